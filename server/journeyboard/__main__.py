@@ -1,0 +1,3 @@
+from journeyboard.cli import main
+
+main()

@@ -1,0 +1,272 @@
+"""The Starlette application: HTTP API, pages, and the sync websocket routes."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from journeyboard import documents, schema
+from journeyboard.boards import AccessDenied, BoardService, Identity
+from journeyboard.rooms import RoomManager
+from journeyboard.settings import Settings
+from journeyboard.stores import Store, StoreError, open_store
+from journeyboard.sync_endpoint import serve_sync_socket
+from journeyboard.tokens import TokenSigner
+
+log = logging.getLogger(__name__)
+access_log = logging.getLogger("journeyboard.access")
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+MISSING_CLIENT_PAGE = """<!doctype html><meta charset="utf-8"><title>journeyboard</title>
+<h1>The journeyboard browser client is not built</h1>
+<p>Build it with <code>pip install -e .</code> (which runs the client build) or
+<code>npm --prefix client ci &amp;&amp; npm --prefix client run build</code>, then reload.</p>
+"""
+
+
+def server_now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}, "server_now_ms": server_now_ms()},
+        status_code=status,
+    )
+
+
+def answer(data: dict[str, Any], status: int = 200) -> JSONResponse:
+    return JSONResponse({**data, "server_now_ms": server_now_ms()}, status_code=status)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    rooms: RoomManager
+    boards: BoardService
+
+
+def _validator(definition: str) -> jsonschema.protocols.Validator:
+    root = schema.load("http.json")
+    subschema = {"$ref": f"#/$defs/{definition}", "$defs": root["$defs"]}
+    return jsonschema.Draft202012Validator(subschema)
+
+
+async def read_body(request: Request, definition: str) -> dict[str, Any]:
+    """Parse and validate a JSON body against shared_schema/http.json; raise ApiError."""
+    raw = await request.body()
+    if len(raw) > 8 * 1024 * 1024:
+        raise ApiError(413, "too_large", "the request body is too large")
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError:
+        raise ApiError(400, "bad_json", "the body is not valid JSON") from None
+    errors = sorted(_validator(definition).iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].path) or "body"
+        raise ApiError(400, "invalid_body", f"{where}: {errors[0].message}")
+    assert isinstance(body, dict)
+    return body
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def base_url(request: Request, settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+class AccessLogMiddleware:
+    """One line per HTTP request, without the query string (it may carry a token)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            access_log.info(
+                '%s "%s %s" %d %.1fms',
+                (scope.get("client") or ("-",))[0],
+                scope["method"],
+                scope["path"],
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
+
+
+def create_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """Build the ASGI app; the store is opened and closed by the app's lifespan."""
+    the_store = store or open_store(settings.store_url)
+    rooms = RoomManager(
+        the_store,
+        grace_seconds=settings.grace_seconds,
+        keepalive_seconds=settings.keepalive_seconds,
+        server_only=documents.is_session,
+    )
+    services = Services(settings, the_store, rooms, BoardService(the_store, rooms, TokenSigner(settings.secret)))
+    static_dir = settings.static_dir or STATIC_DIR
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with the_store, rooms:
+            yield
+            log.info("shutting down: flushing documents")
+
+    async def identify(request: Request) -> Identity:
+        return await services.boards.authenticate(request.path_params["board_id"], bearer(request))
+
+    def links(request: Request, board_id: str, tokens: dict[str, str]) -> dict[str, str]:
+        root = base_url(request, settings)
+        return {role: f"{root}/b/{board_id}#token={token}" for role, token in tokens.items()}
+
+    async def create_board(request: Request) -> Response:
+        body = await read_body(request, "create_board")
+        created = await services.boards.create(
+            body["title"].strip(),
+            template=body.get("template"),
+            persona=body.get("persona", ""),
+            scope=body.get("scope", ""),
+        )
+        board = created.board
+        return answer(
+            {
+                "id": board.id,
+                "title": board.title,
+                "links": links(request, board.id, created.tokens),
+                "tokens": created.tokens,
+            },
+            201,
+        )
+
+    async def join_board(request: Request) -> Response:
+        identity = await identify(request)
+        body = await read_body(request, "join")
+        person, token = await services.boards.join(identity, body["name"], body.get("department", ""))
+        return answer({"participant_id": person.id, "role": person.role, "token": token}, 201)
+
+    async def get_board(request: Request) -> Response:
+        identity = await identify(request)
+        data = await services.boards.read(identity.board.id)
+        return answer({"id": identity.board.id, "role": identity.role, **data})
+
+    async def healthz(request: Request) -> Response:
+        try:
+            await the_store.ping()
+        except StoreError as exc:
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok", "rooms": len(rooms.rooms)})
+
+    async def page(request: Request) -> Response:
+        index = static_dir / "index.html"
+        if not index.exists():
+            return HTMLResponse(MISSING_CLIENT_PAGE, status_code=503, headers=PAGE_HEADERS)
+        return FileResponse(index, headers={**PAGE_HEADERS, "Cache-Control": "no-cache"})
+
+    def socket_route(session: bool) -> Callable[[WebSocket], Awaitable[None]]:
+        async def endpoint(websocket: WebSocket) -> None:
+            await serve_sync_socket(
+                websocket,
+                board_id=websocket.path_params["board_id"],
+                session=session,
+                service=services.boards,
+                rooms=rooms,
+                settings=settings,
+            )
+
+        return endpoint
+
+    async def on_access_denied(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AccessDenied)
+        return error_response(exc.status, exc.code, exc.message)
+
+    async def on_api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc.status, exc.code, exc.message)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return error_response(exc.status_code, "http_error", str(exc.detail))
+
+    async def on_store_error(request: Request, exc: Exception) -> Response:
+        log.error("store error: %s", exc)
+        return error_response(503, "store_unavailable", "the store is unavailable; try again")
+
+    routes: list[Route | WebSocketRoute | Mount] = [
+        Route("/", page),
+        Route("/b/{board_id}", page),
+        Route("/healthz", healthz),
+        Route("/api/boards", create_board, methods=["POST"]),
+        Route("/api/boards/{board_id}", get_board, methods=["GET"]),
+        Route("/api/boards/{board_id}/join", join_board, methods=["POST"]),
+        WebSocketRoute("/ws/{board_id}", socket_route(session=False)),
+        WebSocketRoute("/ws/{board_id}/session", socket_route(session=True)),
+    ]
+    if (static_dir / "assets").is_dir():
+        routes.append(Mount("/assets", StaticFiles(directory=static_dir / "assets")))
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={
+            AccessDenied: on_access_denied,
+            ApiError: on_api_error,
+            HTTPException: on_http_error,
+            StoreError: on_store_error,
+        },
+    )
+    app.state.services = services
+    app.add_middleware(AccessLogMiddleware)
+    return app

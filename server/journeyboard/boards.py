@@ -1,0 +1,170 @@
+"""Boards and people: creating a board with its links, joining it, and checking a token's access.
+
+This is the workshop layer's entry point for identity. Every check reads the current records
+from the store, so a rotated link or a removed person loses access at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from pycrdt import Map
+
+from journeyboard import documents, schema
+from journeyboard.close_codes import CLOSE, CloseCode
+from journeyboard.rooms import RoomManager
+from journeyboard.stores import BoardRecord, PersonRecord, Store
+from journeyboard.tokens import ROLES, InvalidToken, LinkToken, PersonToken, Role, TokenSigner
+
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b",
+    "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f",
+)  # fmt: skip
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class AccessDenied(Exception):
+    """A request or socket that may not proceed; carries its HTTP status and close code."""
+
+    def __init__(self, status: int, code: str, message: str, close: CloseCode) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.close = close
+
+
+def _unauthorized(message: str) -> AccessDenied:
+    return AccessDenied(401, "unauthorized", message, CLOSE.UNAUTHORIZED)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is behind a token, as of now."""
+
+    board: BoardRecord
+    role: Role
+    person: PersonRecord | None
+    link_role: Role | None  # set when the token is a link token
+
+    @property
+    def can_write_content(self) -> bool:
+        return self.role in ("facilitator", "participant")
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedBoard:
+    board: BoardRecord
+    tokens: dict[str, str]
+
+
+class BoardService:
+    """Create boards, admit people, and authenticate tokens against the store's records."""
+
+    def __init__(self, store: Store, rooms: RoomManager, signer: TokenSigner) -> None:
+        self.store = store
+        self.rooms = rooms
+        self.signer = signer
+
+    def link_tokens(self, board: BoardRecord) -> dict[str, str]:
+        return {
+            role: self.signer.sign(LinkToken(board.id, role, board.link_versions.get(role, 1)))
+            for role in ROLES
+        }
+
+    async def create(self, title: str, *, template: str | None, persona: str, scope: str) -> CreatedBoard:
+        """Create a board: persist its record and seeded documents before returning its links."""
+        templates: dict[str, Any] = schema.load("templates.json")["templates"]
+        name = template or next(iter(templates))
+        if name not in templates:
+            raise AccessDenied(
+                400, "unknown_template", f"no template named {name!r}", CLOSE.MALFORMED
+            )
+        board = BoardRecord(id=documents.new_id(), title=title, created_at_ms=now_ms())
+        seed = documents.seed_session(title, persona, scope, board.created_at_ms)
+        await self.store.create_board(board, documents.session_name(board.id), seed)
+        stages = [str(stage) for stage in templates[name]["stages"]]
+        if stages:
+            await self.store.append_update(
+                documents.content_name(board.id), documents.seed_content(stages)
+            )
+        return CreatedBoard(board, self.link_tokens(board))
+
+    async def authenticate(self, board_id: str, token_text: str | None) -> Identity:
+        """Resolve a token for a board, or raise AccessDenied saying why not."""
+        if not token_text:
+            raise _unauthorized("a token is required")
+        try:
+            token = self.signer.verify(token_text)
+        except InvalidToken:
+            raise _unauthorized("the token is not valid") from None
+        if token.board_id != board_id:
+            raise _unauthorized("the token is for another board")
+        board = await self.store.get_board(board_id)
+        if board is None:
+            raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
+        if isinstance(token, LinkToken):
+            if board.link_versions.get(token.role, 1) != token.version:
+                raise AccessDenied(
+                    401, "link_rotated", "this link was replaced", CLOSE.LINK_ROTATED
+                )
+            return Identity(board, token.role, None, token.role)
+        assert isinstance(token, PersonToken)
+        person = await self.store.get_person(board_id, token.person_id)
+        if person is None or person.removed:
+            raise AccessDenied(403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN)
+        role = person.role if person.role in ROLES else "viewer"
+        return Identity(board, role, person, None)  # type: ignore[arg-type]
+
+    async def join(self, identity: Identity, name: str, department: str) -> tuple[PersonRecord, str]:
+        """Turn a facilitator or participant link into a person with a personal token."""
+        if identity.link_role not in ("facilitator", "participant"):
+            raise AccessDenied(
+                403, "forbidden", "only facilitator and participant links can join", CLOSE.FORBIDDEN
+            )
+        board = identity.board
+        people = await self.store.list_people(board.id)
+        person = PersonRecord(
+            board_id=board.id,
+            id=documents.new_id(),
+            name=name.strip(),
+            department=department.strip(),
+            role=identity.link_role,
+            joined_at_ms=now_ms(),
+        )
+        color = PALETTE[len(people) % len(PALETTE)]
+        await self.store.save_person(person)
+        async with self.rooms.use(documents.session_name(board.id)) as room:
+            _, shown = room.transact(
+                lambda doc: doc.get("participants", type=Map).__setitem__(
+                    person.id,
+                    Map(
+                        {
+                            "name": person.name,
+                            "department": person.department,
+                            "role": person.role,
+                            "color": color,
+                            "joined_at_ms": person.joined_at_ms,
+                        }
+                    ),
+                )
+            )
+            await shown
+        token = self.signer.sign(PersonToken(board.id, person.id, person.role))  # type: ignore[arg-type]
+        return person, token
+
+    async def read(self, board_id: str) -> dict[str, Any]:
+        """Both documents as JSON, as everyone may see them (committed state only)."""
+        out: dict[str, Any] = {}
+        for key, name, roots in (
+            ("content", documents.content_name(board_id), documents.CONTENT_ROOTS),
+            ("session", documents.session_name(board_id), documents.SESSION_ROOTS),
+        ):
+            async with self.rooms.use(name) as room:
+                out[key] = await room.read(lambda doc, roots=roots: documents.roots_to_json(doc, roots))
+        return out

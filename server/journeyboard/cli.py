@@ -1,0 +1,103 @@
+"""The `journeyboard` command: `journeyboard serve [options]`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from journeyboard import __version__
+from journeyboard.settings import Settings, default_store_url, resolve_secret
+
+log = logging.getLogger("journeyboard")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="journeyboard", description="Real-time Customer Journey Mapping workshop board."
+    )
+    parser.add_argument("--version", action="version", version=f"journeyboard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the board server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument(
+        "--store",
+        default=None,
+        help="store URL: sqlite:///path/file.db (default: data/journeyboard.db, "
+        "or $JOURNEYBOARD_DATA_DIR/journeyboard.db)",
+    )
+    serve.add_argument(
+        "--public-url", default=None, help="the URL people open, used in links (default: request's)"
+    )
+    serve.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="another browser origin allowed to open sockets (repeatable)",
+    )
+    serve.add_argument(
+        "--grace", type=float, default=10.0, help="seconds an empty document stays loaded (10)"
+    )
+    serve.add_argument(
+        "--keepalive",
+        type=float,
+        default=15.0,
+        help="seconds of silence after which a socket gets a keepalive message (15)",
+    )
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def serve(args: argparse.Namespace) -> None:
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    store_url = args.store or default_store_url()
+    settings = Settings(
+        store_url=store_url,
+        secret=resolve_secret(store_url),
+        host=args.host,
+        port=args.port,
+        public_url=args.public_url,
+        allowed_origins=tuple(args.allowed_origin),
+        grace_seconds=args.grace,
+        keepalive_seconds=args.keepalive,
+    )
+    from journeyboard.app import create_app
+
+    try:
+        app = create_app(settings)
+    except ValueError as exc:
+        raise SystemExit(f"journeyboard: {exc}") from None
+    shown = settings.public_url or f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}"
+    log.info("journeyboard %s: store %s", __version__, store_url)
+    log.info("open %s to create a workshop", shown)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        access_log=False,
+        log_level=args.log_level,
+        ws_max_size=settings.max_message_bytes,
+        ws_ping_interval=None,
+        timeout_graceful_shutdown=5,
+        lifespan="on",
+    )
+    uvicorn.Server(config).run()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        serve(args)
+    else:  # pragma: no cover - argparse rejects unknown commands
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,216 @@
+"""The y-websocket wire protocol as pure functions from bytes to typed messages and back.
+
+No I/O lives here. Encoding follows lib0: var-uints of 7 bits a byte (least significant group
+first) up to 2**53, byte arrays and strings prefixed with their *byte* length.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Final
+
+MESSAGE_SYNC: Final = 0
+MESSAGE_AWARENESS: Final = 1
+MESSAGE_AUTH: Final = 2
+MESSAGE_QUERY_AWARENESS: Final = 3
+
+SYNC_STEP1: Final = 0
+SYNC_STEP2: Final = 1
+SYNC_UPDATE: Final = 2
+
+MAX_VAR_UINT: Final = 2**53
+_MAX_VAR_UINT_BYTES: Final = 8
+
+EMPTY_UPDATE: Final = b"\x00\x00"
+
+
+class ProtocolError(ValueError):
+    """A frame that is not a well-formed y-websocket message."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStep1:
+    state_vector: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStep2:
+    update: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SyncUpdate:
+    update: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AwarenessMessage:
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class QueryAwareness:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class AuthMessage:
+    payload: bytes
+
+
+Message = SyncStep1 | SyncStep2 | SyncUpdate | AwarenessMessage | QueryAwareness | AuthMessage
+
+
+@dataclass(frozen=True, slots=True)
+class AwarenessEntry:
+    """One client's entry in an awareness update; `state` is JSON text, "null" when it left."""
+
+    client_id: int
+    clock: int
+    state: str
+
+    @property
+    def is_removal(self) -> bool:
+        return self.state == "null"
+
+
+# -- primitives ---------------------------------------------------------------------------
+
+
+def write_var_uint(value: int) -> bytes:
+    if value < 0 or value > MAX_VAR_UINT:
+        raise ProtocolError(f"var-uint out of range: {value}")
+    out = bytearray()
+    while value > 0x7F:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def read_var_uint(data: bytes, pos: int) -> tuple[int, int]:
+    """Read a var-uint at `pos`; return (value, position after it)."""
+    value = 0
+    shift = 0
+    end = len(data)
+    for _ in range(_MAX_VAR_UINT_BYTES):
+        if pos >= end:
+            raise ProtocolError("truncated var-uint")
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            if value > MAX_VAR_UINT:
+                raise ProtocolError("var-uint larger than 2**53")
+            return value, pos
+        shift += 7
+    raise ProtocolError("var-uint longer than 8 bytes")
+
+
+def write_var_bytes(payload: bytes) -> bytes:
+    return write_var_uint(len(payload)) + payload
+
+
+def read_var_bytes(data: bytes, pos: int) -> tuple[bytes, int]:
+    length, pos = read_var_uint(data, pos)
+    end = pos + length
+    if end > len(data):
+        raise ProtocolError("truncated byte array")
+    return data[pos:end], end
+
+
+def write_var_string(text: str) -> bytes:
+    return write_var_bytes(text.encode("utf-8"))
+
+
+def read_var_string(data: bytes, pos: int) -> tuple[str, int]:
+    raw, pos = read_var_bytes(data, pos)
+    try:
+        return raw.decode("utf-8"), pos
+    except UnicodeDecodeError as exc:
+        raise ProtocolError("string is not UTF-8") from exc
+
+
+# -- messages -----------------------------------------------------------------------------
+
+
+def decode_message(frame: bytes) -> Message:
+    """Decode one websocket frame into a message; raise ProtocolError when it is malformed."""
+    kind, pos = read_var_uint(frame, 0)
+    if kind == MESSAGE_SYNC:
+        sub, pos = read_var_uint(frame, pos)
+        payload, pos = read_var_bytes(frame, pos)
+        if sub == SYNC_UPDATE:
+            return SyncUpdate(payload)
+        if sub == SYNC_STEP2:
+            return SyncStep2(payload)
+        if sub == SYNC_STEP1:
+            return SyncStep1(payload)
+        raise ProtocolError(f"unknown sync message type {sub}")
+    if kind == MESSAGE_AWARENESS:
+        payload, pos = read_var_bytes(frame, pos)
+        return AwarenessMessage(payload)
+    if kind == MESSAGE_QUERY_AWARENESS:
+        return QueryAwareness()
+    if kind == MESSAGE_AUTH:
+        return AuthMessage(frame[pos:])
+    raise ProtocolError(f"unknown message type {kind}")
+
+
+def _sync(sub: int, payload: bytes) -> bytes:
+    return bytes((MESSAGE_SYNC, sub)) + write_var_bytes(payload)
+
+
+def encode_sync_step1(state_vector: bytes) -> bytes:
+    return _sync(SYNC_STEP1, state_vector)
+
+
+def encode_sync_step2(update: bytes) -> bytes:
+    return _sync(SYNC_STEP2, update)
+
+
+def encode_sync_update(update: bytes) -> bytes:
+    return _sync(SYNC_UPDATE, update)
+
+
+def encode_awareness(payload: bytes) -> bytes:
+    return bytes((MESSAGE_AWARENESS,)) + write_var_bytes(payload)
+
+
+def encode_permission_denied(reason: str) -> bytes:
+    return bytes((MESSAGE_AUTH, 0)) + write_var_string(reason)
+
+
+KEEPALIVE_FRAME: Final = encode_sync_update(EMPTY_UPDATE)
+"""An empty Update: harmless to every client, and it resets the stock client's 30 s timer."""
+
+
+# -- awareness ----------------------------------------------------------------------------
+
+
+def decode_awareness_update(payload: bytes) -> list[AwarenessEntry]:
+    """Decode an awareness update; every state must be valid JSON."""
+    count, pos = read_var_uint(payload, 0)
+    entries: list[AwarenessEntry] = []
+    for _ in range(count):
+        client_id, pos = read_var_uint(payload, pos)
+        clock, pos = read_var_uint(payload, pos)
+        state, pos = read_var_string(payload, pos)
+        try:
+            json.loads(state)
+        except ValueError as exc:
+            raise ProtocolError("awareness state is not JSON") from exc
+        entries.append(AwarenessEntry(client_id, clock, state))
+    if pos != len(payload):
+        raise ProtocolError("trailing bytes after awareness update")
+    return entries
+
+
+def encode_awareness_update(entries: list[AwarenessEntry]) -> bytes:
+    parts = [write_var_uint(len(entries))]
+    for entry in entries:
+        parts.append(write_var_uint(entry.client_id))
+        parts.append(write_var_uint(entry.clock))
+        parts.append(write_var_string(entry.state))
+    return b"".join(parts)

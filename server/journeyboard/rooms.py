@@ -1,0 +1,471 @@
+"""Documents held in memory, one room per open document, and the fan-out between its sockets.
+
+A room never sees a websocket: it talks to each socket through a `Channel` (send a frame, close
+with a code). Its one rule is the durability promise: an update becomes visible to anyone else
+only after the store has committed it. Updates are applied to the in-memory document at once
+(that validates them and keeps the CRDT state current), but every outgoing message derived from
+the document (fan-out, a joiner's sync step 2, an HTTP read) waits in an ordered queue until the
+store reports a commit that covers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol, TypeVar
+
+from pycrdt import Doc, TransactionEvent
+
+from journeyboard import protocol
+from journeyboard.close_codes import CLOSE
+from journeyboard.protocol import (
+    AuthMessage,
+    AwarenessEntry,
+    AwarenessMessage,
+    ProtocolError,
+    QueryAwareness,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SERVER_ORIGIN: Final = "server"
+"""Transaction origin of every change the server itself makes."""
+
+
+class Channel(Protocol):
+    """What a room needs of a socket. Both calls return at once; the channel does the I/O."""
+
+    def send(self, frame: bytes) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+class UpdateLog(Protocol):
+    """What a room needs of a store."""
+
+    async def load_document(self, name: str) -> list[bytes]: ...
+
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]: ...
+
+
+class RoomClosed(RuntimeError):
+    """The room was closed (server shutdown or a store failure) and cannot take more work."""
+
+
+@dataclass(eq=False, slots=True)
+class Connection:
+    """One socket in a room, as the room sees it."""
+
+    channel: Channel
+    can_write: bool
+    label: str = ""
+    joined_seq: int = 0
+    last_sent: float = field(default_factory=time.monotonic)
+    awareness_ids: set[int] = field(default_factory=set)
+    dropped_updates: int = 0
+
+    def send(self, frame: bytes) -> None:
+        self.last_sent = time.monotonic()
+        self.channel.send(frame)
+
+
+@dataclass(slots=True)
+class _Outgoing:
+    seq: int
+    frame: bytes
+    target: Connection | None  # None: every connection
+    exclude: Connection | None = None
+    done: asyncio.Future[None] | None = None
+
+
+@dataclass(slots=True)
+class RoomStats:
+    updates_in: int = 0
+    frames_out: int = 0
+    refused_writes: int = 0
+
+
+class Room:
+    """One open document: its state, its sockets, its presence and its path to the store."""
+
+    def __init__(self, name: str, store: UpdateLog, *, clients_may_write: bool = True) -> None:
+        self.name = name
+        self.clients_may_write = clients_may_write
+        self.doc: Doc = Doc()
+        self.connections: set[Connection] = set()
+        self.stats = RoomStats()
+        self.ready = asyncio.Event()
+        self._store = store
+        self._applied = 0
+        self._committed = 0
+        self._outgoing: deque[_Outgoing] = deque()
+        self._awareness: dict[int, tuple[int, str]] = {}
+        self._closed: BaseException | None = None
+
+    # loading and closing ------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Read the document from the store; messages for it wait until this is done."""
+        updates = await self._store.load_document(self.name)
+        with self.doc.transaction(origin=SERVER_ORIGIN):
+            for update in updates:
+                self.doc.apply_update(update)
+        self.ready.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed is not None
+
+    def close(self, code: int, reason: str, error: BaseException | None = None) -> None:
+        """Close every socket and refuse further work; pending messages are dropped."""
+        if self._closed is None:
+            self._closed = error or RoomClosed(reason)
+        for item in self._outgoing:
+            if item.done is not None and not item.done.done():
+                item.done.set_exception(RoomClosed(reason))
+        self._outgoing.clear()
+        for conn in list(self.connections):
+            conn.channel.close(code, reason)
+        self.connections.clear()
+
+    async def flush(self) -> None:
+        """Wait until every update applied so far is committed."""
+        await self._when_committed(self._applied)
+
+    # sockets ------------------------------------------------------------------------------
+
+    def connect(self, channel: Channel, *, can_write: bool, label: str = "") -> Connection:
+        """Add a socket: send sync step 1 and, if anyone is present, every awareness state."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        conn = Connection(channel, can_write and self.clients_may_write, label, self._applied)
+        self.connections.add(conn)
+        conn.send(protocol.encode_sync_step1(self.doc.get_state()))
+        if self._awareness:
+            conn.send(protocol.encode_awareness(self._awareness_snapshot()))
+        return conn
+
+    def disconnect(self, conn: Connection) -> None:
+        """Remove a socket and tell the others that its presence is gone."""
+        self.connections.discard(conn)
+        gone: list[AwarenessEntry] = []
+        for client_id in conn.awareness_ids:
+            known = self._awareness.get(client_id)
+            if known is not None and known[1] != "null":
+                clock = known[0] + 1
+                self._awareness[client_id] = (clock, "null")
+                gone.append(AwarenessEntry(client_id, clock, "null"))
+        for entry in gone:
+            del self._awareness[entry.client_id]
+        if gone and self.connections:
+            frame = protocol.encode_awareness(protocol.encode_awareness_update(gone))
+            for other in self.connections:
+                other.send(frame)
+
+    def receive(self, conn: Connection, frame: bytes) -> None:
+        """Handle one frame from a socket; raise ProtocolError when it is malformed."""
+        message = protocol.decode_message(frame)
+        if isinstance(message, SyncUpdate | SyncStep2):
+            if not conn.can_write:
+                conn.dropped_updates += 1
+                self.stats.refused_writes += 1
+                if conn.dropped_updates == 1:
+                    log.warning("dropped update from read-only socket %s on %s", conn.label, self.name)
+                return
+            if message.update == protocol.EMPTY_UPDATE:
+                return
+            fanout = frame if isinstance(message, SyncUpdate) else None
+            self._accept(message.update, fanout, conn)
+        elif isinstance(message, SyncStep1):
+            self._answer_step1(conn, message.state_vector)
+        elif isinstance(message, AwarenessMessage):
+            self._relay_awareness(conn, message.payload)
+        elif isinstance(message, QueryAwareness):
+            conn.send(protocol.encode_awareness(self._awareness_snapshot()))
+        elif isinstance(message, AuthMessage):
+            pass  # clients never send auth messages that mean anything to us
+
+    def _answer_step1(self, conn: Connection, state_vector: bytes) -> None:
+        try:
+            update = self.doc.get_update(state_vector)
+        except ValueError as exc:
+            raise ProtocolError("invalid state vector") from exc
+        self._emit(_Outgoing(self._applied, protocol.encode_sync_step2(update), conn))
+
+    # updates ------------------------------------------------------------------------------
+
+    def _accept(self, update: bytes, frame: bytes | None, origin: Connection | None) -> int:
+        """Apply an update, queue it for the store, and queue its fan-out behind the commit."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        try:
+            self.doc.apply_update(update)
+        except ValueError as exc:
+            raise ProtocolError(f"invalid Yjs update: {exc}") from exc
+        self._applied += 1
+        seq = self._applied
+        self.stats.updates_in += 1
+        committed = self._store.append_update(self.name, update)
+        committed.add_done_callback(lambda future: self._on_commit(seq, future))
+        self._emit(
+            _Outgoing(seq, frame or protocol.encode_sync_update(update), None, exclude=origin)
+        )
+        return seq
+
+    def transact(self, change: Callable[[Doc], T]) -> tuple[T, asyncio.Future[None]]:
+        """Apply a change as the server; return its result and a future for its commit+fan-out."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        updates: list[bytes] = []
+
+        def capture(event: TransactionEvent) -> None:
+            updates.append(event.update)
+
+        subscription = self.doc.observe(capture)
+        try:
+            with self.doc.transaction(origin=SERVER_ORIGIN):
+                result = change(self.doc)
+        finally:
+            self.doc.unobserve(subscription)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        update = updates[0] if updates else protocol.EMPTY_UPDATE
+        if update == protocol.EMPTY_UPDATE:
+            self._emit(_Outgoing(self._applied, b"", None, done=done, exclude=None))
+            return result, done
+        self._applied += 1
+        seq = self._applied
+        committed = self._store.append_update(self.name, update)
+        committed.add_done_callback(lambda future: self._on_commit(seq, future))
+        self._emit(_Outgoing(seq, protocol.encode_sync_update(update), None, done=done))
+        return result, done
+
+    async def read(self, reader: Callable[[Doc], T]) -> T:
+        """Read the document as everyone may see it: wait until what was read is committed."""
+        result = reader(self.doc)
+        await self._when_committed(self._applied)
+        return result
+
+    def _on_commit(self, seq: int, future: asyncio.Future[None]) -> None:
+        if future.cancelled() or future.exception() is not None:
+            error = future.exception() if not future.cancelled() else RoomClosed("cancelled")
+            log.error("store failed for %s; closing the room: %s", self.name, error)
+            self.close(CLOSE.TRY_AGAIN_LATER.code, "store unavailable", error)
+            return
+        if seq > self._committed:
+            self._committed = seq
+        self._release()
+
+    def _emit(self, item: _Outgoing) -> None:
+        if self._outgoing or item.seq > self._committed:
+            self._outgoing.append(item)
+        else:
+            self._deliver(item)
+
+    def _release(self) -> None:
+        queue = self._outgoing
+        while queue and queue[0].seq <= self._committed:
+            self._deliver(queue.popleft())
+
+    def _deliver(self, item: _Outgoing) -> None:
+        if item.frame:
+            if item.target is not None:
+                if item.target in self.connections:
+                    item.target.send(item.frame)
+                    self.stats.frames_out += 1
+            else:
+                for conn in self.connections:
+                    if conn is not item.exclude and conn.joined_seq < item.seq:
+                        conn.send(item.frame)
+                self.stats.frames_out += len(self.connections)
+        if item.done is not None and not item.done.done():
+            item.done.set_result(None)
+
+    async def _when_committed(self, seq: int) -> None:
+        if seq <= self._committed and not self._outgoing:
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._emit(_Outgoing(seq, b"", None, done=done))
+        await done
+
+    # awareness ----------------------------------------------------------------------------
+
+    def _awareness_snapshot(self) -> bytes:
+        entries = [
+            AwarenessEntry(client_id, clock, state)
+            for client_id, (clock, state) in self._awareness.items()
+        ]
+        return protocol.encode_awareness_update(entries)
+
+    def _relay_awareness(self, conn: Connection, payload: bytes) -> None:
+        entries = protocol.decode_awareness_update(payload)
+        for entry in entries:
+            known = self._awareness.get(entry.client_id)
+            if entry.is_removal:
+                if known is not None and entry.clock >= known[0]:
+                    del self._awareness[entry.client_id]
+                conn.awareness_ids.discard(entry.client_id)
+            elif known is None or entry.clock > known[0]:
+                self._awareness[entry.client_id] = (entry.clock, entry.state)
+                conn.awareness_ids.add(entry.client_id)
+        frame = protocol.encode_awareness(payload)
+        for other in self.connections:
+            other.send(frame)
+
+    def awareness_states(self) -> dict[int, str]:
+        """The present clients' awareness states (JSON text) by client id."""
+        return {client_id: state for client_id, (_, state) in self._awareness.items()}
+
+
+class RoomManager:
+    """Opens rooms on demand, unloads them after a grace period, and keeps idle sockets alive."""
+
+    def __init__(
+        self,
+        store: UpdateLog,
+        *,
+        grace_seconds: float = 10.0,
+        keepalive_seconds: float = 15.0,
+        server_only: Callable[[str], bool] = lambda name: False,
+    ) -> None:
+        self.store = store
+        self.grace_seconds = grace_seconds
+        self.keepalive_seconds = keepalive_seconds
+        self._server_only = server_only
+        self._rooms: dict[str, Room] = {}
+        self._users: dict[str, int] = {}
+        self._loading: dict[str, asyncio.Task[Room]] = {}
+        self._unloading: dict[str, asyncio.Task[None]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._keepalive: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> RoomManager:
+        self._keepalive = asyncio.create_task(self._keep_alive(), name="keepalive")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def rooms(self) -> dict[str, Room]:
+        return self._rooms
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def acquire(self, name: str) -> Room:
+        """Return the loaded room for a document, loading it if needed; pair with `release`."""
+        self._users[name] = self._users.get(name, 0) + 1
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+        try:
+            while True:
+                room = self._rooms.get(name)
+                if room is not None and not room.closed:
+                    await room.ready.wait()
+                    return room
+                unloading = self._unloading.get(name)
+                if unloading is not None:
+                    await asyncio.shield(unloading)
+                    continue
+                loading = self._loading.get(name)
+                if loading is None:
+                    loading = self._spawn(self._load(name), f"load {name}")
+                    self._loading[name] = loading
+                await asyncio.shield(loading)
+        except BaseException:
+            self.release(name)
+            raise
+
+    async def _load(self, name: str) -> Room:
+        room = Room(name, self.store, clients_may_write=not self._server_only(name))
+        try:
+            await room.load()
+            self._rooms[name] = room
+            return room
+        finally:
+            self._loading.pop(name, None)
+
+    def release(self, name: str) -> None:
+        users = self._users.get(name, 0) - 1
+        if users > 0:
+            self._users[name] = users
+            return
+        self._users.pop(name, None)
+        if name in self._rooms and name not in self._timers:
+            loop = asyncio.get_running_loop()
+            self._timers[name] = loop.call_later(self.grace_seconds, self._start_unload, name)
+
+    @contextlib.asynccontextmanager
+    async def use(self, name: str) -> AsyncIterator[Room]:
+        room = await self.acquire(name)
+        try:
+            yield room
+        finally:
+            self.release(name)
+
+    def _start_unload(self, name: str) -> None:
+        self._timers.pop(name, None)
+        if self._users.get(name) or name in self._unloading:
+            return
+        self._unloading[name] = self._spawn(self._unload(name), f"unload {name}")
+
+    async def _unload(self, name: str) -> None:
+        try:
+            room = self._rooms.get(name)
+            if room is None:
+                return
+            if not room.closed:
+                await room.flush()
+            if self._users.get(name):
+                return  # someone came back while we flushed: keep the room
+            self._rooms.pop(name, None)
+            log.debug("unloaded %s", name)
+        finally:
+            self._unloading.pop(name, None)
+
+    async def close(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        """Flush every room, close every socket with a code the client reconnects on."""
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keepalive
+            self._keepalive = None
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for room in list(self._rooms.values()):
+            if not room.closed:
+                with contextlib.suppress(RoomClosed):
+                    await room.flush()
+                room.close(code, reason)
+        self._rooms.clear()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def connections(self) -> Iterable[Connection]:
+        for room in self._rooms.values():
+            yield from room.connections
+
+    async def _keep_alive(self) -> None:
+        interval = self.keepalive_seconds
+        while True:
+            await asyncio.sleep(max(interval / 3, 0.05))
+            now = time.monotonic()
+            for conn in list(self.connections()):
+                if now - conn.last_sent >= interval:
+                    conn.send(protocol.KEEPALIVE_FRAME)

@@ -1,0 +1,31 @@
+"""Pluggable persistence: pick a store from a URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from journeyboard.stores.base import BoardRecord, PersonRecord, Store, StoreError
+
+__all__ = ["BoardRecord", "PersonRecord", "Store", "StoreError", "open_store", "sqlite_path"]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a `sqlite:///path` URL, or None for other schemes."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        return None
+    # As in SQLAlchemy: sqlite:///rel/file.db is relative, sqlite:////abs/file.db absolute.
+    rest = url[len(prefix) :]
+    if not rest:
+        raise ValueError("sqlite URL without a file path")
+    return Path(rest)
+
+
+def open_store(url: str) -> Store:
+    """Build the store a URL names (`sqlite:///file.db`); raise ValueError for an unknown one."""
+    path = sqlite_path(url)
+    if path is not None:
+        from journeyboard.stores.sqlite import SQLiteStore
+
+        return SQLiteStore(path)
+    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///path/to/file.db")

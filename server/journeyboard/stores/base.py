@@ -1,0 +1,137 @@
+"""What every store keeps, and the interface the rest of the server uses to reach it.
+
+A store holds, per document, an append-only log of Yjs updates plus a snapshot that compaction
+merges them into; and the small records a board needs outside its documents (the board with its
+link versions, and its people). `append_update` resolves only once the update is committed, i.e.
+survives a kill of the process: callers make nothing visible before that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Self
+
+ROLES = ("facilitator", "participant", "viewer")
+
+
+class StoreError(RuntimeError):
+    """The store could not do what was asked (unreachable, corrupt, closed)."""
+
+
+@dataclass(slots=True)
+class BoardRecord:
+    id: str
+    title: str
+    created_at_ms: int
+    link_versions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLES, 1))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "created_at_ms": self.created_at_ms,
+            "link_versions": self.link_versions,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> BoardRecord:
+        versions = data.get("link_versions")
+        return cls(
+            id=str(data["id"]),
+            title=str(data["title"]),
+            created_at_ms=int(str(data["created_at_ms"])),
+            link_versions={str(k): int(v) for k, v in versions.items()}
+            if isinstance(versions, dict)
+            else dict.fromkeys(ROLES, 1),
+        )
+
+
+@dataclass(slots=True)
+class PersonRecord:
+    board_id: str
+    id: str
+    name: str
+    department: str
+    role: str
+    joined_at_ms: int
+    removed: bool = False
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "board_id": self.board_id,
+            "id": self.id,
+            "name": self.name,
+            "department": self.department,
+            "role": self.role,
+            "joined_at_ms": self.joined_at_ms,
+            "removed": self.removed,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> PersonRecord:
+        return cls(
+            board_id=str(data["board_id"]),
+            id=str(data["id"]),
+            name=str(data["name"]),
+            department=str(data.get("department", "")),
+            role=str(data["role"]),
+            joined_at_ms=int(str(data["joined_at_ms"])),
+            removed=bool(data.get("removed", False)),
+        )
+
+
+class Store(ABC):
+    """Persistence for documents and board records; an async context manager."""
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @abstractmethod
+    async def start(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Commit everything already appended, then release resources."""
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise StoreError when the store cannot be reached."""
+
+    # documents
+    @abstractmethod
+    async def load_document(self, name: str) -> list[bytes]:
+        """The document's snapshot (if any) followed by its logged updates, read atomically."""
+
+    @abstractmethod
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
+        """Queue an update for the document's log; the future resolves once it is committed."""
+
+    @abstractmethod
+    async def compact_document(self, name: str) -> None:
+        """Merge snapshot and log into a new snapshot and trim the log, atomically."""
+
+    # boards and people
+    @abstractmethod
+    async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
+        """Store a new board together with the first update of its session document."""
+
+    @abstractmethod
+    async def get_board(self, board_id: str) -> BoardRecord | None: ...
+
+    @abstractmethod
+    async def save_board(self, board: BoardRecord) -> None: ...
+
+    @abstractmethod
+    async def save_person(self, person: PersonRecord) -> None: ...
+
+    @abstractmethod
+    async def get_person(self, board_id: str, person_id: str) -> PersonRecord | None: ...
+
+    @abstractmethod
+    async def list_people(self, board_id: str) -> list[PersonRecord]: ...

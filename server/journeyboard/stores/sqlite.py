@@ -1,0 +1,309 @@
+"""The embedded default store: one SQLite file in WAL mode with group commit.
+
+All writes go through one writer thread: callers queue operations, and the writer runs every
+operation queued since its last commit in a single transaction (group commit), then resolves
+their futures on the event loop. Reads run on a second thread with their own connection, so the
+event loop never blocks on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pycrdt import merge_updates
+
+from journeyboard.stores.base import BoardRecord, PersonRecord, Store, StoreError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Operation = Callable[[sqlite3.Connection], Any]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc TEXT NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS updates_by_doc ON updates (doc, id);
+CREATE TABLE IF NOT EXISTS snapshots (
+    doc TEXT PRIMARY KEY,
+    data BLOB NOT NULL,
+    through_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS boards (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS people (
+    board_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (board_id, id)
+);
+"""
+
+COMPACT_AFTER = 500
+"""Log entries of one document after which the writer compacts it."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    operation: Operation
+    future: asyncio.Future[Any]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
+def _execute(sql: str, *params: object) -> Operation:
+    def run(conn: sqlite3.Connection) -> None:
+        conn.execute(sql, params)
+
+    return run
+
+
+def _compact(conn: sqlite3.Connection, name: str) -> None:
+    row = conn.execute("SELECT data FROM snapshots WHERE doc = ?", (name,)).fetchone()
+    entries = conn.execute(
+        "SELECT id, data FROM updates WHERE doc = ? ORDER BY id", (name,)
+    ).fetchall()
+    if not entries:
+        return
+    parts = ([row[0]] if row else []) + [data for _, data in entries]
+    snapshot = merge_updates(*parts)
+    last_id = entries[-1][0]
+    conn.execute(
+        "INSERT INTO snapshots (doc, data, through_id) VALUES (?, ?, ?) "
+        "ON CONFLICT (doc) DO UPDATE SET data = excluded.data, through_id = excluded.through_id",
+        (name, snapshot, last_id),
+    )
+    conn.execute("DELETE FROM updates WHERE doc = ? AND id <= ?", (name, last_id))
+
+
+class SQLiteStore(Store):
+    """Store documents and board records in one SQLite file."""
+
+    def __init__(self, path: Path, *, compact_after: int = COMPACT_AFTER) -> None:
+        self.path = path
+        self.compact_after = compact_after
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-reader")
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._queue: list[_Pending] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._log_lengths: dict[str, int] = {}
+        self._closing = False
+
+    # lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        loop = asyncio.get_running_loop()
+        self._writer = await loop.run_in_executor(self._writer_thread, self._open_writer)
+        self._reader = await loop.run_in_executor(self._reader_thread, _connect, self.path)
+        self._task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = _connect(self.path)
+        conn.executescript(SCHEMA)
+        return conn
+
+    async def close(self) -> None:
+        if self._task is None:
+            return
+        self._closing = True
+        self._wake.set()
+        await self._task
+        self._task = None
+        loop = asyncio.get_running_loop()
+        if self._writer is not None:
+            await loop.run_in_executor(self._writer_thread, self._writer.close)
+        if self._reader is not None:
+            await loop.run_in_executor(self._reader_thread, self._reader.close)
+        self._writer_thread.shutdown()
+        self._reader_thread.shutdown()
+
+    async def ping(self) -> None:
+        await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
+
+    # the writer ---------------------------------------------------------------------------
+
+    def _submit(self, operation: Operation) -> asyncio.Future[Any]:
+        if self._task is None or self._closing:
+            raise StoreError("the store is closed")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(operation, future))
+        self._wake.set()
+        return future
+
+    async def _write_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not self._queue:
+                if self._closing:
+                    return
+                await self._wake.wait()
+                self._wake.clear()
+                continue
+            batch, self._queue = self._queue, []
+            if batch:
+                outcomes = await loop.run_in_executor(self._writer_thread, self._run_batch, batch)
+                for pending, (ok, value) in zip(batch, outcomes, strict=True):
+                    if pending.future.done():
+                        continue
+                    if ok:
+                        pending.future.set_result(value)
+                    else:
+                        pending.future.set_exception(value)
+                self._schedule_compactions()
+
+    def _run_batch(self, batch: list[_Pending]) -> list[tuple[bool, Any]]:
+        conn = self._writer
+        assert conn is not None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            results = [(True, pending.operation(conn)) for pending in batch]
+            conn.execute("COMMIT")
+            return results
+        except Exception:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            log.exception("group commit of %d operations failed; retrying one by one", len(batch))
+        outcomes: list[tuple[bool, Any]] = []
+        for pending in batch:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                value = pending.operation(conn)
+                conn.execute("COMMIT")
+                outcomes.append((True, value))
+            except Exception as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                outcomes.append((False, StoreError(str(exc))))
+        return outcomes
+
+    def _schedule_compactions(self) -> None:
+        for name, length in list(self._log_lengths.items()):
+            if length >= self.compact_after and not self._closing:
+                self._log_lengths[name] = 0
+                future = self._submit(lambda conn, name=name: _compact(conn, name))
+                future.add_done_callback(_log_failure)
+
+    async def _read(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        if self._reader is None:
+            raise StoreError("the store is not started")
+        reader = self._reader
+
+        def run() -> T:
+            reader.execute("BEGIN")
+            try:
+                return operation(reader)
+            finally:
+                reader.execute("COMMIT")
+
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._reader_thread, run)
+        except sqlite3.Error as exc:
+            raise StoreError(str(exc)) from exc
+
+    # documents ----------------------------------------------------------------------------
+
+    async def load_document(self, name: str) -> list[bytes]:
+        def load(conn: sqlite3.Connection) -> list[bytes]:
+            row = conn.execute("SELECT data FROM snapshots WHERE doc = ?", (name,)).fetchone()
+            rows = conn.execute(
+                "SELECT data FROM updates WHERE doc = ? ORDER BY id", (name,)
+            ).fetchall()
+            return ([bytes(row[0])] if row else []) + [bytes(r[0]) for r in rows]
+
+        updates = await self._read(load)
+        self._log_lengths[name] = len(updates)
+        return updates
+
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
+        self._log_lengths[name] = self._log_lengths.get(name, 0) + 1
+        return self._submit(_execute("INSERT INTO updates (doc, data) VALUES (?, ?)", name, update))
+
+    async def compact_document(self, name: str) -> None:
+        self._log_lengths[name] = 0
+        await self._submit(lambda conn: _compact(conn, name))
+
+    async def log_length(self, name: str) -> int:
+        """How many updates the document's log holds (for tests and metrics)."""
+        return int(
+            await self._read(
+                lambda conn: conn.execute(
+                    "SELECT COUNT(*) FROM updates WHERE doc = ?", (name,)
+                ).fetchone()[0]
+            )
+        )
+
+    # boards and people --------------------------------------------------------------------
+
+    async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
+        def create(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO boards (id, data) VALUES (?, ?)", (board.id, json.dumps(board.to_json()))
+            )
+            conn.execute("INSERT INTO updates (doc, data) VALUES (?, ?)", (session_name, seed))
+
+        await self._submit(create)
+
+    async def get_board(self, board_id: str) -> BoardRecord | None:
+        row = await self._read(
+            lambda conn: conn.execute("SELECT data FROM boards WHERE id = ?", (board_id,)).fetchone()
+        )
+        return BoardRecord.from_json(json.loads(row[0])) if row else None
+
+    async def save_board(self, board: BoardRecord) -> None:
+        await self._submit(
+            _execute("UPDATE boards SET data = ? WHERE id = ?", json.dumps(board.to_json()), board.id)
+        )
+
+    async def save_person(self, person: PersonRecord) -> None:
+        await self._submit(
+            _execute(
+                "INSERT INTO people (board_id, id, data) VALUES (?, ?, ?) "
+                "ON CONFLICT (board_id, id) DO UPDATE SET data = excluded.data",
+                person.board_id,
+                person.id,
+                json.dumps(person.to_json()),
+            )
+        )
+
+    async def get_person(self, board_id: str, person_id: str) -> PersonRecord | None:
+        row = await self._read(
+            lambda conn: conn.execute(
+                "SELECT data FROM people WHERE board_id = ? AND id = ?", (board_id, person_id)
+            ).fetchone()
+        )
+        return PersonRecord.from_json(json.loads(row[0])) if row else None
+
+    async def list_people(self, board_id: str) -> list[PersonRecord]:
+        rows = await self._read(
+            lambda conn: conn.execute(
+                "SELECT data FROM people WHERE board_id = ? ORDER BY rowid", (board_id,)
+            ).fetchall()
+        )
+        return [PersonRecord.from_json(json.loads(r[0])) for r in rows]
+
+
+def _log_failure(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("background compaction failed: %s", future.exception())
