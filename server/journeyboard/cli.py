@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import re
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from types import FrameType
 
 import uvicorn
 
@@ -13,6 +17,49 @@ from journeyboard import __version__
 from journeyboard.settings import Settings, default_store_url, resolve_secret
 
 log = logging.getLogger("journeyboard")
+
+
+class RedactTokens(logging.Filter):
+    """Remove token values from log lines (uvicorn logs websocket request URLs)."""
+
+    _pattern = re.compile(r"(token=)[^&\s\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "token=" in message:
+            record.msg = self._pattern.sub(r"\1[redacted]", message)
+            record.args = None
+        return True
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server, but a SIGTERM or SIGINT ends with exit code 0 after a clean shutdown.
+
+    (uvicorn re-raises the captured signal after shutting down, which makes the exit code -15.)
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _on_signal(self, sig: int, frame: FrameType | None) -> None:
+        self.handle_exit(sig, frame)
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    redact = RedactTokens()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).addFilter(redact)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,9 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> None:
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(args.log_level)
     store_url = args.store or default_store_url()
     settings = Settings(
         store_url=store_url,
@@ -87,8 +132,9 @@ def serve(args: argparse.Namespace) -> None:
         ws_ping_interval=None,
         timeout_graceful_shutdown=5,
         lifespan="on",
+        log_config=None,  # keep our handlers (and their token filter)
     )
-    uvicorn.Server(config).run()
+    Server(config).run()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,140 @@
+"""Fixtures that run the real thing: a journeyboard server process on a free port."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+SECRET = "test-secret-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    """A `journeyboard serve` subprocess; restartable on the same store."""
+
+    store_url: str
+    args: list[str] = field(default_factory=list)
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def http(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def start(self) -> ServerProcess:
+        self.port = free_port()
+        env = {**os.environ, "JOURNEYBOARD_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
+        assert self.log_path is not None
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "journeyboard", "serve", "--port", str(self.port),
+                 "--store", self.store_url, *self.args],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+            try:
+                if httpx.get(f"{self.http}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("server did not start in time")
+
+    def kill(self, sig: int = signal.SIGKILL) -> int:
+        assert self.process is not None
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=20)
+        self.process = None
+        return code
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill(signal.SIGTERM)
+
+    def logs(self) -> str:
+        return self.log_path.read_text() if self.log_path else ""
+
+    # HTTP helpers -------------------------------------------------------------------------
+
+    def create_board(self, title: str = "Claim journey", **extra: Any) -> dict[str, Any]:
+        response = httpx.post(f"{self.http}/api/boards", json={"title": title, **extra})
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def join(self, token: str, name: str, department: str = "") -> dict[str, Any]:
+        response = httpx.post(
+            f"{self.http}/api/boards/{self.board_of(token)}/join",
+            json={"name": name, "department": department},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def board_of(self, token: str) -> str:
+        import base64
+        import json
+
+        payload = token.split(".")[0]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(data["b"])
+
+    def get_board(self, board_id: str, token: str) -> dict[str, Any]:
+        response = httpx.get(
+            f"{self.http}/api/boards/{board_id}", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def url(self, board_id: str, token: str, session: bool = False) -> str:
+        return f"{self.ws}/{board_id}{'/session' if session else ''}?token={token}"
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Start servers on a SQLite file in tmp_path; every one is stopped at the end."""
+    started: list[ServerProcess] = []
+
+    def make(*args: str, store_url: str | None = None) -> ServerProcess:
+        server = ServerProcess(store_url or f"sqlite:///{tmp_path / 'board.db'}", list(args))
+        server.log_path = tmp_path / f"server-{len(started)}.log"
+        started.append(server)
+        return server.start()
+
+    yield make
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture
+def server(make_server: Callable[..., ServerProcess]) -> ServerProcess:
+    return make_server("--grace", "1", "--keepalive", "15")
+
+
+@pytest.fixture
+def board(server: ServerProcess) -> dict[str, Any]:
+    return server.create_board()
