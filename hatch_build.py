@@ -16,7 +16,15 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 ROOT = Path(__file__).parent
 CLIENT = ROOT / "client"
 STATIC = ROOT / "server" / "journeyboard" / "static"
-SOURCES = ("src", "index.html", "package.json", "package-lock.json", "vite.config.ts")
+SOURCES = (
+    "src",
+    "index.html",
+    "package.json",
+    "package-lock.json",
+    "vite.config.ts",
+    "svelte.config.js",
+    "tsconfig.json",
+)
 
 
 def _newest_source_mtime() -> float:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from conftest import ServerProcess
 from pycrdt import Map
+
+from conftest import ServerProcess
 from ysync import synced_client
 
 
@@ -40,7 +41,9 @@ async def test_what_a_joiner_or_an_http_read_saw_survives_sigkill(make_server: A
             seen_by_joiner = card_keys(joiner)
         for i in range(100):
             await writer.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"h{i}", i))
-        seen_over_http = set(server.get_board(board["id"], board["tokens"]["viewer"])["content"]["cards"])
+        seen_over_http = set(
+            server.get_board(board["id"], board["tokens"]["viewer"])["content"]["cards"]
+        )
         server.kill(signal.SIGKILL)
     assert seen_by_joiner, "the joiner saw nothing"
     server.start()

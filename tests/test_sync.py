@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from conftest import ServerProcess
 from pycrdt import Map, Text
-from ysync import YClient, synced_client
 
+from conftest import ServerProcess
 from journeyboard import protocol
+from ysync import YClient, synced_client
 
 
 def cards(client: YClient) -> dict[str, Any]:
@@ -19,8 +19,12 @@ def cards(client: YClient) -> dict[str, Any]:
 async def test_two_clients_converge(server: ServerProcess, board: dict[str, Any]) -> None:
     url = server.url(board["id"], board["tokens"]["participant"])
     async with synced_client(url) as alice, synced_client(url) as bob:
-        await alice.change(lambda d: d.get("cards", type=Map).__setitem__("a", Map({"text": Text("from alice")})))
-        await bob.change(lambda d: d.get("cards", type=Map).__setitem__("b", Map({"text": Text("from bob")})))
+        await alice.change(
+            lambda d: d.get("cards", type=Map).__setitem__("a", Map({"text": Text("from alice")}))
+        )
+        await bob.change(
+            lambda d: d.get("cards", type=Map).__setitem__("b", Map({"text": Text("from bob")}))
+        )
         for client in (alice, bob):
             await client.wait_until(lambda c=client: set(cards(c)) == {"a", "b"})
         assert cards(alice) == cards(bob)
@@ -70,7 +74,9 @@ async def test_server_has_no_awareness_of_its_own(
 async def test_idle_socket_gets_keepalives(make_server: Any) -> None:
     server = make_server("--keepalive", "0.5")
     board = server.create_board()
-    async with synced_client(server.url(board["id"], board["tokens"]["viewer"], session=True)) as idle:
+    async with synced_client(
+        server.url(board["id"], board["tokens"]["viewer"], session=True)
+    ) as idle:
         await idle.wait_until(lambda: protocol.KEEPALIVE_FRAME in idle.frames, timeout=3)
         assert not idle.closed.is_set()
 
@@ -86,7 +92,9 @@ async def test_viewer_and_session_writes_are_dropped(
     ):
         for i in range(200):
             await viewer.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"v{i}", i))
-            await session.change(lambda d, i=i: d.get("board", type=Map).__setitem__("title", f"x{i}"))
+            await session.change(
+                lambda d, i=i: d.get("board", type=Map).__setitem__("title", f"x{i}")
+            )
         await watcher.change(lambda d: d.get("cards", type=Map).__setitem__("real", 1))
         await watcher.wait_until(lambda: "real" in cards(watcher))
         await asyncio.sleep(0.3)
@@ -116,7 +124,6 @@ async def test_refused_before_any_document_byte(
 
 async def test_unknown_board_is_not_found(server: ServerProcess) -> None:
     from conftest import SECRET
-
     from journeyboard.tokens import LinkToken, TokenSigner
 
     token = TokenSigner(SECRET).sign(LinkToken("ghost", "viewer", 1))
@@ -144,7 +151,13 @@ async def test_malformed_frames_close_only_the_sender(
     url = server.url(board["id"], board["tokens"]["participant"])
     async with synced_client(url) as good:
         await good.change(lambda d: d.get("cards", type=Map).__setitem__("keep", 1))
-        for bad in (b"\x00\x02\x05\x01", b"\x07", b"\x00\x02\x03abc", "text frame", b"\x01\x03\x01\x01"):
+        for bad in (
+            b"\x00\x02\x05\x01",
+            b"\x07",
+            b"\x00\x02\x03abc",
+            "text frame",
+            b"\x01\x03\x01\x01",
+        ):
             async with synced_client(url) as evil:
                 await evil.send_raw(bad)
                 assert await evil.wait_closed() == 4400, bad

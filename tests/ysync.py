@@ -88,7 +88,9 @@ class YClient:
         message = protocol.decode_message(frame)
         if isinstance(message, SyncStep1):
             if self.answer_step1:
-                await self.send_raw(protocol.encode_sync_step2(self.doc.get_update(message.state_vector)))
+                await self.send_raw(
+                    protocol.encode_sync_step2(self.doc.get_update(message.state_vector))
+                )
                 await self.send_raw(protocol.encode_sync_step1(self.doc.get_state()))
         elif isinstance(message, SyncStep2 | SyncUpdate):
             self.doc.apply_update(message.update)
@@ -120,9 +122,7 @@ class YClient:
             self._awareness_clock,
             json.dumps(state),
         )
-        await self.send_raw(
-            protocol.encode_awareness(protocol.encode_awareness_update([entry]))
-        )
+        await self.send_raw(protocol.encode_awareness(protocol.encode_awareness_update([entry])))
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until the predicate holds (checked after every frame) or fail."""

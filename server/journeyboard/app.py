@@ -157,7 +157,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         keepalive_seconds=settings.keepalive_seconds,
         server_only=documents.is_session,
     )
-    services = Services(settings, the_store, rooms, BoardService(the_store, rooms, TokenSigner(settings.secret)))
+    services = Services(
+        settings, the_store, rooms, BoardService(the_store, rooms, TokenSigner(settings.secret))
+    )
     static_dir = settings.static_dir or STATIC_DIR
 
     @contextlib.asynccontextmanager
@@ -195,7 +197,9 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def join_board(request: Request) -> Response:
         identity = await identify(request)
         body = await read_body(request, "join")
-        person, token = await services.boards.join(identity, body["name"], body.get("department", ""))
+        person, token = await services.boards.join(
+            identity, body["name"], body.get("department", "")
+        )
         return answer({"participant_id": person.id, "role": person.role, "token": token}, 201)
 
     async def get_board(request: Request) -> Response:

@@ -10,13 +10,21 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pycrdt import Map
+from pycrdt import Doc, Map
 
 from journeyboard import documents, schema
 from journeyboard.close_codes import CLOSE, CloseCode
 from journeyboard.rooms import RoomManager
 from journeyboard.stores import BoardRecord, PersonRecord, Store
-from journeyboard.tokens import ROLES, InvalidToken, LinkToken, PersonToken, Role, TokenSigner
+from journeyboard.tokens import (
+    ROLES,
+    InvalidToken,
+    LinkToken,
+    PersonToken,
+    Role,
+    TokenSigner,
+    as_role,
+)
 
 PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b",
@@ -77,7 +85,9 @@ class BoardService:
             for role in ROLES
         }
 
-    async def create(self, title: str, *, template: str | None, persona: str, scope: str) -> CreatedBoard:
+    async def create(
+        self, title: str, *, template: str | None, persona: str, scope: str
+    ) -> CreatedBoard:
         """Create a board: persist its record and seeded documents before returning its links."""
         templates: dict[str, Any] = schema.load("templates.json")["templates"]
         name = template or next(iter(templates))
@@ -117,11 +127,14 @@ class BoardService:
         assert isinstance(token, PersonToken)
         person = await self.store.get_person(board_id, token.person_id)
         if person is None or person.removed:
-            raise AccessDenied(403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN)
-        role = person.role if person.role in ROLES else "viewer"
-        return Identity(board, role, person, None)  # type: ignore[arg-type]
+            raise AccessDenied(
+                403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN
+            )
+        return Identity(board, as_role(person.role), person, None)
 
-    async def join(self, identity: Identity, name: str, department: str) -> tuple[PersonRecord, str]:
+    async def join(
+        self, identity: Identity, name: str, department: str
+    ) -> tuple[PersonRecord, str]:
         """Turn a facilitator or participant link into a person with a personal token."""
         if identity.link_role not in ("facilitator", "participant"):
             raise AccessDenied(
@@ -140,31 +153,33 @@ class BoardService:
         color = PALETTE[len(people) % len(PALETTE)]
         await self.store.save_person(person)
         async with self.rooms.use(documents.session_name(board.id)) as room:
-            _, shown = room.transact(
-                lambda doc: doc.get("participants", type=Map).__setitem__(
-                    person.id,
-                    Map(
-                        {
-                            "name": person.name,
-                            "department": person.department,
-                            "role": person.role,
-                            "color": color,
-                            "joined_at_ms": person.joined_at_ms,
-                        }
-                    ),
-                )
-            )
+            entry = {
+                "name": person.name,
+                "department": person.department,
+                "role": person.role,
+                "color": color,
+                "joined_at_ms": person.joined_at_ms,
+            }
+
+            def add(doc: Doc[Any]) -> None:
+                doc.get("participants", type=Map)[person.id] = Map(entry)
+
+            _, shown = room.transact(add)
             await shown
-        token = self.signer.sign(PersonToken(board.id, person.id, person.role))  # type: ignore[arg-type]
+        token = self.signer.sign(PersonToken(board.id, person.id, as_role(person.role)))
         return person, token
 
     async def read(self, board_id: str) -> dict[str, Any]:
         """Both documents as JSON, as everyone may see them (committed state only)."""
-        out: dict[str, Any] = {}
-        for key, name, roots in (
-            ("content", documents.content_name(board_id), documents.CONTENT_ROOTS),
-            ("session", documents.session_name(board_id), documents.SESSION_ROOTS),
-        ):
-            async with self.rooms.use(name) as room:
-                out[key] = await room.read(lambda doc, roots=roots: documents.roots_to_json(doc, roots))
-        return out
+        return {
+            "content": await self._read_roots(
+                documents.content_name(board_id), documents.CONTENT_ROOTS
+            ),
+            "session": await self._read_roots(
+                documents.session_name(board_id), documents.SESSION_ROOTS
+            ),
+        }
+
+    async def _read_roots(self, name: str, roots: tuple[str, ...]) -> dict[str, Any]:
+        async with self.rooms.use(name) as room:
+            return await room.read(lambda doc: documents.roots_to_json(doc, roots))

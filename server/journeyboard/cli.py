@@ -40,7 +40,9 @@ class Server(uvicorn.Server):
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+        previous = {
+            sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)
+        }
         try:
             yield
         finally:
@@ -119,7 +121,8 @@ def serve(args: argparse.Namespace) -> None:
         app = create_app(settings)
     except ValueError as exc:
         raise SystemExit(f"journeyboard: {exc}") from None
-    shown = settings.public_url or f"http://{'localhost' if args.host in ('127.0.0.1', '0.0.0.0') else args.host}:{args.port}"
+    local = args.host in ("127.0.0.1", "0.0.0.0")
+    shown = settings.public_url or f"http://{'localhost' if local else args.host}:{args.port}"
     log.info("journeyboard %s: store %s", __version__, store_url)
     log.info("open %s to create a workshop", shown)
     config = uvicorn.Config(

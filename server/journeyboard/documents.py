@@ -43,7 +43,7 @@ def seed_session(
     title: str, persona: str, scope: str, now_ms: int, *, customer_goal: str = ""
 ) -> bytes:
     """The first and only seed of a session document, written once when the board is created."""
-    doc = Doc()
+    doc: Doc[Any] = Doc()
     with doc.transaction():
         board = doc.get("board", type=Map)
         board["title"] = title
@@ -66,7 +66,7 @@ def seed_session(
 
 def seed_content(stage_names: list[str]) -> bytes:
     """A content document holding the template's stages."""
-    doc = Doc()
+    doc: Doc[Any] = Doc()
     with doc.transaction():
         stages = doc.get("stages", type=Map)
         for index, name in enumerate(stage_names):
@@ -80,7 +80,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def roots_to_json(doc: Doc, roots: tuple[str, ...]) -> dict[str, Any]:
+def roots_to_json(doc: Doc[Any], roots: tuple[str, ...]) -> dict[str, Any]:
     """The named root maps as plain JSON values; a root that is not a map reads as {}."""
     out: dict[str, Any] = {}
     for root in roots:

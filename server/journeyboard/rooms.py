@@ -101,7 +101,7 @@ class Room:
     def __init__(self, name: str, store: UpdateLog, *, clients_may_write: bool = True) -> None:
         self.name = name
         self.clients_may_write = clients_may_write
-        self.doc: Doc = Doc()
+        self.doc: Doc[Any] = Doc()
         self.connections: set[Connection] = set()
         self.stats = RoomStats()
         self.ready = asyncio.Event()
@@ -180,7 +180,9 @@ class Room:
                 conn.dropped_updates += 1
                 self.stats.refused_writes += 1
                 if conn.dropped_updates == 1:
-                    log.warning("dropped update from read-only socket %s on %s", conn.label, self.name)
+                    log.warning(
+                        "dropped update from read-only socket %s on %s", conn.label, self.name
+                    )
                 return
             if message.update == protocol.EMPTY_UPDATE:
                 return
@@ -222,7 +224,7 @@ class Room:
         )
         return seq
 
-    def transact(self, change: Callable[[Doc], T]) -> tuple[T, asyncio.Future[None]]:
+    def transact(self, change: Callable[[Doc[Any]], T]) -> tuple[T, asyncio.Future[None]]:
         """Apply a change as the server; return its result and a future for its commit+fan-out."""
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
@@ -249,7 +251,7 @@ class Room:
         self._emit(_Outgoing(seq, protocol.encode_sync_update(update), None, done=done))
         return result, done
 
-    async def read(self, reader: Callable[[Doc], T]) -> T:
+    async def read(self, reader: Callable[[Doc[Any]], T]) -> T:
         """Read the document as everyone may see it: wait until what was read is committed."""
         result = reader(self.doc)
         await self._when_committed(self._applied)

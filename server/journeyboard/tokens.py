@@ -18,6 +18,14 @@ ROLES: tuple[Role, ...] = ("facilitator", "participant", "viewer")
 _SALT = "journeyboard.token.v1"
 
 
+def as_role(text: str) -> Role:
+    """A stored role string as a Role; anything unknown is the least powerful role."""
+    for role in ROLES:
+        if role == text:
+            return role
+    return "viewer"
+
+
 class InvalidToken(ValueError):
     """A token that is not ours, was tampered with, or has the wrong shape."""
 
@@ -52,7 +60,9 @@ class TokenSigner:
             return str(
                 self._serializer.dumps({"b": token.board_id, "r": token.role, "v": token.version})
             )
-        return str(self._serializer.dumps({"b": token.board_id, "r": token.role, "p": token.person_id}))
+        return str(
+            self._serializer.dumps({"b": token.board_id, "r": token.role, "p": token.person_id})
+        )
 
     def verify(self, text: str) -> Token:
         """Return the token a string carries; raise InvalidToken otherwise."""

@@ -76,6 +76,10 @@ def _execute(sql: str, *params: object) -> Operation:
     return run
 
 
+def _compaction(name: str) -> Operation:
+    return lambda conn: _compact(conn, name)
+
+
 def _compact(conn: sqlite3.Connection, name: str) -> None:
     row = conn.execute("SELECT data FROM snapshots WHERE doc = ?", (name,)).fetchone()
     entries = conn.execute(
@@ -202,7 +206,7 @@ class SQLiteStore(Store):
         for name, length in list(self._log_lengths.items()):
             if length >= self.compact_after and not self._closing:
                 self._log_lengths[name] = 0
-                future = self._submit(lambda conn, name=name: _compact(conn, name))
+                future = self._submit(_compaction(name))
                 future.add_done_callback(_log_failure)
 
     async def _read(self, operation: Callable[[sqlite3.Connection], T]) -> T:
@@ -242,7 +246,7 @@ class SQLiteStore(Store):
 
     async def compact_document(self, name: str) -> None:
         self._log_lengths[name] = 0
-        await self._submit(lambda conn: _compact(conn, name))
+        await self._submit(_compaction(name))
 
     async def log_length(self, name: str) -> int:
         """How many updates the document's log holds (for tests and metrics)."""
@@ -259,7 +263,8 @@ class SQLiteStore(Store):
     async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
         def create(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "INSERT INTO boards (id, data) VALUES (?, ?)", (board.id, json.dumps(board.to_json()))
+                "INSERT INTO boards (id, data) VALUES (?, ?)",
+                (board.id, json.dumps(board.to_json())),
             )
             conn.execute("INSERT INTO updates (doc, data) VALUES (?, ?)", (session_name, seed))
 
@@ -267,13 +272,17 @@ class SQLiteStore(Store):
 
     async def get_board(self, board_id: str) -> BoardRecord | None:
         row = await self._read(
-            lambda conn: conn.execute("SELECT data FROM boards WHERE id = ?", (board_id,)).fetchone()
+            lambda conn: conn.execute(
+                "SELECT data FROM boards WHERE id = ?", (board_id,)
+            ).fetchone()
         )
         return BoardRecord.from_json(json.loads(row[0])) if row else None
 
     async def save_board(self, board: BoardRecord) -> None:
         await self._submit(
-            _execute("UPDATE boards SET data = ? WHERE id = ?", json.dumps(board.to_json()), board.id)
+            _execute(
+                "UPDATE boards SET data = ? WHERE id = ?", json.dumps(board.to_json()), board.id
+            )
         )
 
     async def save_person(self, person: PersonRecord) -> None:

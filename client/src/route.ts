@@ -1,0 +1,20 @@
+// Which page a URL shows (pure). The token travels in the fragment, never in the query.
+
+export type Route =
+  | { readonly page: 'home' }
+  | { readonly page: 'board'; readonly boardId: string; readonly token: string | null }
+  | { readonly page: 'not-found' };
+
+export function parseRoute(pathname: string, hash: string): Route {
+  if (pathname === '/' || pathname === '') return { page: 'home' };
+  const match = /^\/b\/([^/]+)\/?$/.exec(pathname);
+  if (match === null || match[1] === undefined) return { page: 'not-found' };
+  let boardId: string;
+  try {
+    boardId = decodeURIComponent(match[1]);
+  } catch {
+    return { page: 'not-found' };
+  }
+  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
+  return { page: 'board', boardId, token: token === '' ? null : token };
+}

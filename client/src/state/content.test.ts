@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import * as Y from 'yjs';
+import { addNote, addStage, groupColumns, readCards, readColumns, readStages } from './content';
+
+function card(id: string, stage: string | null, pos: string) {
+  return { id, kind: 'note', stage, pos, text: id, author: '' };
+}
+
+describe('groupColumns', () => {
+  it('orders stages and their cards by (pos, id)', () => {
+    const stages = [
+      { id: 's2', name: 'Two', pos: 'b' },
+      { id: 's1', name: 'One', pos: 'a' },
+    ];
+    const cards = [card('c3', 's1', 'b'), card('c2', 's1', 'a'), card('c1', 's1', 'a')];
+    const columns = groupColumns(stages, cards);
+    expect(columns.map((column) => column.stage?.id)).toEqual(['s1', 's2']);
+    expect(columns[0]?.cards.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(columns[1]?.cards).toEqual([]);
+  });
+
+  it('puts cards with a missing or unknown stage in a trailing Unplaced column', () => {
+    const stages = [{ id: 's1', name: 'One', pos: 'a' }];
+    const cards = [card('c1', 'gone', 'b'), card('c2', null, 'a'), card('c3', 's1', 'a')];
+    const columns = groupColumns(stages, cards);
+    expect(columns).toHaveLength(2);
+    expect(columns[1]?.stage).toBeNull();
+    expect(columns[1]?.cards.map((c) => c.id)).toEqual(['c2', 'c1']);
+  });
+
+  it('has no Unplaced column when every card is placed', () => {
+    expect(groupColumns([{ id: 's', name: '', pos: '' }], [card('c', 's', '')])).toHaveLength(1);
+  });
+});
+
+describe('reading the content document', () => {
+  it('skips entries that are not maps and tolerates odd fields', () => {
+    const doc = new Y.Doc();
+    const stages = doc.getMap<unknown>('stages');
+    const cards = doc.getMap<unknown>('cards');
+    stages.set('bad', 'not a map');
+    const stage = new Y.Map<unknown>();
+    stages.set('s1', stage);
+    stage.set('name', 42);
+    cards.set('bad', 7);
+    const odd = new Y.Map<unknown>();
+    cards.set('c1', odd);
+    odd.set('stage', 123);
+    odd.set('text', 'plain');
+    expect(readStages(doc)).toEqual([{ id: 's1', name: '', pos: '' }]);
+    expect(readCards(doc)).toEqual([
+      { id: 'c1', kind: 'note', stage: null, pos: '', text: 'plain', author: '' },
+    ]);
+    expect(readColumns(doc).map((column) => column.stage?.id ?? 'unplaced')).toEqual([
+      's1',
+      'unplaced',
+    ]);
+  });
+
+  it('treats a root of the wrong type as empty', () => {
+    const doc = new Y.Doc();
+    doc.getArray('stages').push(['x']);
+    expect(readStages(doc)).toEqual([]);
+  });
+
+  it('adds stages and notes in order', () => {
+    const doc = new Y.Doc();
+    const first = addStage(doc, 'Discover');
+    const second = addStage(doc, 'Buy');
+    addNote(doc, first, 'one');
+    addNote(doc, first, 'two');
+    const columns = readColumns(doc);
+    expect(columns.map((column) => column.stage?.id)).toEqual([first, second]);
+    expect(columns[0]?.cards.map((c) => c.text)).toEqual(['one', 'two']);
+    const stored = doc.getMap<unknown>('cards').get(columns[0]?.cards[0]?.id ?? '');
+    expect(stored).toBeInstanceOf(Y.Map);
+    expect((stored as Y.Map<unknown>).get('text')).toBeInstanceOf(Y.Text);
+  });
+});

@@ -1,0 +1,103 @@
+"""The HTTP API against a real server: boards, joining, reading, and clear errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from pycrdt import Map
+
+from conftest import ServerProcess
+from ysync import synced_client
+
+
+def test_create_board_returns_links_with_tokens_in_the_fragment(server: ServerProcess) -> None:
+    created = server.create_board("Insurance claim", template="service")
+    assert (
+        set(created["links"]) == set(created["tokens"]) == {"facilitator", "participant", "viewer"}
+    )
+    for role, link in created["links"].items():
+        assert link == f"{server.http}/b/{created['id']}#token={created['tokens'][role]}"
+    assert isinstance(created["server_now_ms"], int)
+    data = server.get_board(created["id"], created["tokens"]["viewer"])
+    assert data["session"]["board"]["title"] == "Insurance claim"
+    assert data["session"]["session"]["phase"] == "lobby"
+    names = sorted(data["content"]["stages"].values(), key=lambda s: s["pos"])
+    assert next(s["name"] for s in names) == "Problem occurs"
+
+
+def test_public_url_is_used_in_links(make_server: Any) -> None:
+    server = make_server("--public-url", "https://board.example.org")
+    created = server.create_board()
+    assert created["links"]["viewer"].startswith(
+        f"https://board.example.org/b/{created['id']}#token="
+    )
+
+
+async def test_join_adds_the_person_to_the_session_document(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    url = server.url(board["id"], board["tokens"]["viewer"], session=True)
+    async with synced_client(url) as watcher:
+        joined = server.join(board["tokens"]["participant"], "Ann", "Claims")
+        people = lambda: watcher.doc.get("participants", type=Map).to_py() or {}  # noqa: E731
+        await watcher.wait_until(lambda: joined["participant_id"] in people())
+        assert people()[joined["participant_id"]]["name"] == "Ann"
+        assert people()[joined["participant_id"]]["role"] == "participant"
+    lead = server.join(board["tokens"]["facilitator"], "Fay")
+    assert lead["role"] == "facilitator"
+    me = server.get_board(board["id"], lead["token"])
+    assert me["role"] == "facilitator"
+
+
+def test_bad_requests_get_clear_json_errors(server: ServerProcess, board: dict[str, Any]) -> None:
+    base = server.http
+    auth = {"Authorization": f"Bearer {board['tokens']['participant']}"}
+    cases = [
+        httpx.post(f"{base}/api/boards", content=b"{nope"),
+        httpx.post(f"{base}/api/boards", json={"title": ""}),
+        httpx.post(f"{base}/api/boards", json={"title": "x", "template": "nope"}),
+        httpx.post(f"{base}/api/boards", json=["x"]),
+        httpx.post(f"{base}/api/boards/{board['id']}/join", json={"name": "x"}),
+        httpx.post(f"{base}/api/boards/{board['id']}/join", json={"name": "  "}, headers=auth),
+        httpx.post(
+            f"{base}/api/boards/{board['id']}/join",
+            json={"name": "v"},
+            headers={"Authorization": f"Bearer {board['tokens']['viewer']}"},
+        ),
+        httpx.get(f"{base}/api/boards/{board['id']}", headers={"Authorization": "Bearer junk"}),
+        httpx.get(f"{base}/api/boards/other", headers=auth),
+        httpx.get(f"{base}/api/nothing"),
+    ]
+    for response in cases:
+        assert 400 <= response.status_code < 500, response.text
+        error = response.json()["error"]
+        assert error["code"] and error["message"]
+
+
+def test_pages_carry_security_headers(server: ServerProcess) -> None:
+    for path in ("/", "/b/some-board"):
+        response = httpx.get(server.http + path)
+        assert response.status_code in (200, 503)
+        csp = response.headers["content-security-policy"]
+        assert (
+            "script-src 'self'" in csp
+            and "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+        )
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+
+
+def test_tokens_never_reach_the_log(server: ServerProcess, board: dict[str, Any]) -> None:
+    import asyncio
+
+    async def connect() -> None:
+        async with synced_client(server.url(board["id"], board["tokens"]["viewer"])):
+            pass
+
+    asyncio.run(connect())
+    server.get_board(board["id"], board["tokens"]["participant"])
+    logs = server.logs()
+    assert "WebSocket" in logs
+    for token in board["tokens"].values():
+        assert token not in logs
