@@ -165,3 +165,35 @@ async def test_malformed_frames_close_only_the_sender(
         async with synced_client(url) as fresh:
             await fresh.wait_until(lambda: set(cards(fresh)) == {"keep", "after"})
         assert not good.closed.is_set()
+
+
+async def test_messages_sent_before_the_document_loads_are_kept(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    url = server.url(board["id"], board["tokens"]["participant"])
+    # Send an update the instant the socket opens, before the server's sync step 1 arrives.
+    eager = YClient(url, answer_step1=False)
+    eager.doc.get("cards", type=Map)["eager"] = "first"
+    await eager.connect()
+    await eager.send_raw(protocol.encode_sync_update(eager.doc.get_update()))
+    try:
+        async with synced_client(url) as other:
+            await other.wait_until(lambda: "eager" in cards(other))
+    finally:
+        await eager.close()
+
+
+async def test_empty_room_is_unloaded_after_the_grace_period(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    import httpx
+
+    url = server.url(board["id"], board["tokens"]["participant"])
+    async with synced_client(url) as client:
+        await client.change(lambda d: d.get("cards", type=Map).__setitem__("x", 1))
+        assert httpx.get(f"{server.http}/healthz").json()["rooms"] >= 1
+    async with asyncio.timeout(10):
+        while httpx.get(f"{server.http}/healthz").json()["rooms"] != 0:
+            await asyncio.sleep(0.1)
+    async with synced_client(url) as again:
+        assert "x" in cards(again)

@@ -1,0 +1,131 @@
+"""Burst benchmark: one writer sends N updates as fast as it can; R readers receive them.
+
+Measures how long a burst takes to be committed to the store and fanned out to every reader
+(the server sends nothing before its commit, so the last delivery bounds both).
+
+    python benchmarks/burst.py [--updates 1000] [--readers 10] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import websockets
+from pycrdt import Doc, Map
+
+from journeyboard import protocol
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(store: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {**os.environ, "JOURNEYBOARD_SECRET": "bench-secret-0123456789"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "journeyboard", "serve", "--port", str(port),
+         "--store", f"sqlite:///{store}", "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server did not start")
+
+
+def create_board(port: int) -> dict[str, object]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/boards",
+        data=json.dumps({"title": "burst", "template": "blank"}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return dict(json.load(response))
+
+
+async def reader(url: str, expected: int, ready: asyncio.Event, done: list[float]) -> None:
+    async with websockets.connect(url, max_size=None) as ws:
+        seen = 0
+        ready.set()
+        async for frame in ws:
+            assert isinstance(frame, bytes)
+            if frame[:2] == b"\x00\x02" and frame != protocol.KEEPALIVE_FRAME:
+                seen += 1
+                if seen == expected:
+                    done.append(time.perf_counter())
+                    return
+
+
+async def one_run(port: int, updates: int, readers: int) -> float:
+    board = create_board(port)
+    tokens = board["tokens"]
+    assert isinstance(tokens, dict)
+    url = f"ws://127.0.0.1:{port}/ws/{board['id']}?token={tokens['participant']}"
+    done: list[float] = []
+    ready = [asyncio.Event() for _ in range(readers)]
+    tasks = [asyncio.create_task(reader(url, updates, ready[i], done)) for i in range(readers)]
+    for event in ready:
+        await event.wait()
+    await asyncio.sleep(0.2)
+    doc: Doc[object] = Doc()
+    cards = doc.get("cards", type=Map)
+    frames: list[bytes] = []
+    doc.observe(lambda event: frames.append(protocol.encode_sync_update(event.update)))
+    for i in range(updates):
+        cards[f"c{i}"] = i
+    async with websockets.connect(url, max_size=None) as writer:
+        started = time.perf_counter()
+        for frame in frames:
+            await writer.send(frame)
+        await asyncio.gather(*tasks)
+    return max(done) - started
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--updates", type=int, default=1000)
+    parser.add_argument("--readers", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        process, port = start_server(Path(tmp) / "bench.db")
+        try:
+            times = [await one_run(port, args.updates, args.readers) for _ in range(args.runs)]
+        finally:
+            process.terminate()
+            process.wait()
+    median = statistics.median(times)
+    print(
+        json.dumps(
+            {
+                "updates": args.updates,
+                "readers": args.readers,
+                "runs_s": [round(t, 4) for t in times],
+                "median_s": round(median, 4),
+                "updates_per_s": round(args.updates / median),
+                "deliveries_per_s": round(args.updates * args.readers / median),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
