@@ -34,21 +34,27 @@ async def test_stock_provider_syncs_both_ways(server: ServerProcess, board: dict
             await node.quit()
 
 
-async def test_stock_provider_presence_appears_and_leaves(
+async def test_stock_provider_presence_appears_stamped_and_leaves(
     server: ServerProcess, board: dict[str, Any]
 ) -> None:
-    token = board["tokens"]["participant"]
-    async with synced_client(server.url(board["id"], token)) as py:
-        node = await NodeClient.start(server.ws, board["id"], token)
+    nora = server.join(board["tokens"]["participant"], "Nora", "Claims")
+    async with synced_client(server.url(board["id"], board["tokens"]["viewer"])) as py:
+        node = await NodeClient.start(server.ws, board["id"], nora["token"])
         try:
             await node.next(lambda m: m.get("event") == "synced")
-            await node.command("awareness", state={"user": {"name": "Nora"}})
-            await py.wait_until(
-                lambda: any(s == {"user": {"name": "Nora"}} for _, s in py.awareness.values())
-            )
-            node_id = next(
-                c for c, (_, s) in py.awareness.items() if s == {"user": {"name": "Nora"}}
-            )
+            await node.command("awareness", state={"cursor": [1, 2], "user": {"name": "Fake"}})
+
+            def noras() -> list[int]:
+                return [
+                    client
+                    for client, (_, state) in py.awareness.items()
+                    if state and state.get("cursor") == [1, 2]
+                ]
+
+            await py.wait_until(lambda: bool(noras()))
+            node_id = noras()[0]
+            user = py.awareness[node_id][1]["user"]
+            assert (user["name"], user["role"]) == ("Nora", "participant")
         finally:
             await node.quit()
         await py.wait_until(lambda: py.awareness[node_id][1] is None, timeout=5)

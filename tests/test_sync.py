@@ -48,13 +48,15 @@ async def test_late_joiner_gets_everything_in_sync_step2(
 async def test_awareness_snapshot_relay_and_removal(
     server: ServerProcess, board: dict[str, Any]
 ) -> None:
+    alice_token = server.join(board["tokens"]["participant"], "Alice")["token"]
     url = server.url(board["id"], board["tokens"]["participant"])
-    async with synced_client(url) as alice:
-        await alice.set_awareness({"user": {"name": "Alice"}})
+    async with synced_client(server.url(board["id"], alice_token)) as alice:
+        await alice.set_awareness({"cursor": "c1"})
         await alice.wait_until(lambda: alice.doc.client_id in alice.awareness)  # echoed back
         async with synced_client(url) as bob:
             # the snapshot on join already holds Alice, before Bob says anything
-            assert bob.awareness[alice.doc.client_id][1] == {"user": {"name": "Alice"}}
+            state = bob.awareness[alice.doc.client_id][1]
+            assert state["cursor"] == "c1" and state["user"]["name"] == "Alice"
             await bob.set_awareness({"user": {"name": "Bob"}})
             await alice.wait_until(lambda: bob.doc.client_id in alice.awareness)
         # Bob's socket closed: Alice learns at once that he left

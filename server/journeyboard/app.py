@@ -23,10 +23,12 @@ from starlette.websockets import WebSocket
 
 from journeyboard import documents, schema
 from journeyboard.boards import AccessDenied, BoardService, Identity
+from journeyboard.commands import CommandError, CommandRunner
+from journeyboard.limits import KeyedRateLimiter
 from journeyboard.rooms import RoomManager
 from journeyboard.settings import Settings
 from journeyboard.stores import Store, StoreError, open_store
-from journeyboard.sync_endpoint import serve_sync_socket
+from journeyboard.sync_endpoint import SocketGate
 from journeyboard.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,46 @@ class Services:
     store: Store
     rooms: RoomManager
     boards: BoardService
+    commands: CommandRunner
+    sockets: SocketGate
+    board_creations: KeyedRateLimiter
+    joins: KeyedRateLimiter
+
+    @classmethod
+    def build(cls, settings: Settings, store: Store) -> Services:
+        limits = settings.limits
+        rooms = RoomManager(
+            store,
+            grace_seconds=settings.grace_seconds,
+            keepalive_seconds=settings.keepalive_seconds,
+            server_only=documents.is_session,
+            max_document_bytes=limits.max_document_bytes,
+        )
+        boards = BoardService(
+            store,
+            rooms,
+            TokenSigner(settings.secret),
+            max_participants=limits.participants_per_board,
+        )
+        return cls(
+            settings,
+            store,
+            rooms,
+            boards,
+            CommandRunner(boards),
+            SocketGate(settings, boards, rooms),
+            KeyedRateLimiter(limits.boards_per_address_per_minute),
+            KeyedRateLimiter(limits.joins_per_address_per_minute),
+        )
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+def check_rate(limiter: KeyedRateLimiter, request: Request) -> None:
+    if not limiter.allow(client_address(request)):
+        raise ApiError(429, "rate_limited", "too many requests from this address; wait a minute")
 
 
 def _validator(definition: str) -> jsonschema.protocols.Validator:
@@ -151,15 +193,8 @@ class AccessLogMiddleware:
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """Build the ASGI app; the store is opened and closed by the app's lifespan."""
     the_store = store or open_store(settings.store_url)
-    rooms = RoomManager(
-        the_store,
-        grace_seconds=settings.grace_seconds,
-        keepalive_seconds=settings.keepalive_seconds,
-        server_only=documents.is_session,
-    )
-    services = Services(
-        settings, the_store, rooms, BoardService(the_store, rooms, TokenSigner(settings.secret))
-    )
+    services = Services.build(settings, the_store)
+    rooms = services.rooms
     static_dir = settings.static_dir or STATIC_DIR
 
     @contextlib.asynccontextmanager
@@ -176,6 +211,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         return {role: f"{root}/b/{board_id}#token={token}" for role, token in tokens.items()}
 
     async def create_board(request: Request) -> Response:
+        check_rate(services.board_creations, request)
         body = await read_body(request, "create_board")
         created = await services.boards.create(
             body["title"].strip(),
@@ -195,6 +231,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         )
 
     async def join_board(request: Request) -> Response:
+        check_rate(services.joins, request)
         identity = await identify(request)
         body = await read_body(request, "join")
         person, token = await services.boards.join(
@@ -206,6 +243,18 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         identity = await identify(request)
         data = await services.boards.read(identity.board.id)
         return answer({"id": identity.board.id, "role": identity.role, **data})
+
+    async def run_command(request: Request) -> Response:
+        identity = await identify(request)
+        raw = await request.body()
+        if len(raw) > 1024 * 1024:
+            raise ApiError(413, "too_large", "the command is too large")
+        try:
+            body = json.loads(raw or b"null")
+        except ValueError:
+            raise ApiError(400, "bad_json", "the body is not valid JSON") from None
+        result = await services.commands.run(identity, body, base_url(request, settings))
+        return answer({"ok": True, "result": result})
 
     async def healthz(request: Request) -> Response:
         try:
@@ -222,13 +271,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     def socket_route(session: bool) -> Callable[[WebSocket], Awaitable[None]]:
         async def endpoint(websocket: WebSocket) -> None:
-            await serve_sync_socket(
-                websocket,
-                board_id=websocket.path_params["board_id"],
-                session=session,
-                service=services.boards,
-                rooms=rooms,
-                settings=settings,
+            await services.sockets.serve(
+                websocket, websocket.path_params["board_id"], session=session
             )
 
         return endpoint
@@ -245,6 +289,14 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         assert isinstance(exc, HTTPException)
         return error_response(exc.status_code, "http_error", str(exc.detail))
 
+    async def on_command_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CommandError)
+        return error_response(exc.status, exc.code, exc.message)
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal", "something went wrong on the server")
+
     async def on_store_error(request: Request, exc: Exception) -> Response:
         log.error("store error: %s", exc)
         return error_response(503, "store_unavailable", "the store is unavailable; try again")
@@ -256,6 +308,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         Route("/api/boards", create_board, methods=["POST"]),
         Route("/api/boards/{board_id}", get_board, methods=["GET"]),
         Route("/api/boards/{board_id}/join", join_board, methods=["POST"]),
+        Route("/api/boards/{board_id}/commands", run_command, methods=["POST"]),
         WebSocketRoute("/ws/{board_id}", socket_route(session=False)),
         WebSocketRoute("/ws/{board_id}/session", socket_route(session=True)),
     ]
@@ -269,6 +322,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             ApiError: on_api_error,
             HTTPException: on_http_error,
             StoreError: on_store_error,
+            CommandError: on_command_error,
+            Exception: on_unexpected,
         },
     )
     app.state.services = services

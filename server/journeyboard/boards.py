@@ -32,6 +32,9 @@ PALETTE = (
 )  # fmt: skip
 
 
+LINK_NAMES = {"facilitator": "Facilitator", "participant": "Participant", "viewer": "Viewer"}
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -64,6 +67,25 @@ class Identity:
     def can_write_content(self) -> bool:
         return self.role in ("facilitator", "participant")
 
+    @property
+    def principal(self) -> str:
+        """Who holds the token: a person, or a link at one version (for targeted closes)."""
+        if self.person is not None:
+            return f"person:{self.person.id}"
+        return f"link:{self.link_role}:{self.board.link_versions.get(self.role, 1)}"
+
+    @property
+    def presence(self) -> dict[str, str]:
+        """What everyone is shown about this socket's user; clients cannot change it."""
+        if self.person is not None:
+            return {
+                "id": self.person.id,
+                "name": self.person.name,
+                "role": self.role,
+                "color": self.person.color or PALETTE[0],
+            }
+        return {"name": LINK_NAMES[self.role], "role": self.role, "color": "#5f6368"}
+
 
 @dataclass(frozen=True, slots=True)
 class CreatedBoard:
@@ -74,10 +96,18 @@ class CreatedBoard:
 class BoardService:
     """Create boards, admit people, and authenticate tokens against the store's records."""
 
-    def __init__(self, store: Store, rooms: RoomManager, signer: TokenSigner) -> None:
+    def __init__(
+        self,
+        store: Store,
+        rooms: RoomManager,
+        signer: TokenSigner,
+        *,
+        max_participants: int = 500,
+    ) -> None:
         self.store = store
         self.rooms = rooms
         self.signer = signer
+        self.max_participants = max_participants
 
     def link_tokens(self, board: BoardRecord) -> dict[str, str]:
         return {
@@ -132,6 +162,25 @@ class BoardService:
             )
         return Identity(board, as_role(person.role), person, None)
 
+    async def authenticate_again(self, identity: Identity) -> Identity:
+        """The same holder's identity as of now (after a rotation or removal it is refused)."""
+        board = await self.store.get_board(identity.board.id)
+        if board is None:
+            raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
+        if identity.person is not None:
+            person = await self.store.get_person(board.id, identity.person.id)
+            if person is None or person.removed:
+                raise AccessDenied(
+                    403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN
+                )
+            return Identity(board, as_role(person.role), person, None)
+        assert identity.link_role is not None
+        if board.link_versions.get(identity.link_role, 1) != identity.board.link_versions.get(
+            identity.link_role, 1
+        ):
+            raise AccessDenied(401, "link_rotated", "this link was replaced", CLOSE.LINK_ROTATED)
+        return Identity(board, identity.link_role, None, identity.link_role)
+
     async def join(
         self, identity: Identity, name: str, department: str
     ) -> tuple[PersonRecord, str]:
@@ -142,6 +191,10 @@ class BoardService:
             )
         board = identity.board
         people = await self.store.list_people(board.id)
+        if sum(not p.removed for p in people) >= self.max_participants:
+            raise AccessDenied(
+                409, "board_full", "this board has as many people as it can take", CLOSE.FORBIDDEN
+            )
         person = PersonRecord(
             board_id=board.id,
             id=documents.new_id(),
@@ -149,15 +202,15 @@ class BoardService:
             department=department.strip(),
             role=identity.link_role,
             joined_at_ms=now_ms(),
+            color=PALETTE[len(people) % len(PALETTE)],
         )
-        color = PALETTE[len(people) % len(PALETTE)]
         await self.store.save_person(person)
         async with self.rooms.use(documents.session_name(board.id)) as room:
             entry = {
                 "name": person.name,
                 "department": person.department,
                 "role": person.role,
-                "color": color,
+                "color": person.color,
                 "joined_at_ms": person.joined_at_ms,
             }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import re
 import signal
@@ -14,6 +15,7 @@ from types import FrameType
 import uvicorn
 
 from journeyboard import __version__
+from journeyboard.limits import Limits
 from journeyboard.settings import Settings, default_store_url, resolve_secret
 
 log = logging.getLogger("journeyboard")
@@ -98,8 +100,34 @@ def build_parser() -> argparse.ArgumentParser:
         default=15.0,
         help="seconds of silence after which a socket gets a keepalive message (15)",
     )
+    serve.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a limit (repeatable); names and defaults: "
+        + ", ".join(f"{f.name}={f.default}" for f in dataclasses.fields(Limits)),
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     return parser
+
+
+def parse_limits(pairs: list[str]) -> Limits:
+    """Build Limits from NAME=VALUE overrides; exit with a clear message on a bad one."""
+    fields = {f.name: f for f in dataclasses.fields(Limits)}
+    overrides: dict[str, float | int] = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        if name not in fields:
+            raise SystemExit(f"journeyboard: unknown limit {name!r}; known: {', '.join(fields)}")
+        try:
+            number = float(value) if fields[name].type == "float" else int(value)
+        except ValueError:
+            raise SystemExit(f"journeyboard: limit {name} needs a number, not {value!r}") from None
+        if number <= 0:
+            raise SystemExit(f"journeyboard: limit {name} must be positive")
+        overrides[name] = number
+    return Limits(**overrides)  # type: ignore[arg-type]
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -114,6 +142,7 @@ def serve(args: argparse.Namespace) -> None:
         allowed_origins=tuple(args.allowed_origin),
         grace_seconds=args.grace,
         keepalive_seconds=args.keepalive,
+        limits=parse_limits(args.limit),
     )
     from journeyboard.app import create_app
 
@@ -131,7 +160,7 @@ def serve(args: argparse.Namespace) -> None:
         port=settings.port,
         access_log=False,
         log_level=args.log_level,
-        ws_max_size=settings.max_message_bytes,
+        ws_max_size=settings.limits.transport_max_bytes,
         ws_ping_interval=None,
         timeout_graceful_shutdown=5,
         lifespan="on",

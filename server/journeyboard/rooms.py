@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections import deque
@@ -62,6 +63,13 @@ class RoomClosed(RuntimeError):
     """The room was closed (server shutdown or a store failure) and cannot take more work."""
 
 
+class DocumentTooLarge(RuntimeError):
+    """Accepting an update would take the document past its size limit."""
+
+
+_CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+
+
 @dataclass(eq=False, slots=True)
 class Connection:
     """One socket in a room, as the room sees it."""
@@ -69,10 +77,15 @@ class Connection:
     channel: Channel
     can_write: bool
     label: str = ""
+    principal: str = ""
+    """Who is behind the socket (e.g. "person:ID" or "link:viewer:1"), for targeted closes."""
+    presence: dict[str, Any] | None = None
+    """Stamped over the "user" field of every awareness state this socket announces."""
     joined_seq: int = 0
     last_sent: float = field(default_factory=time.monotonic)
-    awareness_ids: set[int] = field(default_factory=set)
+    awareness_id: int | None = None
     dropped_updates: int = 0
+    dropped_awareness: int = 0
 
     def send(self, frame: bytes) -> None:
         self.last_sent = time.monotonic()
@@ -98,9 +111,19 @@ class RoomStats:
 class Room:
     """One open document: its state, its sockets, its presence and its path to the store."""
 
-    def __init__(self, name: str, store: UpdateLog, *, clients_may_write: bool = True) -> None:
+    def __init__(
+        self,
+        name: str,
+        store: UpdateLog,
+        *,
+        clients_may_write: bool = True,
+        max_document_bytes: int = 64 * 1024 * 1024,
+    ) -> None:
         self.name = name
         self.clients_may_write = clients_may_write
+        self.max_document_bytes = max_document_bytes
+        self.size = 0
+        """Bytes of updates behind the document (stored size before compaction)."""
         self.doc: Doc[Any] = Doc()
         self.connections: set[Connection] = set()
         self.stats = RoomStats()
@@ -120,6 +143,7 @@ class Room:
         with self.doc.transaction(origin=SERVER_ORIGIN):
             for update in updates:
                 self.doc.apply_update(update)
+        self.size = sum(len(update) for update in updates)
         self.ready.set()
 
     @property
@@ -144,11 +168,26 @@ class Room:
 
     # sockets ------------------------------------------------------------------------------
 
-    def connect(self, channel: Channel, *, can_write: bool, label: str = "") -> Connection:
+    def connect(
+        self,
+        channel: Channel,
+        *,
+        can_write: bool,
+        label: str = "",
+        principal: str = "",
+        presence: dict[str, Any] | None = None,
+    ) -> Connection:
         """Add a socket: send sync step 1 and, if anyone is present, every awareness state."""
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
-        conn = Connection(channel, can_write and self.clients_may_write, label, self._applied)
+        conn = Connection(
+            channel,
+            can_write and self.clients_may_write,
+            label,
+            principal,
+            presence,
+            joined_seq=self._applied,
+        )
         self.connections.add(conn)
         conn.send(protocol.encode_sync_step1(self.doc.get_state()))
         if self._awareness:
@@ -158,19 +197,16 @@ class Room:
     def disconnect(self, conn: Connection) -> None:
         """Remove a socket and tell the others that its presence is gone."""
         self.connections.discard(conn)
-        gone: list[AwarenessEntry] = []
-        for client_id in conn.awareness_ids:
-            known = self._awareness.get(client_id)
-            if known is not None and known[1] != "null":
-                clock = known[0] + 1
-                self._awareness[client_id] = (clock, "null")
-                gone.append(AwarenessEntry(client_id, clock, "null"))
-        for entry in gone:
-            del self._awareness[entry.client_id]
-        if gone and self.connections:
-            frame = protocol.encode_awareness(protocol.encode_awareness_update(gone))
-            for other in self.connections:
-                other.send(frame)
+        client_id = conn.awareness_id
+        if client_id is None or client_id not in self._awareness:
+            return
+        if any(other.awareness_id == client_id for other in self.connections):
+            return  # the same client is still here on another socket
+        clock = self._awareness.pop(client_id)[0] + 1
+        gone = AwarenessEntry(client_id, clock, "null")
+        frame = protocol.encode_awareness(protocol.encode_awareness_update([gone]))
+        for other in self.connections:
+            other.send(frame)
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
@@ -210,10 +246,15 @@ class Room:
         """Apply an update, queue it for the store, and queue its fan-out behind the commit."""
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
+        if self.size + len(update) > self.max_document_bytes:
+            raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
         try:
             self.doc.apply_update(update)
-        except ValueError as exc:
+        except _CONTROL_FLOW:
+            raise
+        except BaseException as exc:  # pycrdt raises ValueError, or a Rust panic on odd input
             raise ProtocolError(f"invalid Yjs update: {exc}") from exc
+        self.size += len(update)
         self._applied += 1
         seq = self._applied
         self.stats.updates_in += 1
@@ -309,23 +350,48 @@ class Room:
         return protocol.encode_awareness_update(entries)
 
     def _relay_awareness(self, conn: Connection, payload: bytes) -> None:
-        entries = protocol.decode_awareness_update(payload)
-        for entry in entries:
+        """Relay what a socket says about its own client; drop what it says about others.
+
+        A socket is bound to the first client id it announces. The stock client also re-sends
+        other clients' states (and removes them when they time out); those entries are dropped,
+        so nobody can forge or remove someone else's presence.
+        """
+        relayed: list[AwarenessEntry] = []
+        for entry in protocol.decode_awareness_update(payload):
+            if conn.awareness_id is None and not entry.is_removal:
+                conn.awareness_id = entry.client_id
+            if entry.client_id != conn.awareness_id:
+                conn.dropped_awareness += 1
+                continue
             known = self._awareness.get(entry.client_id)
             if entry.is_removal:
                 if known is not None and entry.clock >= known[0]:
                     del self._awareness[entry.client_id]
-                conn.awareness_ids.discard(entry.client_id)
+                    relayed.append(entry)
             elif known is None or entry.clock > known[0]:
-                self._awareness[entry.client_id] = (entry.clock, entry.state)
-                conn.awareness_ids.add(entry.client_id)
-        frame = protocol.encode_awareness(payload)
+                state = _stamp(entry.state, conn.presence)
+                self._awareness[entry.client_id] = (entry.clock, state)
+                relayed.append(AwarenessEntry(entry.client_id, entry.clock, state))
+        if not relayed:
+            return
+        frame = protocol.encode_awareness(protocol.encode_awareness_update(relayed))
         for other in self.connections:
             other.send(frame)
 
     def awareness_states(self) -> dict[int, str]:
         """The present clients' awareness states (JSON text) by client id."""
         return {client_id: state for client_id, (_, state) in self._awareness.items()}
+
+
+def _stamp(state: str, presence: dict[str, Any] | None) -> str:
+    """Overwrite the "user" field of an awareness state with what the server knows."""
+    if presence is None:
+        return state
+    value = json.loads(state)
+    if not isinstance(value, dict):
+        value = {}
+    value["user"] = presence
+    return json.dumps(value, separators=(",", ":"))
 
 
 class RoomManager:
@@ -338,8 +404,10 @@ class RoomManager:
         grace_seconds: float = 10.0,
         keepalive_seconds: float = 15.0,
         server_only: Callable[[str], bool] = lambda name: False,
+        max_document_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.store = store
+        self.max_document_bytes = max_document_bytes
         self.grace_seconds = grace_seconds
         self.keepalive_seconds = keepalive_seconds
         self._server_only = server_only
@@ -394,7 +462,12 @@ class RoomManager:
             raise
 
     async def _load(self, name: str) -> Room:
-        room = Room(name, self.store, clients_may_write=not self._server_only(name))
+        room = Room(
+            name,
+            self.store,
+            clients_may_write=not self._server_only(name),
+            max_document_bytes=self.max_document_bytes,
+        )
         try:
             await room.load()
             self._rooms[name] = room
@@ -462,6 +535,21 @@ class RoomManager:
     def connections(self) -> Iterable[Connection]:
         for room in self._rooms.values():
             yield from room.connections
+
+    def close_connections(
+        self, names: Iterable[str], principal: Callable[[str], bool], code: int, reason: str
+    ) -> int:
+        """Close the sockets of the named documents whose principal matches; return how many."""
+        closed = 0
+        for name in names:
+            room = self._rooms.get(name)
+            if room is None:
+                continue
+            for conn in list(room.connections):
+                if principal(conn.principal):
+                    conn.channel.close(code, reason)
+                    closed += 1
+        return closed
 
     async def _keep_alive(self) -> None:
         interval = self.keepalive_seconds

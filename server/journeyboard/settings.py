@@ -9,6 +9,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from journeyboard.limits import Limits
 from journeyboard.stores import sqlite_path
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     grace_seconds: float = 10.0
     keepalive_seconds: float = 15.0
-    max_message_bytes: int = 16 * 1024 * 1024
     max_buffered_bytes: int = 64 * 1024 * 1024
+    limits: Limits = field(default_factory=Limits)
     static_dir: Path | None = field(default=None)
 
 

@@ -15,10 +15,11 @@ from urllib.parse import urlsplit
 from starlette.websockets import WebSocket
 
 from journeyboard import documents
-from journeyboard.boards import AccessDenied, BoardService
+from journeyboard.boards import AccessDenied, BoardService, Identity
 from journeyboard.close_codes import CLOSE
+from journeyboard.limits import Counter, TokenBucket
 from journeyboard.protocol import ProtocolError
-from journeyboard.rooms import RoomClosed, RoomManager
+from journeyboard.rooms import DocumentTooLarge, RoomClosed, RoomManager
 from journeyboard.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -104,56 +105,105 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-async def serve_sync_socket(
-    websocket: WebSocket,
-    *,
-    board_id: str,
-    session: bool,
-    service: BoardService,
-    rooms: RoomManager,
-    settings: Settings,
-) -> None:
-    """Run one sync socket from admission to close."""
-    await websocket.accept()
-    if not origin_allowed(websocket, settings):
-        log.warning("refused socket for %s: origin not allowed", board_id)
-        await websocket.close(CLOSE.ORIGIN_REFUSED.code, "origin not allowed")
-        return
-    try:
-        identity = await service.authenticate(board_id, websocket.query_params.get("token"))
-    except AccessDenied as denied:
-        log.info("refused socket for %s: %s", board_id, denied.message)
-        await websocket.close(denied.close.code, denied.message)
-        return
-    name = documents.session_name(board_id) if session else documents.content_name(board_id)
-    label = identity.person.id if identity.person else f"{identity.role}-link"
-    channel = SocketChannel(websocket, settings.max_buffered_bytes)
-    room = await rooms.acquire(name)
-    writer = asyncio.create_task(channel.run(), name=f"writer {name}")
-    try:
-        conn = room.connect(channel, can_write=identity.can_write_content, label=label)
+class SocketGate:
+    """Admission for sync sockets: origin, token, and how many sockets a board or address has."""
+
+    def __init__(self, settings: Settings, service: BoardService, rooms: RoomManager) -> None:
+        self.settings = settings
+        self.limits = settings.limits
+        self.service = service
+        self.rooms = rooms
+        self.per_board = Counter(self.limits.sockets_per_board)
+        self.per_address = Counter(self.limits.sockets_per_address)
+        self.refused: dict[str, int] = {}
+
+    def count_refusal(self, cause: str) -> None:
+        self.refused[cause] = self.refused.get(cause, 0) + 1
+
+    async def serve(self, websocket: WebSocket, board_id: str, *, session: bool) -> None:
+        """Run one sync socket from admission to close."""
+        await websocket.accept()
+        if not origin_allowed(websocket, self.settings):
+            log.warning("refused socket for %s: origin not allowed", board_id)
+            self.count_refusal("origin")
+            await websocket.close(CLOSE.ORIGIN_REFUSED.code, "origin not allowed")
+            return
         try:
-            while True:
-                message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                if channel.closing:
-                    continue
-                data = message.get("bytes")
-                if data is None:
-                    log.warning("closing %s on %s: text frame", label, name)
-                    channel.close(CLOSE.MALFORMED.code, "text frames are not supported")
-                    continue
-                try:
-                    room.receive(conn, data)
-                except ProtocolError as exc:
-                    log.warning("closing %s on %s: malformed message: %s", label, name, exc)
-                    channel.close(CLOSE.MALFORMED.code, "malformed message")
+            identity = await self.service.authenticate(
+                board_id, websocket.query_params.get("token")
+            )
+        except AccessDenied as denied:
+            log.info("refused socket for %s: %s", board_id, denied.message)
+            self.count_refusal(denied.code)
+            await websocket.close(denied.close.code, denied.message)
+            return
+        address = websocket.client.host if websocket.client else "-"
+        if not self.per_board.try_add(board_id):
+            self.count_refusal("sockets_per_board")
+            await websocket.close(CLOSE.TOO_MANY_CONNECTIONS.code, "too many sockets on this board")
+            return
+        if not self.per_address.try_add(address):
+            self.per_board.remove(board_id)
+            self.count_refusal("sockets_per_address")
+            await websocket.close(CLOSE.TOO_MANY_CONNECTIONS.code, "too many sockets from here")
+            return
+        try:
+            await self._run(websocket, identity, board_id, session)
         finally:
-            room.disconnect(conn)
-    except RoomClosed:
-        channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
-    finally:
-        rooms.release(name)
-        channel.stop()
-        await writer
+            self.per_board.remove(board_id)
+            self.per_address.remove(address)
+
+    async def _run(
+        self, websocket: WebSocket, identity: Identity, board_id: str, session: bool
+    ) -> None:
+        limits = self.limits
+        name = documents.session_name(board_id) if session else documents.content_name(board_id)
+        label = identity.person.id if identity.person else f"{identity.role}-link"
+        channel = SocketChannel(websocket, self.settings.max_buffered_bytes)
+        messages = TokenBucket(limits.messages_per_second, limits.message_burst)
+        volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
+        room = await self.rooms.acquire(name)
+        writer = asyncio.create_task(channel.run(), name=f"writer {name}")
+
+        def refuse(code: int, reason: str, detail: object = "") -> None:
+            log.warning("closing %s on %s: %s %s", label, name, reason, detail)
+            self.count_refusal(reason)
+            channel.close(code, reason)
+
+        try:
+            conn = room.connect(
+                channel,
+                can_write=identity.can_write_content,
+                label=label,
+                principal=identity.principal,
+                presence=identity.presence,
+            )
+            try:
+                while True:
+                    message = await websocket.receive()
+                    if message["type"] == "websocket.disconnect":
+                        break
+                    if channel.closing:
+                        continue
+                    data = message.get("bytes")
+                    if data is None:
+                        refuse(CLOSE.MALFORMED.code, "text frames are not supported")
+                    elif len(data) > limits.max_message_bytes:
+                        refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
+                    elif not messages.take() or not volume.take(len(data)):
+                        refuse(CLOSE.RATE_LIMITED.code, "too many messages")
+                    else:
+                        try:
+                            room.receive(conn, data)
+                        except ProtocolError as exc:
+                            refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+                        except DocumentTooLarge as exc:
+                            refuse(CLOSE.DOCUMENT_TOO_LARGE.code, "document too large", exc)
+            finally:
+                room.disconnect(conn)
+        except RoomClosed:
+            channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
+        finally:
+            self.rooms.release(name)
+            channel.stop()
+            await writer

@@ -57,6 +57,7 @@ class PersonRecord:
     role: str
     joined_at_ms: int
     removed: bool = False
+    color: str = ""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -67,6 +68,7 @@ class PersonRecord:
             "role": self.role,
             "joined_at_ms": self.joined_at_ms,
             "removed": self.removed,
+            "color": self.color,
         }
 
     @classmethod
@@ -79,6 +81,7 @@ class PersonRecord:
             role=str(data["role"]),
             joined_at_ms=int(str(data["joined_at_ms"])),
             removed=bool(data.get("removed", False)),
+            color=str(data.get("color", "")),
         )
 
 

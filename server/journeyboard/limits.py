@@ -1,0 +1,106 @@
+"""Limits that keep one socket, address or board from harming the others.
+
+Defaults fit real workshops: an office of hundreds behind one address, a 2,000-card board
+pasted as one ~0.7 MB update, people typing and moving cursors at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Every limit, with its default. All are configurable from the CLI."""
+
+    max_message_bytes: int = 16 * MiB
+    max_document_bytes: int = 64 * MiB
+    messages_per_second: float = 300.0
+    message_burst: int = 3000
+    bytes_per_second: float = 4 * MiB
+    byte_burst: int = 32 * MiB
+    sockets_per_board: int = 2000
+    sockets_per_address: int = 2000
+    participants_per_board: int = 500
+    boards_per_address_per_minute: int = 60
+    joins_per_address_per_minute: int = 600
+
+    @property
+    def transport_max_bytes(self) -> int:
+        """What the websocket layer may buffer for one message; above it closes with 1009.
+
+        Larger than `max_message_bytes` so that an oversized message usually reaches our own
+        check and gets our own close code.
+        """
+        return 4 * self.max_message_bytes
+
+
+class TokenBucket:
+    """Allow `rate` units a second on average, and bursts up to `capacity`."""
+
+    __slots__ = ("_level", "_updated", "capacity", "rate")
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self._level = capacity
+        self._updated = time.monotonic()
+
+    def take(self, amount: float = 1.0) -> bool:
+        now = time.monotonic()
+        self._level = min(self.capacity, self._level + (now - self._updated) * self.rate)
+        self._updated = now
+        if amount > self._level:
+            return False
+        self._level -= amount
+        return True
+
+
+class KeyedRateLimiter:
+    """At most `limit` events per key in any `window` seconds (a bucket per key, LRU-bounded)."""
+
+    def __init__(self, limit: int, window: float = 60.0, max_keys: int = 100_000) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
+
+    def allow(self, key: str) -> bool:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = TokenBucket(self.limit / self.window, self.limit)
+            self._buckets[key] = bucket
+            if len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+        else:
+            self._buckets.move_to_end(key)
+        return bucket.take()
+
+
+class Counter:
+    """Open sockets per key, with a ceiling."""
+
+    def __init__(self, ceiling: int) -> None:
+        self.ceiling = ceiling
+        self._counts: dict[str, int] = {}
+
+    def try_add(self, key: str) -> bool:
+        count = self._counts.get(key, 0)
+        if count >= self.ceiling:
+            return False
+        self._counts[key] = count + 1
+        return True
+
+    def remove(self, key: str) -> None:
+        count = self._counts.get(key, 0) - 1
+        if count > 0:
+            self._counts[key] = count
+        else:
+            self._counts.pop(key, None)
+
+    def get(self, key: str) -> int:
+        return self._counts.get(key, 0)
