@@ -359,7 +359,7 @@ class Room:
         relayed: list[AwarenessEntry] = []
         for entry in protocol.decode_awareness_update(payload):
             if conn.awareness_id is None and not entry.is_removal:
-                conn.awareness_id = entry.client_id
+                self._bind(conn, entry.client_id)
             if entry.client_id != conn.awareness_id:
                 conn.dropped_awareness += 1
                 continue
@@ -377,6 +377,18 @@ class Room:
         frame = protocol.encode_awareness(protocol.encode_awareness_update(relayed))
         for other in self.connections:
             other.send(frame)
+
+    def _bind(self, conn: Connection, client_id: int) -> None:
+        """Bind a socket to a client id, unless someone else's live socket already holds it.
+
+        The same principal may take over its own id (a client reconnecting before its old
+        socket is noticed as closed).
+        """
+        for other in self.connections:
+            held = other is not conn and other.awareness_id == client_id
+            if held and (other.principal != conn.principal or not conn.principal):
+                return
+        conn.awareness_id = client_id
 
     def awareness_states(self) -> dict[int, str]:
         """The present clients' awareness states (JSON text) by client id."""
