@@ -62,6 +62,8 @@ async def test_forged_writes_reach_nobody_and_no_store_even_after_restart(
             f.startswith(b"\x00\x02") and f != protocol.KEEPALIVE_FRAME and b"v1" in f
             for f in watcher.frames
         )
+    metrics = httpx.get(f"{server.http}/metrics").text
+    assert 'journeyboard_dropped_total{cause="read_only_update"} 600.0' in metrics
     server.kill(signal.SIGKILL)
     server.start()
     data = server.get_board(bid, tokens["viewer"])
@@ -97,6 +99,8 @@ async def test_presence_cannot_be_forged(server: ServerProcess, board: dict[str,
             assert watcher.awareness[a.doc.client_id][1]["user"]["name"] == "Alice"
             user = watcher.awareness[m.doc.client_id][1]["user"]
             assert (user["name"], user["role"]) == ("Mallory", "participant")
+    metrics = httpx.get(f"{server.http}/metrics").text
+    assert 'journeyboard_dropped_total{cause="foreign_awareness"} 2.0' in metrics
 
 
 async def test_viewers_are_marked_in_presence(server: ServerProcess, board: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -25,6 +26,7 @@ from journeyboard import documents, schema
 from journeyboard.boards import AccessDenied, BoardService, Identity
 from journeyboard.commands import CommandError, CommandRunner
 from journeyboard.limits import KeyedRateLimiter
+from journeyboard.metrics import registry_for
 from journeyboard.rooms import RoomManager
 from journeyboard.settings import Settings
 from journeyboard.stores import Store, StoreError, open_store
@@ -256,6 +258,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         result = await services.commands.run(identity, body, base_url(request, settings))
         return answer({"ok": True, "result": result})
 
+    registry = registry_for(rooms, services.sockets)
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
     async def healthz(request: Request) -> Response:
         try:
             await the_store.ping()
@@ -305,6 +312,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         Route("/", page),
         Route("/b/{board_id}", page),
         Route("/healthz", healthz),
+        Route("/metrics", metrics),
         Route("/api/boards", create_board, methods=["POST"]),
         Route("/api/boards/{board_id}", get_board, methods=["GET"]),
         Route("/api/boards/{board_id}/join", join_board, methods=["POST"]),

@@ -106,6 +106,7 @@ class RoomStats:
     updates_in: int = 0
     frames_out: int = 0
     refused_writes: int = 0
+    dropped_awareness: int = 0
 
 
 class Room:
@@ -118,6 +119,7 @@ class Room:
         *,
         clients_may_write: bool = True,
         max_document_bytes: int = 64 * 1024 * 1024,
+        stats: RoomStats | None = None,
     ) -> None:
         self.name = name
         self.clients_may_write = clients_may_write
@@ -126,7 +128,7 @@ class Room:
         """Bytes of updates behind the document (stored size before compaction)."""
         self.doc: Doc[Any] = Doc()
         self.connections: set[Connection] = set()
-        self.stats = RoomStats()
+        self.stats = stats or RoomStats()
         self.ready = asyncio.Event()
         self._store = store
         self._applied = 0
@@ -362,6 +364,7 @@ class Room:
                 self._bind(conn, entry.client_id)
             if entry.client_id != conn.awareness_id:
                 conn.dropped_awareness += 1
+                self.stats.dropped_awareness += 1
                 continue
             known = self._awareness.get(entry.client_id)
             if entry.is_removal:
@@ -420,6 +423,8 @@ class RoomManager:
     ) -> None:
         self.store = store
         self.max_document_bytes = max_document_bytes
+        self.stats = RoomStats()
+        """Totals over every room this manager ever opened."""
         self.grace_seconds = grace_seconds
         self.keepalive_seconds = keepalive_seconds
         self._server_only = server_only
@@ -479,6 +484,7 @@ class RoomManager:
             self.store,
             clients_may_write=not self._server_only(name),
             max_document_bytes=self.max_document_bytes,
+            stats=self.stats,
         )
         try:
             await room.load()

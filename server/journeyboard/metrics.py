@@ -1,0 +1,57 @@
+"""Prometheus metrics, read from the live objects at scrape time (nothing on the hot path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from journeyboard.rooms import RoomManager
+
+
+class RefusalCounts(Protocol):
+    refused: dict[str, int]
+
+
+class ServerCollector(Collector):
+    def __init__(self, rooms: RoomManager, gate: RefusalCounts) -> None:
+        self.rooms = rooms
+        self.gate = gate
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        rooms = self.rooms.rooms
+        yield GaugeMetricFamily(
+            "journeyboard_open_documents", "Documents loaded in memory", value=len(rooms)
+        )
+        yield GaugeMetricFamily(
+            "journeyboard_open_sockets",
+            "Sync sockets connected",
+            value=sum(len(room.connections) for room in rooms.values()),
+        )
+        stats = self.rooms.stats
+        yield CounterMetricFamily(
+            "journeyboard_updates_in", "Updates accepted from clients", value=stats.updates_in
+        )
+        yield CounterMetricFamily(
+            "journeyboard_frames_out", "Document frames sent to sockets", value=stats.frames_out
+        )
+        dropped = CounterMetricFamily(
+            "journeyboard_dropped", "Messages dropped, by cause", labels=["cause"]
+        )
+        dropped.add_metric(["read_only_update"], stats.refused_writes)
+        dropped.add_metric(["foreign_awareness"], stats.dropped_awareness)
+        yield dropped
+        refused = CounterMetricFamily(
+            "journeyboard_refused_sockets", "Sockets refused or closed, by cause", labels=["cause"]
+        )
+        for cause, count in sorted(self.gate.refused.items()):
+            refused.add_metric([cause], count)
+        yield refused
+
+
+def registry_for(rooms: RoomManager, gate: RefusalCounts) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(ServerCollector(rooms, gate))
+    return registry
