@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from journeyboard import documents, schema
+from journeyboard import documents, schema, voting, workshop
 from journeyboard.boards import AccessDenied, BoardService, Identity
 from journeyboard.commands import CommandError, CommandRunner
 from journeyboard.limits import KeyedRateLimiter
@@ -97,6 +97,7 @@ class Services:
             keepalive_seconds=settings.keepalive_seconds,
             server_only=documents.is_session,
             max_document_bytes=limits.max_document_bytes,
+            lock_roots=documents.CONTENT_ROOTS,
         )
         boards = BoardService(
             store,
@@ -104,12 +105,13 @@ class Services:
             TokenSigner(settings.secret),
             max_participants=limits.participants_per_board,
         )
+        rooms.on_open = workshop.room_opener(boards)
         return cls(
             settings,
             store,
             rooms,
             boards,
-            CommandRunner(boards),
+            CommandRunner(boards, workshop.HANDLERS),
             SocketGate(settings, boards, rooms),
             KeyedRateLimiter(limits.boards_per_address_per_minute),
             KeyedRateLimiter(limits.joins_per_address_per_minute),
@@ -255,13 +257,17 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             body = json.loads(raw or b"null")
         except ValueError:
             raise ApiError(400, "bad_json", "the body is not valid JSON") from None
-        result = await services.commands.run(identity, body, base_url(request, settings))
-        return answer({"ok": True, "result": result})
+        outcome = await services.commands.run(identity, body, base_url(request, settings))
+        return answer({"ok": True, **outcome})
 
     registry = registry_for(rooms, services.sockets)
 
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    async def me(request: Request) -> Response:
+        identity = await identify(request)
+        return answer(await voting.my_marks(services.boards, identity))
 
     async def healthz(request: Request) -> Response:
         try:
@@ -317,6 +323,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         Route("/api/boards/{board_id}", get_board, methods=["GET"]),
         Route("/api/boards/{board_id}/join", join_board, methods=["POST"]),
         Route("/api/boards/{board_id}/commands", run_command, methods=["POST"]),
+        Route("/api/boards/{board_id}/me", me, methods=["GET"]),
         WebSocketRoute("/ws/{board_id}", socket_route(session=False)),
         WebSocketRoute("/ws/{board_id}/session", socket_route(session=True)),
     ]

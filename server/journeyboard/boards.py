@@ -7,8 +7,9 @@ from the store, so a rotated link or a removed person loses access at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pycrdt import Doc, Map
 
@@ -25,6 +26,8 @@ from journeyboard.tokens import (
     TokenSigner,
     as_role,
 )
+
+T = TypeVar("T")
 
 PALETTE = (
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b",
@@ -205,22 +208,35 @@ class BoardService:
             color=PALETTE[len(people) % len(PALETTE)],
         )
         await self.store.save_person(person)
-        async with self.rooms.use(documents.session_name(board.id)) as room:
-            entry = {
-                "name": person.name,
-                "department": person.department,
-                "role": person.role,
-                "color": person.color,
-                "joined_at_ms": person.joined_at_ms,
-            }
+        entry = {
+            "name": person.name,
+            "department": person.department,
+            "role": person.role,
+            "color": person.color,
+            "joined_at_ms": person.joined_at_ms,
+        }
 
-            def add(doc: Doc[Any]) -> None:
-                doc.get("participants", type=Map)[person.id] = Map(entry)
+        def add(doc: Doc[Any]) -> None:
+            doc.get("participants", type=Map)[person.id] = Map(entry)
 
-            _, shown = room.transact(add)
-            await shown
+        await self.change_session(board.id, add)
         token = self.signer.sign(PersonToken(board.id, person.id, as_role(person.role)))
         return person, token
+
+    async def change_session(self, board_id: str, change: Callable[[Doc[Any]], T]) -> T:
+        """Change the session document as the server; return once everyone may see it."""
+        async with self.rooms.use(documents.session_name(board_id)) as room:
+            result, shown = room.transact(change)
+            await shown
+            return result
+
+    async def read_session(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
+        async with self.rooms.use(documents.session_name(board_id)) as room:
+            return await room.read(reader)
+
+    async def read_content(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
+        async with self.rooms.use(documents.content_name(board_id)) as room:
+            return await room.read(reader)
 
     async def read(self, board_id: str) -> dict[str, Any]:
         """Both documents as JSON, as everyone may see them (committed state only)."""

@@ -1,27 +1,23 @@
 """Commands: changes that must be authorised or validated beyond CRDT merging.
 
 `POST /api/boards/{id}/commands` hands the JSON body here. The body is validated against
-`shared_schema/commands.json`, the sender's role is checked against the command's `roles`, and
-the handler runs while holding the board's lock, so no two commands of one board interleave.
+`shared_schema/commands.json`; the sender's role is checked against the command's `roles` and,
+for phase-gated commands, the current phase against `shared_schema/phases.json`. The handler
+runs while holding the board's lock, so no two commands of one board interleave.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
 from pycrdt import Doc, Map
 
-from journeyboard import documents, schema
+from journeyboard import documents, phases, schema
 from journeyboard.boards import BoardService, Identity
-from journeyboard.close_codes import CLOSE
-from journeyboard.tokens import LinkToken
-
-log = logging.getLogger(__name__)
 
 
 class CommandError(Exception):
@@ -37,34 +33,56 @@ class CommandContext:
     identity: Identity
     body: dict[str, Any]
     base_url: str
+    boards: BoardService
+
+    @property
+    def board_id(self) -> str:
+        return self.identity.board.id
+
+    def person_id(self) -> str:
+        """The sender's participant id; commands of one's own need a personal token."""
+        if self.identity.person is None:
+            raise CommandError(403, "join_first", "join the board with your name first")
+        return self.identity.person.id
 
 
-Handler = Callable[["CommandRunner", CommandContext], Awaitable[dict[str, Any]]]
+Handler = Callable[[CommandContext], Awaitable[dict[str, Any]]]
 
 
-def _definitions() -> dict[str, Any]:
-    return dict(schema.load("commands.json")["$defs"])
+def session_map(doc: Doc[Any], key: str) -> Map[Any]:
+    """A nested map of the session root map (created when missing)."""
+    session = doc.get("session", type=Map)
+    value = session.get(key)
+    if not isinstance(value, Map):
+        value = Map({})
+        session[key] = value
+    return value
+
+
+def current_phase(doc: Doc[Any]) -> str:
+    return str(doc.get("session", type=Map).get("phase", "lobby"))
 
 
 class CommandRunner:
     """Validate, authorise and apply commands, one at a time per board."""
 
-    def __init__(self, boards: BoardService) -> None:
+    def __init__(self, boards: BoardService, handlers: Mapping[str, Handler]) -> None:
         self.boards = boards
-        self.rooms = boards.rooms
-        self.store = boards.store
+        self.handlers = dict(handlers)
         self._locks: dict[str, asyncio.Lock] = {}
-        definitions = _definitions()
+        definitions: dict[str, Any] = schema.load("commands.json")["$defs"]
         self._validators = {
             name: jsonschema.Draft202012Validator(definition)
             for name, definition in definitions.items()
         }
         self._roles = {name: frozenset(d.get("roles", ())) for name, d in definitions.items()}
-        missing = set(definitions) - set(HANDLERS)
+        self._gated = phases.gated_commands()
+        missing = set(definitions) - set(self.handlers)
         if missing:
             raise RuntimeError(f"commands without a handler: {sorted(missing)}")
 
     async def run(self, identity: Identity, body: Any, base_url: str) -> dict[str, Any]:
+        """Apply one command; return its result and the session state it left behind."""
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             raise CommandError(400, "invalid_command", "a command is an object with a 'type'")
         kind = body["type"]
@@ -83,63 +101,21 @@ class CommandRunner:
             async with lock:
                 # Re-read the identity under the lock: a removal may have just happened.
                 identity = await self.boards.authenticate_again(identity)
-                return await HANDLERS[kind](self, CommandContext(identity, body, base_url))
+                if identity.role not in self._roles[kind]:
+                    raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+                allowed = self._gated.get(kind)
+                if allowed is not None:
+                    phase = await self.boards.read_session(board_id, current_phase)
+                    if phase not in allowed:
+                        raise CommandError(
+                            409, "wrong_phase", f"{kind} is not open in the {phase} phase"
+                        )
+                context = CommandContext(identity, body, base_url, self.boards)
+                result = await self.handlers[kind](context)
+                state = await self.boards.read_session(
+                    board_id, lambda doc: documents.roots_to_json(doc, documents.SESSION_ROOTS)
+                )
+                return {"result": result, "state": state}
         finally:
             if not lock.locked() and self._locks.get(board_id) is lock:
                 del self._locks[board_id]
-
-
-async def rotate_link(runner: CommandRunner, ctx: CommandContext) -> dict[str, Any]:
-    role = ctx.body["role"]
-    board = await runner.store.get_board(ctx.identity.board.id)
-    assert board is not None
-    old_version = board.link_versions.get(role, 1)
-    board.link_versions[role] = old_version + 1
-    await runner.store.save_board(board)
-    token = runner.boards.signer.sign(LinkToken(board.id, role, old_version + 1))
-    closed = runner.rooms.close_connections(
-        (documents.content_name(board.id), documents.session_name(board.id)),
-        lambda principal: principal == f"link:{role}:{old_version}",
-        CLOSE.LINK_ROTATED.code,
-        "link replaced",
-    )
-    log.info("rotated the %s link of %s; closed %d sockets", role, board.id, closed)
-    return {
-        "role": role,
-        "token": token,
-        "link": f"{ctx.base_url}/b/{board.id}#token={token}",
-        "closed_sockets": closed,
-    }
-
-
-async def remove(runner: CommandRunner, ctx: CommandContext) -> dict[str, Any]:
-    board_id = ctx.identity.board.id
-    person_id = ctx.body["participant"]
-    person = await runner.store.get_person(board_id, person_id)
-    if person is None:
-        raise CommandError(404, "unknown_participant", "no such participant on this board")
-    if ctx.identity.person is not None and ctx.identity.person.id == person_id:
-        raise CommandError(400, "cannot_remove_self", "you cannot remove yourself")
-    if not person.removed:
-        person.removed = True
-        await runner.store.save_person(person)
-
-        def mark(doc: Doc[Any]) -> None:
-            entry = doc.get("participants", type=Map).get(person_id)
-            if isinstance(entry, Map):
-                entry["removed"] = True
-
-        async with runner.rooms.use(documents.session_name(board_id)) as room:
-            _, shown = room.transact(mark)
-            await shown
-    closed = runner.rooms.close_connections(
-        (documents.content_name(board_id), documents.session_name(board_id)),
-        lambda principal: principal == f"person:{person_id}",
-        CLOSE.FORBIDDEN.code,
-        "removed from the board",
-    )
-    log.info("removed %s from %s; closed %d sockets", person_id, board_id, closed)
-    return {"participant": person_id, "removed": True, "closed_sockets": closed}
-
-
-HANDLERS: dict[str, Handler] = {"rotate_link": rotate_link, "remove": remove}

@@ -16,11 +16,11 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar
 
-from pycrdt import Doc, TransactionEvent
+from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
 
 from journeyboard import protocol
 from journeyboard.close_codes import CLOSE
@@ -41,6 +41,9 @@ T = TypeVar("T")
 
 SERVER_ORIGIN: Final = "server"
 """Transaction origin of every change the server itself makes."""
+
+LOCKED_ORIGIN: Final = "locked-writer"
+"""Transaction origin of an update that arrives while the room is locked for its writer."""
 
 
 class Channel(Protocol):
@@ -84,6 +87,8 @@ class Connection:
     joined_seq: int = 0
     last_sent: float = field(default_factory=time.monotonic)
     awareness_id: int | None = None
+    bypass_lock: bool = False
+    """May edit while the room is locked (facilitators)."""
     dropped_updates: int = 0
     dropped_awareness: int = 0
 
@@ -107,6 +112,7 @@ class RoomStats:
     frames_out: int = 0
     refused_writes: int = 0
     dropped_awareness: int = 0
+    reverted_updates: int = 0
 
 
 class Room:
@@ -120,8 +126,12 @@ class Room:
         clients_may_write: bool = True,
         max_document_bytes: int = 64 * 1024 * 1024,
         stats: RoomStats | None = None,
+        lock_roots: tuple[str, ...] = (),
     ) -> None:
         self.name = name
+        self.locked = False
+        """While locked, updates from sockets without `bypass_lock` are applied, then reverted."""
+        self.lock_roots = lock_roots
         self.clients_may_write = clients_may_write
         self.max_document_bytes = max_document_bytes
         self.size = 0
@@ -178,6 +188,7 @@ class Room:
         label: str = "",
         principal: str = "",
         presence: dict[str, Any] | None = None,
+        bypass_lock: bool = False,
     ) -> Connection:
         """Add a socket: send sync step 1 and, if anyone is present, every awareness state."""
         if self._closed is not None:
@@ -189,6 +200,7 @@ class Room:
             principal,
             presence,
             joined_seq=self._applied,
+            bypass_lock=bypass_lock,
         )
         self.connections.add(conn)
         conn.send(protocol.encode_sync_step1(self.doc.get_state()))
@@ -245,32 +257,54 @@ class Room:
     # updates ------------------------------------------------------------------------------
 
     def _accept(self, update: bytes, frame: bytes | None, origin: Connection | None) -> int:
-        """Apply an update, queue it for the store, and queue its fan-out behind the commit."""
+        """Apply an update, queue it for the store, and queue its fan-out behind the commit.
+
+        While the room is locked, an update from a socket that may not bypass the lock is
+        still applied in full (dropping part of a writer's updates would strand it), and then
+        reverted by a server change, persisted and broadcast right behind it.
+        """
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
         if self.size + len(update) > self.max_document_bytes:
             raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
+        undo: UndoManager | None = None
         try:
-            self.doc.apply_update(update)
+            if self.locked and origin is not None and not origin.bypass_lock and self.lock_roots:
+                undo = UndoManager(
+                    scopes=[self.doc.get(root, type=Map) for root in self.lock_roots],
+                    capture_timeout_millis=0,
+                )
+                undo.include_origin(LOCKED_ORIGIN)
+                with self.doc.transaction(origin=LOCKED_ORIGIN):
+                    self.doc.apply_update(update)
+            else:
+                self.doc.apply_update(update)
         except _CONTROL_FLOW:
             raise
         except BaseException as exc:  # pycrdt raises ValueError, or a Rust panic on odd input
             raise ProtocolError(f"invalid Yjs update: {exc}") from exc
         self.size += len(update)
-        self._applied += 1
-        seq = self._applied
         self.stats.updates_in += 1
-        committed = self._store.append_update(self.name, update)
-        committed.add_done_callback(lambda future: self._on_commit(seq, future))
-        self._emit(
-            _Outgoing(seq, frame or protocol.encode_sync_update(update), None, exclude=origin)
-        )
+        seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
+        if undo is not None:
+            reverted = self._capture(undo.undo)
+            undo.clear()
+            if reverted != protocol.EMPTY_UPDATE:
+                self.stats.reverted_updates += 1
+                seq = self._commit(reverted, protocol.encode_sync_update(reverted))
         return seq
 
-    def transact(self, change: Callable[[Doc[Any]], T]) -> tuple[T, asyncio.Future[None]]:
-        """Apply a change as the server; return its result and a future for its commit+fan-out."""
-        if self._closed is not None:
-            raise RoomClosed(str(self._closed))
+    def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
+        """Queue an applied update for the store and its fan-out behind the commit."""
+        self._applied += 1
+        seq = self._applied
+        committed = self._store.append_update(self.name, update)
+        committed.add_done_callback(lambda future: self._on_commit(seq, future))
+        self._emit(_Outgoing(seq, frame, None, exclude=exclude))
+        return seq
+
+    def _capture(self, change: Callable[[], object]) -> bytes:
+        """Run a change and return the update it made (the empty update if none)."""
         updates: list[bytes] = []
 
         def capture(event: TransactionEvent) -> None:
@@ -278,21 +312,31 @@ class Room:
 
         subscription = self.doc.observe(capture)
         try:
-            with self.doc.transaction(origin=SERVER_ORIGIN):
-                result = change(self.doc)
+            change()
         finally:
             self.doc.unobserve(subscription)
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        update = updates[0] if updates else protocol.EMPTY_UPDATE
-        if update == protocol.EMPTY_UPDATE:
-            self._emit(_Outgoing(self._applied, b"", None, done=done, exclude=None))
-            return result, done
-        self._applied += 1
+        if not updates:
+            return protocol.EMPTY_UPDATE
+        return updates[0] if len(updates) == 1 else merge_updates(*updates)
+
+    def transact(self, change: Callable[[Doc[Any]], T]) -> tuple[T, asyncio.Future[None]]:
+        """Apply a change as the server; return its result and a future for its commit+fan-out."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        results: list[T] = []
+
+        def run() -> None:
+            with self.doc.transaction(origin=SERVER_ORIGIN):
+                results.append(change(self.doc))
+
+        update = self._capture(run)
         seq = self._applied
-        committed = self._store.append_update(self.name, update)
-        committed.add_done_callback(lambda future: self._on_commit(seq, future))
-        self._emit(_Outgoing(seq, protocol.encode_sync_update(update), None, done=done))
-        return result, done
+        if update != protocol.EMPTY_UPDATE:
+            self.size += len(update)
+            seq = self._commit(update, protocol.encode_sync_update(update))
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._emit(_Outgoing(seq, b"", None, done=done))
+        return results[0], done
 
     async def read(self, reader: Callable[[Doc[Any]], T]) -> T:
         """Read the document as everyone may see it: wait until what was read is committed."""
@@ -420,11 +464,15 @@ class RoomManager:
         keepalive_seconds: float = 15.0,
         server_only: Callable[[str], bool] = lambda name: False,
         max_document_bytes: int = 64 * 1024 * 1024,
+        lock_roots: tuple[str, ...] = (),
     ) -> None:
         self.store = store
         self.max_document_bytes = max_document_bytes
         self.stats = RoomStats()
         """Totals over every room this manager ever opened."""
+        self.lock_roots = lock_roots
+        self.on_open: Callable[[Room], Awaitable[None]] | None = None
+        """Called with each room once it has loaded, before anyone may use it."""
         self.grace_seconds = grace_seconds
         self.keepalive_seconds = keepalive_seconds
         self._server_only = server_only
@@ -485,9 +533,12 @@ class RoomManager:
             clients_may_write=not self._server_only(name),
             max_document_bytes=self.max_document_bytes,
             stats=self.stats,
+            lock_roots=() if self._server_only(name) else self.lock_roots,
         )
         try:
             await room.load()
+            if self.on_open is not None:
+                await self.on_open(room)
             self._rooms[name] = room
             return room
         finally:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from journeyboard.stores.base import BoardRecord, PersonRecord, Store, StoreError
+from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
 
-__all__ = ["BoardRecord", "PersonRecord", "Store", "StoreError", "open_store", "sqlite_path"]
+__all__ = [
+    "BoardRecord",
+    "Mark",
+    "PersonRecord",
+    "Store",
+    "StoreError",
+    "open_store",
+    "sqlite_path",
+]
 
 
 def sqlite_path(url: str) -> Path | None:

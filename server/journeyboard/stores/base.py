@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Any, Self
 
 ROLES = ("facilitator", "participant", "viewer")
 
@@ -85,6 +85,13 @@ class PersonRecord:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Mark:
+    person_id: str
+    card: str
+    value: dict[str, Any]
+
+
 class Store(ABC):
     """Persistence for documents and board records; an async context manager."""
 
@@ -138,3 +145,14 @@ class Store(ABC):
 
     @abstractmethod
     async def list_people(self, board_id: str) -> list[PersonRecord]: ...
+
+    # raw votes and ratings (blind until revealed: never in a synced document)
+    @abstractmethod
+    async def put_mark(
+        self, board_id: str, kind: str, person_id: str, card: str, value: dict[str, Any] | None
+    ) -> None:
+        """Store (or with None delete) one person's mark ("vote", "rating") on a card."""
+
+    @abstractmethod
+    async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
+        """Every stored mark of a kind on a board."""

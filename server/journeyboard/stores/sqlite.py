@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from pycrdt import merge_updates
 
-from journeyboard.stores.base import BoardRecord, PersonRecord, Store, StoreError
+from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS snapshots (
 CREATE TABLE IF NOT EXISTS boards (
     id TEXT PRIMARY KEY,
     data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS marks (
+    board_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    person_id TEXT NOT NULL,
+    card TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (board_id, kind, person_id, card)
 );
 CREATE TABLE IF NOT EXISTS people (
     board_id TEXT NOT NULL,
@@ -311,6 +319,39 @@ class SQLiteStore(Store):
             ).fetchall()
         )
         return [PersonRecord.from_json(json.loads(r[0])) for r in rows]
+
+    async def put_mark(
+        self, board_id: str, kind: str, person_id: str, card: str, value: dict[str, Any] | None
+    ) -> None:
+        if value is None:
+            operation = _execute(
+                "DELETE FROM marks WHERE board_id = ? AND kind = ? AND person_id = ? AND card = ?",
+                board_id,
+                kind,
+                person_id,
+                card,
+            )
+        else:
+            operation = _execute(
+                "INSERT INTO marks (board_id, kind, person_id, card, data) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (board_id, kind, person_id, card) DO UPDATE SET data = excluded.data",
+                board_id,
+                kind,
+                person_id,
+                card,
+                json.dumps(value),
+            )
+        await self._submit(operation)
+
+    async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
+        rows = await self._read(
+            lambda conn: conn.execute(
+                "SELECT person_id, card, data FROM marks WHERE board_id = ? AND kind = ? "
+                "ORDER BY rowid",
+                (board_id, kind),
+            ).fetchall()
+        )
+        return [Mark(person, card, json.loads(data)) for person, card, data in rows]
 
 
 def _log_failure(future: asyncio.Future[Any]) -> None:

@@ -1,0 +1,104 @@
+"""Commands about links and people: rotate a link, remove a person, promote a co-facilitator."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pycrdt import Doc, Map
+
+from journeyboard import documents
+from journeyboard.close_codes import CLOSE
+from journeyboard.commands import CommandContext, CommandError, Handler
+from journeyboard.stores import PersonRecord
+from journeyboard.tokens import LinkToken
+
+log = logging.getLogger(__name__)
+
+
+def _both_documents(board_id: str) -> tuple[str, str]:
+    return documents.content_name(board_id), documents.session_name(board_id)
+
+
+async def _person(ctx: CommandContext) -> PersonRecord:
+    person = await ctx.boards.store.get_person(ctx.board_id, ctx.body["participant"])
+    if person is None:
+        raise CommandError(404, "unknown_participant", "no such participant on this board")
+    return person
+
+
+def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
+    def change(doc: Doc[Any]) -> None:
+        entry = doc.get("participants", type=Map).get(person_id)
+        if isinstance(entry, Map):
+            entry[key] = value
+
+    return change
+
+
+async def rotate_link(ctx: CommandContext) -> dict[str, Any]:
+    role = ctx.body["role"]
+    store, rooms = ctx.boards.store, ctx.boards.rooms
+    board = await store.get_board(ctx.board_id)
+    assert board is not None
+    old_version = board.link_versions.get(role, 1)
+    board.link_versions[role] = old_version + 1
+    await store.save_board(board)
+    token = ctx.boards.signer.sign(LinkToken(board.id, role, old_version + 1))
+    closed = rooms.close_connections(
+        _both_documents(board.id),
+        lambda principal: principal == f"link:{role}:{old_version}",
+        CLOSE.LINK_ROTATED.code,
+        "link replaced",
+    )
+    log.info("rotated the %s link of %s; closed %d sockets", role, board.id, closed)
+    return {
+        "role": role,
+        "token": token,
+        "link": f"{ctx.base_url}/b/{board.id}#token={token}",
+        "closed_sockets": closed,
+    }
+
+
+async def remove(ctx: CommandContext) -> dict[str, Any]:
+    person = await _person(ctx)
+    if ctx.identity.person is not None and ctx.identity.person.id == person.id:
+        raise CommandError(400, "cannot_remove_self", "you cannot remove yourself")
+    if not person.removed:
+        person.removed = True
+        await ctx.boards.store.save_person(person)
+        await ctx.boards.change_session(
+            ctx.board_id, _set_participant_field(person.id, "removed", True)
+        )
+    closed = ctx.boards.rooms.close_connections(
+        _both_documents(ctx.board_id),
+        lambda principal: principal == f"person:{person.id}",
+        CLOSE.FORBIDDEN.code,
+        "removed from the board",
+    )
+    log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
+    return {"participant": person.id, "removed": True, "closed_sockets": closed}
+
+
+async def promote(ctx: CommandContext) -> dict[str, Any]:
+    person = await _person(ctx)
+    if person.removed:
+        raise CommandError(409, "removed", "that participant was removed")
+    if person.role != "facilitator":
+        person.role = "facilitator"
+        await ctx.boards.store.save_person(person)
+        await ctx.boards.change_session(
+            ctx.board_id, _set_participant_field(person.id, "role", "facilitator")
+        )
+    # Their open sockets get the new powers at once.
+    for name in _both_documents(ctx.board_id):
+        room = ctx.boards.rooms.rooms.get(name)
+        for conn in room.connections if room else ():
+            if conn.principal == f"person:{person.id}":
+                conn.bypass_lock = True
+                if conn.presence is not None:
+                    conn.presence = {**conn.presence, "role": "facilitator"}
+    return {"participant": person.id, "role": "facilitator"}
+
+
+HANDLERS: dict[str, Handler] = {"rotate_link": rotate_link, "remove": remove, "promote": promote}
