@@ -127,7 +127,7 @@ async def _publish(
 
 
 def _replace(target: Map[Any], values: dict[str, Any], *, as_map: bool) -> None:
-    for key in [key for key in target if key not in values]:
+    for key in [key for key in list(target.keys()) if key not in values]:
         del target[key]
     for key, value in values.items():
         current = target.get(key)
