@@ -24,8 +24,8 @@ serve: setup
 	$(BIN)/journeyboard serve $(ARGS)
 
 check: setup
-	$(BIN)/ruff format --check server tests hatch_build.py
-	$(BIN)/ruff check server tests hatch_build.py
+	$(BIN)/ruff format --check server tests scripts benchmarks hatch_build.py
+	$(BIN)/ruff check server tests scripts benchmarks hatch_build.py
 	$(BIN)/mypy
 	cd client && npm run check
 

@@ -1,0 +1,99 @@
+"""Render docs/WORKSHOP.md from shared_schema/phases.json and commands.json.
+
+    python scripts/workshop_doc.py > docs/WORKSHOP.md
+
+tests/test_docs.py fails when the committed file differs from what this prints.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _type(spec: dict[str, Any]) -> str:
+    if "const" in spec:
+        return f"`{json.dumps(spec['const'])}`"
+    if "enum" in spec:
+        return " \\| ".join(f"`{json.dumps(v)}`" for v in spec["enum"])
+    kind = spec.get("type", "any")
+    kinds = kind if isinstance(kind, list) else [kind]
+    text = " or ".join(kinds)
+    if "minimum" in spec or "maximum" in spec:
+        text += f" {spec.get('minimum', '…')}..{spec.get('maximum', '…')}"
+    return text
+
+
+def render() -> str:
+    phases = json.loads((ROOT / "shared_schema" / "phases.json").read_text())
+    commands = json.loads((ROOT / "shared_schema" / "commands.json").read_text())["$defs"]
+    gated: dict[str, list[str]] = {}
+    for name in phases["order"]:
+        for command in phases["phases"][name]["commands"]:
+            gated.setdefault(command, []).append(name)
+    lines = [
+        "# The workshop: phases and commands",
+        "",
+        "Generated from `shared_schema/phases.json` and `shared_schema/commands.json` by",
+        "`python scripts/workshop_doc.py > docs/WORKSHOP.md`. Do not edit by hand.",
+        "",
+        "## Phases",
+        "",
+        "Phases gate commands and the UI, never content edits. The facilitator may move",
+        "forward or back at any time; every move is kept in `session.phase_history`.",
+        "",
+        "| phase | title | opens | instructions shown to participants |",
+        "|---|---|---|---|",
+    ]
+    for name in phases["order"]:
+        phase = phases["phases"][name]
+        opens = ", ".join(f"`{c}`" for c in phase["commands"]) or "none"
+        lines.append(f"| `{name}` | {phase['title']} | {opens} | {phase['instructions']} |")
+    lines += [
+        "",
+        "## Commands",
+        "",
+        "`POST /api/boards/{id}/commands` with `Authorization: Bearer <token>` and a JSON body.",
+        "Commands of one board apply one at a time. The answer is 200 with",
+        "`{ok, result, state, server_now_ms}`, where `state` is the session document after the",
+        "command; a refusal is a 4xx with `{error: {code, message}}`.",
+        "",
+        "| command | who | open in | fields | what it does |",
+        "|---|---|---|---|---|",
+    ]
+    for name, spec in commands.items():
+        fields = ", ".join(
+            f"`{field}`{'' if field in spec.get('required', []) else '?'}: {_type(value)}"
+            for field, value in spec["properties"].items()
+            if field != "type"
+        )
+        where = ", ".join(f"`{p}`" for p in gated.get(name, [])) or "any phase"
+        who = ", ".join(spec["roles"])
+        lines.append(f"| `{name}` | {who} | {where} | {fields or '—'} | {spec['description']} |")
+    lines += [
+        "",
+        "Votes and ratings need a personal token (from `POST /api/boards/{id}/join`), because",
+        "they are a person's own. `GET /api/boards/{id}/me` returns that person's votes, ratings",
+        "and remaining budget. Until the facilitator reveals them, nobody else can see them: the",
+        "session document's `votes` and `ratings` stay empty, and `progress` counts the voters",
+        "and raters. After a reveal, the totals stay live.",
+        "",
+        "Ratings are summarised per solution as the means of `effort` and `impact`, `n`, the",
+        "population standard deviations `effort_spread` and `impact_spread`, and a `quadrant`.",
+        "On the 1-5 scales, impact >= 3 is high and effort <= 3 is low: `quick_win` (high impact,",
+        "low effort), `big_bet` (high, high), `fill_in` (low impact, low effort), `money_pit`",
+        "(low impact, high effort).",
+        "",
+        "While `lock` is on, a participant's content edit is applied and then reverted by the",
+        "server. Both are stored and broadcast, so no client is ever stranded. Facilitators",
+        "keep editing.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(render(), end="")
