@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket
 from journeyboard import documents, schema, voting, workshop
 from journeyboard.boards import AccessDenied, BoardService, Identity
 from journeyboard.commands import CommandError, CommandRunner
+from journeyboard.exports.render import ExportError, render
 from journeyboard.limits import KeyedRateLimiter
 from journeyboard.metrics import registry_for
 from journeyboard.rooms import RoomManager
@@ -47,6 +48,13 @@ PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
+}
+
+EXPORT_HEADERS = {
+    # Reports and posters carry no script; forbid any all the same.
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
 }
 
 MISSING_CLIENT_PAGE = """<!doctype html><meta charset="utf-8"><title>journeyboard</title>
@@ -222,6 +230,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
             template=body.get("template"),
             persona=body.get("persona", ""),
             scope=body.get("scope", ""),
+            imported=body.get("import"),
         )
         board = created.board
         return answer(
@@ -268,6 +277,38 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def me(request: Request) -> Response:
         identity = await identify(request)
         return answer(await voting.my_marks(services.boards, identity))
+
+    async def export(request: Request) -> Response:
+        identity = await identify(request)
+        query = request.query_params
+        try:
+            page = int(query.get("page", "1"))
+        except ValueError:
+            raise ApiError(400, "invalid_option", "page must be a number") from None
+        view = await services.boards.view(identity.board.id)
+        try:
+            rendered = render(
+                view,
+                request.path_params["fmt"],
+                server_now_ms(),
+                dialect=query.get("dialect", "excel"),
+                sheet=query.get("sheet", "A0"),
+                tile=query.get("tile"),
+                page=page,
+            )
+        except ExportError as exc:
+            raise ApiError(400, "invalid_option", str(exc)) from None
+        inline = rendered.media_type.startswith(("text/html", "image/svg"))
+        disposition = "inline" if inline and "download" not in query else "attachment"
+        return Response(
+            rendered.body,
+            media_type=rendered.media_type,
+            headers={
+                **EXPORT_HEADERS,
+                "Content-Disposition": f'{disposition}; filename="{rendered.filename}"',
+                "X-Pages": str(rendered.pages),
+            },
+        )
 
     async def healthz(request: Request) -> Response:
         try:
@@ -324,6 +365,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         Route("/api/boards/{board_id}/join", join_board, methods=["POST"]),
         Route("/api/boards/{board_id}/commands", run_command, methods=["POST"]),
         Route("/api/boards/{board_id}/me", me, methods=["GET"]),
+        Route("/api/boards/{board_id}/export.{fmt}", export, methods=["GET"]),
         WebSocketRoute("/ws/{board_id}", socket_route(session=False)),
         WebSocketRoute("/ws/{board_id}/session", socket_route(session=True)),
     ]

@@ -14,7 +14,9 @@ from typing import Any, TypeVar
 from pycrdt import Doc, Map
 
 from journeyboard import documents, schema
+from journeyboard.boardview import BoardView, build_view
 from journeyboard.close_codes import CLOSE, CloseCode
+from journeyboard.exports import jsonfile
 from journeyboard.rooms import RoomManager
 from journeyboard.stores import BoardRecord, PersonRecord, Store
 from journeyboard.tokens import (
@@ -119,23 +121,58 @@ class BoardService:
         }
 
     async def create(
-        self, title: str, *, template: str | None, persona: str, scope: str
+        self,
+        title: str,
+        *,
+        template: str | None,
+        persona: str,
+        scope: str,
+        imported: dict[str, Any] | None = None,
     ) -> CreatedBoard:
-        """Create a board: persist its record and seeded documents before returning its links."""
+        """Create a board: persist its record and seeded documents before returning its links.
+
+        A board starts from a stage template, a shipped example board (a template naming an
+        `example`), or an import (a JSON export of another board).
+        """
         templates: dict[str, Any] = schema.load("templates.json")["templates"]
         name = template or next(iter(templates))
-        if name not in templates:
+        if imported is None and name not in templates:
             raise AccessDenied(
                 400, "unknown_template", f"no template named {name!r}", CLOSE.MALFORMED
             )
+        if imported is None and "example" in templates[name]:
+            imported = dict(schema.load(templates[name]["example"]))
         board = BoardRecord(id=documents.new_id(), title=title, created_at_ms=now_ms())
-        seed = documents.seed_session(title, persona, scope, board.created_at_ms)
-        await self.store.create_board(board, documents.session_name(board.id), seed)
-        stages = [str(stage) for stage in templates[name]["stages"]]
-        if stages:
-            await self.store.append_update(
-                documents.content_name(board.id), documents.seed_content(stages)
+        session_name = documents.session_name(board.id)
+        content_name = documents.content_name(board.id)
+        if imported is not None:
+            try:
+                export = jsonfile.validate(imported)
+            except jsonfile.InvalidExport as exc:
+                raise AccessDenied(400, "invalid_import", str(exc), CLOSE.MALFORMED) from None
+            fields = jsonfile.session_fields(export)
+            meta = fields["board"]
+            seed = documents.seed_session(
+                title,
+                persona or meta.get("persona", ""),
+                scope or meta.get("scope", ""),
+                board.created_at_ms,
+                customer_goal=meta.get("customer_goal", ""),
+                votes_per_person=fields["votes_per_person"],
+                max_votes_per_card=fields["max_votes_per_card"],
+                participants=fields["participants"],
+                votes=fields["votes"],
+                ratings=fields["ratings"],
+                colors=PALETTE,
             )
+            content: bytes | None = jsonfile.content_update(export)
+        else:
+            seed = documents.seed_session(title, persona, scope, board.created_at_ms)
+            stages = [str(stage) for stage in templates[name]["stages"]]
+            content = documents.seed_content(stages) if stages else None
+        await self.store.create_board(board, session_name, seed)
+        if content is not None:
+            await self.store.append_update(content_name, content)
         return CreatedBoard(board, self.link_tokens(board))
 
     async def authenticate(self, board_id: str, token_text: str | None) -> Identity:
@@ -248,6 +285,11 @@ class BoardService:
                 documents.session_name(board_id), documents.SESSION_ROOTS
             ),
         }
+
+    async def view(self, board_id: str) -> BoardView:
+        """The whole board, read tolerantly, for exports."""
+        data = await self.read(board_id)
+        return build_view(board_id, data["content"], data["session"])
 
     async def _read_roots(self, name: str, roots: tuple[str, ...]) -> dict[str, Any]:
         async with self.rooms.use(name) as room:

@@ -109,6 +109,21 @@ def build_parser() -> argparse.ArgumentParser:
         + ", ".join(f"{f.name}={f.default}" for f in dataclasses.fields(Limits)),
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    export = commands.add_parser(
+        "export", help="export a board straight from the store (the server may be stopped)"
+    )
+    export.add_argument("board_id")
+    export.add_argument("--format", required=True, choices=["json", "csv", "md", "html", "svg"])
+    export.add_argument("--out", help="file to write (default: standard output)")
+    export.add_argument("--store", default=None, help="store URL (default: as for serve)")
+    export.add_argument(
+        "--dialect", default="excel", choices=["excel", "nordic"], help="CSV dialect"
+    )
+    export.add_argument("--sheet", default="A0", choices=["A0", "A1"], help="poster sheet size")
+    export.add_argument(
+        "--tile", choices=["A3", "A4"], help="tile the poster over pages (writes OUT-1.svg, …)"
+    )
     return parser
 
 
@@ -169,10 +184,66 @@ def serve(args: argparse.Namespace) -> None:
     Server(config).run()
 
 
+def export(args: argparse.Namespace) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from journeyboard.exports.offline import export_from_store
+
+    progress = Progress(enabled=sys.stderr.isatty() or bool(args.out))
+    try:
+        outputs = asyncio.run(
+            export_from_store(
+                args.store or default_store_url(),
+                args.board_id,
+                args.format,
+                dialect=args.dialect,
+                sheet=args.sheet,
+                tile=args.tile,
+                progress=progress,
+            )
+        )
+    except LookupError as exc:
+        raise SystemExit(f"journeyboard: {exc}") from None
+    if args.out is None:
+        sys.stdout.buffer.write(outputs[0])
+        return
+    out = Path(args.out)
+    if len(outputs) == 1:
+        out.write_bytes(outputs[0])
+        progress.done(f"wrote {out}")
+        return
+    for number, body in enumerate(outputs, start=1):
+        out.with_name(f"{out.stem}-{number}{out.suffix or '.svg'}").write_bytes(body)
+    progress.done(f"wrote {len(outputs)} pages as {out.stem}-N{out.suffix or '.svg'}")
+
+
+class Progress:
+    """A one-line progress bar on standard error."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r{step:<12} [{bar}] {done}/{total}")
+        sys.stderr.flush()
+
+    def done(self, message: str) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\n{message}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         serve(args)
+    elif args.command == "export":
+        export(args)
     else:  # pragma: no cover - argparse rejects unknown commands
         sys.exit(2)
 

@@ -40,9 +40,24 @@ def position(index: int) -> str:
 
 
 def seed_session(
-    title: str, persona: str, scope: str, now_ms: int, *, customer_goal: str = ""
+    title: str,
+    persona: str,
+    scope: str,
+    now_ms: int,
+    *,
+    customer_goal: str = "",
+    votes_per_person: int = 3,
+    max_votes_per_card: int | None = None,
+    participants: list[dict[str, Any]] | None = None,
+    votes: dict[str, Any] | None = None,
+    ratings: dict[str, Any] | None = None,
+    colors: tuple[str, ...] = ("#5f6368",),
 ) -> bytes:
-    """The first and only seed of a session document, written once when the board is created."""
+    """The first and only seed of a session document, written once when the board is created.
+
+    An import also brings its past participants (as names only: they have no tokens) and its
+    revealed results.
+    """
     doc: Doc[Any] = Doc()
     with doc.transaction():
         board = doc.get("board", type=Map)
@@ -58,9 +73,28 @@ def seed_session(
         session["timer"] = Map({"running": False, "ends_at_ms": None, "remaining_ms": None})
         session["locked"] = False
         session["spotlight"] = None
-        session["votes_per_person"] = 3
-        session["revealed"] = Map({"votes": False, "ratings": False})
+        session["votes_per_person"] = votes_per_person
+        session["max_votes_per_card"] = max_votes_per_card
+        session["revealed"] = Map({"votes": votes is not None, "ratings": ratings is not None})
         doc.get("progress", type=Map).update({"voters": 0, "raters": 0})
+        people = doc.get("participants", type=Map)
+        for index, person in enumerate(participants or []):
+            people[new_id()] = Map(
+                {
+                    "name": str(person.get("name", "")),
+                    "department": str(person.get("department", "")),
+                    "role": str(person.get("role", "participant")),
+                    "color": colors[index % len(colors)],
+                    "joined_at_ms": now_ms,
+                    "imported": True,
+                }
+            )
+        if votes is not None:
+            doc.get("votes", type=Map).update(votes)
+        if ratings is not None:
+            target = doc.get("ratings", type=Map)
+            for card, summary in ratings.items():
+                target[card] = Map(summary)
     return doc.get_update()
 
 

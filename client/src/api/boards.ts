@@ -12,6 +12,13 @@ export interface CreatedBoard {
   readonly links: BoardLinks;
 }
 
+export interface NewBoard {
+  readonly title: string;
+  readonly template?: string;
+  readonly persona?: string;
+  readonly scope?: string;
+}
+
 /** An HTTP error answer `{"error": {"code", "message"}}`, or a transport failure. */
 export class ApiError extends Error {
   constructor(
@@ -24,7 +31,7 @@ export class ApiError extends Error {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -62,14 +69,146 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
-/** POST /api/boards with `{"title"}`. */
-export async function createBoard(title: string): Promise<CreatedBoard> {
+/** POST /api/boards. */
+export async function createBoard(board: NewBoard): Promise<CreatedBoard> {
   const response = await fetch('/api/boards', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    body: JSON.stringify({ title }),
+    body: JSON.stringify(board),
   });
   const body = await readJson(response);
   if (response.status !== 201) throw errorFrom(response.status, body);
   return parseCreatedBoard(body);
+}
+
+// Server clock minus local clock, updated by every answer that carries `server_now_ms`.
+let skewMs = 0;
+
+/** Server clock minus local clock, from the latest answer that carried `server_now_ms`. */
+export function serverSkew(): number {
+  return skewMs;
+}
+
+async function call(
+  method: 'GET' | 'POST',
+  path: string,
+  token: string,
+  payload?: unknown,
+): Promise<Record<string, unknown>> {
+  const headers: Record<string, string> = {
+    Accept: 'application/json',
+    Authorization: `Bearer ${token}`,
+  };
+  const init: RequestInit = { method, headers };
+  if (payload !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(payload);
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'The server could not be reached.');
+  }
+  const body = await readJson(response);
+  if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, body);
+  if (!isRecord(body)) throw new ApiError(response.status, 'bad_answer', 'Unexpected answer.');
+  const now = body['server_now_ms'];
+  if (typeof now === 'number') skewMs = now - Date.now();
+  return body;
+}
+
+const base = (boardId: string): string => `/api/boards/${encodeURIComponent(boardId)}`;
+
+export interface JoinAnswer {
+  readonly participantId: string;
+  readonly role: string;
+  readonly token: string;
+}
+
+/** POST /join with a link token: a personal token. */
+export async function joinBoard(
+  boardId: string,
+  linkToken: string,
+  name: string,
+  department: string,
+): Promise<JoinAnswer> {
+  const body = await call('POST', `${base(boardId)}/join`, linkToken, { name, department });
+  const { participant_id: participantId, role, token } = body;
+  if (typeof participantId !== 'string' || typeof role !== 'string' || typeof token !== 'string') {
+    throw new ApiError(201, 'bad_answer', 'The server sent an unexpected answer.');
+  }
+  return { participantId, role, token };
+}
+
+export interface BoardAnswer {
+  readonly role: string;
+  readonly session: Record<string, unknown>;
+}
+
+/** GET the board: which role the token has, and the session state. */
+export async function fetchBoard(boardId: string, token: string): Promise<BoardAnswer> {
+  const body = await call('GET', base(boardId), token);
+  const session = body['session'];
+  return {
+    role: typeof body['role'] === 'string' ? body['role'] : 'viewer',
+    session: isRecord(session) ? session : {},
+  };
+}
+
+export interface Me {
+  readonly participantId: string;
+  readonly votes: Readonly<Record<string, number>>;
+  readonly ratings: Readonly<Record<string, { effort: number; impact: number }>>;
+  readonly votesPerPerson: number;
+  readonly remaining: number;
+}
+
+function numbers(value: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (isRecord(value)) {
+    for (const [key, n] of Object.entries(value)) if (typeof n === 'number') out[key] = n;
+  }
+  return out;
+}
+
+/** GET /me with a personal token. */
+export async function fetchMe(boardId: string, token: string): Promise<Me> {
+  const body = await call('GET', `${base(boardId)}/me`, token);
+  const ratings: Record<string, { effort: number; impact: number }> = {};
+  if (isRecord(body['ratings'])) {
+    for (const [card, value] of Object.entries(body['ratings'])) {
+      if (!isRecord(value)) continue;
+      const { effort, impact } = value;
+      if (typeof effort === 'number' && typeof impact === 'number') {
+        ratings[card] = { effort, impact };
+      }
+    }
+  }
+  return {
+    participantId: typeof body['participant_id'] === 'string' ? body['participant_id'] : '',
+    votes: numbers(body['votes']),
+    ratings,
+    votesPerPerson: typeof body['votes_per_person'] === 'number' ? body['votes_per_person'] : 0,
+    remaining: typeof body['remaining'] === 'number' ? body['remaining'] : 0,
+  };
+}
+
+export type Command =
+  | { type: 'set_phase'; phase: string }
+  | { type: 'timer'; action: 'start' | 'pause' | 'resume' | 'stop' | 'extend'; seconds?: number }
+  | { type: 'lock'; locked: boolean }
+  | { type: 'spotlight'; stage: string | null }
+  | { type: 'reveal'; what: 'votes' | 'ratings' }
+  | { type: 'configure'; votes_per_person: number }
+  | { type: 'promote'; participant: string }
+  | { type: 'remove'; participant: string }
+  | { type: 'rotate_link'; role: 'facilitator' | 'participant' | 'viewer' }
+  | { type: 'vote'; card: string; delta: 1 | -1 }
+  | { type: 'rate'; card: string; effort: number; impact: number };
+
+/** POST a workshop command; resolves to its `result`. */
+export async function sendCommand(boardId: string, token: string, command: Command): Promise<unknown> {
+  const body = await call('POST', `${base(boardId)}/commands`, token, command);
+  return body['result'];
 }

@@ -1,6 +1,7 @@
 // Typed, tolerant accessors for the board's content document (no DOM).
 import * as Y from 'yjs';
-import { byPosThenId, lastPos, posAfter } from './positions';
+import { isChannel, isStatus, laneOf, type ActionStatus, type CardKind, type Channel } from './lanes';
+import { byPosThenId, lastPos, posAfter, posAt } from './positions';
 
 export interface Stage {
   readonly id: string;
@@ -8,7 +9,20 @@ export interface Stage {
   readonly pos: string;
 }
 
-export interface Card {
+/** The kind-specific fields of a card; absent when missing or malformed. */
+export interface CardFields {
+  readonly emotion?: number;
+  readonly channel?: Channel;
+  readonly moment_of_truth?: boolean;
+  readonly kpi?: string;
+  readonly nps?: number;
+  readonly department?: string;
+  readonly pain?: string;
+  readonly owner?: string;
+  readonly status?: ActionStatus;
+}
+
+export interface Card extends CardFields {
   readonly id: string;
   readonly kind: string;
   /** The stage id as written; it may name no existing stage. */
@@ -55,6 +69,34 @@ function textField(map: Y.Map<unknown>, key: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+function finite(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** Only the well-formed kind-specific fields of a stored card. */
+export function readFields(map: Y.Map<unknown>): CardFields {
+  const fields: {
+    -readonly [K in keyof CardFields]: CardFields[K];
+  } = {};
+  const emotion = finite(map.get('emotion'));
+  if (emotion !== undefined) fields.emotion = Math.max(-3, Math.min(3, Math.round(emotion)));
+  const channel = map.get('channel');
+  if (isChannel(channel)) fields.channel = channel;
+  const moment = map.get('moment_of_truth');
+  if (typeof moment === 'boolean') fields.moment_of_truth = moment;
+  const kpi = map.get('kpi');
+  if (typeof kpi === 'string') fields.kpi = kpi;
+  const nps = finite(map.get('nps'));
+  if (nps !== undefined) fields.nps = nps;
+  for (const key of ['department', 'pain', 'owner'] as const) {
+    const value = map.get(key);
+    if (typeof value === 'string') fields[key] = value;
+  }
+  const status = map.get('status');
+  if (isStatus(status)) fields.status = status;
+  return fields;
+}
+
 /** Stages in display order. */
 export function readStages(doc: Y.Doc): Stage[] {
   return mapEntries(doc, 'stages')
@@ -74,6 +116,7 @@ export function readCards(doc: Y.Doc): Card[] {
         pos: stringField(map, 'pos'),
         text: textField(map, 'text'),
         author: stringField(map, 'author'),
+        ...readFields(map),
       };
     })
     .sort(byPosThenId);
@@ -103,14 +146,29 @@ export function readColumns(doc: Y.Doc): Column[] {
   return groupColumns(readStages(doc), readCards(doc));
 }
 
+/** The cards of one cell (stage × lane) in order; stage null is the Unplaced column. */
+export function cellCards(column: Column, kind: CardKind): Card[] {
+  return column.cards.filter((card) => laneOf(card.kind) === kind);
+}
+
 /** A random id that works outside secure contexts too (unlike crypto.randomUUID). */
 export function newId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(8));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+function cardMap(doc: Y.Doc, id: string): Y.Map<unknown> | undefined {
+  const value = rootMap(doc, 'cards')?.get(id);
+  return value instanceof Y.Map ? (value as Y.Map<unknown>) : undefined;
+}
+
+function stageMap(doc: Y.Doc, id: string): Y.Map<unknown> | undefined {
+  const value = rootMap(doc, 'stages')?.get(id);
+  return value instanceof Y.Map ? (value as Y.Map<unknown>) : undefined;
+}
+
 /** Append a stage; returns its id. */
-export function addStage(doc: Y.Doc, name: string): string {
+export function addStage(doc: Y.Doc, name: string, origin: unknown = null): string {
   const id = newId();
   const pos = posAfter(lastPos(readStages(doc)));
   doc.transact(() => {
@@ -118,24 +176,120 @@ export function addStage(doc: Y.Doc, name: string): string {
     doc.getMap<unknown>('stages').set(id, stage);
     stage.set('name', name);
     stage.set('pos', pos);
-  });
+  }, origin);
+  return id;
+}
+
+export function renameStage(doc: Y.Doc, id: string, name: string, origin: unknown = null): void {
+  const stage = stageMap(doc, id);
+  if (stage !== undefined && stringField(stage, 'name') !== name) {
+    doc.transact(() => stage.set('name', name), origin);
+  }
+}
+
+/** Move a stage one place left (-1) or right (+1). */
+export function shiftStage(doc: Y.Doc, id: string, step: -1 | 1, origin: unknown = null): void {
+  const stages = readStages(doc);
+  const index = stages.findIndex((stage) => stage.id === id);
+  const target = index + step;
+  const map = stageMap(doc, id);
+  if (index < 0 || target < 0 || target >= stages.length || map === undefined) return;
+  const others = stages.filter((stage) => stage.id !== id);
+  const pos = posAt(others, target);
+  doc.transact(() => map.set('pos', pos), origin);
+}
+
+/** Delete a stage; its cards move to the Unplaced column (their stage no longer exists). */
+export function deleteStage(doc: Y.Doc, id: string, origin: unknown = null): void {
+  doc.transact(() => rootMap(doc, 'stages')?.delete(id), origin);
+}
+
+/** Append a card to a cell; returns its id. */
+export function addCard(
+  doc: Y.Doc,
+  kind: CardKind,
+  stageId: string,
+  text: string,
+  author = '',
+  origin: unknown = null,
+): string {
+  const id = newId();
+  const siblings = readCards(doc).filter(
+    (card) => card.stage === stageId && laneOf(card.kind) === kind,
+  );
+  const pos = posAfter(lastPos(siblings));
+  doc.transact(() => {
+    const card = new Y.Map<unknown>();
+    doc.getMap<unknown>('cards').set(id, card);
+    card.set('kind', kind);
+    card.set('stage', stageId);
+    card.set('pos', pos);
+    card.set('text', new Y.Text(text));
+    card.set('author', author);
+    if (kind === 'feeling') card.set('emotion', 0);
+    if (kind === 'touchpoint') {
+      card.set('channel', 'web');
+      card.set('moment_of_truth', false);
+    }
+  }, origin);
   return id;
 }
 
 /** Append a note card to a stage; returns its id. */
 export function addNote(doc: Y.Doc, stageId: string, text: string, author = ''): string {
-  const id = newId();
-  const pos = posAfter(lastPos(readCards(doc).filter((card) => card.stage === stageId)));
+  return addCard(doc, 'note', stageId, text, author);
+}
+
+export type FieldValue = string | number | boolean | null;
+
+/** Set one kind-specific field of a card (null deletes it). */
+export function setCardField(
+  doc: Y.Doc,
+  id: string,
+  key: keyof CardFields,
+  value: FieldValue,
+  origin: unknown = null,
+): void {
+  const card = cardMap(doc, id);
+  if (card === undefined) return;
   doc.transact(() => {
-    const card = new Y.Map<unknown>();
-    doc.getMap<unknown>('cards').set(id, card);
-    card.set('kind', 'note');
+    if (value === null) card.delete(key);
+    else card.set(key, value);
+  }, origin);
+}
+
+/** Move a card: stage and pos in one transaction, a field change (never delete+reinsert). */
+export function moveCard(
+  doc: Y.Doc,
+  id: string,
+  stageId: string,
+  pos: string,
+  origin: unknown = null,
+): void {
+  const card = cardMap(doc, id);
+  if (card === undefined) return;
+  doc.transact(() => {
     card.set('stage', stageId);
     card.set('pos', pos);
-    card.set('text', new Y.Text(text));
-    card.set('author', author);
-  });
-  return id;
+  }, origin);
+}
+
+export function deleteCard(doc: Y.Doc, id: string, origin: unknown = null): void {
+  doc.transact(() => rootMap(doc, 'cards')?.delete(id), origin);
+}
+
+/**
+ * The card's Y.Text, created (replacing a plain string, keeping its value) when the stored
+ * value is not one, so it can be edited together.
+ */
+export function cardText(doc: Y.Doc, id: string, origin: unknown = null): Y.Text | undefined {
+  const card = cardMap(doc, id);
+  if (card === undefined) return undefined;
+  const value = card.get('text');
+  if (value instanceof Y.Text) return value;
+  const text = new Y.Text(typeof value === 'string' ? value : '');
+  doc.transact(() => card.set('text', text), origin);
+  return text;
 }
 
 /** Call `listener` after every change to the document; returns the unsubscribe function. */

@@ -1,23 +1,178 @@
-// Read-only accessors for the session document, which only the server writes (no DOM).
+// Read-only, typed view of the session document, which only the server writes (no DOM).
 import * as Y from 'yjs';
 
-function rootValue(doc: Y.Doc, root: string, key: string): unknown {
+export type Role = 'facilitator' | 'participant' | 'viewer';
+
+export interface TimerState {
+  readonly running: boolean;
+  readonly endsAtMs: number | null;
+  readonly remainingMs: number | null;
+}
+
+export interface Participant {
+  readonly id: string;
+  readonly name: string;
+  readonly department: string;
+  readonly role: Role;
+  readonly color: string;
+  readonly removed: boolean;
+}
+
+export interface RatingSummary {
+  readonly effort: number;
+  readonly impact: number;
+  readonly n: number;
+  readonly effortSpread: number;
+  readonly impactSpread: number;
+  readonly quadrant: string;
+}
+
+export interface SessionView {
+  readonly title: string;
+  readonly persona: string;
+  readonly scope: string;
+  readonly customerGoal: string;
+  readonly phase: string;
+  readonly timer: TimerState;
+  readonly locked: boolean;
+  readonly spotlight: string | null;
+  readonly votesPerPerson: number;
+  readonly revealed: { readonly votes: boolean; readonly ratings: boolean };
+  readonly participants: readonly Participant[];
+  readonly votes: ReadonlyMap<string, number>;
+  readonly ratings: ReadonlyMap<string, RatingSummary>;
+  readonly progress: Readonly<Record<string, number>>;
+}
+
+type Json = Record<string, unknown>;
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+export function isRole(value: unknown): value is Role {
+  return value === 'facilitator' || value === 'participant' || value === 'viewer';
+}
+
+/** A root map as plain JSON, or {} when absent or of another type. */
+function root(doc: Y.Doc, name: string): Json {
   try {
-    return doc.getMap<unknown>(root).get(key);
+    const value: unknown = doc.getMap<unknown>(name).toJSON();
+    return isRecord(value) ? value : {};
   } catch {
-    return undefined;
+    return {};
   }
+}
+
+/** Parse the session document's JSON (as from `GET /api/boards/{id}` or the live doc). */
+export function parseSession(json: {
+  board: unknown;
+  session: unknown;
+  participants: unknown;
+  votes: unknown;
+  ratings: unknown;
+  progress: unknown;
+}): SessionView {
+  const board = isRecord(json.board) ? json.board : {};
+  const session = isRecord(json.session) ? json.session : {};
+  const timer = isRecord(session['timer']) ? session['timer'] : {};
+  const revealed = isRecord(session['revealed']) ? session['revealed'] : {};
+  const participants: Participant[] = [];
+  if (isRecord(json.participants)) {
+    for (const [id, value] of Object.entries(json.participants)) {
+      if (!isRecord(value)) continue;
+      const role = value['role'];
+      participants.push({
+        id,
+        name: str(value['name'], '?'),
+        department: str(value['department']),
+        role: isRole(role) ? role : 'participant',
+        color: str(value['color'], '#52606d'),
+        removed: value['removed'] === true,
+      });
+    }
+  }
+  const votes = new Map<string, number>();
+  if (isRecord(json.votes)) {
+    for (const [card, total] of Object.entries(json.votes)) {
+      const n = num(total);
+      if (n !== null) votes.set(card, n);
+    }
+  }
+  const ratings = new Map<string, RatingSummary>();
+  if (isRecord(json.ratings)) {
+    for (const [card, value] of Object.entries(json.ratings)) {
+      if (!isRecord(value)) continue;
+      const effort = num(value['effort']);
+      const impact = num(value['impact']);
+      if (effort === null || impact === null) continue;
+      ratings.set(card, {
+        effort,
+        impact,
+        n: num(value['n']) ?? 0,
+        effortSpread: num(value['effort_spread']) ?? 0,
+        impactSpread: num(value['impact_spread']) ?? 0,
+        quadrant: str(value['quadrant']),
+      });
+    }
+  }
+  const progress: Record<string, number> = {};
+  if (isRecord(json.progress)) {
+    for (const [key, value] of Object.entries(json.progress)) {
+      const n = num(value);
+      if (n !== null) progress[key] = n;
+    }
+  }
+  const spotlight = session['spotlight'];
+  return {
+    title: str(board['title']),
+    persona: str(board['persona']),
+    scope: str(board['scope']),
+    customerGoal: str(board['customer_goal']),
+    phase: str(session['phase'], 'lobby'),
+    timer: {
+      running: timer['running'] === true,
+      endsAtMs: num(timer['ends_at_ms']),
+      remainingMs: num(timer['remaining_ms']),
+    },
+    locked: session['locked'] === true,
+    spotlight: typeof spotlight === 'string' ? spotlight : null,
+    votesPerPerson: num(session['votes_per_person']) ?? 0,
+    revealed: { votes: revealed['votes'] === true, ratings: revealed['ratings'] === true },
+    participants,
+    votes,
+    ratings,
+    progress,
+  };
+}
+
+/** The live session document as a view. */
+export function readSession(doc: Y.Doc): SessionView {
+  return parseSession({
+    board: root(doc, 'board'),
+    session: root(doc, 'session'),
+    participants: root(doc, 'participants'),
+    votes: root(doc, 'votes'),
+    ratings: root(doc, 'ratings'),
+    progress: root(doc, 'progress'),
+  });
 }
 
 /** The board title from `board.title`, or '' when absent or malformed. */
 export function readTitle(doc: Y.Doc): string {
-  const title = rootValue(doc, 'board', 'title');
-  if (title instanceof Y.Text) return title.toString();
-  return typeof title === 'string' ? title : '';
+  return readSession(doc).title;
 }
 
 /** The workshop phase from `session.phase`, or null when absent or malformed. */
 export function readPhase(doc: Y.Doc): string | null {
-  const phase = rootValue(doc, 'session', 'phase');
+  const phase = root(doc, 'session')['phase'];
   return typeof phase === 'string' ? phase : null;
 }

@@ -8,6 +8,8 @@ export interface SyncState {
   readonly status: ConnectionStatus;
   /** A message from the shared close-code table, when the server closed us with a known code. */
   readonly message: string | null;
+  /** True once a final close code stopped the connection for good. */
+  readonly final: boolean;
 }
 
 export interface BoardConnection {
@@ -15,6 +17,8 @@ export interface BoardConnection {
   readonly session: Y.Doc;
   readonly contentProvider: WebsocketProvider;
   readonly sessionProvider: WebsocketProvider;
+  /** Reconnect both providers with another token (e.g. a personal one after joining). */
+  switchToken(token: string): void;
   destroy(): void;
 }
 
@@ -27,11 +31,12 @@ export function syncServerUrl(location: Pick<Location, 'protocol' | 'host'>): st
 interface Tracked {
   status: ConnectionStatus;
   message: string | null;
+  final: boolean;
 }
 
 /** Follow one provider's events; `changed` runs after each change. */
 function track(provider: WebsocketProvider, changed: () => void): Tracked {
-  const tracked: Tracked = { status: 'connecting', message: null };
+  const tracked: Tracked = { status: 'connecting', message: null, final: false };
   let everConnected = false;
   let stopped = false;
   provider.on('status', ({ status }: { status: ProviderStatus }) => {
@@ -51,6 +56,7 @@ function track(provider: WebsocketProvider, changed: () => void): Tracked {
       // Final codes mean reconnecting is pointless; the provider checks this flag before retrying.
       provider.shouldConnect = false;
       stopped = true;
+      tracked.final = true;
       tracked.status = 'offline';
     }
     changed();
@@ -72,6 +78,8 @@ export function connectBoard(
   const session = new Y.Doc();
   const options = {
     params: { token },
+    // Every tab talks to the server only, so a refused or reverted edit never spreads sideways.
+    disableBc: true,
     // Reconnect unless the shared table says the close is final (the stock default treats every
     // 44xx code as final, but e.g. SLOW_CONSUMER asks for a resync).
     shouldReconnect: (event: CloseEvent) => !isFinalClose(event.code),
@@ -82,6 +90,7 @@ export function connectBoard(
     onState({
       status: combineStatus(contentState.status, sessionState.status),
       message: contentState.message ?? sessionState.message,
+      final: contentState.final || sessionState.final,
     });
   };
   const contentState = track(contentProvider, report);
@@ -91,6 +100,13 @@ export function connectBoard(
     session,
     contentProvider,
     sessionProvider,
+    switchToken(next: string) {
+      for (const provider of [contentProvider, sessionProvider]) {
+        provider.disconnect();
+        provider.params = { token: next };
+        provider.connect();
+      }
+    },
     destroy() {
       contentProvider.destroy();
       sessionProvider.destroy();

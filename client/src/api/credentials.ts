@@ -1,0 +1,58 @@
+// What a browser remembers per board (localStorage): personal tokens and created links.
+import { isRecord, type BoardLinks } from './boards';
+
+export interface Person {
+  readonly token: string;
+  readonly participantId: string;
+  readonly name: string;
+}
+
+const personKey = (boardId: string, role: string): string => `journeyboard:person:${boardId}:${role}`;
+const linksKey = (boardId: string): string => `journeyboard:links:${boardId}`;
+
+function load(key: string): unknown {
+  try {
+    const raw = window.localStorage.getItem(key);
+    return raw === null ? null : (JSON.parse(raw) as unknown);
+  } catch {
+    return null;
+  }
+}
+
+function save(key: string, value: unknown): void {
+  try {
+    if (value === null) window.localStorage.removeItem(key);
+    else window.localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    // Storage refused (private mode, quota): the person joins again next time.
+  }
+}
+
+/** The personal token joined with a link of `linkRole` on this board, if any. */
+export function loadPerson(boardId: string, linkRole: string): Person | null {
+  const value = load(personKey(boardId, linkRole));
+  if (!isRecord(value)) return null;
+  const { token, participantId, name } = value;
+  if (typeof token !== 'string' || typeof participantId !== 'string' || typeof name !== 'string') {
+    return null;
+  }
+  return { token, participantId, name };
+}
+
+export function savePerson(boardId: string, linkRole: string, person: Person | null): void {
+  save(personKey(boardId, linkRole), person);
+}
+
+/** The links the creation answer (or a rotation) handed to this browser. */
+export function loadLinks(boardId: string): BoardLinks | null {
+  const value = load(linksKey(boardId));
+  if (!isRecord(value)) return null;
+  const { facilitator, participant, viewer } = value;
+  if (typeof facilitator !== 'string' || typeof participant !== 'string') return null;
+  if (typeof viewer !== 'string') return null;
+  return { facilitator, participant, viewer };
+}
+
+export function saveLinks(boardId: string, links: BoardLinks): void {
+  save(linksKey(boardId), links);
+}

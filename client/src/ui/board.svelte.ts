@@ -1,0 +1,291 @@
+// The live board a page shows: both documents, presence, the person and their commands.
+// Components read its reactive fields and call its methods; the Yjs work happens in state/.
+import * as Y from 'yjs';
+import {
+  ApiError,
+  fetchBoard,
+  fetchMe,
+  joinBoard,
+  sendCommand,
+  type BoardLinks,
+  type Command,
+  type Me,
+} from '../api/boards';
+import { loadLinks, loadPerson, savePerson, type Person } from '../api/credentials';
+import * as content from '../state/content';
+import type { CardFields, FieldValue } from '../state/content';
+import type { CardKind } from '../state/lanes';
+import type { Move } from '../state/moves';
+import { readPeers, throttle, type LocalPresence, type Peer } from '../state/presence';
+import { isRole, parseSession, readSession, type Role, type SessionView } from '../state/session';
+import { connectBoard, type BoardConnection, type SyncState } from '../sync/boardConnection';
+
+export type Stage = 'loading' | 'failed' | 'join' | 'ready';
+
+export class BoardModel {
+  readonly boardId: string;
+  readonly linkToken: string;
+  /** Marks this tab's own transactions, so undo only touches them. */
+  readonly origin = { local: true };
+
+  stage = $state<Stage>('loading');
+  failure = $state<string | null>(null);
+  linkRole = $state<Role>('viewer');
+  person = $state.raw<Person | null>(null);
+  sync = $state.raw<SyncState>({ status: 'connecting', message: null, final: false });
+  stages = $state.raw<content.Stage[]>([]);
+  cards = $state.raw<content.Card[]>([]);
+  columns = $state.raw<content.Column[]>([]);
+  session = $state.raw<SessionView>(parseSession({
+    board: {}, session: {}, participants: {}, votes: {}, ratings: {}, progress: {},
+  }));
+  peers = $state.raw<Peer[]>([]);
+  me = $state.raw<Me | null>(null);
+  links = $state.raw<BoardLinks | null>(null);
+  notice = $state<string | null>(null);
+  canUndo = $state(false);
+  canRedo = $state(false);
+
+  #connection: BoardConnection | null = null;
+  #undo: Y.UndoManager | null = null;
+  #presence: LocalPresence = { cursor: null, editing: null, view: null };
+  #sendPresence = throttle<LocalPresence>(50, (state) => this.#publishPresence(state), () =>
+    performance.now(),
+  );
+  #stops: Array<() => void> = [];
+
+  constructor(boardId: string, linkToken: string) {
+    this.boardId = boardId;
+    this.linkToken = linkToken;
+  }
+
+  /** The role the board treats this person as (a promotion shows at once). */
+  get role(): Role {
+    const person = this.person;
+    if (person === null) return this.linkRole;
+    const entry = this.session.participants.find((p) => p.id === person.participantId);
+    return entry?.role ?? this.linkRole;
+  }
+
+  get token(): string {
+    return this.person?.token ?? this.linkToken;
+  }
+
+  get isFacilitator(): boolean {
+    return this.role === 'facilitator' && !this.sync.final;
+  }
+
+  /** No editing at all: viewers, a final close, or a lock for non-facilitators. */
+  get readOnly(): boolean {
+    if (this.role === 'viewer' || this.sync.final) return true;
+    return this.session.locked && this.role !== 'facilitator';
+  }
+
+  /** Look the link up, reuse a remembered personal token, then connect (or ask to join). */
+  async start(): Promise<void> {
+    try {
+      const answer = await fetchBoard(this.boardId, this.linkToken);
+      this.linkRole = isRole(answer.role) ? answer.role : 'viewer';
+      this.session = parseSession({
+        board: answer.session['board'],
+        session: answer.session['session'],
+        participants: answer.session['participants'],
+        votes: answer.session['votes'],
+        ratings: answer.session['ratings'],
+        progress: answer.session['progress'],
+      });
+    } catch (caught: unknown) {
+      this.failure = caught instanceof Error ? caught.message : 'This board could not be opened.';
+      this.stage = 'failed';
+      return;
+    }
+    if (this.linkRole === 'facilitator') this.links = loadLinks(this.boardId);
+    if (this.linkRole !== 'viewer') {
+      const remembered = loadPerson(this.boardId, this.linkRole);
+      if (remembered !== null) {
+        try {
+          this.me = await fetchMe(this.boardId, remembered.token);
+          this.person = remembered;
+        } catch (caught: unknown) {
+          if (caught instanceof ApiError && caught.status >= 400 && caught.status < 500) {
+            savePerson(this.boardId, this.linkRole, null);
+          } else {
+            this.person = remembered;
+          }
+        }
+      }
+    }
+    if (this.linkRole === 'participant' && this.person === null) {
+      this.stage = 'join';
+      return;
+    }
+    this.#connect();
+    this.stage = 'ready';
+  }
+
+  /** Join with the link: store the personal token and switch the sockets to it. */
+  async join(name: string, department: string): Promise<void> {
+    const answer = await joinBoard(this.boardId, this.linkToken, name, department);
+    const person = { token: answer.token, participantId: answer.participantId, name };
+    savePerson(this.boardId, this.linkRole, person);
+    this.person = person;
+    if (this.#connection === null) {
+      this.#connect();
+      this.stage = 'ready';
+    } else {
+      this.#connection.switchToken(person.token);
+    }
+    await this.refreshMe();
+  }
+
+  async refreshMe(): Promise<void> {
+    if (this.person === null) return;
+    try {
+      this.me = await fetchMe(this.boardId, this.person.token);
+    } catch {
+      // Shown again on the next successful refresh.
+    }
+  }
+
+  /** Send a command; failures become a notice. Returns the result, or undefined on failure. */
+  async command(command: Command): Promise<unknown> {
+    try {
+      this.notice = null;
+      return await sendCommand(this.boardId, this.token, command);
+    } catch (caught: unknown) {
+      this.notice = caught instanceof Error ? caught.message : 'The command failed.';
+      return undefined;
+    }
+  }
+
+  #connect(): void {
+    const board = connectBoard(this.boardId, this.token, (next) => {
+      this.sync = next;
+    });
+    this.#connection = board;
+    const scope = [board.content.getMap<unknown>('stages'), board.content.getMap<unknown>('cards')];
+    const undo = new Y.UndoManager(scope, { trackedOrigins: new Set([this.origin]) });
+    this.#undo = undo;
+    const refreshUndo = (): void => {
+      this.canUndo = undo.canUndo();
+      this.canRedo = undo.canRedo();
+    };
+    undo.on('stack-item-added', refreshUndo);
+    undo.on('stack-item-popped', refreshUndo);
+    undo.on('stack-cleared', refreshUndo);
+    const refreshContent = (): void => {
+      this.stages = content.readStages(board.content);
+      this.cards = content.readCards(board.content);
+      this.columns = content.groupColumns(this.stages, this.cards);
+    };
+    const refreshSession = (): void => {
+      this.session = readSession(board.session);
+    };
+    const awareness = board.contentProvider.awareness;
+    const refreshPeers = (): void => {
+      this.peers = readPeers(awareness.getStates(), awareness.clientID);
+    };
+    awareness.setLocalState({ ...this.#presence });
+    awareness.on('change', refreshPeers);
+    this.#stops.push(
+      content.observeDoc(board.content, refreshContent),
+      content.observeDoc(board.session, refreshSession),
+      () => awareness.off('change', refreshPeers),
+    );
+    refreshContent();
+    refreshSession();
+    refreshPeers();
+  }
+
+  destroy(): void {
+    this.#sendPresence.cancel();
+    for (const stop of this.#stops) stop();
+    this.#undo?.destroy();
+    this.#connection?.destroy();
+    this.#connection = null;
+  }
+
+  // Presence ---------------------------------------------------------------------------------
+
+  setCursor(cursor: { x: number; y: number } | null): void {
+    this.#presence = { ...this.#presence, cursor };
+    this.#sendPresence.push(this.#presence);
+  }
+
+  setEditing(editing: string | null): void {
+    this.#presence = { ...this.#presence, editing };
+    this.#publishPresence(this.#presence);
+  }
+
+  setView(view: string | null): void {
+    this.#presence = { ...this.#presence, view };
+    this.#sendPresence.push(this.#presence);
+  }
+
+  #publishPresence(state: LocalPresence): void {
+    this.#connection?.contentProvider.awareness.setLocalState({ ...state });
+  }
+
+  // Content edits (all with this tab's origin, so they can be undone) -----------------------
+
+  #doc(): Y.Doc | null {
+    return this.readOnly ? null : (this.#connection?.content ?? null);
+  }
+
+  addStage(name: string): void {
+    const doc = this.#doc();
+    if (doc !== null) content.addStage(doc, name, this.origin);
+  }
+
+  renameStage(id: string, name: string): void {
+    const doc = this.#doc();
+    if (doc !== null) content.renameStage(doc, id, name, this.origin);
+  }
+
+  shiftStage(id: string, step: -1 | 1): void {
+    const doc = this.#doc();
+    if (doc !== null) content.shiftStage(doc, id, step, this.origin);
+  }
+
+  deleteStage(id: string): void {
+    const doc = this.#doc();
+    if (doc !== null) content.deleteStage(doc, id, this.origin);
+  }
+
+  addCard(kind: CardKind, stageId: string): string | null {
+    const doc = this.#doc();
+    if (doc === null) return null;
+    return content.addCard(doc, kind, stageId, '', this.person?.name ?? '', this.origin);
+  }
+
+  setField(id: string, key: keyof CardFields, value: FieldValue): void {
+    const doc = this.#doc();
+    if (doc !== null) content.setCardField(doc, id, key, value, this.origin);
+  }
+
+  moveCard(id: string, move: Move): void {
+    const doc = this.#doc();
+    if (doc !== null) content.moveCard(doc, id, move.stage, move.pos, this.origin);
+  }
+
+  deleteCard(id: string): void {
+    const doc = this.#doc();
+    if (doc !== null) content.deleteCard(doc, id, this.origin);
+  }
+
+  /** Apply one edit to a card's shared text. */
+  editText(id: string, apply: (text: Y.Text) => void): void {
+    const doc = this.#doc();
+    if (doc === null) return;
+    const text = content.cardText(doc, id, this.origin);
+    if (text !== undefined) doc.transact(() => apply(text), this.origin);
+  }
+
+  undo(): void {
+    if (!this.readOnly) this.#undo?.undo();
+  }
+
+  redo(): void {
+    if (!this.readOnly) this.#undo?.redo();
+  }
+}

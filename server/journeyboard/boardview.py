@@ -1,0 +1,270 @@
+"""A typed, tolerant view of a whole board, read from the JSON of its two documents.
+
+Every export reads the board through this view. The content document is written by clients and
+never validated, so this is where oddities are absorbed: an entry that is not a card is
+skipped, a card whose stage is missing or unknown goes to the Unplaced column, and a field of
+the wrong type reads as absent.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+LANES: Final = (
+    ("action", "Customer actions"),
+    ("touchpoint", "Touchpoints"),
+    ("thought", "Thoughts"),
+    ("feeling", "Feelings"),
+    ("pain", "Pain points"),
+    ("gain", "Gains"),
+    ("backstage", "Backstage"),
+    ("solution", "Solutions"),
+    ("note", "Notes"),
+)
+LANE_TITLES: Final = dict(LANES)
+UNPLACED: Final = "Unplaced"
+QUADRANT_TITLES: Final = {
+    "quick_win": "Quick win",
+    "big_bet": "Big bet",
+    "fill_in": "Fill-in",
+    "money_pit": "Money pit",
+}
+
+
+def _text(value: Any, limit: int = 100_000) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    id: str
+    name: str
+    pos: str
+    order: int  # 1-based column number; 0 for Unplaced
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    effort: float
+    impact: float
+    n: int
+    effort_spread: float
+    impact_spread: float
+    quadrant: str
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    id: str
+    kind: str
+    stage: Stage  # the Unplaced stage when missing or unknown
+    stage_id: str | None  # as written in the document
+    pos: str
+    text: str
+    author: str
+    fields: dict[str, Any]  # the kind-specific fields, as written
+    votes: int = 0
+    rating: Rating | None = None
+
+    @property
+    def lane(self) -> str:
+        return LANE_TITLES.get(self.kind, "Notes")
+
+    def get_text(self, key: str) -> str:
+        return _text(self.fields.get(key))
+
+    @property
+    def emotion(self) -> float | None:
+        value = _number(self.fields.get("emotion"))
+        return None if value is None else max(-3.0, min(3.0, value))
+
+    @property
+    def moment_of_truth(self) -> bool:
+        return self.fields.get("moment_of_truth") is True
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    department: str
+    role: str
+    removed: bool
+    joined_at_ms: int = 0
+
+
+@dataclass(slots=True)
+class BoardView:
+    id: str
+    title: str
+    persona: str
+    scope: str
+    customer_goal: str
+    phase: str
+    votes_per_person: int
+    max_votes_per_card: int | None
+    stages: list[Stage]
+    unplaced: Stage
+    cards: list[Card]
+    people: list[Person]
+    votes_revealed: bool
+    ratings_revealed: bool
+    skipped: int = 0  # entries that were not well-formed cards or stages
+    card_by_id: dict[str, Card] = field(default_factory=dict)
+
+    def columns(self) -> list[Stage]:
+        """The stages in order, plus Unplaced when any card sits there."""
+        if any(card.stage is self.unplaced for card in self.cards):
+            return [*self.stages, self.unplaced]
+        return list(self.stages)
+
+    def cards_in(self, stage: Stage, kind: str | None = None) -> list[Card]:
+        return [
+            card
+            for card in self.cards
+            if card.stage is stage and (kind is None or card.kind == kind)
+        ]
+
+    def of_kind(self, kind: str) -> list[Card]:
+        return [card for card in self.cards if card.kind == kind]
+
+    def emotion_curve(self) -> list[tuple[Stage, float, float, float, int] | None]:
+        """Per stage: (stage, median, min, max, n) of the feeling scores, or None if none."""
+        curve: list[tuple[Stage, float, float, float, int] | None] = []
+        for stage in self.stages:
+            scores = [
+                e for card in self.cards_in(stage, "feeling") if (e := card.emotion) is not None
+            ]
+            if scores:
+                curve.append(
+                    (stage, statistics.median(scores), min(scores), max(scores), len(scores))
+                )
+            else:
+                curve.append(None)
+        return curve
+
+    def author_name(self, card: Card) -> str:
+        for person in self.people:
+            if person.id == card.author:
+                return person.name
+        return card.author
+
+
+def _sort_key(pos: str, item_id: str) -> tuple[str, str]:
+    return (pos, item_id)
+
+
+def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) -> BoardView:
+    """Build the view from `roots_to_json` of the content and session documents."""
+    skipped = 0
+    stage_items: list[tuple[str, str, str]] = []
+    for stage_id, entry in _dict(content.get("stages")).items():
+        if not isinstance(entry, dict):
+            skipped += 1
+            continue
+        stage_items.append((str(stage_id), _text(entry.get("name"), 500), _text(entry.get("pos"))))
+    stage_items.sort(key=lambda item: _sort_key(item[2], item[0]))
+    stages = [
+        Stage(sid, name, pos, index + 1) for index, (sid, name, pos) in enumerate(stage_items)
+    ]
+    by_id = {stage.id: stage for stage in stages}
+    unplaced = Stage("", UNPLACED, "", 0)
+
+    board = _dict(session.get("board"))
+    state = _dict(session.get("session"))
+    revealed = _dict(state.get("revealed"))
+    votes_shown = bool(revealed.get("votes"))
+    ratings_shown = bool(revealed.get("ratings"))
+    vote_totals = _dict(session.get("votes"))
+    rating_stats = _dict(session.get("ratings"))
+
+    cards: list[Card] = []
+    for card_id, entry in _dict(content.get("cards")).items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("kind"), str):
+            skipped += 1
+            continue
+        written_stage = entry.get("stage")
+        card_stage = written_stage if isinstance(written_stage, str) else None
+        fields = {
+            key: value
+            for key, value in entry.items()
+            if key not in ("kind", "stage", "pos", "text", "author")
+        }
+        votes = _number(vote_totals.get(card_id)) if votes_shown else None
+        cards.append(
+            Card(
+                id=str(card_id),
+                kind=entry["kind"],
+                stage=by_id.get(card_stage or "", unplaced),
+                stage_id=card_stage,
+                pos=_text(entry.get("pos")),
+                text=_text(entry.get("text")),
+                author=_text(entry.get("author"), 200),
+                fields=fields,
+                votes=int(votes or 0),
+                rating=_rating(rating_stats.get(card_id)) if ratings_shown else None,
+            )
+        )
+    cards.sort(key=lambda card: (card.stage.order or 10**9, _sort_key(card.pos, card.id)))
+
+    people: list[Person] = []
+    for person_id, entry in _dict(session.get("participants")).items():
+        if isinstance(entry, dict):
+            people.append(
+                Person(
+                    str(person_id),
+                    _text(entry.get("name"), 200),
+                    _text(entry.get("department"), 200),
+                    _text(entry.get("role"), 40),
+                    entry.get("removed") is True,
+                    int(_number(entry.get("joined_at_ms")) or 0),
+                )
+            )
+    people.sort(key=lambda person: (person.joined_at_ms, person.name.casefold(), person.id))
+    per_card = _number(state.get("max_votes_per_card"))
+    view = BoardView(
+        id=board_id,
+        title=_text(board.get("title"), 500),
+        persona=_text(board.get("persona"), 500),
+        scope=_text(board.get("scope"), 1000),
+        customer_goal=_text(board.get("customer_goal"), 1000),
+        phase=_text(state.get("phase")) or "lobby",
+        votes_per_person=int(_number(state.get("votes_per_person")) or 3),
+        max_votes_per_card=int(per_card) if per_card else None,
+        stages=stages,
+        unplaced=unplaced,
+        cards=cards,
+        people=people,
+        votes_revealed=votes_shown,
+        ratings_revealed=ratings_shown,
+        skipped=skipped,
+    )
+    view.card_by_id = {card.id: card for card in cards}
+    return view
+
+
+def _rating(value: Any) -> Rating | None:
+    if not isinstance(value, dict):
+        return None
+    numbers = [
+        _number(value.get(key))
+        for key in ("effort", "impact", "n", "effort_spread", "impact_spread")
+    ]
+    if any(number is None for number in numbers):
+        return None
+    effort, impact, n, effort_spread, impact_spread = (float(x or 0) for x in numbers)
+    return Rating(
+        effort, impact, int(n), effort_spread, impact_spread, _text(value.get("quadrant"))
+    )

@@ -1,0 +1,112 @@
+"""CSV for spreadsheets: one row per card, in two dialects.
+
+- `excel` (the default): comma separator, point as the decimal mark.
+- `nordic`: semicolon separator, comma as the decimal mark, for Excel set to a Finnish,
+  Swedish, Norwegian, Danish or German locale, where the comma is the decimal mark and a
+  comma-separated file opens as one column.
+
+Both are UTF-8 with a byte-order mark (Excel needs it to read UTF-8) and CRLF line endings. Card
+text is untrusted: a cell a spreadsheet would run as a formula is prefixed with an apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Final
+
+from journeyboard.boardview import QUADRANT_TITLES, BoardView, Card
+
+DIALECTS: Final = {"excel": (",", "."), "nordic": (";", ",")}
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS: Final = (
+    "stage_order",
+    "stage",
+    "lane",
+    "kind",
+    "text",
+    "author",
+    "channel",
+    "moment_of_truth",
+    "emotion",
+    "department",
+    "kpi",
+    "votes",
+    "effort",
+    "impact",
+    "effort_spread",
+    "impact_spread",
+    "quadrant",
+    "pain_point",
+    "owner",
+    "status",
+    "card_id",
+)
+
+
+def neutralise(text: str) -> str:
+    """Make text that a spreadsheet would evaluate as a formula show as text."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _number_formatter(decimal_mark: str) -> Callable[[float | None], str]:
+    def number(value: float | None) -> str:
+        if value is None:
+            return ""
+        text = str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+        return text.replace(".", decimal_mark)
+
+    return number
+
+
+def _row(view: BoardView, card: Card, number: Callable[[float | None], str]) -> list[str]:
+    rating = card.rating
+    pain = view.card_by_id.get(card.get_text("pain")) if card.kind == "solution" else None
+    kpi = card.fields.get("kpi", card.fields.get("nps"))
+    return [
+        str(card.stage.order) if card.stage.order else "",
+        neutralise(card.stage.name),
+        card.lane,
+        neutralise(card.kind),
+        neutralise(card.text),
+        neutralise(view.author_name(card)),
+        neutralise(card.get_text("channel")),
+        "yes" if card.moment_of_truth else "",
+        number(card.emotion),
+        neutralise(card.get_text("department")),
+        _kpi(kpi, number),
+        number(card.votes) if view.votes_revealed and card.kind == "pain" else "",
+        number(rating.effort) if rating else "",
+        number(rating.impact) if rating else "",
+        number(rating.effort_spread) if rating else "",
+        number(rating.impact_spread) if rating else "",
+        QUADRANT_TITLES.get(rating.quadrant, "") if rating else "",
+        neutralise(pain.text) if pain else "",
+        neutralise(card.get_text("owner")),
+        neutralise(card.get_text("status")),
+        card.id,
+    ]
+
+
+def _kpi(value: object, number: Callable[[float | None], str]) -> str:
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int | float):
+        return number(value)
+    return neutralise(value) if isinstance(value, str) else ""
+
+
+def export_csv(view: BoardView, dialect: str = "excel") -> bytes:
+    """The board's cards as CSV bytes (UTF-8 with BOM) in the named dialect."""
+    if dialect not in DIALECTS:
+        raise ValueError(f"unknown CSV dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
+    separator, decimal_mark = DIALECTS[dialect]
+    number = _number_formatter(decimal_mark)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=separator, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for card in view.cards:
+        writer.writerow(_row(view, card, number))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

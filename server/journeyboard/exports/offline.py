@@ -1,0 +1,64 @@
+"""Exports read straight from a store, without a running server (`journeyboard export`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pycrdt import Doc
+
+from journeyboard import documents
+from journeyboard.boardview import build_view
+from journeyboard.exports.render import render
+from journeyboard.stores import open_store
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+async def _load(store: Any, name: str, roots: tuple[str, ...], progress: ProgressCallback) -> Any:
+    updates = await store.load_document(name)
+    doc: Doc[Any] = Doc()
+    for index, update in enumerate(updates, start=1):
+        doc.apply_update(update)
+        if index % 200 == 0 or index == len(updates):
+            progress(
+                f"loading {'session' if documents.is_session(name) else 'content'}",
+                index,
+                len(updates),
+            )
+    return documents.roots_to_json(doc, roots)
+
+
+async def export_from_store(
+    store_url: str,
+    board_id: str,
+    fmt: str,
+    *,
+    dialect: str = "excel",
+    sheet: str = "A0",
+    tile: str | None = None,
+    progress: ProgressCallback = lambda step, done, total: None,
+) -> list[bytes]:
+    """Render a board from the store; a tiled poster gives one entry per page."""
+    async with open_store(store_url) as store:
+        if await store.get_board(board_id) is None:
+            raise LookupError(f"no board {board_id!r} in {store_url}")
+        content = await _load(
+            store, documents.content_name(board_id), documents.CONTENT_ROOTS, progress
+        )
+        session = await _load(
+            store, documents.session_name(board_id), documents.SESSION_ROOTS, progress
+        )
+    view = build_view(board_id, content, session)
+    progress("rendering", 0, len(view.cards))
+    now = int(time.time() * 1000)
+    first = render(view, fmt, now, dialect=dialect, sheet=sheet, tile=tile, page=1)
+    outputs = [first.body]
+    for page in range(2, first.pages + 1):
+        outputs.append(
+            render(view, fmt, now, dialect=dialect, sheet=sheet, tile=tile, page=page).body
+        )
+        progress("rendering", page, first.pages)
+    progress("rendering", len(view.cards), len(view.cards))
+    return outputs

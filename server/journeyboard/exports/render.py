@@ -1,0 +1,76 @@
+"""One entry point for every format, shared by the HTTP route and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from journeyboard.boardview import BoardView
+from journeyboard.exports import csvfile, jsonfile, poster, report
+
+FORMATS: Final = ("json", "csv", "md", "html", "svg")
+
+
+class ExportError(ValueError):
+    """An unknown format or option."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    body: bytes
+    media_type: str
+    filename: str
+    pages: int = 1
+
+
+def slug(title: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()
+    return text[:60] or "journeyboard"
+
+
+def render(
+    view: BoardView,
+    fmt: str,
+    now_ms: int,
+    *,
+    dialect: str = "excel",
+    sheet: str = "A0",
+    tile: str | None = None,
+    page: int = 1,
+) -> Rendered:
+    """Render a board in a format; raise ExportError for an unknown format or option."""
+    name = slug(view.title)
+    try:
+        if fmt == "json":
+            data = json.dumps(jsonfile.export_board(view, now_ms), ensure_ascii=False, indent=2)
+            return Rendered(data.encode(), "application/json", f"{name}.json")
+        if fmt == "csv":
+            return Rendered(
+                csvfile.export_csv(view, dialect),
+                "text/csv; charset=utf-8",
+                f"{name}-{dialect}.csv",
+            )
+        if fmt == "md":
+            text = report.report_markdown(view, now_ms)
+            return Rendered(text.encode(), "text/markdown; charset=utf-8", f"{name}.md")
+        if fmt == "html":
+            text = report.report_html(view, now_ms)
+            return Rendered(text.encode(), "text/html; charset=utf-8", f"{name}.html")
+        if fmt == "svg":
+            if tile is None:
+                drawing = poster.poster(view, sheet)
+                return Rendered(drawing.encode(), "image/svg+xml", f"{name}-{sheet}.svg")
+            pages = poster.tiles(view, tile)
+            if not 1 <= page <= len(pages):
+                raise ExportError(f"page must be between 1 and {len(pages)}")
+            return Rendered(
+                pages[page - 1].encode(),
+                "image/svg+xml",
+                f"{name}-{tile}-{page}.svg",
+                pages=len(pages),
+            )
+    except ValueError as exc:
+        raise ExportError(str(exc)) from exc
+    raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
