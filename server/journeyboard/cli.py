@@ -209,12 +209,16 @@ def export(args: argparse.Namespace) -> None:
         sys.stdout.buffer.write(outputs[0])
         return
     out = Path(args.out)
-    if len(outputs) == 1:
-        out.write_bytes(outputs[0])
-        progress.done(f"wrote {out}")
-        return
-    for number, body in enumerate(outputs, start=1):
-        out.with_name(f"{out.stem}-{number}{out.suffix or '.svg'}").write_bytes(body)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if len(outputs) == 1:
+            out.write_bytes(outputs[0])
+            progress.done(f"wrote {out}")
+            return
+        for number, body in enumerate(outputs, start=1):
+            out.with_name(f"{out.stem}-{number}{out.suffix or '.svg'}").write_bytes(body)
+    except OSError as exc:
+        raise SystemExit(f"journeyboard: cannot write {out}: {exc.strerror}") from None
     progress.done(f"wrote {len(outputs)} pages as {out.stem}-N{out.suffix or '.svg'}")
 
 

@@ -20,7 +20,7 @@ SHEETS: Final = ("A0", "A1")
 TILES: Final = ("A3", "A4")
 
 COLUMN: Final = 62.0
-LANE_HEADER: Final = 30.0
+LANE_HEADER: Final = 36.0
 TITLE: Final = 14.0
 STAGE_HEADER: Final = 10.0
 MARGIN: Final = 6.0
@@ -59,9 +59,9 @@ def _lines(view: BoardView, card: Card) -> list[str]:
             f"[{card.get_text('channel')}]" + (" ★ moment of truth" if card.moment_of_truth else "")
         )
     if card.kind == "feeling" and card.emotion is not None:
-        extra.append(f"emotion {card.emotion:+g}")
+        extra.append(f"emotion {card.emotion:+g}" if card.emotion else "emotion 0")
     if card.votes:
-        extra.append(f"● {card.votes} votes")
+        extra.append(f"● {card.votes} vote" + ("" if card.votes == 1 else "s"))
     if card.rating is not None:
         extra.append(f"effort {card.rating.effort:.1f} · impact {card.rating.impact:.1f}")
     wrapped = textwrap.wrap(card.text, CHARS_PER_LINE) or [""]

@@ -94,7 +94,7 @@ def _card_line(card: Card) -> str:
         elif isinstance(kpi, str) and kpi:
             parts.append(f"— KPI {kpi}")
     if card.kind == "feeling" and card.emotion is not None:
-        parts.append(f"(emotion {card.emotion:+g})")
+        parts.append(f"(emotion {card.emotion:+g})" if card.emotion else "(emotion 0)")
     if card.kind == "backstage" and card.get_text("department"):
         parts.append(f"— {card.get_text('department')}")
     return " ".join(parts)
