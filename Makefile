@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CLIENT_SOURCES := $(shell find client/src client/index.html client/vite.config.ts client/svelte.config.js shared_schema -type f 2>/dev/null)
 
-.PHONY: setup serve test check client-test py-test bench clean
+.PHONY: setup serve test check client-test py-test system-deps clean
 
 setup: $(VENV)/.installed server/journeyboard/static/index.html
 
@@ -32,7 +32,10 @@ check: setup
 client-test: setup
 	cd client && npm test
 
-py-test: setup
+system-deps:
+	scripts/system-deps
+
+py-test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: check client-test py-test

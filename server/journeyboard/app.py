@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from journeyboard import documents, schema, voting, workshop
+from journeyboard import documents, people, schema, voting, workshop
 from journeyboard.boards import AccessDenied, BoardService, Identity
 from journeyboard.commands import CommandError, CommandRunner
 from journeyboard.exports.render import ExportError, render
@@ -114,6 +114,7 @@ class Services:
             max_participants=limits.participants_per_board,
         )
         rooms.on_open = workshop.room_opener(boards)
+        store.on_control(people.handle_control(rooms))
         return cls(
             settings,
             store,

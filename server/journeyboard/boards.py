@@ -262,17 +262,22 @@ class BoardService:
 
     async def change_session(self, board_id: str, change: Callable[[Doc[Any]], T]) -> T:
         """Change the session document as the server; return once everyone may see it."""
-        async with self.rooms.use(documents.session_name(board_id)) as room:
+        name = documents.session_name(board_id)
+        async with self.rooms.use(name) as room:
+            await self.store.catch_up(name)
             result, shown = room.transact(change)
             await shown
             return result
 
     async def read_session(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
-        async with self.rooms.use(documents.session_name(board_id)) as room:
-            return await room.read(reader)
+        return await self._read_doc(documents.session_name(board_id), reader)
 
     async def read_content(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
-        async with self.rooms.use(documents.content_name(board_id)) as room:
+        return await self._read_doc(documents.content_name(board_id), reader)
+
+    async def _read_doc(self, name: str, reader: Callable[[Doc[Any]], T]) -> T:
+        async with self.rooms.use(name) as room:
+            await self.store.catch_up(name)
             return await room.read(reader)
 
     async def read(self, board_id: str) -> dict[str, Any]:
@@ -292,5 +297,4 @@ class BoardService:
         return build_view(board_id, data["content"], data["session"])
 
     async def _read_roots(self, name: str, roots: tuple[str, ...]) -> dict[str, Any]:
-        async with self.rooms.use(name) as room:
-            return await room.read(lambda doc: documents.roots_to_json(doc, roots))
+        return await self._read_doc(name, lambda doc: documents.roots_to_json(doc, roots))

@@ -8,7 +8,6 @@ runs while holding the board's lock, so no two commands of one board interleave.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +68,6 @@ class CommandRunner:
     def __init__(self, boards: BoardService, handlers: Mapping[str, Handler]) -> None:
         self.boards = boards
         self.handlers = dict(handlers)
-        self._locks: dict[str, asyncio.Lock] = {}
         definitions: dict[str, Any] = schema.load("commands.json")["$defs"]
         self._validators = {
             name: jsonschema.Draft202012Validator(definition)
@@ -96,26 +94,21 @@ class CommandRunner:
         if identity.role not in self._roles[kind]:
             raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
         board_id = identity.board.id
-        lock = self._locks.setdefault(board_id, asyncio.Lock())
-        try:
-            async with lock:
-                # Re-read the identity under the lock: a removal may have just happened.
-                identity = await self.boards.authenticate_again(identity)
-                if identity.role not in self._roles[kind]:
-                    raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
-                allowed = self._gated.get(kind)
-                if allowed is not None:
-                    phase = await self.boards.read_session(board_id, current_phase)
-                    if phase not in allowed:
-                        raise CommandError(
-                            409, "wrong_phase", f"{kind} is not open in the {phase} phase"
-                        )
-                context = CommandContext(identity, body, base_url, self.boards)
-                result = await self.handlers[kind](context)
-                state = await self.boards.read_session(
-                    board_id, lambda doc: documents.roots_to_json(doc, documents.SESSION_ROOTS)
-                )
-                return {"result": result, "state": state}
-        finally:
-            if not lock.locked() and self._locks.get(board_id) is lock:
-                del self._locks[board_id]
+        async with self.boards.store.board_lock(board_id):
+            # Re-read the identity under the lock: a removal may have just happened.
+            identity = await self.boards.authenticate_again(identity)
+            if identity.role not in self._roles[kind]:
+                raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+            allowed = self._gated.get(kind)
+            if allowed is not None:
+                phase = await self.boards.read_session(board_id, current_phase)
+                if phase not in allowed:
+                    raise CommandError(
+                        409, "wrong_phase", f"{kind} is not open in the {phase} phase"
+                    )
+            context = CommandContext(identity, body, base_url, self.boards)
+            result = await self.handlers[kind](context)
+            state = await self.boards.read_session(
+                board_id, lambda doc: documents.roots_to_json(doc, documents.SESSION_ROOTS)
+            )
+            return {"result": result, "state": state}

@@ -36,20 +36,43 @@ def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
     return change
 
 
+def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
+    """Close a principal's sockets on this node now, and ask every other node to do the same."""
+    names = _both_documents(ctx.board_id)
+    ctx.boards.store.publish_control(
+        {"type": "close", "names": list(names), "principal": principal, "code": code,
+         "reason": reason}
+    )  # fmt: skip
+    return ctx.boards.rooms.close_connections(names, lambda p: p == principal, code, reason)
+
+
+def handle_control(rooms: Any) -> Any:
+    """What a node does with another node's control message."""
+
+    def handle(message: dict[str, Any]) -> None:
+        if message.get("type") == "close":
+            principal = message.get("principal")
+            rooms.close_connections(
+                [str(name) for name in message.get("names", [])],
+                lambda p: p == principal,
+                int(message.get("code", CLOSE.FORBIDDEN.code)),
+                str(message.get("reason", "")),
+            )
+
+    return handle
+
+
 async def rotate_link(ctx: CommandContext) -> dict[str, Any]:
     role = ctx.body["role"]
-    store, rooms = ctx.boards.store, ctx.boards.rooms
+    store = ctx.boards.store
     board = await store.get_board(ctx.board_id)
     assert board is not None
     old_version = board.link_versions.get(role, 1)
     board.link_versions[role] = old_version + 1
     await store.save_board(board)
     token = ctx.boards.signer.sign(LinkToken(board.id, role, old_version + 1))
-    closed = rooms.close_connections(
-        _both_documents(board.id),
-        lambda principal: principal == f"link:{role}:{old_version}",
-        CLOSE.LINK_ROTATED.code,
-        "link replaced",
+    closed = close_everywhere(
+        ctx, f"link:{role}:{old_version}", CLOSE.LINK_ROTATED.code, "link replaced"
     )
     log.info("rotated the %s link of %s; closed %d sockets", role, board.id, closed)
     return {
@@ -70,11 +93,8 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
         await ctx.boards.change_session(
             ctx.board_id, _set_participant_field(person.id, "removed", True)
         )
-    closed = ctx.boards.rooms.close_connections(
-        _both_documents(ctx.board_id),
-        lambda principal: principal == f"person:{person.id}",
-        CLOSE.FORBIDDEN.code,
-        "removed from the board",
+    closed = close_everywhere(
+        ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
     )
     log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
     return {"participant": person.id, "removed": True, "closed_sockets": closed}

@@ -55,11 +55,17 @@ class Channel(Protocol):
 
 
 class UpdateLog(Protocol):
-    """What a room needs of a store."""
+    """What a room needs of a store (the node hooks are no-ops for a single-process store)."""
 
     async def load_document(self, name: str) -> list[bytes]: ...
 
     def append_update(self, name: str, update: bytes) -> asyncio.Future[None]: ...
+
+    def follow(self, name: str, follower: Any) -> None: ...
+
+    def unfollow(self, name: str) -> None: ...
+
+    def publish_awareness(self, name: str, payload: bytes) -> None: ...
 
 
 class RoomClosed(RuntimeError):
@@ -104,6 +110,8 @@ class _Outgoing:
     target: Connection | None  # None: every connection
     exclude: Connection | None = None
     done: asyncio.Future[None] | None = None
+    skip_joined: bool = True
+    """Skip sockets that joined after this update was applied (their sync step 2 has it)."""
 
 
 @dataclass(slots=True)
@@ -145,6 +153,8 @@ class Room:
         self._committed = 0
         self._outgoing: deque[_Outgoing] = deque()
         self._awareness: dict[int, tuple[int, str]] = {}
+        self._remote_owner: dict[int, str] = {}
+        """Awareness client ids announced through another node, and which node."""
         self._closed: BaseException | None = None
 
     # loading and closing ------------------------------------------------------------------
@@ -218,9 +228,11 @@ class Room:
             return  # the same client is still here on another socket
         clock = self._awareness.pop(client_id)[0] + 1
         gone = AwarenessEntry(client_id, clock, "null")
-        frame = protocol.encode_awareness(protocol.encode_awareness_update([gone]))
+        payload = protocol.encode_awareness_update([gone])
+        frame = protocol.encode_awareness(payload)
         for other in self.connections:
             other.send(frame)
+        self._store.publish_awareness(self.name, payload)
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
@@ -345,6 +357,8 @@ class Room:
         return result
 
     def _on_commit(self, seq: int, future: asyncio.Future[None]) -> None:
+        if self._closed is not None:
+            return
         if future.cancelled() or future.exception() is not None:
             error = future.exception() if not future.cancelled() else RoomClosed("cancelled")
             log.error("store failed for %s; closing the room: %s", self.name, error)
@@ -373,7 +387,9 @@ class Room:
                     self.stats.frames_out += 1
             else:
                 for conn in self.connections:
-                    if conn is not item.exclude and conn.joined_seq < item.seq:
+                    if conn is not item.exclude and (
+                        conn.joined_seq < item.seq or not item.skip_joined
+                    ):
                         conn.send(item.frame)
                 self.stats.frames_out += len(self.connections)
         if item.done is not None and not item.done.done():
@@ -421,9 +437,11 @@ class Room:
                 relayed.append(AwarenessEntry(entry.client_id, entry.clock, state))
         if not relayed:
             return
-        frame = protocol.encode_awareness(protocol.encode_awareness_update(relayed))
+        payload = protocol.encode_awareness_update(relayed)
+        frame = protocol.encode_awareness(payload)
         for other in self.connections:
             other.send(frame)
+        self._store.publish_awareness(self.name, payload)
 
     def _bind(self, conn: Connection, client_id: int) -> None:
         """Bind a socket to a client id, unless someone else's live socket already holds it.
@@ -436,6 +454,72 @@ class Room:
             if held and (other.principal != conn.principal or not conn.principal):
                 return
         conn.awareness_id = client_id
+
+    # other nodes ---------------------------------------------------------------------------
+
+    def apply_remote(self, update: bytes) -> None:
+        """Apply an update another node has already committed, and fan it out here."""
+        if self._closed is not None:
+            return
+        try:
+            self.doc.apply_update(update)
+        except _CONTROL_FLOW:
+            raise
+        except BaseException as exc:
+            log.error("could not apply a remote update to %s: %s", self.name, exc)
+            return
+        self.size += len(update)
+        # Already durable; it only queues behind this node's own uncommitted updates.
+        self._emit(
+            _Outgoing(self._applied, protocol.encode_sync_update(update), None, skip_joined=False)
+        )
+
+    def apply_remote_awareness(self, node: str, payload: bytes) -> None:
+        """Presence announced by another node's clients (already checked and stamped there)."""
+        try:
+            entries = protocol.decode_awareness_update(payload)
+        except ProtocolError:
+            return
+        relayed: list[AwarenessEntry] = []
+        for entry in entries:
+            known = self._awareness.get(entry.client_id)
+            if entry.is_removal:
+                if known is not None and entry.clock >= known[0]:
+                    del self._awareness[entry.client_id]
+                    self._remote_owner.pop(entry.client_id, None)
+                    relayed.append(entry)
+            elif known is None or entry.clock > known[0]:
+                self._awareness[entry.client_id] = (entry.clock, entry.state)
+                self._remote_owner[entry.client_id] = node
+                relayed.append(entry)
+        if relayed:
+            frame = protocol.encode_awareness(protocol.encode_awareness_update(relayed))
+            for conn in self.connections:
+                conn.send(frame)
+
+    def awareness_snapshot_for_peers(self) -> bytes | None:
+        """The presence of this node's own clients, for a node that just opened the room."""
+        own = [
+            AwarenessEntry(client_id, clock, state)
+            for client_id, (clock, state) in self._awareness.items()
+            if client_id not in self._remote_owner
+        ]
+        return protocol.encode_awareness_update(own) if own else None
+
+    def drop_node(self, node: str) -> None:
+        """Another node died: its clients' presence is gone."""
+        gone = [
+            AwarenessEntry(client_id, self._awareness[client_id][0] + 1, "null")
+            for client_id, owner in list(self._remote_owner.items())
+            if owner == node and client_id in self._awareness
+        ]
+        for entry in gone:
+            del self._awareness[entry.client_id]
+            del self._remote_owner[entry.client_id]
+        if gone:
+            frame = protocol.encode_awareness(protocol.encode_awareness_update(gone))
+            for conn in self.connections:
+                conn.send(frame)
 
     def awareness_states(self) -> dict[int, str]:
         """The present clients' awareness states (JSON text) by client id."""
@@ -537,6 +621,7 @@ class RoomManager:
         )
         try:
             await room.load()
+            self.store.follow(name, room)
             if self.on_open is not None:
                 await self.on_open(room)
             self._rooms[name] = room
@@ -578,6 +663,7 @@ class RoomManager:
             if self._users.get(name):
                 return  # someone came back while we flushed: keep the room
             self._rooms.pop(name, None)
+            self.store.unfollow(name)
             log.debug("unloaded %s", name)
         finally:
             self._unloading.pop(name, None)
@@ -597,6 +683,7 @@ class RoomManager:
                 with contextlib.suppress(RoomClosed):
                     await room.flush()
                 room.close(code, reason)
+            self.store.unfollow(room.name)
         self._rooms.clear()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)

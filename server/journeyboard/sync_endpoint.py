@@ -21,6 +21,7 @@ from journeyboard.limits import Counter, TokenBucket
 from journeyboard.protocol import ProtocolError
 from journeyboard.rooms import DocumentTooLarge, RoomClosed, RoomManager
 from journeyboard.settings import Settings
+from journeyboard.stores import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,13 @@ class SocketGate:
         channel = SocketChannel(websocket, self.settings.max_buffered_bytes)
         messages = TokenBucket(limits.messages_per_second, limits.message_burst)
         volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
-        room = await self.rooms.acquire(name)
+        try:
+            room = await self.rooms.acquire(name)
+        except StoreError as exc:
+            log.error("cannot open %s: %s", name, exc)
+            self.count_refusal("store_unavailable")
+            await websocket.close(CLOSE.TRY_AGAIN_LATER.code, "store unavailable")
+            return
         writer = asyncio.create_task(channel.run(), name=f"writer {name}")
 
         def refuse(code: int, reason: str, detail: object = "") -> None:

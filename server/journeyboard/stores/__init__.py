@@ -30,10 +30,20 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def open_store(url: str) -> Store:
-    """Build the store a URL names (`sqlite:///file.db`); raise ValueError for an unknown one."""
+    """Build the store a URL names; raise ValueError for an unknown one.
+
+    `sqlite:///file.db` (embedded, one process) or `redis://host:port/db[?prefix=jb:]`
+    (shared by several nodes).
+    """
     path = sqlite_path(url)
     if path is not None:
         from journeyboard.stores.sqlite import SQLiteStore
 
         return SQLiteStore(path)
-    raise ValueError(f"unsupported store URL {url!r}: use sqlite:///path/to/file.db")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from journeyboard.stores.redis import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(
+        f"unsupported store URL {url!r}: use sqlite:///path/to/file.db or redis://host:port/0"
+    )

@@ -9,9 +9,11 @@ survives a kill of the process: callers make nothing visible before that.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 ROLES = ("facilitator", "participant", "viewer")
 
@@ -92,8 +94,35 @@ class Mark:
     value: dict[str, Any]
 
 
+class Follower(Protocol):
+    """What a store tells an open document about other nodes (scaled-out stores only)."""
+
+    def apply_remote(self, update: bytes) -> None:
+        """An update another node committed."""
+
+    def apply_remote_awareness(self, node: str, payload: bytes) -> None:
+        """An awareness update from another node's clients."""
+
+    def awareness_snapshot_for_peers(self) -> bytes | None:
+        """This node's own clients' awareness, for a node that just opened the document."""
+
+    def drop_node(self, node: str) -> None:
+        """Another node died: forget the presence it announced."""
+
+
+ControlHandler = Callable[[dict[str, Any]], None]
+
+
 class Store(ABC):
-    """Persistence for documents and board records; an async context manager."""
+    """Persistence for documents and board records; an async context manager.
+
+    A store shared by several nodes (Redis) also carries what the nodes must tell each other:
+    updates of open documents (`follow`), presence (`publish_awareness`) and control messages
+    such as "close the sockets of this rotated link" (`publish_control`). The embedded store
+    serves one process, so those are no-ops there.
+    """
+
+    node_id: str = "local"
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -156,3 +185,53 @@ class Store(ABC):
     @abstractmethod
     async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
         """Every stored mark of a kind on a board."""
+
+    # between nodes (no-ops for a single-process store)
+    def follow(self, name: str, follower: Follower) -> None:
+        """Deliver other nodes' updates and presence of a document, from where it was loaded."""
+        return None
+
+    def unfollow(self, name: str) -> None:
+        """Stop following a document (it was unloaded)."""
+        return None
+
+    def publish_awareness(self, name: str, payload: bytes) -> None:
+        """Tell other nodes about an awareness update from this node's clients."""
+        return None
+
+    def publish_control(self, message: dict[str, Any]) -> None:
+        """Tell every other node something (e.g. close the sockets of a removed person)."""
+        return None
+
+    def on_control(self, handler: ControlHandler) -> None:
+        """Receive other nodes' control messages."""
+        return None
+
+    async def catch_up(self, name: str) -> None:
+        """Return once every update other nodes committed to the document so far is applied."""
+        return None
+
+    def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Exclusive access to a board's commands (across nodes for a shared store)."""
+        lock = self._board_locks.setdefault(board_id, asyncio.Lock())
+        return _released(lock, self._board_locks, board_id)
+
+    @property
+    def _board_locks(self) -> dict[str, asyncio.Lock]:
+        locks: dict[str, asyncio.Lock] | None = getattr(self, "_locks_by_board", None)
+        if locks is None:
+            locks = {}
+            self._locks_by_board = locks
+        return locks
+
+
+@contextlib.asynccontextmanager
+async def _released(
+    lock: asyncio.Lock, locks: dict[str, asyncio.Lock], key: str
+) -> AsyncIterator[None]:
+    try:
+        async with lock:
+            yield
+    finally:
+        if not lock.locked() and locks.get(key) is lock:
+            del locks[key]

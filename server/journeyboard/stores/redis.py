@@ -1,0 +1,547 @@
+"""The scaled-out store: Redis is both where boards live and the channel between nodes.
+
+Per document, a Redis Stream holds the log of updates (each entry: the update and the node that
+accepted it) and a hash holds the compacted snapshot with the stream id it covers. A node:
+- appends what it accepts with XADD (pipelined: everything queued since the last round trip
+  goes in one pipeline), and makes nothing visible before Redis acknowledged it;
+- reads a document's snapshot and stream tail in one Lua script, then tails the stream from
+  exactly there (XREAD BLOCK), applying the other nodes' entries;
+- compacts under a lease, replacing the snapshot only if it is still the one it read (fencing),
+  and trims the stream only below the *previous* snapshot's id, so no reader falls into a gap;
+- sends presence and control messages over pub/sub, tagged with its node id, and keeps a
+  heartbeat key alive so the others can clear the presence of a node that died.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+from pycrdt import merge_updates
+from redis import asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from journeyboard.stores.base import (
+    BoardRecord,
+    ControlHandler,
+    Follower,
+    Mark,
+    PersonRecord,
+    Store,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
+
+COMPACT_AFTER = 500
+HEARTBEAT_SECONDS = float(os.environ.get("JOURNEYBOARD_HEARTBEAT_SECONDS", "3"))
+NODE_TTL_MS = int(HEARTBEAT_SECONDS * 3000)
+"""A node whose heartbeat key expired is dead: three missed heartbeats."""
+
+# KEYS: snapshot hash, stream. Returns {snapshot data or false, snapshot id or false, entries}.
+LOAD_SCRIPT = """
+local snap = redis.call('HMGET', KEYS[1], 'data', 'through')
+local entries
+if snap[2] then
+  entries = redis.call('XRANGE', KEYS[2], '(' .. snap[2], '+')
+else
+  entries = redis.call('XRANGE', KEYS[2], '-', '+')
+end
+return {snap[1], snap[2], entries}
+"""
+
+# KEYS: snapshot hash, stream, lease. ARGV: lease token, snapshot id read ('' for none),
+# new data, new snapshot id. Replaces the snapshot only if still the one read, then trims
+# below the previous snapshot id.
+COMPACT_SCRIPT = """
+if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
+local current = redis.call('HGET', KEYS[1], 'through')
+if (current or '') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], 'data', ARGV[3], 'through', ARGV[4])
+if ARGV[2] ~= '' then redis.call('XTRIM', KEYS[2], 'MINID', ARGV[2]) end
+return 1
+"""
+
+
+def _stream_id(value: bytes | str) -> tuple[int, int]:
+    text = value.decode() if isinstance(value, bytes) else value
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+@dataclass(eq=False)
+class _Follow:
+    follower: Follower
+    last_id: bytes
+    advanced: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+@dataclass(slots=True)
+class _Append:
+    key: str
+    update: bytes
+    future: asyncio.Future[None]
+
+
+def parse_url(url: str) -> tuple[str, str, dict[str, str]]:
+    """Split `redis://host:port/db?prefix=jb:&compact_after=500` into URL, prefix, options."""
+    parts = urlsplit(url)
+    options = {key: values[0] for key, values in parse_qs(parts.query).items()}
+    prefix = options.pop("prefix", "jb:")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), prefix, options
+
+
+class RedisStore(Store):
+    """Documents, boards and the node-to-node channel in one Redis server."""
+
+    def __init__(self, url: str, *, compact_after: int | None = None) -> None:
+        self.url, self.prefix, options = parse_url(url)
+        self.compact_after = compact_after or int(options.get("compact_after", COMPACT_AFTER))
+        self.node_id = secrets.token_hex(8)
+        self._node = self.node_id.encode()
+        self._redis: aioredis.Redis | None = None
+        self._queue: list[_Append] = []
+        self._wake = asyncio.Event()
+        self._outbox: list[tuple[str, bytes]] = []
+        self._outbox_wake = asyncio.Event()
+        self._follows: dict[str, _Follow] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._log_lengths: dict[str, int] = {}
+        self._compacting: set[str] = set()
+        self._control: ControlHandler | None = None
+        self._peers: set[str] = set()
+        self._closing = False
+        self._load: Any = None
+        self._compact: Any = None
+        self._writer: asyncio.Task[None] | None = None
+
+    # keys ---------------------------------------------------------------------------------
+
+    def _key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    def _stream(self, name: str) -> str:
+        return self._key("doc", name, "log")
+
+    def _snapshot(self, name: str) -> str:
+        return self._key("doc", name, "snap")
+
+    @property
+    def redis(self) -> aioredis.Redis:
+        if self._redis is None:
+            raise StoreError("the Redis store is not started")
+        return self._redis
+
+    # lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._redis = aioredis.from_url(
+            self.url,
+            decode_responses=False,
+            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
+        try:
+            await self._redis.ping()
+        except RedisError as exc:
+            raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from exc
+        self._load = self._redis.register_script(LOAD_SCRIPT)
+        self._compact = self._redis.register_script(COMPACT_SCRIPT)
+        self._writer = self._spawn(self._write_loop(), "redis-writer")
+        for coro, name in (
+            (self._publish_loop(), "redis-publisher"),
+            (self._listen(), "redis-listener"),
+            (self._heartbeat(), "redis-heartbeat"),
+        ):
+            self._spawn(coro, name)
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s failed", task.get_name(), exc_info=task.exception())
+
+    async def close(self) -> None:
+        if self._redis is None:
+            return
+        self._closing = True
+        self._wake.set()
+        if self._writer is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._writer), 10)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(RedisError):
+            await self._redis.delete(self._key("node", self.node_id))
+        await self._redis.aclose()
+        self._redis = None
+
+    async def ping(self) -> None:
+        try:
+            await self.redis.ping()
+        except RedisError as exc:
+            raise StoreError(str(exc)) from exc
+
+    # appends (group commit) -------------------------------------------------------------
+
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
+        if self._redis is None or self._closing:
+            raise StoreError("the store is closed")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Append(self._stream(name), update, future))
+        self._wake.set()
+        length = self._log_lengths.get(name, 0) + 1
+        self._log_lengths[name] = length
+        if length >= self.compact_after and name not in self._compacting:
+            self._log_lengths[name] = 0
+            self._compacting.add(name)
+            self._spawn(self._compact_soon(name), f"compact {name}")
+        return future
+
+    async def _write_loop(self) -> None:
+        while True:
+            if not self._queue:
+                if self._closing:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            batch, self._queue = self._queue, []
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for item in batch:
+                        pipe.xadd(item.key, {"u": item.update, "n": self._node})
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                log.error("Redis append of %d updates failed: %s", len(batch), exc)
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(StoreError(f"Redis unavailable: {exc}"))
+                continue
+            for item in batch:
+                if not item.future.done():
+                    item.future.set_result(None)
+
+    # loading and following ----------------------------------------------------------------
+
+    async def _read(self, name: str) -> tuple[bytes | None, bytes | None, list[Any]]:
+        try:
+            data, through, entries = await self._load(
+                keys=[self._snapshot(name), self._stream(name)]
+            )
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+        return data or None, through or None, entries
+
+    async def load_document(self, name: str) -> list[bytes]:
+        data, through, entries = await self._read(name)
+        updates = ([data] if data else []) + [fields[b"u"] for _, fields in _pairs(entries)]
+        last = entries[-1][0] if entries else (through or b"0-0")
+        previous = self._follows.get(name)
+        if previous is not None and previous.task is not None:
+            previous.task.cancel()
+        self._follows[name] = _Follow(_NoFollower(), last)
+        self._log_lengths[name] = len(entries)
+        return updates
+
+    def follow(self, name: str, follower: Follower) -> None:
+        follow = self._follows.get(name)
+        if follow is None:
+            follow = _Follow(follower, b"0-0")
+            self._follows[name] = follow
+        follow.follower = follower
+        if follow.task is None:
+            follow.task = self._spawn(self._tail(name, follow), f"tail {name}")
+        self._publish(name, b"Q", b"")
+
+    def unfollow(self, name: str) -> None:
+        follow = self._follows.pop(name, None)
+        if follow is not None and follow.task is not None:
+            follow.task.cancel()
+
+    async def _tail(self, name: str, follow: _Follow) -> None:
+        key = self._stream(name)
+        backoff = 0.05
+        while True:
+            try:
+                response: Any = await self.redis.xread(
+                    {key: follow.last_id}, block=2000, count=1000
+                )
+                backoff = 0.05
+            except (RedisError, OSError) as exc:
+                log.warning("tailing %s: %s; retrying in %.1fs", name, exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 2.0)
+                continue
+            for _, entries in response or []:
+                for entry_id, fields in entries:
+                    follow.last_id = entry_id
+                    if fields.get(b"n") != self._node:
+                        follow.follower.apply_remote(fields[b"u"])
+            follow.advanced.set()
+            follow.advanced = asyncio.Event()
+
+    async def catch_up(self, name: str) -> None:
+        follow = self._follows.get(name)
+        if follow is None:
+            return
+        try:
+            newest: Any = await self.redis.xrevrange(self._stream(name), count=1)
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+        if not newest:
+            return
+        target = _stream_id(newest[0][0])
+        async with asyncio.timeout(10):
+            while _stream_id(follow.last_id) < target:
+                await follow.advanced.wait()
+
+    # compaction ---------------------------------------------------------------------------
+
+    async def _compact_soon(self, name: str) -> None:
+        try:
+            await self.compact_document(name)
+        except StoreError as exc:
+            log.warning("compaction of %s skipped: %s", name, exc)
+        finally:
+            self._compacting.discard(name)
+
+    async def compact_document(self, name: str) -> None:
+        lease = self._key("doc", name, "lease")
+        token = secrets.token_hex(8)
+        try:
+            if not await self.redis.set(lease, token, nx=True, px=30_000):
+                return  # another node is compacting this document
+            try:
+                data, through, entries = await self._read(name)
+                if not entries:
+                    return
+                parts = ([data] if data else []) + [f[b"u"] for _, f in _pairs(entries)]
+                merged = merge_updates(*parts)
+                done = await self._compact(
+                    keys=[self._snapshot(name), self._stream(name), lease],
+                    args=[token, through or b"", merged, entries[-1][0]],
+                )
+                if not done:
+                    log.info("compaction of %s lost its fence; another node moved on", name)
+            finally:
+                await self.redis.eval(
+                    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                    "return redis.call('DEL', KEYS[1]) end return 0",
+                    1,
+                    lease,
+                    token,
+                )
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+
+    async def log_length(self, name: str) -> int:
+        return int(await self.redis.xlen(self._stream(name)))
+
+    # presence and control (pub/sub) -------------------------------------------------------
+
+    def _publish(self, name: str, kind: bytes, payload: bytes) -> None:
+        self._outbox.append((self._key("presence", name), kind + self._node + payload))
+        self._outbox_wake.set()
+
+    def publish_awareness(self, name: str, payload: bytes) -> None:
+        self._publish(name, b"A", payload)
+
+    def publish_control(self, message: dict[str, Any]) -> None:
+        self._outbox.append((self._key("control"), self._node + json.dumps(message).encode()))
+        self._outbox_wake.set()
+
+    def on_control(self, handler: ControlHandler) -> None:
+        self._control = handler
+
+    async def _publish_loop(self) -> None:
+        while True:
+            if not self._outbox:
+                self._outbox_wake.clear()
+                await self._outbox_wake.wait()
+                continue
+            batch, self._outbox = self._outbox, []
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for channel, message in batch:
+                        pipe.publish(channel, message)
+                    await pipe.execute()
+            except (RedisError, OSError) as exc:
+                log.warning("dropped %d presence messages: %s", len(batch), exc)
+
+    async def _listen(self) -> None:
+        node_length = len(self._node)
+        while True:
+            try:
+                pubsub = self.redis.pubsub()
+                await pubsub.psubscribe(self._key("presence", "*"))
+                await pubsub.subscribe(self._key("control"))
+                async for message in pubsub.listen():
+                    if message["type"] not in ("message", "pmessage"):
+                        continue
+                    data: bytes = message["data"]
+                    channel = message["channel"].decode()
+                    if channel == self._key("control"):
+                        if not data.startswith(self._node) and self._control is not None:
+                            self._control(json.loads(data[node_length:]))
+                        continue
+                    kind, node = data[:1], data[1 : 1 + node_length]
+                    if node == self._node:
+                        continue
+                    name = channel[len(self._key("presence", "")) :]
+                    self._on_presence(name, kind, node.decode(), data[1 + node_length :])
+            except (RedisError, OSError) as exc:
+                log.warning("presence channel lost: %s; reconnecting", exc)
+                await asyncio.sleep(0.5)
+
+    def _on_presence(self, name: str, kind: bytes, node: str, payload: bytes) -> None:
+        follow = self._follows.get(name)
+        if follow is None:
+            return
+        self._peers.add(node)
+        if kind == b"Q":
+            snapshot = follow.follower.awareness_snapshot_for_peers()
+            if snapshot is not None:
+                self._publish(name, b"A", snapshot)
+        elif kind == b"A":
+            follow.follower.apply_remote_awareness(node, payload)
+
+    async def _heartbeat(self) -> None:
+        key = self._key("node", self.node_id)
+        while True:
+            try:
+                await self.redis.set(key, b"1", px=NODE_TTL_MS)
+                for peer in list(self._peers):
+                    if not await self.redis.exists(self._key("node", peer)):
+                        self._peers.discard(peer)
+                        log.info("node %s is gone; clearing its presence", peer)
+                        for follow in self._follows.values():
+                            follow.follower.drop_node(peer)
+            except (RedisError, OSError) as exc:
+                log.warning("heartbeat failed: %s", exc)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    # command lock -------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _board_lock(self, board_id: str) -> AsyncIterator[None]:
+        lock = self.redis.lock(
+            self._key("lock", board_id), timeout=30, blocking_timeout=30, sleep=0.005
+        )
+        try:
+            acquired = await lock.acquire()
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+        if not acquired:
+            raise StoreError("the board is busy; try again")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(RedisError):
+                await lock.release()
+
+    def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return self._board_lock(board_id)
+
+    # boards, people, marks ----------------------------------------------------------------
+
+    async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
+        try:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.set(self._key("board", board.id), json.dumps(board.to_json()), nx=True)
+                pipe.xadd(self._stream(session_name), {"u": seed, "n": self._node})
+                created, _ = await pipe.execute()
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+        if not created:
+            raise StoreError(f"board {board.id} exists already")
+
+    async def get_board(self, board_id: str) -> BoardRecord | None:
+        raw = await self._call(self.redis.get(self._key("board", board_id)))
+        return BoardRecord.from_json(json.loads(raw)) if raw else None
+
+    async def save_board(self, board: BoardRecord) -> None:
+        await self._call(self.redis.set(self._key("board", board.id), json.dumps(board.to_json())))
+
+    async def save_person(self, person: PersonRecord) -> None:
+        await self._call(
+            self.redis.hset(
+                self._key("people", person.board_id), person.id, json.dumps(person.to_json())
+            )
+        )
+
+    async def get_person(self, board_id: str, person_id: str) -> PersonRecord | None:
+        raw = await self._call(self.redis.hget(self._key("people", board_id), person_id))
+        return PersonRecord.from_json(json.loads(raw)) if raw else None
+
+    async def list_people(self, board_id: str) -> list[PersonRecord]:
+        raw = await self._call(self.redis.hgetall(self._key("people", board_id)))
+        people = [PersonRecord.from_json(json.loads(value)) for value in raw.values()]
+        return sorted(people, key=lambda person: (person.joined_at_ms, person.id))
+
+    async def put_mark(
+        self, board_id: str, kind: str, person_id: str, card: str, value: dict[str, Any] | None
+    ) -> None:
+        key, item = self._key("marks", board_id, kind), f"{person_id}\x1f{card}"
+        if value is None:
+            await self._call(self.redis.hdel(key, item))
+        else:
+            await self._call(self.redis.hset(key, item, json.dumps(value)))
+
+    async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
+        raw = await self._call(self.redis.hgetall(self._key("marks", board_id, kind)))
+        marks = []
+        for item, value in sorted(raw.items()):
+            person, _, card = item.decode().partition("\x1f")
+            marks.append(Mark(person, card, json.loads(value)))
+        return marks
+
+    async def _call(self, awaitable: Any) -> Any:
+        try:
+            return await awaitable
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+
+
+class _NoFollower:
+    """Stands in between a load and the room's `follow` call."""
+
+    def apply_remote(self, update: bytes) -> None:
+        return None
+
+    def apply_remote_awareness(self, node: str, payload: bytes) -> None:
+        return None
+
+    def awareness_snapshot_for_peers(self) -> bytes | None:
+        return None
+
+    def drop_node(self, node: str) -> None:
+        return None
+
+
+def _pairs(entries: list[Any]) -> list[tuple[bytes, dict[bytes, bytes]]]:
+    """XRANGE entries from a script come as [id, [field, value, ...]]; pair the fields."""
+    pairs: list[tuple[bytes, dict[bytes, bytes]]] = []
+    for entry_id, flat in entries:
+        fields = dict(zip(flat[::2], flat[1::2], strict=True)) if isinstance(flat, list) else flat
+        pairs.append((entry_id, fields))
+    return pairs
