@@ -92,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="another browser origin allowed to open sockets (repeatable)",
     )
     serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="IP",
+        help="a reverse proxy whose X-Forwarded-For/-Proto headers are believed (repeatable)",
+    )
+    serve.add_argument(
         "--grace", type=float, default=10.0, help="seconds an empty document stays loaded (10)"
     )
     serve.add_argument(
@@ -180,6 +187,8 @@ def serve(args: argparse.Namespace) -> None:
         timeout_graceful_shutdown=5,
         lifespan="on",
         log_config=None,  # keep our handlers (and their token filter)
+        proxy_headers=bool(args.trusted_proxy),
+        forwarded_allow_ips=",".join(args.trusted_proxy) or "127.0.0.1",
     )
     Server(config).run()
 

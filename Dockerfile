@@ -1,0 +1,20 @@
+# journeyboard: build the browser client, then install the server with it.
+FROM node:20-bookworm-slim AS client
+WORKDIR /src/client
+COPY client/package.json client/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY client/ ./
+COPY shared_schema/ /src/shared_schema/
+RUN npm run build
+
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml hatch_build.py README.md ./
+COPY shared_schema/ shared_schema/
+COPY server/ server/
+COPY --from=client /src/server/journeyboard/static/ server/journeyboard/static/
+RUN JOURNEYBOARD_SKIP_CLIENT_BUILD=1 pip install --no-cache-dir . \
+    && useradd --system --create-home journeyboard
+USER journeyboard
+EXPOSE 8000
+CMD ["journeyboard", "serve", "--host", "0.0.0.0", "--port", "8000"]
