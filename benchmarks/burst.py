@@ -11,14 +11,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import websockets
@@ -26,39 +22,8 @@ from pycrdt import Doc, Map
 
 from journeyboard import protocol
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(store: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    env = {**os.environ, "JOURNEYBOARD_SECRET": "bench-secret-0123456789"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "journeyboard", "serve", "--port", str(port),
-         "--store", f"sqlite:///{store}", "--log-level", "warning"],
-        env=env,
-    )  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process, port
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("server did not start")
-
-
-def create_board(port: int) -> dict[str, object]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}/api/boards",
-        data=json.dumps({"title": "burst", "template": "blank"}).encode(),
-        headers={"content-type": "application/json"},
-    )
-    with urllib.request.urlopen(request) as response:
-        return dict(json.load(response))
+sys.path.insert(0, str(Path(__file__).parent))
+from servers import create_board, start_journeyboard, stop
 
 
 async def reader(url: str, expected: int, ready: asyncio.Event, done: list[float]) -> None:
@@ -75,7 +40,7 @@ async def reader(url: str, expected: int, ready: asyncio.Event, done: list[float
 
 
 async def one_run(port: int, updates: int, readers: int) -> float:
-    board = create_board(port)
+    board = create_board(port, template="blank")
     tokens = board["tokens"]
     assert isinstance(tokens, dict)
     url = f"ws://127.0.0.1:{port}/ws/{board['id']}?token={tokens['participant']}"
@@ -106,12 +71,11 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        process, port = start_server(Path(tmp) / "bench.db")
+        process, port = start_journeyboard(f"sqlite:///{Path(tmp) / 'bench.db'}")
         try:
             times = [await one_run(port, args.updates, args.readers) for _ in range(args.runs)]
         finally:
-            process.terminate()
-            process.wait()
+            stop(process)
     median = statistics.median(times)
     print(
         json.dumps(

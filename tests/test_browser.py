@@ -361,4 +361,12 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     assert viewer.locator('[data-testid="add-card"], [data-testid="delete-card"]').count() == 0
     assert viewer.locator("main img").count() == 0
     shoot(viewer, "viewer")
+
+    # The viewer can take the results away: the export menu downloads the summary report.
+    viewer.get_by_test_id("export-menu").locator("summary").click()
+    with viewer.expect_download() as download_info:
+        viewer.get_by_test_id("export-export.html").click()
+    report = Path(download_info.value.path()).read_text(encoding="utf-8")
+    assert "Effort and impact" in report or "effort" in report.lower()
+    assert "<img" not in report and "&lt;img src=x onerror=alert(1)&gt;" in report
     assert dialogs == []

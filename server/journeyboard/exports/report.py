@@ -78,6 +78,7 @@ def _stage_lanes(view: BoardView) -> Iterable[tuple[str, str]]:
         ("feeling", "Feels"),
         ("gain", "Gains"),
         ("backstage", "Backstage"),
+        ("note", "Notes"),
     )
 
 

@@ -1,0 +1,38 @@
+/** Download an export of the board (the token travels in a header, never in a URL). */
+
+export interface ExportChoice {
+  readonly label: string;
+  readonly path: string; // e.g. "export.csv?dialect=nordic"
+}
+
+export const EXPORT_CHOICES: readonly ExportChoice[] = [
+  { label: 'Summary report (HTML, print to PDF)', path: 'export.html' },
+  { label: 'Summary report (Markdown)', path: 'export.md' },
+  { label: 'Spreadsheet (CSV)', path: 'export.csv?dialect=excel' },
+  { label: 'Spreadsheet (CSV, Nordic Excel)', path: 'export.csv?dialect=nordic' },
+  { label: 'Wall poster A0 (SVG)', path: 'export.svg?sheet=A0' },
+  { label: 'Wall poster A1 (SVG)', path: 'export.svg?sheet=A1' },
+  { label: 'Whole board (JSON, re-importable)', path: 'export.json' },
+];
+
+/** The file name the server suggests in Content-Disposition, or a fallback. */
+export function filenameFrom(disposition: string | null, fallback: string): string {
+  const match = disposition === null ? null : /filename="([^"]+)"/.exec(disposition);
+  return match?.[1] ?? fallback;
+}
+
+export async function downloadExport(boardId: string, token: string, choice: ExportChoice): Promise<void> {
+  const response = await fetch(`/api/boards/${encodeURIComponent(boardId)}/${choice.path}`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  if (!response.ok) throw new Error(`The export failed (${String(response.status)}).`);
+  const blob = await response.blob();
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filenameFrom(response.headers.get('content-disposition'), 'journeyboard-export');
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
