@@ -116,14 +116,26 @@ class Client:
 
 
 async def fanout(urls: list[str], clients: int, rate: float, duration: float) -> dict[str, Any]:
-    """Run one fan-out scenario; return latency percentiles (ms), deliveries and losses."""
-    results = Results()
-    pool = [Client(urls[i % len(urls)], i, results) for i in range(clients)]
-    for start in range(0, clients, 50):  # connect in waves so the accept queue keeps up
+    """One room: `clients` clients spread over the node URLs of that room."""
+    return await fanout_rooms([urls], clients, rate, duration)
+
+
+async def fanout_rooms(
+    rooms: list[list[str]], clients_per_room: int, rate: float, duration: float
+) -> dict[str, Any]:
+    """Several rooms at once; return latency percentiles (ms), deliveries and losses."""
+    per_room = [Results() for _ in rooms]
+    pool = [
+        Client(urls[i % len(urls)], room * 100_000 + i, per_room[room])
+        for room, urls in enumerate(rooms)
+        for i in range(clients_per_room)
+    ]
+    connect_errors = 0
+    for start in range(0, len(pool), 50):  # connect in waves so the accept queue keeps up
         outcome = await asyncio.gather(
             *(c.connect() for c in pool[start : start + 50]), return_exceptions=True
         )
-        results.connect_errors += sum(isinstance(o, BaseException) for o in outcome)
+        connect_errors += sum(isinstance(o, BaseException) for o in outcome)
     live = [c for c in pool if c.ws is not None]
     readers = [asyncio.create_task(c.read()) for c in live]
     await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in live)), 60)
@@ -137,26 +149,31 @@ async def fanout(urls: list[str], clients: int, rate: float, duration: float) ->
     for c in live:
         await c.ws.close()
     await asyncio.gather(*readers, return_exceptions=True)
-    expected = len(results.sent) * (len(live) - 1)
-    latencies_ms = [x * 1000 for x in results.latencies]
+    expected = sum(
+        len(results.sent) * (sum(c.results is results for c in live) - 1) for results in per_room
+    )
+    received = sum(results.received for results in per_room)
+    latencies_ms = [x * 1000 for results in per_room for x in results.latencies]
     generator_cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (
         cpu_before.ru_utime + cpu_before.ru_stime
     )
     return {
+        "rooms": len(rooms),
         "clients": len(live),
-        "nodes": len(urls),
-        "sent": len(results.sent),
-        "deliveries": results.received,
+        "nodes": len(rooms[0]),
+        "sent": sum(len(results.sent) for results in per_room),
+        "deliveries": received,
         "expected": expected,
-        "lost": expected - results.received,
-        "deliveries_per_s": round(results.received / (elapsed - 1.0)),
+        "lost": expected - received,
+        "seconds": round(elapsed - 1.0, 2),
+        "deliveries_per_s": round(received / (elapsed - 1.0)),
         "p50_ms": round(percentile(latencies_ms, 0.50), 2),
         "p95_ms": round(percentile(latencies_ms, 0.95), 2),
         "p99_ms": round(percentile(latencies_ms, 0.99), 2),
         "max_ms": round(max(latencies_ms, default=float("nan")), 2),
         "mean_ms": round(statistics.fmean(latencies_ms), 2) if latencies_ms else None,
         "generator_cpu_share": round(generator_cpu / elapsed, 2),
-        "connect_errors": results.connect_errors,
+        "connect_errors": connect_errors,
     }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import redis as redis_py
 from pycrdt import Map
 
 from conftest import ServerProcess, free_port
@@ -320,5 +321,10 @@ async def test_redis_restart_mid_session_converges_without_loss_or_duplicates(
     (c,) = nodes(make_server, redis, 1)
     async with synced_client(c.url(board["id"], board["tokens"]["viewer"])) as fresh:
         assert set(cards(fresh)) == expected
-    entries = int(redis.cli("XLEN", f"jb:doc:{board['id']}:log").strip())
-    assert entries == 101  # the 100 updates, then the ten missing ones in one resync update
+    # Nothing stored twice: updates queued before the node stopped relaying may land once
+    # Redis is back, and the resync then carries only what is still missing.
+    client = redis_py.Redis(port=redis.port)
+    entries = [fields[b"u"] for _, fields in client.xrange(f"jb:doc:{board['id']}:log")]
+    client.close()
+    assert 101 <= len(entries) <= 111
+    assert len(set(entries)) == len(entries)

@@ -1,0 +1,312 @@
+"""journeyboard against the reference y-websocket server, side by side, on this machine.
+
+    python benchmarks/compare.py [--runs 3] [--duration 10] [--idle-sockets 1000] [--smoke]
+
+Installs the reference server (`@y/websocket-server`) from the npm registry into a temporary
+folder, starts both servers, and runs the same scenarios against each, interleaved (A, B, A,
+B, ...). Writes docs/BENCHMARKS.md with the raw figures, the medians and the ratios to the
+reference. journeyboard runs with its durable store on (SQLite, commit before fan-out); the
+reference keeps nothing on disk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import websockets
+from pycrdt import Doc, Map, Text
+
+sys.path.insert(0, str(Path(__file__).parent))
+from loadgen import SYNC_STEP1_EMPTY, fanout_rooms, percentile
+from servers import create_board, free_port, room_url, start_journeyboard, stop
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = "@y/websocket-server@0.1.1"  # 0.1.5 needs @y/y, which the registry here lacks
+
+
+@dataclass
+class Target:
+    name: str
+    process: subprocess.Popen[bytes]
+    port: int
+    new_room: Callable[[], str]  # returns a room URL
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_bytes(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def start_reference(folder: Path) -> Target:
+    subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(folder), REFERENCE],
+        check=True,
+    )  # fmt: skip
+    script = folder / "node_modules" / "@y" / "websocket-server" / "src" / "server.js"
+    port = free_port()
+    process = subprocess.Popen(
+        ["node", str(script)], env={**os.environ, "HOST": "127.0.0.1", "PORT": str(port)},
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            asyncio.run(_probe(f"ws://127.0.0.1:{port}/probe"))
+            break
+        except OSError:
+            time.sleep(0.1)
+    return Target(
+        "y-websocket", process, port, lambda: f"ws://127.0.0.1:{port}/room-{uuid.uuid4().hex}"
+    )
+
+
+async def _probe(url: str) -> None:
+    async with websockets.connect(url, open_timeout=2):
+        pass
+
+
+def start_ours(folder: Path) -> Target:
+    process, port = start_journeyboard(f"sqlite:///{folder / 'bench.db'}")
+    return Target(
+        "journeyboard",
+        process,
+        port,
+        lambda: room_url(port, create_board(port, template="blank")),
+    )
+
+
+# -- scenarios -----------------------------------------------------------------------------
+
+
+def fanout(target: Target, rooms: int, clients: int, duration: float) -> dict[str, Any]:
+    urls = [[target.new_room()] for _ in range(rooms)]
+    before = cpu_seconds(target.pid)
+    result = asyncio.run(fanout_rooms(urls, clients, 1.0, duration))
+    used = cpu_seconds(target.pid) - before
+    result["server_cpu_s"] = round(used, 2)
+    result["cpu_us_per_delivery"] = round(used / max(result["deliveries"], 1) * 1e6, 2)
+    return result
+
+
+def board_update(cards: int) -> bytes:
+    doc: Doc[Any] = Doc()
+    with doc.transaction():
+        target = doc.get("cards", type=Map)
+        for i in range(cards):
+            target[f"card{i:05d}"] = Map(
+                {"kind": "note", "stage": "s1", "pos": f"a{i:05d}", "text": Text(f"Card {i} " * 4)}
+            )
+    return doc.get_update()
+
+
+async def _join(url: str, update: bytes, joiners: int) -> list[float]:
+    length = len(update)
+    varint = bytearray()
+    while length > 0x7F:
+        varint.append(0x80 | (length & 0x7F))
+        length >>= 7
+    varint.append(length)
+    async with websockets.connect(url, max_size=None, ping_interval=None) as writer:
+        await writer.send(SYNC_STEP1_EMPTY)
+        await writer.send(b"\x00\x02" + bytes(varint) + update)
+        await asyncio.sleep(1.0)  # stored (journeyboard commits before anyone sees it)
+
+        async def one() -> float:
+            started = time.perf_counter()
+            async with websockets.connect(url, max_size=None, ping_interval=None) as ws:
+                await ws.send(SYNC_STEP1_EMPTY)
+                async for frame in ws:
+                    if frame[:2] == b"\x00\x01" and len(frame) > length:
+                        return time.perf_counter() - started
+            return float("nan")
+
+        return await asyncio.gather(*(one() for _ in range(joiners)))
+
+
+def join(target: Target, cards: int, joiners: int) -> dict[str, Any]:
+    update = board_update(cards)
+    times = [t * 1000 for t in asyncio.run(_join(target.new_room(), update, joiners))]
+    return {
+        "cards": cards,
+        "update_bytes": len(update),
+        "joiners": joiners,
+        "p50_ms": round(percentile(times, 0.5), 1),
+        "max_ms": round(max(times), 1),
+    }
+
+
+async def _idle(urls: list[str], sockets: int, pid: int) -> dict[str, Any]:
+    before = rss_bytes(pid)
+    opened: list[Any] = []
+    for start in range(0, sockets, 100):
+        batch = await asyncio.gather(
+            *(
+                websockets.connect(urls[i % len(urls)], ping_interval=None, compression=None)
+                for i in range(start, min(sockets, start + 100))
+            )
+        )
+        for ws in batch:
+            await ws.send(SYNC_STEP1_EMPTY)
+        opened.extend(batch)
+    await asyncio.sleep(3.0)
+    after = rss_bytes(pid)
+    for ws in opened:
+        await ws.close()
+    return {
+        "sockets": len(opened),
+        "rss_before_mb": round(before / 2**20, 1),
+        "rss_after_mb": round(after / 2**20, 1),
+        "kb_per_socket": round((after - before) / len(opened) / 1024, 2),
+    }
+
+
+def idle(target: Target, sockets: int) -> dict[str, Any]:
+    urls = [target.new_room() for _ in range(max(1, sockets // 500))]
+    return asyncio.run(_idle(urls, sockets, target.pid))
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    raw: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    scenarios: dict[str, Callable[[Target], dict[str, Any]]] = {
+        "idle": lambda t: idle(t, args.idle_sockets),
+        "join": lambda t: join(t, args.cards, 20 if not args.smoke else 3),
+        "fanout_20x10": lambda t: fanout(t, 20, 10, args.duration),
+        "fanout_1x200": lambda t: fanout(t, 1, args.clients, args.duration),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        targets = [start_ours(folder), start_reference(folder / "reference")]
+        try:
+            for number in range(args.runs):
+                for scenario, measure in scenarios.items():
+                    for target in targets:  # interleaved: A, B, A, B, ...
+                        result = measure(target)
+                        print(f"run {number + 1} {scenario} {target.name} {json.dumps(result)}",
+                              file=sys.stderr)  # fmt: skip
+                        raw.setdefault(scenario, {}).setdefault(target.name, []).append(result)
+        finally:
+            for target in targets:
+                stop(target.process)
+    return raw
+
+
+def median(results: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(r[key] for r in results))
+
+
+def report(raw: dict[str, Any], args: argparse.Namespace, command: str) -> str:
+    ours, ref = "journeyboard", "y-websocket"
+
+    def ratio(scenario: str, key: str) -> tuple[float, float, float]:
+        a, b = median(raw[scenario][ours], key), median(raw[scenario][ref], key)
+        return a, b, a / b if b else float("nan")
+
+    rows = [
+        ("Fan-out 1 × 200, p99 latency", "fanout_1x200", "p99_ms", "≤ 1.0×", 1.0, "ms"),
+        ("Fan-out 1 × 200, server CPU per delivery", "fanout_1x200", "cpu_us_per_delivery", "≤ 0.7×", 0.7, "µs"),
+        ("Fan-out 20 × 10, p99 latency", "fanout_20x10", "p99_ms", "≤ 1.0×", 1.0, "ms"),
+        ("20 clients joining a 2,000-card board, p50", "join", "p50_ms", "≤ 0.5×", 0.5, "ms"),
+    ]  # fmt: skip
+    lines = [
+        "# Benchmarks: journeyboard against the reference y-websocket server",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} with `{command}`: both servers on this machine, "
+        f"the load generator (`benchmarks/loadgen.py`) in a second process, scenarios "
+        f"interleaved (A, B, A, B), {args.runs} runs each, medians reported.",
+        "",
+        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"Node {subprocess.run(['node', '--version'], capture_output=True, text=True).stdout.strip()}.",
+        f"- Reference: `{REFERENCE}` (in memory, nothing on disk). journeyboard: its durable "
+        "SQLite store on (every update committed before anyone sees it).",
+        "",
+        "## Goals",
+        "",
+        "| goal | journeyboard | reference | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, scenario, key, target, limit, unit in rows:
+        a, b, r = ratio(scenario, key)
+        lines.append(
+            f"| {label} | {a:g} {unit} | {b:g} {unit} | {r:.2f}× | {target} | {'yes' if r <= limit else 'no'} |"
+        )
+    idle_ours = median(raw["idle"][ours], "kb_per_socket")
+    idle_ref = median(raw["idle"][ref], "kb_per_socket")
+    sockets = raw["idle"][ours][0]["sockets"]
+    lines.append(
+        f"| Idle memory per socket ({sockets} sockets) | {idle_ours:g} KB | {idle_ref:g} KB | "
+        f"{idle_ours / idle_ref if idle_ref else float('nan'):.2f}× | ≤ 8 KB | {'yes' if idle_ours <= 8 else 'no'} |"
+    )
+    losses = {name: sum(r["lost"] for s in ("fanout_1x200", "fanout_20x10") for r in raw[s][name])
+              for name in (ours, ref)}  # fmt: skip
+    lines += [
+        "",
+        f"Deliveries lost over every fan-out run: journeyboard {losses[ours]}, reference {losses[ref]}.",
+        "",
+        "## Medians per scenario",
+        "",
+        "| scenario | server | p50 ms | p99 ms | max ms | deliveries/s | CPU µs/delivery | generator CPU |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for scenario in ("fanout_1x200", "fanout_20x10"):
+        for name in (ours, ref):
+            results = raw[scenario][name]
+            lines.append(
+                f"| {scenario} | {name} | {median(results, 'p50_ms'):g} | {median(results, 'p99_ms'):g} | "
+                f"{median(results, 'max_ms'):g} | {median(results, 'deliveries_per_s'):g} | "
+                f"{median(results, 'cpu_us_per_delivery'):g} | {max(r['generator_cpu_share'] for r in results):.2f} |"
+            )
+    lines += ["", "## Raw results", "", "```json", json.dumps(raw, indent=1), "```", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--cards", type=int, default=2000)
+    parser.add_argument("--idle-sockets", type=int, default=1000)
+    parser.add_argument("--smoke", action="store_true", help="seconds, not minutes: check it works")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
+    args = parser.parse_args()
+    if args.smoke:
+        args.runs, args.duration, args.clients, args.cards, args.idle_sockets = 1, 1.0, 10, 50, 20
+    raw = run(args)
+    text = report(raw, args, "python benchmarks/compare.py " + " ".join(sys.argv[1:]))
+    if args.smoke:
+        print(text)
+    else:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

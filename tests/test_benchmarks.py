@@ -1,0 +1,24 @@
+"""A smoke run of the benchmark tools (seconds): they must keep working; figures come from
+the full runs written to docs/, never from timed tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from conftest import ServerProcess
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+
+from loadgen import fanout_rooms  # noqa: E402
+
+
+async def test_load_generator_smoke(server: ServerProcess) -> None:
+    boards = [server.create_board(template="blank") for _ in range(2)]
+    rooms = [[server.url(board["id"], board["tokens"]["participant"])] for board in boards]
+    result: dict[str, Any] = await fanout_rooms(rooms, 5, 5.0, 1.0)
+    assert result["clients"] == 10 and result["connect_errors"] == 0
+    assert result["sent"] > 0 and result["lost"] == 0
+    assert result["deliveries"] == result["expected"] > 0
+    assert result["p99_ms"] >= result["p50_ms"] > 0
