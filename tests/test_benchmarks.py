@@ -11,7 +11,7 @@ from conftest import ServerProcess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 
-from loadgen import fanout_rooms  # noqa: E402
+from loadgen import fanout_rooms
 
 
 async def test_load_generator_smoke(server: ServerProcess) -> None:
