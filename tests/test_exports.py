@@ -258,3 +258,10 @@ async def test_exports_of_a_2000_card_board(server: ServerProcess, capsys: Any) 
         print(f"\n2,000-card board ({len(update)} byte update): "
               + ", ".join(f"{f} {t:.2f}s/{n // 1024}KiB" for f, (t, n) in timings.items()))  # fmt: skip
     assert all(seconds < 30 for seconds, _ in timings.values())
+
+
+def test_ids_never_look_like_options() -> None:
+    from journeyboard.documents import new_id
+
+    ids = {new_id() for _ in range(5000)}
+    assert len(ids) == 5000 and all(i.isalnum() and len(i) == 12 for i in ids)

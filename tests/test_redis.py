@@ -328,3 +328,25 @@ async def test_redis_restart_mid_session_converges_without_loss_or_duplicates(
     client.close()
     assert 101 <= len(entries) <= 111
     assert len(set(entries)) == len(entries)
+
+
+async def test_rotation_and_removal_close_sockets_on_every_node(
+    make_server: Any, redis: RedisServer
+) -> None:
+    a, b = nodes(make_server, redis, 2)
+    board = a.create_board()
+    pat = a.join(board["tokens"]["participant"], "Pat")
+    async with (
+        synced_client(b.url(board["id"], board["tokens"]["viewer"])) as viewer_on_b,
+        synced_client(b.url(board["id"], pat["token"])) as pat_on_b,
+    ):
+        headers = {"Authorization": f"Bearer {board['tokens']['facilitator']}"}
+        rotated = httpx.post(f"{a.http}/api/boards/{board['id']}/commands",
+                             json={"type": "rotate_link", "role": "viewer"}, headers=headers)  # fmt: skip
+        assert rotated.status_code == 200
+        assert await viewer_on_b.wait_closed() == 4410
+        removed = httpx.post(f"{a.http}/api/boards/{board['id']}/commands",
+                             json={"type": "remove", "participant": pat["participant_id"]},
+                             headers=headers)  # fmt: skip
+        assert removed.status_code == 200
+        assert await pat_on_b.wait_closed() == 4403

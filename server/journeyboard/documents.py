@@ -8,6 +8,7 @@ reads as nothing rather than failing.
 from __future__ import annotations
 
 import secrets
+import string
 from typing import Any, Final
 
 from pycrdt import Array, Doc, Map, Text
@@ -29,9 +30,15 @@ def is_session(name: str) -> bool:
     return name.endswith(SESSION_SUFFIX)
 
 
+_ID_ALPHABET: Final = string.ascii_letters + string.digits
+
+
 def new_id() -> str:
-    """A short random id for boards, people, stages and cards."""
-    return secrets.token_urlsafe(9)
+    """A random id for boards, people, stages and cards: 12 letters and digits (71 bits).
+
+    No '-' or '_', so an id never reads as a command-line option or breaks a word in a URL.
+    """
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
 
 
 def position(index: int) -> str:
