@@ -30,6 +30,8 @@ from typing import Any
 import websockets
 from pycrdt import Doc, Map, Text
 
+from journeyboard.protocol import encode_sync_update
+
 sys.path.insert(0, str(Path(__file__).parent))
 from loadgen import SYNC_STEP1_EMPTY, fanout_rooms, percentile
 from servers import create_board, free_port, room_url, start_journeyboard, stop
@@ -126,14 +128,9 @@ def board_update(cards: int) -> bytes:
 
 async def _join(url: str, update: bytes, joiners: int) -> list[float]:
     length = len(update)
-    varint = bytearray()
-    while length > 0x7F:
-        varint.append(0x80 | (length & 0x7F))
-        length >>= 7
-    varint.append(length)
     async with websockets.connect(url, max_size=None, ping_interval=None) as writer:
         await writer.send(SYNC_STEP1_EMPTY)
-        await writer.send(b"\x00\x02" + bytes(varint) + update)
+        await writer.send(encode_sync_update(update))
         await asyncio.sleep(1.0)  # stored (journeyboard commits before anyone sees it)
 
         async def one() -> float:

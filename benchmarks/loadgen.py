@@ -24,6 +24,8 @@ from typing import Any
 import websockets
 from pycrdt import Doc, Map, TransactionEvent
 
+from journeyboard.protocol import encode_sync_update
+
 SYNC_STEP1_EMPTY = b"\x00\x00\x01\x00"
 MARK = b"m!"
 MARK_LEN = 16
@@ -94,14 +96,7 @@ class Client:
         subscription = self.doc.observe(capture)
         self.map[marker.decode()] = self.seq
         self.doc.unobserve(subscription)
-        update = updates[0]
-        length = len(update)
-        varint = bytearray()
-        while length > 0x7F:
-            varint.append(0x80 | (length & 0x7F))
-            length >>= 7
-        varint.append(length)
-        return marker, b"\x00\x02" + bytes(varint) + update
+        return marker, encode_sync_update(updates[0])
 
     async def send_loop(self, rate: float, until: float) -> None:
         interval = 1.0 / rate
