@@ -57,6 +57,7 @@ class Client:
         self.doc: Doc[Any] = Doc()
         self.map = self.doc.get("bench", type=Map)
         self.seq = 0
+        self.tag = f"{number:06d}".encode()
 
     async def connect(self) -> None:
         self.ws = await websockets.connect(
@@ -76,8 +77,8 @@ class Client:
                 if frame[:2] != b"\x00\x02":
                     continue
                 at = frame.find(MARK)
-                if at < 0:
-                    continue
+                if at < 0 or frame[at + 2 : at + 8] == self.tag:
+                    continue  # not ours, or our own update echoed back (the reference does)
                 started = sent.get(frame[at : at + MARK_LEN])
                 if started is not None:
                     latencies.append(time.perf_counter() - started)
@@ -118,10 +119,13 @@ async def fanout(urls: list[str], clients: int, rate: float, duration: float) ->
 async def fanout_rooms(
     rooms: list[list[str]], clients_per_room: int, rate: float, duration: float
 ) -> dict[str, Any]:
-    """Several rooms at once; return latency percentiles (ms), deliveries and losses."""
+    """Several rooms at once; return latency percentiles (ms), deliveries and losses.
+
+    Up to 999 rooms of up to 1,000 clients: a client's number fits the marker's six digits.
+    """
     per_room = [Results() for _ in rooms]
     pool = [
-        Client(urls[i % len(urls)], room * 100_000 + i, per_room[room])
+        Client(urls[i % len(urls)], room * 1000 + i, per_room[room])
         for room, urls in enumerate(rooms)
         for i in range(clients_per_room)
     ]
