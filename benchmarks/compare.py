@@ -40,6 +40,10 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "@y/websocket-server@0.1.1"  # 0.1.5 needs @y/y, which the registry here lacks
 
 
+NOTES = (Path(__file__).parent / "notes.md").read_text(encoding="utf-8")
+"""Standing caveats printed with every report (benchmarks/notes.md)."""
+
+
 @dataclass
 class Target:
     name: str
@@ -280,7 +284,7 @@ def report(raw: dict[str, Any], args: argparse.Namespace, command: str) -> str:
                 f"{median(results, 'max_ms'):g} | {median(results, 'deliveries_per_s'):g} | "
                 f"{median(results, 'cpu_us_per_delivery'):g} | {max(r['generator_cpu_share'] for r in results):.2f} |"
             )
-    lines += ["", "## Raw results", "", "```json", json.dumps(raw, indent=1), "```", ""]
+    lines += ["", NOTES, "## Raw results", "", "```json", json.dumps(raw, indent=1), "```", ""]
     return "\n".join(lines)
 
 
