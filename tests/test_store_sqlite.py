@@ -86,3 +86,21 @@ async def test_close_flushes_queued_writes(tmp_path: Path) -> None:
     assert all(f.done() and f.exception() is None for f in futures)
     async with SQLiteStore(tmp_path / "s.db") as again:
         assert _read(await again.load_document("doc")) == expected
+
+
+async def test_board_lock_admits_one_command_at_a_time(tmp_path: Path) -> None:
+    async with SQLiteStore(tmp_path / "s.db") as store:
+        inside = peak = 0
+
+        async def command(arrives_after: float) -> None:
+            nonlocal inside, peak
+            await asyncio.sleep(arrives_after)
+            async with store.board_lock("board"):
+                inside += 1
+                peak = max(peak, inside)
+                await asyncio.sleep(0.01)
+                inside -= 1
+
+        # Staggered arrivals: some come while a released lock is being handed to a waiter.
+        await asyncio.gather(*(command(i * 0.004) for i in range(30)))
+        assert peak == 1

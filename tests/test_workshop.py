@@ -233,8 +233,12 @@ async def test_votes_are_gated_budgeted_and_blind_until_revealed(ws: Workshop) -
         ws.refused(ws.links["participant"], 403, "join_first", type="vote", card="p1", delta=1)
         ws.refused(ws.links["viewer"], 403, "forbidden", type="vote", card="p1", delta=1)
         assert ws.me(ann)["votes"] == {"p1": 2, "p2": 1} and ws.me(ann)["remaining"] == 0
-        ws.ok(ann, type="vote", card="p2", delta=-1)
+        taken_back = ws.ok(ann, type="vote", card="p2", delta=-1)["result"]["me"]
         assert ws.me(ann)["remaining"] == 1
+        assert {k: v for k, v in ws.me(ann).items() if k != "server_now_ms"} == taken_back
+        given = ws.ok(ann, type="vote", card="p2", delta=1)["result"]["me"]
+        assert {k: v for k, v in ws.me(ann).items() if k != "server_now_ms"} == given
+        ws.ok(ann, type="vote", card="p2", delta=-1)
         await session.wait_until(
             lambda: session.doc.get("progress", type=Map).get("votes_cast") == 4
         )
@@ -310,7 +314,9 @@ async def test_ratings_are_blind_then_summarised_with_boundaries(ws: Workshop) -
     # s1: efforts 2,3,4 impacts 3,3,3 -> means exactly 3 and 3: a quick win
     # s2: efforts 4,4,5 impacts 2,3,2 -> money pit
     ws.ok(ann, type="rate", card="s1", effort=5, impact=1)
-    ws.ok(ann, type="rate", card="s1", effort=2, impact=3)  # rating again replaces
+    replaced = ws.ok(ann, type="rate", card="s1", effort=2, impact=3)["result"]["me"]
+    assert replaced["ratings"] == {"s1": {"effort": 2, "impact": 3}}  # rating again replaces
+    assert {k: v for k, v in ws.me(ann).items() if k != "server_now_ms"} == replaced
     ws.ok(bo, type="rate", card="s1", effort=3, impact=3)
     ws.ok(cy, type="rate", card="s1", effort=4, impact=3)
     for token, effort, impact in ((ann, 4, 2), (bo, 4, 3), (cy, 5, 2)):

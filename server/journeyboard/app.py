@@ -295,19 +295,22 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
                 dialect=query.get("dialect", "excel"),
                 sheet=query.get("sheet", "A0"),
                 tile=query.get("tile"),
-                page=page,
             )
+            body = rendered.page(page)
         except ExportError as exc:
             raise ApiError(400, "invalid_option", str(exc)) from None
+        filename = rendered.filename
+        if len(rendered.bodies) > 1:
+            filename = filename.replace(".svg", f"-{page}.svg")
         inline = rendered.media_type.startswith(("text/html", "image/svg"))
         disposition = "inline" if inline and "download" not in query else "attachment"
         return Response(
-            rendered.body,
+            body,
             media_type=rendered.media_type,
             headers={
                 **EXPORT_HEADERS,
-                "Content-Disposition": f'{disposition}; filename="{rendered.filename}"',
-                "X-Pages": str(rendered.pages),
+                "Content-Disposition": f'{disposition}; filename="{filename}"',
+                "X-Pages": str(len(rendered.bodies)),
             },
         )
 

@@ -185,7 +185,22 @@ class BoardService:
             raise _unauthorized("the token is not valid") from None
         if token.board_id != board_id:
             raise _unauthorized("the token is for another board")
-        board = await self.store.get_board(board_id)
+        return await self._resolve(token)
+
+    async def authenticate_again(self, identity: Identity) -> Identity:
+        """The same holder's identity as of now (after a rotation or removal it is refused)."""
+        token: LinkToken | PersonToken
+        if identity.person is not None:
+            token = PersonToken(identity.board.id, identity.person.id, identity.role)
+        else:
+            assert identity.link_role is not None
+            version = identity.board.link_versions.get(identity.link_role, 1)
+            token = LinkToken(identity.board.id, identity.link_role, version)
+        return await self._resolve(token)
+
+    async def _resolve(self, token: LinkToken | PersonToken) -> Identity:
+        """Check a verified token against the board's and the person's current records."""
+        board = await self.store.get_board(token.board_id)
         if board is None:
             raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
         if isinstance(token, LinkToken):
@@ -194,32 +209,12 @@ class BoardService:
                     401, "link_rotated", "this link was replaced", CLOSE.LINK_ROTATED
                 )
             return Identity(board, token.role, None, token.role)
-        assert isinstance(token, PersonToken)
-        person = await self.store.get_person(board_id, token.person_id)
+        person = await self.store.get_person(board.id, token.person_id)
         if person is None or person.removed:
             raise AccessDenied(
                 403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN
             )
         return Identity(board, as_role(person.role), person, None)
-
-    async def authenticate_again(self, identity: Identity) -> Identity:
-        """The same holder's identity as of now (after a rotation or removal it is refused)."""
-        board = await self.store.get_board(identity.board.id)
-        if board is None:
-            raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
-        if identity.person is not None:
-            person = await self.store.get_person(board.id, identity.person.id)
-            if person is None or person.removed:
-                raise AccessDenied(
-                    403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN
-                )
-            return Identity(board, as_role(person.role), person, None)
-        assert identity.link_role is not None
-        if board.link_versions.get(identity.link_role, 1) != identity.board.link_versions.get(
-            identity.link_role, 1
-        ):
-            raise AccessDenied(401, "link_rotated", "this link was replaced", CLOSE.LINK_ROTATED)
-        return Identity(board, identity.link_role, None, identity.link_role)
 
     async def join(
         self, identity: Identity, name: str, department: str

@@ -31,8 +31,5 @@ class _CloseCodes:
         except KeyError:
             raise AttributeError(name) from None
 
-    def all(self) -> list[CloseCode]:
-        return list(self._by_name.values())
-
 
 CLOSE = _CloseCodes()

@@ -43,6 +43,11 @@ class ServerCollector(Collector):
         dropped.add_metric(["read_only_update"], stats.refused_writes)
         dropped.add_metric(["foreign_awareness"], stats.dropped_awareness)
         yield dropped
+        yield CounterMetricFamily(
+            "journeyboard_reverted_updates",
+            "Participant updates reverted by the server because the board was locked",
+            value=stats.reverted_updates,
+        )
         refused = CounterMetricFamily(
             "journeyboard_refused_sockets", "Sockets refused or closed, by cause", labels=["cause"]
         )

@@ -28,10 +28,6 @@ def phases() -> dict[str, Phase]:
     }
 
 
-def order() -> list[str]:
-    return list(schema.load("phases.json")["order"])
-
-
 def gated_commands() -> dict[str, frozenset[str]]:
     """For each phase-gated command, the phases that enable it."""
     gated: dict[str, set[str]] = {}

@@ -178,10 +178,6 @@ def encode_awareness(payload: bytes) -> bytes:
     return bytes((MESSAGE_AWARENESS,)) + write_var_bytes(payload)
 
 
-def encode_permission_denied(reason: str) -> bytes:
-    return bytes((MESSAGE_AUTH, 0)) + write_var_string(reason)
-
-
 KEEPALIVE_FRAME: Final = encode_sync_update(EMPTY_UPDATE)
 """An empty Update: harmless to every client, and it resets the stock client's 30 s timer."""
 

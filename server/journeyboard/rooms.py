@@ -346,9 +346,7 @@ class Room:
         if update != protocol.EMPTY_UPDATE:
             self.size += len(update)
             seq = self._commit(update, protocol.encode_sync_update(update))
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._emit(_Outgoing(seq, b"", None, done=done))
-        return results[0], done
+        return results[0], self._barrier(seq)
 
     async def read(self, reader: Callable[[Doc[Any]], T]) -> T:
         """Read the document as everyone may see it: wait until what was read is committed."""
@@ -395,12 +393,15 @@ class Room:
         if item.done is not None and not item.done.done():
             item.done.set_result(None)
 
-    async def _when_committed(self, seq: int) -> None:
-        if seq <= self._committed and not self._outgoing:
-            return
+    def _barrier(self, seq: int) -> asyncio.Future[None]:
+        """A future that resolves once everything up to `seq` is committed and delivered."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._emit(_Outgoing(seq, b"", None, done=done))
-        await done
+        return done
+
+    async def _when_committed(self, seq: int) -> None:
+        if seq > self._committed or self._outgoing:
+            await self._barrier(seq)
 
     # awareness ----------------------------------------------------------------------------
 
@@ -520,10 +521,6 @@ class Room:
             frame = protocol.encode_awareness(protocol.encode_awareness_update(gone))
             for conn in self.connections:
                 conn.send(frame)
-
-    def awareness_states(self) -> dict[int, str]:
-        """The present clients' awareness states (JSON text) by client id."""
-        return {client_id: state for client_id, (_, state) in self._awareness.items()}
 
 
 def _stamp(state: str, presence: dict[str, Any] | None) -> str:

@@ -184,7 +184,11 @@ async def vote(ctx: CommandContext) -> dict[str, Any]:
     value = {"count": count} if count > 0 else None
     await ctx.boards.store.put_mark(ctx.board_id, "vote", person_id, card, value)
     await publish_votes(ctx.boards, ctx.board_id)
-    return {"card": card, "yours": count, "me": await my_marks(ctx.boards, ctx.identity)}
+    votes = {**mine["votes"], card: count}
+    if count == 0:
+        del votes[card]
+    me = {**mine, "votes": votes, "remaining": mine["remaining"] - delta}
+    return {"card": card, "yours": count, "me": me}
 
 
 async def rate(ctx: CommandContext) -> dict[str, Any]:
@@ -192,9 +196,14 @@ async def rate(ctx: CommandContext) -> dict[str, Any]:
     card = ctx.body["card"]
     await require_card(ctx.boards, ctx.board_id, card, "solution")
     value = {"effort": ctx.body["effort"], "impact": ctx.body["impact"]}
+    mine = await my_marks(ctx.boards, ctx.identity)
     await ctx.boards.store.put_mark(ctx.board_id, "rating", person_id, card, value)
     await publish_ratings(ctx.boards, ctx.board_id)
-    return {"card": card, "yours": value, "me": await my_marks(ctx.boards, ctx.identity)}
+    return {
+        "card": card,
+        "yours": value,
+        "me": {**mine, "ratings": {**mine["ratings"], card: value}},
+    }
 
 
 HANDLERS: dict[str, Handler] = {"vote": vote, "rate": rate}

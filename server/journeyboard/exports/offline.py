@@ -52,13 +52,6 @@ async def export_from_store(
         )
     view = build_view(board_id, content, session)
     progress("rendering", 0, len(view.cards))
-    now = int(time.time() * 1000)
-    first = render(view, fmt, now, dialect=dialect, sheet=sheet, tile=tile, page=1)
-    outputs = [first.body]
-    for page in range(2, first.pages + 1):
-        outputs.append(
-            render(view, fmt, now, dialect=dialect, sheet=sheet, tile=tile, page=page).body
-        )
-        progress("rendering", page, first.pages)
+    rendered = render(view, fmt, int(time.time() * 1000), dialect=dialect, sheet=sheet, tile=tile)
     progress("rendering", len(view.cards), len(view.cards))
-    return outputs
+    return list(rendered.bodies)

@@ -19,10 +19,20 @@ class ExportError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    body: bytes
+    """A rendered export; a tiled poster has one body per page, everything else one."""
+
+    bodies: tuple[bytes, ...]
     media_type: str
     filename: str
-    pages: int = 1
+
+    @property
+    def body(self) -> bytes:
+        return self.bodies[0]
+
+    def page(self, number: int) -> bytes:
+        if not 1 <= number <= len(self.bodies):
+            raise ExportError(f"page must be between 1 and {len(self.bodies)}")
+        return self.bodies[number - 1]
 
 
 def slug(title: str) -> str:
@@ -38,39 +48,31 @@ def render(
     dialect: str = "excel",
     sheet: str = "A0",
     tile: str | None = None,
-    page: int = 1,
 ) -> Rendered:
     """Render a board in a format; raise ExportError for an unknown format or option."""
     name = slug(view.title)
     try:
         if fmt == "json":
             data = json.dumps(jsonfile.export_board(view, now_ms), ensure_ascii=False, indent=2)
-            return Rendered(data.encode(), "application/json", f"{name}.json")
+            return Rendered((data.encode(),), "application/json", f"{name}.json")
         if fmt == "csv":
             return Rendered(
-                csvfile.export_csv(view, dialect),
+                (csvfile.export_csv(view, dialect),),
                 "text/csv; charset=utf-8",
                 f"{name}-{dialect}.csv",
             )
         if fmt == "md":
             text = report.report_markdown(view, now_ms)
-            return Rendered(text.encode(), "text/markdown; charset=utf-8", f"{name}.md")
+            return Rendered((text.encode(),), "text/markdown; charset=utf-8", f"{name}.md")
         if fmt == "html":
             text = report.report_html(view, now_ms)
-            return Rendered(text.encode(), "text/html; charset=utf-8", f"{name}.html")
+            return Rendered((text.encode(),), "text/html; charset=utf-8", f"{name}.html")
         if fmt == "svg":
             if tile is None:
                 drawing = poster.poster(view, sheet)
-                return Rendered(drawing.encode(), "image/svg+xml", f"{name}-{sheet}.svg")
-            pages = poster.tiles(view, tile)
-            if not 1 <= page <= len(pages):
-                raise ExportError(f"page must be between 1 and {len(pages)}")
-            return Rendered(
-                pages[page - 1].encode(),
-                "image/svg+xml",
-                f"{name}-{tile}-{page}.svg",
-                pages=len(pages),
-            )
+                return Rendered((drawing.encode(),), "image/svg+xml", f"{name}-{sheet}.svg")
+            pages = tuple(page.encode() for page in poster.tiles(view, tile))
+            return Rendered(pages, "image/svg+xml", f"{name}-{tile}.svg")
     except ValueError as exc:
         raise ExportError(str(exc)) from exc
     raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

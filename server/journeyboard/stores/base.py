@@ -113,6 +113,25 @@ class Follower(Protocol):
 ControlHandler = Callable[[dict[str, Any]], None]
 
 
+class KeyedLocks:
+    """One asyncio lock per key, kept while anyone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._locks[key]
+
+
 class Store(ABC):
     """Persistence for documents and board records; an async context manager.
 
@@ -123,6 +142,9 @@ class Store(ABC):
     """
 
     node_id: str = "local"
+
+    def __init__(self) -> None:
+        self._command_locks = KeyedLocks()
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -213,25 +235,4 @@ class Store(ABC):
 
     def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]:
         """Exclusive access to a board's commands (across nodes for a shared store)."""
-        lock = self._board_locks.setdefault(board_id, asyncio.Lock())
-        return _released(lock, self._board_locks, board_id)
-
-    @property
-    def _board_locks(self) -> dict[str, asyncio.Lock]:
-        locks: dict[str, asyncio.Lock] | None = getattr(self, "_locks_by_board", None)
-        if locks is None:
-            locks = {}
-            self._locks_by_board = locks
-        return locks
-
-
-@contextlib.asynccontextmanager
-async def _released(
-    lock: asyncio.Lock, locks: dict[str, asyncio.Lock], key: str
-) -> AsyncIterator[None]:
-    try:
-        async with lock:
-            yield
-    finally:
-        if not lock.locked() and locks.get(key) is lock:
-            del locks[key]
+        return self._command_locks.hold(board_id)

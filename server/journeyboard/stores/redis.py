@@ -108,6 +108,7 @@ class RedisStore(Store):
     """Documents, boards and the node-to-node channel in one Redis server."""
 
     def __init__(self, url: str, *, compact_after: int | None = None) -> None:
+        super().__init__()
         self.url, self.prefix, options = parse_url(url)
         self.compact_after = compact_after or int(options.get("compact_after", COMPACT_AFTER))
         self.node_id = secrets.token_hex(8)
@@ -353,9 +354,6 @@ class RedisStore(Store):
                 )
         except RedisError as exc:
             raise StoreError(f"Redis unavailable: {exc}") from exc
-
-    async def log_length(self, name: str) -> int:
-        return int(await self.redis.xlen(self._stream(name)))
 
     # presence and control (pub/sub) -------------------------------------------------------
 

@@ -110,6 +110,7 @@ class SQLiteStore(Store):
     """Store documents and board records in one SQLite file."""
 
     def __init__(self, path: Path, *, compact_after: int = COMPACT_AFTER) -> None:
+        super().__init__()
         self.path = path
         self.compact_after = compact_after
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
