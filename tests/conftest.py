@@ -34,6 +34,7 @@ class ServerProcess:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def http(self) -> str:
@@ -45,7 +46,7 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         self.port = free_port()
-        env = {**os.environ, "JOURNEYBOARD_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "JOURNEYBOARD_SECRET": SECRET, "PYTHONUNBUFFERED": "1", **self.env}
         assert self.log_path is not None
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -119,8 +120,11 @@ def make_server(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Start servers on a SQLite file in tmp_path; every one is stopped at the end."""
     started: list[ServerProcess] = []
 
-    def make(*args: str, store_url: str | None = None) -> ServerProcess:
-        server = ServerProcess(store_url or f"sqlite:///{tmp_path / 'board.db'}", list(args))
+    def make(
+        *args: str, store_url: str | None = None, env: dict[str, str] | None = None
+    ) -> ServerProcess:
+        store = store_url or f"sqlite:///{tmp_path / 'board.db'}"
+        server = ServerProcess(store, list(args), env=env or {})
         server.log_path = tmp_path / f"server-{len(started)}.log"
         started.append(server)
         return server.start()

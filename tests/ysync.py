@@ -25,9 +25,17 @@ from journeyboard.protocol import (
 class YClient:
     """Connects, answers the handshake, applies what it receives, and records every frame."""
 
-    def __init__(self, url: str, *, origin: str | None = None, answer_step1: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        origin: str | None = None,
+        answer_step1: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.url = url
         self.origin = origin
+        self.headers = headers or {}
         self.answer_step1 = answer_step1
         self.doc = Doc()
         self.frames: list[bytes] = []
@@ -49,7 +57,7 @@ class YClient:
         await self.close()
 
     async def connect(self) -> None:
-        headers = {"Origin": self.origin} if self.origin else None
+        headers = {**self.headers, **({"Origin": self.origin} if self.origin else {})}
         self._ws = await websockets.connect(
             self.url, max_size=None, additional_headers=headers, ping_interval=None
         )

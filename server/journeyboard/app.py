@@ -31,7 +31,7 @@ from journeyboard.metrics import registry_for
 from journeyboard.rooms import RoomManager
 from journeyboard.settings import Settings
 from journeyboard.stores import Store, StoreError, open_store
-from journeyboard.sync_endpoint import SocketGate
+from journeyboard.sync_endpoint import SocketGate, serve_starlette
 from journeyboard.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
@@ -329,8 +329,8 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     def socket_route(session: bool) -> Callable[[WebSocket], Awaitable[None]]:
         async def endpoint(websocket: WebSocket) -> None:
-            await services.sockets.serve(
-                websocket, websocket.path_params["board_id"], session=session
+            await serve_starlette(
+                services.sockets, websocket, websocket.path_params["board_id"], session=session
             )
 
         return endpoint

@@ -168,6 +168,7 @@ def serve(args: argparse.Namespace) -> None:
         limits=parse_limits(args.limit),
     )
     from journeyboard.app import create_app
+    from journeyboard.lean_socket import lean_protocol
 
     try:
         app = create_app(settings)
@@ -177,15 +178,14 @@ def serve(args: argparse.Namespace) -> None:
     shown = settings.public_url or f"http://{'localhost' if local else args.host}:{args.port}"
     log.info("journeyboard %s: store %s", __version__, store_url)
     log.info("open %s to create a workshop", shown)
+    stock_ws = os.environ.get("JOURNEYBOARD_WS")
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         access_log=False,
         log_level=args.log_level,
-        # websockets-sansio: about 15-20% less CPU per delivered frame than the legacy
-        # websockets protocol here (docs/BENCHMARKS.md); JOURNEYBOARD_WS picks another.
-        ws=os.environ.get("JOURNEYBOARD_WS", "websockets-sansio"),
+        ws=stock_ws or "websockets-sansio",
         ws_max_size=settings.limits.transport_max_bytes,
         ws_ping_interval=None,
         timeout_graceful_shutdown=5,
@@ -194,6 +194,10 @@ def serve(args: argparse.Namespace) -> None:
         proxy_headers=bool(args.trusted_proxy),
         forwarded_allow_ips=",".join(args.trusted_proxy) or "127.0.0.1",
     )
+    if not stock_ws:
+        # Our own lean websocket path (docs/BENCHMARKS.md). JOURNEYBOARD_WS names one of
+        # uvicorn's own protocols instead, which serves sync through the Starlette endpoint.
+        config.ws = lean_protocol(app.state.services.sockets, config)
     Server(config).run()
 
 

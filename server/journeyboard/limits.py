@@ -28,6 +28,8 @@ class Limits:
     participants_per_board: int = 500
     boards_per_address_per_minute: int = 60
     joins_per_address_per_minute: int = 600
+    socket_buffer_bytes: int = 64 * MiB
+    """Bytes waiting to be written to one socket; a consumer further behind is closed (4408)."""
 
     @property
     def transport_max_bytes(self) -> int:

@@ -49,6 +49,11 @@ LOCKED_ORIGIN: Final = "locked-writer"
 class Channel(Protocol):
     """What a room needs of a socket. Both calls return at once; the channel does the I/O."""
 
+    @property
+    def closing(self) -> bool:
+        """Closed or closing: anything sent now is dropped."""
+        ...
+
     def send(self, frame: bytes) -> None: ...
 
     def close(self, code: int, reason: str) -> None: ...

@@ -29,7 +29,6 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     grace_seconds: float = 10.0
     keepalive_seconds: float = 15.0
-    max_buffered_bytes: int = 64 * 1024 * 1024
     limits: Limits = field(default_factory=Limits)
     static_dir: Path | None = field(default=None)
 

@@ -1,6 +1,11 @@
-"""The sync websocket endpoint: admits a socket, adapts it to a `Channel`, and feeds its room.
+"""Sync sockets: admission, and one admitted socket's life in its room, for any transport.
 
-Admission happens after `accept()` so that a refused browser can read the close code: a bad
+Two transports carry sync sockets, and both go through `SocketGate` and `SyncSession`:
+- `lean_socket.LeanSyncProtocol`, our own websocket protocol under uvicorn (what
+  `journeyboard serve` runs): no task per socket, one encoded frame per broadcast;
+- `serve_starlette` here, a plain Starlette websocket endpoint, for any other ASGI server.
+
+Admission happens after the handshake so that a refused browser can read the close code: a bad
 origin, token, board or person closes the socket with a named 44xx code before any document
 byte is sent.
 """
@@ -10,20 +15,202 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
 from journeyboard import documents
-from journeyboard.boards import AccessDenied, BoardService, Identity
+from journeyboard.boards import AccessDenied, BoardService
 from journeyboard.close_codes import CLOSE
 from journeyboard.limits import Counter, TokenBucket
 from journeyboard.protocol import ProtocolError
-from journeyboard.rooms import DocumentTooLarge, RoomClosed, RoomManager
+from journeyboard.rooms import Channel, Connection, DocumentTooLarge, Room, RoomClosed, RoomManager
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("journeyboard.access")
+
+
+@dataclass(frozen=True, slots=True)
+class SocketRequest:
+    """What admission needs to know about a websocket handshake, whatever carried it."""
+
+    board_id: str
+    session: bool
+    token: str | None
+    origin: str | None
+    host: str | None
+    address: str
+
+
+class Refused(Exception):
+    """A socket that may not join: closed with `code` and `reason`; counted under `cause`."""
+
+    def __init__(self, code: int, reason: str, cause: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+        self.cause = cause
+
+
+def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
+    """No Origin (a non-browser client) is allowed; a browser's must be ours or listed."""
+    if origin is None:
+        return True
+    if origin in settings.allowed_origins:
+        return True
+    if settings.public_url and origin == _origin_of(settings.public_url):
+        return True
+    parts = urlsplit(origin)
+    return host is not None and parts.scheme in ("http", "https") and parts.netloc == host
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class SocketGate:
+    """Admission for sync sockets: origin, token, and how many sockets a board or address has."""
+
+    def __init__(self, settings: Settings, service: BoardService, rooms: RoomManager) -> None:
+        self.settings = settings
+        self.limits = settings.limits
+        self.service = service
+        self.rooms = rooms
+        self.per_board = Counter(self.limits.sockets_per_board)
+        self.per_address = Counter(self.limits.sockets_per_address)
+        self.refused: dict[str, int] = {}
+
+    def count_refusal(self, cause: str) -> None:
+        self.refused[cause] = self.refused.get(cause, 0) + 1
+
+    async def start(self, request: SocketRequest, channel: Channel) -> SyncSession:
+        """Admit a socket and join it to its room; raise `Refused` (counted) if it may not."""
+        try:
+            return await self._start(request, channel)
+        except Refused as refused:
+            self.count_refusal(refused.cause)
+            log.info("refused socket for %s: %s", request.board_id, refused.reason)
+            raise
+
+    async def _start(self, request: SocketRequest, channel: Channel) -> SyncSession:
+        board_id = request.board_id
+        if not origin_allowed(request.origin, request.host, self.settings):
+            raise Refused(CLOSE.ORIGIN_REFUSED.code, "origin not allowed", "origin")
+        try:
+            identity = await self.service.authenticate(board_id, request.token)
+        except AccessDenied as denied:
+            raise Refused(denied.close.code, denied.message, denied.code) from None
+        if not self.per_board.try_add(board_id):
+            raise Refused(
+                CLOSE.TOO_MANY_CONNECTIONS.code,
+                "too many sockets on this board",
+                "sockets_per_board",
+            )
+        if not self.per_address.try_add(request.address):
+            self.per_board.remove(board_id)
+            raise Refused(
+                CLOSE.TOO_MANY_CONNECTIONS.code,
+                "too many sockets from here",
+                "sockets_per_address",
+            )
+        session = request.session
+        name = documents.session_name(board_id) if session else documents.content_name(board_id)
+        try:
+            room = await self.rooms.acquire(name)
+        except StoreError as exc:
+            self._uncount(request)
+            log.error("cannot open %s: %s", name, exc)
+            raise Refused(
+                CLOSE.TRY_AGAIN_LATER.code, "store unavailable", "store_unavailable"
+            ) from None
+        except BaseException:
+            self._uncount(request)
+            raise
+        try:
+            conn = room.connect(
+                channel,
+                can_write=identity.can_write_content,
+                label=identity.person.id if identity.person else f"{identity.role}-link",
+                principal=identity.principal,
+                presence=identity.presence,
+                bypass_lock=identity.role == "facilitator",
+            )
+        except RoomClosed:
+            self.rooms.release(name)
+            self._uncount(request)
+            raise Refused(CLOSE.TRY_AGAIN_LATER.code, "try again later", "room_closed") from None
+        access_log.info(
+            '%s "WebSocket /ws/%s%s" admitted: %s',
+            request.address,
+            board_id,
+            "/session" if session else "",
+            conn.label,
+        )
+        return SyncSession(self, request, room, conn)
+
+    def _uncount(self, request: SocketRequest) -> None:
+        self.per_board.remove(request.board_id)
+        self.per_address.remove(request.address)
+
+
+class SyncSession:
+    """One admitted socket in its room: the limits on what it sends, and leaving the room."""
+
+    __slots__ = ("_ended", "conn", "gate", "messages", "request", "room", "volume")
+
+    def __init__(
+        self, gate: SocketGate, request: SocketRequest, room: Room, conn: Connection
+    ) -> None:
+        limits = gate.limits
+        self.gate = gate
+        self.request = request
+        self.room = room
+        self.conn = conn
+        self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
+        self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
+        self._ended = False
+
+    def receive(self, data: bytes | None) -> None:
+        """Handle one whole message (None: a text message); a bad one closes the socket."""
+        if self._ended or self.conn.channel.closing:
+            return
+        limits = self.gate.limits
+        if data is None:
+            self._refuse(CLOSE.MALFORMED.code, "text frames are not supported")
+        elif len(data) > limits.max_message_bytes:
+            self._refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
+        elif not self.messages.take() or not self.volume.take(len(data)):
+            self._refuse(CLOSE.RATE_LIMITED.code, "too many messages")
+        else:
+            try:
+                self.room.receive(self.conn, data)
+            except ProtocolError as exc:
+                self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+            except DocumentTooLarge as exc:
+                self._refuse(CLOSE.DOCUMENT_TOO_LARGE.code, "document too large", exc)
+            except RoomClosed:
+                self.conn.channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
+
+    def _refuse(self, code: int, reason: str, detail: object = "") -> None:
+        log.warning("closing %s on %s: %s %s", self.conn.label, self.room.name, reason, detail)
+        self.gate.count_refusal(reason)
+        self.conn.channel.close(code, reason)
+
+    def end(self) -> None:
+        """Leave the room (the socket is gone or closing); safe to call more than once."""
+        if self._ended:
+            return
+        self._ended = True
+        self.room.disconnect(self.conn)
+        self.gate.rooms.release(self.room.name)
+        self.gate._uncount(self.request)
+
+
+# The Starlette transport ----------------------------------------------------------------------
 
 
 class SocketChannel:
@@ -87,131 +274,33 @@ class SocketChannel:
             log.debug("socket writer ended: %s", exc)
 
 
-def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
-    """No Origin (a non-browser client) is allowed; a browser's must be ours or listed."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    if origin in settings.allowed_origins:
-        return True
-    if settings.public_url and origin == _origin_of(settings.public_url):
-        return True
-    host = websocket.headers.get("host")
-    parts = urlsplit(origin)
-    return host is not None and parts.scheme in ("http", "https") and parts.netloc == host
-
-
-def _origin_of(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-class SocketGate:
-    """Admission for sync sockets: origin, token, and how many sockets a board or address has."""
-
-    def __init__(self, settings: Settings, service: BoardService, rooms: RoomManager) -> None:
-        self.settings = settings
-        self.limits = settings.limits
-        self.service = service
-        self.rooms = rooms
-        self.per_board = Counter(self.limits.sockets_per_board)
-        self.per_address = Counter(self.limits.sockets_per_address)
-        self.refused: dict[str, int] = {}
-
-    def count_refusal(self, cause: str) -> None:
-        self.refused[cause] = self.refused.get(cause, 0) + 1
-
-    async def serve(self, websocket: WebSocket, board_id: str, *, session: bool) -> None:
-        """Run one sync socket from admission to close."""
-        await websocket.accept()
-        if not origin_allowed(websocket, self.settings):
-            log.warning("refused socket for %s: origin not allowed", board_id)
-            self.count_refusal("origin")
-            await websocket.close(CLOSE.ORIGIN_REFUSED.code, "origin not allowed")
-            return
-        try:
-            identity = await self.service.authenticate(
-                board_id, websocket.query_params.get("token")
-            )
-        except AccessDenied as denied:
-            log.info("refused socket for %s: %s", board_id, denied.message)
-            self.count_refusal(denied.code)
-            await websocket.close(denied.close.code, denied.message)
-            return
-        address = websocket.client.host if websocket.client else "-"
-        if not self.per_board.try_add(board_id):
-            self.count_refusal("sockets_per_board")
-            await websocket.close(CLOSE.TOO_MANY_CONNECTIONS.code, "too many sockets on this board")
-            return
-        if not self.per_address.try_add(address):
-            self.per_board.remove(board_id)
-            self.count_refusal("sockets_per_address")
-            await websocket.close(CLOSE.TOO_MANY_CONNECTIONS.code, "too many sockets from here")
-            return
-        try:
-            await self._run(websocket, identity, board_id, session)
-        finally:
-            self.per_board.remove(board_id)
-            self.per_address.remove(address)
-
-    async def _run(
-        self, websocket: WebSocket, identity: Identity, board_id: str, session: bool
-    ) -> None:
-        limits = self.limits
-        name = documents.session_name(board_id) if session else documents.content_name(board_id)
-        label = identity.person.id if identity.person else f"{identity.role}-link"
-        channel = SocketChannel(websocket, self.settings.max_buffered_bytes)
-        messages = TokenBucket(limits.messages_per_second, limits.message_burst)
-        volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
-        try:
-            room = await self.rooms.acquire(name)
-        except StoreError as exc:
-            log.error("cannot open %s: %s", name, exc)
-            self.count_refusal("store_unavailable")
-            await websocket.close(CLOSE.TRY_AGAIN_LATER.code, "store unavailable")
-            return
-        writer = asyncio.create_task(channel.run(), name=f"writer {name}")
-
-        def refuse(code: int, reason: str, detail: object = "") -> None:
-            log.warning("closing %s on %s: %s %s", label, name, reason, detail)
-            self.count_refusal(reason)
-            channel.close(code, reason)
-
-        try:
-            conn = room.connect(
-                channel,
-                can_write=identity.can_write_content,
-                label=label,
-                principal=identity.principal,
-                presence=identity.presence,
-                bypass_lock=identity.role == "facilitator",
-            )
-            try:
-                while True:
-                    message = await websocket.receive()
-                    if message["type"] == "websocket.disconnect":
-                        break
-                    if channel.closing:
-                        continue
-                    data = message.get("bytes")
-                    if data is None:
-                        refuse(CLOSE.MALFORMED.code, "text frames are not supported")
-                    elif len(data) > limits.max_message_bytes:
-                        refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
-                    elif not messages.take() or not volume.take(len(data)):
-                        refuse(CLOSE.RATE_LIMITED.code, "too many messages")
-                    else:
-                        try:
-                            room.receive(conn, data)
-                        except ProtocolError as exc:
-                            refuse(CLOSE.MALFORMED.code, "malformed message", exc)
-                        except DocumentTooLarge as exc:
-                            refuse(CLOSE.DOCUMENT_TOO_LARGE.code, "document too large", exc)
-            finally:
-                room.disconnect(conn)
-        except RoomClosed:
-            channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
-        finally:
-            self.rooms.release(name)
-            channel.stop()
-            await writer
+async def serve_starlette(
+    gate: SocketGate, websocket: WebSocket, board_id: str, *, session: bool
+) -> None:
+    """Run one sync socket over Starlette's websocket, from admission to close."""
+    await websocket.accept()
+    request = SocketRequest(
+        board_id,
+        session,
+        websocket.query_params.get("token"),
+        websocket.headers.get("origin"),
+        websocket.headers.get("host"),
+        websocket.client.host if websocket.client else "-",
+    )
+    channel = SocketChannel(websocket, gate.limits.socket_buffer_bytes)
+    try:
+        sync = await gate.start(request, channel)
+    except Refused as refused:
+        await websocket.close(refused.code, refused.reason)
+        return
+    writer = asyncio.create_task(channel.run(), name=f"writer {sync.room.name}")
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            sync.receive(message.get("bytes"))
+    finally:
+        sync.end()
+        channel.stop()
+        await writer
