@@ -32,12 +32,14 @@ def wait_http(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def start_journeyboard(store_url: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_journeyboard(
+    store_url: str, *extra: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = {**os.environ, "JOURNEYBOARD_SECRET": SECRET}
+    env = {**os.environ, "JOURNEYBOARD_SECRET": SECRET, **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "journeyboard", "serve", "--port", str(port),
-         "--store", store_url, "--log-level", "warning"],
+         "--store", store_url, "--log-level", "warning", *extra],
         env=env,
     )  # fmt: skip
     wait_http(f"http://127.0.0.1:{port}/healthz")

@@ -22,3 +22,24 @@ async def test_load_generator_smoke(server: ServerProcess) -> None:
     assert result["sent"] > 0 and result["lost"] == 0
     assert result["deliveries"] == result["expected"] > 0
     assert result["p99_ms"] >= result["p50_ms"] > 0
+
+
+def test_join_and_idle_scenarios_smoke(server: ServerProcess) -> None:
+    import compare
+
+    assert server.process is not None
+    target = compare.Target(
+        "journeyboard",
+        server.process,
+        server.port,
+        lambda: server.url(*_blank_board(server)),
+    )
+    joined = compare.join(target, cards=50, joiners=3)
+    assert joined["joiners"] == 3 and joined["max_ms"] >= joined["p50_ms"] > 0
+    idle = compare.idle(target, 20)
+    assert idle["sockets"] == idle["still_open"] == 20
+
+
+def _blank_board(server: ServerProcess) -> tuple[str, str]:
+    board = server.create_board(template="blank")
+    return board["id"], board["tokens"]["participant"]

@@ -161,6 +161,9 @@ class Room:
         self._remote_owner: dict[int, str] = {}
         """Awareness client ids announced through another node, and which node."""
         self._closed: BaseException | None = None
+        self._version = 0
+        """Counts changes to the document (local or remote), for the sync step 2 cache."""
+        self._step2: tuple[int, bytes, bytes] | None = None
 
     # loading and closing ------------------------------------------------------------------
 
@@ -265,11 +268,20 @@ class Room:
             pass  # clients never send auth messages that mean anything to us
 
     def _answer_step1(self, conn: Connection, state_vector: bytes) -> None:
-        try:
-            update = self.doc.get_update(state_vector)
-        except ValueError as exc:
-            raise ProtocolError("invalid state vector") from exc
-        self._emit(_Outgoing(self._applied, protocol.encode_sync_step2(update), conn))
+        """Send what the client lacks. Clients that join together mostly send the same state
+        vector (a fresh page sends the empty one), so the last answer is kept until the
+        document changes: twenty people opening a big board cost one encoding, not twenty."""
+        cached = self._step2
+        if cached is not None and cached[0] == self._version and cached[1] == state_vector:
+            frame = cached[2]
+        else:
+            try:
+                update = self.doc.get_update(state_vector)
+            except ValueError as exc:
+                raise ProtocolError("invalid state vector") from exc
+            frame = protocol.encode_sync_step2(update)
+            self._step2 = (self._version, state_vector, frame)
+        self._emit(_Outgoing(self._applied, frame, conn))
 
     # updates ------------------------------------------------------------------------------
 
@@ -285,6 +297,7 @@ class Room:
         if self.size + len(update) > self.max_document_bytes:
             raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
         undo: UndoManager | None = None
+        self._version += 1  # even a failed apply may have changed something
         try:
             if self.locked and origin is not None and not origin.bypass_lock and self.lock_roots:
                 undo = UndoManager(
@@ -314,6 +327,7 @@ class Room:
     def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
         """Queue an applied update for the store and its fan-out behind the commit."""
         self._applied += 1
+        self._version += 1
         seq = self._applied
         committed = self._store.append_update(self.name, update)
         committed.add_done_callback(lambda future: self._on_commit(seq, future))
@@ -475,6 +489,7 @@ class Room:
             log.error("could not apply a remote update to %s: %s", self.name, exc)
             return
         self.size += len(update)
+        self._version += 1
         # Already durable; it only queues behind this node's own uncommitted updates.
         self._emit(
             _Outgoing(self._applied, protocol.encode_sync_update(update), None, skip_joined=False)
