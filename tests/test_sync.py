@@ -199,3 +199,34 @@ async def test_empty_room_is_unloaded_after_the_grace_period(
             await asyncio.sleep(0.1)
     async with synced_client(url) as again:
         assert "x" in cards(again)
+
+
+async def test_metrics_count_sockets_updates_and_latencies(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    import httpx
+
+    def scrape() -> dict[str, float]:
+        text = httpx.get(f"{server.http}/metrics").text
+        assert text.startswith("# HELP")
+        return {
+            line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line and not line.startswith("#")
+        }
+
+    url = server.url(board["id"], board["tokens"]["participant"])
+    async with synced_client(url) as alice, synced_client(url) as bob:
+        for i in range(5):
+            await alice.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"m{i}", i))
+        await bob.wait_until(lambda: len(cards(bob)) == 5)
+        metrics = scrape()
+        assert metrics["journeyboard_open_sockets"] == 2
+        assert metrics["journeyboard_open_documents"] >= 1
+        assert metrics["journeyboard_updates_in_total"] >= 5
+        assert metrics["journeyboard_frames_out_total"] >= 5
+        for histogram in ("journeyboard_store_write_seconds", "journeyboard_fanout_seconds"):
+            count = metrics[f"{histogram}_count"]
+            assert count >= 5
+            assert metrics[f'{histogram}_bucket{{le="+Inf"}}'] == count
+            assert 0 < metrics[f"{histogram}_sum"] < count * 2.5

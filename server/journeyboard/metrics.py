@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Protocol
 
-from prometheus_client.core import CollectorRegistry, CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import (
+    CollectorRegistry,
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from journeyboard.rooms import RoomManager
@@ -20,7 +25,7 @@ class ServerCollector(Collector):
         self.rooms = rooms
         self.gate = gate
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         rooms = self.rooms.rooms
         yield GaugeMetricFamily(
             "journeyboard_open_documents", "Documents loaded in memory", value=len(rooms)
@@ -54,6 +59,8 @@ class ServerCollector(Collector):
         for cause, count in sorted(self.gate.refused.items()):
             refused.add_metric([cause], count)
         yield refused
+        yield from stats.store_latency.collect()
+        yield from stats.fanout_latency.collect()
 
 
 def registry_for(rooms: RoomManager, gate: RefusalCounts) -> CollectorRegistry:

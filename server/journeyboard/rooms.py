@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar
 
+from prometheus_client import Histogram
 from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
 
 from journeyboard import protocol
@@ -117,6 +118,16 @@ class _Outgoing:
     done: asyncio.Future[None] | None = None
     skip_joined: bool = True
     """Skip sockets that joined after this update was applied (their sync step 2 has it)."""
+    arrived: float = 0.0
+    """perf_counter() when the update arrived, for the fan-out latency histogram (0: none)."""
+
+
+LATENCY_BUCKETS: Final = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+"""Seconds; from half a millisecond (a commit on an idle machine) to a stalled store."""
+
+
+def _histogram(name: str, documentation: str) -> Histogram:
+    return Histogram(name, documentation, buckets=LATENCY_BUCKETS, registry=None)
 
 
 @dataclass(slots=True)
@@ -126,6 +137,18 @@ class RoomStats:
     refused_writes: int = 0
     dropped_awareness: int = 0
     reverted_updates: int = 0
+    store_latency: Histogram = field(
+        default_factory=lambda: _histogram(
+            "journeyboard_store_write_seconds",
+            "From an update's arrival to the store's commit that covers it",
+        )
+    )
+    fanout_latency: Histogram = field(
+        default_factory=lambda: _histogram(
+            "journeyboard_fanout_seconds",
+            "From an update's arrival to its frame written to every other socket in the room",
+        )
+    )
 
 
 class Room:
@@ -329,9 +352,10 @@ class Room:
         self._applied += 1
         self._version += 1
         seq = self._applied
+        arrived = time.perf_counter()
         committed = self._store.append_update(self.name, update)
-        committed.add_done_callback(lambda future: self._on_commit(seq, future))
-        self._emit(_Outgoing(seq, frame, None, exclude=exclude))
+        committed.add_done_callback(lambda future: self._on_commit(seq, arrived, future))
+        self._emit(_Outgoing(seq, frame, None, exclude=exclude, arrived=arrived))
         return seq
 
     def _capture(self, change: Callable[[], object]) -> bytes:
@@ -373,9 +397,10 @@ class Room:
         await self._when_committed(self._applied)
         return result
 
-    def _on_commit(self, seq: int, future: asyncio.Future[None]) -> None:
+    def _on_commit(self, seq: int, arrived: float, future: asyncio.Future[None]) -> None:
         if self._closed is not None:
             return
+        self.stats.store_latency.observe(time.perf_counter() - arrived)
         if future.cancelled() or future.exception() is not None:
             error = future.exception() if not future.cancelled() else RoomClosed("cancelled")
             log.error("store failed for %s; closing the room: %s", self.name, error)
@@ -409,6 +434,8 @@ class Room:
                     ):
                         conn.send(item.frame)
                 self.stats.frames_out += len(self.connections)
+                if item.arrived:
+                    self.stats.fanout_latency.observe(time.perf_counter() - item.arrived)
         if item.done is not None and not item.done.done():
             item.done.set_result(None)
 
