@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from journeyboard.protocol import encode_sync_update
 sys.path.insert(0, str(Path(__file__).parent))
 import rawclient
 from loadgen import SYNC_STEP1_EMPTY, fanout_rooms, percentile
-from servers import create_board, free_port, room_url, start_journeyboard, stop
+from servers import create_board, free_port, room_url, start_journeyboard, start_redis, stop
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = "@y/websocket-server@0.1.1"  # 0.1.5 needs @y/y, which the registry here lacks
@@ -115,13 +116,10 @@ def start_ours(folder: Path) -> Target:
 
 
 def fanout(target: Target, rooms: int, clients: int, duration: float) -> dict[str, Any]:
-    urls = [[target.new_room()] for _ in range(rooms)]
-    before = cpu_seconds(target.pid)
-    result = asyncio.run(fanout_rooms(urls, clients, 1.0, duration))
-    used = cpu_seconds(target.pid) - before
-    result["server_cpu_s"] = round(used, 2)
-    result["cpu_us_per_delivery"] = round(used / max(result["deliveries"], 1) * 1e6, 2)
-    return result
+    """`rooms` rooms of `clients` clients, each sending one small update a second."""
+    return fanout_target(
+        target, [[target.new_room()] for _ in range(rooms)], clients, 1.0, duration
+    )
 
 
 def board_update(cards: int) -> bytes:
@@ -208,28 +206,76 @@ def idle(target: Target, sockets: int) -> dict[str, Any]:
 # -- the run -------------------------------------------------------------------------------
 
 
+def persist(target: Target, writers: int, rate: float, duration: float) -> dict[str, Any]:
+    """Sustained writing: every writer sends `rate` updates a second, everyone receives."""
+    return fanout_target(target, [[target.new_room()]], writers, rate, duration)
+
+
+def fanout_target(
+    target: Target, rooms: list[list[str]], clients: int, rate: float, duration: float
+) -> dict[str, Any]:
+    before = cpu_seconds(target.pid)
+    result = asyncio.run(fanout_rooms(rooms, clients, rate, duration))
+    used = cpu_seconds(target.pid) - before
+    result["server_cpu_s"] = round(used, 2)
+    result["cpu_us_per_delivery"] = round(used / max(result["deliveries"], 1) * 1e6, 2)
+    result["updates_per_s"] = round(result["sent"] / max(result["seconds"], 1e-9))
+    return result
+
+
+def cluster(port_a: int, ports: list[int], clients: int, duration: float) -> dict[str, Any]:
+    """One board on Redis, its clients split across `ports` (one node or two)."""
+    board = create_board(port_a, template="blank")
+    urls = [room_url(port, board) for port in ports]
+    return asyncio.run(fanout_rooms([urls], clients, 1.0, duration))
+
+
+# -- the run -------------------------------------------------------------------------------
+
+Measure = Callable[[], dict[str, Any]]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raw: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    scenarios: dict[str, Callable[[Target], dict[str, Any]]] = {
-        "idle": lambda t: idle(t, args.idle_sockets),
-        "join": lambda t: join(t, args.cards, 20 if not args.smoke else 3),
-        "fanout_20x10": lambda t: fanout(t, 20, 10, args.duration),
-        "fanout_1x200": lambda t: fanout(t, 1, args.clients, args.duration),
-    }
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        targets = [start_ours(folder), start_reference(folder / "reference")]
+        (folder / "redis").mkdir()
+        redis, redis_port = start_redis(folder / "redis")
+        redis_store = f"redis://127.0.0.1:{redis_port}/0"
+        ours, ref = start_ours(folder), start_reference(folder / "reference")
+        (node_a, port_a), (node_b, port_b) = (
+            start_journeyboard(redis_store),
+            start_journeyboard(redis_store),
+        )
+        on_redis = Target(
+            "journeyboard-redis", node_a, port_a,
+            lambda: room_url(port_a, create_board(port_a, template="blank")),
+        )  # fmt: skip
+        writers, rate = (20, 100.0) if not args.smoke else (3, 20.0)
+        scenarios: dict[str, dict[str, Measure]] = {
+            "idle": {t.name: partial(idle, t, args.idle_sockets) for t in (ours, ref)},
+            "join": {t.name: partial(join, t, args.cards, 20 if not args.smoke else 3) for t in (ours, ref)},
+            "fanout_20x10": {t.name: partial(fanout, t, 20, 10, args.duration) for t in (ours, ref)},
+            "fanout_1x200": {t.name: partial(fanout, t, 1, args.clients, args.duration) for t in (ours, ref)},
+            "persist": {
+                t.name: partial(persist, t, writers, rate, args.duration) for t in (ours, on_redis, ref)
+            },
+            "cluster": {
+                "one_node": partial(cluster, port_a, [port_a], args.clients, args.duration),
+                "two_nodes": partial(cluster, port_a, [port_a, port_b], args.clients, args.duration),
+            },
+        }  # fmt: skip
         try:
             for number in range(args.runs):
-                for scenario, measure in scenarios.items():
-                    for target in targets:  # interleaved: A, B, A, B, ...
-                        result = measure(target)
-                        print(f"run {number + 1} {scenario} {target.name} {json.dumps(result)}",
+                for scenario, measures in scenarios.items():
+                    for label, measure in measures.items():  # interleaved: A, B, A, B, ...
+                        result = measure()
+                        print(f"run {number + 1} {scenario} {label} {json.dumps(result)}",
                               file=sys.stderr)  # fmt: skip
-                        raw.setdefault(scenario, {}).setdefault(target.name, []).append(result)
+                        raw.setdefault(scenario, {}).setdefault(label, []).append(result)
         finally:
-            for target in targets:
-                stop(target.process)
+            for process in (ours.process, ref.process, node_a, node_b, redis):
+                stop(process)
     return raw
 
 
@@ -281,6 +327,12 @@ def report(raw: dict[str, Any], args: argparse.Namespace, command: str) -> str:
         f"| Idle memory per socket ({sockets} sockets, first run) | {idle_ours:g} KB | {idle_ref:g} KB | "
         f"{idle_ours / idle_ref if idle_ref else float('nan'):.2f}× | ≤ 8 KB | {'yes' if idle_ours <= 8 else 'no'} |"
     )
+    one, two = (median(raw["cluster"][label], "p99_ms") for label in ("one_node", "two_nodes"))
+    lines.append(
+        f"| Two nodes on Redis against one, fan-out 1 × {raw['cluster']['one_node'][0]['clients']}, "
+        f"p99 | {two:g} ms (two) | {one:g} ms (one) | +{two - one:.2f} ms | within 2 ms | "
+        f"{'yes' if two - one <= 2 else 'no'} |"
+    )
     losses = {name: sum(r["lost"] for s in ("fanout_1x200", "fanout_20x10") for r in raw[s][name])
               for name in (ours, ref)}  # fmt: skip
     lines += [
@@ -300,6 +352,43 @@ def report(raw: dict[str, Any], args: argparse.Namespace, command: str) -> str:
                 f"{median(results, 'max_ms'):g} | {median(results, 'deliveries_per_s'):g} | "
                 f"{median(results, 'cpu_us_per_delivery'):g} | {max(r['generator_cpu_share'] for r in results):.2f} |"
             )
+    persisted = raw["persist"][ours][0]
+    lines += [
+        "",
+        f"## Sustained writing with the durability guarantee ({persisted['clients']} writers, "
+        f"{persisted['sent'] / max(persisted['seconds'], 1e-9) / persisted['clients']:.0f} "
+        "updates/s each, every update received by every other writer)",
+        "",
+        "journeyboard commits every update to its store before anyone receives it; the "
+        "reference keeps nothing, so its row is the ceiling for a relay.",
+        "",
+        "| server | updates/s committed and fanned out | deliveries/s | p50 ms | p99 ms | max ms | lost | CPU µs/delivery |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, label in (
+        (ours, "journeyboard, SQLite"),
+        ("journeyboard-redis", "journeyboard, Redis"),
+        (ref, "y-websocket (in memory)"),
+    ):
+        results = raw["persist"][name]
+        lines.append(
+            f"| {label} | {median(results, 'updates_per_s'):g} | {median(results, 'deliveries_per_s'):g} | "
+            f"{median(results, 'p50_ms'):g} | {median(results, 'p99_ms'):g} | {median(results, 'max_ms'):g} | "
+            f"{sum(r['lost'] for r in results)} | {median(results, 'cpu_us_per_delivery'):g} |"
+        )
+    lines += [
+        "",
+        "## Cluster: one node against two on Redis",
+        "",
+        "| nodes | p50 ms | p99 ms | max ms | deliveries/s | lost |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label in ("one_node", "two_nodes"):
+        results = raw["cluster"][label]
+        lines.append(
+            f"| {label.replace('_', ' ')} | {median(results, 'p50_ms'):g} | {median(results, 'p99_ms'):g} | "
+            f"{median(results, 'max_ms'):g} | {median(results, 'deliveries_per_s'):g} | {sum(r['lost'] for r in results)} |"
+        )
     lines += ["", NOTES, "## Raw results", "", "```json", json.dumps(raw, indent=1), "```", ""]
     return "\n".join(lines)
 

@@ -76,13 +76,17 @@ class Client:
                     continue
                 if frame[:2] != b"\x00\x02":
                     continue
+                # One frame may carry several updates (a server that merges them under load).
                 at = frame.find(MARK)
-                if at < 0 or frame[at + 2 : at + 8] == self.tag:
-                    continue  # not ours, or our own update echoed back (the reference does)
-                started = sent.get(frame[at : at + MARK_LEN])
-                if started is not None:
-                    latencies.append(time.perf_counter() - started)
-                    results.received += 1
+                while at >= 0:
+                    marker = frame[at : at + MARK_LEN]
+                    at = frame.find(MARK, at + MARK_LEN)
+                    if marker[2:8] == self.tag:
+                        continue  # our own update echoed back (the reference always does)
+                    started = sent.get(marker)
+                    if started is not None:
+                        latencies.append(time.perf_counter() - started)
+                        results.received += 1
         except websockets.ConnectionClosed:
             results.closed_early += 1
 

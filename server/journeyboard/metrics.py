@@ -53,6 +53,11 @@ class ServerCollector(Collector):
             "Participant updates reverted by the server because the board was locked",
             value=stats.reverted_updates,
         )
+        yield CounterMetricFamily(
+            "journeyboard_coalesced_updates",
+            "Updates sent out merged with others because one store commit released them together",
+            value=stats.coalesced_updates,
+        )
         refused = CounterMetricFamily(
             "journeyboard_refused_sockets", "Sockets refused or closed, by cause", labels=["cause"]
         )

@@ -120,6 +120,8 @@ class _Outgoing:
     """Skip sockets that joined after this update was applied (their sync step 2 has it)."""
     arrived: float = 0.0
     """perf_counter() when the update arrived, for the fan-out latency histogram (0: none)."""
+    update: bytes = b""
+    """The update a broadcast carries (empty for anything else): what coalescing merges."""
 
 
 LATENCY_BUCKETS: Final = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -137,6 +139,8 @@ class RoomStats:
     refused_writes: int = 0
     dropped_awareness: int = 0
     reverted_updates: int = 0
+    coalesced_updates: int = 0
+    """Updates that went out merged with others (released by one commit)."""
     store_latency: Histogram = field(
         default_factory=lambda: _histogram(
             "journeyboard_store_write_seconds",
@@ -187,6 +191,7 @@ class Room:
         self._version = 0
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
         self._step2: tuple[int, bytes, bytes] | None = None
+        self._release_scheduled = False
 
     # loading and closing ------------------------------------------------------------------
 
@@ -355,7 +360,7 @@ class Room:
         arrived = time.perf_counter()
         committed = self._store.append_update(self.name, update)
         committed.add_done_callback(lambda future: self._on_commit(seq, arrived, future))
-        self._emit(_Outgoing(seq, frame, None, exclude=exclude, arrived=arrived))
+        self._emit(_Outgoing(seq, frame, None, exclude=exclude, arrived=arrived, update=update))
         return seq
 
     def _capture(self, change: Callable[[], object]) -> bytes:
@@ -408,7 +413,11 @@ class Room:
             return
         if seq > self._committed:
             self._committed = seq
-        self._release()
+        if not self._release_scheduled:
+            # One group commit resolves many updates' futures in a row; releasing once after
+            # all of them lets `_release` merge what they cover.
+            self._release_scheduled = True
+            asyncio.get_running_loop().call_soon(self._release)
 
     def _emit(self, item: _Outgoing) -> None:
         if self._outgoing or item.seq > self._committed:
@@ -417,9 +426,41 @@ class Room:
             self._deliver(item)
 
     def _release(self) -> None:
+        """Deliver everything the store has committed, in order.
+
+        Under load one commit covers many updates. Consecutive broadcasts released together
+        are merged into one update, so each socket gets one frame (one write) instead of one
+        per update. A sender may get its own change back inside the merge; applying it again
+        changes nothing in Yjs.
+        """
+        self._release_scheduled = False
+        if self._closed is not None:
+            return
         queue = self._outgoing
-        while queue and queue[0].seq <= self._committed:
-            self._deliver(queue.popleft())
+        committed = self._committed
+        while queue and queue[0].seq <= committed:
+            item = queue.popleft()
+            if item.update and queue and queue[0].seq <= committed and queue[0].update:
+                batch = [item]
+                while queue and queue[0].seq <= committed and queue[0].update:
+                    batch.append(queue.popleft())
+                item = self._coalesce(batch)
+            self._deliver(item)
+
+    def _coalesce(self, batch: list[_Outgoing]) -> _Outgoing:
+        merged = merge_updates(*(item.update for item in batch))
+        self.stats.coalesced_updates += len(batch)
+        first, last = batch[0], batch[-1]
+        same_sender = all(item.exclude is first.exclude for item in batch)
+        return _Outgoing(
+            last.seq,
+            protocol.encode_sync_update(merged),
+            None,
+            exclude=first.exclude if same_sender else None,
+            skip_joined=all(item.skip_joined for item in batch),
+            arrived=min((item.arrived for item in batch if item.arrived), default=0.0),
+            update=merged,
+        )
 
     def _deliver(self, item: _Outgoing) -> None:
         if item.frame:
@@ -428,12 +469,14 @@ class Room:
                     item.target.send(item.frame)
                     self.stats.frames_out += 1
             else:
+                sent = 0
                 for conn in self.connections:
                     if conn is not item.exclude and (
                         conn.joined_seq < item.seq or not item.skip_joined
                     ):
                         conn.send(item.frame)
-                self.stats.frames_out += len(self.connections)
+                        sent += 1
+                self.stats.frames_out += sent
                 if item.arrived:
                     self.stats.fanout_latency.observe(time.perf_counter() - item.arrived)
         if item.done is not None and not item.done.done():
@@ -519,7 +562,13 @@ class Room:
         self._version += 1
         # Already durable; it only queues behind this node's own uncommitted updates.
         self._emit(
-            _Outgoing(self._applied, protocol.encode_sync_update(update), None, skip_joined=False)
+            _Outgoing(
+                self._applied,
+                protocol.encode_sync_update(update),
+                None,
+                skip_joined=False,
+                update=update,
+            )
         )
 
     def apply_remote_awareness(self, node: str, payload: bytes) -> None:
