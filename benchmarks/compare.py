@@ -330,7 +330,7 @@ def report(raw: dict[str, Any], args: argparse.Namespace, command: str) -> str:
     one, two = (median(raw["cluster"][label], "p99_ms") for label in ("one_node", "two_nodes"))
     lines.append(
         f"| Two nodes on Redis against one, fan-out 1 × {raw['cluster']['one_node'][0]['clients']}, "
-        f"p99 | {two:g} ms (two) | {one:g} ms (one) | +{two - one:.2f} ms | within 2 ms | "
+        f"p99 | {two:g} ms (two) | {one:g} ms (one) | {two - one:+.2f} ms | within 2 ms | "
         f"{'yes' if two - one <= 2 else 'no'} |"
     )
     losses = {name: sum(r["lost"] for s in ("fanout_1x200", "fanout_20x10") for r in raw[s][name])
