@@ -70,6 +70,20 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
+def settle(pids: list[int], timeout: float = 15.0) -> None:
+    """Wait until the servers are idle (under 2% of a core for 0.3 s).
+
+    Closing 10,000 sockets keeps a server busy for a while after the client is done; a
+    scenario that starts then would measure that cleanup too.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = [cpu_seconds(pid) for pid in pids]
+        time.sleep(0.3)
+        if all(cpu_seconds(pid) - used < 0.006 for pid, used in zip(pids, before, strict=True)):
+            return
+
+
 def start_reference(folder: Path) -> Target:
     subprocess.run(
         ["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(folder), REFERENCE],
@@ -144,7 +158,7 @@ async def _join(url: str, update: bytes, joiners: int) -> list[float]:
             loop = asyncio.get_running_loop()
             synced: asyncio.Future[float] = loop.create_future()
 
-            def on_frame(frame: bytes) -> None:
+            def on_frame(frame: memoryview) -> None:
                 if frame[:2] == b"\x00\x01" and len(frame) > length and not synced.done():
                     synced.set_result(time.perf_counter() - started)
 
@@ -265,10 +279,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "two_nodes": partial(cluster, port_a, [port_a, port_b], args.clients, args.duration),
             },
         }  # fmt: skip
+        pids = [target.pid for target in (ours, ref)] + [node_a.pid, node_b.pid, redis.pid]
         try:
             for number in range(args.runs):
                 for scenario, measures in scenarios.items():
                     for label, measure in measures.items():  # interleaved: A, B, A, B, ...
+                        settle(pids)
                         result = measure()
                         print(f"run {number + 1} {scenario} {label} {json.dumps(result)}",
                               file=sys.stderr)  # fmt: skip

@@ -5,7 +5,7 @@ on its own handshake and frame handling than the servers under test do, and so d
 the measuring. This client does the least the protocol allows:
 - it sends one upgrade request and reads the status line;
 - it masks its frames with a zero key, which RFC 6455 permits and every server unmasks alike;
-- it hands each whole binary frame it receives to a callback.
+- it hands each whole binary frame it receives to a callback, as a view into its buffer.
 It is a measuring instrument, not a general client: no fragments, no extensions, no TLS.
 """
 
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 
 class RawSocket(asyncio.Protocol):
-    def __init__(self, on_frame: Callable[[bytes], None]) -> None:
+    def __init__(self, on_frame: Callable[[memoryview], None]) -> None:
         self.on_frame = on_frame
         self.transport: asyncio.Transport | None = None
         self.opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -58,13 +58,13 @@ class RawSocket(asyncio.Protocol):
                 size, start = struct.unpack_from("!Q", buffer, 2)[0], 10
             if len(buffer) < start + size:
                 return
-            payload = bytes(buffer[start : start + size])
-            del buffer[: start + size]
             if opcode == 0x2:
-                self.on_frame(payload)
+                with memoryview(buffer) as view, view[start : start + size] as payload:
+                    self.on_frame(payload)  # a view, not a copy: the callback must not keep it
             elif opcode == 0x8 and not self.closed.done():
-                code = struct.unpack_from("!H", payload)[0] if len(payload) >= 2 else None
+                code = struct.unpack_from("!H", buffer, start)[0] if size >= 2 else None
                 self.closed.set_result(code)
+            del buffer[: start + size]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.opened.done():
@@ -90,7 +90,9 @@ class RawSocket(asyncio.Protocol):
             self.transport.close()
 
 
-async def connect(url: str, on_frame: Callable[[bytes], None] = lambda frame: None) -> RawSocket:
+async def connect(
+    url: str, on_frame: Callable[[memoryview], None] = lambda frame: None
+) -> RawSocket:
     """Open a websocket to `url` (ws:// only) and return it once the handshake is done."""
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")

@@ -470,11 +470,14 @@ class Room:
                     self.stats.frames_out += 1
             else:
                 sent = 0
+                now = time.monotonic()
+                frame = item.frame
                 for conn in self.connections:
                     if conn is not item.exclude and (
                         conn.joined_seq < item.seq or not item.skip_joined
                     ):
-                        conn.send(item.frame)
+                        conn.last_sent = now
+                        conn.channel.send(frame)
                         sent += 1
                 self.stats.frames_out += sent
                 if item.arrived:
