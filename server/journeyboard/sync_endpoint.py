@@ -122,13 +122,13 @@ class SocketGate:
         try:
             room = await self.rooms.acquire(name)
         except StoreError as exc:
-            self._uncount(request)
+            self.uncount(request)
             log.error("cannot open %s: %s", name, exc)
             raise Refused(
                 CLOSE.TRY_AGAIN_LATER.code, "store unavailable", "store_unavailable"
             ) from None
         except BaseException:
-            self._uncount(request)
+            self.uncount(request)
             raise
         try:
             conn = room.connect(
@@ -141,7 +141,7 @@ class SocketGate:
             )
         except RoomClosed:
             self.rooms.release(name)
-            self._uncount(request)
+            self.uncount(request)
             raise Refused(CLOSE.TRY_AGAIN_LATER.code, "try again later", "room_closed") from None
         access_log.info(
             '%s "WebSocket /ws/%s%s" admitted: %s',
@@ -152,7 +152,8 @@ class SocketGate:
         )
         return SyncSession(self, request, room, conn)
 
-    def _uncount(self, request: SocketRequest) -> None:
+    def uncount(self, request: SocketRequest) -> None:
+        """Give back the board and address slots `start` took for this socket."""
         self.per_board.remove(request.board_id)
         self.per_address.remove(request.address)
 
@@ -207,7 +208,7 @@ class SyncSession:
         self._ended = True
         self.room.disconnect(self.conn)
         self.gate.rooms.release(self.room.name)
-        self.gate._uncount(self.request)
+        self.gate.uncount(self.request)
 
 
 # The Starlette transport ----------------------------------------------------------------------
