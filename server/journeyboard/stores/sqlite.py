@@ -9,11 +9,14 @@ event loop never blocks on disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import queue
 import sqlite3
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,6 +65,9 @@ CREATE TABLE IF NOT EXISTS people (
 COMPACT_AFTER = 500
 """Log entries of one document after which the writer compacts it."""
 
+BOARD_CACHE_SIZE = 4096
+"""Board records kept in memory (a few hundred bytes each)."""
+
 
 @dataclass(slots=True)
 class _Pending:
@@ -106,6 +112,60 @@ def _compact(conn: sqlite3.Connection, name: str) -> None:
     conn.execute("DELETE FROM updates WHERE doc = ? AND id <= ?", (name, last_id))
 
 
+class _Thread:
+    """One thread that runs calls from the event loop in order and answers on the loop.
+
+    It does what `loop.run_in_executor` on a one-thread pool does, with less on the way: a
+    `SimpleQueue` in, `call_soon_threadsafe` back, and no concurrent Future, lock or condition
+    per call. Every update crosses to the writer and back before anyone may see it, so this
+    round trip is on the latency path (docs/DECISIONS.md "Group commit").
+    """
+
+    def __init__(self, name: str) -> None:
+        self._inbox: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def post(self, work: Callable[[], T], reply: Callable[[bool, T | BaseException], None]) -> None:
+        """Run `work` on the thread, then `reply(ok, value or exception)` on the loop."""
+        self._inbox.put(_Job(work, reply, asyncio.get_running_loop()))
+
+    def call(self, work: Callable[[], T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+
+        def reply(ok: bool, value: Any) -> None:
+            if future.done():
+                return
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+        self.post(work, reply)
+        return future
+
+    def _run(self) -> None:
+        while (job := self._inbox.get()) is not None:
+            try:
+                outcome: tuple[bool, Any] = (True, job.work())
+            except Exception as exc:
+                outcome = (False, exc)
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody is waiting
+                job.loop.call_soon_threadsafe(job.reply, *outcome)
+
+    async def stop(self) -> None:
+        """Finish what was posted, then end the thread."""
+        self._inbox.put(None)
+        await asyncio.get_running_loop().run_in_executor(None, self._thread.join)
+
+
+@dataclass(slots=True)
+class _Job:
+    work: Callable[[], Any]
+    reply: Callable[[bool, Any], None]
+    loop: asyncio.AbstractEventLoop
+
+
 class SQLiteStore(Store):
     """Store documents and board records in one SQLite file."""
 
@@ -113,24 +173,30 @@ class SQLiteStore(Store):
         super().__init__()
         self.path = path
         self.compact_after = compact_after
-        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
-        self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-reader")
+        self._writer_thread: _Thread | None = None
+        self._reader_thread: _Thread | None = None
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._queue: list[_Pending] = []
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._writing = False
+        """A batch is on the writer thread; what is queued meanwhile goes in the next one."""
+        self._dispatch_scheduled = False
+        self._drained: asyncio.Event | None = None
         self._log_lengths: dict[str, int] = {}
+        self._boards: OrderedDict[str, str] = OrderedDict()
+        """Board records (their JSON) as last committed, most recently used last. This process
+        owns the file (docs/DECISIONS.md), so nothing else can change them behind its back."""
+        self._board_writes = 0
         self._closing = False
 
     # lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        loop = asyncio.get_running_loop()
-        self._writer = await loop.run_in_executor(self._writer_thread, self._open_writer)
-        self._reader = await loop.run_in_executor(self._reader_thread, _connect, self.path)
-        self._task = asyncio.create_task(self._write_loop(), name="sqlite-writer")
+        self._writer_thread = _Thread("sqlite-writer")
+        self._reader_thread = _Thread("sqlite-reader")
+        self._writer = await self._writer_thread.call(self._open_writer)
+        self._reader = await self._reader_thread.call(lambda: _connect(self.path))
 
     def _open_writer(self) -> sqlite3.Connection:
         conn = _connect(self.path)
@@ -138,19 +204,18 @@ class SQLiteStore(Store):
         return conn
 
     async def close(self) -> None:
-        if self._task is None:
+        writer_thread, reader_thread = self._writer_thread, self._reader_thread
+        if writer_thread is None or reader_thread is None or self._closing:
             return
         self._closing = True
-        self._wake.set()
-        await self._task
-        self._task = None
-        loop = asyncio.get_running_loop()
-        if self._writer is not None:
-            await loop.run_in_executor(self._writer_thread, self._writer.close)
-        if self._reader is not None:
-            await loop.run_in_executor(self._reader_thread, self._reader.close)
-        self._writer_thread.shutdown()
-        self._reader_thread.shutdown()
+        if self._writing or self._queue:
+            self._drained = asyncio.Event()
+            await self._drained.wait()
+        for thread, conn in ((writer_thread, self._writer), (reader_thread, self._reader)):
+            if conn is not None:
+                await thread.call(conn.close)
+            await thread.stop()
+        self._writer_thread = self._reader_thread = None
 
     async def ping(self) -> None:
         await self._read(lambda conn: conn.execute("SELECT 1").fetchone())
@@ -158,33 +223,47 @@ class SQLiteStore(Store):
     # the writer ---------------------------------------------------------------------------
 
     def _submit(self, operation: Operation) -> asyncio.Future[Any]:
-        if self._task is None or self._closing:
+        if self._writer_thread is None or self._closing:
             raise StoreError("the store is closed")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         self._queue.append(_Pending(operation, future))
-        self._wake.set()
+        if not self._writing and not self._dispatch_scheduled:
+            # At the end of this loop turn: what every socket that was readable together
+            # sent goes into one transaction.
+            self._dispatch_scheduled = True
+            loop.call_soon(self._dispatch)
         return future
 
-    async def _write_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            if not self._queue:
-                if self._closing:
-                    return
-                await self._wake.wait()
-                self._wake.clear()
+    def _dispatch(self) -> None:
+        """Hand everything queued to the writer thread as one batch (one transaction)."""
+        self._dispatch_scheduled = False
+        if self._writing or not self._queue or self._writer_thread is None:
+            return
+        batch, self._queue = self._queue, []
+        self._writing = True
+        self._writer_thread.post(
+            lambda: self._run_batch(batch), lambda ok, value: self._finish(batch, ok, value)
+        )
+
+    def _finish(self, batch: list[_Pending], ok: bool, value: Any) -> None:
+        """On the loop: resolve the batch's futures, then send the next batch at once."""
+        self._writing = False
+        outcomes: list[tuple[bool, Any]] = (
+            value if ok else [(False, StoreError(str(value)))] * len(batch)
+        )
+        for pending, (done, result) in zip(batch, outcomes, strict=True):
+            if pending.future.done():
                 continue
-            batch, self._queue = self._queue, []
-            if batch:
-                outcomes = await loop.run_in_executor(self._writer_thread, self._run_batch, batch)
-                for pending, (ok, value) in zip(batch, outcomes, strict=True):
-                    if pending.future.done():
-                        continue
-                    if ok:
-                        pending.future.set_result(value)
-                    else:
-                        pending.future.set_exception(value)
-                self._schedule_compactions()
+            if done:
+                pending.future.set_result(result)
+            else:
+                pending.future.set_exception(result)
+        self._schedule_compactions()
+        if self._queue:
+            self._dispatch()
+        elif self._drained is not None:
+            self._drained.set()
 
     def _run_batch(self, batch: list[_Pending]) -> list[tuple[bool, Any]]:
         conn = self._writer
@@ -230,8 +309,9 @@ class SQLiteStore(Store):
             finally:
                 reader.execute("COMMIT")
 
+        assert self._reader_thread is not None
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._reader_thread, run)
+            return await self._reader_thread.call(run)
         except sqlite3.Error as exc:
             raise StoreError(str(exc)) from exc
 
@@ -270,29 +350,49 @@ class SQLiteStore(Store):
     # boards and people --------------------------------------------------------------------
 
     async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
+        data = json.dumps(board.to_json())
+
         def create(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO boards (id, data) VALUES (?, ?)",
-                (board.id, json.dumps(board.to_json())),
-            )
+            conn.execute("INSERT INTO boards (id, data) VALUES (?, ?)", (board.id, data))
             conn.execute("INSERT INTO updates (doc, data) VALUES (?, ?)", (session_name, seed))
 
         await self._submit(create)
+        self._remember_board(board.id, data)
 
     async def get_board(self, board_id: str) -> BoardRecord | None:
-        row = await self._read(
-            lambda conn: conn.execute(
-                "SELECT data FROM boards WHERE id = ?", (board_id,)
-            ).fetchone()
-        )
-        return BoardRecord.from_json(json.loads(row[0])) if row else None
+        """The board's record; every socket's admission asks, so committed records are kept."""
+        data = self._boards.get(board_id)
+        if data is None:
+            writes = self._board_writes
+            row = await self._read(
+                lambda conn: conn.execute(
+                    "SELECT data FROM boards WHERE id = ?", (board_id,)
+                ).fetchone()
+            )
+            if row is None:
+                return None
+            data = str(row[0])
+            if writes == self._board_writes:  # no save landed while we read
+                self._remember_board(board_id, data)
+        else:
+            self._boards.move_to_end(board_id)
+        return BoardRecord.from_json(json.loads(data))
 
     async def save_board(self, board: BoardRecord) -> None:
-        await self._submit(
-            _execute(
-                "UPDATE boards SET data = ? WHERE id = ?", json.dumps(board.to_json()), board.id
-            )
-        )
+        data = json.dumps(board.to_json())
+        self._board_writes += 1  # a read in flight across this save must not be kept
+        self._boards.pop(board.id, None)
+        try:
+            await self._submit(_execute("UPDATE boards SET data = ? WHERE id = ?", data, board.id))
+        finally:
+            self._board_writes += 1
+        self._remember_board(board.id, data)
+
+    def _remember_board(self, board_id: str, data: str) -> None:
+        self._boards[board_id] = data
+        self._boards.move_to_end(board_id)
+        while len(self._boards) > BOARD_CACHE_SIZE:
+            self._boards.popitem(last=False)
 
     async def save_person(self, person: PersonRecord) -> None:
         await self._submit(
