@@ -48,9 +48,21 @@ CLOSE_TIMEOUT = 5.0
 _last_payload: bytes = b""
 _last_frame: bytes = b"\x82\x00"
 
+LARGE_FRAME = 64 * 1024
+"""Payloads from this size on are written after their header, not copied into one frame."""
+
+
+def frame_header(size: int) -> bytes:
+    """The header of a final, unmasked binary frame (what a server sends) of `size` bytes."""
+    if size < 126:
+        return bytes((0x82, size))
+    if size < 0x10000:
+        return struct.pack("!BBH", 0x82, 126, size)
+    return struct.pack("!BBQ", 0x82, 127, size)
+
 
 def binary_frame(payload: bytes) -> bytes:
-    """A final, unmasked binary frame (what a server sends) around `payload`.
+    """A final, unmasked binary frame around `payload`.
 
     A room hands the same payload object to every socket in a broadcast, so the last frame is
     kept: each broadcast is encoded once, however many sockets it reaches.
@@ -58,14 +70,7 @@ def binary_frame(payload: bytes) -> bytes:
     global _last_payload, _last_frame
     if payload is _last_payload:
         return _last_frame
-    size = len(payload)
-    if size < 126:
-        header = bytes((0x82, size))
-    elif size < 0x10000:
-        header = struct.pack("!BBH", 0x82, 126, size)
-    else:
-        header = struct.pack("!BBQ", 0x82, 127, size)
-    frame = header + payload
+    frame = frame_header(len(payload)) + payload
     _last_payload, _last_frame = payload, frame
     return frame
 
@@ -191,11 +196,10 @@ class LeanSyncProtocol(asyncio.Protocol):
             return
         transport = self.transport
         assert transport is not None
-        transport.write(binary_frame(frame))
-        if transport.get_write_buffer_size() > self.buffer_limit:
-            log.warning("closing a socket that fell too far behind")
-            self.gate.count_refusal("slow_consumer")
-            self.close(CLOSE.SLOW_CONSUMER.code, "too far behind")
+        if len(frame) < LARGE_FRAME:
+            transport.write(binary_frame(frame))
+        else:  # a sync step 2 of a big board: every joiner's socket shares the one payload
+            transport.writelines((frame_header(len(frame)), frame))
 
     def close(self, code: int, reason: str) -> None:
         """Send a close frame; drop the connection if the peer does not answer in time."""
@@ -212,6 +216,8 @@ class LeanSyncProtocol(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        # The transport tells us (`pause_writing`) when more than this waits for the peer.
+        self.transport.set_write_buffer_limits(high=self.buffer_limit)
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
@@ -239,10 +245,20 @@ class LeanSyncProtocol(asyncio.Protocol):
         self._leave()
 
     def pause_writing(self) -> None:
-        pass  # the buffer check in `send` decides when a consumer is too slow
+        """More than `socket_buffer_bytes` wait for this peer: it is too slow to keep."""
+        if not self._closed:
+            # Not from inside the transport's write that got us here.
+            self.loop.call_soon(self._too_slow)
 
     def resume_writing(self) -> None:
         pass
+
+    def _too_slow(self) -> None:
+        if self._closed:
+            return
+        log.warning("closing a socket that fell too far behind")
+        self.gate.count_refusal("slow_consumer")
+        self.close(CLOSE.SLOW_CONSUMER.code, "too far behind")
 
     def shutdown(self) -> None:
         """uvicorn is stopping: close with 1012, which the client reconnects on."""
