@@ -9,6 +9,7 @@ from pycrdt import Map, Text
 
 from conftest import ServerProcess
 from journeyboard import protocol
+from test_security import metric
 from ysync import YClient, synced_client
 
 
@@ -254,3 +255,29 @@ async def test_a_burst_released_by_one_commit_goes_out_merged(
             if line.startswith("journeyboard_coalesced_updates_total ")
         )
         assert received < 300 and coalesced > 0, (received, coalesced)
+
+
+async def test_a_busy_room_merges_what_arrives_within_its_window(make_server: Any) -> None:
+    """Past `busy_fanout_per_second`, a room holds each release for a short window and sends
+    what was committed meanwhile as one frame: updates paced apart, each committed on its own,
+    still reach a reader in fewer frames, all of them, in order."""
+    server = make_server(
+        "--limit", "busy_fanout_per_second=1", "--limit", "busy_window_ms=40"
+    )  # fmt: skip
+    board = server.create_board()
+    url = server.url(board["id"], board["tokens"]["participant"])
+    async with synced_client(url) as writer, synced_client(url) as reader:
+        for i in range(12):  # over a second of writing: the room measures itself busy
+            await writer.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"w{i}", i))
+            await asyncio.sleep(0.1)
+        await reader.wait_until(lambda: len(cards(reader)) == 12)
+        before = len(reader.document_frames())
+        for i in range(100):
+            await writer.change(lambda d, i=i: d.get("list", type=Map).__setitem__(f"p{i}", i))
+            await asyncio.sleep(0.001)
+        await writer.change(lambda d: d.get("list", type=Map).__setitem__("last", -1))
+        await reader.wait_until(lambda: "last" in reader.doc.get("list", type=Map))
+        assert reader.doc.get("list", type=Map).to_py() == writer.doc.get("list", type=Map).to_py()
+        received = len(reader.document_frames()) - before
+        assert received < 40, received  # about 5 windows of 40 ms; 101 frames unmerged
+        assert metric(server, "journeyboard_coalesced_updates_total") > 0

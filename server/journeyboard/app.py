@@ -106,6 +106,8 @@ class Services:
             server_only=documents.is_session,
             max_document_bytes=limits.max_document_bytes,
             lock_roots=documents.CONTENT_ROOTS,
+            busy_fanout=limits.busy_fanout_per_second,
+            busy_window=limits.busy_window_ms / 1000,
         )
         boards = BoardService(
             store,

@@ -30,6 +30,10 @@ class Limits:
     joins_per_address_per_minute: int = 600
     socket_buffer_bytes: int = 64 * MiB
     """Bytes waiting to be written to one socket; a consumer further behind is closed (4408)."""
+    busy_fanout_per_second: int = 10_000
+    """Updates times sockets per second from which a room holds each release for `busy_window_ms`,
+    so that the updates of that window go out merged in one frame per socket."""
+    busy_window_ms: float = 2.0
 
     @property
     def transport_max_bytes(self) -> int:

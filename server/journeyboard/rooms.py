@@ -167,6 +167,8 @@ class Room:
         max_document_bytes: int = 64 * 1024 * 1024,
         stats: RoomStats | None = None,
         lock_roots: tuple[str, ...] = (),
+        busy_fanout: int = 10_000,
+        busy_window: float = 0.002,
     ) -> None:
         self.name = name
         self.locked = False
@@ -192,6 +194,13 @@ class Room:
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
         self._step2: tuple[int, bytes, bytes] | None = None
         self._release_scheduled = False
+        self.busy_fanout = busy_fanout
+        """Updates times sockets per second from which the room is busy (see `_release`)."""
+        self.busy_window = busy_window
+        """Seconds a busy room holds a release, so that more commits go out in one frame."""
+        self._busy = False
+        self._demand = 0
+        self._demand_since = time.monotonic()
 
     # loading and closing ------------------------------------------------------------------
 
@@ -415,9 +424,13 @@ class Room:
             self._committed = seq
         if not self._release_scheduled:
             # One group commit resolves many updates' futures in a row; releasing once after
-            # all of them lets `_release` merge what they cover.
+            # all of them lets `_release` merge what they cover. A busy room waits a little
+            # longer, so that the commits of the next few updates are merged in too.
             self._release_scheduled = True
-            asyncio.get_running_loop().call_soon(self._release)
+            if self._busy:
+                asyncio.get_running_loop().call_later(self.busy_window, self._release)
+            else:
+                asyncio.get_running_loop().call_soon(self._release)
 
     def _emit(self, item: _Outgoing) -> None:
         if self._outgoing or item.seq > self._committed:
@@ -432,12 +445,17 @@ class Room:
         are merged into one update, so each socket gets one frame (one write) instead of one
         per update. A sender may get its own change back inside the merge; applying it again
         changes nothing in Yjs.
+
+        A busy room (more than `busy_fanout` updates times sockets a second) runs this
+        `busy_window` after the first commit instead of at once, so that everything committed
+        within that window goes out as one frame: one write per socket instead of several.
         """
         self._release_scheduled = False
         if self._closed is not None:
             return
         queue = self._outgoing
         committed = self._committed
+        updates = 0
         while queue and queue[0].seq <= committed:
             item = queue.popleft()
             if item.update and queue and queue[0].seq <= committed and queue[0].update:
@@ -445,7 +463,23 @@ class Room:
                 while queue and queue[0].seq <= committed and queue[0].update:
                     batch.append(queue.popleft())
                 item = self._coalesce(batch)
+                updates += len(batch)
+            elif item.update:
+                updates += 1
             self._deliver(item)
+        self._measure_demand(updates)
+
+    def _measure_demand(self, updates: int) -> None:
+        """Count updates times sockets (what fan-out would cost unmerged); decide once a second
+        whether the room is busy. Merging does not lower the demand, so a busy room stays busy
+        until fewer people write."""
+        self._demand += updates * len(self.connections)
+        now = time.monotonic()
+        elapsed = now - self._demand_since
+        if elapsed >= 1.0:
+            self._busy = self._demand / elapsed > self.busy_fanout
+            self._demand = 0
+            self._demand_since = now
 
     def _coalesce(self, batch: list[_Outgoing]) -> _Outgoing:
         merged = merge_updates(*(item.update for item in batch))
@@ -645,8 +679,12 @@ class RoomManager:
         server_only: Callable[[str], bool] = lambda name: False,
         max_document_bytes: int = 64 * 1024 * 1024,
         lock_roots: tuple[str, ...] = (),
+        busy_fanout: int = 10_000,
+        busy_window: float = 0.002,
     ) -> None:
         self.store = store
+        self.busy_fanout = busy_fanout
+        self.busy_window = busy_window
         self.max_document_bytes = max_document_bytes
         self.stats = RoomStats()
         """Totals over every room this manager ever opened."""
@@ -714,6 +752,8 @@ class RoomManager:
             max_document_bytes=self.max_document_bytes,
             stats=self.stats,
             lock_roots=() if self._server_only(name) else self.lock_roots,
+            busy_fanout=self.busy_fanout,
+            busy_window=self.busy_window,
         )
         try:
             await room.load()
