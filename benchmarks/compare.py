@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -82,6 +83,28 @@ def settle(pids: list[int], timeout: float = 15.0) -> None:
         time.sleep(0.3)
         if all(cpu_seconds(pid) - used < 0.006 for pid, used in zip(pids, before, strict=True)):
             return
+
+
+def open_documents(port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        for line in response.read().decode().splitlines():
+            if line.startswith("journeyboard_open_documents "):
+                return float(line.split()[1])
+    return 0.0
+
+
+def wait_unloaded(ports: list[int], timeout: float = 30.0) -> None:
+    """Wait until journeyboard servers hold no document from the previous scenario.
+
+    A room stays loaded for its grace period (10 s) after its last socket leaves, so that a
+    reconnect finds it warm. Dropping it then (a 2,000-card board, after the join scenario)
+    would land in the middle of the next scenario's measurement.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(open_documents(port) == 0 for port in ports):
+            return
+        time.sleep(0.5)
 
 
 def start_reference(folder: Path) -> Target:
@@ -284,6 +307,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for number in range(args.runs):
                 for scenario, measures in scenarios.items():
                     for label, measure in measures.items():  # interleaved: A, B, A, B, ...
+                        wait_unloaded([ours.port, port_a, port_b])
                         settle(pids)
                         result = measure()
                         print(f"run {number + 1} {scenario} {label} {json.dumps(result)}",
