@@ -104,3 +104,19 @@ async def test_board_lock_admits_one_command_at_a_time(tmp_path: Path) -> None:
         # Staggered arrivals: some come while a released lock is being handed to a waiter.
         await asyncio.gather(*(command(i * 0.004) for i in range(30)))
         assert peak == 1
+
+
+async def test_closing_commits_what_was_queued_for_every_caller(tmp_path: Path) -> None:
+    """Two closes at once (a shutdown and a test teardown, say) both return only after the
+    queued updates are committed; neither leaves early."""
+    updates, expected = _updates(50)
+    store = SQLiteStore(tmp_path / "s.db")
+    await store.start()
+    futures = [store.append_update("doc", u) for u in updates]
+    first = asyncio.create_task(store.close())
+    await asyncio.sleep(0)  # the first close has begun
+    await store.close()
+    assert all(future.done() and future.exception() is None for future in futures)
+    await first
+    async with SQLiteStore(tmp_path / "s.db") as again:
+        assert _read(await again.load_document("doc")) == expected

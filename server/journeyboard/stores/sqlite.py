@@ -188,6 +188,7 @@ class SQLiteStore(Store):
         owns the file (docs/DECISIONS.md), so nothing else can change them behind its back."""
         self._board_writes = 0
         self._closing = False
+        self._closed: asyncio.Future[None] | None = None
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -204,9 +205,15 @@ class SQLiteStore(Store):
         return conn
 
     async def close(self) -> None:
-        writer_thread, reader_thread = self._writer_thread, self._reader_thread
-        if writer_thread is None or reader_thread is None or self._closing:
+        if self._writer_thread is None or self._reader_thread is None:
             return
+        if self._closed is None:  # a second caller waits for the first close to finish
+            self._closed = asyncio.ensure_future(
+                self._close(self._writer_thread, self._reader_thread)
+            )
+        await asyncio.shield(self._closed)
+
+    async def _close(self, writer_thread: _Thread, reader_thread: _Thread) -> None:
         self._closing = True
         if self._writing or self._queue:
             self._drained = asyncio.Event()
