@@ -12,6 +12,9 @@ the scenario runs, and prints (or appends to --out) a Markdown summary:
 - `--tool perf`: `perf record` on the whole process, kernel included, by binary (kernel,
   CPython, uvloop, SQLite, pycrdt) and by symbol. This is the split between our code and the
   system calls every server pays alike.
+
+Neither sampler is a test dependency: `.venv/bin/pip install py-spy`, and Debian's `linux-perf`
+for perf. Both need to attach to another process (root, or ptrace allowed).
 """
 
 from __future__ import annotations
