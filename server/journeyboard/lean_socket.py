@@ -154,7 +154,6 @@ class LeanSyncProtocol(asyncio.Protocol):
         "_lost",
         "_pending",
         "_text",
-        "buffer_limit",
         "connections",
         "loop",
         "session",
@@ -175,7 +174,6 @@ class LeanSyncProtocol(asyncio.Protocol):
         self.tasks: set[asyncio.Task[None]] = server_state.tasks
         self.transport: asyncio.Transport | None = None
         self.ws = ServerProtocol(max_size=config.ws_max_size, logger=_ws_log)
-        self.buffer_limit = self.gate.limits.socket_buffer_bytes
         self.session: SyncSession | None = None
         self._pending: list[bytes | None] | None = None
         """Messages that arrive while the socket is being admitted."""
@@ -217,7 +215,7 @@ class LeanSyncProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
         # The transport tells us (`pause_writing`) when more than this waits for the peer.
-        self.transport.set_write_buffer_limits(high=self.buffer_limit)
+        self.transport.set_write_buffer_limits(high=self.gate.limits.socket_buffer_bytes)
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:

@@ -266,7 +266,6 @@ class SQLiteStore(Store):
                 pending.future.set_result(result)
             else:
                 pending.future.set_exception(result)
-        self._schedule_compactions()
         if self._queue:
             self._dispatch()
         elif self._drained is not None:
@@ -296,13 +295,6 @@ class SQLiteStore(Store):
                     conn.execute("ROLLBACK")
                 outcomes.append((False, StoreError(str(exc))))
         return outcomes
-
-    def _schedule_compactions(self) -> None:
-        for name, length in list(self._log_lengths.items()):
-            if length >= self.compact_after and not self._closing:
-                self._log_lengths[name] = 0
-                future = self._submit(_compaction(name))
-                future.add_done_callback(_log_failure)
 
     async def _read(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         if self._reader is None:
@@ -337,8 +329,15 @@ class SQLiteStore(Store):
         return updates
 
     def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
-        self._log_lengths[name] = self._log_lengths.get(name, 0) + 1
-        return self._submit(_execute("INSERT INTO updates (doc, data) VALUES (?, ?)", name, update))
+        committed = self._submit(
+            _execute("INSERT INTO updates (doc, data) VALUES (?, ?)", name, update)
+        )
+        length = self._log_lengths.get(name, 0) + 1
+        if length >= self.compact_after:  # behind this append, in the same queue
+            length = 0
+            self._submit(_compaction(name)).add_done_callback(_log_failure)
+        self._log_lengths[name] = length
+        return committed
 
     async def compact_document(self, name: str) -> None:
         self._log_lengths[name] = 0
