@@ -360,3 +360,15 @@ async def test_sockets_do_not_count_as_http_connections(
     async with synced_client(url), synced_client(url), synced_client(url), synced_client(url):
         for _ in range(3):
             assert httpx.get(f"{server.http}/healthz").status_code == 200
+
+
+def test_the_proxy_config_guards_slow_and_greedy_clients() -> None:
+    nginx = (Path(__file__).resolve().parents[1] / "deploy" / "nginx.conf").read_text()
+    for directive in (
+        "client_header_timeout 10s;",
+        "client_body_timeout 10s;",
+        "limit_conn_zone $binary_remote_addr zone=per_address",
+        "limit_conn per_address ",
+        "client_max_body_size 16m;",
+    ):
+        assert directive in nginx, directive
