@@ -27,6 +27,14 @@ from uvicorn.server import ServerState
 from journeyboard.lean_socket import TrustedProxies
 from journeyboard.limits import Counter, Limits
 
+LINGER_SECONDS = 2.0
+"""How long a refused connection is kept half-closed, so the client reads our answer.
+
+Closing a socket that still has unread bytes from the client sends a reset, which can destroy
+the answer before the client reads it. Instead the server ends its side (FIN) after the
+answer, drops whatever still arrives, and closes on the client's EOF or after this long.
+"""
+
 
 def plain_response(status: int, code: str, message: str) -> bytes:
     """A complete HTTP/1.1 response with our JSON error body that closes the connection."""
@@ -61,6 +69,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._awaiting_headers = True
         self._header_bytes = 0
         self._upgraded = False
+        self._refused = False
+        self._linger: asyncio.TimerHandle | None = None
 
     # asyncio.Protocol ---------------------------------------------------------------------
 
@@ -76,6 +86,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._arm_header_timer()
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return  # lingering after a refusal: read and drop
         super().data_received(data)
         if self._upgraded or self.transport.is_closing() or not self._awaiting_headers:
             return
@@ -86,6 +98,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
         self._release()
         super().connection_lost(exc)
 
@@ -140,9 +155,16 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._arm_header_timer()
 
     def _refuse(self, status: int, code: str, message: str) -> None:
+        """Answer with an error and end the connection, whatever the client sends meanwhile."""
+        self._refused = True
         self._cancel_header_timer()
-        self.transport.write(plain_response(status, code, message))
-        self.transport.close()
+        transport = self.transport
+        transport.write(plain_response(status, code, message))
+        if transport.can_write_eof():
+            transport.write_eof()
+            self._linger = self.loop.call_later(LINGER_SECONDS, transport.abort)
+        else:
+            transport.close()
 
     def _release(self) -> None:
         if self._address is not None:
