@@ -469,7 +469,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal", "something went wrong on the server")
+        response = error_response(500, "internal", "something went wrong on the server")
+        # Starlette answers this one outside the middleware, so it gets its headers here.
+        response.headers.update(DEFAULT_HEADERS)
+        return response
 
     async def on_store_error(request: Request, exc: Exception) -> Response:
         log.error("store error: %s", exc)
