@@ -210,7 +210,10 @@ def test_commands_are_validated_and_authorised(
     raw = httpx.post(
         f"{server.http}/api/boards/{bid}/commands",
         content=b"[1,2",
-        headers={"Authorization": f"Bearer {tokens['facilitator']}"},
+        headers={
+            "Authorization": f"Bearer {tokens['facilitator']}",
+            "Content-Type": "application/json",
+        },
     )
     assert raw.status_code == 400 and raw.json()["error"]["code"] == "bad_json"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import time
@@ -15,7 +17,7 @@ import jsonschema
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
@@ -31,7 +33,7 @@ from journeyboard.metrics import registry_for
 from journeyboard.rooms import RoomManager
 from journeyboard.settings import Settings
 from journeyboard.stores import Store, StoreError, open_store
-from journeyboard.sync_endpoint import SocketGate, serve_starlette
+from journeyboard.sync_endpoint import SocketGate, origin_allowed, serve_starlette
 from journeyboard.tokens import TokenSigner
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; "
+        "img-src 'self' data:; connect-src 'self'; object-src 'none'; "
         "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
@@ -52,10 +54,24 @@ PAGE_HEADERS = {
 
 EXPORT_HEADERS = {
     # Reports and posters carry no script; forbid any all the same.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
 }
+
+DEFAULT_HEADERS = {
+    # Every other answer (JSON, errors, assets, metrics): no sniffing, no framing, no referrer.
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+}
+
+MAX_JSON_DEPTH = 64
+"""How deeply arrays and objects may nest in an HTTP body (a board export needs under 10)."""
 
 MISSING_CLIENT_PAGE = """<!doctype html><meta charset="utf-8"><title>journeyboard</title>
 <h1>The journeyboard browser client is not built</h1>
@@ -144,15 +160,89 @@ def _validator(definition: str) -> jsonschema.protocols.Validator:
     return jsonschema.Draft202012Validator(subschema)
 
 
-async def read_body(request: Request, definition: str) -> dict[str, Any]:
-    """Parse and validate a JSON body against shared_schema/http.json; raise ApiError."""
-    raw = await request.body()
-    if len(raw) > 8 * 1024 * 1024:
-        raise ApiError(413, "too_large", "the request body is too large")
+def check_json_post(request: Request, settings: Settings) -> None:
+    """Refuse a POST that a page of another site could send: a foreign Origin, or not JSON.
+
+    A cross-site form or `fetch(..., {mode: "no-cors"})` can only send `text/plain`, form
+    types or no type at all, so requiring `application/json` keeps them out even from a
+    browser that sends no Origin.
+    """
+    if not origin_allowed(request.headers.get("origin"), request.headers.get("host"), settings):
+        raise ApiError(403, "origin_refused", "requests from this origin are not allowed")
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+
+
+async def read_limited(request: Request, limit: int, idle_timeout: float) -> bytes:
+    """The body, read as a stream and refused (413) as soon as it passes `limit` bytes."""
+    too_large = ApiError(413, "too_large", f"the request body is larger than {limit} bytes")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise ApiError(400, "bad_request", "the Content-Length header is not a number")
+        if int(declared) > limit:
+            raise too_large
+    raw = bytearray()
+    chunks = request.stream().__aiter__()
+    try:
+        while True:
+            try:
+                async with asyncio.timeout(idle_timeout):
+                    chunk = await anext(chunks)
+            except StopAsyncIteration:
+                break
+            raw += chunk
+            if len(raw) > limit:
+                raise too_large
+    except TimeoutError:
+        raise ApiError(408, "request_timeout", "the request body stopped arriving") from None
+    except ClientDisconnect:
+        raise ApiError(400, "disconnected", "the client left before sending its body") from None
+    return bytes(raw)
+
+
+def json_depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit` (without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def parse_json(raw: bytes) -> Any:
+    """Decode a JSON body; 400 when it is not JSON or nests deeper than MAX_JSON_DEPTH."""
+    too_deep = ApiError(
+        400, "too_deep", f"the body nests arrays or objects deeper than {MAX_JSON_DEPTH} levels"
+    )
     try:
         body = json.loads(raw or b"null")
+    except RecursionError:
+        raise too_deep from None
     except ValueError:
         raise ApiError(400, "bad_json", "the body is not valid JSON") from None
+    if json_depth_exceeds(body, MAX_JSON_DEPTH):
+        raise too_deep
+    return body
+
+
+async def read_json(request: Request, settings: Settings, limit: int) -> Any:
+    """A JSON POST body: same-site, `application/json`, at most `limit` bytes, not too deep."""
+    check_json_post(request, settings)
+    raw = await read_limited(request, limit, settings.limits.header_timeout_seconds)
+    return parse_json(raw)
+
+
+async def read_body(
+    request: Request, settings: Settings, definition: str, limit: int
+) -> dict[str, Any]:
+    """Read a JSON body and validate it against shared_schema/http.json; raise ApiError."""
+    body = await read_json(request, settings, limit)
     errors = sorted(_validator(definition).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "body"
@@ -171,6 +261,30 @@ def base_url(request: Request, settings: Settings) -> str:
     if settings.public_url:
         return settings.public_url.rstrip("/")
     return f"{request.url.scheme}://{request.url.netloc}"
+
+
+class SecurityHeadersMiddleware:
+    """Give every HTTP answer the DEFAULT_HEADERS it does not set itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in DEFAULT_HEADERS.items():
+                    if name.encode() not in present:
+                        headers.append((name.encode(), value.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
 
 
 class AccessLogMiddleware:
@@ -227,7 +341,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     async def create_board(request: Request) -> Response:
         check_rate(services.board_creations, request)
-        body = await read_body(request, "create_board")
+        body = await read_body(request, settings, "create_board", settings.limits.max_import_bytes)
         created = await services.boards.create(
             body["title"].strip(),
             template=body.get("template"),
@@ -249,7 +363,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     async def join_board(request: Request) -> Response:
         check_rate(services.joins, request)
         identity = await identify(request)
-        body = await read_body(request, "join")
+        body = await read_body(request, settings, "join", settings.limits.max_body_bytes)
         person, token = await services.boards.join(
             identity, body["name"], body.get("department", "")
         )
@@ -262,19 +376,19 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     async def run_command(request: Request) -> Response:
         identity = await identify(request)
-        raw = await request.body()
-        if len(raw) > 1024 * 1024:
-            raise ApiError(413, "too_large", "the command is too large")
-        try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            raise ApiError(400, "bad_json", "the body is not valid JSON") from None
+        body = await read_json(request, settings, settings.limits.max_body_bytes)
         outcome = await services.commands.run(identity, body, base_url(request, settings))
         return answer({"ok": True, **outcome})
 
     registry = registry_for(rooms, services.sockets)
 
     async def metrics(request: Request) -> Response:
+        if settings.metrics_token is not None:
+            given = bearer(request) or ""
+            if not hmac.compare_digest(given.encode(), settings.metrics_token.encode()):
+                return error_response(
+                    401, "unauthorized", "/metrics needs Authorization: Bearer <metrics token>"
+                )
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     async def me(request: Request) -> Response:
@@ -355,7 +469,10 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal", "something went wrong on the server")
+        response = error_response(500, "internal", "something went wrong on the server")
+        # Starlette answers this one outside the middleware, so it gets its headers here.
+        response.headers.update(DEFAULT_HEADERS)
+        return response
 
     async def on_store_error(request: Request, exc: Exception) -> Response:
         log.error("store error: %s", exc)
@@ -390,5 +507,6 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         },
     )
     app.state.services = services
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -21,6 +21,8 @@ from journeyboard.settings import Settings, default_store_url, resolve_secret
 
 log = logging.getLogger("journeyboard")
 
+METRICS_TOKEN_ENV = "JOURNEYBOARD_METRICS_TOKEN"
+
 
 class RedactTokens(logging.Filter):
     """Remove token values from log lines (uvicorn logs websocket request URLs)."""
@@ -116,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a limit (repeatable); names and defaults: "
         + ", ".join(f"{f.name}={f.default}" for f in dataclasses.fields(Limits)),
     )
+    serve.add_argument(
+        "--metrics-token",
+        default=os.environ.get(METRICS_TOKEN_ENV),
+        metavar="TOKEN",
+        help="serve /metrics only with 'Authorization: Bearer TOKEN' "
+        f"(default: ${METRICS_TOKEN_ENV}; unset: /metrics is open to anyone who can reach it)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
 
     export = commands.add_parser(
@@ -166,8 +175,10 @@ def serve(args: argparse.Namespace) -> None:
         grace_seconds=args.grace,
         keepalive_seconds=args.keepalive,
         limits=parse_limits(args.limit),
+        metrics_token=args.metrics_token or None,
     )
     from journeyboard.app import create_app
+    from journeyboard.http_protocol import guarded_protocol
     from journeyboard.lean_socket import lean_protocol
 
     try:
@@ -189,6 +200,11 @@ def serve(args: argparse.Namespace) -> None:
         ws_max_size=settings.limits.transport_max_bytes,
         ws_ping_interval=None,
         timeout_graceful_shutdown=5,
+        # A connection idle after a response is closed after this long. Slow headers, their
+        # size and connections per address are guarded by GuardedHttpProtocol (http_protocol.py);
+        # no global `limit_concurrency`: it counts sockets too and would refuse everyone alike.
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=settings.limits.max_header_bytes,
         lifespan="on",
         log_config=None,  # keep our handlers (and their token filter)
         proxy_headers=bool(args.trusted_proxy),
@@ -198,7 +214,21 @@ def serve(args: argparse.Namespace) -> None:
         # Our own lean websocket path (docs/BENCHMARKS.md). JOURNEYBOARD_WS names one of
         # uvicorn's own protocols instead, which serves sync through the Starlette endpoint.
         config.ws = lean_protocol(app.state.services.sockets, config)
+    config.http = guarded_protocol(settings.limits, config)
+    raise_open_file_limit()
     Server(config).run()
+
+
+def raise_open_file_limit() -> None:
+    """Let the process hold as many connections as the system allows (soft limit to hard)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError) as exc:  # pragma: no cover - a hard limit we may not take
+            log.warning("could not raise the open file limit from %d: %s", soft, exc)
 
 
 def export(args: argparse.Namespace) -> None:

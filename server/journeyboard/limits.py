@@ -34,6 +34,16 @@ class Limits:
     """Updates times sockets per second from which a room holds each release for `busy_window_ms`,
     so that the updates of that window go out merged in one frame per socket."""
     busy_window_ms: float = 2.0
+    max_body_bytes: int = 1 * MiB
+    """An HTTP body (a join, a command); a larger one is refused with 413 while it is read."""
+    max_import_bytes: int = 16 * MiB
+    """The body of `POST /api/boards`, which may carry a board's JSON export as `import`."""
+    max_header_bytes: int = 64 * 1024
+    """The request line and headers of one HTTP request; past it, 431 and the connection closes."""
+    header_timeout_seconds: float = 10.0
+    """Seconds an HTTP connection has to send a request's headers (and between body chunks)."""
+    http_connections_per_address: int = 256
+    """Open HTTP connections from one address (not counting sockets, nor trusted proxies)."""
 
     @property
     def transport_max_bytes(self) -> int:

@@ -31,6 +31,8 @@ class Settings:
     keepalive_seconds: float = 15.0
     limits: Limits = field(default_factory=Limits)
     static_dir: Path | None = field(default=None)
+    metrics_token: str | None = None
+    """When set, /metrics answers only requests with `Authorization: Bearer <metrics_token>`."""
 
 
 def default_store_url(data_dir: Path | None = None) -> str:
