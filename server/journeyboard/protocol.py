@@ -29,6 +29,10 @@ class ProtocolError(ValueError):
     """A frame that is not a well-formed y-websocket message."""
 
 
+class AwarenessTooLarge(ProtocolError):
+    """An awareness state longer than the caller allows."""
+
+
 @dataclass(frozen=True, slots=True)
 class SyncStep1:
     state_vector: bytes
@@ -185,18 +189,30 @@ KEEPALIVE_FRAME: Final = encode_sync_update(EMPTY_UPDATE)
 # -- awareness ----------------------------------------------------------------------------
 
 
-def decode_awareness_update(payload: bytes) -> list[AwarenessEntry]:
-    """Decode an awareness update; every state must be valid JSON."""
+def decode_awareness_update(
+    payload: bytes, max_state_bytes: int | None = None
+) -> list[AwarenessEntry]:
+    """Decode an awareness update; every state must be valid JSON.
+
+    A state longer than `max_state_bytes` raises `AwarenessTooLarge` before it is parsed, and
+    one nested too deeply for the JSON parser is malformed like any other bad JSON.
+    """
     count, pos = read_var_uint(payload, 0)
     entries: list[AwarenessEntry] = []
     for _ in range(count):
         client_id, pos = read_var_uint(payload, pos)
         clock, pos = read_var_uint(payload, pos)
+        if max_state_bytes is not None:
+            raw, _ = read_var_bytes(payload, pos)
+            if len(raw) > max_state_bytes:
+                raise AwarenessTooLarge(f"awareness state of {len(raw)} bytes")
         state, pos = read_var_string(payload, pos)
         try:
             json.loads(state)
         except ValueError as exc:
             raise ProtocolError("awareness state is not JSON") from exc
+        except RecursionError:
+            raise ProtocolError("awareness state is nested too deeply") from None
         entries.append(AwarenessEntry(client_id, clock, state))
     if pos != len(payload):
         raise ProtocolError("trailing bytes after awareness update")
