@@ -39,12 +39,12 @@ class RawSocket:
         self.writer = writer
 
     @classmethod
-    async def open(cls, server: ServerProcess, path: str) -> RawSocket:
+    async def open(cls, server: ServerProcess, path: str, extra: str = "") -> RawSocket:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
         key = base64.b64encode(os.urandom(16)).decode()
         writer.write(
             f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n{extra}"
             "Sec-WebSocket-Version: 13\r\n\r\n".encode()
         )
         response = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
@@ -99,9 +99,9 @@ class RawSocket:
 
 @asynccontextmanager
 async def raw_sockets(
-    server: ServerProcess, path: str, count: int
+    server: ServerProcess, path: str, count: int, extra: str = ""
 ) -> AsyncIterator[list[RawSocket]]:
-    sockets = [await RawSocket.open(server, path) for _ in range(count)]
+    sockets = [await RawSocket.open(server, path, extra) for _ in range(count)]
     try:
         for raw in sockets:
             await raw.admitted()
@@ -135,7 +135,10 @@ async def test_unfinished_messages_are_capped_across_all_sockets(make_server: An
     """16 sockets each announce an 8 MiB message and send 7 MiB of it. With a 32 MiB total,
     four are held and twelve are refused with 4503; the server grows by less than 2x the cap,
     small edits still flow, and large messages fit again once the held ones are gone."""
-    server = make_server("--limit", f"buffered_bytes_total={32 * MiB}")
+    server = make_server(
+        "--limit", f"buffered_bytes_total={32 * MiB}",
+        "--limit", f"buffered_bytes_per_address={32 * MiB}",
+    )  # fmt: skip
     board = server.create_board()
     url = server.url(board["id"], board["tokens"]["participant"])
     async with raw_sockets(server, path_of(board, "participant"), 16) as sockets:
@@ -163,6 +166,26 @@ async def test_unfinished_messages_are_capped_across_all_sockets(make_server: An
         await writer.change(lambda d: d.get("cards", type=Map).__setitem__("big", "x" * MiB))
         await reader.wait_until(lambda: "big" in cards(reader), timeout=20)
         assert writer.close_code is None
+
+
+async def test_one_address_holds_only_its_share_of_unfinished_messages(make_server: Any) -> None:
+    server = make_server(
+        "--trusted-proxy", "127.0.0.1",
+        "--limit", f"buffered_bytes_total={32 * MiB}",
+        "--limit", f"buffered_bytes_per_address={16 * MiB}",
+    )  # fmt: skip
+    board = server.create_board()
+    path = path_of(board, "participant")
+    here, there = "X-Forwarded-For: 203.0.113.1\r\n", "X-Forwarded-For: 203.0.113.2\r\n"
+    async with (
+        raw_sockets(server, path, 3, here) as mine,
+        raw_sockets(server, path, 2, there) as theirs,
+    ):
+        for raw in [*mine, *theirs]:
+            raw.send_header(8 * MiB)
+            await raw.send_payload(b"\x00" * MiB)
+        codes = await asyncio.gather(*(raw.close_code(2) for raw in [*mine, *theirs]))
+        assert codes == [None, None, 4503, None, None]
 
 
 async def test_a_viewer_announcing_a_big_message_is_refused_at_once(

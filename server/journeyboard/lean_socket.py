@@ -157,6 +157,7 @@ class LeanSyncProtocol(asyncio.Protocol):
     proxies: ClassVar[TrustedProxies | None]
 
     __slots__ = (
+        "_address",
         "_close_timer",
         "_closed",
         "_fragments",
@@ -207,6 +208,8 @@ class LeanSyncProtocol(asyncio.Protocol):
         """The current frame was refused: its payload is read and dropped."""
         self._message_size = 0
         """Bytes announced so far by the frames of the current incoming message."""
+        self._address = "-"
+        """The client's address (behind a trusted proxy, the one it names)."""
         self._held = 0
         """Bytes this socket holds in the gate's `MessageBudget` for its unfinished message."""
 
@@ -328,7 +331,7 @@ class LeanSyncProtocol(asyncio.Protocol):
         if self._message_size > limit:
             self._refuse(CLOSE.TOO_LARGE.code, "message too large", self._message_size)
             return False
-        if not self.gate.buffered.hold(length):
+        if not self.gate.buffered.hold(self._address, length):
             self._refuse(CLOSE.SERVER_BUSY.code, "server busy", self._message_size)
             return False
         self._held += length
@@ -343,7 +346,7 @@ class LeanSyncProtocol(asyncio.Protocol):
     def _release(self) -> None:
         """The current message is complete (or will never be): give back what it held."""
         if self._held:
-            self.gate.buffered.release(self._held)
+            self.gate.buffered.release(self._address, self._held)
             self._held = 0
 
     def eof_received(self) -> bool | None:
@@ -453,6 +456,7 @@ class LeanSyncProtocol(asyncio.Protocol):
         address = str(peer[0]) if peer else "-"
         if self.proxies is not None:
             address = self.proxies.client(address, request.headers.get("X-Forwarded-For"))
+        self._address = address
         socket_request = SocketRequest(
             board_id,
             session,

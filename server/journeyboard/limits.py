@@ -25,6 +25,9 @@ class Limits:
     buffered_bytes_total: int = 256 * MiB
     """Bytes of unfinished incoming messages the process holds for all its sockets together;
     past it, a new message larger than `max_read_only_message_bytes` is refused (4503)."""
+    buffered_bytes_per_address: int = 64 * MiB
+    """The share of `buffered_bytes_total` that the sockets of one address may hold, so that
+    one address cannot keep every other board from receiving a large paste."""
     max_awareness_state_bytes: int = 4096
     """The largest presence state one client may announce; a larger one closes it (4413)."""
     awareness_per_second: float = 30.0

@@ -77,23 +77,33 @@ class MessageBudget:
 
     A transport that sees a message's size before its payload (the lean one) holds that many
     bytes here until the message is complete. Small messages always fit, so that a busy
-    server still takes edits and presence; a large one that does not fit is refused.
+    server still takes edits and presence; a large one that would take the process past
+    `total`, or its address past `per_address`, is refused.
     """
 
-    def __init__(self, total: int, small: int) -> None:
+    def __init__(self, total: int, per_address: int, small: int) -> None:
         self.total = total
+        self.per_address = per_address
         self.small = small
         self.held = 0
+        self._by_address: dict[str, int] = {}
 
-    def hold(self, size: int) -> bool:
+    def hold(self, address: str, size: int) -> bool:
         """Hold `size` bytes for a message; False (nothing held) if a large one does not fit."""
-        if size > self.small and self.held + size > self.total:
+        mine = self._by_address.get(address, 0)
+        if size > self.small and (self.held + size > self.total or mine + size > self.per_address):
             return False
         self.held += size
+        self._by_address[address] = mine + size
         return True
 
-    def release(self, size: int) -> None:
+    def release(self, address: str, size: int) -> None:
         self.held -= size
+        left = self._by_address.get(address, 0) - size
+        if left > 0:
+            self._by_address[address] = left
+        else:
+            self._by_address.pop(address, None)
 
 
 def board_address(board_id: str, address: str) -> str:
@@ -113,7 +123,9 @@ class SocketGate:
         self.per_address = Counter(self.limits.sockets_per_address)
         self.per_address_board = Counter(self.limits.sockets_per_address_per_board)
         self.buffered = MessageBudget(
-            self.limits.buffered_bytes_total, self.limits.max_read_only_message_bytes
+            self.limits.buffered_bytes_total,
+            self.limits.buffered_bytes_per_address,
+            self.limits.max_read_only_message_bytes,
         )
         self.refused: dict[str, int] = {}
         self.coalesced_awareness = 0
