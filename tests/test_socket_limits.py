@@ -253,6 +253,8 @@ async def test_a_presence_flood_is_coalesced_and_peers_receive_a_bounded_amount(
             for i in range(400):
                 await flooder.set_awareness({"n": i, "filler": filler})
             await flooder.set_awareness({"n": "last"})
+            for i in range(50):  # the stock client re-sends what it hears of others
+                await flooder.set_awareness({"echo": i}, client_id=me + 1)
             sent = time.monotonic() - started
             for peer in peers:  # coalescing still delivers the newest state
                 await peer.wait_until(

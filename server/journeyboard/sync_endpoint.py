@@ -24,7 +24,12 @@ from journeyboard import documents, protocol
 from journeyboard.boards import AccessDenied, BoardService
 from journeyboard.close_codes import CLOSE
 from journeyboard.limits import Counter, TokenBucket
-from journeyboard.protocol import AwarenessMessage, AwarenessTooLarge, ProtocolError
+from journeyboard.protocol import (
+    AwarenessEntry,
+    AwarenessMessage,
+    AwarenessTooLarge,
+    ProtocolError,
+)
 from journeyboard.rooms import Channel, Connection, DocumentTooLarge, Room, RoomClosed, RoomManager
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
@@ -246,8 +251,8 @@ class SyncSession:
         self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
         self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
         self.presence = TokenBucket(limits.awareness_per_second, limits.awareness_burst)
-        self._held_awareness: bytes | None = None
-        """The newest presence message that came faster than the rate allows."""
+        self._held_awareness: dict[int, AwarenessEntry] = {}
+        """The newest presence entry per client id that came faster than the rate allows."""
         self._timer: asyncio.TimerHandle | None = None
         self._ended = False
 
@@ -269,14 +274,17 @@ class SyncSession:
     def _receive_awareness(self, data: bytes) -> None:
         """Check a presence message's states; relay it now, or hold it if it comes too fast.
 
-        An honest client announces its cursor up to 60 times a second: over the rate, the
-        newest message waits for the next slot and replaces any older one still waiting, so
-        peers always end up with the latest state. A state over the size cap is not honest.
+        An honest client announces its cursor up to 60 times a second: over the rate, its
+        entries wait for the next slot, and a newer entry for the same client replaces the
+        older one, so peers always end up with the latest state. The stock client also
+        re-sends every state it hears about; a message only about other clients is passed on
+        (the room drops those entries) without using the rate. A state over the size cap is
+        not honest: it closes the socket.
         """
         try:
             message = protocol.decode_message(data)
             assert isinstance(message, AwarenessMessage)
-            protocol.decode_awareness_update(
+            entries = protocol.decode_awareness_update(
                 message.payload, self.gate.limits.max_awareness_state_bytes
             )
         except AwarenessTooLarge as exc:
@@ -285,27 +293,39 @@ class SyncSession:
         except ProtocolError as exc:
             self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
             return
-        if self._held_awareness is None and self.presence.take():
+        own = self.conn.awareness_id
+        if own is not None and all(entry.client_id != own for entry in entries):
             self._deliver(data)
             return
-        if self._held_awareness is not None:
-            self.gate.coalesced_awareness += 1
-        self._held_awareness = data
+        held = self._held_awareness
+        if not held and self.presence.take():
+            self._deliver(data)
+            return
+        for entry in entries:
+            known = held.get(entry.client_id)
+            if known is not None:
+                self.gate.coalesced_awareness += 1
+                if entry.clock < known.clock:
+                    continue
+            held[entry.client_id] = entry
         if self._timer is None:
-            delay = 1.0 / self.gate.limits.awareness_per_second
-            self._timer = asyncio.get_running_loop().call_later(delay, self._release_awareness)
+            self._schedule_awareness()
+
+    def _schedule_awareness(self) -> None:
+        delay = 1.0 / self.gate.limits.awareness_per_second
+        self._timer = asyncio.get_running_loop().call_later(delay, self._release_awareness)
 
     def _release_awareness(self) -> None:
         self._timer = None
-        data = self._held_awareness
-        if data is None or self._ended or self.conn.channel.closing:
+        held = self._held_awareness
+        if not held or self._ended or self.conn.channel.closing:
             return
-        if self.presence.take():
-            self._held_awareness = None
-            self._deliver(data)
-        else:
-            delay = 1.0 / self.gate.limits.awareness_per_second
-            self._timer = asyncio.get_running_loop().call_later(delay, self._release_awareness)
+        if not self.presence.take():
+            self._schedule_awareness()
+            return
+        entries = list(held.values())
+        held.clear()
+        self._deliver(protocol.encode_awareness(protocol.encode_awareness_update(entries)))
 
     def _deliver(self, data: bytes) -> None:
         try:
