@@ -204,6 +204,15 @@ async def test_a_viewer_announcing_a_big_message_is_refused_at_once(
         assert await writer.close_code(1) is None
 
 
+async def test_a_control_frame_announcing_a_big_payload_is_refused_at_once(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    async with raw_sockets(server, path_of(board, "participant"), 1) as (raw,):
+        raw.send_header(8 * MiB, opcode=0x9)  # a ping may carry 125 bytes
+        await raw.send_payload(b"\x00" * 1000)
+        assert await raw.close_code(2) == 4400
+
+
 @pytest.mark.parametrize("transport", ["lean", "starlette"])
 async def test_read_only_sockets_have_a_small_message_limit(
     make_server: Any, transport: str

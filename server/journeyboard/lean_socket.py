@@ -319,8 +319,11 @@ class LeanSyncProtocol(asyncio.Protocol):
     def _admit_frame(self, first: int, length: int) -> bool:
         """May a frame of `length` bytes, whose first header byte is `first`, be buffered?"""
         opcode = first & 0x0F
-        if opcode >= 0x8:
-            return True  # control frames are small; websockets checks them
+        if opcode >= 0x8:  # a control frame: websockets checks it, once it has all of it
+            if length <= 125:
+                return True
+            self._refuse(CLOSE.MALFORMED.code, "control frame too long", length)
+            return False
         if self._closed:
             return False
         if opcode != 0x0:  # a new message (a continuation adds to the current one)
