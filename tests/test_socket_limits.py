@@ -271,6 +271,8 @@ async def test_a_presence_flood_is_coalesced_and_peers_receive_a_bounded_amount(
                 )
             elapsed = time.monotonic() - started
             assert flooder.close_code is None  # dropped, not closed
+            coalesced = metric(server, 'journeyboard_dropped_total{cause="coalesced_awareness"}')
+            assert coalesced >= 300
             allowed = 60 + 30 * elapsed + 2
             received = [sum(map(len, awareness_frames(peer))) for peer in peers]
             counts = [len(awareness_frames(peer)) for peer in peers]
