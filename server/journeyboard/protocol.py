@@ -219,6 +219,31 @@ def decode_awareness_update(
     return entries
 
 
+MAX_STATE_DEPTH: Final = 64
+"""How deeply a presence state may nest: far more than any cursor or selection needs, and far
+less than what makes the server's JSON encoder recurse too deeply when it stamps the state."""
+
+
+def nested_deeper_than(state: str, depth: int = MAX_STATE_DEPTH) -> bool:
+    """Does this JSON text (already known to parse) nest arrays and objects deeper than `depth`?"""
+    if state.count("[") + state.count("{") <= depth:
+        return False  # the common case, without parsing
+    stack: list[tuple[object, int]] = [(json.loads(state), 1)]
+    while stack:
+        value, level = stack.pop()
+        children: list[object] | None = None
+        if isinstance(value, dict):
+            children = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        if children is None:
+            continue
+        if level > depth:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
+
+
 def encode_awareness_update(entries: list[AwarenessEntry]) -> bytes:
     parts = [write_var_uint(len(entries))]
     for entry in entries:

@@ -293,6 +293,9 @@ class SyncSession:
         except ProtocolError as exc:
             self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
             return
+        if any(protocol.nested_deeper_than(entry.state) for entry in entries):
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
+            return
         own = self.conn.awareness_id
         if own is not None and all(entry.client_id != own for entry in entries):
             self._deliver(data)
