@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import struct
 import time
@@ -298,6 +299,34 @@ async def test_an_oversized_presence_state_closes_its_sender_and_reaches_nobody(
             await later.set_awareness({"name": "after"})
             await peer.wait_until(lambda: shown(peer, "name", "after"))
         assert not any(b"OVERSIZE" in frame for frame in peer.frames)
+
+
+async def test_honest_echoes_of_others_states_are_not_refused(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    """The stock client re-sends every state it hears of: a near-cap state with the server's
+    stamp, and, for a viewer joining a big room, hundreds of states in one message."""
+    participant = server.url(board["id"], board["tokens"]["participant"])
+    viewer_url = server.url(board["id"], board["tokens"]["viewer"])
+    async with synced_client(participant) as big, synced_client(viewer_url) as viewer:
+        await viewer.set_awareness({"cursor": None})
+        await big.set_awareness({"name": "near the cap", "filler": "x" * 4000})
+        await viewer.wait_until(lambda: shown(viewer, "name", "near the cap"))
+        clock, state = viewer.awareness[big.doc.client_id]
+        stamped = AwarenessEntry(big.doc.client_id, clock, json.dumps(state))
+        assert len(stamped.state) > 4096
+        crowd = [
+            AwarenessEntry(10_000 + i, 1, json.dumps({"n": i, "pad": "y" * 2000}))
+            for i in range(150)
+        ]
+        for entries in ([stamped], [stamped, *crowd]):  # about 300 KB in one message
+            await viewer.send_raw(
+                protocol.encode_awareness(protocol.encode_awareness_update(entries))
+            )
+        await viewer.set_awareness({"still": "here"})
+        await big.wait_until(lambda: shown(big, "still", "here"))
+        assert viewer.close_code is None and big.close_code is None
+        assert not any(10_000 + i in big.awareness for i in range(150))
 
 
 # 13. Deeply nested presence ------------------------------------------------------------------

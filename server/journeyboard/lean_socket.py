@@ -12,7 +12,7 @@ incoming frames and the closing handshake, and writes outgoing binary frames its
   it does not read even the close frame within `CLOSE_TIMEOUT`, the connection is dropped.
 
 - Incoming frames are sized from their headers before their payload arrives: a message over
-  the socket's limit (small for read-only sockets) is refused with 4413 at once, and every
+  the socket's limit (smaller for read-only sockets) is refused with 4413 at once, and every
   unfinished message holds its size in the process's `MessageBudget`; a large one that does
   not fit is refused with 4503 (the client retries). A refused frame's payload is read and
   dropped, never buffered, so the close handshake still completes.

@@ -19,12 +19,13 @@ class Limits:
 
     max_message_bytes: int = 16 * MiB
     """The largest message a writer's socket may send (a board pasted in one update)."""
-    max_read_only_message_bytes: int = 64 * 1024
-    """The largest message a read-only socket (a viewer, any session socket) may send: they
-    only send a sync step 1 and their presence."""
+    max_read_only_message_bytes: int = 512 * 1024
+    """The largest message a read-only socket (a viewer, any session socket) may send: a sync
+    step 1 and presence. The stock client echoes every state it hears of in one message when
+    it joins: 2,000 sockets' states of ~250 bytes each."""
     buffered_bytes_total: int = 256 * MiB
     """Bytes of unfinished incoming messages the process holds for all its sockets together;
-    past it, a new message larger than `max_read_only_message_bytes` is refused (4503)."""
+    past it, a new message over 64 KiB is refused (4503)."""
     buffered_bytes_per_address: int = 64 * MiB
     """The share of `buffered_bytes_total` that the sockets of one address may hold, so that
     one address cannot keep every other board from receiving a large paste."""

@@ -77,6 +77,13 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+SMALL_MESSAGE_BYTES = 64 * 1024
+"""Messages up to this size always fit the `MessageBudget`: edits and presence never wait."""
+
+STAMP_ALLOWANCE = 1024
+"""What the server's stamp (the "user" field) may add to a presence state that a client echoes."""
+
+
 class MessageBudget:
     """The bytes of unfinished incoming messages that every socket of the process holds.
 
@@ -86,7 +93,7 @@ class MessageBudget:
     `total`, or its address past `per_address`, is refused.
     """
 
-    def __init__(self, total: int, per_address: int, small: int) -> None:
+    def __init__(self, total: int, per_address: int, small: int = SMALL_MESSAGE_BYTES) -> None:
         self.total = total
         self.per_address = per_address
         self.small = small
@@ -128,9 +135,7 @@ class SocketGate:
         self.per_address = Counter(self.limits.sockets_per_address)
         self.per_address_board = Counter(self.limits.sockets_per_address_per_board)
         self.buffered = MessageBudget(
-            self.limits.buffered_bytes_total,
-            self.limits.buffered_bytes_per_address,
-            self.limits.max_read_only_message_bytes,
+            self.limits.buffered_bytes_total, self.limits.buffered_bytes_per_address
         )
         self.refused: dict[str, int] = {}
         self.coalesced_awareness = 0
@@ -247,7 +252,7 @@ class SyncSession:
         self.max_message_bytes = (
             limits.max_message_bytes if conn.can_write else limits.max_read_only_message_bytes
         )
-        """A read-only socket only sends sync step 1 and presence: it gets the small limit."""
+        """A read-only socket only sends sync step 1 and presence: it gets a small limit."""
         self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
         self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
         self.presence = TokenBucket(limits.awareness_per_second, limits.awareness_burst)
@@ -281,12 +286,17 @@ class SyncSession:
         (the room drops those entries) without using the rate. A state over the size cap is
         not honest: it closes the socket.
         """
+        cap = self.gate.limits.max_awareness_state_bytes
+        own = self.conn.awareness_id
         try:
             message = protocol.decode_message(data)
             assert isinstance(message, AwarenessMessage)
-            entries = protocol.decode_awareness_update(
-                message.payload, self.gate.limits.max_awareness_state_bytes
-            )
+            # Echoed states of others carry the server's stamp: allow for it, but hold the
+            # socket's own state (once it has one) to the cap itself.
+            entries = protocol.decode_awareness_update(message.payload, cap + STAMP_ALLOWANCE)
+            for entry in entries:
+                if entry.client_id == own and len(entry.state.encode()) > cap:
+                    raise AwarenessTooLarge(f"awareness state over {cap} bytes")
         except AwarenessTooLarge as exc:
             self._refuse(CLOSE.TOO_LARGE.code, "presence too large", exc)
             return
@@ -296,7 +306,6 @@ class SyncSession:
         if any(protocol.nested_deeper_than(entry.state) for entry in entries):
             self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
             return
-        own = self.conn.awareness_id
         if own is not None and all(entry.client_id != own for entry in entries):
             self._deliver(data)
             return
