@@ -17,6 +17,7 @@ from journeyboard import documents, schema
 from journeyboard.boardview import BoardView, build_view
 from journeyboard.close_codes import CLOSE, CloseCode
 from journeyboard.exports import jsonfile
+from journeyboard.limits import KeyedRateLimiter
 from journeyboard.rooms import RoomManager
 from journeyboard.stores import BoardRecord, PersonRecord, Store
 from journeyboard.tokens import (
@@ -108,11 +109,14 @@ class BoardService:
         signer: TokenSigner,
         *,
         max_participants: int = 500,
+        joins_per_address_per_board: int = 100,
     ) -> None:
         self.store = store
         self.rooms = rooms
         self.signer = signer
         self.max_participants = max_participants
+        self.joins = KeyedRateLimiter(joins_per_address_per_board)
+        """Joins per minute of one board from one address, below the board's participants."""
 
     def link_tokens(self, board: BoardRecord) -> dict[str, str]:
         return {
@@ -217,14 +221,25 @@ class BoardService:
         return Identity(board, as_role(person.role), person, None)
 
     async def join(
-        self, identity: Identity, name: str, department: str
+        self, identity: Identity, name: str, department: str, *, address: str = "-"
     ) -> tuple[PersonRecord, str]:
-        """Turn a facilitator or participant link into a person with a personal token."""
+        """Turn a facilitator or participant link into a person with a personal token.
+
+        `address` is the joiner's network address: one address may only join a board so
+        often, so that one link holder cannot fill it before real people arrive.
+        """
         if identity.link_role not in ("facilitator", "participant"):
             raise AccessDenied(
                 403, "forbidden", "only facilitator and participant links can join", CLOSE.FORBIDDEN
             )
         board = identity.board
+        if not self.joins.allow(f"{address} {board.id}"):
+            raise AccessDenied(
+                429,
+                "rate_limited",
+                "too many joins to this board from this address; wait a minute",
+                CLOSE.RATE_LIMITED,
+            )
         people = await self.store.list_people(board.id)
         if sum(not p.removed for p in people) >= self.max_participants:
             raise AccessDenied(

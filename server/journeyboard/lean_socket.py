@@ -11,6 +11,12 @@ incoming frames and the closing handshake, and writes outgoing binary frames its
 - A consumer that stops reading is closed with 4408 once `socket_buffer_bytes` wait for it. If
   it does not read even the close frame within `CLOSE_TIMEOUT`, the connection is dropped.
 
+- Incoming frames are sized from their headers before their payload arrives: a message over
+  the socket's limit (smaller for read-only sockets) is refused with 4413 at once, and every
+  unfinished message holds its size in the process's `MessageBudget`; a large one that does
+  not fit is refused with 4503 (the client retries). A refused frame's payload is read and
+  dropped, never buffered, so the close handshake still completes.
+
 Admission (origin, token, socket counts) is the same `SocketGate` the Starlette endpoint uses.
 It runs in a short task after the handshake, so a refused browser reads a 44xx close code.
 Frames that arrive meanwhile are kept in order, and reading pauses until the room answers.
@@ -41,6 +47,9 @@ _ws_log.setLevel(logging.WARNING)  # it logs every open and close at INFO; we lo
 
 CLOSE_TIMEOUT = 5.0
 """Seconds a closing socket has to read our close frame before its connection is dropped."""
+
+MAX_HANDSHAKE = 64 * 1024
+"""Bytes of an opening handshake (request line and headers) kept before giving up on it."""
 
 
 # Outgoing frames --------------------------------------------------------------------------
@@ -148,11 +157,18 @@ class LeanSyncProtocol(asyncio.Protocol):
     proxies: ClassVar[TrustedProxies | None]
 
     __slots__ = (
+        "_address",
         "_close_timer",
         "_closed",
         "_fragments",
+        "_head",
+        "_held",
+        "_http",
         "_lost",
+        "_message_size",
         "_pending",
+        "_remaining",
+        "_skipping",
         "_text",
         "connections",
         "loop",
@@ -182,6 +198,20 @@ class LeanSyncProtocol(asyncio.Protocol):
         self._closed = False
         self._lost = False
         self._close_timer: asyncio.TimerHandle | None = None
+        self._http: bytearray | None = bytearray()
+        """The opening handshake until its end is seen; None once frames follow."""
+        self._head = bytearray()
+        """The header of the next incoming frame, while it arrives."""
+        self._remaining = 0
+        """Payload bytes of the current incoming frame that have not arrived yet."""
+        self._skipping = False
+        """The current frame was refused: its payload is read and dropped."""
+        self._message_size = 0
+        """Bytes announced so far by the frames of the current incoming message."""
+        self._address = "-"
+        """The client's address (behind a trusted proxy, the one it names)."""
+        self._held = 0
+        """Bytes this socket holds in the gate's `MessageBudget` for its unfinished message."""
 
     # the Channel a room sees --------------------------------------------------------------
 
@@ -219,13 +249,108 @@ class LeanSyncProtocol(asyncio.Protocol):
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
+        if self._http is not None:
+            # websockets would parse frames that follow the request in the same read; keep
+            # them back, so that every frame passes `_admit_frames` first.
+            http = self._http
+            http += data
+            end = http.find(b"\r\n\r\n")
+            if end < 0:
+                if len(http) > MAX_HANDSHAKE and self.transport is not None:
+                    self.transport.abort()
+                return
+            self._http = None
+            self._receive(bytes(http[: end + 4]))
+            data = bytes(http[end + 4 :])
+            if not data or self.ws.state is not State.OPEN:
+                return
+        self._receive(self._admit_frames(data))
+
+    def _receive(self, data: bytes) -> None:
         ws = self.ws
-        ws.receive_data(data)
+        if data:
+            ws.receive_data(data)
         self._handle_events()
         if ws.parser_exc is not None:
             log.info("websocket protocol error: %s", ws.parser_exc)
             self._closed = True
             self._leave()
+
+    def _admit_frames(self, data: bytes) -> bytes:
+        """What of `data` websockets may parse: every frame whose message may be buffered.
+
+        Frames are cut at their boundaries from the headers alone. A refused frame (and, once
+        the socket is closing, every data frame) is dropped whole, header and payload, so
+        websockets still reads the peer's close frame that follows.
+        """
+        remaining = self._remaining
+        if remaining >= len(data):  # the common case: more of a payload
+            self._remaining = remaining - len(data)
+            return b"" if self._skipping else data
+        kept: list[bytes] = []
+        pos, end = 0, len(data)
+        head = self._head
+        while True:
+            if remaining:
+                if pos >= end:
+                    break
+                take = min(remaining, end - pos)
+                if not self._skipping:
+                    kept.append(data[pos : pos + take])
+                remaining -= take
+                pos += take
+                continue
+            size = _header_size(head)
+            if len(head) < size:
+                if pos >= end:
+                    break
+                take = min(size - len(head), end - pos)
+                head += data[pos : pos + take]
+                pos += take
+                continue
+            remaining = _payload_length(head)
+            self._skipping = not self._admit_frame(head[0], remaining)
+            if not self._skipping:
+                kept.append(bytes(head))
+            head.clear()
+        self._remaining = remaining
+        return b"".join(kept)
+
+    def _admit_frame(self, first: int, length: int) -> bool:
+        """May a frame of `length` bytes, whose first header byte is `first`, be buffered?"""
+        opcode = first & 0x0F
+        if opcode >= 0x8:  # a control frame: websockets checks it, once it has all of it
+            if length <= 125:
+                return True
+            self._refuse(CLOSE.MALFORMED.code, "control frame too long", length)
+            return False
+        if self._closed:
+            return False
+        if opcode != 0x0:  # a new message (a continuation adds to the current one)
+            self._message_size = 0
+        self._message_size += length
+        session = self.session
+        limit = session.max_message_bytes if session else self.gate.limits.max_message_bytes
+        if self._message_size > limit:
+            self._refuse(CLOSE.TOO_LARGE.code, "message too large", self._message_size)
+            return False
+        if not self.gate.buffered.hold(self._address, length):
+            self._refuse(CLOSE.SERVER_BUSY.code, "server busy", self._message_size)
+            return False
+        self._held += length
+        return True
+
+    def _refuse(self, code: int, reason: str, size: int) -> None:
+        label = self.session.conn.label if self.session else "a socket"
+        log.warning("closing %s: %s (%d bytes)", label, reason, size)
+        self.gate.count_refusal(reason)
+        self.close(code, reason)
+
+    def _release(self) -> None:
+        """The current message is complete (or will never be): give back what it held."""
+        if self._held:
+            self.gate.buffered.release(self._address, self._held)
+            self._held = 0
 
     def eof_received(self) -> bool | None:
         self.ws.receive_eof()
@@ -236,6 +361,8 @@ class LeanSyncProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
         self._closed = True
+        self._fragments = None
+        self._release()
         self.connections.discard(self)
         if self._close_timer is not None:
             self._close_timer.cancel()
@@ -290,6 +417,7 @@ class LeanSyncProtocol(asyncio.Protocol):
         opcode = frame.opcode
         if opcode is Opcode.BINARY or opcode is Opcode.TEXT:
             if frame.fin:
+                self._release()
                 self._on_message(bytes(frame.data) if opcode is Opcode.BINARY else None)
             else:
                 self._fragments = [bytes(frame.data)]
@@ -301,6 +429,7 @@ class LeanSyncProtocol(asyncio.Protocol):
             fragments.append(bytes(frame.data))
             if frame.fin:
                 self._fragments = None
+                self._release()
                 self._on_message(None if self._text else b"".join(fragments))
         elif opcode is Opcode.CLOSE:
             self._closed = True
@@ -330,6 +459,7 @@ class LeanSyncProtocol(asyncio.Protocol):
         address = str(peer[0]) if peer else "-"
         if self.proxies is not None:
             address = self.proxies.client(address, request.headers.get("X-Forwarded-For"))
+        self._address = address
         socket_request = SocketRequest(
             board_id,
             session,
@@ -372,6 +502,25 @@ class LeanSyncProtocol(asyncio.Protocol):
         session, self.session = self.session, None
         if session is not None:
             session.end()
+
+
+def _header_size(head: bytearray) -> int:
+    """How long a client frame's header is, from what has arrived of it (2 at least)."""
+    if len(head) < 2:
+        return 2
+    second = head[1]
+    length = second & 0x7F
+    extended = 2 if length == 126 else 8 if length == 127 else 0
+    return 2 + extended + (4 if second & 0x80 else 0)
+
+
+def _payload_length(head: bytearray) -> int:
+    length = head[1] & 0x7F
+    if length == 126:
+        return int(struct.unpack_from("!H", head, 2)[0])
+    if length == 127:
+        return int(struct.unpack_from("!Q", head, 2)[0])
+    return length
 
 
 def lean_protocol(gate: SocketGate, config: Config) -> type[LeanSyncProtocol]:

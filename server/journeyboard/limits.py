@@ -18,6 +18,22 @@ class Limits:
     """Every limit, with its default. All are configurable from the CLI."""
 
     max_message_bytes: int = 16 * MiB
+    """The largest message a writer's socket may send (a board pasted in one update)."""
+    max_read_only_message_bytes: int = 512 * 1024
+    """The largest message a read-only socket (a viewer, any session socket) may send: a sync
+    step 1 and presence. The stock client echoes every state it hears of in one message when
+    it joins: 2,000 sockets' states of ~250 bytes each."""
+    buffered_bytes_total: int = 256 * MiB
+    """Bytes of unfinished incoming messages the process holds for all its sockets together;
+    past it, a new message over 64 KiB is refused (4503)."""
+    buffered_bytes_per_address: int = 64 * MiB
+    """The share of `buffered_bytes_total` that the sockets of one address may hold, so that
+    one address cannot keep every other board from receiving a large paste."""
+    max_awareness_state_bytes: int = 4096
+    """The largest presence state one client may announce; a larger one closes it (4413)."""
+    awareness_per_second: float = 30.0
+    """Presence updates a socket may send per second; faster ones are coalesced, not relayed."""
+    awareness_burst: int = 60
     max_document_bytes: int = 64 * MiB
     messages_per_second: float = 300.0
     message_burst: int = 3000
@@ -25,9 +41,15 @@ class Limits:
     byte_burst: int = 32 * MiB
     sockets_per_board: int = 2000
     sockets_per_address: int = 2000
+    sockets_per_address_per_board: int = 500
+    """One address on one board: an office behind NAT of up to ~125 people, each with a
+    content and a session socket in two tabs, but not enough to fill a board alone."""
     participants_per_board: int = 500
     boards_per_address_per_minute: int = 60
     joins_per_address_per_minute: int = 600
+    joins_per_address_per_board_per_minute: int = 100
+    """Joins of one board from one address: a whole office joining at once (a burst of this
+    many), then one every 0.6 s; one link holder cannot fill the board in seconds."""
     socket_buffer_bytes: int = 64 * MiB
     """Bytes waiting to be written to one socket; a consumer further behind is closed (4408)."""
     busy_fanout_per_second: int = 10_000

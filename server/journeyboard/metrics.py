@@ -18,6 +18,7 @@ from journeyboard.rooms import RoomManager
 
 class RefusalCounts(Protocol):
     refused: dict[str, int]
+    coalesced_awareness: int
 
 
 class ServerCollector(Collector):
@@ -47,6 +48,7 @@ class ServerCollector(Collector):
         )
         dropped.add_metric(["read_only_update"], stats.refused_writes)
         dropped.add_metric(["foreign_awareness"], stats.dropped_awareness)
+        dropped.add_metric(["coalesced_awareness"], self.gate.coalesced_awareness)
         yield dropped
         yield CounterMetricFamily(
             "journeyboard_reverted_updates",

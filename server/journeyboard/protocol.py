@@ -29,6 +29,10 @@ class ProtocolError(ValueError):
     """A frame that is not a well-formed y-websocket message."""
 
 
+class AwarenessTooLarge(ProtocolError):
+    """An awareness state longer than the caller allows."""
+
+
 @dataclass(frozen=True, slots=True)
 class SyncStep1:
     state_vector: bytes
@@ -185,22 +189,59 @@ KEEPALIVE_FRAME: Final = encode_sync_update(EMPTY_UPDATE)
 # -- awareness ----------------------------------------------------------------------------
 
 
-def decode_awareness_update(payload: bytes) -> list[AwarenessEntry]:
-    """Decode an awareness update; every state must be valid JSON."""
+def decode_awareness_update(
+    payload: bytes, max_state_bytes: int | None = None
+) -> list[AwarenessEntry]:
+    """Decode an awareness update; every state must be valid JSON.
+
+    A state longer than `max_state_bytes` raises `AwarenessTooLarge` before it is parsed, and
+    one nested too deeply for the JSON parser is malformed like any other bad JSON.
+    """
     count, pos = read_var_uint(payload, 0)
     entries: list[AwarenessEntry] = []
     for _ in range(count):
         client_id, pos = read_var_uint(payload, pos)
         clock, pos = read_var_uint(payload, pos)
+        if max_state_bytes is not None:
+            raw, _ = read_var_bytes(payload, pos)
+            if len(raw) > max_state_bytes:
+                raise AwarenessTooLarge(f"awareness state of {len(raw)} bytes")
         state, pos = read_var_string(payload, pos)
         try:
             json.loads(state)
         except ValueError as exc:
             raise ProtocolError("awareness state is not JSON") from exc
+        except RecursionError:
+            raise ProtocolError("awareness state is nested too deeply") from None
         entries.append(AwarenessEntry(client_id, clock, state))
     if pos != len(payload):
         raise ProtocolError("trailing bytes after awareness update")
     return entries
+
+
+MAX_STATE_DEPTH: Final = 64
+"""How deeply a presence state may nest: far more than any cursor or selection needs, and far
+less than what makes the server's JSON encoder recurse too deeply when it stamps the state."""
+
+
+def nested_deeper_than(state: str, depth: int = MAX_STATE_DEPTH) -> bool:
+    """Does this JSON text (already known to parse) nest arrays and objects deeper than `depth`?"""
+    if state.count("[") + state.count("{") <= depth:
+        return False  # the common case, without parsing
+    stack: list[tuple[object, int]] = [(json.loads(state), 1)]
+    while stack:
+        value, level = stack.pop()
+        children: list[object] | None = None
+        if isinstance(value, dict):
+            children = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        if children is None:
+            continue
+        if level > depth:
+            return True
+        stack.extend((child, level + 1) for child in children)
+    return False
 
 
 def encode_awareness_update(entries: list[AwarenessEntry]) -> bytes:

@@ -20,11 +20,16 @@ from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
 
-from journeyboard import documents
+from journeyboard import documents, protocol
 from journeyboard.boards import AccessDenied, BoardService
 from journeyboard.close_codes import CLOSE
 from journeyboard.limits import Counter, TokenBucket
-from journeyboard.protocol import ProtocolError
+from journeyboard.protocol import (
+    AwarenessEntry,
+    AwarenessMessage,
+    AwarenessTooLarge,
+    ProtocolError,
+)
 from journeyboard.rooms import Channel, Connection, DocumentTooLarge, Room, RoomClosed, RoomManager
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
@@ -72,6 +77,52 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+SMALL_MESSAGE_BYTES = 64 * 1024
+"""Messages up to this size always fit the `MessageBudget`: edits and presence never wait."""
+
+STAMP_ALLOWANCE = 1024
+"""What the server's stamp (the "user" field) may add to a presence state that a client echoes."""
+
+
+class MessageBudget:
+    """The bytes of unfinished incoming messages that every socket of the process holds.
+
+    A transport that sees a message's size before its payload (the lean one) holds that many
+    bytes here until the message is complete. Small messages always fit, so that a busy
+    server still takes edits and presence; a large one that would take the process past
+    `total`, or its address past `per_address`, is refused.
+    """
+
+    def __init__(self, total: int, per_address: int, small: int = SMALL_MESSAGE_BYTES) -> None:
+        self.total = total
+        self.per_address = per_address
+        self.small = small
+        self.held = 0
+        self._by_address: dict[str, int] = {}
+
+    def hold(self, address: str, size: int) -> bool:
+        """Hold `size` bytes for a message; False (nothing held) if a large one does not fit."""
+        mine = self._by_address.get(address, 0)
+        if size > self.small and (self.held + size > self.total or mine + size > self.per_address):
+            return False
+        self.held += size
+        self._by_address[address] = mine + size
+        return True
+
+    def release(self, address: str, size: int) -> None:
+        self.held -= size
+        left = self._by_address.get(address, 0) - size
+        if left > 0:
+            self._by_address[address] = left
+        else:
+            self._by_address.pop(address, None)
+
+
+def board_address(board_id: str, address: str) -> str:
+    """The key of one address on one board, for the per-address-per-board limits."""
+    return f"{address} {board_id}"
+
+
 class SocketGate:
     """Admission for sync sockets: origin, token, and how many sockets a board or address has."""
 
@@ -82,7 +133,13 @@ class SocketGate:
         self.rooms = rooms
         self.per_board = Counter(self.limits.sockets_per_board)
         self.per_address = Counter(self.limits.sockets_per_address)
+        self.per_address_board = Counter(self.limits.sockets_per_address_per_board)
+        self.buffered = MessageBudget(
+            self.limits.buffered_bytes_total, self.limits.buffered_bytes_per_address
+        )
         self.refused: dict[str, int] = {}
+        self.coalesced_awareness = 0
+        """Presence updates held back by the per-socket rate and replaced by a newer one."""
 
     def count_refusal(self, cause: str) -> None:
         self.refused[cause] = self.refused.get(cause, 0) + 1
@@ -116,6 +173,14 @@ class SocketGate:
                 CLOSE.TOO_MANY_CONNECTIONS.code,
                 "too many sockets from here",
                 "sockets_per_address",
+            )
+        if not self.per_address_board.try_add(board_address(board_id, request.address)):
+            self.per_board.remove(board_id)
+            self.per_address.remove(request.address)
+            raise Refused(
+                CLOSE.TOO_MANY_CONNECTIONS.code,
+                "too many sockets from here on this board",
+                "sockets_per_address_per_board",
             )
         session = request.session
         name = documents.session_name(board_id) if session else documents.content_name(board_id)
@@ -156,12 +221,25 @@ class SocketGate:
         """Give back the board and address slots `start` took for this socket."""
         self.per_board.remove(request.board_id)
         self.per_address.remove(request.address)
+        self.per_address_board.remove(board_address(request.board_id, request.address))
 
 
 class SyncSession:
     """One admitted socket in its room: the limits on what it sends, and leaving the room."""
 
-    __slots__ = ("_ended", "conn", "gate", "messages", "request", "room", "volume")
+    __slots__ = (
+        "_ended",
+        "_held_awareness",
+        "_timer",
+        "conn",
+        "gate",
+        "max_message_bytes",
+        "messages",
+        "presence",
+        "request",
+        "room",
+        "volume",
+    )
 
     def __init__(
         self, gate: SocketGate, request: SocketRequest, room: Room, conn: Connection
@@ -171,30 +249,107 @@ class SyncSession:
         self.request = request
         self.room = room
         self.conn = conn
+        self.max_message_bytes = (
+            limits.max_message_bytes if conn.can_write else limits.max_read_only_message_bytes
+        )
+        """A read-only socket only sends sync step 1 and presence: it gets a small limit."""
         self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
         self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
+        self.presence = TokenBucket(limits.awareness_per_second, limits.awareness_burst)
+        self._held_awareness: dict[int, AwarenessEntry] = {}
+        """The newest presence entry per client id that came faster than the rate allows."""
+        self._timer: asyncio.TimerHandle | None = None
         self._ended = False
 
     def receive(self, data: bytes | None) -> None:
         """Handle one whole message (None: a text message); a bad one closes the socket."""
         if self._ended or self.conn.channel.closing:
             return
-        limits = self.gate.limits
         if data is None:
             self._refuse(CLOSE.MALFORMED.code, "text frames are not supported")
-        elif len(data) > limits.max_message_bytes:
+        elif len(data) > self.max_message_bytes:
             self._refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
         elif not self.messages.take() or not self.volume.take(len(data)):
             self._refuse(CLOSE.RATE_LIMITED.code, "too many messages")
+        elif data[:1] == bytes((protocol.MESSAGE_AWARENESS,)):
+            self._receive_awareness(data)
         else:
-            try:
-                self.room.receive(self.conn, data)
-            except ProtocolError as exc:
-                self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
-            except DocumentTooLarge as exc:
-                self._refuse(CLOSE.DOCUMENT_TOO_LARGE.code, "document too large", exc)
-            except RoomClosed:
-                self.conn.channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
+            self._deliver(data)
+
+    def _receive_awareness(self, data: bytes) -> None:
+        """Check a presence message's states; relay it now, or hold it if it comes too fast.
+
+        An honest client announces its cursor up to 60 times a second: over the rate, its
+        entries wait for the next slot, and a newer entry for the same client replaces the
+        older one, so peers always end up with the latest state. The stock client also
+        re-sends every state it hears about; a message only about other clients is passed on
+        (the room drops those entries) without using the rate. A state over the size cap is
+        not honest: it closes the socket.
+        """
+        cap = self.gate.limits.max_awareness_state_bytes
+        own = self.conn.awareness_id
+        try:
+            message = protocol.decode_message(data)
+            assert isinstance(message, AwarenessMessage)
+            # Echoed states of others carry the server's stamp: allow for it, but hold the
+            # socket's own state (once it has one) to the cap itself.
+            entries = protocol.decode_awareness_update(message.payload, cap + STAMP_ALLOWANCE)
+            for entry in entries:
+                if entry.client_id == own and len(entry.state.encode()) > cap:
+                    raise AwarenessTooLarge(f"awareness state over {cap} bytes")
+        except AwarenessTooLarge as exc:
+            self._refuse(CLOSE.TOO_LARGE.code, "presence too large", exc)
+            return
+        except ProtocolError as exc:
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+            return
+        if any(protocol.nested_deeper_than(entry.state) for entry in entries):
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
+            return
+        if own is not None and all(entry.client_id != own for entry in entries):
+            self._deliver(data)
+            return
+        held = self._held_awareness
+        if not held and self.presence.take():
+            self._deliver(data)
+            return
+        for entry in entries:
+            known = held.get(entry.client_id)
+            if known is not None:
+                self.gate.coalesced_awareness += 1
+                if entry.clock < known.clock:
+                    continue
+            held[entry.client_id] = entry
+        if self._timer is None:
+            self._schedule_awareness()
+
+    def _schedule_awareness(self) -> None:
+        delay = 1.0 / self.gate.limits.awareness_per_second
+        self._timer = asyncio.get_running_loop().call_later(delay, self._release_awareness)
+
+    def _release_awareness(self) -> None:
+        self._timer = None
+        held = self._held_awareness
+        if not held or self._ended or self.conn.channel.closing:
+            return
+        if not self.presence.take():
+            self._schedule_awareness()
+            return
+        entries = list(held.values())
+        held.clear()
+        self._deliver(protocol.encode_awareness(protocol.encode_awareness_update(entries)))
+
+    def _deliver(self, data: bytes) -> None:
+        try:
+            self.room.receive(self.conn, data)
+        except ProtocolError as exc:
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+        except RecursionError:
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
+        except DocumentTooLarge as exc:
+            self._refuse(CLOSE.DOCUMENT_TOO_LARGE.code, "document too large", exc)
+        except RoomClosed:
+            self.conn.channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
 
     def _refuse(self, code: int, reason: str, detail: object = "") -> None:
         log.warning("closing %s on %s: %s %s", self.conn.label, self.room.name, reason, detail)
@@ -206,6 +361,9 @@ class SyncSession:
         if self._ended:
             return
         self._ended = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self.room.disconnect(self.conn)
         self.gate.rooms.release(self.room.name)
         self.gate.uncount(self.request)
