@@ -115,7 +115,8 @@ class Services:
             TokenSigner(settings.secret),
             max_participants=limits.participants_per_board,
         )
-        rooms.on_open = workshop.room_opener(boards)
+        keeper = workshop.PolicyKeeper(boards)
+        rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
         store.on_control(people.handle_control(rooms))
         return cls(
             settings,
@@ -251,7 +252,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         identity = await identify(request)
         body = await read_body(request, "join")
         person, token = await services.boards.join(
-            identity, body["name"], body.get("department", "")
+            identity, body["name"], body.get("department", ""), body.get("device", "")
         )
         return answer({"participant_id": person.id, "role": person.role, "token": token}, 201)
 
