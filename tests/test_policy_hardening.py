@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pycrdt import Map
 
 from conftest import ServerProcess
 from journeyboard import protocol
 from journeyboard.protocol import AwarenessEntry, AwarenessMessage
+from test_browser import CHROMIUM, CHROMIUM_ARGS, STATIC_INDEX, open_page
 from test_redis import RedisServer, cards, connected, nodes
 from ysync import YClient, synced_client
 
@@ -178,6 +180,54 @@ def test_a_removed_name_cannot_join_again(server: ServerProcess, board: dict[str
     refused = join(server, links["participant"], name="PAT")
     assert refused.status_code == 403, refused.text
     assert refused.json()["error"]["code"] == "removed"
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not STATIC_INDEX.exists(), reason="client not built: cd client && npm run build"
+)
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}")
+def test_the_page_tells_a_removed_person_they_cannot_join_again(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    removed = "A facilitator removed you from this board, so you cannot join it again"
+    link = board["links"]["participant"]
+
+    def join_through_the_page(page: Page, name: str) -> None:
+        if page.url == link:
+            page.reload()  # going to the same URL with a fragment would not load it again
+        else:
+            page.goto(link)
+        page.get_by_test_id("join-name").fill(name)
+        page.get_by_test_id("join-submit").click()
+
+    with sync_playwright() as playwright:
+        browser: Browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        dialogs: list[str] = []
+        pat = open_page(browser, dialogs)
+        join_through_the_page(pat, "Pat")
+        expect(pat.get_by_test_id("join-form")).to_have_count(0)
+        people = server.get_board(board["id"], board["tokens"]["viewer"])["session"]["participants"]
+        (pat_id,) = people
+        command(server, board["id"], board["tokens"]["facilitator"], type="remove",
+                participant=pat_id)  # fmt: skip
+        pat.reload()  # the remembered personal token is refused: the page says why
+        expect(pat.get_by_role("alert")).to_contain_text(removed)
+        # Forgetting the token does not help: this browser's id is barred.
+        pat.evaluate(
+            "() => Object.keys(localStorage).filter(k => k.startsWith('journeyboard:person:'))"
+            ".forEach(k => localStorage.removeItem(k))"
+        )
+        join_through_the_page(pat, "Someone New")
+        expect(pat.get_by_test_id("join-form").get_by_role("alert")).to_contain_text(removed)
+        # Another browser under the same name is refused too.
+        other = open_page(browser, dialogs)
+        join_through_the_page(other, "pat")
+        expect(other.get_by_test_id("join-form").get_by_role("alert")).to_contain_text(removed)
+        browser.close()
+    assert dialogs == []
+    people = server.get_board(board["id"], board["tokens"]["viewer"])["session"]["participants"]
+    assert list(people) == [pat_id]
 
 
 def test_a_device_id_must_look_like_one(server: ServerProcess, board: dict[str, Any]) -> None:
