@@ -132,7 +132,8 @@ class Services:
             max_participants=limits.participants_per_board,
             joins_per_address_per_board=limits.joins_per_address_per_board_per_minute,
         )
-        rooms.on_open = workshop.room_opener(boards)
+        keeper = workshop.PolicyKeeper(boards)
+        rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
         store.on_control(people.handle_control(rooms))
         return cls(
             settings,
@@ -366,7 +367,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         identity = await identify(request)
         body = await read_body(request, settings, "join", settings.limits.max_body_bytes)
         person, token = await services.boards.join(
-            identity, body["name"], body.get("department", ""), address=client_address(request)
+            identity,
+            body["name"],
+            body.get("department", ""),
+            body.get("device", ""),
+            address=client_address(request),
         )
         return answer({"participant_id": person.id, "role": person.role, "token": token}, 201)
 

@@ -45,6 +45,22 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def presence_of(person_id: str, name: str, role: str, color: str) -> dict[str, str]:
+    """What everyone is shown about a person's sockets; clients cannot change it."""
+    return {"id": person_id, "name": name, "role": role, "color": color or PALETTE[0]}
+
+
+def same_name(a: str, b: str) -> bool:
+    """Names compared the way people read them: case and spacing do not count."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+REMOVED_MESSAGE = (
+    "You were removed from this board by a facilitator and cannot join it again. "
+    "If this is a mistake, ask the facilitator."
+)
+
+
 class AccessDenied(Exception):
     """A request or socket that may not proceed; carries its HTTP status and close code."""
 
@@ -84,12 +100,7 @@ class Identity:
     def presence(self) -> dict[str, str]:
         """What everyone is shown about this socket's user; clients cannot change it."""
         if self.person is not None:
-            return {
-                "id": self.person.id,
-                "name": self.person.name,
-                "role": self.role,
-                "color": self.person.color or PALETTE[0],
-            }
+            return presence_of(self.person.id, self.person.name, self.role, self.person.color)
         return {"name": LINK_NAMES[self.role], "role": self.role, "color": "#5f6368"}
 
 
@@ -221,12 +232,23 @@ class BoardService:
         return Identity(board, as_role(person.role), person, None)
 
     async def join(
-        self, identity: Identity, name: str, department: str, *, address: str = "-"
+        self,
+        identity: Identity,
+        name: str,
+        department: str,
+        device: str = "",
+        *,
+        address: str = "-",
     ) -> tuple[PersonRecord, str]:
         """Turn a facilitator or participant link into a person with a personal token.
 
         `address` is the joiner's network address: one address may only join a board so
         often, so that one link holder cannot fill it before real people arrive.
+
+        Someone who was removed may not join again with the link they still hold: a join is
+        refused when it comes from the browser a removed person joined from (`device`, a random
+        id the client keeps) or with a removed person's name. A person with a fresh browser and
+        another name still gets in; the facilitator then rotates the link.
         """
         if identity.link_role not in ("facilitator", "participant"):
             raise AccessDenied(
@@ -241,6 +263,11 @@ class BoardService:
                 CLOSE.RATE_LIMITED,
             )
         people = await self.store.list_people(board.id)
+        if any(
+            p.removed and ((device and p.device == device) or same_name(p.name, name))
+            for p in people
+        ):
+            raise AccessDenied(403, "removed", REMOVED_MESSAGE, CLOSE.FORBIDDEN)
         if sum(not p.removed for p in people) >= self.max_participants:
             raise AccessDenied(
                 409, "board_full", "this board has as many people as it can take", CLOSE.FORBIDDEN
@@ -253,6 +280,7 @@ class BoardService:
             role=identity.link_role,
             joined_at_ms=now_ms(),
             color=PALETTE[len(people) % len(PALETTE)],
+            device=device,
         )
         await self.store.save_person(person)
         entry = {

@@ -6,7 +6,6 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map
 
-from journeyboard import documents
 from journeyboard.boards import now_ms
 from journeyboard.commands import CommandContext, CommandError, Handler, session_map
 from journeyboard.voting import publish_ratings, publish_votes
@@ -85,12 +84,10 @@ async def timer(ctx: CommandContext) -> dict[str, Any]:
 
 async def lock(ctx: CommandContext) -> dict[str, Any]:
     locked = bool(ctx.body["locked"])
+    # Every node's content room follows the session document (workshop.PolicyKeeper).
     await ctx.boards.change_session(
         ctx.board_id, lambda doc: doc.get("session", type=Map).__setitem__("locked", locked)
     )
-    room = ctx.boards.rooms.rooms.get(documents.content_name(ctx.board_id))
-    if room is not None:
-        room.locked = locked
     return {"locked": locked}
 
 

@@ -87,14 +87,17 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
     person = await _person(ctx)
     if ctx.identity.person is not None and ctx.identity.person.id == person.id:
         raise CommandError(400, "cannot_remove_self", "you cannot remove yourself")
+    # The record bars their token and their rejoining (boards.BoardService.join); the session
+    # entry makes every node close their sockets (workshop.PolicyKeeper) even if the control
+    # message below is lost. Closing first counts the sockets this node had.
     if not person.removed:
         person.removed = True
         await ctx.boards.store.save_person(person)
-        await ctx.boards.change_session(
-            ctx.board_id, _set_participant_field(person.id, "removed", True)
-        )
     closed = close_everywhere(
         ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
+    )
+    await ctx.boards.change_session(
+        ctx.board_id, _set_participant_field(person.id, "removed", True)
     )
     log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
     return {"participant": person.id, "removed": True, "closed_sockets": closed}
@@ -107,17 +110,11 @@ async def promote(ctx: CommandContext) -> dict[str, Any]:
     if person.role != "facilitator":
         person.role = "facilitator"
         await ctx.boards.store.save_person(person)
-        await ctx.boards.change_session(
-            ctx.board_id, _set_participant_field(person.id, "role", "facilitator")
-        )
-    # Their open sockets get the new powers at once.
-    for name in _both_documents(ctx.board_id):
-        room = ctx.boards.rooms.rooms.get(name)
-        for conn in room.connections if room else ():
-            if conn.principal == f"person:{person.id}":
-                conn.bypass_lock = True
-                if conn.presence is not None:
-                    conn.presence = {**conn.presence, "role": "facilitator"}
+    # Their open sockets on every node get the new powers from the session entry
+    # (workshop.PolicyKeeper), set again even if the record was set already.
+    await ctx.boards.change_session(
+        ctx.board_id, _set_participant_field(person.id, "role", "facilitator")
+    )
     return {"participant": person.id, "role": "facilitator"}
 
 

@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol, TypeVar
 
@@ -109,6 +109,34 @@ class Connection:
         self.channel.send(frame)
 
 
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What the workshop rules say about one principal's sockets."""
+
+    bypass_lock: bool
+    """May edit while the room is locked."""
+    presence: dict[str, Any] | None
+    """Stamped over the "user" field of their awareness states (None: keep what they have)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomPolicy:
+    """A room's rules, derived by the workshop layer from the board's session document.
+
+    Every node derives it from the same document, so a lock or a promotion set through one
+    node holds on all of them. Principals without a grant keep what they were admitted with.
+    """
+
+    locked: bool = False
+    grants: Mapping[str, Grant] = field(default_factory=dict)
+    barred: frozenset[str] = frozenset()
+    """Principals whose sockets are closed (people removed from the board)."""
+
+
+MAX_PRESENCE_OWNERS: Final = 10_000
+"""Client ids a room remembers the owner of (the oldest are forgotten first)."""
+
+
 @dataclass(slots=True)
 class _Outgoing:
     seq: int
@@ -189,6 +217,11 @@ class Room:
         self._awareness: dict[int, tuple[int, str]] = {}
         self._remote_owner: dict[int, str] = {}
         """Awareness client ids announced through another node, and which node."""
+        self._owners: dict[int, str] = {}
+        """Awareness client ids and the person (presence "id") who first announced each one in
+        this room, on any node; kept after they leave, so nobody else can take the id."""
+        self.policy: RoomPolicy | None = None
+        """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
         self._closed: BaseException | None = None
         self._version = 0
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
@@ -257,11 +290,23 @@ class Room:
             joined_seq=self._applied,
             bypass_lock=bypass_lock,
         )
+        if self.policy is not None:
+            _grant(conn, self.policy)
         self.connections.add(conn)
         conn.send(protocol.encode_sync_step1(self.doc.get_state()))
         if self._awareness:
             conn.send(protocol.encode_awareness(self._awareness_snapshot()))
         return conn
+
+    def apply_policy(self, policy: RoomPolicy) -> None:
+        """Put the workshop rules in force for every socket here and every later one."""
+        self.policy = policy
+        self.locked = policy.locked
+        for conn in list(self.connections):
+            if conn.principal in policy.barred:
+                conn.channel.close(CLOSE.FORBIDDEN.code, "removed from the board")
+            else:
+                _grant(conn, policy)
 
     def disconnect(self, conn: Connection) -> None:
         """Remove a socket and tell the others that its presence is gone."""
@@ -571,16 +616,37 @@ class Room:
         self._store.publish_awareness(self.name, payload)
 
     def _bind(self, conn: Connection, client_id: int) -> None:
-        """Bind a socket to a client id, unless someone else's live socket already holds it.
+        """Bind a socket to a client id, unless the id belongs to someone else.
 
-        The same principal may take over its own id (a client reconnecting before its old
-        socket is noticed as closed).
+        An id belongs to the live socket (on this node or another) that announces it, and an id
+        a person announced stays theirs while the room is open, also after they left: nobody
+        can take it while they reconnect. Only that same person may take it over (a client
+        reconnecting, here or through another node, before its old socket is noticed as
+        closed). A refused socket stays unbound; its entries are dropped, and it binds to the
+        next id it announces that is free.
         """
+        person = _person_of(conn.presence)
+        owner = self._owners.get(client_id)
+        if owner is not None and owner != person:
+            return
+        if client_id in self._remote_owner and (person is None or owner != person):
+            return
         for other in self.connections:
             held = other is not conn and other.awareness_id == client_id
-            if held and (other.principal != conn.principal or not conn.principal):
+            if held and (person is None or _person_of(other.presence) != person):
                 return
         conn.awareness_id = client_id
+        self._remote_owner.pop(client_id, None)
+        if person is not None and owner is None:
+            self._own(client_id, person)
+
+    def _own(self, client_id: int, person: str) -> None:
+        self._owners[client_id] = person
+        if len(self._owners) > MAX_PRESENCE_OWNERS:
+            del self._owners[next(iter(self._owners))]
+
+    def _held_here(self, client_id: int) -> bool:
+        return any(conn.awareness_id == client_id for conn in self.connections)
 
     # other nodes ---------------------------------------------------------------------------
 
@@ -609,13 +675,21 @@ class Room:
         )
 
     def apply_remote_awareness(self, node: str, payload: bytes) -> None:
-        """Presence announced by another node's clients (already checked and stamped there)."""
+        """Presence announced by another node's clients (already checked and stamped there).
+
+        Every node binds a client id to the first socket that announces it, so an entry is
+        ignored when the id is held by a live socket here, is announced by a third node, or
+        belongs to another person than the one the entry is stamped with.
+        """
         try:
             entries = protocol.decode_awareness_update(payload)
         except ProtocolError:
             return
         relayed: list[AwarenessEntry] = []
         for entry in entries:
+            if not self._remote_may_announce(node, entry):
+                self.stats.dropped_awareness += 1
+                continue
             known = self._awareness.get(entry.client_id)
             if entry.is_removal:
                 if known is not None and entry.clock >= known[0]:
@@ -630,6 +704,23 @@ class Room:
             frame = protocol.encode_awareness(protocol.encode_awareness_update(relayed))
             for conn in self.connections:
                 conn.send(frame)
+
+    def _remote_may_announce(self, node: str, entry: AwarenessEntry) -> bool:
+        client_id = entry.client_id
+        holder = self._remote_owner.get(client_id)
+        if holder is not None:
+            return holder == node
+        if self._held_here(client_id):
+            return False
+        if entry.is_removal:
+            return False  # that node never announced it
+        person = _person_in(entry.state)
+        owner = self._owners.get(client_id)
+        if owner is None:
+            if person is not None:
+                self._own(client_id, person)
+            return True
+        return owner == person
 
     def awareness_snapshot_for_peers(self) -> bytes | None:
         """The presence of this node's own clients, for a node that just opened the room."""
@@ -654,6 +745,30 @@ class Room:
             frame = protocol.encode_awareness(protocol.encode_awareness_update(gone))
             for conn in self.connections:
                 conn.send(frame)
+
+
+def _grant(conn: Connection, policy: RoomPolicy) -> None:
+    grant = policy.grants.get(conn.principal)
+    if grant is not None:
+        conn.bypass_lock = grant.bypass_lock
+        if grant.presence is not None and conn.presence is not None:
+            conn.presence = grant.presence
+
+
+def _person_of(presence: dict[str, Any] | None) -> str | None:
+    """The person a presence stamp names (its "id"); None for link holders."""
+    person = presence.get("id") if presence is not None else None
+    return person if isinstance(person, str) and person else None
+
+
+def _person_in(state: str) -> str | None:
+    """The person another node stamped an awareness state with."""
+    try:
+        value = json.loads(state)
+    except ValueError:
+        return None
+    user = value.get("user") if isinstance(value, dict) else None
+    return _person_of(user) if isinstance(user, dict) else None
 
 
 def _stamp(state: str, presence: dict[str, Any] | None) -> str:
@@ -691,6 +806,8 @@ class RoomManager:
         self.lock_roots = lock_roots
         self.on_open: Callable[[Room], Awaitable[None]] | None = None
         """Called with each room once it has loaded, before anyone may use it."""
+        self.on_unload: Callable[[Room], None] | None = None
+        """Called with each room `on_open` saw, once it is unloaded."""
         self.grace_seconds = grace_seconds
         self.keepalive_seconds = keepalive_seconds
         self._server_only = server_only
@@ -800,6 +917,8 @@ class RoomManager:
                 return  # someone came back while we flushed: keep the room
             self._rooms.pop(name, None)
             self.store.unfollow(name)
+            if self.on_unload is not None:
+                self.on_unload(room)
             log.debug("unloaded %s", name)
         finally:
             self._unloading.pop(name, None)

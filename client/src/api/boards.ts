@@ -126,14 +126,26 @@ export interface JoinAnswer {
   readonly token: string;
 }
 
-/** POST /join with a link token: a personal token. */
+/** What the page says to someone a facilitator removed from the board. */
+export const REMOVED_MESSAGE =
+  'A facilitator removed you from this board, so you cannot join it again with this link.';
+
+/** What a failed join tells the person (a removal is said plainly, whatever the server said). */
+export function joinRefusal(caught: unknown): string {
+  if (caught instanceof ApiError && caught.code === 'removed') return REMOVED_MESSAGE;
+  return caught instanceof Error ? caught.message : 'Could not join.';
+}
+
+/** POST /join with a link token and this browser's id (`deviceId`): a personal token. */
 export async function joinBoard(
   boardId: string,
   linkToken: string,
   name: string,
   department: string,
+  device: string,
 ): Promise<JoinAnswer> {
-  const body = await call('POST', `${base(boardId)}/join`, linkToken, { name, department });
+  const payload = { name, department, device };
+  const body = await call('POST', `${base(boardId)}/join`, linkToken, payload);
   const { participant_id: participantId, role, token } = body;
   if (typeof participantId !== 'string' || typeof role !== 'string' || typeof token !== 'string') {
     throw new ApiError(201, 'bad_answer', 'The server sent an unexpected answer.');

@@ -9,6 +9,8 @@ export interface Person {
 
 const personKey = (boardId: string, role: string): string => `journeyboard:person:${boardId}:${role}`;
 const linksKey = (boardId: string): string => `journeyboard:links:${boardId}`;
+const deviceKey = 'journeyboard:device';
+const DEVICE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 function load(key: string): unknown {
   try {
@@ -55,4 +57,19 @@ export function loadLinks(boardId: string): BoardLinks | null {
 
 export function saveLinks(boardId: string, links: BoardLinks): void {
   save(linksKey(boardId), links);
+}
+
+/**
+ * A random id for this browser, made once and kept, sent when joining a board: a board refuses
+ * a join from the browser of someone a facilitator removed. (It recognises a browser, not a
+ * person: a fresh browser gets a fresh id.)
+ */
+export function deviceId(): string {
+  const kept = load(deviceKey);
+  if (typeof kept === 'string' && DEVICE_PATTERN.test(kept)) return kept;
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  const made = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  save(deviceKey, made);
+  return made;
 }

@@ -6,12 +6,13 @@ import {
   fetchBoard,
   fetchMe,
   joinBoard,
+  REMOVED_MESSAGE,
   sendCommand,
   type BoardLinks,
   type Command,
   type Me,
 } from '../api/boards';
-import { loadLinks, loadPerson, savePerson, type Person } from '../api/credentials';
+import { deviceId, loadLinks, loadPerson, savePerson, type Person } from '../api/credentials';
 import * as content from '../state/content';
 import type { CardFields, FieldValue } from '../state/content';
 import type { CardKind } from '../state/lanes';
@@ -107,6 +108,12 @@ export class BoardModel {
           this.me = await fetchMe(this.boardId, remembered.token);
           this.person = remembered;
         } catch (caught: unknown) {
+          if (caught instanceof ApiError && caught.status === 403) {
+            // Removed: say so, and keep the token so this browser keeps saying so.
+            this.failure = REMOVED_MESSAGE;
+            this.stage = 'failed';
+            return;
+          }
           if (caught instanceof ApiError && caught.status >= 400 && caught.status < 500) {
             savePerson(this.boardId, this.linkRole, null);
           } else {
@@ -125,7 +132,7 @@ export class BoardModel {
 
   /** Join with the link: store the personal token and switch the sockets to it. */
   async join(name: string, department: string): Promise<void> {
-    const answer = await joinBoard(this.boardId, this.linkToken, name, department);
+    const answer = await joinBoard(this.boardId, this.linkToken, name, department, deviceId());
     const person = { token: answer.token, participantId: answer.participantId, name };
     savePerson(this.boardId, this.linkRole, person);
     this.person = person;

@@ -60,6 +60,8 @@ class PersonRecord:
     joined_at_ms: int
     removed: bool = False
     color: str = ""
+    device: str = ""
+    """The random id of the browser the person joined from (bars it after a removal)."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -71,6 +73,7 @@ class PersonRecord:
             "joined_at_ms": self.joined_at_ms,
             "removed": self.removed,
             "color": self.color,
+            "device": self.device,
         }
 
     @classmethod
@@ -84,6 +87,7 @@ class PersonRecord:
             joined_at_ms=int(str(data["joined_at_ms"])),
             removed=bool(data.get("removed", False)),
             color=str(data.get("color", "")),
+            device=str(data.get("device", "")),
         )
 
 
