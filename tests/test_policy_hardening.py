@@ -311,6 +311,7 @@ async def test_a_person_keeps_their_presence_id_on_one_node(
             await announce(returning, pid, 6, {"cursor": 3})
             await watcher.wait_until(lambda: watcher.awareness.get(pid, (0, None))[0] == 6)
             await returning.close()
+            await watcher.wait_until(lambda: watcher.awareness.get(pid, (0, {}))[1] is None)
     shown = history(watcher, pid)
     assert names(shown) == {"Pat", None}, shown
     assert [s and s["cursor"] for s in shown] == [1, None, 2, 3, None]
@@ -361,6 +362,8 @@ async def test_a_presence_id_is_bound_across_nodes(make_server: Any, redis: Redi
             await w.wait_until(lambda w=w: w.awareness.get(pid, (0, None))[0] == 5)
             assert user_of(w, pid)["name"] == "Pat"
         await returning.close()
+        for w in watchers:
+            await w.wait_until(lambda w=w: w.awareness.get(pid, (0, {}))[1] is None)
     for w in watchers:
         shown = history(w, pid)
         assert names(shown) == {"Pat", None}, shown
