@@ -24,7 +24,7 @@ from pycrdt import Doc, Map, Text
 from conftest import ServerProcess
 from journeyboard import documents
 from journeyboard.boardview import build_view
-from journeyboard.exports import render
+from journeyboard.exports import csvfile, render
 from ysync import synced_client
 
 DEPTH = 1_000
@@ -209,6 +209,14 @@ async def test_csv_neutralises_every_text_cell_including_card_ids(server: Server
         assert card["kpi"] == "'" + HOSTILE["kpi"]
         assert by_id["k2"]["text"] == "'" + HOSTILE["kind_text"]
         assert by_id["k2"]["author"] == "'\uff20x"
+
+
+def test_neutralise_rules() -> None:
+    for text in ("=1", "+1", "-1", "@a", "\uff1d1", "\uff0b1", "\uff0d1", "\uff201", " =1",
+                 "\t x", "\r", "\n=1", "\x0b", "\u3000=1", "\u00a0+1"):  # fmt: skip
+        assert csvfile.neutralise(text) == "'" + text, repr(text)
+    for text in ("", "plain", " plain", "a=b", "1-2", "'quoted"):
+        assert csvfile.neutralise(text) == text, repr(text)
 
 
 # -- finding 12: XML 1.0 ---------------------------------------------------------------------

@@ -21,7 +21,7 @@ from journeyboard.boardview import QUADRANT_TITLES, BoardView, Card
 
 DIALECTS: Final = {"excel": (",", "."), "nordic": (";", ",")}
 # What a spreadsheet may read as the start of a formula: the ASCII and full-width operators,
-# and a leading control character or whitespace (some strip it and then see an operator).
+# after any leading whitespace (some strip it); a leading control character always counts.
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 COLUMNS: Final = (
@@ -53,8 +53,9 @@ def neutralise(text: str) -> str:
     """Make text that a spreadsheet would evaluate as a formula show as text."""
     if not text:
         return text
-    first = text[0]
-    if first.isspace() or unicodedata.category(first) == "Cc" or first in FORMULA_STARTS:
+    if unicodedata.category(text[0]) == "Cc":  # tab, CR, LF and every other control
+        return "'" + text
+    if text.lstrip().startswith(FORMULA_STARTS):  # "=", " =", "\u3000=", "\uff1d" ...
         return "'" + text
     return text
 
