@@ -122,6 +122,8 @@ class BoardView:
     votes_revealed: bool
     ratings_revealed: bool
     skipped: int = 0  # entries that were not well-formed cards or stages
+    # what could not be read, for the JSON export: {"root", "id", "field", "reason"} items
+    skipped_notes: list[dict[str, Any]] = field(default_factory=list)
     card_by_id: dict[str, Card] = field(default_factory=dict)
 
     def columns(self) -> list[Stage]:
@@ -169,6 +171,9 @@ def _sort_key(pos: str, item_id: str) -> tuple[str, str]:
 def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) -> BoardView:
     """Build the view from `roots_to_json` of the content and session documents."""
     skipped = 0
+    notes: list[dict[str, Any]] = [
+        note for note in content.get("_skipped") or [] if isinstance(note, dict)
+    ]
     stage_items: list[tuple[str, str, str]] = []
     for stage_id, entry in _dict(content.get("stages")).items():
         if not isinstance(entry, dict):
@@ -250,6 +255,7 @@ def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) 
         votes_revealed=votes_shown,
         ratings_revealed=ratings_shown,
         skipped=skipped,
+        skipped_notes=notes,
     )
     view.card_by_id = {card.id: card for card in cards}
     return view

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Callable
 from typing import Any, Final
 
 from pycrdt import Array, Doc, Map, Text
@@ -115,19 +116,96 @@ def seed_content(stage_names: list[str]) -> bytes:
     return doc.get_update()
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Map | Array | Text):
-        return value.to_py()
-    return value
+MAX_READ_DEPTH: Final = 32  # nesting below a root entry's field that a reader follows
+SKIPPED_KEY: Final = "_skipped"  # where roots_to_json lists what it could not read
+
+
+class _TooDeep(ValueError):
+    pass
+
+
+def _plain(value: Any, depth: int = 0) -> Any:
+    """A shared type as plain JSON, refusing nesting deeper than MAX_READ_DEPTH.
+
+    `to_py` recurses without a bound: a value nested a thousand levels deep hits Python's
+    recursion limit, so this walks the value itself and gives up early instead.
+    """
+    if depth > MAX_READ_DEPTH:
+        raise _TooDeep(f"nested deeper than {MAX_READ_DEPTH} levels")
+    if isinstance(value, Text):
+        return str(value)
+    if isinstance(value, Map):
+        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, Array):
+        return [_plain(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item, depth + 1) for item in value]
+    to_py = getattr(value, "to_py", None)  # another shared type (XML): read as pycrdt does
+    return to_py() if callable(to_py) else value
+
+
+def plain(value: Any, default: Any = None) -> Any:
+    """A shared type (or any value) as plain JSON, or `default` when it cannot be read."""
+    try:
+        return _plain(value)
+    except (RecursionError, ValueError, TypeError, RuntimeError):
+        return default
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, _TooDeep) else f"unreadable ({type(exc).__name__})"
+
+
+def _read_entry(value: Any, note: Callable[[str | None, str], None]) -> Any:
+    """One entry of a root map, field by field: a field that cannot be read is left out."""
+    if not isinstance(value, Map):
+        try:
+            return _plain(value, 1)
+        except (RecursionError, ValueError, TypeError, RuntimeError) as exc:
+            note(None, _reason(exc))
+            return None
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        try:
+            out[str(key)] = _plain(item, 2)
+        except (RecursionError, ValueError, TypeError, RuntimeError) as exc:
+            note(str(key), _reason(exc))
+    return out
 
 
 def roots_to_json(doc: Doc[Any], roots: tuple[str, ...]) -> dict[str, Any]:
-    """The named root maps as plain JSON values; a root that is not a map reads as {}."""
+    """The named root maps as plain JSON values; a root that is not a map reads as {}.
+
+    Each root is read entry by entry and each entry field by field, so one value that cannot
+    be read (nested too deep, say) costs only that field: the rest of the board still reads.
+    What was left out is listed under SKIPPED_KEY (only when something was) as
+    {"root", "id", "field", "reason"} items.
+    """
     out: dict[str, Any] = {}
+    skipped: list[dict[str, Any]] = []
     for root in roots:
         try:
-            value = _plain(doc.get(root, type=Map))
+            shared = doc.get(root, type=Map)
         except Exception:  # a client may have created the root as another type
-            value = None
-        out[root] = value if isinstance(value, dict) else {}
+            out[root] = {}
+            continue
+        entries: dict[str, Any] = {}
+        try:
+            items = list(shared.items())
+        except Exception as exc:  # pragma: no cover - the map itself cannot be listed
+            skipped.append({"root": root, "id": None, "field": None, "reason": _reason(exc)})
+            items = []
+        for entry_id, value in items:
+
+            def note(field: str | None, reason: str, root: str = root, key: str = entry_id) -> None:
+                skipped.append({"root": root, "id": str(key), "field": field, "reason": reason})
+
+            read = _read_entry(value, note)
+            if read is not None or not isinstance(value, Map | Array | Text):
+                entries[str(entry_id)] = read
+        out[root] = entries
+    if skipped:
+        out[SKIPPED_KEY] = skipped
     return out

@@ -74,7 +74,9 @@ async def timer(ctx: CommandContext) -> dict[str, Any]:
 
     def change(doc: Doc[Any]) -> dict[str, Any]:
         state = session_map(doc, "timer")
-        after = timer_after(ctx.body["action"], ctx.body.get("seconds"), state.to_py() or {}, now)
+        after = timer_after(
+            ctx.body["action"], ctx.body.get("seconds"), documents.plain(state) or {}, now
+        )
         for key, value in after.items():
             state[key] = value
         return after

@@ -13,6 +13,7 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
+from journeyboard import documents
 from journeyboard.boards import BoardService, Identity
 from journeyboard.commands import CommandContext, CommandError, Handler
 from journeyboard.stores import Mark
@@ -71,7 +72,7 @@ async def require_card(boards: BoardService, board_id: str, card: str, kind: str
 def _settings(doc: Doc[Any]) -> tuple[int, int | None, bool, bool]:
     session = doc.get("session", type=Map)
     revealed = session.get("revealed")
-    shown = revealed.to_py() if isinstance(revealed, Map) else {}
+    shown = documents.plain(revealed, {}) if isinstance(revealed, Map) else {}
     per_card = session.get("max_votes_per_card")
     return (
         int(session.get("votes_per_person", 3)),
@@ -131,7 +132,7 @@ def _replace(target: Map[Any], values: dict[str, Any], *, as_map: bool) -> None:
         del target[key]
     for key, value in values.items():
         current = target.get(key)
-        plain = current.to_py() if isinstance(current, Map) else current
+        plain = documents.plain(current) if isinstance(current, Map) else current
         if plain != value:
             target[key] = Map(value) if as_map else value
 

@@ -5,6 +5,7 @@ ElementTree escapes every text and attribute it writes, so card text can never b
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from typing import Final
 
@@ -134,5 +135,27 @@ def matrix(view: BoardView, size: float = 420) -> ET.Element:
     return root
 
 
+# Characters XML 1.0 does not allow anywhere (C0 controls but tab/LF/CR, lone surrogates,
+# U+FFFE/U+FFFF); ElementTree writes them as they are, which makes the document ill-formed.
+NOT_XML: Final = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """Text with every character XML 1.0 forbids replaced by U+FFFD."""
+    return NOT_XML.sub("\ufffd", text)
+
+
+def make_xml_safe(node: ET.Element) -> ET.Element:
+    """Clean every text, tail and attribute of a tree in place (the one gate before writing)."""
+    for item in node.iter():
+        if item.text:
+            item.text = xml_text(item.text)
+        if item.tail:
+            item.tail = xml_text(item.tail)
+        for key, value in list(item.attrib.items()):
+            item.attrib[key] = xml_text(value)
+    return node
+
+
 def to_string(node: ET.Element) -> str:
-    return ET.tostring(node, encoding="unicode")
+    return ET.tostring(make_xml_safe(node), encoding="unicode")

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from typing import Final
 
 from journeyboard.boardview import QUADRANT_TITLES, BoardView, Card
 
 DIALECTS: Final = {"excel": (",", "."), "nordic": (";", ",")}
-FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read as the start of a formula: the ASCII and full-width operators,
+# after any leading whitespace (some strip it); a leading control character always counts.
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 COLUMNS: Final = (
     "stage_order",
@@ -48,7 +51,13 @@ COLUMNS: Final = (
 
 def neutralise(text: str) -> str:
     """Make text that a spreadsheet would evaluate as a formula show as text."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    if not text:
+        return text
+    if unicodedata.category(text[0]) == "Cc":  # tab, CR, LF and every other control
+        return "'" + text
+    if text.lstrip().startswith(FORMULA_STARTS):  # "=", " =", "\u3000=", "\uff1d" ...
+        return "'" + text
+    return text
 
 
 def _number_formatter(decimal_mark: str) -> Callable[[float | None], str]:
@@ -68,7 +77,7 @@ def _row(view: BoardView, card: Card, number: Callable[[float | None], str]) -> 
     return [
         str(card.stage.order) if card.stage.order else "",
         neutralise(card.stage.name),
-        card.lane,
+        neutralise(card.lane),
         neutralise(card.kind),
         neutralise(card.text),
         neutralise(view.author_name(card)),
@@ -82,11 +91,11 @@ def _row(view: BoardView, card: Card, number: Callable[[float | None], str]) -> 
         number(rating.impact) if rating else "",
         number(rating.effort_spread) if rating else "",
         number(rating.impact_spread) if rating else "",
-        QUADRANT_TITLES.get(rating.quadrant, "") if rating else "",
+        neutralise(QUADRANT_TITLES.get(rating.quadrant, "")) if rating else "",
         neutralise(pain.text) if pain else "",
         neutralise(card.get_text("owner")),
         neutralise(card.get_text("status")),
-        card.id,
+        neutralise(card.id),
     ]
 
 

@@ -84,6 +84,8 @@ def export_board(view: BoardView, now_ms: int) -> dict[str, Any]:
             "results": results,
         }
     )
+    if view.skipped_notes:  # what the server could not read, so nothing vanishes silently
+        exported["skipped"] = view.skipped_notes
     return exported
 
 

@@ -212,7 +212,9 @@ def report_html(view: BoardView, now_ms: int) -> str:
     left = _h(body, "ul")
     for item in summary.open_items or ["Nothing."]:
         _h(left, "li", item)
-    return "<!doctype html>\n" + ET.tostring(html, encoding="unicode", method="html")
+    return "<!doctype html>\n" + ET.tostring(
+        charts.make_xml_safe(html), encoding="unicode", method="html"
+    )
 
 
 def _pain_text(view: BoardView, card: Card) -> str:
