@@ -6,6 +6,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map
 
+from journeyboard import documents
 from journeyboard.boards import now_ms
 from journeyboard.commands import CommandContext, CommandError, Handler, session_map
 from journeyboard.voting import publish_ratings, publish_votes
