@@ -56,6 +56,26 @@ class ServerCollector(Collector):
             value=stats.reverted_updates,
         )
         yield CounterMetricFamily(
+            "journeyboard_unreadable_updates",
+            "Client or remote updates refused because they do not round-trip or failed to apply",
+            value=stats.unreadable_updates,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_quarantined_updates",
+            "Stored updates that loading could not apply, moved to quarantine (never deleted)",
+            value=stats.quarantined_updates,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_rebuilt_documents",
+            "Documents rebuilt in memory after an update failed half-way through",
+            value=stats.rebuilt_documents,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_compactions_refused",
+            "Compactions that kept the log because the merged snapshot failed its proof",
+            value=getattr(self.rooms.store, "compactions_refused", 0),
+        )
+        yield CounterMetricFamily(
             "journeyboard_coalesced_updates",
             "Updates sent out merged with others because one store commit released them together",
             value=stats.coalesced_updates,

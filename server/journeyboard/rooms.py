@@ -35,6 +35,7 @@ from journeyboard.protocol import (
     SyncStep2,
     SyncUpdate,
 )
+from journeyboard.updates import apply_tolerantly, try_apply, unreadable_reason
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,10 @@ class UpdateLog(Protocol):
 
     async def load_document(self, name: str) -> list[bytes]: ...
 
+    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
+        """Move a stored update that cannot be applied out of the log, keeping it aside."""
+        ...
+
     def append_update(self, name: str, update: bytes) -> asyncio.Future[None]: ...
 
     def follow(self, name: str, follower: Any) -> None: ...
@@ -76,6 +81,10 @@ class UpdateLog(Protocol):
 
 class RoomClosed(RuntimeError):
     """The room was closed (server shutdown or a store failure) and cannot take more work."""
+
+
+class UnreadableUpdate(ProtocolError):
+    """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
 
 
 class DocumentTooLarge(RuntimeError):
@@ -152,6 +161,9 @@ class _Outgoing:
     """The update a broadcast carries (empty for anything else): what coalescing merges."""
 
 
+REBUILD_JOURNAL_BYTES: Final = 1 << 20
+"""Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
+
 LATENCY_BUCKETS: Final = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 """Seconds; from half a millisecond (a commit on an idle machine) to a stalled store."""
 
@@ -168,6 +180,12 @@ class RoomStats:
     dropped_awareness: int = 0
     reverted_updates: int = 0
     coalesced_updates: int = 0
+    unreadable_updates: int = 0
+    """Updates refused before storing because they do not round-trip, or failed to apply."""
+    quarantined_updates: int = 0
+    """Stored updates that loading could not apply, moved aside (never deleted)."""
+    rebuilt_documents: int = 0
+    """Times a room rebuilt its document after an update failed half-way through."""
     """Updates that went out merged with others (released by one commit)."""
     store_latency: Histogram = field(
         default_factory=lambda: _histogram(
@@ -226,6 +244,11 @@ class Room:
         self._version = 0
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
         self._step2: tuple[int, bytes, bytes] | None = None
+        self._base = b""
+        """The document's state at some point, encoded; with `_journal`, what rebuilds it."""
+        self._journal: list[bytes] = []
+        """Every update applied since `_base`, in order (see `_rebuild`)."""
+        self._journal_bytes = 0
         self._release_scheduled = False
         self.busy_fanout = busy_fanout
         """Updates times sockets per second from which the room is busy (see `_release`)."""
@@ -240,10 +263,22 @@ class Room:
     async def load(self) -> None:
         """Read the document from the store; messages for it wait until this is done."""
         updates = await self._store.load_document(self.name)
-        with self.doc.transaction(origin=SERVER_ORIGIN):
-            for update in updates:
-                self.doc.apply_update(update)
-        self.size = sum(len(update) for update in updates)
+        self.doc, skipped = apply_tolerantly(updates)
+        for bad in skipped:
+            self.stats.quarantined_updates += 1
+            log.error(
+                "%s: stored update %d of %d (%d bytes) cannot be applied; moved to quarantine: %s",
+                self.name,
+                bad.index + 1,
+                len(updates),
+                len(bad.update),
+                bad.reason,
+            )
+            await self._store.quarantine(self.name, bad.update, bad.reason)
+        left_out = {bad.index for bad in skipped}
+        good = [update for index, update in enumerate(updates) if index not in left_out]
+        self._journal = good
+        self._journal_bytes = self.size = sum(len(update) for update in good)
         self.ready.set()
 
     @property
@@ -378,6 +413,10 @@ class Room:
             raise RoomClosed(str(self._closed))
         if self.size + len(update) > self.max_document_bytes:
             raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
+        reason = unreadable_reason(update)
+        if reason is not None:
+            self.stats.unreadable_updates += 1
+            raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -394,7 +433,9 @@ class Room:
         except _CONTROL_FLOW:
             raise
         except BaseException as exc:  # pycrdt raises ValueError, or a Rust panic on odd input
-            raise ProtocolError(f"invalid Yjs update: {exc}") from exc
+            self.stats.unreadable_updates += 1
+            self._rebuild(f"an update from {origin.label if origin else 'the server'}: {exc}")
+            raise UnreadableUpdate(f"invalid Yjs update: {exc}") from exc
         self.size += len(update)
         self.stats.updates_in += 1
         seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
@@ -408,6 +449,7 @@ class Room:
 
     def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
         """Queue an applied update for the store and its fan-out behind the commit."""
+        self._record(update)
         self._applied += 1
         self._version += 1
         seq = self._applied
@@ -416,6 +458,37 @@ class Room:
         committed.add_done_callback(lambda future: self._on_commit(seq, arrived, future))
         self._emit(_Outgoing(seq, frame, None, exclude=exclude, arrived=arrived, update=update))
         return seq
+
+    def _record(self, update: bytes) -> None:
+        """Journal an applied update. Once the journal outgrows the encoded state it started
+        from (and 1 MiB), it starts again from the current state: rebuilding stays possible
+        at about the document's own size in memory, for an amortised constant cost."""
+        self._journal.append(update)
+        self._journal_bytes += len(update)
+        if self._journal_bytes > max(len(self._base), REBUILD_JOURNAL_BYTES):
+            self._base = self.doc.get_update()
+            self._journal.clear()
+            self._journal_bytes = 0
+
+    def _rebuild(self, cause: str) -> None:
+        """Build the document again from what was applied before an update that failed
+        half-way (a panic inside yrs can leave the document half-changed), so the failed
+        update never changes what anyone reads.
+
+        Only content documents can get here: clients never write session documents. A
+        rebuilt room has a new `Doc`, so nothing may keep observers on a content document.
+        """
+        doc: Doc[Any] = Doc()
+        with doc.transaction(origin=SERVER_ORIGIN):
+            if self._base:
+                doc.apply_update(self._base)
+            for update in self._journal:
+                doc.apply_update(update)
+        self.doc = doc
+        self._version += 1
+        self._step2 = None
+        self.stats.rebuilt_documents += 1
+        log.error("%s: rebuilt the document after %s", self.name, cause)
 
     def _capture(self, change: Callable[[], object]) -> bytes:
         """Run a change and return the update it made (the empty update if none)."""
@@ -507,8 +580,13 @@ class Room:
                 batch = [item]
                 while queue and queue[0].seq <= committed and queue[0].update:
                     batch.append(queue.popleft())
-                item = self._coalesce(batch)
                 updates += len(batch)
+                merged = self._coalesce(batch)
+                if merged is None:  # the merge would not decode: send them one by one
+                    for single in batch:
+                        self._deliver(single)
+                    continue
+                item = merged
             elif item.update:
                 updates += 1
             self._deliver(item)
@@ -526,8 +604,17 @@ class Room:
             self._demand = 0
             self._demand_since = now
 
-    def _coalesce(self, batch: list[_Outgoing]) -> _Outgoing:
-        merged = merge_updates(*(item.update for item in batch))
+    def _coalesce(self, batch: list[_Outgoing]) -> _Outgoing | None:
+        """One broadcast for a batch, or None when yrs cannot read its own merge back (some
+        crafted updates that each round-trip still merge into bytes that do not decode)."""
+        try:
+            merged = merge_updates(*(item.update for item in batch))
+        except _CONTROL_FLOW:
+            raise
+        except BaseException:
+            return None
+        if try_apply(Doc(), merged) is not None:
+            return None
         self.stats.coalesced_updates += len(batch)
         first, last = batch[0], batch[-1]
         same_sender = all(item.exclude is first.exclude for item in batch)
@@ -659,8 +746,10 @@ class Room:
         except _CONTROL_FLOW:
             raise
         except BaseException as exc:
-            log.error("could not apply a remote update to %s: %s", self.name, exc)
+            self.stats.unreadable_updates += 1
+            self._rebuild(f"a remote update that failed: {exc}")
             return
+        self._record(update)
         self.size += len(update)
         self._version += 1
         # Already durable; it only queues behind this node's own uncommitted updates.

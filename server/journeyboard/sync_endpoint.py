@@ -30,7 +30,15 @@ from journeyboard.protocol import (
     AwarenessTooLarge,
     ProtocolError,
 )
-from journeyboard.rooms import Channel, Connection, DocumentTooLarge, Room, RoomClosed, RoomManager
+from journeyboard.rooms import (
+    Channel,
+    Connection,
+    DocumentTooLarge,
+    Room,
+    RoomClosed,
+    RoomManager,
+    UnreadableUpdate,
+)
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 
@@ -342,6 +350,8 @@ class SyncSession:
     def _deliver(self, data: bytes) -> None:
         try:
             self.room.receive(self.conn, data)
+        except UnreadableUpdate as exc:
+            self._refuse(CLOSE.UNREADABLE_UPDATE.code, "unreadable update", exc)
         except ProtocolError as exc:
             self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
         except RecursionError:

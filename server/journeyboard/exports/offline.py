@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
-
-from pycrdt import Doc
 
 from journeyboard import documents
 from journeyboard.boardview import build_view
 from journeyboard.exports.render import render
 from journeyboard.stores import open_store
+from journeyboard.updates import apply_tolerantly
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int, int], None]
 
 
 async def _load(store: Any, name: str, roots: tuple[str, ...], progress: ProgressCallback) -> Any:
     updates = await store.load_document(name)
-    doc: Doc[Any] = Doc()
-    for index, update in enumerate(updates, start=1):
-        doc.apply_update(update)
-        if index % 200 == 0 or index == len(updates):
-            progress(
-                f"loading {'session' if documents.is_session(name) else 'content'}",
-                index,
-                len(updates),
-            )
+    what = f"loading {'session' if documents.is_session(name) else 'content'}"
+    progress(what, 0, len(updates))
+    doc, skipped = apply_tolerantly(updates)
+    for bad in skipped:
+        log.warning("%s: left out stored update %d: %s", name, bad.index + 1, bad.reason)
+    progress(what, len(updates), len(updates))
     return documents.roots_to_json(doc, roots)
 
 

@@ -149,6 +149,8 @@ class Store(ABC):
 
     def __init__(self) -> None:
         self._command_locks = KeyedLocks()
+        self.compactions_refused = 0
+        """Compactions that kept the log because the merged snapshot failed its proof."""
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -179,7 +181,18 @@ class Store(ABC):
 
     @abstractmethod
     async def compact_document(self, name: str) -> None:
-        """Merge snapshot and log into a new snapshot and trim the log, atomically."""
+        """Merge snapshot and log into a new snapshot and trim the log, atomically, once the
+        snapshot is proven to yield the same document (`updates.verified_merge`); otherwise
+        keep the log and count the refusal in `compactions_refused`."""
+
+    @abstractmethod
+    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
+        """Move a stored update that cannot be applied out of the document's log into a
+        quarantine kept beside it (never deleted), with the reason."""
+
+    @abstractmethod
+    async def quarantined(self, name: str) -> list[tuple[bytes, str]]:
+        """The updates moved to quarantine for a document, with their reasons, oldest first."""
 
     # boards and people
     @abstractmethod

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
-from pycrdt import merge_updates
 from redis import asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
@@ -42,6 +41,7 @@ from journeyboard.stores.base import (
     Store,
     StoreError,
 )
+from journeyboard.updates import verified_merge
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,13 @@ class RedisStore(Store):
                 await asyncio.wait_for(asyncio.shield(self._writer), 10)
         for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._tasks:
+            # redis-py's pubsub reader can swallow a cancellation while it waits for a
+            # message (seen with redis 8.1): bound the wait so that closing never hangs, which
+            # is what made `journeyboard export` on Redis hang.
+            _, stuck = await asyncio.wait(set(self._tasks), timeout=2)
+            for task in stuck:
+                log.warning("task %s did not stop within 2 s of closing", task.get_name())
         with contextlib.suppress(RedisError):
             await self._redis.delete(self._key("node", self.node_id))
         await self._redis.aclose()
@@ -337,7 +343,11 @@ class RedisStore(Store):
                 if not entries:
                     return
                 parts = ([data] if data else []) + [f[b"u"] for _, f in _pairs(entries)]
-                merged = merge_updates(*parts)
+                merged = verified_merge(parts)
+                if merged is None:
+                    self.compactions_refused += 1
+                    log.error("compaction of %s refused; its stream is kept", name)
+                    return
                 done = await self._compact(
                     keys=[self._snapshot(name), self._stream(name), lease],
                     args=[token, through or b"", merged, entries[-1][0]],
@@ -354,6 +364,30 @@ class RedisStore(Store):
                 )
         except RedisError as exc:
             raise StoreError(f"Redis unavailable: {exc}") from exc
+
+    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
+        """Copy the update to the document's quarantine stream (never trimmed), then take it
+        out of the log: the stream entries that carry it, or the snapshot if it is that."""
+        try:
+            await self.redis.xadd(
+                self._key("doc", name, "quarantine"),
+                {b"u": update, b"r": reason.encode(), b"n": self._node},
+            )
+            data, _, entries = await self._read(name)
+            bad = [entry_id for entry_id, fields in _pairs(entries) if fields.get(b"u") == update]
+            if bad:
+                await self.redis.xdel(self._stream(name), *bad)
+            if data == update:
+                await self.redis.hdel(self._snapshot(name), "data")
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+
+    async def quarantined(self, name: str) -> list[tuple[bytes, str]]:
+        try:
+            entries: Any = await self.redis.xrange(self._key("doc", name, "quarantine"))
+        except RedisError as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+        return [(fields[b"u"], fields[b"r"].decode()) for _, fields in _pairs(entries)]
 
     # presence and control (pub/sub) -------------------------------------------------------
 

@@ -15,15 +15,15 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pycrdt import merge_updates
-
 from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
+from journeyboard.updates import verified_merge
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,13 @@ CREATE TABLE IF NOT EXISTS snapshots (
     doc TEXT PRIMARY KEY,
     data BLOB NOT NULL,
     through_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc TEXT NOT NULL,
+    data BLOB NOT NULL,
+    reason TEXT NOT NULL,
+    at_ms INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS boards (
     id TEXT PRIMARY KEY,
@@ -94,15 +101,20 @@ def _compaction(name: str) -> Operation:
     return lambda conn: _compact(conn, name)
 
 
-def _compact(conn: sqlite3.Connection, name: str) -> None:
+def _compact(conn: sqlite3.Connection, name: str) -> bool:
+    """Replace snapshot and log by one proven snapshot; False when the proof failed (then the
+    log stays as it is)."""
     row = conn.execute("SELECT data FROM snapshots WHERE doc = ?", (name,)).fetchone()
     entries = conn.execute(
         "SELECT id, data FROM updates WHERE doc = ? ORDER BY id", (name,)
     ).fetchall()
     if not entries:
-        return
-    parts = ([row[0]] if row else []) + [data for _, data in entries]
-    snapshot = merge_updates(*parts)
+        return True
+    parts = ([bytes(row[0])] if row else []) + [bytes(data) for _, data in entries]
+    snapshot = verified_merge(parts)
+    if snapshot is None:
+        log.error("compaction of %s refused; its log of %d entries is kept", name, len(entries))
+        return False
     last_id = entries[-1][0]
     conn.execute(
         "INSERT INTO snapshots (doc, data, through_id) VALUES (?, ?, ?) "
@@ -110,6 +122,19 @@ def _compact(conn: sqlite3.Connection, name: str) -> None:
         (name, snapshot, last_id),
     )
     conn.execute("DELETE FROM updates WHERE doc = ? AND id <= ?", (name, last_id))
+    return True
+
+
+def _quarantine(name: str, update: bytes, reason: str) -> Operation:
+    def run(conn: sqlite3.Connection) -> None:
+        conn.execute(
+            "INSERT INTO quarantine (doc, data, reason, at_ms) VALUES (?, ?, ?, ?)",
+            (name, update, reason, int(time.time() * 1000)),
+        )
+        conn.execute("DELETE FROM updates WHERE doc = ? AND data = ?", (name, update))
+        conn.execute("DELETE FROM snapshots WHERE doc = ? AND data = ?", (name, update))
+
+    return run
 
 
 class _Thread:
@@ -335,13 +360,36 @@ class SQLiteStore(Store):
         length = self._log_lengths.get(name, 0) + 1
         if length >= self.compact_after:  # behind this append, in the same queue
             length = 0
-            self._submit(_compaction(name)).add_done_callback(_log_failure)
+            self._submit(_compaction(name)).add_done_callback(self._compacted)
         self._log_lengths[name] = length
         return committed
 
+    def _compacted(self, future: asyncio.Future[Any]) -> None:
+        if future.cancelled():
+            return
+        if future.exception() is not None:
+            log.error("background compaction failed: %s", future.exception())
+        elif future.result() is False:
+            self.compactions_refused += 1
+
     async def compact_document(self, name: str) -> None:
         self._log_lengths[name] = 0
-        await self._submit(_compaction(name))
+        if not await self._submit(_compaction(name)):
+            self.compactions_refused += 1
+
+    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
+        await self._submit(_quarantine(name, update, reason))
+
+    async def quarantined(self, name: str) -> list[tuple[bytes, str]]:
+        """What loading moved aside for a document, oldest first."""
+
+        def read(conn: sqlite3.Connection) -> list[tuple[bytes, str]]:
+            rows = conn.execute(
+                "SELECT data, reason FROM quarantine WHERE doc = ? ORDER BY id", (name,)
+            ).fetchall()
+            return [(bytes(data), str(reason)) for data, reason in rows]
+
+        return await self._read(read)
 
     async def log_length(self, name: str) -> int:
         """How many updates the document's log holds (for tests and metrics)."""
@@ -459,8 +507,3 @@ class SQLiteStore(Store):
             ).fetchall()
         )
         return [Mark(person, card, json.loads(data)) for person, card, data in rows]
-
-
-def _log_failure(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        log.error("background compaction failed: %s", future.exception())
