@@ -93,4 +93,7 @@ class ServerCollector(Collector):
 def registry_for(rooms: RoomManager, gate: RefusalCounts) -> CollectorRegistry:
     registry = CollectorRegistry()
     registry.register(ServerCollector(rooms, gate))
+    store_metrics = getattr(rooms.store, "metrics_collector", None)
+    if store_metrics is not None:  # a store that reports its own counters (Redis)
+        registry.register(store_metrics)
     return registry

@@ -41,6 +41,7 @@ from journeyboard.stores.base import (
     Store,
     StoreError,
 )
+from journeyboard.stores.redis_repair import RedisRepair
 from journeyboard.updates import verified_merge
 
 log = logging.getLogger(__name__)
@@ -128,6 +129,9 @@ class RedisStore(Store):
         self._load: Any = None
         self._compact: Any = None
         self._writer: asyncio.Task[None] | None = None
+        self.repair = RedisRepair(self)
+        """Notices that Redis lost acknowledged writes and writes back what this node holds."""
+        self.metrics_collector = self.repair
 
     # keys ---------------------------------------------------------------------------------
 
@@ -166,6 +170,7 @@ class RedisStore(Store):
             (self._publish_loop(), "redis-publisher"),
             (self._listen(), "redis-listener"),
             (self._heartbeat(), "redis-heartbeat"),
+            (self.repair.run(), "redis-repair"),
         ):
             self._spawn(coro, name)
 
@@ -306,6 +311,14 @@ class RedisStore(Store):
                         follow.follower.apply_remote(fields[b"u"])
             follow.advanced.set()
             follow.advanced = asyncio.Event()
+
+    def _restart_tail(self, name: str, follow: _Follow, last_id: bytes) -> None:
+        """Tail again from `last_id`: after Redis lost entries, a position beyond its stream
+        would skip new entries with lower ids."""
+        if follow.task is not None:
+            follow.task.cancel()
+        follow.last_id = last_id
+        follow.task = self._spawn(self._tail(name, follow), f"tail {name}")
 
     async def catch_up(self, name: str) -> None:
         follow = self._follows.get(name)
@@ -506,13 +519,19 @@ class RedisStore(Store):
             raise StoreError(f"Redis unavailable: {exc}") from exc
         if not created:
             raise StoreError(f"board {board.id} exists already")
+        self.repair.records.remember_board(board)
 
     async def get_board(self, board_id: str) -> BoardRecord | None:
         raw = await self._call(self.redis.get(self._key("board", board_id)))
-        return BoardRecord.from_json(json.loads(raw)) if raw else None
+        if not raw:
+            return None
+        board = BoardRecord.from_json(json.loads(raw))
+        self.repair.records.remember_board(board)
+        return board
 
     async def save_board(self, board: BoardRecord) -> None:
         await self._call(self.redis.set(self._key("board", board.id), json.dumps(board.to_json())))
+        self.repair.records.remember_board(board)
 
     async def save_person(self, person: PersonRecord) -> None:
         await self._call(
@@ -520,14 +539,21 @@ class RedisStore(Store):
                 self._key("people", person.board_id), person.id, json.dumps(person.to_json())
             )
         )
+        self.repair.records.remember_person(person)
 
     async def get_person(self, board_id: str, person_id: str) -> PersonRecord | None:
         raw = await self._call(self.redis.hget(self._key("people", board_id), person_id))
-        return PersonRecord.from_json(json.loads(raw)) if raw else None
+        if not raw:
+            return None
+        person = PersonRecord.from_json(json.loads(raw))
+        self.repair.records.remember_person(person)
+        return person
 
     async def list_people(self, board_id: str) -> list[PersonRecord]:
         raw = await self._call(self.redis.hgetall(self._key("people", board_id)))
         people = [PersonRecord.from_json(json.loads(value)) for value in raw.values()]
+        for person in people:
+            self.repair.records.remember_person(person)
         return sorted(people, key=lambda person: (person.joined_at_ms, person.id))
 
     async def put_mark(
