@@ -8,7 +8,8 @@ failure of the server before the fix:
 - BREAKS_MERGE applies, but `merge_updates` of the log with it gives a snapshot that does not
   decode, so compaction used to store a board nobody could load;
 - DOES_NOT_ROUND_TRIP applies on top of the board, but not on its own: stored, it would fail
-  to load in any document that lacks the items it overwrites.
+  to load in any document that lacks the items it overwrites. It is refused as malformed
+  (4400); an update that applies on its own but fails half-way on the board gets 4422.
 """
 
 from __future__ import annotations
@@ -215,7 +216,7 @@ async def test_an_update_that_does_not_round_trip_is_refused_before_it_is_stored
     path = Path(server.store_url.removeprefix("sqlite:///"))
     with sqlite3.connect(path) as conn:
         before = conn.execute("SELECT count(*) FROM updates").fetchone()[0]
-    assert await send_as_attacker(server, board, DOES_NOT_ROUND_TRIP) == 4422
+    assert await send_as_attacker(server, board, DOES_NOT_ROUND_TRIP) == 4400  # MALFORMED
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT data FROM updates").fetchall()
     assert len(rows) == before

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,19 +21,8 @@ from journeyboard import protocol
 from journeyboard.protocol import AwarenessEntry, AwarenessMessage
 from test_browser import CHROMIUM, CHROMIUM_ARGS, STATIC_INDEX, open_page
 from test_redis import RedisServer, cards, connected, nodes
+from test_redis import redis as redis  # the fixture
 from ysync import YClient, synced_client
-
-
-@pytest.fixture
-def redis(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[RedisServer]:
-    """A redis-server of the test's own, as in test_redis.py."""
-    monkeypatch.setenv("JOURNEYBOARD_HEARTBEAT_SECONDS", "0.3")
-    directory = tmp_path / "redis"
-    directory.mkdir()
-    server = RedisServer(directory).start()
-    yield server
-    if server.process is not None:
-        server.kill()
 
 
 def command(server: ServerProcess, board_id: str, token: str, **body: Any) -> dict[str, Any]:

@@ -35,7 +35,7 @@ from journeyboard.protocol import (
     SyncStep2,
     SyncUpdate,
 )
-from journeyboard.updates import apply_tolerantly, try_apply, unreadable_reason
+from journeyboard.updates import DOES_NOT_APPLY, apply_tolerantly, try_apply, unreadable_reason
 
 log = logging.getLogger(__name__)
 
@@ -416,6 +416,8 @@ class Room:
         reason = unreadable_reason(update)
         if reason is not None:
             self.stats.unreadable_updates += 1
+            if reason.startswith(DOES_NOT_APPLY):  # not even a Yjs update: malformed (4400)
+                raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something

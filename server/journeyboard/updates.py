@@ -46,6 +46,10 @@ def try_apply(doc: Doc[Any], update: bytes) -> BaseException | None:
     return None
 
 
+DOES_NOT_APPLY: Final = "does not apply"
+"""How `unreadable_reason` begins for an update that is malformed even on its own."""
+
+
 def unreadable_reason(update: bytes) -> str | None:
     """Why this update must not be stored, or None when it round-trips.
 
@@ -56,7 +60,7 @@ def unreadable_reason(update: bytes) -> str | None:
     probe: Doc[Any] = Doc()
     error = try_apply(probe, update)
     if error is not None:
-        return f"does not apply: {type(error).__name__}: {error}"
+        return f"{DOES_NOT_APPLY}: {type(error).__name__}: {error}"
     try:
         encoded = probe.get_update()
     except BaseException as exc:
