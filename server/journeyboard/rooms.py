@@ -378,7 +378,7 @@ class Room:
         elif isinstance(message, SyncStep1):
             self._answer_step1(conn, message.state_vector)
         elif isinstance(message, AwarenessMessage):
-            self._relay_awareness(conn, message.payload)
+            self.relay_awareness(conn, protocol.decode_awareness_update(message.payload))
         elif isinstance(message, QueryAwareness):
             conn.send(protocol.encode_awareness(self._awareness_snapshot()))
         elif isinstance(message, AuthMessage):
@@ -672,15 +672,18 @@ class Room:
         ]
         return protocol.encode_awareness_update(entries)
 
-    def _relay_awareness(self, conn: Connection, payload: bytes) -> None:
+    def relay_awareness(self, conn: Connection, entries: list[AwarenessEntry]) -> None:
         """Relay what a socket says about its own client; drop what it says about others.
+
+        `entries` are decoded and checked already (the socket's endpoint decodes each
+        presence message once, for its size and rate checks, and hands the entries on).
 
         A socket is bound to the first client id it announces. The stock client also re-sends
         other clients' states (and removes them when they time out); those entries are dropped,
         so nobody can forge or remove someone else's presence.
         """
         relayed: list[AwarenessEntry] = []
-        for entry in protocol.decode_awareness_update(payload):
+        for entry in entries:
             if conn.awareness_id is None and not entry.is_removal:
                 self._bind(conn, entry.client_id)
             if entry.client_id != conn.awareness_id:

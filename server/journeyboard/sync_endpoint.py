@@ -15,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from starlette.websockets import WebSocket
@@ -43,6 +45,8 @@ from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 access_log = logging.getLogger("journeyboard.access")
 
 
@@ -315,11 +319,11 @@ class SyncSession:
             self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
             return
         if own is not None and all(entry.client_id != own for entry in entries):
-            self._deliver(data)
+            self._deliver_awareness(entries)
             return
         held = self._held_awareness
         if not held and self.presence.take():
-            self._deliver(data)
+            self._deliver_awareness(entries)
             return
         for entry in entries:
             known = held.get(entry.client_id)
@@ -345,11 +349,18 @@ class SyncSession:
             return
         entries = list(held.values())
         held.clear()
-        self._deliver(protocol.encode_awareness(protocol.encode_awareness_update(entries)))
+        self._deliver_awareness(entries)
 
     def _deliver(self, data: bytes) -> None:
+        self._into_room(self.room.receive, data)
+
+    def _deliver_awareness(self, entries: list[AwarenessEntry]) -> None:
+        self._into_room(self.room.relay_awareness, entries)
+
+    def _into_room(self, call: Callable[[Connection, T], None], value: T) -> None:
+        """Hand a message to the room; close this socket with the code its failure names."""
         try:
-            self.room.receive(self.conn, data)
+            call(self.conn, value)
         except UnreadableUpdate as exc:
             self._refuse(CLOSE.UNREADABLE_UPDATE.code, "unreadable update", exc)
         except ProtocolError as exc:
