@@ -46,6 +46,8 @@ export class BoardModel {
   notice = $state<string | null>(null);
   canUndo = $state(false);
   canRedo = $state(false);
+  /** A card the side panels point at (hover in the matrix or the ranking); the map rings it. */
+  highlight = $state<string | null>(null);
 
   #connection: BoardConnection | null = null;
   #undo: Y.UndoManager | null = null;
@@ -210,6 +212,16 @@ export class BoardModel {
     this.#undo?.destroy();
     this.#connection?.destroy();
     this.#connection = null;
+  }
+
+  /** Scroll the map to a card and flash it (a click in the ranking, the matrix or the plan). */
+  revealCard(id: string): void {
+    const element = document.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(id)}"]`);
+    if (element === null) return;
+    element.scrollIntoView({ behavior: 'smooth', block: 'center', inline: 'center' });
+    element.classList.remove('flash');
+    void element.offsetWidth;
+    element.classList.add('flash');
   }
 
   // Presence ---------------------------------------------------------------------------------
