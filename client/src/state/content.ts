@@ -258,19 +258,24 @@ export function setCardField(
   }, origin);
 }
 
-/** Move a card: stage and pos in one transaction, a field change (never delete+reinsert). */
+/**
+ * Move a card: stage and pos (and its kind, when it changes lane) in one transaction, a field
+ * change (never delete+reinsert).
+ */
 export function moveCard(
   doc: Y.Doc,
   id: string,
   stageId: string,
   pos: string,
   origin: unknown = null,
+  kind?: CardKind,
 ): void {
   const card = cardMap(doc, id);
   if (card === undefined) return;
   doc.transact(() => {
     card.set('stage', stageId);
     card.set('pos', pos);
+    if (kind !== undefined) card.set('kind', kind);
   }, origin);
 }
 

@@ -1,11 +1,13 @@
 // Where a card lands when it is moved by drag or keyboard (pure).
 import type { Card, Column } from './content';
-import { laneOf } from './lanes';
+import { LANES, laneOf, type CardKind } from './lanes';
 import { posAt } from './positions';
 
 export interface Move {
   readonly stage: string;
   readonly pos: string;
+  /** Set when the card changes lane (its kind is its lane). */
+  readonly kind?: CardKind;
 }
 
 /** The cards of `stageId`'s cell in the card's lane, in order, without `card` itself. */
@@ -16,16 +18,30 @@ function siblings(columns: readonly Column[], stageId: string, card: Card): Card
   return column.cards.filter((c) => laneOf(c.kind) === lane && c.id !== card.id);
 }
 
-/** Drop `card` into `stageId`'s cell before `beforeId` (or at the end when null). */
+/**
+ * Drop `card` into `stageId`'s cell before `beforeId` (or at the end when null); `kind` moves it
+ * to another lane's cell.
+ */
 export function dropMove(
   columns: readonly Column[],
   card: Card,
   stageId: string,
   beforeId: string | null,
+  kind: CardKind = laneOf(card.kind),
 ): Move {
-  const others = siblings(columns, stageId, card);
+  const others = siblings(columns, stageId, { ...card, kind });
   const index = beforeId === null ? -1 : others.findIndex((c) => c.id === beforeId);
-  return { stage: stageId, pos: posAt(others, index < 0 ? others.length : index) };
+  const pos = posAt(others, index < 0 ? others.length : index);
+  return kind === laneOf(card.kind) ? { stage: stageId, pos } : { stage: stageId, pos, kind };
+}
+
+/** The card moved to the end of the lane above (-1) or below (+1), same stage; null at the edge. */
+export function laneMove(columns: readonly Column[], card: Card, step: -1 | 1): Move | null {
+  const index = LANES.findIndex((lane) => lane.kind === laneOf(card.kind));
+  const target = LANES[index + step];
+  if (target === undefined || card.stage === null) return null;
+  if (!columns.some((c) => c.stage?.id === card.stage)) return null;
+  return dropMove(columns, card, card.stage, null, target.kind);
 }
 
 export type Direction = 'up' | 'down' | 'left' | 'right';

@@ -14,10 +14,11 @@ import {
 } from '../api/boards';
 import { deviceId, loadLinks, loadPerson, savePerson, type Person } from '../api/credentials';
 import * as content from '../state/content';
+import { restoreCard, snapshotCard } from '../state/cardSnapshot';
 import type { CardFields, FieldValue } from '../state/content';
 import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
-import { readPeers, throttle, type LocalPresence, type Peer } from '../state/presence';
+import { readPeers, throttle, type Cursor, type LocalPresence, type Peer, type View } from '../state/presence';
 import { isRole, parseSession, readSession, type Role, type SessionView } from '../state/session';
 import { connectBoard, type BoardConnection, type SyncState } from '../sync/boardConnection';
 
@@ -78,9 +79,14 @@ export class BoardModel {
     return this.role === 'facilitator' && !this.sync.final;
   }
 
+  /** A participant link that has not joined yet: read-only, and not shown in presence. */
+  get waiting(): boolean {
+    return this.linkRole === 'participant' && this.person === null;
+  }
+
   /** No editing at all: viewers, a final close, or a lock for non-facilitators. */
   get readOnly(): boolean {
-    if (this.role === 'viewer' || this.sync.final) return true;
+    if (this.role === 'viewer' || this.sync.final || this.waiting) return true;
     return this.session.locked && this.role !== 'facilitator';
   }
 
@@ -124,12 +130,10 @@ export class BoardModel {
         }
       }
     }
-    if (this.linkRole === 'participant' && this.person === null) {
-      this.stage = 'join';
-      return;
-    }
+    // Someone who has not joined yet sees the live board behind the join sheet, read-only and
+    // without presence, until they give a name.
     this.#connect();
-    this.stage = 'ready';
+    this.stage = this.linkRole === 'participant' && this.person === null ? 'join' : 'ready';
   }
 
   /** Join with the link: store the personal token and switch the sockets to it. */
@@ -140,10 +144,11 @@ export class BoardModel {
     this.person = person;
     if (this.#connection === null) {
       this.#connect();
-      this.stage = 'ready';
     } else {
       this.#connection.switchToken(person.token);
+      this.#publishPresence(this.#presence);
     }
+    this.stage = 'ready';
     await this.refreshMe();
   }
 
@@ -194,7 +199,7 @@ export class BoardModel {
     const refreshPeers = (): void => {
       this.peers = readPeers(awareness.getStates(), awareness.clientID);
     };
-    awareness.setLocalState({ ...this.#presence });
+    awareness.setLocalState(this.waiting ? null : { ...this.#presence });
     awareness.on('change', refreshPeers);
     this.#stops.push(
       content.observeDoc(board.content, refreshContent),
@@ -226,7 +231,7 @@ export class BoardModel {
 
   // Presence ---------------------------------------------------------------------------------
 
-  setCursor(cursor: { x: number; y: number } | null): void {
+  setCursor(cursor: Cursor | null): void {
     this.#presence = { ...this.#presence, cursor };
     this.#sendPresence.push(this.#presence);
   }
@@ -236,12 +241,13 @@ export class BoardModel {
     this.#publishPresence(this.#presence);
   }
 
-  setView(view: string | null): void {
+  setView(view: View | null): void {
     this.#presence = { ...this.#presence, view };
     this.#sendPresence.push(this.#presence);
   }
 
   #publishPresence(state: LocalPresence): void {
+    if (this.waiting) return;
     this.#connection?.contentProvider.awareness.setLocalState({ ...state });
   }
 
@@ -284,12 +290,25 @@ export class BoardModel {
 
   moveCard(id: string, move: Move): void {
     const doc = this.#doc();
-    if (doc !== null) content.moveCard(doc, id, move.stage, move.pos, this.origin);
+    if (doc !== null) content.moveCard(doc, id, move.stage, move.pos, this.origin, move.kind);
   }
 
   deleteCard(id: string): void {
     const doc = this.#doc();
     if (doc !== null) content.deleteCard(doc, id, this.origin);
+  }
+
+  /** Delete a card and return what puts it back as it was (for the toast's Undo). */
+  removeCard(id: string): (() => void) | null {
+    const doc = this.#doc();
+    if (doc === null) return null;
+    const saved = snapshotCard(doc, id);
+    if (saved === null) return null;
+    content.deleteCard(doc, id, this.origin);
+    return () => {
+      const target = this.#doc();
+      if (target !== null) restoreCard(target, saved, this.origin);
+    };
   }
 
   /** Apply one edit to a card's shared text. */
