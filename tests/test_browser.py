@@ -370,3 +370,53 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     assert "Effort and impact" in report or "effort" in report.lower()
     assert "<img" not in report and "&lt;img src=x onerror=alert(1)&gt;" in report
     assert dialogs == []
+
+
+def test_every_facilitator_sees_the_links_without_rotating(
+    make_server: Callable[..., ServerProcess], browser: Browser
+) -> None:
+    """A second browser with the facilitator link, and a co-facilitator promoted while the page
+    is open, see the participant and viewer links the creator's browser was given. On the way:
+    a vote budget set elsewhere shows after a load, and reaches a participant live."""
+    import httpx
+
+    server = make_server()
+    created = server.create_board("Motor claim")
+    bid, links = created["id"], created["links"]
+
+    def command(**body: object) -> dict[str, object]:
+        response = httpx.post(
+            f"{server.http}/api/boards/{bid}/commands",
+            json=body,
+            headers={"Authorization": f"Bearer {created['tokens']['facilitator']}"},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json()["result"])
+
+    command(type="configure", votes_per_person=6)
+    dialogs: list[str] = []
+    second = open_page(browser, dialogs)  # nothing in its localStorage
+    second.goto(links["facilitator"])
+    expect(second.get_by_test_id("link-participant")).to_have_value(links["participant"])
+    expect(second.get_by_test_id("link-viewer")).to_have_value(links["viewer"])
+    expect(second.get_by_test_id("vote-budget")).to_have_value("6")
+
+    ann = open_page(browser, dialogs)
+    join(ann, links["participant"], "Ann", "Sales")
+    expect(ann.get_by_test_id("link-participant")).to_have_count(0)
+    command(type="set_phase", phase="pain_points")
+    expect(ann.get_by_test_id("votes-remaining")).to_have_text("6 of 6 votes left")
+    command(type="configure", votes_per_person=2)
+    expect(ann.get_by_test_id("votes-remaining")).to_have_text("2 of 2 votes left")
+    participant_id = ann.evaluate(
+        "id => JSON.parse(localStorage.getItem(`journeyboard:person:${id}:participant`))"
+        ".participantId",
+        bid,
+    )
+    command(type="promote", participant=participant_id)
+    expect(ann.get_by_test_id("link-participant")).to_have_value(links["participant"])
+    rotated = command(type="rotate_link", role="viewer")
+    ann.reload()
+    expect(ann.get_by_test_id("link-viewer")).to_have_value(str(rotated["link"]))
+    expect(ann.get_by_test_id("link-participant")).to_have_value(links["participant"])
+    assert dialogs == []

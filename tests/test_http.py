@@ -101,3 +101,88 @@ def test_tokens_never_reach_the_log(server: ServerProcess, board: dict[str, Any]
     assert "WebSocket" in logs
     for token in board["tokens"].values():
         assert token not in logs
+
+
+# -- links for every facilitator -----------------------------------------------------------
+
+
+def links_of(server: ServerProcess, board_id: str, token: str | None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return httpx.get(f"{server.http}/api/boards/{board_id}/links", headers=headers)
+
+
+def command(server: ServerProcess, board_id: str, token: str, **body: Any) -> dict[str, Any]:
+    response = httpx.post(
+        f"{server.http}/api/boards/{board_id}/commands",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json()["result"])
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"]["code"] == code and body["error"]["message"], body
+    assert isinstance(body["server_now_ms"], int)
+
+
+def test_any_facilitator_gets_the_links_without_rotating(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    import jsonschema
+
+    from journeyboard import schema
+
+    bid, tokens = board["id"], board["tokens"]
+    answer_schema = {"$ref": "#/$defs/links_answer", "$defs": schema.load("http.json")["$defs"]}
+    by_link = links_of(server, bid, tokens["facilitator"])
+    assert by_link.status_code == 200, by_link.text
+    assert by_link.headers["cache-control"] == "no-store"
+    jsonschema.validate(by_link.json(), answer_schema)
+    assert by_link.json()["links"] == board["links"]  # signed again, never stored
+
+    lead = server.join(tokens["facilitator"], "Fay")
+    assert links_of(server, bid, lead["token"]).json()["links"] == board["links"]
+
+    ann = server.join(tokens["participant"], "Ann")
+    for token in (tokens["participant"], tokens["viewer"], ann["token"]):
+        assert_error(links_of(server, bid, token), 403, "forbidden")
+    assert_error(links_of(server, bid, None), 401, "unauthorized")
+    other = server.create_board("Other")
+    assert_error(links_of(server, bid, other["tokens"]["facilitator"]), 401, "unauthorized")
+
+    command(server, bid, lead["token"], type="promote", participant=ann["participant_id"])
+    assert links_of(server, bid, ann["token"]).json()["links"] == board["links"]
+
+
+def test_links_after_a_rotation_are_the_new_ones(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    bid, tokens = board["id"], board["tokens"]
+    ann = server.join(tokens["participant"], "Ann")
+    command(server, bid, tokens["facilitator"], type="promote", participant=ann["participant_id"])
+    rotated = command(server, bid, tokens["facilitator"], type="rotate_link", role="participant")
+    links = links_of(server, bid, ann["token"]).json()["links"]
+    assert links["participant"] == rotated["link"] != board["links"]["participant"]
+    assert (links["facilitator"], links["viewer"]) == (
+        board["links"]["facilitator"],
+        board["links"]["viewer"],
+    )
+    old = httpx.get(
+        f"{server.http}/api/boards/{bid}",
+        headers={"Authorization": f"Bearer {tokens['participant']}"},
+    )
+    assert_error(old, 401, "link_rotated")
+    new_token = links["participant"].partition("#token=")[2]
+    assert server.join(new_token, "Bo")["role"] == "participant"
+
+    # The co-facilitator replaces the facilitator link: the old one is refused, even here.
+    command(server, bid, ann["token"], type="rotate_link", role="facilitator")
+    assert_error(links_of(server, bid, tokens["facilitator"]), 401, "link_rotated")
+    fresh = links_of(server, bid, ann["token"]).json()["links"]
+    assert fresh["facilitator"] != board["links"]["facilitator"]
+    assert fresh["participant"] == links["participant"]
+    fresh_token = fresh["facilitator"].partition("#token=")[2]
+    assert links_of(server, bid, fresh_token).json()["links"] == fresh

@@ -13,6 +13,7 @@ import pytest
 from pycrdt import Map, Text
 
 from conftest import ServerProcess
+from journeyboard import documents
 from journeyboard.commands import CommandError
 from journeyboard.facilitation import timer_after
 from journeyboard.voting import quadrant, summarize
@@ -197,6 +198,126 @@ async def test_spotlight_configure_and_promote(ws: Workshop) -> None:
     ws.ok(ws.lead["token"], type="promote", participant=ann["participant_id"])
     assert ws.ok(ann["token"], type="lock", locked=True)["state"]["session"]["locked"] is True
     ws.refused(ws.lead["token"], 404, "unknown_participant", type="promote", participant="nobody")
+
+
+async def test_follow_names_the_leader_whose_presence_followers_find(ws: Workshop) -> None:
+    lead_id = ws.lead["participant_id"]
+    assert ws.server.get_board(ws.id, ws.links["viewer"])["session"]["session"]["follow"] is None
+    async with (
+        synced_client(ws.url(ws.links["viewer"], session=True)) as session,
+        synced_client(ws.url(ws.lead["token"])) as leader,
+        synced_client(ws.url(ws.links["viewer"])) as follower,
+    ):
+        state = ws.ok(ws.lead["token"], type="follow", on=True)["state"]["session"]
+        assert state["follow"] == {"participant": lead_id, "name": "Fay"}
+        await session.wait_until(
+            lambda: (
+                (documents.plain(session.doc.get("session", type=Map).get("follow")) or {}).get(
+                    "participant"
+                )
+                == lead_id
+            )
+        )
+        # A follower finds the leader's presence by the id the server stamps on it.
+        await leader.set_awareness({"view": {"x": 10, "y": 20, "zoom": 1.5}})
+        await follower.wait_until(
+            lambda: any(
+                (state or {}).get("user", {}).get("id") == lead_id
+                for _, state in follower.awareness.values()
+            )
+        )
+        found = next(
+            state
+            for _, state in follower.awareness.values()
+            if (state or {}).get("user", {}).get("id") == lead_id
+        )
+        assert found["view"] == {"x": 10, "y": 20, "zoom": 1.5}
+        assert found["user"]["name"] == "Fay" and found["user"]["role"] == "facilitator"
+        stopped = ws.ok(ws.links["facilitator"], type="follow", on=False)
+        assert stopped["result"] == {"follow": None}
+        assert stopped["state"]["session"]["follow"] is None
+        await session.wait_until(
+            lambda: session.doc.get("session", type=Map).get("follow", "absent") is None
+        )
+    # A link holder has no presence of their own to follow.
+    ws.refused(ws.links["facilitator"], 409, "join_first", type="follow", on=True)
+    ann = ws.people[0]
+    ws.refused(ann["token"], 403, "forbidden", type="follow", on=True)
+    ws.refused(ws.links["participant"], 403, "forbidden", type="follow", on=False)
+    ws.refused(ws.links["viewer"], 403, "forbidden", type="follow", on=True)
+    ws.refused(ws.lead["token"], 400, "invalid_command", type="follow", on="yes")
+    ws.refused(ws.lead["token"], 400, "invalid_command", type="follow")
+    # A co-facilitator takes the lead; removing them lets everyone go.
+    ws.ok(ws.lead["token"], type="promote", participant=ann["participant_id"])
+    taken = ws.ok(ann["token"], type="follow", on=True)["state"]["session"]["follow"]
+    assert taken == {"participant": ann["participant_id"], "name": "Ann"}
+    after = ws.ok(ws.lead["token"], type="remove", participant=ann["participant_id"])
+    assert after["state"]["session"]["follow"] is None
+    ws.ok(ws.lead["token"], type="follow", on=True)
+    bo = ws.people[1]
+    removed = ws.ok(ws.lead["token"], type="remove", participant=bo["participant_id"])
+    assert removed["state"]["session"]["follow"]["participant"] == lead_id  # someone else
+
+
+async def test_a_phase_change_stops_and_clears_the_timer(ws: Workshop) -> None:
+    lead = ws.lead["token"]
+    cleared = {"running": False, "ends_at_ms": None, "remaining_ms": None}
+    async with synced_client(ws.url(ws.links["viewer"], session=True)) as session:
+        ws.phase("discovery")
+        ws.ok(lead, type="timer", action="start", seconds=60)
+        # Setting the phase it is already in keeps its timer.
+        same = ws.ok(lead, type="set_phase", phase="discovery")["state"]["session"]["timer"]
+        assert same["running"] is True and same["ends_at_ms"] is not None
+        moved = ws.ok(lead, type="set_phase", phase="pain_points")["state"]["session"]["timer"]
+        assert moved == cleared
+        await session.wait_until(
+            lambda: documents.plain(session.doc.get("session", type=Map).get("timer")) == cleared
+        )
+        # A paused timer (time left, not running) goes too, and so does one that ran out.
+        ws.ok(lead, type="timer", action="start", seconds=60)
+        ws.ok(lead, type="timer", action="pause")
+        back = ws.ok(lead, type="set_phase", phase="discovery")["state"]["session"]["timer"]
+        assert back == cleared
+        ws.ok(lead, type="timer", action="start", seconds=1)
+        await asyncio.sleep(1.1)
+        ws.phase("solution_rating")
+        assert (
+            ws.server.get_board(ws.id, ws.links["viewer"])["session"]["session"]["timer"] == cleared
+        )
+    ws.refused(lead, 409, "timer_not_paused", type="timer", action="resume")
+    ws.refused(lead, 409, "timer_not_set", type="timer", action="extend", seconds=30)
+
+
+async def test_a_new_vote_budget_reaches_everyone_and_me(ws: Workshop) -> None:
+    await ws.add_cards(CARDS)
+    lead, ann = ws.lead["token"], ws.people[0]["token"]
+    assert (ws.me(ann)["votes_per_person"], ws.me(ann)["remaining"]) == (3, 3)
+    async with synced_client(ws.url(ws.links["viewer"], session=True)) as session:
+        budget = lambda: session.doc.get("session", type=Map).get("votes_per_person")  # noqa: E731
+        ws.ok(lead, type="configure", votes_per_person=5)
+        await session.wait_until(lambda: budget() == 5)
+        mine = ws.me(ann)
+        assert (mine["votes_per_person"], mine["remaining"]) == (5, 5)
+        ws.phase("pain_points")
+        ws.ok(ann, type="vote", card="p1", delta=1)
+        ws.ok(ann, type="vote", card="p2", delta=1)
+        assert ws.me(ann)["remaining"] == 3
+        # Lowered below what was spent: nothing left, nothing taken away.
+        ws.ok(lead, type="configure", votes_per_person=1, max_votes_per_card=1)
+        await session.wait_until(lambda: budget() == 1)
+        mine = ws.me(ann)
+        assert (mine["votes_per_person"], mine["remaining"], mine["max_votes_per_card"]) == (
+            1,
+            0,
+            1,
+        )
+        assert mine["votes"] == {"p1": 1, "p2": 1}
+        ws.refused(ann, 409, "over_budget", type="vote", card="p1", delta=1)
+        ws.ok(ann, type="vote", card="p2", delta=-1)  # taking back still works
+        ws.ok(lead, type="configure", votes_per_person=4)
+        await session.wait_until(lambda: budget() == 4)
+        assert ws.me(ann)["remaining"] == 3
+        assert ws.me(ws.people[1]["token"])["remaining"] == 4
 
 
 def test_commands_refused_with_another_boards_token_or_after_removal(ws: Workshop) -> None:

@@ -380,6 +380,18 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         data = await services.boards.read(identity.board.id)
         return answer({"id": identity.board.id, "role": identity.role, **data})
 
+    async def board_links(request: Request) -> Response:
+        # Links are signed again from the board record (its link versions and the secret), so
+        # no token is stored; a rotation changes the version and with it the answer.
+        identity = await identify(request)
+        if identity.role != "facilitator":
+            raise ApiError(403, "forbidden", "only facilitators can see the board's links")
+        board = identity.board
+        tokens = services.boards.link_tokens(board)
+        response = answer({"links": links(request, board.id, tokens)})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     async def run_command(request: Request) -> Response:
         identity = await identify(request)
         body = await read_json(request, settings, settings.limits.max_body_bytes)
@@ -492,6 +504,7 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         Route("/api/boards", create_board, methods=["POST"]),
         Route("/api/boards/{board_id}", get_board, methods=["GET"]),
         Route("/api/boards/{board_id}/join", join_board, methods=["POST"]),
+        Route("/api/boards/{board_id}/links", board_links, methods=["GET"]),
         Route("/api/boards/{board_id}/commands", run_command, methods=["POST"]),
         Route("/api/boards/{board_id}/me", me, methods=["GET"]),
         Route("/api/boards/{board_id}/export.{fmt}", export, methods=["GET"]),

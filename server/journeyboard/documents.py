@@ -81,6 +81,7 @@ def seed_session(
         session["timer"] = Map({"running": False, "ends_at_ms": None, "remaining_ms": None})
         session["locked"] = False
         session["spotlight"] = None
+        session["follow"] = None
         session["votes_per_person"] = votes_per_person
         session["max_votes_per_card"] = max_votes_per_card
         session["revealed"] = Map({"votes": votes is not None, "ratings": ratings is not None})

@@ -1,4 +1,5 @@
-"""Facilitator commands: phases, the timer, the lock, the spotlight, configuration, reveals."""
+"""Facilitator commands: phases, the timer, the lock, the spotlight, following a facilitator,
+configuration, reveals."""
 
 from __future__ import annotations
 
@@ -64,6 +65,12 @@ async def set_phase(ctx: CommandContext) -> dict[str, Any]:
             history = Array([])
             session["phase_history"] = history
         history.append(Map({"phase": phase, "from": previous, "at_ms": at, "by": by}))
+        if phase != previous:
+            # A timer belongs to its phase: a finished "0:00" must not carry into the next one.
+            state = session_map(doc, "timer")
+            for key, value in timer_after("stop", None, {}, at).items():
+                if state.get(key) != value:
+                    state[key] = value
         return previous
 
     previous = await ctx.boards.change_session(ctx.board_id, change)
@@ -108,6 +115,30 @@ async def spotlight(ctx: CommandContext) -> dict[str, Any]:
     return {"spotlight": stage}
 
 
+async def follow(ctx: CommandContext) -> dict[str, Any]:
+    """Ask everyone's view to follow the sender's (`on`), or stop following anyone.
+
+    Followers find the leader's presence by its participant id, which the server stamps on
+    every presence state (`user.id`); link holders have none, so a leader must have joined.
+    """
+    leader: dict[str, str] | None = None
+    if ctx.body["on"]:
+        person = ctx.identity.person
+        if person is None:
+            raise CommandError(
+                409,
+                "join_first",
+                "join the board with your name first: everyone follows you by your presence",
+            )
+        leader = {"participant": person.id, "name": person.name}
+
+    def change(doc: Doc[Any]) -> None:
+        doc.get("session", type=Map)["follow"] = None if leader is None else Map(leader)
+
+    await ctx.boards.change_session(ctx.board_id, change)
+    return {"follow": leader}
+
+
 async def configure(ctx: CommandContext) -> dict[str, Any]:
     body = ctx.body
     changed = {key: value for key, value in body.items() if key != "type"}
@@ -150,6 +181,7 @@ HANDLERS: dict[str, Handler] = {
     "timer": timer,
     "lock": lock,
     "spotlight": spotlight,
+    "follow": follow,
     "configure": configure,
     "reveal": reveal,
 }

@@ -96,9 +96,17 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
     closed = close_everywhere(
         ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
     )
-    await ctx.boards.change_session(
-        ctx.board_id, _set_participant_field(person.id, "removed", True)
-    )
+    mark_removed = _set_participant_field(person.id, "removed", True)
+
+    def change(doc: Doc[Any]) -> None:
+        mark_removed(doc)
+        # Nobody can follow someone who is gone.
+        session = doc.get("session", type=Map)
+        leader = session.get("follow")
+        if isinstance(leader, Map) and leader.get("participant") == person.id:
+            session["follow"] = None
+
+    await ctx.boards.change_session(ctx.board_id, change)
     log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
     return {"participant": person.id, "removed": True, "closed_sockets": closed}
 

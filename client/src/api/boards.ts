@@ -44,17 +44,27 @@ function errorFrom(status: number, body: unknown): ApiError {
   return new ApiError(status, 'http_error', `The server answered ${status}.`);
 }
 
+/** The three links of an answer's `links` object, or null when it is not one. */
+export function parseLinks(value: unknown): BoardLinks | null {
+  if (!isRecord(value)) return null;
+  const { facilitator, participant, viewer } = value;
+  if (
+    typeof facilitator === 'string' &&
+    typeof participant === 'string' &&
+    typeof viewer === 'string'
+  ) {
+    return { facilitator, participant, viewer };
+  }
+  return null;
+}
+
 /** Validate a create-board answer; throws ApiError when it is not one. */
 export function parseCreatedBoard(body: unknown): CreatedBoard {
-  if (isRecord(body) && typeof body['id'] === 'string' && isRecord(body['links'])) {
-    const { facilitator, participant, viewer } = body['links'];
-    if (
-      typeof facilitator === 'string' &&
-      typeof participant === 'string' &&
-      typeof viewer === 'string'
-    ) {
+  if (isRecord(body) && typeof body['id'] === 'string') {
+    const links = parseLinks(body['links']);
+    if (links !== null) {
       const title = typeof body['title'] === 'string' ? body['title'] : '';
-      return { id: body['id'], title, links: { facilitator, participant, viewer } };
+      return { id: body['id'], title, links };
     }
   }
   throw new ApiError(200, 'bad_answer', 'The server sent an unexpected answer.');
@@ -168,6 +178,18 @@ export async function fetchBoard(boardId: string, token: string): Promise<BoardA
   };
 }
 
+/**
+ * GET /links with a facilitator's token (the facilitator link, or the personal token of anyone
+ * whose role is facilitator now): the board's current links, as created or last rotated.
+ * Participants and viewers get ApiError 403.
+ */
+export async function fetchLinks(boardId: string, token: string): Promise<BoardLinks> {
+  const body = await call('GET', `${base(boardId)}/links`, token);
+  const links = parseLinks(body['links']);
+  if (links === null) throw new ApiError(200, 'bad_answer', 'The server sent an unexpected answer.');
+  return links;
+}
+
 export interface Me {
   readonly participantId: string;
   readonly votes: Readonly<Record<string, number>>;
@@ -211,6 +233,7 @@ export type Command =
   | { type: 'timer'; action: 'start' | 'pause' | 'resume' | 'stop' | 'extend'; seconds?: number }
   | { type: 'lock'; locked: boolean }
   | { type: 'spotlight'; stage: string | null }
+  | { type: 'follow'; on: boolean }
   | { type: 'reveal'; what: 'votes' | 'ratings' }
   | { type: 'configure'; votes_per_person: number }
   | { type: 'promote'; participant: string }

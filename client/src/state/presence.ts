@@ -32,6 +32,9 @@ export interface LocalPresence {
 
 export interface Peer {
   readonly clientId: number;
+  /** The participant id the server stamps on a joined person's presence (`user.id`); null for
+   * a link holder. It matches `session.follow.participant`, so followers find the leader. */
+  readonly participantId: string | null;
   readonly name: string;
   readonly role: Role;
   readonly color: string;
@@ -86,6 +89,7 @@ export function readPeers(states: ReadonlyMap<number, unknown>, selfId: number):
     const editing = state['editing'];
     peers.push({
       clientId,
+      participantId: typeof user['id'] === 'string' && user['id'] !== '' ? user['id'] : null,
       name: typeof user['name'] === 'string' ? user['name'] : 'Guest',
       role: isRole(user['role']) ? user['role'] : 'viewer',
       color: typeof user['color'] === 'string' ? user['color'] : '#52606d',

@@ -18,6 +18,12 @@ export interface Participant {
   readonly removed: boolean;
 }
 
+/** Whom everyone's view follows ("bring everyone to me"); their presence has `user.id`. */
+export interface Follow {
+  readonly participant: string;
+  readonly name: string;
+}
+
 export interface RatingSummary {
   readonly effort: number;
   readonly impact: number;
@@ -36,6 +42,8 @@ export interface SessionView {
   readonly timer: TimerState;
   readonly locked: boolean;
   readonly spotlight: string | null;
+  /** The facilitator everyone follows, or null (`session.follow`). */
+  readonly follow: Follow | null;
   readonly votesPerPerson: number;
   readonly revealed: { readonly votes: boolean; readonly ratings: boolean };
   readonly participants: readonly Participant[];
@@ -132,6 +140,11 @@ export function parseSession(json: {
     }
   }
   const spotlight = session['spotlight'];
+  const leader = session['follow'];
+  const follow =
+    isRecord(leader) && typeof leader['participant'] === 'string' && leader['participant'] !== ''
+      ? { participant: leader['participant'], name: str(leader['name'], '?') }
+      : null;
   return {
     title: str(board['title']),
     persona: str(board['persona']),
@@ -145,6 +158,7 @@ export function parseSession(json: {
     },
     locked: session['locked'] === true,
     spotlight: typeof spotlight === 'string' ? spotlight : null,
+    follow,
     votesPerPerson: num(session['votes_per_person']) ?? 0,
     revealed: { votes: revealed['votes'] === true, ratings: revealed['ratings'] === true },
     participants,

@@ -4,6 +4,7 @@ import * as Y from 'yjs';
 import {
   ApiError,
   fetchBoard,
+  fetchLinks,
   fetchMe,
   joinBoard,
   REMOVED_MESSAGE,
@@ -12,7 +13,14 @@ import {
   type Command,
   type Me,
 } from '../api/boards';
-import { deviceId, loadLinks, loadPerson, savePerson, type Person } from '../api/credentials';
+import {
+  deviceId,
+  loadLinks as loadSavedLinks,
+  loadPerson,
+  saveLinks,
+  savePerson,
+  type Person,
+} from '../api/credentials';
 import * as content from '../state/content';
 import { restoreCard, snapshotCard } from '../state/cardSnapshot';
 import type { CardFields, FieldValue } from '../state/content';
@@ -57,6 +65,8 @@ export class BoardModel {
     performance.now(),
   );
   #stops: Array<() => void> = [];
+  /** Whether the links were asked for since this person became a facilitator. */
+  #linksAsked = false;
 
   constructor(boardId: string, linkToken: string) {
     this.boardId = boardId;
@@ -108,7 +118,7 @@ export class BoardModel {
       this.stage = 'failed';
       return;
     }
-    if (this.linkRole === 'facilitator') this.links = loadLinks(this.boardId);
+    if (this.linkRole === 'facilitator') this.links = loadSavedLinks(this.boardId);
     if (this.linkRole !== 'viewer') {
       const remembered = loadPerson(this.boardId, this.linkRole);
       if (remembered !== null) {
@@ -130,10 +140,37 @@ export class BoardModel {
         }
       }
     }
+    if (this.role === 'facilitator') void this.loadLinks();
     // Someone who has not joined yet sees the live board behind the join sheet, read-only and
     // without presence, until they give a name.
     this.#connect();
     this.stage = this.linkRole === 'participant' && this.person === null ? 'join' : 'ready';
+  }
+
+  /**
+   * Fetch the board's current links (`GET /links`) into `links`, for anyone whose role is
+   * facilitator now: the creator in any browser, a co-facilitator, someone promoted a moment
+   * ago. On failure, the links this browser saved (if any) stay. Others: does nothing.
+   * The board calls it on start and on a promotion; a links panel may call it when it opens,
+   * to pick up a rotation another facilitator made.
+   */
+  async loadLinks(): Promise<void> {
+    if (this.role !== 'facilitator') return;
+    this.#linksAsked = true;
+    const before = this.links;
+    let fetched: BoardLinks | null = null;
+    try {
+      fetched = await fetchLinks(this.boardId, this.token);
+    } catch {
+      fetched = null;
+    }
+    if (this.links !== before) return; // a rotation here set newer links meanwhile
+    if (fetched !== null) {
+      this.links = fetched;
+      saveLinks(this.boardId, fetched);
+    } else {
+      this.links ??= loadSavedLinks(this.boardId);
+    }
   }
 
   /** Join with the link: store the personal token and switch the sockets to it. */
@@ -193,7 +230,12 @@ export class BoardModel {
       this.columns = content.groupColumns(this.stages, this.cards);
     };
     const refreshSession = (): void => {
+      const budget = this.session.votesPerPerson;
       this.session = readSession(board.session);
+      // A changed budget changes what is left: `me` comes from the server.
+      if (this.session.votesPerPerson !== budget && this.me !== null) void this.refreshMe();
+      if (this.role !== 'facilitator') this.#linksAsked = false;
+      else if (!this.#linksAsked) void this.loadLinks(); // promoted: now they may see the links
     };
     const awareness = board.contentProvider.awareness;
     const refreshPeers = (): void => {
@@ -207,7 +249,9 @@ export class BoardModel {
       () => awareness.off('change', refreshPeers),
     );
     refreshContent();
-    refreshSession();
+    // Until the session socket has synced, keep what `start()` read over HTTP (an empty
+    // document would read as budget 0, lobby, no participants).
+    if (board.session.getMap<unknown>('session').size > 0) refreshSession();
     refreshPeers();
   }
 

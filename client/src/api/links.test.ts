@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, fetchLinks, parseCreatedBoard, parseLinks } from './boards';
+import { loadLinks, saveLinks } from './credentials';
+import { BoardModel } from '../ui/board.svelte';
+import { parseSession } from '../state/session';
+
+const LINKS = {
+  facilitator: 'http://h/b/B1#token=f',
+  participant: 'http://h/b/B1#token=p',
+  viewer: 'http://h/b/B1#token=v',
+};
+
+function memoryStorage(): Storage {
+  const items = new Map<string, string>();
+  return {
+    get length() {
+      return items.size;
+    },
+    clear: () => items.clear(),
+    getItem: (key) => items.get(key) ?? null,
+    key: (index) => Array.from(items.keys())[index] ?? null,
+    removeItem: (key) => void items.delete(key),
+    setItem: (key, value) => void items.set(key, value),
+  };
+}
+
+interface Call {
+  readonly url: string;
+  readonly auth: string | undefined;
+}
+
+/** A fetch that answers GET /links with `status` and `body`, and records what it was asked. */
+function stubFetch(status: number, body: unknown): Call[] {
+  const calls: Call[] = [];
+  vi.stubGlobal('fetch', (url: string, init: RequestInit) => {
+    const headers = (init.headers ?? {}) as Record<string, string>;
+    calls.push({ url, auth: headers['Authorization'] });
+    return Promise.resolve(new Response(JSON.stringify(body), { status }));
+  });
+  return calls;
+}
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('links', () => {
+  it('parses the three links and nothing less', () => {
+    expect(parseLinks(LINKS)).toEqual(LINKS);
+    expect(parseLinks({ ...LINKS, viewer: 3 })).toBeNull();
+    expect(parseLinks(null)).toBeNull();
+    expect(parseCreatedBoard({ id: 'B1', title: 'T', links: LINKS }).links).toEqual(LINKS);
+    expect(() => parseCreatedBoard({ id: 'B1', links: {} })).toThrow(ApiError);
+  });
+
+  it('fetches them with the token, and says why not', async () => {
+    const calls = stubFetch(200, { links: LINKS, server_now_ms: 1 });
+    await expect(fetchLinks('B1', 'tok')).resolves.toEqual(LINKS);
+    expect(calls).toEqual([{ url: '/api/boards/B1/links', auth: 'Bearer tok' }]);
+    stubFetch(403, { error: { code: 'forbidden', message: 'only facilitators' } });
+    await expect(fetchLinks('B1', 'tok')).rejects.toMatchObject({ status: 403, code: 'forbidden' });
+    stubFetch(200, { links: { facilitator: 'x' } });
+    await expect(fetchLinks('B1', 'tok')).rejects.toMatchObject({ code: 'bad_answer' });
+  });
+
+  it('loads them for a facilitator, keeps them, and falls back to the saved ones', async () => {
+    vi.stubGlobal('window', { localStorage: memoryStorage() });
+    const board = new BoardModel('B1', 'link-token');
+    board.linkRole = 'facilitator';
+    const calls = stubFetch(200, { links: LINKS });
+    await board.loadLinks();
+    expect(board.links).toEqual(LINKS);
+    expect(loadLinks('B1')).toEqual(LINKS); // saveLinks keeps working as the fallback
+    expect(calls[0]?.auth).toBe('Bearer link-token');
+
+    const offline = new BoardModel('B1', 'link-token');
+    offline.linkRole = 'facilitator';
+    stubFetch(500, {});
+    await offline.loadLinks();
+    expect(offline.links).toEqual(LINKS);
+    saveLinks('B1', { ...LINKS, viewer: 'http://h/b/B1#token=v2' });
+    const stale = new BoardModel('B1', 'link-token');
+    stale.linkRole = 'facilitator';
+    await stale.loadLinks();
+    expect(stale.links?.viewer).toBe('http://h/b/B1#token=v2');
+  });
+
+  it('loads them for a promoted participant with their own token, and not before', async () => {
+    vi.stubGlobal('window', { localStorage: memoryStorage() });
+    const board = new BoardModel('B1', 'participant-link');
+    board.linkRole = 'participant';
+    board.person = { token: 'ann-token', participantId: 'p1', name: 'Ann' };
+    const entry = (role: string) => ({ p1: { name: 'Ann', role } });
+    const empty = { board: {}, session: {}, votes: {}, ratings: {}, progress: {} };
+    board.session = parseSession({ ...empty, participants: entry('participant') });
+    const calls = stubFetch(200, { links: LINKS });
+    await board.loadLinks();
+    expect(calls).toEqual([]);
+    expect(board.links).toBeNull();
+    board.session = parseSession({ ...empty, participants: entry('facilitator') });
+    await board.loadLinks();
+    expect(calls).toEqual([{ url: '/api/boards/B1/links', auth: 'Bearer ann-token' }]);
+    expect(board.links).toEqual(LINKS);
+  });
+});
