@@ -1,6 +1,6 @@
 // Fixed map geometry at 100% zoom; zoom scales the whole map (CSS zoom), so cursor anchors and
 // the emotion curve line up on every screen.
-export const COLUMN_WIDTH = 200;
+export const COLUMN_WIDTH = 184;
 export const COLUMN_GAP = 0;
 export const LABEL_WIDTH = 124;
 /** The zoom range: 50% is the overview, where cards become chips. */

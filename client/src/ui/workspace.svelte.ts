@@ -18,6 +18,8 @@ export class Workspace {
   panel = $state<PanelKind | null>(null);
   dockOpen = $state(true);
   helpOpen = $state(false);
+  /** False once this person scrolls or zooms away from the facilitator they were following. */
+  following = $state(true);
   /** A short message for screen readers (moves, zoom), read by a live region. */
   announcement = $state('');
   /** The panels this person closed by hand, so a reveal does not reopen them. */
