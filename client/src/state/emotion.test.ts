@@ -16,6 +16,7 @@ import {
   scoreAtY,
   scoreY,
   signed,
+  smoothPath,
   stageCentre,
   stagesWidth,
 } from './emotion';
@@ -189,5 +190,44 @@ describe('the author id of a card', () => {
     expect(cards.get(anonymous)).not.toHaveProperty('authorId');
     const raw = doc.getMap<unknown>('cards').get(mine);
     expect(raw instanceof Y.Map ? raw.get('author_id') : undefined).toBe('p-ann');
+  });
+});
+
+describe('the smooth median line', () => {
+  function numbers(path: string): number[][] {
+    return [...path.matchAll(/(-?[\d.]+),(-?[\d.]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  }
+
+  it('passes through every point and never overshoots between them', () => {
+    const points = [
+      { x: 0, y: 10 },
+      { x: 100, y: 90 },
+      { x: 200, y: 80 },
+      { x: 500, y: 20 },
+      { x: 600, y: 20 },
+    ];
+    const path = smoothPath(points);
+    expect(path.startsWith('M0,10 C')).toBe(true);
+    const xy = numbers(path);
+    // M, then three numbers pairs (c1, c2, end) per segment.
+    expect(xy).toHaveLength(1 + 3 * (points.length - 1));
+    for (let i = 0; i < points.length - 1; i += 1) {
+      const a = points[i];
+      const b = points[i + 1];
+      const [c1, c2, end] = [xy[1 + 3 * i], xy[2 + 3 * i], xy[3 + 3 * i]];
+      if (a === undefined || b === undefined || c1 === undefined || c2 === undefined) throw new Error();
+      expect(end).toEqual([b.x, b.y]);
+      for (const [, y] of [c1, c2]) {
+        expect(y).toBeGreaterThanOrEqual(Math.min(a.y, b.y));
+        expect(y).toBeLessThanOrEqual(Math.max(a.y, b.y));
+      }
+    }
+    // A flat stretch stays flat.
+    expect(xy.slice(-3).every(([, y]) => y === 20)).toBe(true);
+  });
+
+  it('is a single move for one point and empty for none', () => {
+    expect(smoothPath([{ x: 5, y: 7 }])).toBe('M5,7');
+    expect(smoothPath([])).toBe('');
   });
 });

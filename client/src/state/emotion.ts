@@ -211,3 +211,48 @@ export function mayChangeScore(
   return participantId !== null && participantId !== undefined && participantId !== ''
     && card.authorId === participantId;
 }
+
+/** A point of a drawn line. */
+export interface XY {
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * An SVG path through the points (sorted by x) as a smooth curve that never overshoots: a
+ * monotone cubic (Steffen's tangents), so between two stages the line stays between their
+ * values and a median never seems to go beyond the scores it came from.
+ */
+export function smoothPath(points: readonly XY[]): string {
+  const first = points[0];
+  if (first === undefined) return '';
+  const n = points.length;
+  const slope = (i: number): number => {
+    const a = points[i];
+    const b = points[i + 1];
+    if (a === undefined || b === undefined || b.x === a.x) return 0;
+    return (b.y - a.y) / (b.x - a.x);
+  };
+  const tangents = points.map((_, i) => {
+    if (i === 0) return slope(0);
+    if (i === n - 1) return slope(n - 2);
+    const d0 = slope(i - 1);
+    const d1 = slope(i);
+    const h0 = (points[i]?.x ?? 0) - (points[i - 1]?.x ?? 0);
+    const h1 = (points[i + 1]?.x ?? 0) - (points[i]?.x ?? 0);
+    const p = h0 + h1 === 0 ? 0 : (d0 * h1 + d1 * h0) / (h0 + h1);
+    return (Math.sign(d0) + Math.sign(d1)) * Math.min(Math.abs(d0), Math.abs(d1), Math.abs(p) / 2);
+  });
+  const round = (v: number): number => Math.round(v * 100) / 100;
+  let path = `M${round(first.x)},${round(first.y)}`;
+  for (let i = 0; i < n - 1; i += 1) {
+    const a = points[i];
+    const b = points[i + 1];
+    if (a === undefined || b === undefined) break;
+    const third = (b.x - a.x) / 3;
+    const c1 = { x: a.x + third, y: a.y + (tangents[i] ?? 0) * third };
+    const c2 = { x: b.x - third, y: b.y - (tangents[i + 1] ?? 0) * third };
+    path += ` C${round(c1.x)},${round(c1.y)} ${round(c2.x)},${round(c2.y)} ${round(b.x)},${round(b.y)}`;
+  }
+  return path;
+}
