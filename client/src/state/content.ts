@@ -30,6 +30,8 @@ export interface Card extends CardFields {
   readonly pos: string;
   readonly text: string;
   readonly author: string;
+  /** The participant id of the author (`author_id`), when the card says. */
+  readonly authorId?: string;
 }
 
 export interface Column {
@@ -109,6 +111,7 @@ export function readCards(doc: Y.Doc): Card[] {
   return mapEntries(doc, 'cards')
     .map(([id, map]) => {
       const stage = map.get('stage');
+      const authorId = stringField(map, 'author_id');
       return {
         id,
         kind: stringField(map, 'kind') || 'note',
@@ -116,6 +119,7 @@ export function readCards(doc: Y.Doc): Card[] {
         pos: stringField(map, 'pos'),
         text: textField(map, 'text'),
         author: stringField(map, 'author'),
+        ...(authorId === '' ? {} : { authorId }),
         ...readFields(map),
       };
     })
@@ -204,7 +208,10 @@ export function deleteStage(doc: Y.Doc, id: string, origin: unknown = null): voi
   doc.transact(() => rootMap(doc, 'stages')?.delete(id), origin);
 }
 
-/** Append a card to a cell; returns its id. */
+/**
+ * Append a card to a cell; returns its id. `author` is the display name, `authorId` the
+ * participant id (written as `author_id` when given), which lets the author change it later.
+ */
 export function addCard(
   doc: Y.Doc,
   kind: CardKind,
@@ -212,6 +219,7 @@ export function addCard(
   text: string,
   author = '',
   origin: unknown = null,
+  authorId = '',
 ): string {
   const id = newId();
   const siblings = readCards(doc).filter(
@@ -226,6 +234,7 @@ export function addCard(
     card.set('pos', pos);
     card.set('text', new Y.Text(text));
     card.set('author', author);
+    if (authorId !== '') card.set('author_id', authorId);
     if (kind === 'feeling') card.set('emotion', 0);
     if (kind === 'touchpoint') {
       card.set('channel', 'web');

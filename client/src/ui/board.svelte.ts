@@ -324,7 +324,10 @@ export class BoardModel {
   addCard(kind: CardKind, stageId: string): string | null {
     const doc = this.#doc();
     if (doc === null) return null;
-    return content.addCard(doc, kind, stageId, '', this.person?.name ?? '', this.origin);
+    const person = this.person;
+    return content.addCard(
+      doc, kind, stageId, '', person?.name ?? '', this.origin, person?.participantId ?? '',
+    );
   }
 
   setField(id: string, key: keyof CardFields, value: FieldValue): void {
