@@ -11,6 +11,7 @@ import {
   type BoardLinks,
   type Command,
   type Me,
+  UNREACHABLE_MESSAGE,
 } from '../api/boards';
 import { deviceId, loadLinks, loadPerson, savePerson, type Person } from '../api/credentials';
 import * as content from '../state/content';
@@ -19,7 +20,12 @@ import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
 import { readPeers, throttle, type LocalPresence, type Peer } from '../state/presence';
 import { isRole, parseSession, readSession, type Role, type SessionView } from '../state/session';
-import { connectBoard, type BoardConnection, type SyncState } from '../sync/boardConnection';
+import {
+  connectBoard,
+  INITIAL_SYNC,
+  type BoardConnection,
+  type SyncState,
+} from '../sync/boardConnection';
 
 export type Stage = 'loading' | 'failed' | 'join' | 'ready';
 
@@ -33,7 +39,7 @@ export class BoardModel {
   failure = $state<string | null>(null);
   linkRole = $state<Role>('viewer');
   person = $state.raw<Person | null>(null);
-  sync = $state.raw<SyncState>({ status: 'connecting', message: null, final: false });
+  sync = $state.raw<SyncState>(INITIAL_SYNC);
   stages = $state.raw<content.Stage[]>([]);
   cards = $state.raw<content.Card[]>([]);
   columns = $state.raw<content.Column[]>([]);
@@ -170,6 +176,8 @@ export class BoardModel {
   #connect(): void {
     const board = connectBoard(this.boardId, this.token, (next) => {
       this.sync = next;
+      // Back in sync: a command that failed for want of a network is no longer news.
+      if (next.status === 'synced' && this.notice === UNREACHABLE_MESSAGE) this.notice = null;
     });
     this.#connection = board;
     const scope = [board.content.getMap<unknown>('stages'), board.content.getMap<unknown>('cards')];
