@@ -196,7 +196,12 @@ export class BoardModel {
       this.columns = content.groupColumns(this.stages, this.cards);
     };
     const refreshSession = (): void => {
+      const budget = this.session.votesPerPerson;
       this.session = readSession(board.session);
+      // A new vote budget changes what is left: ask again rather than wait for a reload
+      // (0 is a document not synced yet, not a budget).
+      const next = this.session.votesPerPerson;
+      if (budget !== 0 && next !== 0 && next !== budget) void this.refreshMe();
     };
     const awareness = board.contentProvider.awareness;
     const refreshPeers = (): void => {
