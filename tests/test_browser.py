@@ -122,7 +122,7 @@ def join(page: Page, url: str, name: str, department: str) -> None:
     page.get_by_test_id("join-department").fill(department)
     page.get_by_test_id("join-submit").click()
     expect(page.get_by_test_id("my-role")).to_contain_text(name)
-    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "connected")
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
 
 
 def vote(page: Page, card_id: str, times: int) -> None:
@@ -168,7 +168,7 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     fay.get_by_test_id("create-title").fill("Motor claim")
     fay.get_by_test_id("create-persona").fill("Driver after a first accident")
     fay.get_by_test_id("create-scope").fill("From the accident to the repaired car")
-    fay.get_by_test_id("create-template").select_option("purchase")
+    fay.get_by_test_id("create-template-purchase").check()
     fay.get_by_test_id("create-submit").click()
     expect(fay).to_have_url(re.compile(r"/b/[^/]+#token="))
     expect(fay.get_by_test_id("board-title")).to_have_text("Motor claim")
@@ -177,7 +177,7 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     participant_link = fay.get_by_test_id("link-participant").input_value()
     viewer_link = fay.get_by_test_id("link-viewer").input_value()
     assert "/b/" in participant_link and "#token=" in participant_link
-    # The board shows at once; the name is asked in a banner, without blocking it.
+    # The board shows at once; the name is asked in a sheet over it.
     fay.get_by_test_id("join-name").fill("Fay")
     fay.get_by_test_id("join-department").fill("CX")
     fay.get_by_test_id("join-submit").click()
@@ -196,7 +196,7 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     expect(viewer.get_by_test_id("my-role")).to_have_attribute("data-role", "viewer")
     everyone = [fay, ann, ben, viewer]
     for page in everyone:
-        expect(page.get_by_test_id("status")).to_have_attribute("data-status", "connected")
+        expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
     expect(fay.locator('[data-testid="presence-user"][data-name="Ann"]')).to_be_visible()
     expect(fay.locator('[data-testid="presence-user"][data-name="Ben"]')).to_be_visible()
     expect(fay.get_by_test_id("viewer-count")).to_have_attribute("data-count", "1")
@@ -363,10 +363,11 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     shoot(viewer, "viewer")
 
     # The viewer can take the results away: the export menu downloads the summary report.
-    viewer.get_by_test_id("export-menu").locator("summary").click()
+    viewer.get_by_test_id("export-menu").click()
     with viewer.expect_download() as download_info:
         viewer.get_by_test_id("export-export.html").click()
     report = Path(download_info.value.path()).read_text(encoding="utf-8")
+    expect(viewer.get_by_test_id("export-menu")).to_have_attribute("aria-expanded", "false")
     assert "Effort and impact" in report or "effort" in report.lower()
     assert "<img" not in report and "&lt;img src=x onerror=alert(1)&gt;" in report
     assert dialogs == []
