@@ -226,7 +226,7 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     fay.get_by_test_id("create-title").fill("Motor claim")
     fay.get_by_test_id("create-persona").fill("Driver after a first accident")
     fay.get_by_test_id("create-scope").fill("From the accident to the repaired car")
-    fay.locator('[data-testid="create-template"]').select_option("purchase")
+    fay.get_by_test_id("create-template-purchase").check()
     fay.get_by_test_id("create-submit").click()
     expect(fay).to_have_url(re.compile(r"/b/[^/]+#token="))
     expect(fay.get_by_test_id("board-title")).to_have_text("Motor claim")

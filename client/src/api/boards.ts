@@ -99,6 +99,9 @@ export function serverSkew(): number {
   return skewMs;
 }
 
+/** What a command or read says when the request never reached the server. */
+export const UNREACHABLE_MESSAGE = 'The server could not be reached.';
+
 async function call(
   method: 'GET' | 'POST',
   path: string,
@@ -118,7 +121,7 @@ async function call(
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'network', 'The server could not be reached.');
+    throw new ApiError(0, 'network', UNREACHABLE_MESSAGE);
   }
   const body = await readJson(response);
   if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, body);

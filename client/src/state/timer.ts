@@ -23,3 +23,35 @@ export function formatRemaining(ms: number): string {
   if (hours > 0) return `${hours}:${String(minutes).padStart(2, '0')}:${seconds}`;
   return `${minutes}:${seconds}`;
 }
+
+/** The last stretch, shown in amber. */
+export const ENDING_MS = 30_000;
+/** An end noticed later than this (a tab asleep in the background) passes without an alert. */
+export const ALERT_WINDOW_MS = 60_000;
+
+export type TimerLook = 'running' | 'ending' | 'paused' | 'done';
+
+/** How the pill looks with `leftMs` to go (from `remainingMs`). */
+export function timerLook(timer: TimerState, leftMs: number): TimerLook {
+  if (!timer.running) return 'paused';
+  if (leftMs <= 0) return 'done';
+  return leftMs <= ENDING_MS ? 'ending' : 'running';
+}
+
+/**
+ * True when the timer has just run out while this page was open, and nobody alerted for this
+ * end yet. All times are on the server's clock: `nowMs` (now), `loadedAtMs` (when the page
+ * loaded) and `alertedFor` (the `endsAtMs` already alerted for, or null). A timer that ended
+ * before the page loaded never alerts: a reload shows "Time's up" quietly.
+ */
+export function shouldAlert(
+  timer: TimerState,
+  nowMs: number,
+  loadedAtMs: number,
+  alertedFor: number | null,
+): boolean {
+  const end = timer.endsAtMs;
+  if (!timer.running || end === null || end === alertedFor) return false;
+  if (nowMs < end || end < loadedAtMs) return false;
+  return nowMs - end <= ALERT_WINDOW_MS;
+}

@@ -1,37 +1,77 @@
-// Connection status as the UI shows it, derived from provider events (pure, no DOM).
+// Connection status as the UI shows it, derived from the sockets, the browser and unsent edits
+// (pure, no DOM).
 
-export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'offline';
+export type ConnectionStatus = 'connecting' | 'synced' | 'saving' | 'reconnecting' | 'offline';
 
-/** Raw status values the stock WebsocketProvider emits. */
-export type ProviderStatus = 'connecting' | 'connected' | 'disconnected';
-
-/**
- * Next UI status after a provider status event.
- * `everConnected` distinguishes the first attempt from a reconnect; `stopped` is true once a
- * final close code (or a local disconnect) means no more attempts will be made.
- */
-export function nextStatus(
-  raw: ProviderStatus,
-  everConnected: boolean,
-  stopped: boolean,
-): ConnectionStatus {
-  if (stopped) return 'offline';
-  if (raw === 'connected') return 'connected';
-  return everConnected ? 'reconnecting' : 'connecting';
+/** What one provider's socket is doing. */
+export interface SocketState {
+  /** The socket is open. */
+  readonly connected: boolean;
+  /** The server answered this socket's sync step 1: both sides have caught up. */
+  readonly synced: boolean;
+  /** A final close code stopped this provider for good. */
+  readonly stopped: boolean;
 }
 
-const SEVERITY: Record<ConnectionStatus, number> = {
-  connected: 0,
-  connecting: 1,
-  reconnecting: 2,
-  offline: 3,
+export interface StatusInputs {
+  /** What the browser last said (`navigator.onLine`, `online`/`offline` events). */
+  readonly online: boolean;
+  /** Every socket of the board (content and session). */
+  readonly sockets: readonly SocketState[];
+  /** The board was synced once since it connected (with this token). */
+  readonly everSynced: boolean;
+  /** There are local changes the server has not confirmed yet. */
+  readonly unsent: boolean;
+}
+
+/**
+ * One status for the board: a final close or a browser without network is `offline`; a socket
+ * that is not open and synced is `connecting` the first time and `reconnecting` afterwards;
+ * with every socket synced, unconfirmed local changes are `saving`, and otherwise `synced`.
+ */
+export function deriveStatus(inputs: StatusInputs): ConnectionStatus {
+  if (inputs.sockets.some((socket) => socket.stopped)) return 'offline';
+  if (!inputs.online) return 'offline';
+  if (!inputs.sockets.every((socket) => socket.connected && socket.synced)) {
+    return inputs.everSynced ? 'reconnecting' : 'connecting';
+  }
+  return inputs.unsent ? 'saving' : 'synced';
+}
+
+/** True when every socket is open and synced (the board has caught up once). */
+export function allSynced(sockets: readonly SocketState[]): boolean {
+  return sockets.every((socket) => socket.connected && socket.synced && !socket.stopped);
+}
+
+export const STATUS_LABELS: Readonly<Record<ConnectionStatus, string>> = {
+  connecting: 'Connecting…',
+  synced: 'Synced',
+  saving: 'Saving…',
+  reconnecting: 'Reconnecting…',
+  offline: 'Offline',
 };
 
-/** The status of a board is that of its least healthy connection. */
-export function combineStatus(...statuses: ConnectionStatus[]): ConnectionStatus {
-  let worst: ConnectionStatus = 'connected';
-  for (const status of statuses) {
-    if (SEVERITY[status] > SEVERITY[worst]) worst = status;
-  }
-  return worst;
+/** What the status pill explains on hover (and to screen readers). */
+export const STATUS_DETAILS: Readonly<Record<ConnectionStatus, string>> = {
+  connecting: 'Connecting to the board…',
+  synced: 'Every change is saved on the server.',
+  saving: 'Sending your latest changes to the server…',
+  reconnecting: 'The connection dropped; reconnecting. Your changes are kept.',
+  offline: 'Offline — your changes are kept and sent when you are back.',
+};
+
+export type BannerKind = 'offline' | 'reconnecting';
+
+/**
+ * Which banner the board shows: only once it was synced (a first connection is not an outage)
+ * and never for a final close (the close message says why instead).
+ */
+export function bannerFor(
+  status: ConnectionStatus,
+  everSynced: boolean,
+  final: boolean,
+): BannerKind | null {
+  if (!everSynced || final) return null;
+  if (status === 'offline' || status === 'reconnecting') return status;
+  return null;
 }

@@ -12,6 +12,7 @@ import {
   type BoardLinks,
   type Command,
   type Me,
+  UNREACHABLE_MESSAGE,
 } from '../api/boards';
 import {
   deviceId,
@@ -28,7 +29,12 @@ import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
 import { readPeers, throttle, type Cursor, type LocalPresence, type Peer, type View } from '../state/presence';
 import { isRole, parseSession, readSession, type Role, type SessionView } from '../state/session';
-import { connectBoard, type BoardConnection, type SyncState } from '../sync/boardConnection';
+import {
+  connectBoard,
+  INITIAL_SYNC,
+  type BoardConnection,
+  type SyncState,
+} from '../sync/boardConnection';
 
 export type Stage = 'loading' | 'failed' | 'join' | 'ready';
 
@@ -42,7 +48,7 @@ export class BoardModel {
   failure = $state<string | null>(null);
   linkRole = $state<Role>('viewer');
   person = $state.raw<Person | null>(null);
-  sync = $state.raw<SyncState>({ status: 'connecting', message: null, final: false });
+  sync = $state.raw<SyncState>(INITIAL_SYNC);
   stages = $state.raw<content.Stage[]>([]);
   cards = $state.raw<content.Card[]>([]);
   columns = $state.raw<content.Column[]>([]);
@@ -212,6 +218,8 @@ export class BoardModel {
   #connect(): void {
     const board = connectBoard(this.boardId, this.token, (next) => {
       this.sync = next;
+      // Back in sync: a command that failed for want of a network is no longer news.
+      if (next.status === 'synced' && this.notice === UNREACHABLE_MESSAGE) this.notice = null;
     });
     this.#connection = board;
     const scope = [board.content.getMap<unknown>('stages'), board.content.getMap<unknown>('cards')];
@@ -232,8 +240,10 @@ export class BoardModel {
     const refreshSession = (): void => {
       const budget = this.session.votesPerPerson;
       this.session = readSession(board.session);
-      // A changed budget changes what is left: `me` comes from the server.
-      if (this.session.votesPerPerson !== budget && this.me !== null) void this.refreshMe();
+      // A new vote budget changes what is left: ask again rather than wait for a reload
+      // (0 is a document not synced yet, not a budget).
+      const next = this.session.votesPerPerson;
+      if (budget !== 0 && next !== 0 && next !== budget) void this.refreshMe();
       if (this.role !== 'facilitator') this.#linksAsked = false;
       else if (!this.#linksAsked) void this.loadLinks(); // promoted: now they may see the links
     };
