@@ -18,6 +18,8 @@ export class Workspace {
   panel = $state<PanelKind | null>(null);
   dockOpen = $state(true);
   helpOpen = $state(false);
+  /** The card this person just added: it opens in editing once it is on the map. */
+  editNext: string | null = null;
   /** False once this person scrolls or zooms away from the facilitator they were following. */
   following = $state(true);
   /** A short message for screen readers (moves, zoom), read by a live region. */
