@@ -29,8 +29,6 @@ CHROMIUM_ARGS = [
 STATIC_INDEX = Path(__file__).parent.parent / "server" / "journeyboard" / "static" / "index.html"
 XSS = "<img src=x onerror=alert(1)>"
 ENABLED_CONTROLS = 'input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [contenteditable="true"]'
-# Matrix frame of client/src/ui/Matrix.svelte: 520 px square, 48 px padding, scales 1..5.
-MATRIX_SIZE, MATRIX_PAD = 520, 48
 
 pytestmark = [
     pytest.mark.browser,
@@ -141,9 +139,13 @@ def rate(page: Page, card_id: str, effort: int, impact: int) -> None:
     )
 
 
-def matrix_xy(effort: float, impact: float) -> tuple[float, float]:
-    span = MATRIX_SIZE - 2 * MATRIX_PAD
-    return MATRIX_PAD + (effort - 1) / 4 * span, MATRIX_PAD + (5 - impact) / 4 * span
+def matrix_xy(page: Page, effort: float, impact: float) -> tuple[float, float]:
+    """Where the matrix draws a mean: its svg says its size and the padding of scale 1..5."""
+    svg = page.get_by_test_id("matrix")
+    size = float(svg.get_attribute("data-size") or "nan")
+    pad = float(svg.get_attribute("data-pad") or "nan")
+    span = size - 2 * pad
+    return pad + (effort - 1) / 4 * span, pad + (5 - impact) / 4 * span
 
 
 def check_matrix_point(
@@ -152,7 +154,7 @@ def check_matrix_point(
     point = page.locator(f'[data-testid="matrix-point"][data-card-id="{card_id}"]')
     expect(point).to_have_attribute("data-quadrant", quadrant)
     dot = point.locator('[data-testid="matrix-dot"]')
-    x, y = matrix_xy(effort, impact)
+    x, y = matrix_xy(page, effort, impact)
     assert float(dot.get_attribute("cx") or "nan") == pytest.approx(x)
     assert float(dot.get_attribute("cy") or "nan") == pytest.approx(y)
 
@@ -333,8 +335,8 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
         ]:
             expect(page.get_by_test_id(f"label-{label}")).to_have_text(text)
     # Quick wins are top left (easy, high impact); money pits bottom right.
-    x, y = matrix_xy(2, 4.5)
-    assert x < matrix_xy(3, 3)[0] and y < matrix_xy(3, 3)[1]
+    x, y = matrix_xy(fay, 2, 4.5)
+    assert x < matrix_xy(fay, 3, 3)[0] and y < matrix_xy(fay, 3, 3)[1]
     shoot(fay, "solution_rating")
 
     # Action plan: owners and decisions.

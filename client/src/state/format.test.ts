@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dotRun, formatOne } from './format';
+import { dotRun, formatDate, formatOne, isoDay } from './format';
 
 describe('formatOne', () => {
   it('shows one decimal', () => {
@@ -33,5 +33,19 @@ describe('dotRun', () => {
     expect(dotRun(12)).toEqual({ dots: 1, times: 12 });
     expect(dotRun(4, 3)).toEqual({ dots: 1, times: 4 });
     expect(dotRun(-2)).toEqual({ dots: 0, times: null });
+  });
+});
+
+describe('dates', () => {
+  it('writes an ISO date with the month as a word, and leaves anything else alone', () => {
+    expect(formatDate('2025-06-30')).toBe('30 Jun 2025');
+    expect(formatDate('2025-01-05')).toBe('5 Jan 2025');
+    expect(formatDate('2025-13-05')).toBe('2025-13-05');
+    expect(formatDate('soon')).toBe('soon');
+  });
+
+  it('gives the local day as yyyy-mm-dd', () => {
+    expect(isoDay(new Date(2025, 0, 5, 23, 59))).toBe('2025-01-05');
+    expect(isoDay(new Date(2025, 11, 31, 0, 0))).toBe('2025-12-31');
   });
 });

@@ -25,3 +25,19 @@ export function dotRun(count: number, max = 8): DotRun {
   const n = Math.max(0, Math.floor(count));
   return n <= max ? { dots: n, times: null } : { dots: 1, times: n };
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** An ISO date (yyyy-mm-dd) as "30 Jun 2025"; anything else as written. */
+export function formatDate(iso: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+  const month = match === null ? undefined : MONTHS[Number(match[2]) - 1];
+  if (match === null || month === undefined) return iso;
+  return `${Number(match[3])} ${month} ${match[1]}`;
+}
+
+/** A date's local day as yyyy-mm-dd (ISO days compare correctly as strings). */
+export function isoDay(date: Date): string {
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${String(date.getFullYear()).padStart(4, '0')}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}

@@ -149,4 +149,15 @@ describe('placeLabels', () => {
     const backward = placeLabels([...points].reverse(), { bounds });
     expect(new Map(backward.map((l) => [l.id, l.box]))).toEqual(new Map(forward.map((l) => [l.id, l.box])));
   });
+
+  it('sizes the boxes with a given measure instead of the estimate', () => {
+    const points = closePoints();
+    const wide = (text: string): number => text.length * 8;
+    const labels = placeLabels(points, { bounds, measure: wide });
+    for (const [i, a] of labels.entries()) {
+      expect(a.box.width).toBe(a.text.length * 8 + 4);
+      expect(within(a.box, bounds)).toBe(true);
+      for (const b of labels.slice(i + 1)) expect(overlap(a.box, b.box)).toBe(false);
+    }
+  });
 });

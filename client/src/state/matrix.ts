@@ -9,6 +9,14 @@ export const QUADRANT_LABELS: Readonly<Record<Quadrant, string>> = {
   money_pit: 'Money pits',
 };
 
+/** One solution's quadrant, as the exports name it ("a quick win"). */
+export const QUADRANT_TITLES: Readonly<Record<Quadrant, string>> = {
+  quick_win: 'Quick win',
+  big_bet: 'Big bet',
+  fill_in: 'Fill-in',
+  money_pit: 'Money pit',
+};
+
 /** The server's rule: impact >= 3 is high, effort <= 3 is low. */
 export function quadrantOf(effort: number, impact: number): Quadrant {
   const high = impact >= 3;
@@ -130,6 +138,11 @@ export interface PlacementOptions {
   readonly dotRadius?: number;
   readonly fontSize?: number;
   readonly maxChars?: number;
+  /**
+   * The drawn width of a label's text in px. Defaults to the estimate (`textWidth`); a page
+   * can pass a real measure (a canvas with the label's font), since some fonts run wider.
+   */
+  readonly measure?: (text: string) => number;
 }
 
 function overlaps(a: Box, b: Box): boolean {
@@ -226,7 +239,7 @@ function gridCandidates(x: number, y: number, w: number, h: number, bounds: Box)
  * place next to its point, else a pushed-away place with a leader line, else the nearest free
  * place on a grid over the whole bounds. Only when the bounds are truly full does a label take
  * the least-covered place next to its point. Sizes use an estimated text width (6.5 px per
- * character at 12 px), so nothing here needs the DOM.
+ * character at 12 px) unless `measure` is given, so nothing here needs the DOM.
  */
 export function placeLabels(points: readonly LabelRequest[], options: PlacementOptions): PlacedLabel[] {
   const { bounds } = options;
@@ -250,7 +263,8 @@ export function placeLabels(points: readonly LabelRequest[], options: PlacementO
     inside(box, bounds) && !taken.some((t) => overlaps(t, box)) && !blocked.some((b) => overlaps(b, box));
   for (const { point } of order) {
     const text = truncateLabel(point.text, options.maxChars ?? LABEL_MAX_CHARS) || '(empty)';
-    const w = Math.min(textWidth(text, fontSize) + 2 * LABEL_PAD, bounds.width);
+    const width = options.measure?.(text) ?? textWidth(text, fontSize);
+    const w = Math.min(Math.max(width, 0) + 2 * LABEL_PAD, bounds.width);
     const boxAt = ([x, y]: [number, number]): Box => ({ x, y, width: w, height: h });
     const near = nearCandidates(point.x, point.y, w, h, gap).map(boxAt);
     let box = near.find(free);
