@@ -124,6 +124,8 @@ SOLUTIONS = [
     ("Daily payment batches", 5, [(4, 4), (5, 4), (4, 5), (4, 4)], "Finance", "open"),
 ]
 VOTES = [5, 2, 4, 1, 1, 3]
+# Due dates (yyyy-mm-dd) of the approved solutions, by index in SOLUTIONS.
+DUE = {0: "2026-03-31", 1: "2026-02-27", 2: "2026-01-30"}
 
 
 def quadrant(effort: float, impact: float) -> str:
@@ -148,6 +150,8 @@ def build() -> dict[str, Any]:
         cards.append({"id": card_id, "kind": "solution", "stage": pains[pain]["stage"],
                       "pos": f"b{index:04d}", "text": text, "author": "", "pain": pains[pain]["id"],
                       "owner": owner, "status": status})  # fmt: skip
+        if index in DUE:
+            cards[-1]["due"] = DUE[index]
         efforts, impacts = [e for e, _ in scores], [i for _, i in scores]
         effort, impact = statistics.fmean(efforts), statistics.fmean(impacts)
         ratings[card_id] = {

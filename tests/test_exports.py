@@ -110,6 +110,9 @@ def test_csv_in_both_dialects(
     )
     assert solution["effort"] == "3" and solution["impact"] == f"4{decimal}75"
     assert solution["quadrant"] == "Quick win" and solution["owner"] == "Customer Service"
+    assert solution["due"] == "2026-01-30"
+    undated = next(r for r in rows if r["text"] == "Daily payment batches")
+    assert undated["owner"] == "Finance" and undated["due"] == ""
     assert solution["pain_point"] == "No status updates for a week"
     pain = next(r for r in rows if r["text"] == "The form asks for the same details three times")
     assert (
@@ -189,10 +192,19 @@ def test_report_of_the_example_workshop(server: ServerProcess) -> None:
         assert expected in html, expected
     ranked = html.index("The form asks for the same details three times")
     assert ranked < html.index("No status updates for a week")  # 5 votes before 4
+    plan = html[html.index("Action plan") :]
+    assert "<th>Due</th>" in plan
+    assert plan.index("Customer Service") < plan.index("2026-01-30") < plan.index("Left open")
     markdown = export(server, board, "md").text
     assert (
         "| 5 | The form asks for the same details three times | Reporting the claim |" in markdown
     )
+    assert "| Solution | Owner | Due | Decision |" in markdown
+    assert (
+        "| Proactive status messages by SMS at every step | Customer Service | 2026-01-30 | approved |"
+        in markdown
+    )
+    assert "| Daily payment batches | Finance | — | open |" in markdown
 
 
 def test_cli_exports_from_a_stopped_servers_store(make_server: Any, tmp_path: Path) -> None:

@@ -182,7 +182,12 @@ async def test_csv_neutralises_every_text_cell_including_card_ids(server: Server
                 "text": Text(HOSTILE["text"]), "author": HOSTILE["author"],
                 "channel": HOSTILE["channel"], "department": HOSTILE["department"],
                 "owner": HOSTILE["owner"], "status": HOSTILE["status"], "kpi": HOSTILE["kpi"],
+                "due": "=2025-01-01",
             })  # fmt: skip
+            cards["k3"] = Map({"kind": "solution", "stage": stage, "pos": "a2",
+                               "text": Text("Dated"), "due": "2025-02-28"})  # fmt: skip
+            cards["k4"] = Map({"kind": "solution", "stage": stage, "pos": "a3",
+                               "text": Text("Not a day"), "due": "2025-02-30"})  # fmt: skip
             cards["k2"] = Map({"kind": "note", "stage": stage, "pos": "a1",
                                "text": Text(HOSTILE["kind_text"]), "author": "\uff20x"})  # fmt: skip
 
@@ -197,7 +202,7 @@ async def test_csv_neutralises_every_text_cell_including_card_ids(server: Server
         text = response.content.decode("utf-8-sig")
         rows = list(csv.DictReader(io.StringIO(text, newline=""),
                                    delimiter="," if dialect == "excel" else ";"))  # fmt: skip
-        assert len(rows) == 2
+        assert len(rows) == 4
         for row in rows:
             for column, cell in row.items():
                 if column not in NUMERIC:
@@ -209,6 +214,9 @@ async def test_csv_neutralises_every_text_cell_including_card_ids(server: Server
         assert card["kpi"] == "'" + HOSTILE["kpi"]
         assert by_id["k2"]["text"] == "'" + HOSTILE["kind_text"]
         assert by_id["k2"]["author"] == "'\uff20x"
+        # A due date is a calendar day written yyyy-mm-dd, or nothing at all.
+        assert card["due"] == "" and by_id["k4"]["due"] == ""
+        assert by_id["k3"]["due"] == "2025-02-28"
 
 
 def test_neutralise_rules() -> None:

@@ -8,6 +8,8 @@ the wrong type reads as absent.
 
 from __future__ import annotations
 
+import datetime
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -35,6 +37,20 @@ QUADRANT_TITLES: Final = {
 
 def _text(value: Any, limit: int = 100_000) -> str:
     return value[:limit] if isinstance(value, str) else ""
+
+
+_ISO_DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> str:
+    """A real calendar date written yyyy-mm-dd, or "" for anything else (as the client reads it)."""
+    if not isinstance(value, str) or _ISO_DAY.fullmatch(value) is None:
+        return ""
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return ""
+    return value
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -89,6 +105,11 @@ class Card:
     def emotion(self) -> float | None:
         value = _number(self.fields.get("emotion"))
         return None if value is None else max(-3.0, min(3.0, value))
+
+    @property
+    def due(self) -> str:
+        """The action plan's due date (yyyy-mm-dd), or "" when unset or malformed."""
+        return _iso_day(self.fields.get("due"))
 
     @property
     def moment_of_truth(self) -> bool:

@@ -198,6 +198,8 @@ export interface Me {
   readonly votes: Readonly<Record<string, number>>;
   readonly ratings: Readonly<Record<string, { effort: number; impact: number }>>;
   readonly votesPerPerson: number;
+  /** How many of one person's votes may go on one card, or null for no limit. */
+  readonly maxVotesPerCard: number | null;
   readonly remaining: number;
 }
 
@@ -227,6 +229,8 @@ export async function fetchMe(boardId: string, token: string): Promise<Me> {
     votes: numbers(body['votes']),
     ratings,
     votesPerPerson: typeof body['votes_per_person'] === 'number' ? body['votes_per_person'] : 0,
+    maxVotesPerCard:
+      typeof body['max_votes_per_card'] === 'number' ? body['max_votes_per_card'] : null,
     remaining: typeof body['remaining'] === 'number' ? body['remaining'] : 0,
   };
 }

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addNote, addStage, groupColumns, readCards, readColumns, readStages } from './content';
+import {
+  addCard,
+  addNote,
+  addStage,
+  groupColumns,
+  isIsoDate,
+  readCards,
+  readColumns,
+  readStages,
+  setCardField,
+} from './content';
 
 function card(id: string, stage: string | null, pos: string) {
   return { id, kind: 'note', stage, pos, text: id, author: '' };
@@ -75,5 +85,48 @@ describe('reading the content document', () => {
     const stored = doc.getMap<unknown>('cards').get(columns[0]?.cards[0]?.id ?? '');
     expect(stored).toBeInstanceOf(Y.Map);
     expect((stored as Y.Map<unknown>).get('text')).toBeInstanceOf(Y.Text);
+  });
+});
+
+describe('due dates', () => {
+  it('accepts only real calendar dates written yyyy-mm-dd', () => {
+    for (const good of ['2025-03-31', '2024-02-29', '2000-02-29', '0001-01-01']) {
+      expect(isIsoDate(good), good).toBe(true);
+    }
+    for (const bad of [
+      '2025-02-29',
+      '1900-02-29',
+      '2025-04-31',
+      '2025-13-01',
+      '2025-00-10',
+      '2025-01-00',
+      '0000-01-01',
+      '2025-3-1',
+      '25-03-01',
+      '2025-03-01T00:00',
+      ' 2025-03-01',
+      '',
+      20250301,
+      null,
+    ]) {
+      expect(isIsoDate(bad), String(bad)).toBe(false);
+    }
+  });
+
+  it('reads a well-formed due date and drops any other value', () => {
+    const doc = new Y.Doc();
+    const stage = addStage(doc, 'One');
+    const good = addCard(doc, 'solution', stage, 'Fix it');
+    const bad = addCard(doc, 'solution', stage, 'Fix that');
+    const wrongType = addCard(doc, 'solution', stage, 'Fix more');
+    setCardField(doc, good, 'due', '2025-06-30');
+    setCardField(doc, bad, 'due', '30.06.2025');
+    setCardField(doc, wrongType, 'due', 20250630);
+    const byId = new Map(readCards(doc).map((c) => [c.id, c]));
+    expect(byId.get(good)?.due).toBe('2025-06-30');
+    expect(byId.get(bad)).not.toHaveProperty('due');
+    expect(byId.get(wrongType)).not.toHaveProperty('due');
+    setCardField(doc, good, 'due', null);
+    expect(readCards(doc).find((c) => c.id === good)).not.toHaveProperty('due');
   });
 });

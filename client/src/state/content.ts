@@ -19,6 +19,8 @@ export interface CardFields {
   readonly department?: string;
   readonly pain?: string;
   readonly owner?: string;
+  /** The action plan's due date, an ISO calendar date (yyyy-mm-dd). */
+  readonly due?: string;
   readonly status?: ActionStatus;
 }
 
@@ -71,6 +73,17 @@ function textField(map: Y.Map<unknown>, key: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** True for a real calendar date written yyyy-mm-dd (what `<input type="date">` gives). */
+export function isIsoDate(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (match === null) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  return year >= 1 && days !== undefined && day >= 1 && day <= days;
+}
+
 function finite(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
@@ -94,6 +107,8 @@ export function readFields(map: Y.Map<unknown>): CardFields {
     const value = map.get(key);
     if (typeof value === 'string') fields[key] = value;
   }
+  const due = map.get('due');
+  if (isIsoDate(due)) fields.due = due;
   const status = map.get('status');
   if (isStatus(status)) fields.status = status;
   return fields;

@@ -44,6 +44,7 @@ COLUMNS: Final = (
     "quadrant",
     "pain_point",
     "owner",
+    "due",
     "status",
     "card_id",
 )
@@ -94,6 +95,7 @@ def _row(view: BoardView, card: Card, number: Callable[[float | None], str]) -> 
         neutralise(QUADRANT_TITLES.get(rating.quadrant, "")) if rating else "",
         neutralise(pain.text) if pain else "",
         neutralise(card.get_text("owner")),
+        neutralise(card.due),
         neutralise(card.get_text("status")),
         neutralise(card.id),
     ]

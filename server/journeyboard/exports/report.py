@@ -204,8 +204,8 @@ def report_html(view: BoardView, now_ms: int) -> str:
         body.append(charts.matrix(view))
 
     _h(body, "h2", "Action plan")
-    _table(body, ["Solution", "Owner", "Decision"],
-           ([c.text, c.get_text("owner") or "—", c.get_text("status") or "open"]
+    _table(body, ["Solution", "Owner", "Due", "Decision"],
+           ([c.text, c.get_text("owner") or "—", c.due or "—", c.get_text("status") or "open"]
             for c in summary.solutions))  # fmt: skip
 
     _h(body, "h2", "Left open")
@@ -290,10 +290,10 @@ def report_markdown(view: BoardView, now_ms: int) -> str:
             md(cell) for cell in [card.text, _pain_text(view, card), *_rating_cells(card)]
         )
         out.append(f"| {cells} |")
-    out += ["", "## Action plan", "", "| Solution | Owner | Decision |", "|---|---|---|"]
+    out += ["", "## Action plan", "", "| Solution | Owner | Due | Decision |", "|---|---|---|---|"]
     for card in summary.solutions:
         out.append(f"| {md(card.text)} | {md(card.get_text('owner')) or '—'} | "
-                   f"{md(card.get_text('status')) or 'open'} |")  # fmt: skip
+                   f"{card.due or '—'} | {md(card.get_text('status')) or 'open'} |")  # fmt: skip
     out += ["", "## Left open", ""]
     out += [f"- {md(item)}" for item in summary.open_items] or ["- Nothing."]
     return "\n".join(out) + "\n"
