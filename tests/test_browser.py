@@ -356,11 +356,13 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     # Undo and redo one's own change only, by keys and by the buttons.
     thought = add_card(ann, comparison, "thought", "Will my premium go up?")
     expect(ben.locator(card(ben, thought))).to_have_count(1)
-    ann.keyboard.press("Control+z")  # the text
-    ann.keyboard.press("Control+z")  # the card
+    ann.keyboard.press("Control+z")  # the new card with its text is one step
     expect(ben.locator(card(ben, thought))).to_have_count(0)
     expect(ben.locator(card(ben, touchpoint))).to_have_count(1)
     ann.get_by_test_id("redo").click()
+    expect_text(ben, thought, "Will my premium go up?")
+    ann.keyboard.press("Control+z")
+    expect(ben.locator(card(ben, thought))).to_have_count(0)
     ann.keyboard.press("Control+y")
     expect_text(ben, thought, "Will my premium go up?")
     # Deleting asks nothing, keeps focus on the board and offers Undo.
@@ -388,17 +390,19 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
     # Follow the facilitator: everyone's view follows Fay's until they look around themselves.
     fay.get_by_test_id("follow-me").click()
     expect(ann.get_by_test_id("follow-note")).to_have_attribute("data-following", "true")
-    fay.locator("body").press("0")  # 100%: the journey no longer fits
-    fay.get_by_test_id("map-scroll").evaluate("(el) => el.scrollTo({ left: 400, top: 120 })")
+    for key in ["0", "+", "+"]:  # 120%: the journey no longer fits the width
+        fay.locator("body").press(key)
+    expect(fay.get_by_test_id("map")).to_have_attribute("data-zoom", "1.2")
+    fay.get_by_test_id("map-scroll").evaluate("(el) => el.scrollTo({ left: 250, top: 60 })")
     ann.wait_for_function(
-        "() => document.querySelector('[data-testid=map]').dataset.zoom === '1'"
-        " && Math.abs(document.querySelector('[data-testid=map-scroll]').scrollLeft - 400) < 8"
+        "() => document.querySelector('[data-testid=map]').dataset.zoom === '1.2'"
+        " && Math.abs(document.querySelector('[data-testid=map-scroll]').scrollLeft - 250) < 8"
     )
     ann.get_by_test_id("map-scroll").dispatch_event("wheel")
     expect(ann.get_by_test_id("follow-note")).to_have_attribute("data-following", "false")
     fay.get_by_test_id("map-scroll").evaluate("(el) => el.scrollTo({ left: 0, top: 0 })")
     ann.wait_for_timeout(300)
-    assert ann.get_by_test_id("map-scroll").evaluate("(el) => el.scrollLeft") > 300
+    assert ann.get_by_test_id("map-scroll").evaluate("(el) => el.scrollLeft") > 200
     ann.get_by_test_id("follow-again").click()
     ann.wait_for_function("() => document.querySelector('[data-testid=map-scroll]').scrollLeft < 8")
     fay.get_by_test_id("follow-me").click()

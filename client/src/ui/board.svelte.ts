@@ -334,6 +334,8 @@ export class BoardModel {
   addCard(kind: CardKind, stageId: string): string | null {
     const doc = this.#doc();
     if (doc === null) return null;
+    // A new card (with the text typed into it next) is one undo step of its own.
+    this.#undo?.stopCapturing();
     const person = this.person;
     return content.addCard(
       doc, kind, stageId, '', person?.name ?? '', this.origin, person?.participantId ?? '',
@@ -361,6 +363,7 @@ export class BoardModel {
     if (doc === null) return null;
     const saved = snapshotCard(doc, id);
     if (saved === null) return null;
+    this.#undo?.stopCapturing();
     content.deleteCard(doc, id, this.origin);
     return () => {
       const target = this.#doc();
