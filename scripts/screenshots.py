@@ -1,28 +1,139 @@
 """Save screenshots of the real board in every phase to docs/screenshots/.
 
-Runs the browser test with JOURNEYBOARD_SCREENSHOTS set; build the client first
+Starts a journeyboard server on a temporary SQLite file, imports the example board
+(shared_schema/examples/insurance_claim.json), and walks it through the phases with Chromium at
+1366x768: the facilitator in every phase, a participant and a viewer. Build the client first
 (`cd client && npm run build`). Usage: python scripts/screenshots.py [target-dir]
 """
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
+import httpx
+from playwright.sync_api import Page, sync_playwright
+
 ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "shared_schema" / "examples" / "insurance_claim.json"
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+LAPTOP = {"width": 1366, "height": 768}
+PHASES = ["lobby", "discovery", "pain_points", "solution_rating", "action_plan"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(base: str) -> None:
+    for _ in range(200):
+        try:
+            if httpx.get(base + "/healthz").status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("the server did not start")
+
+
+def settle(page: Page) -> None:
+    page.wait_for_selector('[data-testid="status"][data-status="synced"]')
+    page.wait_for_timeout(700)  # let the fit, the fonts and the transitions finish
 
 
 def main() -> int:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    env = {**os.environ, "JOURNEYBOARD_SCREENSHOTS": str(target.resolve())}
-    command = [sys.executable, "-m", "pytest", "-q", str(ROOT / "tests" / "test_browser.py")]
-    code = subprocess.call(command, cwd=ROOT, env=env)
-    if code == 0:
-        for path in sorted(target.glob("*.png")):
-            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-    return code
+    target.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        store = f"sqlite:///{Path(folder) / 'board.db'}"
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "journeyboard", "serve", "--port", str(port), "--store", store],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until_up(base)
+            shoot_all(base, target)
+        finally:
+            server.terminate()
+            server.wait(10)
+    for path in sorted(target.glob("*.png")):
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+    return 0
+
+
+def shoot_all(base: str, target: Path) -> None:
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    made = httpx.post(base + "/api/boards", json={"title": "Motor claim", "import": example})
+    made.raise_for_status()
+    board = made.json()
+    links, tokens = board["links"], board["tokens"]
+
+    def command(**body: object) -> None:
+        answer = httpx.post(
+            f"{base}/api/boards/{board['id']}/commands",
+            json=body,
+            headers={"Authorization": f"Bearer {tokens['facilitator']}"},
+        )
+        answer.raise_for_status()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        pages: dict[str, Page] = {}
+        for role in ["facilitator", "participant", "viewer"]:
+            context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+            pages[role] = context.new_page()
+        fay, ann, viewer = pages["facilitator"], pages["participant"], pages["viewer"]
+        fay.goto(links["facilitator"])
+        settle(fay)
+        ann.goto(links["participant"])
+        ann.wait_for_selector('[data-testid="join-form"]')
+        ann.wait_for_timeout(700)
+        ann.screenshot(path=str(target / "join.png"))
+        ann.get_by_test_id("join-name").fill("Ann Berg")
+        ann.get_by_test_id("join-department").fill("Claims")
+        ann.get_by_test_id("join-submit").click()
+        viewer.goto(links["viewer"])
+        fay.get_by_test_id("facilitator-join-open").click()
+        fay.get_by_test_id("join-name").fill("Fay Lind")
+        fay.get_by_test_id("join-department").fill("CX")
+        fay.get_by_test_id("join-submit").click()
+        for page in pages.values():
+            settle(page)
+        fay.screenshot(path=str(target / "lobby.png"))
+        for phase in PHASES[1:]:
+            command(type="set_phase", phase=phase)
+            if phase == "discovery":
+                command(type="timer", action="start", seconds=12 * 60)
+            for page in pages.values():
+                page.wait_for_selector(f'[data-testid="phase-banner"][data-phase="{phase}"]')
+                settle(page)
+            # Ann's pointer on a card, so the facilitator sees a live cursor.
+            first = ann.locator('[data-testid="card"]').nth(3).bounding_box()
+            if first is not None:
+                ann.mouse.move(first["x"] + 40, first["y"] + 20)
+                ann.mouse.move(first["x"] + 60, first["y"] + 24)
+            fay.wait_for_timeout(400)
+            for page in pages.values():
+                for close in page.locator('[data-testid="toast"] button[aria-label="Dismiss"]').all():
+                    close.click()
+            fay.screenshot(path=str(target / f"{phase}.png"))
+            ann.screenshot(path=str(target / f"{phase}-participant.png"))
+        viewer.screenshot(path=str(target / "viewer.png"))
+        browser.close()
 
 
 if __name__ == "__main__":
