@@ -128,7 +128,9 @@ def shoot_all(base: str, target: Path) -> None:
                 ann.mouse.move(first["x"] + 60, first["y"] + 24)
             fay.wait_for_timeout(400)
             for page in pages.values():
-                for close in page.locator('[data-testid="toast"] button[aria-label="Dismiss"]').all():
+                for close in page.locator(
+                    '[data-testid="toast"] button[aria-label="Dismiss"]'
+                ).all():
                     close.click()
             fay.screenshot(path=str(target / f"{phase}.png"))
             ann.screenshot(path=str(target / f"{phase}-participant.png"))
