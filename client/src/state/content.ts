@@ -39,7 +39,7 @@ export interface Column {
 }
 
 /** A root map, or undefined when another client defined that root as a different type. */
-function rootMap(doc: Y.Doc, name: string): Y.Map<unknown> | undefined {
+export function rootMap(doc: Y.Doc, name: string): Y.Map<unknown> | undefined {
   try {
     return doc.getMap<unknown>(name);
   } catch {
@@ -97,28 +97,36 @@ export function readFields(map: Y.Map<unknown>): CardFields {
   return fields;
 }
 
+/** One stored stage. */
+export function readStage(id: string, map: Y.Map<unknown>): Stage {
+  return { id, name: stringField(map, 'name'), pos: stringField(map, 'pos') };
+}
+
+/** One stored card, its malformed fields left out or defaulted. */
+export function readCard(id: string, map: Y.Map<unknown>): Card {
+  const stage = map.get('stage');
+  return {
+    id,
+    kind: stringField(map, 'kind') || 'note',
+    stage: typeof stage === 'string' ? stage : null,
+    pos: stringField(map, 'pos'),
+    text: textField(map, 'text'),
+    author: stringField(map, 'author'),
+    ...readFields(map),
+  };
+}
+
 /** Stages in display order. */
 export function readStages(doc: Y.Doc): Stage[] {
   return mapEntries(doc, 'stages')
-    .map(([id, map]) => ({ id, name: stringField(map, 'name'), pos: stringField(map, 'pos') }))
+    .map(([id, map]) => readStage(id, map))
     .sort(byPosThenId);
 }
 
 /** Cards in (pos, id) order, not yet grouped. */
 export function readCards(doc: Y.Doc): Card[] {
   return mapEntries(doc, 'cards')
-    .map(([id, map]) => {
-      const stage = map.get('stage');
-      return {
-        id,
-        kind: stringField(map, 'kind') || 'note',
-        stage: typeof stage === 'string' ? stage : null,
-        pos: stringField(map, 'pos'),
-        text: textField(map, 'text'),
-        author: stringField(map, 'author'),
-        ...readFields(map),
-      };
-    })
+    .map(([id, map]) => readCard(id, map))
     .sort(byPosThenId);
 }
 
