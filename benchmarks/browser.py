@@ -61,6 +61,7 @@ from journeyboard.protocol import (
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import rawclient
+import sections
 import seed
 from loadgen import SYNC_STEP1_EMPTY
 from servers import start_journeyboard, stop, wait_http
@@ -82,8 +83,6 @@ CHROMIUM_ARGS = [  # as tests/test_browser.py launches it
 VIEWPORT = {"width": 1366, "height": 768}
 STATIC_INDEX = ROOT / "server" / "journeyboard" / "static" / "index.html"
 PROBE = (HERE / "browser_probe.js").read_text(encoding="utf-8")
-SECTION_START = "<!-- browser benchmark: start -->"
-SECTION_END = "<!-- browser benchmark: end -->"
 
 GOAL_RENDER_S = 1.0
 GOAL_EDIT_P95_MS = 16.0
@@ -465,7 +464,7 @@ def report(raw: dict[str, Any], command: str) -> str:
     """The "In the browser" section of docs/BENCHMARKS.md, markers included."""
     options = raw["options"]
     lines = [
-        SECTION_START,
+        sections.BROWSER_START,
         "## In the browser",
         "",
         f"Measured {date.today().isoformat()} with `{command}`: the built client in headless "
@@ -536,21 +535,15 @@ def report(raw: dict[str, Any], command: str) -> str:
         "```json",
         json.dumps(raw, indent=1),
         "```",
-        SECTION_END,
+        sections.BROWSER_END,
     ]
     return "\n".join(lines)
 
 
 def write_section(path: Path, section: str) -> None:
-    """Replace the section between its markers in `path`, or append it."""
+    """Put the section into `path` in place of the old one (benchmarks/sections.py)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        tail = rest.split(SECTION_END, 1)[1]
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(sections.with_browser_section(text, section), encoding="utf-8")
 
 
 def print_table(raw: dict[str, Any]) -> None:
