@@ -195,9 +195,6 @@ def render_figures(timings: dict[str, Any]) -> dict[str, Any]:
         "sync_arrived_s": s(sync.get("start")),
         "sync_kb": round(sync["bytes"] / 1024) if "bytes" in sync else None,
         "sync_applied_ms": round(sync["handled"] - sync["start"], 1) if sync else None,
-        "mounted_ms": round(sync["settled"] - sync["handled"], 1)
-        if sync and sync.get("settled") is not None
-        else None,
     }
 
 
@@ -484,12 +481,11 @@ def report(raw: dict[str, Any], command: str) -> str:
     )
     lines += ["", "### Per run", ""]
     lines += table(
-        ["run", "page loaded s", "sync arrived s", "sync applied ms", "cards mounted ms",
-         "all cards in DOM s", "painted s", "DOM nodes", "load average"],
+        ["run", "page loaded s", "sync arrived s", "sync applied ms", "all cards in DOM s",
+         "painted s", "DOM nodes", "load average"],
         [
             [n + 1, r["dom_content_loaded_s"], r["sync_arrived_s"], r["sync_applied_ms"],
-             r["mounted_ms"], r["all_cards_s"], r["painted_s"], f"{r['dom_nodes']:,}",
-             r["load_average"]]
+             r["all_cards_s"], r["painted_s"], f"{r['dom_nodes']:,}", r["load_average"]]
             for n, (r, _, _, _) in enumerate(runs)
         ],
     )  # fmt: skip
@@ -513,9 +509,9 @@ def report(raw: dict[str, Any], command: str) -> str:
         "from that frame's requestAnimationFrame). It includes loading the page, the HTTP "
         "look-up, both sockets' sync and the first layout. The steps: the page's "
         "DOMContentLoaded; the content document's sync arriving (the first socket message of "
-        "64 KB or more), its handler (decoding and applying the update, reading the board), "
-        "Svelte mounting the cards (the microtasks after it), the first frame holding every "
-        "card, and that frame painted.",
+        "64 KB or more) and its handler (decoding and applying the update, reading the board); "
+        "the first frame holding every card (Svelte mounts them between the two); that frame "
+        "laid out and painted.",
         "- **Edit**: another client (pycrdt, tests/ysync.py) appends a marker to one random "
         "card's text, one edit at a time, 30–80 ms apart; timed from just before its socket "
         "send to the moment the page's DOM holds the marker (MutationObserver, or the "

@@ -10,7 +10,7 @@
     allCards: null,
     painted: null,
     messages: { count: 0, lastStart: null },
-    /** The first large socket message (the board's sync): arrival, handled, DOM settled. */
+    /** The first large socket message (the board's sync): when it arrived and was handled. */
     sync: null,
     watch: null,
   };
@@ -55,13 +55,7 @@
           return handler.call(this, event);
         } finally {
           const bytes = event.data instanceof ArrayBuffer ? event.data.byteLength : 0;
-          if (state.sync === null && bytes >= 65536) {
-            // The task posted here runs once this message's microtasks (Svelte's DOM
-            // updates) are done.
-            const sync = { start, handled: now(), settled: null, bytes };
-            state.sync = sync;
-            afterFrame((t) => (sync.settled = t));
-          }
+          if (state.sync === null && bytes >= 65536) state.sync = { start, handled: now(), bytes };
         }
       });
     },

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { addNote, addStage, groupColumns, readCards, readColumns, readStages } from './content';
+import {
+  addCard,
+  addNote,
+  addStage,
+  groupColumns,
+  moveCard,
+  readCards,
+  readColumns,
+  readStages,
+} from './content';
 
 function card(id: string, stage: string | null, pos: string) {
   return { id, kind: 'note', stage, pos, text: id, author: '' };
@@ -75,5 +84,20 @@ describe('reading the content document', () => {
     const stored = doc.getMap<unknown>('cards').get(columns[0]?.cards[0]?.id ?? '');
     expect(stored).toBeInstanceOf(Y.Map);
     expect((stored as Y.Map<unknown>).get('text')).toBeInstanceOf(Y.Text);
+  });
+
+  it('appends a card after the last card of its own cell, whatever the other cells hold', () => {
+    const doc = new Y.Doc();
+    const stage = addStage(doc, 'Discover');
+    const other = addStage(doc, 'Buy');
+    const pain = addCard(doc, 'pain', stage, 'first pain');
+    moveCard(doc, pain, stage, 'q');
+    const elsewhere = addCard(doc, 'pain', other, 'far');
+    moveCard(doc, elsewhere, other, 'z');
+    addCard(doc, 'gain', stage, 'a gain');
+    const next = addCard(doc, 'pain', stage, 'second pain');
+    const pos = readCards(doc).find((card) => card.id === next)?.pos ?? '';
+    expect(pos > 'q').toBe(true);
+    expect(pos < 'z').toBe(true);
   });
 });

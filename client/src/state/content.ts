@@ -1,7 +1,7 @@
 // Typed, tolerant accessors for the board's content document (no DOM).
 import * as Y from 'yjs';
 import { isChannel, isStatus, laneOf, type ActionStatus, type CardKind, type Channel } from './lanes';
-import { byPosThenId, lastPos, posAfter, posAt } from './positions';
+import { byPosThenId, lastPos, posAfter, posAt, type Positioned } from './positions';
 
 export interface Stage {
   readonly id: string;
@@ -222,9 +222,13 @@ export function addCard(
   origin: unknown = null,
 ): string {
   const id = newId();
-  const siblings = readCards(doc).filter(
-    (card) => card.stage === stageId && laneOf(card.kind) === kind,
-  );
+  // Only the cell's positions: reading every card (and its text) would cost O(board).
+  const siblings: Positioned[] = [];
+  for (const [cardId, map] of mapEntries(doc, 'cards')) {
+    if (map.get('stage') === stageId && laneOf(stringField(map, 'kind') || 'note') === kind) {
+      siblings.push({ id: cardId, pos: stringField(map, 'pos') });
+    }
+  }
   const pos = posAfter(lastPos(siblings));
   doc.transact(() => {
     const card = new Y.Map<unknown>();
