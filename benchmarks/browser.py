@@ -187,11 +187,15 @@ def render_figures(timings: dict[str, Any]) -> dict[str, Any]:
         return None if ms is None else round(ms / 1000, 3)
 
     sync = timings.get("sync") or {}
+    lookup = timings.get("lookup") or {}
     return {
         "painted_s": s(timings["painted"]),
         "all_cards_s": s(timings["allCards"]),
         "first_card_s": s(timings["firstCard"]),
         "dom_content_loaded_s": s(timings.get("domContentLoaded")),
+        "lookup_start_s": s(lookup.get("start")),
+        "lookup_end_s": s(lookup.get("end")),
+        "lookup_kb": round(lookup["bytes"] / 1024) if "bytes" in lookup else None,
         "sync_arrived_s": s(sync.get("start")),
         "sync_kb": round(sync["bytes"] / 1024) if "bytes" in sync else None,
         "sync_applied_ms": round(sync["handled"] - sync["start"], 1) if sync else None,
@@ -464,7 +468,8 @@ def report(raw: dict[str, Any], command: str) -> str:
         sections.BROWSER_START,
         "## In the browser",
         "",
-        f"Measured {date.today().isoformat()} with `{command}`: the built client in headless "
+        f"Measured {raw.get('date', date.today().isoformat())} with `{command}`: the built "
+        "client in headless "
         f"Chromium ({raw.get('chromium_version', '?')}, {VIEWPORT['width']}×{VIEWPORT['height']}, "
         f"as the {options['role']}) against `journeyboard serve` on SQLite, both on this "
         f"machine ({platform.machine()}, {os.cpu_count()} cores) with the generators; "
@@ -481,10 +486,12 @@ def report(raw: dict[str, Any], command: str) -> str:
     )
     lines += ["", "### Per run", ""]
     lines += table(
-        ["run", "page loaded s", "sync arrived s", "sync applied ms", "all cards in DOM s",
-         "painted s", "DOM nodes", "load average"],
+        ["run", "page loaded s", "board look-up s (KB)", "sync arrived s (KB)",
+         "sync applied ms", "all cards in DOM s", "painted s", "DOM nodes", "load average"],
         [
-            [n + 1, r["dom_content_loaded_s"], r["sync_arrived_s"], r["sync_applied_ms"],
+            [n + 1, r["dom_content_loaded_s"],
+             f"{r.get('lookup_start_s')}–{r.get('lookup_end_s')} ({r.get('lookup_kb')})",
+             f"{r['sync_arrived_s']} ({r['sync_kb']})", r["sync_applied_ms"],
              r["all_cards_s"], r["painted_s"], f"{r['dom_nodes']:,}", r["load_average"]]
             for n, (r, _, _, _) in enumerate(runs)
         ],
@@ -493,12 +500,13 @@ def report(raw: dict[str, Any], command: str) -> str:
     lines += table(
         ["run", f"edit, {options['cards']:,} cards: p50 / p95 / max ms", "in page p95 ms",
          "painted p95 ms", f"edit, {options['small_cards']} cards: p50 / p95 / max ms",
-         "fps", "frame p95 ms", "main thread busy"],
+         "fps", "frame p95 ms", "main thread busy", "load average"],
         [
             [n + 1, f"{a['dom_p50_ms']} / {a['dom_p95_ms']} / {a['dom_max_ms']}",
              a["in_page_p95_ms"], a["painted_p95_ms"],
              f"{b['dom_p50_ms']} / {b['dom_p95_ms']} / {b['dom_max_ms']}",
-             c["fps"], c["frame_p95_ms"], f"{c['main_thread_busy']:.0%}"]
+             c["fps"], c["frame_p95_ms"], f"{c['main_thread_busy']:.0%}",
+             f"{a['load_average']} / {b['load_average']} / {c['load_average']}"]
             for n, (_, a, b, c) in enumerate(runs)
         ],
     )  # fmt: skip
@@ -508,10 +516,11 @@ def report(raw: dict[str, Any], command: str) -> str:
         "start to the first frame that holds every card, laid out and painted (a task posted "
         "from that frame's requestAnimationFrame). It includes loading the page, the HTTP "
         "look-up, both sockets' sync and the first layout. The steps: the page's "
-        "DOMContentLoaded; the content document's sync arriving (the first socket message of "
-        "64 KB or more) and its handler (decoding and applying the update, reading the board); "
-        "the first frame holding every card (Svelte mounts them between the two); that frame "
-        "laid out and painted.",
+        "DOMContentLoaded; the board look-up (`GET /api/boards/ID`, which the page awaits "
+        "before it opens its sockets); the content document's sync arriving (the first "
+        "socket message of 64 KB or more) and its handler (decoding and applying the update, "
+        "reading the board); the first frame holding every card (Svelte mounts them between "
+        "the two); that frame laid out and painted.",
         "- **Edit**: another client (pycrdt, tests/ysync.py) appends a marker to one random "
         "card's text, one edit at a time, 30–80 ms apart; timed from just before its socket "
         "send to the moment the page's DOM holds the marker (MutationObserver, or the "
@@ -525,6 +534,11 @@ def report(raw: dict[str, Any], command: str) -> str:
         f'{options["seconds"]:g} s. "Main thread busy" is Chromium\'s TaskDuration over '
         "that window. The generators and the server share the machine's two cores with the "
         "browser, so this is a pessimistic figure for a participant's own laptop.",
+        "- **Load average** (1 minute, at the end of each scenario; for the edits and cursors: "
+        "large board / small board / cursors) says how busy the machine was: above 2 on these "
+        "2 cores, something else competed with the browser and the figures read high.",
+        "- Where the time goes (the board's components, layout and paint, the start-up), and "
+        "the figures before the board model re-read only what changed: docs/MEASUREMENTS.md.",
         "",
         "Raw results:",
         "",
@@ -571,7 +585,20 @@ def main() -> None:
     parser.add_argument("--port", type=int, help="use a running server instead of starting one")
     parser.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     parser.add_argument("--print", action="store_true", help="print the section, write nothing")
+    parser.add_argument(
+        "--rerender", action="store_true", help="rewrite the section from the raw results it holds"
+    )
     args = parser.parse_args()
+    if args.rerender:
+        out = Path(args.out)
+        old = sections.browser_section(out.read_text(encoding="utf-8"))
+        if old is None:
+            raise SystemExit(f"{out} has no browser section")
+        raw = json.loads(old.split("```json\n", 1)[1].split("\n```", 1)[0])
+        command = old.split("with `", 1)[1].split("`", 1)[0]
+        write_section(out, report(raw, command))
+        print(f"rewrote the browser section of {out}")
+        return
     if not STATIC_INDEX.exists():
         raise SystemExit("the client is not built: cd client && npm run build")
     if not Path(CHROMIUM).exists():
@@ -590,6 +617,7 @@ def main() -> None:
     try:
         raw = asyncio.run(measure(port, options))
         raw["chromium_version"] = asyncio.run(chromium_version())
+        raw["date"] = date.today().isoformat()
     finally:
         if process is not None:
             stop(process)

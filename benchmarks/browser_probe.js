@@ -106,7 +106,12 @@
     render: () => {
       if (state.painted === null) return null;
       const navigation = performance.getEntriesByType('navigation')[0];
+      // The board look-up (GET /api/boards/ID) the page waits for before it opens its sockets.
+      const lookup = performance
+        .getEntriesByType('resource')
+        .find((entry) => /\/api\/boards\/[^/]+$/.test(new URL(entry.name).pathname));
       return {
+        lookup: lookup === undefined ? null : { start: lookup.startTime, end: lookup.responseEnd, bytes: lookup.encodedBodySize },
         firstCard: state.firstCard,
         allCards: state.allCards,
         painted: state.painted,
