@@ -36,6 +36,7 @@ from journeyboard.protocol import encode_sync_update
 
 sys.path.insert(0, str(Path(__file__).parent))
 import rawclient
+import sections
 from loadgen import SYNC_STEP1_EMPTY, fanout_rooms, percentile
 from servers import create_board, free_port, room_url, start_journeyboard, start_redis, stop
 
@@ -448,10 +449,16 @@ def main() -> None:
     args = parser.parse_args()
     if args.rerender:
         text = Path(args.out).read_text(encoding="utf-8")
-        raw = json.loads(text.split("```json\n", 1)[1].split("\n```", 1)[0])
-        command = text.split("with `", 1)[1].split("`", 1)[0]
+        browser = sections.browser_section(text)
+        ours = sections.without_browser_section(text)
+        raw = json.loads(
+            ours.split(sections.RAW_RESULTS, 1)[1].split("```json\n", 1)[1].split("\n```", 1)[0]
+        )
+        command = ours.split("with `", 1)[1].split("`", 1)[0]
         args.runs = len(raw["idle"]["journeyboard"])
-        Path(args.out).write_text(report(raw, args, command), encoding="utf-8")
+        Path(args.out).write_text(
+            sections.with_browser_section(report(raw, args, command), browser), encoding="utf-8"
+        )
         print(f"rewrote {args.out}")
         return
     if args.smoke:
@@ -461,7 +468,11 @@ def main() -> None:
     if args.smoke:
         print(text)
     else:
-        Path(args.out).write_text(text, encoding="utf-8")
+        out = Path(args.out)
+        browser = (
+            sections.browser_section(out.read_text(encoding="utf-8")) if out.exists() else None
+        )
+        out.write_text(sections.with_browser_section(text, browser), encoding="utf-8")
         print(f"wrote {args.out}")
 
 

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import ServerProcess
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
@@ -43,3 +45,33 @@ def test_join_and_idle_scenarios_smoke(server: ServerProcess) -> None:
 def _blank_board(server: ServerProcess) -> tuple[str, str]:
     board = server.create_board(template="blank")
     return board["id"], board["tokens"]["participant"]
+
+
+STATIC_INDEX = (
+    Path(__file__).resolve().parents[1] / "server" / "journeyboard" / "static" / "index.html"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not STATIC_INDEX.exists(), reason="client not built: cd client && npm run build"
+)
+@pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium"
+)
+async def test_browser_benchmark_smoke(server: ServerProcess) -> None:
+    import browser
+    import sections
+
+    options = browser.Options(cards=40, small_cards=5, runs=1, edits=5, cursors=3, seconds=1.0)
+    raw = await browser.measure(server.port, options)
+    (render,) = raw["render"]
+    assert render["painted_s"] >= render["all_cards_s"] > 0
+    for series in (*raw["edit_large"], *raw["edit_small"]):
+        assert series["missed"] == 0
+        assert series["dom_max_ms"] >= series["dom_p50_ms"] > 0
+    (moving,) = raw["cursors"]
+    assert moving["fps"] > 0 and moving["messages_per_s"] > 0  # the cursors reached the page
+    section = browser.report(raw, "python benchmarks/browser.py --smoke")
+    assert sections.browser_section(section) == section
+    assert len(browser.goals(raw)) == 4

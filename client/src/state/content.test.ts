@@ -6,6 +6,7 @@ import {
   addStage,
   groupColumns,
   isIsoDate,
+  moveCard,
   readCards,
   readColumns,
   readStages,
@@ -85,6 +86,21 @@ describe('reading the content document', () => {
     const stored = doc.getMap<unknown>('cards').get(columns[0]?.cards[0]?.id ?? '');
     expect(stored).toBeInstanceOf(Y.Map);
     expect((stored as Y.Map<unknown>).get('text')).toBeInstanceOf(Y.Text);
+  });
+
+  it('appends a card after the last card of its own cell, whatever the other cells hold', () => {
+    const doc = new Y.Doc();
+    const stage = addStage(doc, 'Discover');
+    const other = addStage(doc, 'Buy');
+    const pain = addCard(doc, 'pain', stage, 'first pain');
+    moveCard(doc, pain, stage, 'q');
+    const elsewhere = addCard(doc, 'pain', other, 'far');
+    moveCard(doc, elsewhere, other, 'z');
+    addCard(doc, 'gain', stage, 'a gain');
+    const next = addCard(doc, 'pain', stage, 'second pain');
+    const pos = readCards(doc).find((card) => card.id === next)?.pos ?? '';
+    expect(pos > 'q').toBe(true);
+    expect(pos < 'z').toBe(true);
   });
 });
 

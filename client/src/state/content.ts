@@ -1,7 +1,7 @@
 // Typed, tolerant accessors for the board's content document (no DOM).
 import * as Y from 'yjs';
 import { isChannel, isStatus, laneOf, type ActionStatus, type CardKind, type Channel } from './lanes';
-import { byPosThenId, lastPos, posAfter, posAt } from './positions';
+import { byPosThenId, lastPos, posAfter, posAt, type Positioned } from './positions';
 
 export interface Stage {
   readonly id: string;
@@ -43,7 +43,7 @@ export interface Column {
 }
 
 /** A root map, or undefined when another client defined that root as a different type. */
-function rootMap(doc: Y.Doc, name: string): Y.Map<unknown> | undefined {
+export function rootMap(doc: Y.Doc, name: string): Y.Map<unknown> | undefined {
   try {
     return doc.getMap<unknown>(name);
   } catch {
@@ -114,30 +114,38 @@ export function readFields(map: Y.Map<unknown>): CardFields {
   return fields;
 }
 
+/** One stored stage. */
+export function readStage(id: string, map: Y.Map<unknown>): Stage {
+  return { id, name: stringField(map, 'name'), pos: stringField(map, 'pos') };
+}
+
+/** One stored card, its malformed fields left out or defaulted. */
+export function readCard(id: string, map: Y.Map<unknown>): Card {
+  const stage = map.get('stage');
+  const authorId = stringField(map, 'author_id');
+  return {
+    id,
+    kind: stringField(map, 'kind') || 'note',
+    stage: typeof stage === 'string' ? stage : null,
+    pos: stringField(map, 'pos'),
+    text: textField(map, 'text'),
+    author: stringField(map, 'author'),
+    ...(authorId === '' ? {} : { authorId }),
+    ...readFields(map),
+  };
+}
+
 /** Stages in display order. */
 export function readStages(doc: Y.Doc): Stage[] {
   return mapEntries(doc, 'stages')
-    .map(([id, map]) => ({ id, name: stringField(map, 'name'), pos: stringField(map, 'pos') }))
+    .map(([id, map]) => readStage(id, map))
     .sort(byPosThenId);
 }
 
 /** Cards in (pos, id) order, not yet grouped. */
 export function readCards(doc: Y.Doc): Card[] {
   return mapEntries(doc, 'cards')
-    .map(([id, map]) => {
-      const stage = map.get('stage');
-      const authorId = stringField(map, 'author_id');
-      return {
-        id,
-        kind: stringField(map, 'kind') || 'note',
-        stage: typeof stage === 'string' ? stage : null,
-        pos: stringField(map, 'pos'),
-        text: textField(map, 'text'),
-        author: stringField(map, 'author'),
-        ...(authorId === '' ? {} : { authorId }),
-        ...readFields(map),
-      };
-    })
+    .map(([id, map]) => readCard(id, map))
     .sort(byPosThenId);
 }
 
@@ -237,9 +245,13 @@ export function addCard(
   authorId = '',
 ): string {
   const id = newId();
-  const siblings = readCards(doc).filter(
-    (card) => card.stage === stageId && laneOf(card.kind) === kind,
-  );
+  // Only the cell's positions: reading every card (and its text) would cost O(board).
+  const siblings: Positioned[] = [];
+  for (const [cardId, map] of mapEntries(doc, 'cards')) {
+    if (map.get('stage') === stageId && laneOf(stringField(map, 'kind') || 'note') === kind) {
+      siblings.push({ id: cardId, pos: stringField(map, 'pos') });
+    }
+  }
   const pos = posAfter(lastPos(siblings));
   doc.transact(() => {
     const card = new Y.Map<unknown>();

@@ -17,7 +17,7 @@ import { emotionCurve, quantile, scoreY } from './emotion';
 import { effortX, impactY, quadrantOf, stepSize } from './matrix';
 import { dropMove, keyboardMove } from './moves';
 import { adjacentPhase, phaseInfo, reached } from './phases';
-import { readPeers, throttle } from './presence';
+import { coalesce, readPeers, throttle } from './presence';
 import { parseSession } from './session';
 import { clockSkew, formatRemaining, remainingMs } from './timer';
 
@@ -219,5 +219,30 @@ describe('presence', () => {
     vi.advanceTimersByTime(60);
     expect(sent).toEqual([1, 3]);
     vi.useRealTimers();
+  });
+
+  it('coalesces requests into one run per scheduled time, and cancels', () => {
+    const scheduled: Array<() => void> = [];
+    let cancelled = 0;
+    let runs = 0;
+    const later = coalesce(
+      () => (runs += 1),
+      (callback) => {
+        scheduled.push(callback);
+        return () => (cancelled += 1);
+      },
+    );
+    later.request();
+    later.request();
+    later.request();
+    expect(scheduled).toHaveLength(1);
+    scheduled[0]?.();
+    expect(runs).toBe(1);
+    later.request();
+    expect(scheduled).toHaveLength(2);
+    later.cancel();
+    expect(cancelled).toBe(1);
+    later.request();
+    expect(scheduled).toHaveLength(3);
   });
 });

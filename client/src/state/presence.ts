@@ -224,3 +224,27 @@ export function roleChipText(name: string | null, role: Role): string {
   if (role === 'viewer') return roleName(role);
   return `${name ?? 'Not joined yet'} · ${roleName(role)}`;
 }
+
+/** Schedules `callback` once; returns a function that cancels it. */
+export type Scheduler = (callback: () => void) => () => void;
+
+/**
+ * Runs `run` once for any number of requests made before the scheduled time comes (e.g. one
+ * refresh per animation frame for hundreds of presence changes a second).
+ */
+export function coalesce(run: () => void, schedule: Scheduler) {
+  let cancelPending: (() => void) | null = null;
+  return {
+    request(): void {
+      if (cancelPending !== null) return;
+      cancelPending = schedule(() => {
+        cancelPending = null;
+        run();
+      });
+    },
+    cancel(): void {
+      cancelPending?.();
+      cancelPending = null;
+    },
+  };
+}

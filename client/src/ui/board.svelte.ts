@@ -22,12 +22,13 @@ import {
   savePerson,
   type Person,
 } from '../api/credentials';
+import { BoardIndex } from '../state/boardIndex';
 import * as content from '../state/content';
 import { restoreCard, snapshotCard } from '../state/cardSnapshot';
 import type { CardFields, FieldValue } from '../state/content';
 import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
-import { readPeers, throttle, type Cursor, type LocalPresence, type Peer, type View } from '../state/presence';
+import { coalesce, readPeers, throttle, type Cursor, type LocalPresence, type Peer, type View } from '../state/presence';
 import { isRole, parseSession, readSession, type Role, type SessionView } from '../state/session';
 import {
   connectBoard,
@@ -37,6 +38,50 @@ import {
 } from '../sync/boardConnection';
 
 export type Stage = 'loading' | 'failed' | 'join' | 'ready';
+
+/** Who is editing a card: the fields of their presence that do not move with their cursor. */
+export type Editor = Pick<Peer, 'clientId' | 'name' | 'role' | 'color'>;
+
+const NO_CARDS: readonly content.Card[] = Object.freeze([]);
+
+/** One card's editor as fine-grained state, so a change wakes only that card's readers. */
+interface EditorCell {
+  current: Editor | undefined;
+}
+
+function editorCell(initial: Editor | undefined): EditorCell {
+  let current = $state.raw(initial);
+  return {
+    get current() {
+      return current;
+    },
+    set current(next) {
+      current = next;
+    },
+  };
+}
+
+/** At the next animation frame, or after `fallbackMs` when frames do not come (a hidden tab). */
+function nextFrame(callback: () => void, fallbackMs = 100): () => void {
+  let frame = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = (): void => {
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
+  const fire = (): void => {
+    stop();
+    callback();
+  };
+  frame = requestAnimationFrame(fire);
+  timer = setTimeout(fire, fallbackMs);
+  return stop;
+}
+
+function sameEditor(a: Editor | undefined, b: Editor | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.clientId === b.clientId && a.name === b.name && a.role === b.role && a.color === b.color;
+}
 
 export class BoardModel {
   readonly boardId: string;
@@ -52,6 +97,8 @@ export class BoardModel {
   stages = $state.raw<content.Stage[]>([]);
   cards = $state.raw<content.Card[]>([]);
   columns = $state.raw<content.Column[]>([]);
+  /** The pain cards in (pos, id) order; a new array only when a pain card changed. */
+  pains = $state.raw<readonly content.Card[]>(NO_CARDS);
   session = $state.raw<SessionView>(parseSession({
     board: {}, session: {}, participants: {}, votes: {}, ratings: {}, progress: {},
   }));
@@ -65,6 +112,10 @@ export class BoardModel {
   highlight = $state<string | null>(null);
 
   #connection: BoardConnection | null = null;
+  #index: BoardIndex | null = null;
+  /** Card id → who is editing it (the first such non-viewer peer in `peers` order). */
+  #editing = new Map<string, Editor>();
+  #editors = new Map<string, EditorCell>();
   #undo: Y.UndoManager | null = null;
   #presence: LocalPresence = { cursor: null, editing: null, view: null };
   #sendPresence = throttle<LocalPresence>(50, (state) => this.#publishPresence(state), () =>
@@ -77,6 +128,35 @@ export class BoardModel {
   constructor(boardId: string, linkToken: string) {
     this.boardId = boardId;
     this.linkToken = linkToken;
+  }
+
+  /**
+   * The cards of one cell (stage × lane) in (pos, id) order; stageId null is the Unplaced
+   * column. The same array object while that cell's cards are unchanged, and every Card keeps
+   * its identity while it is unchanged, so keyed lists and props skip untouched cards.
+   */
+  cell(stageId: string | null, kind: CardKind): readonly content.Card[] {
+    void this.columns; // a change to the board re-runs the caller; untouched cells answer the same array
+    return this.#index?.cell(stageId, kind) ?? NO_CARDS;
+  }
+
+  /** One card by id, in O(1) (undefined when absent). */
+  card(id: string): content.Card | undefined {
+    void this.cards;
+    return this.#index?.card(id);
+  }
+
+  /**
+   * Who is editing a card (a non-viewer peer), in O(1); only the readers of a card whose
+   * editor changed are woken, not every card on each presence change.
+   */
+  editorOf(cardId: string): Editor | undefined {
+    let cell = this.#editors.get(cardId);
+    if (cell === undefined) {
+      cell = editorCell(this.#editing.get(cardId));
+      this.#editors.set(cardId, cell);
+    }
+    return cell.current;
   }
 
   /** The role the board treats this person as (a promotion shows at once). */
@@ -232,10 +312,15 @@ export class BoardModel {
     undo.on('stack-item-added', refreshUndo);
     undo.on('stack-item-popped', refreshUndo);
     undo.on('stack-cleared', refreshUndo);
+    // Only the cards and stages a transaction touched are read again (state/boardIndex.ts);
+    // what it did not touch keeps its identity, so assigning an unchanged value wakes nobody.
+    const index = new BoardIndex(board.content);
+    this.#index = index;
     const refreshContent = (): void => {
-      this.stages = content.readStages(board.content);
-      this.cards = content.readCards(board.content);
-      this.columns = content.groupColumns(this.stages, this.cards);
+      this.stages = index.stages;
+      this.cards = index.cards;
+      this.columns = index.columns;
+      this.pains = index.pains;
     };
     const refreshSession = (): void => {
       const budget = this.session.votesPerPerson;
@@ -250,13 +335,20 @@ export class BoardModel {
     const awareness = board.contentProvider.awareness;
     const refreshPeers = (): void => {
       this.peers = readPeers(awareness.getStates(), awareness.clientID);
+      this.#refreshEditors();
     };
+    // Thirty people moving their cursors send hundreds of presence changes a second; the page
+    // draws at most one frame per display refresh, so peers are read once per frame (or after
+    // 100 ms, when the tab is hidden and frames do not come).
+    const peersLater = coalesce(refreshPeers, (callback) => nextFrame(callback));
     awareness.setLocalState(this.waiting ? null : { ...this.#presence });
-    awareness.on('change', refreshPeers);
+    awareness.on('change', peersLater.request);
     this.#stops.push(
-      content.observeDoc(board.content, refreshContent),
+      index.subscribe(refreshContent),
+      () => index.destroy(),
       content.observeDoc(board.session, refreshSession),
-      () => awareness.off('change', refreshPeers),
+      () => awareness.off('change', peersLater.request),
+      peersLater.cancel,
     );
     refreshContent();
     // Until the session socket has synced, keep what `start()` read over HTTP (an empty
@@ -265,12 +357,29 @@ export class BoardModel {
     refreshPeers();
   }
 
+  #refreshEditors(): void {
+    const editing = new Map<string, Editor>();
+    for (const peer of this.peers) {
+      if (peer.editing === null || peer.role === 'viewer' || editing.has(peer.editing)) continue;
+      const old = this.#editing.get(peer.editing);
+      editing.set(peer.editing, sameEditor(old, peer) && old !== undefined ? old : peer);
+    }
+    const previous = this.#editing;
+    this.#editing = editing;
+    for (const id of new Set([...previous.keys(), ...editing.keys()])) {
+      const cell = this.#editors.get(id);
+      const next = editing.get(id);
+      if (cell !== undefined && !sameEditor(cell.current, next)) cell.current = next;
+    }
+  }
+
   destroy(): void {
     this.#sendPresence.cancel();
     for (const stop of this.#stops) stop();
     this.#undo?.destroy();
     this.#connection?.destroy();
     this.#connection = null;
+    this.#index = null;
   }
 
   /** Scroll the map to a card and flash it (a click in the ranking, the matrix or the plan). */
