@@ -619,6 +619,21 @@ def test_layout_bugs_stay_fixed(
     }
     assert len(lefts) == 1, lefts
     check_axe(page, "blank board")
+    # Keyboard: the first Tab reaches "Skip to the map", and from the map the next Tab is on
+    # the map's first card or "+" (not 28 Tabs away).
+    staged = server.create_board("Staged", template="purchase")
+    page.goto(staged["links"]["facilitator"])
+    expect(page.get_by_test_id("map")).to_be_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.textContent.trim()") == "Skip to the map"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert page.evaluate(
+        "() => document.activeElement.closest('[data-testid=map]') !== null"
+        " && document.activeElement.matches('[data-testid=add-card], [data-testid=card],"
+        " [data-testid=stage-title], [data-testid=stage-menu]')"
+    )
     for width, height in [(1366, 768), (360, 740)]:
         page.set_viewport_size({"width": width, "height": height})
         page.goto(server.http + "/")
