@@ -39,6 +39,9 @@ import {
 
 export type Stage = 'loading' | 'failed' | 'join' | 'ready';
 
+/** Changes closer together than this are one undo step (Yjs's default). */
+const UNDO_CAPTURE_MS = 500;
+
 /** Who is editing a card: the fields of their presence that do not move with their cursor. */
 export type Editor = Pick<Peer, 'clientId' | 'name' | 'role' | 'color'>;
 
@@ -122,6 +125,8 @@ export class BoardModel {
     performance.now(),
   );
   #stops: Array<() => void> = [];
+  /** The card this tab added last, until its first edit starts. */
+  #added: string | null = null;
   /** Whether the links were asked for since this person became a facilitator. */
   #linksAsked = false;
 
@@ -303,7 +308,10 @@ export class BoardModel {
     });
     this.#connection = board;
     const scope = [board.content.getMap<unknown>('stages'), board.content.getMap<unknown>('cards')];
-    const undo = new Y.UndoManager(scope, { trackedOrigins: new Set([this.origin]) });
+    const undo = new Y.UndoManager(scope, {
+      trackedOrigins: new Set([this.origin]),
+      captureTimeout: UNDO_CAPTURE_MS,
+    });
     this.#undo = undo;
     const refreshUndo = (): void => {
       this.canUndo = undo.canUndo();
@@ -399,7 +407,25 @@ export class BoardModel {
     this.#sendPresence.push(this.#presence);
   }
 
+  /**
+   * One editing session of a card's text is one undo step (joined to the card's creation when
+   * the card was just added), however slowly it is typed.
+   */
+  #undoSession(editing: string | null): void {
+    const undo = this.#undo;
+    if (undo === null) return;
+    if (editing === null) {
+      undo.captureTimeout = UNDO_CAPTURE_MS;
+      undo.stopCapturing();
+      return;
+    }
+    if (this.#added !== editing) undo.stopCapturing();
+    this.#added = null;
+    undo.captureTimeout = Number.MAX_SAFE_INTEGER;
+  }
+
   setEditing(editing: string | null): void {
+    this.#undoSession(editing);
     this.#presence = { ...this.#presence, editing };
     this.#publishPresence(this.#presence);
   }
@@ -443,12 +469,14 @@ export class BoardModel {
   addCard(kind: CardKind, stageId: string): string | null {
     const doc = this.#doc();
     if (doc === null) return null;
-    // A new card (with the text typed into it next) is one undo step of its own.
+    // A new card, with the text typed into it next, is one undo step of its own.
     this.#undo?.stopCapturing();
     const person = this.person;
-    return content.addCard(
+    const id = content.addCard(
       doc, kind, stageId, '', person?.name ?? '', this.origin, person?.participantId ?? '',
     );
+    this.#added = id;
+    return id;
   }
 
   setField(id: string, key: keyof CardFields, value: FieldValue): void {
