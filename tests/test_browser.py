@@ -8,47 +8,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect
 
+from browsing import BROWSER_MARKS, LAPTOP, axe_violations
+from browsing import browser as browser
 from conftest import ServerProcess
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-STATIC_INDEX = Path(__file__).parent.parent / "server" / "journeyboard" / "static" / "index.html"
 XSS = "<img src=x onerror=alert(1)>"
 ENABLED_CONTROLS = 'input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [contenteditable="true"]'
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not STATIC_INDEX.exists(), reason="client not built: cd client && npm run build"
-    ),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-AXE = Path(__file__).parent.parent / "client" / "node_modules" / "axe-core" / "axe.min.js"
-LAPTOP = {"width": 1366, "height": 768}
+pytestmark = BROWSER_MARKS
 
 
 def open_page(browser: Browser, dialogs: list[str], viewport: dict[str, int] | None = None) -> Page:
@@ -79,18 +52,7 @@ def screenshot_hook() -> Callable[[Page, str], None]:
 
 def check_axe(page: Page, where: str) -> None:
     """axe-core in the page: no serious or critical violation."""
-    # evaluate() runs over the DevTools protocol, so the page's CSP does not block the script.
-    if page.evaluate("() => typeof window.axe") != "object":
-        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
-    found = page.evaluate(
-        """async () => {
-            const result = await axe.run(document, { resultTypes: ['violations'] });
-            return result.violations
-                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-                .map((v) => `${v.id} (${v.impact}): ` +
-                    v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
-        }"""
-    )
+    found = axe_violations(page)
     assert found == [], f"axe on {where}: {found}"
 
 

@@ -6,38 +6,20 @@ Needs the client built into server/journeyboard/static (`cd client && npm run bu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from browsing import AXE, BROWSER_MARKS
+from browsing import browser as browser
 from conftest import ServerProcess
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-ROOT = Path(__file__).parent.parent
-STATIC_INDEX = ROOT / "server" / "journeyboard" / "static" / "index.html"
-AXE = ROOT / "client" / "node_modules" / "axe-core" / "axe.min.js"
 # The curve's geometry (client/src/state/emotion.ts and ui/layout.ts): height, padding, columns.
 CURVE_HEIGHT, CURVE_PAD = 140, 14
 MINUS = "\u2212"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not STATIC_INDEX.exists(), reason="client not built: cd client && npm run build"
-    ),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 def open_board(browser: Browser, server: ServerProcess, board_id: str, token: str) -> Page:

@@ -6,43 +6,18 @@ Needs the client built into server/journeyboard/static (`cd client && npm run bu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Page, expect
 
+from browsing import BROWSER_MARKS
+from browsing import browser as browser
 from conftest import ServerProcess
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-STATIC_INDEX = Path(__file__).parent.parent / "server" / "journeyboard" / "static" / "index.html"
 # The promise: the status changes within a second of the browser going offline.
 OFFLINE_NOTICED_MS = 2_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not STATIC_INDEX.exists(), reason="client not built: cd client && npm run build"
-    ),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+pytestmark = BROWSER_MARKS
 
 
 def open_page(browser: Browser, dialogs: list[str]) -> tuple[BrowserContext, Page]:
