@@ -1,6 +1,7 @@
 // The live board a page shows: both documents, presence, the person and their commands.
 // Components read its reactive fields and call its methods; the Yjs work happens in state/.
 import * as Y from 'yjs';
+import { untrack } from 'svelte';
 import {
   ApiError,
   fetchBoard,
@@ -125,6 +126,8 @@ export class BoardModel {
     performance.now(),
   );
   #stops: Array<() => void> = [];
+  /** Reads the session document again (set once connected). */
+  #refreshSession: (() => void) | null = null;
   /** Whether the links were asked for since this person became a facilitator. */
   #linksAsked = false;
 
@@ -189,26 +192,38 @@ export class BoardModel {
     return this.session.locked && this.role !== 'facilitator';
   }
 
-  /** Look the link up, reuse a remembered personal token, then connect (or ask to join). */
+  /**
+   * Look the link up, reuse a remembered personal token, then connect (or ask to join). When
+   * this browser remembers nobody for this board (a first visit), the socket's token is the
+   * link itself whatever its role, so the sockets open at once, alongside the look-up, and
+   * announce no presence until the look-up says who this is.
+   */
   async start(): Promise<void> {
+    // Untracked: start() runs from a component's effect, which must not depend on what
+    // connecting reads and writes.
+    const early = this.#remembersSomeone() ? null : untrack(() => this.#connect(false));
     try {
       const answer = await fetchBoard(this.boardId, this.linkToken);
       this.linkRole = isRole(answer.role) ? answer.role : 'viewer';
-      this.session = parseSession({
-        board: answer.session['board'],
-        session: answer.session['session'],
-        participants: answer.session['participants'],
-        votes: answer.session['votes'],
-        ratings: answer.session['ratings'],
-        progress: answer.session['progress'],
-      });
+      // The socket may have synced the session meanwhile; it is newer than this answer.
+      if (early === null || !early.sessionSynced()) {
+        this.session = parseSession({
+          board: answer.session['board'],
+          session: answer.session['session'],
+          participants: answer.session['participants'],
+          votes: answer.session['votes'],
+          ratings: answer.session['ratings'],
+          progress: answer.session['progress'],
+        });
+      }
     } catch (caught: unknown) {
+      this.#disconnect();
       this.failure = caught instanceof Error ? caught.message : 'This board could not be opened.';
       this.stage = 'failed';
       return;
     }
     if (this.linkRole === 'facilitator') this.links = loadSavedLinks(this.boardId);
-    if (this.linkRole !== 'viewer') {
+    if (this.linkRole !== 'viewer' && early === null) {
       const remembered = loadPerson(this.boardId, this.linkRole);
       if (remembered !== null) {
         try {
@@ -232,8 +247,28 @@ export class BoardModel {
     if (this.role === 'facilitator') void this.loadLinks();
     // Someone who has not joined yet sees the live board behind the join sheet, read-only and
     // without presence, until they give a name.
-    this.#connect();
+    if (early === null) {
+      this.#connect(true);
+    } else {
+      // Read again now that the role is known (a facilitator's links, the budget).
+      if (early.sessionSynced()) this.#refreshSession?.();
+      this.#publishPresence(this.#presence);
+    }
     this.stage = this.linkRole === 'participant' && this.person === null ? 'join' : 'ready';
+  }
+
+  /** Whether this browser keeps a personal token for this board (under any link role). */
+  #remembersSomeone(): boolean {
+    return loadPerson(this.boardId, 'participant') !== null || loadPerson(this.boardId, 'facilitator') !== null;
+  }
+
+  #disconnect(): void {
+    for (const stop of this.#stops.splice(0)) stop();
+    this.#undo?.destroy();
+    this.#undo = null;
+    this.#connection?.destroy();
+    this.#connection = null;
+    this.#index = null;
   }
 
   /**
@@ -269,7 +304,7 @@ export class BoardModel {
     savePerson(this.boardId, this.linkRole, person);
     this.person = person;
     if (this.#connection === null) {
-      this.#connect();
+      this.#connect(true);
     } else {
       this.#connection.switchToken(person.token);
       this.#publishPresence(this.#presence);
@@ -298,7 +333,11 @@ export class BoardModel {
     }
   }
 
-  #connect(): void {
+  /**
+   * Open both sockets and read the board from them. `announce`: publish this person's presence
+   * at once (false while the look-up has not said who this is yet).
+   */
+  #connect(announce: boolean): { sessionSynced: () => boolean } {
     const board = connectBoard(this.boardId, this.token, (next) => {
       this.sync = next;
       // Back in sync: a command that failed for want of a network is no longer news.
@@ -359,7 +398,7 @@ export class BoardModel {
         return () => stop();
       },
     );
-    awareness.setLocalState(this.waiting ? null : { ...this.#presence });
+    awareness.setLocalState(this.waiting || !announce ? null : { ...this.#presence });
     awareness.on('change', peersLater.request);
     this.#stops.push(
       index.subscribe(refreshContent),
@@ -368,11 +407,14 @@ export class BoardModel {
       () => awareness.off('change', peersLater.request),
       peersLater.cancel,
     );
+    this.#refreshSession = refreshSession;
     refreshContent();
     // Until the session socket has synced, keep what `start()` read over HTTP (an empty
     // document would read as budget 0, lobby, no participants).
-    if (board.session.getMap<unknown>('session').size > 0) refreshSession();
+    const sessionSynced = (): boolean => board.session.getMap<unknown>('session').size > 0;
+    if (sessionSynced()) refreshSession();
     refreshPeers();
+    return { sessionSynced };
   }
 
   #refreshEditors(): void {
