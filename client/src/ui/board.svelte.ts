@@ -165,12 +165,23 @@ export class BoardModel {
     return cell.current;
   }
 
-  /** The role the board treats this person as (a promotion shows at once). */
-  get role(): Role {
+  // Role and read-only are derived once for the page, not per reader: each of 2,000 cards
+  // reads them, and a session change then recomputes them once (and wakes no card unless the
+  // answer changed).
+  #role = $derived.by((): Role => {
     const person = this.person;
     if (person === null) return this.linkRole;
     const entry = this.session.participants.find((p) => p.id === person.participantId);
     return entry?.role ?? this.linkRole;
+  });
+  #readOnly = $derived.by((): boolean => {
+    if (this.role === 'viewer' || this.sync.final || this.waiting) return true;
+    return this.session.locked && this.role !== 'facilitator';
+  });
+
+  /** The role the board treats this person as (a promotion shows at once). */
+  get role(): Role {
+    return this.#role;
   }
 
   get token(): string {
@@ -188,8 +199,7 @@ export class BoardModel {
 
   /** No editing at all: viewers, a final close, or a lock for non-facilitators. */
   get readOnly(): boolean {
-    if (this.role === 'viewer' || this.sync.final || this.waiting) return true;
-    return this.session.locked && this.role !== 'facilitator';
+    return this.#readOnly;
   }
 
   /**
