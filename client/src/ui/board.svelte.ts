@@ -65,6 +65,27 @@ function editorCell(initial: Editor | undefined): EditorCell {
   };
 }
 
+/** One cell's cards as fine-grained state (BoardModel.cell). */
+interface CardsCell {
+  readonly stageId: string | null;
+  readonly kind: CardKind;
+  current: readonly content.Card[];
+}
+
+function cardsCell(stageId: string | null, kind: CardKind, initial: readonly content.Card[]): CardsCell {
+  let current = $state.raw(initial);
+  return {
+    stageId,
+    kind,
+    get current() {
+      return current;
+    },
+    set current(next) {
+      current = next;
+    },
+  };
+}
+
 /** At the next animation frame, or after `fallbackMs` when frames do not come (a hidden tab). */
 function nextFrame(callback: () => void, fallbackMs = 100): () => void {
   let frame = 0;
@@ -120,6 +141,8 @@ export class BoardModel {
   /** Card id → who is editing it (the first such non-viewer peer in `peers` order). */
   #editing = new Map<string, Editor>();
   #editors = new Map<string, EditorCell>();
+  /** The cells some reader asked for, by stage and lane (see `cell`). */
+  #cells = new Map<string, CardsCell>();
   #undo: Y.UndoManager | null = null;
   #presence: LocalPresence = { cursor: null, editing: null, view: null };
   #sendPresence = throttle<LocalPresence>(50, (state) => this.#publishPresence(state), () =>
@@ -142,8 +165,15 @@ export class BoardModel {
    * its identity while it is unchanged, so keyed lists and props skip untouched cards.
    */
   cell(stageId: string | null, kind: CardKind): readonly content.Card[] {
-    void this.columns; // a change to the board re-runs the caller; untouched cells answer the same array
-    return this.#index?.cell(stageId, kind) ?? NO_CARDS;
+    // Each cell is a signal of its own, so a change to one card wakes the readers of its
+    // cell only, not those of the 72 cells of an 8-stage board.
+    const key = JSON.stringify([stageId, kind]);
+    let cell = this.#cells.get(key);
+    if (cell === undefined) {
+      cell = cardsCell(stageId, kind, this.#index?.cell(stageId, kind) ?? NO_CARDS);
+      this.#cells.set(key, cell);
+    }
+    return cell.current;
   }
 
   /** One card by id, in O(1) (undefined when absent). */
@@ -373,6 +403,10 @@ export class BoardModel {
       this.cards = index.cards;
       this.columns = index.columns;
       this.pains = index.pains;
+      for (const cell of this.#cells.values()) {
+        const next = index.cell(cell.stageId, cell.kind);
+        if (next !== cell.current) cell.current = next;
+      }
     };
     const refreshSession = (): void => {
       const budget = this.session.votesPerPerson;
