@@ -516,8 +516,9 @@ def report(raw: dict[str, Any], command: str) -> str:
         "start to the first frame that holds every card, laid out and painted (a task posted "
         "from that frame's requestAnimationFrame). It includes loading the page, the HTTP "
         "look-up, both sockets' sync and the first layout. The steps: the page's "
-        "DOMContentLoaded; the board look-up (`GET /api/boards/ID`, which the page awaits "
-        "before it opens its sockets); the content document's sync arriving (the first "
+        "DOMContentLoaded; the board look-up (`GET /api/boards/ID?only=session`, the "
+        "session part only; on a first visit the page opens its sockets alongside it, "
+        "otherwise after it); the content document's sync arriving (the first "
         "socket message of 64 KB or more) and its handler (decoding and applying the update, "
         "reading the board); the first frame holding every card (Svelte mounts them between "
         "the two); that frame laid out and painted.",
@@ -530,7 +531,8 @@ def report(raw: dict[str, Any], command: str) -> str:
         'here); "in page" runs from the start of the socket message to the DOM change and '
         "needs no alignment. The difference is the server's commit and relay.",
         "- **Cursors**: participants with personal tokens send presence states at the rate "
-        "over raw sockets; the page counts requestAnimationFrame callbacks for "
+        "over raw sockets (the page reads presence at most every 25 ms, in a frame); it "
+        "counts requestAnimationFrame callbacks for "
         f'{options["seconds"]:g} s. "Main thread busy" is Chromium\'s TaskDuration over '
         "that window. The generators and the server share the machine's two cores with the "
         "browser, so this is a pessimistic figure for a participant's own laptop.",

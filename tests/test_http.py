@@ -26,6 +26,27 @@ def test_create_board_returns_links_with_tokens_in_the_fragment(server: ServerPr
     assert next(s["name"] for s in names) == "Problem occurs"
 
 
+def test_the_session_alone_leaves_the_content_out(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    # The page starts from the session part; the content comes from its socket.
+    url = f"{server.http}/api/boards/{board['id']}"
+    headers = {"Authorization": f"Bearer {board['tokens']['participant']}"}
+    whole = httpx.get(url, headers=headers).json()
+    light = httpx.get(url, params={"only": "session"}, headers=headers)
+    assert light.status_code == 200, light.text
+    data = light.json()
+    assert set(data) == {"id", "role", "session", "server_now_ms"}
+    assert data["role"] == "participant"
+    assert data["session"] == whole["session"]
+    assert "content" in whole
+    wrong = httpx.get(url, params={"only": "content"}, headers=headers)
+    assert wrong.status_code == 400
+    assert wrong.json()["error"]["code"] == "invalid_option"
+    denied = httpx.get(url, params={"only": "session"}, headers={"Authorization": "Bearer nope"})
+    assert denied.status_code in (401, 403)
+
+
 def test_public_url_is_used_in_links(make_server: Any) -> None:
     server = make_server("--public-url", "https://board.example.org")
     created = server.create_board()

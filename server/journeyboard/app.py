@@ -376,8 +376,17 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
         return answer({"participant_id": person.id, "role": person.role, "token": token}, 201)
 
     async def get_board(request: Request) -> Response:
+        # `?only=session` leaves out the content document: the page reads the session part
+        # to start (its role, phase, title) and gets the content from its socket; on a
+        # 2,000-card board the content is 344 KB of JSON it would wait for and throw away.
         identity = await identify(request)
-        data = await services.boards.read(identity.board.id)
+        only = request.query_params.get("only")
+        if only is None:
+            data = await services.boards.read(identity.board.id)
+        elif only == "session":
+            data = {"session": await services.boards.session_json(identity.board.id)}
+        else:
+            raise ApiError(400, "invalid_option", "only= takes the value session")
         return answer({"id": identity.board.id, "role": identity.role, **data})
 
     async def board_links(request: Request) -> Response:

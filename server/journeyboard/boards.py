@@ -324,10 +324,12 @@ class BoardService:
             "content": await self._read_roots(
                 documents.content_name(board_id), documents.CONTENT_ROOTS
             ),
-            "session": await self._read_roots(
-                documents.session_name(board_id), documents.SESSION_ROOTS
-            ),
+            "session": await self.session_json(board_id),
         }
+
+    async def session_json(self, board_id: str) -> dict[str, Any]:
+        """The session document alone, as JSON (committed state only)."""
+        return await self._read_roots(documents.session_name(board_id), documents.SESSION_ROOTS)
 
     async def view(self, board_id: str) -> BoardView:
         """The whole board, read tolerantly, for exports."""

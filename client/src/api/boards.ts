@@ -171,9 +171,13 @@ export interface BoardAnswer {
   readonly session: Record<string, unknown>;
 }
 
-/** GET the board: which role the token has, and the session state. */
+/**
+ * GET the board: which role the token has, and the session state. Without the content
+ * document (`?only=session`): the page gets that from its socket, and on a large board it is
+ * hundreds of KB of JSON to wait for.
+ */
 export async function fetchBoard(boardId: string, token: string): Promise<BoardAnswer> {
-  const body = await call('GET', base(boardId), token);
+  const body = await call('GET', `${base(boardId)}?only=session`, token);
   const session = body['session'];
   return {
     role: typeof body['role'] === 'string' ? body['role'] : 'viewer',

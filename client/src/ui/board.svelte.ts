@@ -1,6 +1,7 @@
 // The live board a page shows: both documents, presence, the person and their commands.
 // Components read its reactive fields and call its methods; the Yjs work happens in state/.
 import * as Y from 'yjs';
+import { untrack } from 'svelte';
 import {
   ApiError,
   fetchBoard,
@@ -47,6 +48,9 @@ export type Editor = Pick<Peer, 'clientId' | 'name' | 'role' | 'color'>;
 
 const NO_CARDS: readonly content.Card[] = Object.freeze([]);
 
+/** The least time between two readings of other people's presence (every other 60 Hz frame). */
+const PEERS_GAP_MS = 25;
+
 /** One card's editor as fine-grained state, so a change wakes only that card's readers. */
 interface EditorCell {
   current: Editor | undefined;
@@ -55,6 +59,27 @@ interface EditorCell {
 function editorCell(initial: Editor | undefined): EditorCell {
   let current = $state.raw(initial);
   return {
+    get current() {
+      return current;
+    },
+    set current(next) {
+      current = next;
+    },
+  };
+}
+
+/** One cell's cards as fine-grained state (BoardModel.cell). */
+interface CardsCell {
+  readonly stageId: string | null;
+  readonly kind: CardKind;
+  current: readonly content.Card[];
+}
+
+function cardsCell(stageId: string | null, kind: CardKind, initial: readonly content.Card[]): CardsCell {
+  let current = $state.raw(initial);
+  return {
+    stageId,
+    kind,
     get current() {
       return current;
     },
@@ -119,6 +144,8 @@ export class BoardModel {
   /** Card id → who is editing it (the first such non-viewer peer in `peers` order). */
   #editing = new Map<string, Editor>();
   #editors = new Map<string, EditorCell>();
+  /** The cells some reader asked for, by stage and lane (see `cell`). */
+  #cells = new Map<string, CardsCell>();
   #undo: Y.UndoManager | null = null;
   #presence: LocalPresence = { cursor: null, editing: null, view: null };
   #sendPresence = throttle<LocalPresence>(50, (state) => this.#publishPresence(state), () =>
@@ -127,6 +154,8 @@ export class BoardModel {
   #stops: Array<() => void> = [];
   /** The card this tab added last, until its first edit starts. */
   #added: string | null = null;
+  /** Reads the session document again (set once connected). */
+  #refreshSession: (() => void) | null = null;
   /** Whether the links were asked for since this person became a facilitator. */
   #linksAsked = false;
 
@@ -141,8 +170,15 @@ export class BoardModel {
    * its identity while it is unchanged, so keyed lists and props skip untouched cards.
    */
   cell(stageId: string | null, kind: CardKind): readonly content.Card[] {
-    void this.columns; // a change to the board re-runs the caller; untouched cells answer the same array
-    return this.#index?.cell(stageId, kind) ?? NO_CARDS;
+    // Each cell is a signal of its own, so a change to one card wakes the readers of its
+    // cell only, not those of the 72 cells of an 8-stage board.
+    const key = JSON.stringify([stageId, kind]);
+    let cell = this.#cells.get(key);
+    if (cell === undefined) {
+      cell = cardsCell(stageId, kind, this.#index?.cell(stageId, kind) ?? NO_CARDS);
+      this.#cells.set(key, cell);
+    }
+    return cell.current;
   }
 
   /** One card by id, in O(1) (undefined when absent). */
@@ -164,12 +200,23 @@ export class BoardModel {
     return cell.current;
   }
 
-  /** The role the board treats this person as (a promotion shows at once). */
-  get role(): Role {
+  // Role and read-only are derived once for the page, not per reader: each of 2,000 cards
+  // reads them, and a session change then recomputes them once (and wakes no card unless the
+  // answer changed).
+  #role = $derived.by((): Role => {
     const person = this.person;
     if (person === null) return this.linkRole;
     const entry = this.session.participants.find((p) => p.id === person.participantId);
     return entry?.role ?? this.linkRole;
+  });
+  #readOnly = $derived.by((): boolean => {
+    if (this.role === 'viewer' || this.sync.final || this.waiting) return true;
+    return this.session.locked && this.role !== 'facilitator';
+  });
+
+  /** The role the board treats this person as (a promotion shows at once). */
+  get role(): Role {
+    return this.#role;
   }
 
   get token(): string {
@@ -187,30 +234,41 @@ export class BoardModel {
 
   /** No editing at all: viewers, a final close, or a lock for non-facilitators. */
   get readOnly(): boolean {
-    if (this.role === 'viewer' || this.sync.final || this.waiting) return true;
-    return this.session.locked && this.role !== 'facilitator';
+    return this.#readOnly;
   }
 
-  /** Look the link up, reuse a remembered personal token, then connect (or ask to join). */
+  /**
+   * Look the link up, reuse a remembered personal token, then connect (or ask to join). When
+   * this browser remembers nobody for this board (a first visit), the socket's token is the
+   * link itself whatever its role, so the sockets open at once, alongside the look-up, and
+   * announce no presence until the look-up says who this is.
+   */
   async start(): Promise<void> {
+    // Untracked: start() runs from a component's effect, which must not depend on what
+    // connecting reads and writes.
+    const early = this.#remembersSomeone() ? null : untrack(() => this.#connect(false));
     try {
       const answer = await fetchBoard(this.boardId, this.linkToken);
       this.linkRole = isRole(answer.role) ? answer.role : 'viewer';
-      this.session = parseSession({
-        board: answer.session['board'],
-        session: answer.session['session'],
-        participants: answer.session['participants'],
-        votes: answer.session['votes'],
-        ratings: answer.session['ratings'],
-        progress: answer.session['progress'],
-      });
+      // The socket may have synced the session meanwhile; it is newer than this answer.
+      if (early === null || !early.sessionSynced()) {
+        this.session = parseSession({
+          board: answer.session['board'],
+          session: answer.session['session'],
+          participants: answer.session['participants'],
+          votes: answer.session['votes'],
+          ratings: answer.session['ratings'],
+          progress: answer.session['progress'],
+        });
+      }
     } catch (caught: unknown) {
+      this.#disconnect();
       this.failure = caught instanceof Error ? caught.message : 'This board could not be opened.';
       this.stage = 'failed';
       return;
     }
     if (this.linkRole === 'facilitator') this.links = loadSavedLinks(this.boardId);
-    if (this.linkRole !== 'viewer') {
+    if (this.linkRole !== 'viewer' && early === null) {
       const remembered = loadPerson(this.boardId, this.linkRole);
       if (remembered !== null) {
         try {
@@ -234,8 +292,28 @@ export class BoardModel {
     if (this.role === 'facilitator') void this.loadLinks();
     // Someone who has not joined yet sees the live board behind the join sheet, read-only and
     // without presence, until they give a name.
-    this.#connect();
+    if (early === null) {
+      this.#connect(true);
+    } else {
+      // Read again now that the role is known (a facilitator's links, the budget).
+      if (early.sessionSynced()) this.#refreshSession?.();
+      this.#publishPresence(this.#presence);
+    }
     this.stage = this.linkRole === 'participant' && this.person === null ? 'join' : 'ready';
+  }
+
+  /** Whether this browser keeps a personal token for this board (under any link role). */
+  #remembersSomeone(): boolean {
+    return loadPerson(this.boardId, 'participant') !== null || loadPerson(this.boardId, 'facilitator') !== null;
+  }
+
+  #disconnect(): void {
+    for (const stop of this.#stops.splice(0)) stop();
+    this.#undo?.destroy();
+    this.#undo = null;
+    this.#connection?.destroy();
+    this.#connection = null;
+    this.#index = null;
   }
 
   /**
@@ -271,7 +349,7 @@ export class BoardModel {
     savePerson(this.boardId, this.linkRole, person);
     this.person = person;
     if (this.#connection === null) {
-      this.#connect();
+      this.#connect(true);
     } else {
       this.#connection.switchToken(person.token);
       this.#publishPresence(this.#presence);
@@ -300,7 +378,11 @@ export class BoardModel {
     }
   }
 
-  #connect(): void {
+  /**
+   * Open both sockets and read the board from them. `announce`: publish this person's presence
+   * at once (false while the look-up has not said who this is yet).
+   */
+  #connect(announce: boolean): { sessionSynced: () => boolean } {
     const board = connectBoard(this.boardId, this.token, (next) => {
       this.sync = next;
       // Back in sync: a command that failed for want of a network is no longer news.
@@ -329,6 +411,10 @@ export class BoardModel {
       this.cards = index.cards;
       this.columns = index.columns;
       this.pains = index.pains;
+      for (const cell of this.#cells.values()) {
+        const next = index.cell(cell.stageId, cell.kind);
+        if (next !== cell.current) cell.current = next;
+      }
     };
     const refreshSession = (): void => {
       const budget = this.session.votesPerPerson;
@@ -345,11 +431,26 @@ export class BoardModel {
       this.peers = readPeers(awareness.getStates(), awareness.clientID);
       this.#refreshEditors();
     };
-    // Thirty people moving their cursors send hundreds of presence changes a second; the page
-    // draws at most one frame per display refresh, so peers are read once per frame (or after
-    // 100 ms, when the tab is hidden and frames do not come).
-    const peersLater = coalesce(refreshPeers, (callback) => nextFrame(callback));
-    awareness.setLocalState(this.waiting ? null : { ...this.#presence });
+    // Thirty people moving their cursors send hundreds of presence changes a second; peers are
+    // read at most once per PEERS_GAP_MS, in an animation frame (or after 100 ms, when the tab
+    // is hidden and frames do not come). Every frame that moves a pointer costs the browser a
+    // paint and a re-layerization of the page (about 10 ms on a 2,000-card board), so moving
+    // them every other frame (30 Hz; each person sends 10 Hz) keeps the page at full rate.
+    let peersRead = -Infinity;
+    const peersLater = coalesce(
+      () => {
+        peersRead = performance.now();
+        refreshPeers();
+      },
+      (callback) => {
+        let stop = nextFrame(function due() {
+          if (performance.now() - peersRead < PEERS_GAP_MS) stop = nextFrame(due);
+          else callback();
+        });
+        return () => stop();
+      },
+    );
+    awareness.setLocalState(this.waiting || !announce ? null : { ...this.#presence });
     awareness.on('change', peersLater.request);
     this.#stops.push(
       index.subscribe(refreshContent),
@@ -358,11 +459,14 @@ export class BoardModel {
       () => awareness.off('change', peersLater.request),
       peersLater.cancel,
     );
+    this.#refreshSession = refreshSession;
     refreshContent();
     // Until the session socket has synced, keep what `start()` read over HTTP (an empty
     // document would read as budget 0, lobby, no participants).
-    if (board.session.getMap<unknown>('session').size > 0) refreshSession();
+    const sessionSynced = (): boolean => board.session.getMap<unknown>('session').size > 0;
+    if (sessionSynced()) refreshSession();
     refreshPeers();
+    return { sessionSynced };
   }
 
   #refreshEditors(): void {
