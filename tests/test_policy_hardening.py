@@ -16,10 +16,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pycrdt import Map
 
+from browsing import CHROMIUM, CHROMIUM_ARGS, STATIC_INDEX
 from conftest import ServerProcess
 from journeyboard import protocol
 from journeyboard.protocol import AwarenessEntry, AwarenessMessage
-from test_browser import CHROMIUM, CHROMIUM_ARGS, STATIC_INDEX, open_page
+from test_browser import open_page
 from test_redis import RedisServer, cards, connected, nodes
 from test_redis import redis as redis  # the fixture
 from ysync import YClient, synced_client
