@@ -363,6 +363,10 @@ class Room:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
         message = protocol.decode_message(frame)
         if isinstance(message, SyncUpdate | SyncStep2):
+            if message.update == protocol.EMPTY_UPDATE:
+                # Nothing to write: the stock client's sync step 2 on a read-only socket (every
+                # session socket sends one) is not a refused write.
+                return
             if not conn.can_write:
                 conn.dropped_updates += 1
                 self.stats.refused_writes += 1
@@ -370,8 +374,6 @@ class Room:
                     log.warning(
                         "dropped update from read-only socket %s on %s", conn.label, self.name
                     )
-                return
-            if message.update == protocol.EMPTY_UPDATE:
                 return
             fanout = frame if isinstance(message, SyncUpdate) else None
             self._accept(message.update, fanout, conn)
