@@ -3,6 +3,7 @@ import { ApiError, fetchLinks, parseCreatedBoard, parseLinks } from './boards';
 import { loadLinks, saveLinks } from './credentials';
 import { BoardModel } from '../ui/board.svelte';
 import { parseSession } from '../state/session';
+import { memoryStorage } from './memoryStorage';
 
 const LINKS = {
   facilitator: 'http://h/b/B1#token=f',
@@ -10,19 +11,6 @@ const LINKS = {
   viewer: 'http://h/b/B1#token=v',
 };
 
-function memoryStorage(): Storage {
-  const items = new Map<string, string>();
-  return {
-    get length() {
-      return items.size;
-    },
-    clear: () => items.clear(),
-    getItem: (key) => items.get(key) ?? null,
-    key: (index) => Array.from(items.keys())[index] ?? null,
-    removeItem: (key) => void items.delete(key),
-    setItem: (key, value) => void items.set(key, value),
-  };
-}
 
 interface Call {
   readonly url: string;

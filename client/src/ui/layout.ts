@@ -8,11 +8,6 @@ export const MIN_ZOOM = 0.5;
 export const MAX_ZOOM = 1.25;
 export const CHIP_ZOOM = 0.6;
 
-/** The x of a stage column's centre, measured from the first stage column's left edge. */
-export function columnCentre(index: number): number {
-  return index * (COLUMN_WIDTH + COLUMN_GAP) + COLUMN_WIDTH / 2;
-}
-
 /** The width spanned by `count` stage columns. */
 export function columnsWidth(count: number): number {
   return Math.max(0, count * COLUMN_WIDTH + (count - 1) * COLUMN_GAP);
