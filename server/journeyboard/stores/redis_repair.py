@@ -312,8 +312,10 @@ class RedisRepair(Collector):
             missing = holder.doc.get_update(stored.get_state())
             if missing == EMPTY_UPDATE:
                 return True
-            await store.append_update(name, missing)
+            # Counted before the write-back's answer: whoever sees the entry back in Redis also
+            # sees the loss counted.
             self.stats.loss_detected += 1
+            await store.append_update(name, missing)
             self.stats.repaired_updates += 1
             self.stats.repaired_bytes += len(missing)
             log.warning(
