@@ -51,7 +51,7 @@ from typing import Any
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from pycrdt import Doc, Map, Text
 
-from journeyboard.protocol import (
+from journeyboard.sync.protocol import (
     AwarenessEntry,
     encode_awareness,
     encode_awareness_update,
@@ -71,7 +71,7 @@ from ysync import YClient
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [  # as tests/test_browser.py launches it
+CHROMIUM_ARGS = [  # as tests/e2e/test_browser.py launches it
     "--headless",
     "--no-sandbox",
     "--disable-gpu",

@@ -20,7 +20,7 @@ from pathlib import Path
 import websockets
 from pycrdt import Doc, Map
 
-from journeyboard import protocol
+from journeyboard.sync import protocol
 
 sys.path.insert(0, str(Path(__file__).parent))
 from servers import create_board, start_journeyboard, stop

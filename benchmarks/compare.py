@@ -32,7 +32,7 @@ from typing import Any
 import websockets
 from pycrdt import Doc, Map, Text
 
-from journeyboard.protocol import encode_sync_update
+from journeyboard.sync.protocol import encode_sync_update
 
 sys.path.insert(0, str(Path(__file__).parent))
 import rawclient

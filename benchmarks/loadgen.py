@@ -24,7 +24,7 @@ from typing import Any
 import websockets
 from pycrdt import Doc, Map, TransactionEvent
 
-from journeyboard.protocol import encode_sync_update
+from journeyboard.sync.protocol import encode_sync_update
 
 SYNC_STEP1_EMPTY = b"\x00\x00\x01\x00"
 MARK = b"m!"

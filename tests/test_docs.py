@@ -6,7 +6,7 @@ import dataclasses
 import json
 from pathlib import Path
 
-from journeyboard.limits import Limits
+from journeyboard.sync.limits import Limits
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,8 +12,8 @@ import websockets
 from pycrdt import Doc, TransactionEvent
 from websockets.asyncio.client import ClientConnection
 
-from journeyboard import protocol
-from journeyboard.protocol import (
+from journeyboard.sync import protocol
+from journeyboard.sync.protocol import (
     AwarenessEntry,
     AwarenessMessage,
     SyncStep1,

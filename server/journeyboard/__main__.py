@@ -1,3 +1,5 @@
+"""`python -m journeyboard`: the same command line as `journeyboard`."""
+
 from journeyboard.cli import main
 
 main()

@@ -8,16 +8,20 @@ import dataclasses
 import logging
 import os
 import re
+import secrets
 import signal
+import stat
 import sys
 from collections.abc import Generator, Sequence
+from pathlib import Path
 from types import FrameType
 
 import uvicorn
 
 from journeyboard import __version__
-from journeyboard.limits import Limits
-from journeyboard.settings import Settings, default_store_url, resolve_secret
+from journeyboard.settings import Settings, default_store_url
+from journeyboard.stores import sqlite_path
+from journeyboard.sync.limits import Limits
 
 log = logging.getLogger("journeyboard")
 
@@ -177,9 +181,9 @@ def serve(args: argparse.Namespace) -> None:
         limits=parse_limits(args.limit),
         metrics_token=args.metrics_token or None,
     )
-    from journeyboard.app import create_app
-    from journeyboard.http_protocol import guarded_protocol
-    from journeyboard.lean_socket import lean_protocol
+    from journeyboard.web.app import create_app
+    from journeyboard.web.http_protocol import guarded_protocol
+    from journeyboard.web.lean_socket import lean_protocol
 
     try:
         app = create_app(settings)
@@ -233,9 +237,8 @@ def raise_open_file_limit() -> None:
 
 def export(args: argparse.Namespace) -> None:
     import asyncio
-    from pathlib import Path
 
-    from journeyboard.exports.offline import export_from_store
+    from journeyboard.offline import export_from_store
 
     progress = Progress(enabled=sys.stderr.isatty() or bool(args.out))
     try:
@@ -301,3 +304,27 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+SECRET_ENV = "JOURNEYBOARD_SECRET"
+SECRET_FILE = "secret.key"
+
+
+def resolve_secret(store_url: str) -> str:
+    """The signing secret: JOURNEYBOARD_SECRET, else one kept beside the SQLite file (0600)."""
+    from_env = os.environ.get(SECRET_ENV)
+    if from_env:
+        return from_env
+    db = sqlite_path(store_url)
+    if db is None:
+        raise SystemExit(f"{SECRET_ENV} must be set when the store is not SQLite")
+    path = db.parent / SECRET_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
+    log.warning("generated a signing secret in %s (set %s to share one)", path, SECRET_ENV)
+    return secret

@@ -9,7 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Final
 
-from journeyboard.boardview import QUADRANT_TITLES, BoardView
+from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)

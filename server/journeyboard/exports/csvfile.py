@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Final
 
-from journeyboard.boardview import QUADRANT_TITLES, BoardView, Card
+from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
 
 DIALECTS: Final = {"excel": (",", "."), "nordic": (";", ",")}
 # What a spreadsheet may read as the start of a formula: the ASCII and full-width operators,

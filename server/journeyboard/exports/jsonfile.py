@@ -1,21 +1,13 @@
-"""The JSON export (a whole board) and the documents an import creates from it."""
+"""The JSON export: a whole board as one file (the import reads it back: `workshop/imports.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
-from pycrdt import Doc, Map, Text
-
-from journeyboard import schema
-from journeyboard.boardview import BoardView
+from journeyboard.workshop.boardview import BoardView
 
 SCHEMA_ID = "journeyboard/export"
 VERSION = 1
-
-
-class InvalidExport(ValueError):
-    """An import body that is not a journeyboard export."""
 
 
 def _tidy(value: Any) -> Any:
@@ -87,42 +79,3 @@ def export_board(view: BoardView, now_ms: int) -> dict[str, Any]:
     if view.skipped_notes:  # what the server could not read, so nothing vanishes silently
         exported["skipped"] = view.skipped_notes
     return exported
-
-
-def validate(data: Any) -> dict[str, Any]:
-    """Check an import against shared_schema/export.json; raise InvalidExport saying where."""
-    validator = jsonschema.Draft202012Validator(schema.load("export.json"))
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.path))
-    if errors:
-        where = "/".join(str(p) for p in errors[0].path) or "import"
-        raise InvalidExport(f"import/{where}: {errors[0].message}")
-    assert isinstance(data, dict)
-    return data
-
-
-def content_update(export: dict[str, Any]) -> bytes:
-    """The content document an import starts with: its stages and cards (each card once)."""
-    doc: Doc[Any] = Doc()
-    with doc.transaction():
-        stages = doc.get("stages", type=Map)
-        for stage in export["stages"]:
-            stages[stage["id"]] = Map({"name": stage["name"], "pos": stage["pos"]})
-        cards = doc.get("cards", type=Map)
-        for card in export["cards"]:
-            fields = {k: v for k, v in card.items() if k not in ("id", "text")}
-            cards[card["id"]] = Map({**fields, "text": Text(card["text"])})
-    return doc.get_update()
-
-
-def session_fields(export: dict[str, Any]) -> dict[str, Any]:
-    """What an import carries into the new session document besides the seed."""
-    results = export.get("results") or {}
-    settings = export.get("settings") or {}
-    return {
-        "board": {k: v for k, v in export["board"].items() if isinstance(v, str)},
-        "votes_per_person": settings.get("votes_per_person", 3),
-        "max_votes_per_card": settings.get("max_votes_per_card"),
-        "participants": export.get("participants") or [],
-        "votes": results.get("votes"),
-        "ratings": results.get("ratings"),
-    }

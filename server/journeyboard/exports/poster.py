@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Final
 
-from journeyboard.boardview import LANES, BoardView, Card, Stage
 from journeyboard.exports.charts import INK, MUTED, el, to_string
+from journeyboard.workshop.boardview import LANES, BoardView, Card, Stage
 
 PAGES: Final = {"A0": (1189, 841), "A1": (841, 594), "A3": (420, 297), "A4": (297, 210)}
 SHEETS: Final = ("A0", "A1")

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from journeyboard.boardview import BoardView
 from journeyboard.exports import csvfile, jsonfile, poster, report
+from journeyboard.workshop.boardview import BoardView
 
 FORMATS: Final = ("json", "csv", "md", "html", "svg")
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from journeyboard.boardview import QUADRANT_TITLES, BoardView, Card
 from journeyboard.exports import charts
+from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
 
 STYLE = """
 body { font: 11pt/1.45 system-ui, sans-serif; color: #1f2933; max-width: 60rem; margin: 2rem auto;

@@ -92,6 +92,15 @@ class PersonRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class HealthCounter:
+    """A count an operator watches (exported as a Prometheus counter)."""
+
+    name: str
+    documentation: str
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
 class Mark:
     person_id: str
     card: str
@@ -151,6 +160,16 @@ class Store(ABC):
         self._command_locks = KeyedLocks()
         self.compactions_refused = 0
         """Compactions that kept the log because the merged snapshot failed its proof."""
+
+    def health_counters(self) -> list[HealthCounter]:
+        """What this store counts for operators."""
+        return [
+            HealthCounter(
+                "journeyboard_compactions_refused",
+                "Compactions that kept the log because the merged snapshot failed its proof",
+                self.compactions_refused,
+            )
+        ]
 
     async def __aenter__(self) -> Self:
         await self.start()

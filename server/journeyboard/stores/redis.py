@@ -36,13 +36,14 @@ from journeyboard.stores.base import (
     BoardRecord,
     ControlHandler,
     Follower,
+    HealthCounter,
     Mark,
     PersonRecord,
     Store,
     StoreError,
 )
 from journeyboard.stores.redis_repair import RedisRepair
-from journeyboard.updates import verified_merge
+from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,6 @@ class RedisStore(Store):
         self._writer: asyncio.Task[None] | None = None
         self.repair = RedisRepair(self)
         """Notices that Redis lost acknowledged writes and writes back what this node holds."""
-        self.metrics_collector = self.repair
 
     # keys ---------------------------------------------------------------------------------
 
@@ -206,6 +206,9 @@ class RedisStore(Store):
             await self._redis.delete(self._key("node", self.node_id))
         await self._redis.aclose()
         self._redis = None
+
+    def health_counters(self) -> list[HealthCounter]:
+        return [*super().health_counters(), *self.repair.counters()]
 
     async def ping(self) -> None:
         try:

@@ -34,17 +34,14 @@ import logging
 import os
 import secrets
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from prometheus_client.core import CounterMetricFamily, Metric
-from prometheus_client.registry import Collector
 from pycrdt import Doc
 from redis.exceptions import RedisError
 
-from journeyboard.protocol import EMPTY_UPDATE
-from journeyboard.stores.base import BoardRecord, PersonRecord, StoreError
+from journeyboard.stores.base import BoardRecord, HealthCounter, PersonRecord, StoreError
+from journeyboard.sync.protocol import EMPTY_UPDATE
 
 if TYPE_CHECKING:
     from journeyboard.stores.redis import RedisStore
@@ -167,7 +164,7 @@ class RecordCache:
         return list(self._boards.items())
 
 
-class RedisRepair(Collector):
+class RedisRepair:
     """Runs the checks of one RedisStore and reports them on /metrics."""
 
     def __init__(self, store: RedisStore, *, interval: float = CHECK_SECONDS) -> None:
@@ -369,32 +366,33 @@ class RedisRepair(Collector):
         stored.link_versions = versions
         return int(await redis.eval(COMPARE_AND_SET, 1, key, raw, json.dumps(stored.to_json())))
 
-    # metrics ------------------------------------------------------------------------------
-
-    def collect(self) -> Iterator[Metric]:
+    def counters(self) -> list[HealthCounter]:
+        """The repair's counts, for operators."""
         stats = self.stats
-        yield CounterMetricFamily(
-            "journeyboard_redis_server_changes",
-            "Times the Redis server changed (run id, replication id) or its offset went back",
-            value=stats.server_changes,
-        )
-        yield CounterMetricFamily(
-            "journeyboard_redis_data_loss_detected",
-            "Documents and records found to lack writes that Redis had acknowledged",
-            value=stats.loss_detected,
-        )
-        yield CounterMetricFamily(
-            "journeyboard_redis_repaired_updates",
-            "Updates written back to Redis from open documents after it lost writes",
-            value=stats.repaired_updates,
-        )
-        yield CounterMetricFamily(
-            "journeyboard_redis_repaired_bytes",
-            "Bytes of updates written back to Redis after it lost writes",
-            value=stats.repaired_bytes,
-        )
-        yield CounterMetricFamily(
-            "journeyboard_redis_restored_records",
-            "Board and person records written back to Redis after it lost them",
-            value=stats.restored_records,
-        )
+        return [
+            HealthCounter(
+                "journeyboard_redis_server_changes",
+                "Times the Redis server changed (run id, replication id) or its offset went back",
+                stats.server_changes,
+            ),
+            HealthCounter(
+                "journeyboard_redis_data_loss_detected",
+                "Documents and records found to lack writes that Redis had acknowledged",
+                stats.loss_detected,
+            ),
+            HealthCounter(
+                "journeyboard_redis_repaired_updates",
+                "Updates written back to Redis from open documents after it lost writes",
+                stats.repaired_updates,
+            ),
+            HealthCounter(
+                "journeyboard_redis_repaired_bytes",
+                "Bytes of updates written back to Redis after it lost writes",
+                stats.repaired_bytes,
+            ),
+            HealthCounter(
+                "journeyboard_redis_restored_records",
+                "Board and person records written back to Redis after it lost them",
+                stats.restored_records,
+            ),
+        ]

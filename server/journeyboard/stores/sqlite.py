@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
-from journeyboard.updates import verified_merge
+from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1032 @@
+"""Documents held in memory, one room per open document, and the fan-out between its sockets.
+
+A room never sees a websocket: it talks to each socket through a `Channel` (send a frame, close
+with a code). Its one rule is the durability promise: an update becomes visible to anyone else
+only after the store has committed it. Updates are applied to the in-memory document at once
+(that validates them and keeps the CRDT state current), but every outgoing message derived from
+the document (fan-out, a joiner's sync step 2, an HTTP read) waits in an ordered queue until the
+store reports a commit that covers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol, TypeVar
+
+from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
+
+from journeyboard.sync import protocol
+from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.protocol import (
+    AuthMessage,
+    AwarenessEntry,
+    AwarenessMessage,
+    ProtocolError,
+    QueryAwareness,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+)
+from journeyboard.sync.stats import RoomStats
+from journeyboard.sync.updates import DOES_NOT_APPLY, apply_tolerantly, try_apply, unreadable_reason
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SERVER_ORIGIN: Final = "server"
+"""Transaction origin of every change the server itself makes."""
+
+LOCKED_ORIGIN: Final = "locked-writer"
+"""Transaction origin of an update that arrives while the room is locked for its writer."""
+
+
+class Channel(Protocol):
+    """What a room needs of a socket. Both calls return at once; the channel does the I/O."""
+
+    @property
+    def closing(self) -> bool:
+        """Closed or closing: anything sent now is dropped."""
+        ...
+
+    def send(self, frame: bytes) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+class UpdateLog(Protocol):
+    """What a room needs of a store (the node hooks are no-ops for a single-process store)."""
+
+    async def load_document(self, name: str) -> list[bytes]: ...
+
+    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
+        """Move a stored update that cannot be applied out of the log, keeping it aside."""
+        ...
+
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]: ...
+
+    def follow(self, name: str, follower: Any) -> None: ...
+
+    def unfollow(self, name: str) -> None: ...
+
+    def publish_awareness(self, name: str, payload: bytes) -> None: ...
+
+
+class RoomClosed(RuntimeError):
+    """The room was closed (server shutdown or a store failure) and cannot take more work."""
+
+
+class UnreadableUpdate(ProtocolError):
+    """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
+
+
+class DocumentTooLarge(RuntimeError):
+    """Accepting an update would take the document past its size limit."""
+
+
+_CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+
+
+@dataclass(eq=False, slots=True)
+class Connection:
+    """One socket in a room, as the room sees it."""
+
+    channel: Channel
+    can_write: bool
+    label: str = ""
+    principal: str = ""
+    """Who is behind the socket (e.g. "person:ID" or "link:viewer:1"), for targeted closes."""
+    presence: dict[str, Any] | None = None
+    """Stamped over the "user" field of every awareness state this socket announces."""
+    joined_seq: int = 0
+    last_sent: float = field(default_factory=time.monotonic)
+    awareness_id: int | None = None
+    bypass_lock: bool = False
+    """May edit while the room is locked (facilitators)."""
+    dropped_updates: int = 0
+    dropped_awareness: int = 0
+
+    def send(self, frame: bytes) -> None:
+        self.last_sent = time.monotonic()
+        self.channel.send(frame)
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What the workshop rules say about one principal's sockets."""
+
+    bypass_lock: bool
+    """May edit while the room is locked."""
+    presence: dict[str, Any] | None
+    """Stamped over the "user" field of their awareness states (None: keep what they have)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomPolicy:
+    """A room's rules, derived by the workshop layer from the board's session document.
+
+    Every node derives it from the same document, so a lock or a promotion set through one
+    node holds on all of them. Principals without a grant keep what they were admitted with.
+    """
+
+    locked: bool = False
+    grants: Mapping[str, Grant] = field(default_factory=dict)
+    barred: frozenset[str] = frozenset()
+    """Principals whose sockets are closed (people removed from the board)."""
+
+
+MAX_PRESENCE_OWNERS: Final = 10_000
+"""Client ids a room remembers the owner of (the oldest are forgotten first)."""
+
+
+@dataclass(slots=True)
+class _Outgoing:
+    seq: int
+    frame: bytes
+    target: Connection | None  # None: every connection
+    exclude: Connection | None = None
+    done: asyncio.Future[None] | None = None
+    skip_joined: bool = True
+    """Skip sockets that joined after this update was applied (their sync step 2 has it)."""
+    arrived: float = 0.0
+    """perf_counter() when the update arrived, for the fan-out latency histogram (0: none)."""
+    update: bytes = b""
+    """The update a broadcast carries (empty for anything else): what coalescing merges."""
+
+
+REBUILD_JOURNAL_BYTES: Final = 1 << 20
+"""Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
+
+
+class Room:
+    """One open document: its state, its sockets, its presence and its path to the store."""
+
+    def __init__(
+        self,
+        name: str,
+        store: UpdateLog,
+        *,
+        clients_may_write: bool = True,
+        max_document_bytes: int = 64 * 1024 * 1024,
+        stats: RoomStats | None = None,
+        lock_roots: tuple[str, ...] = (),
+        busy_fanout: int = 10_000,
+        busy_window: float = 0.002,
+    ) -> None:
+        self.name = name
+        self.locked = False
+        """While locked, updates from sockets without `bypass_lock` are applied, then reverted."""
+        self.lock_roots = lock_roots
+        self.clients_may_write = clients_may_write
+        self.max_document_bytes = max_document_bytes
+        self.size = 0
+        """Bytes of updates behind the document (stored size before compaction)."""
+        self.doc: Doc[Any] = Doc()
+        self.connections: set[Connection] = set()
+        self.stats = stats or RoomStats()
+        self.ready = asyncio.Event()
+        self._store = store
+        self._applied = 0
+        self._committed = 0
+        self._outgoing: deque[_Outgoing] = deque()
+        self._awareness: dict[int, tuple[int, str]] = {}
+        self._remote_owner: dict[int, str] = {}
+        """Awareness client ids announced through another node, and which node."""
+        self._owners: dict[int, str] = {}
+        """Awareness client ids and the person (presence "id") who first announced each one in
+        this room, on any node; kept after they leave, so nobody else can take the id."""
+        self.policy: RoomPolicy | None = None
+        """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
+        self._closed: BaseException | None = None
+        self._version = 0
+        """Counts changes to the document (local or remote), for the sync step 2 cache."""
+        self._step2: tuple[int, bytes, bytes] | None = None
+        self._base = b""
+        """The document's state at some point, encoded; with `_journal`, what rebuilds it."""
+        self._journal: list[bytes] = []
+        """Every update applied since `_base`, in order (see `_rebuild`)."""
+        self._journal_bytes = 0
+        self._release_scheduled = False
+        self.busy_fanout = busy_fanout
+        """Updates times sockets per second from which the room is busy (see `_release`)."""
+        self.busy_window = busy_window
+        """Seconds a busy room holds a release, so that more commits go out in one frame."""
+        self._busy = False
+        self._demand = 0
+        self._demand_since = time.monotonic()
+
+    # loading and closing ------------------------------------------------------------------
+
+    async def load(self) -> None:
+        """Read the document from the store; messages for it wait until this is done."""
+        updates = await self._store.load_document(self.name)
+        self.doc, skipped = apply_tolerantly(updates)
+        for bad in skipped:
+            self.stats.quarantined_updates += 1
+            log.error(
+                "%s: stored update %d of %d (%d bytes) cannot be applied; moved to quarantine: %s",
+                self.name,
+                bad.index + 1,
+                len(updates),
+                len(bad.update),
+                bad.reason,
+            )
+            await self._store.quarantine(self.name, bad.update, bad.reason)
+        left_out = {bad.index for bad in skipped}
+        good = [update for index, update in enumerate(updates) if index not in left_out]
+        self._journal = good
+        self._journal_bytes = self.size = sum(len(update) for update in good)
+        self.ready.set()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed is not None
+
+    def close(self, code: int, reason: str, error: BaseException | None = None) -> None:
+        """Close every socket and refuse further work; pending messages are dropped."""
+        if self._closed is None:
+            self._closed = error or RoomClosed(reason)
+        for item in self._outgoing:
+            if item.done is not None and not item.done.done():
+                item.done.set_exception(RoomClosed(reason))
+        self._outgoing.clear()
+        for conn in list(self.connections):
+            conn.channel.close(code, reason)
+        self.connections.clear()
+
+    async def flush(self) -> None:
+        """Wait until every update applied so far is committed."""
+        await self._when_committed(self._applied)
+
+    # sockets ------------------------------------------------------------------------------
+
+    def connect(
+        self,
+        channel: Channel,
+        *,
+        can_write: bool,
+        label: str = "",
+        principal: str = "",
+        presence: dict[str, Any] | None = None,
+        bypass_lock: bool = False,
+    ) -> Connection:
+        """Add a socket: send sync step 1 and, if anyone is present, every awareness state."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        conn = Connection(
+            channel,
+            can_write and self.clients_may_write,
+            label,
+            principal,
+            presence,
+            joined_seq=self._applied,
+            bypass_lock=bypass_lock,
+        )
+        if self.policy is not None:
+            _grant(conn, self.policy)
+        self.connections.add(conn)
+        conn.send(protocol.encode_sync_step1(self.doc.get_state()))
+        if self._awareness:
+            conn.send(protocol.encode_awareness(self._awareness_snapshot()))
+        return conn
+
+    def apply_policy(self, policy: RoomPolicy) -> None:
+        """Put the workshop rules in force for every socket here and every later one."""
+        self.policy = policy
+        self.locked = policy.locked
+        for conn in list(self.connections):
+            if conn.principal in policy.barred:
+                conn.channel.close(CLOSE.FORBIDDEN.code, "removed from the board")
+            else:
+                _grant(conn, policy)
+
+    def disconnect(self, conn: Connection) -> None:
+        """Remove a socket and tell the others that its presence is gone."""
+        self.connections.discard(conn)
+        client_id = conn.awareness_id
+        if client_id is None or client_id not in self._awareness:
+            return
+        if any(other.awareness_id == client_id for other in self.connections):
+            return  # the same client is still here on another socket
+        clock = self._awareness.pop(client_id)[0] + 1
+        gone = AwarenessEntry(client_id, clock, "null")
+        payload = protocol.encode_awareness_update([gone])
+        frame = protocol.encode_awareness(payload)
+        for other in self.connections:
+            other.send(frame)
+        self._store.publish_awareness(self.name, payload)
+
+    def receive(self, conn: Connection, frame: bytes) -> None:
+        """Handle one frame from a socket; raise ProtocolError when it is malformed."""
+        message = protocol.decode_message(frame)
+        if isinstance(message, SyncUpdate | SyncStep2):
+            if message.update == protocol.EMPTY_UPDATE:
+                # Nothing to write: the stock client's sync step 2 on a read-only socket (every
+                # session socket sends one) is not a refused write.
+                return
+            if not conn.can_write:
+                conn.dropped_updates += 1
+                self.stats.refused_writes += 1
+                if conn.dropped_updates == 1:
+                    log.warning(
+                        "dropped update from read-only socket %s on %s", conn.label, self.name
+                    )
+                return
+            fanout = frame if isinstance(message, SyncUpdate) else None
+            self._accept(message.update, fanout, conn)
+        elif isinstance(message, SyncStep1):
+            self._answer_step1(conn, message.state_vector)
+        elif isinstance(message, AwarenessMessage):
+            self.relay_awareness(conn, protocol.decode_awareness_update(message.payload))
+        elif isinstance(message, QueryAwareness):
+            conn.send(protocol.encode_awareness(self._awareness_snapshot()))
+        elif isinstance(message, AuthMessage):
+            pass  # clients never send auth messages that mean anything to us
+
+    def _answer_step1(self, conn: Connection, state_vector: bytes) -> None:
+        """Send what the client lacks. Clients that join together mostly send the same state
+        vector (a fresh page sends the empty one), so the last answer is kept until the
+        document changes: twenty people opening a big board cost one encoding, not twenty."""
+        cached = self._step2
+        if cached is not None and cached[0] == self._version and cached[1] == state_vector:
+            frame = cached[2]
+        else:
+            try:
+                update = self.doc.get_update(state_vector)
+            except ValueError as exc:
+                raise ProtocolError("invalid state vector") from exc
+            frame = protocol.encode_sync_step2(update)
+            self._step2 = (self._version, state_vector, frame)
+        self._emit(_Outgoing(self._applied, frame, conn))
+
+    # updates ------------------------------------------------------------------------------
+
+    def _accept(self, update: bytes, frame: bytes | None, origin: Connection | None) -> int:
+        """Apply an update, queue it for the store, and queue its fan-out behind the commit.
+
+        While the room is locked, an update from a socket that may not bypass the lock is
+        still applied in full (dropping part of a writer's updates would strand it), and then
+        reverted by a server change, persisted and broadcast right behind it.
+        """
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        if self.size + len(update) > self.max_document_bytes:
+            raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
+        reason = unreadable_reason(update)
+        if reason is not None:
+            self.stats.unreadable_updates += 1
+            if reason.startswith(DOES_NOT_APPLY):  # not even a Yjs update: malformed (4400)
+                raise ProtocolError(f"invalid Yjs update: {reason}")
+            raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
+        undo: UndoManager | None = None
+        self._version += 1  # even a failed apply may have changed something
+        try:
+            if self.locked and origin is not None and not origin.bypass_lock and self.lock_roots:
+                undo = UndoManager(
+                    scopes=[self.doc.get(root, type=Map) for root in self.lock_roots],
+                    capture_timeout_millis=0,
+                )
+                undo.include_origin(LOCKED_ORIGIN)
+                with self.doc.transaction(origin=LOCKED_ORIGIN):
+                    self.doc.apply_update(update)
+            else:
+                self.doc.apply_update(update)
+        except _CONTROL_FLOW:
+            raise
+        except BaseException as exc:  # pycrdt raises ValueError, or a Rust panic on odd input
+            self.stats.unreadable_updates += 1
+            self._rebuild(f"an update from {origin.label if origin else 'the server'}: {exc}")
+            raise UnreadableUpdate(f"invalid Yjs update: {exc}") from exc
+        self.size += len(update)
+        self.stats.updates_in += 1
+        seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
+        if undo is not None:
+            reverted = self._capture(undo.undo)
+            undo.clear()
+            if reverted != protocol.EMPTY_UPDATE:
+                self.stats.reverted_updates += 1
+                seq = self._commit(reverted, protocol.encode_sync_update(reverted))
+        return seq
+
+    def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
+        """Queue an applied update for the store and its fan-out behind the commit."""
+        self._record(update)
+        self._applied += 1
+        self._version += 1
+        seq = self._applied
+        arrived = time.perf_counter()
+        committed = self._store.append_update(self.name, update)
+        committed.add_done_callback(lambda future: self._on_commit(seq, arrived, future))
+        self._emit(_Outgoing(seq, frame, None, exclude=exclude, arrived=arrived, update=update))
+        return seq
+
+    def _record(self, update: bytes) -> None:
+        """Journal an applied update. Once the journal outgrows the encoded state it started
+        from (and 1 MiB), it starts again from the current state: rebuilding stays possible
+        at about the document's own size in memory, for an amortised constant cost."""
+        self._journal.append(update)
+        self._journal_bytes += len(update)
+        if self._journal_bytes > max(len(self._base), REBUILD_JOURNAL_BYTES):
+            self._base = self.doc.get_update()
+            self._journal.clear()
+            self._journal_bytes = 0
+
+    def _rebuild(self, cause: str) -> None:
+        """Build the document again from what was applied before an update that failed
+        half-way (a panic inside yrs can leave the document half-changed), so the failed
+        update never changes what anyone reads.
+
+        Only content documents can get here: clients never write session documents. A
+        rebuilt room has a new `Doc`, so nothing may keep observers on a content document.
+        """
+        doc: Doc[Any] = Doc()
+        with doc.transaction(origin=SERVER_ORIGIN):
+            if self._base:
+                doc.apply_update(self._base)
+            for update in self._journal:
+                doc.apply_update(update)
+        self.doc = doc
+        self._version += 1
+        self._step2 = None
+        self.stats.rebuilt_documents += 1
+        log.error("%s: rebuilt the document after %s", self.name, cause)
+
+    def _capture(self, change: Callable[[], object]) -> bytes:
+        """Run a change and return the update it made (the empty update if none)."""
+        updates: list[bytes] = []
+
+        def capture(event: TransactionEvent) -> None:
+            updates.append(event.update)
+
+        subscription = self.doc.observe(capture)
+        try:
+            change()
+        finally:
+            self.doc.unobserve(subscription)
+        if not updates:
+            return protocol.EMPTY_UPDATE
+        return updates[0] if len(updates) == 1 else merge_updates(*updates)
+
+    def transact(self, change: Callable[[Doc[Any]], T]) -> tuple[T, asyncio.Future[None]]:
+        """Apply a change as the server; return its result and a future for its commit+fan-out."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        results: list[T] = []
+
+        def run() -> None:
+            with self.doc.transaction(origin=SERVER_ORIGIN):
+                results.append(change(self.doc))
+
+        update = self._capture(run)
+        seq = self._applied
+        if update != protocol.EMPTY_UPDATE:
+            self.size += len(update)
+            seq = self._commit(update, protocol.encode_sync_update(update))
+        return results[0], self._barrier(seq)
+
+    async def read(self, reader: Callable[[Doc[Any]], T]) -> T:
+        """Read the document as everyone may see it: wait until what was read is committed."""
+        result = reader(self.doc)
+        await self._when_committed(self._applied)
+        return result
+
+    def _on_commit(self, seq: int, arrived: float, future: asyncio.Future[None]) -> None:
+        if self._closed is not None:
+            return
+        self.stats.store_latency.observe(time.perf_counter() - arrived)
+        if future.cancelled() or future.exception() is not None:
+            error = future.exception() if not future.cancelled() else RoomClosed("cancelled")
+            log.error("store failed for %s; closing the room: %s", self.name, error)
+            self.close(CLOSE.TRY_AGAIN_LATER.code, "store unavailable", error)
+            return
+        if seq > self._committed:
+            self._committed = seq
+        if not self._release_scheduled:
+            # One group commit resolves many updates' futures in a row; releasing once after
+            # all of them lets `_release` merge what they cover. A busy room waits a little
+            # longer, so that the commits of the next few updates are merged in too.
+            self._release_scheduled = True
+            if self._busy:
+                asyncio.get_running_loop().call_later(self.busy_window, self._release)
+            else:
+                asyncio.get_running_loop().call_soon(self._release)
+
+    def _emit(self, item: _Outgoing) -> None:
+        if self._outgoing or item.seq > self._committed:
+            self._outgoing.append(item)
+        else:
+            self._deliver(item)
+
+    def _release(self) -> None:
+        """Deliver everything the store has committed, in order.
+
+        Under load one commit covers many updates. Consecutive broadcasts released together
+        are merged into one update, so each socket gets one frame (one write) instead of one
+        per update. A sender may get its own change back inside the merge; applying it again
+        changes nothing in Yjs.
+
+        A busy room (more than `busy_fanout` updates times sockets a second) runs this
+        `busy_window` after the first commit instead of at once, so that everything committed
+        within that window goes out as one frame: one write per socket instead of several.
+        """
+        self._release_scheduled = False
+        if self._closed is not None:
+            return
+        queue = self._outgoing
+        committed = self._committed
+        updates = 0
+        while queue and queue[0].seq <= committed:
+            item = queue.popleft()
+            if item.update and queue and queue[0].seq <= committed and queue[0].update:
+                batch = [item]
+                while queue and queue[0].seq <= committed and queue[0].update:
+                    batch.append(queue.popleft())
+                updates += len(batch)
+                merged = self._coalesce(batch)
+                if merged is None:  # the merge would not decode: send them one by one
+                    for single in batch:
+                        self._deliver(single)
+                    continue
+                item = merged
+            elif item.update:
+                updates += 1
+            self._deliver(item)
+        self._measure_demand(updates)
+
+    def _measure_demand(self, updates: int) -> None:
+        """Count updates times sockets (what fan-out would cost unmerged); decide once a second
+        whether the room is busy. Merging does not lower the demand, so a busy room stays busy
+        until fewer people write."""
+        self._demand += updates * len(self.connections)
+        now = time.monotonic()
+        elapsed = now - self._demand_since
+        if elapsed >= 1.0:
+            self._busy = self._demand / elapsed > self.busy_fanout
+            self._demand = 0
+            self._demand_since = now
+
+    def _coalesce(self, batch: list[_Outgoing]) -> _Outgoing | None:
+        """One broadcast for a batch, or None when yrs cannot read its own merge back (some
+        crafted updates that each round-trip still merge into bytes that do not decode)."""
+        try:
+            merged = merge_updates(*(item.update for item in batch))
+        except _CONTROL_FLOW:
+            raise
+        except BaseException:
+            return None
+        if try_apply(Doc(), merged) is not None:
+            return None
+        self.stats.coalesced_updates += len(batch)
+        first, last = batch[0], batch[-1]
+        same_sender = all(item.exclude is first.exclude for item in batch)
+        return _Outgoing(
+            last.seq,
+            protocol.encode_sync_update(merged),
+            None,
+            exclude=first.exclude if same_sender else None,
+            skip_joined=all(item.skip_joined for item in batch),
+            arrived=min((item.arrived for item in batch if item.arrived), default=0.0),
+            update=merged,
+        )
+
+    def _deliver(self, item: _Outgoing) -> None:
+        if item.frame:
+            if item.target is not None:
+                if item.target in self.connections:
+                    item.target.send(item.frame)
+                    self.stats.frames_out += 1
+            else:
+                sent = 0
+                now = time.monotonic()
+                frame = item.frame
+                for conn in self.connections:
+                    if conn is not item.exclude and (
+                        conn.joined_seq < item.seq or not item.skip_joined
+                    ):
+                        conn.last_sent = now
+                        conn.channel.send(frame)
+                        sent += 1
+                self.stats.frames_out += sent
+                if item.arrived:
+                    self.stats.fanout_latency.observe(time.perf_counter() - item.arrived)
+        if item.done is not None and not item.done.done():
+            item.done.set_result(None)
+
+    def _barrier(self, seq: int) -> asyncio.Future[None]:
+        """A future that resolves once everything up to `seq` is committed and delivered."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._emit(_Outgoing(seq, b"", None, done=done))
+        return done
+
+    async def _when_committed(self, seq: int) -> None:
+        if seq > self._committed or self._outgoing:
+            await self._barrier(seq)
+
+    # awareness ----------------------------------------------------------------------------
+
+    def _awareness_snapshot(self) -> bytes:
+        entries = [
+            AwarenessEntry(client_id, clock, state)
+            for client_id, (clock, state) in self._awareness.items()
+        ]
+        return protocol.encode_awareness_update(entries)
+
+    def relay_awareness(self, conn: Connection, entries: list[AwarenessEntry]) -> None:
+        """Relay what a socket says about its own client; drop what it says about others.
+
+        `entries` are decoded and checked already (the socket's endpoint decodes each
+        presence message once, for its size and rate checks, and hands the entries on).
+
+        A socket is bound to the first client id it announces. The stock client also re-sends
+        other clients' states (and removes them when they time out); those entries are dropped,
+        so nobody can forge or remove someone else's presence.
+        """
+        relayed: list[AwarenessEntry] = []
+        for entry in entries:
+            if conn.awareness_id is None and not entry.is_removal:
+                self._bind(conn, entry.client_id)
+            if entry.client_id != conn.awareness_id:
+                conn.dropped_awareness += 1
+                self.stats.dropped_awareness += 1
+                continue
+            known = self._awareness.get(entry.client_id)
+            if entry.is_removal:
+                if known is not None and entry.clock >= known[0]:
+                    del self._awareness[entry.client_id]
+                    relayed.append(entry)
+            elif known is None or entry.clock > known[0]:
+                state = _stamp(entry.state, conn.presence)
+                self._awareness[entry.client_id] = (entry.clock, state)
+                relayed.append(AwarenessEntry(entry.client_id, entry.clock, state))
+        if not relayed:
+            return
+        payload = protocol.encode_awareness_update(relayed)
+        frame = protocol.encode_awareness(payload)
+        for other in self.connections:
+            other.send(frame)
+        self._store.publish_awareness(self.name, payload)
+
+    def _bind(self, conn: Connection, client_id: int) -> None:
+        """Bind a socket to a client id, unless the id belongs to someone else.
+
+        An id belongs to the live socket (on this node or another) that announces it, and an id
+        a person announced stays theirs while the room is open, also after they left: nobody
+        can take it while they reconnect. Only that same person may take it over (a client
+        reconnecting, here or through another node, before its old socket is noticed as
+        closed). A refused socket stays unbound; its entries are dropped, and it binds to the
+        next id it announces that is free.
+        """
+        person = _person_of(conn.presence)
+        owner = self._owners.get(client_id)
+        if owner is not None and owner != person:
+            return
+        if client_id in self._remote_owner and (person is None or owner != person):
+            return
+        for other in self.connections:
+            held = other is not conn and other.awareness_id == client_id
+            if held and (person is None or _person_of(other.presence) != person):
+                return
+        conn.awareness_id = client_id
+        self._remote_owner.pop(client_id, None)
+        if person is not None and owner is None:
+            self._own(client_id, person)
+
+    def _own(self, client_id: int, person: str) -> None:
+        self._owners[client_id] = person
+        if len(self._owners) > MAX_PRESENCE_OWNERS:
+            del self._owners[next(iter(self._owners))]
+
+    def _held_here(self, client_id: int) -> bool:
+        return any(conn.awareness_id == client_id for conn in self.connections)
+
+    # other nodes ---------------------------------------------------------------------------
+
+    def apply_remote(self, update: bytes) -> None:
+        """Apply an update another node has already committed, and fan it out here."""
+        if self._closed is not None:
+            return
+        try:
+            self.doc.apply_update(update)
+        except _CONTROL_FLOW:
+            raise
+        except BaseException as exc:
+            self.stats.unreadable_updates += 1
+            self._rebuild(f"a remote update that failed: {exc}")
+            return
+        self._record(update)
+        self.size += len(update)
+        self._version += 1
+        # Already durable; it only queues behind this node's own uncommitted updates.
+        self._emit(
+            _Outgoing(
+                self._applied,
+                protocol.encode_sync_update(update),
+                None,
+                skip_joined=False,
+                update=update,
+            )
+        )
+
+    def apply_remote_awareness(self, node: str, payload: bytes) -> None:
+        """Presence announced by another node's clients (already checked and stamped there).
+
+        Every node binds a client id to the first socket that announces it, so an entry is
+        ignored when the id is held by a live socket here, is announced by a third node, or
+        belongs to another person than the one the entry is stamped with.
+        """
+        try:
+            entries = protocol.decode_awareness_update(payload)
+        except ProtocolError:
+            return
+        relayed: list[AwarenessEntry] = []
+        for entry in entries:
+            if not self._remote_may_announce(node, entry):
+                self.stats.dropped_awareness += 1
+                continue
+            known = self._awareness.get(entry.client_id)
+            if entry.is_removal:
+                if known is not None and entry.clock >= known[0]:
+                    del self._awareness[entry.client_id]
+                    self._remote_owner.pop(entry.client_id, None)
+                    relayed.append(entry)
+            elif known is None or entry.clock > known[0]:
+                self._awareness[entry.client_id] = (entry.clock, entry.state)
+                self._remote_owner[entry.client_id] = node
+                relayed.append(entry)
+        if relayed:
+            frame = protocol.encode_awareness(protocol.encode_awareness_update(relayed))
+            for conn in self.connections:
+                conn.send(frame)
+
+    def _remote_may_announce(self, node: str, entry: AwarenessEntry) -> bool:
+        client_id = entry.client_id
+        holder = self._remote_owner.get(client_id)
+        if holder is not None:
+            return holder == node
+        if self._held_here(client_id):
+            return False
+        if entry.is_removal:
+            return False  # that node never announced it
+        person = _person_in(entry.state)
+        owner = self._owners.get(client_id)
+        if owner is None:
+            if person is not None:
+                self._own(client_id, person)
+            return True
+        return owner == person
+
+    def awareness_snapshot_for_peers(self) -> bytes | None:
+        """The presence of this node's own clients, for a node that just opened the room."""
+        own = [
+            AwarenessEntry(client_id, clock, state)
+            for client_id, (clock, state) in self._awareness.items()
+            if client_id not in self._remote_owner
+        ]
+        return protocol.encode_awareness_update(own) if own else None
+
+    def drop_node(self, node: str) -> None:
+        """Another node died: its clients' presence is gone."""
+        gone = [
+            AwarenessEntry(client_id, self._awareness[client_id][0] + 1, "null")
+            for client_id, owner in list(self._remote_owner.items())
+            if owner == node and client_id in self._awareness
+        ]
+        for entry in gone:
+            del self._awareness[entry.client_id]
+            del self._remote_owner[entry.client_id]
+        if gone:
+            frame = protocol.encode_awareness(protocol.encode_awareness_update(gone))
+            for conn in self.connections:
+                conn.send(frame)
+
+
+def _grant(conn: Connection, policy: RoomPolicy) -> None:
+    grant = policy.grants.get(conn.principal)
+    if grant is not None:
+        conn.bypass_lock = grant.bypass_lock
+        if grant.presence is not None and conn.presence is not None:
+            conn.presence = grant.presence
+
+
+def _person_of(presence: dict[str, Any] | None) -> str | None:
+    """The person a presence stamp names (its "id"); None for link holders."""
+    person = presence.get("id") if presence is not None else None
+    return person if isinstance(person, str) and person else None
+
+
+def _person_in(state: str) -> str | None:
+    """The person another node stamped an awareness state with."""
+    try:
+        value = json.loads(state)
+    except ValueError:
+        return None
+    user = value.get("user") if isinstance(value, dict) else None
+    return _person_of(user) if isinstance(user, dict) else None
+
+
+def _stamp(state: str, presence: dict[str, Any] | None) -> str:
+    """Overwrite the "user" field of an awareness state with what the server knows."""
+    if presence is None:
+        return state
+    value = json.loads(state)
+    if not isinstance(value, dict):
+        value = {}
+    value["user"] = presence
+    return json.dumps(value, separators=(",", ":"))
+
+
+class RoomManager:
+    """Opens rooms on demand, unloads them after a grace period, and keeps idle sockets alive."""
+
+    def __init__(
+        self,
+        store: UpdateLog,
+        *,
+        grace_seconds: float = 10.0,
+        keepalive_seconds: float = 15.0,
+        server_only: Callable[[str], bool] = lambda name: False,
+        max_document_bytes: int = 64 * 1024 * 1024,
+        lock_roots: tuple[str, ...] = (),
+        busy_fanout: int = 10_000,
+        busy_window: float = 0.002,
+    ) -> None:
+        self.store = store
+        self.busy_fanout = busy_fanout
+        self.busy_window = busy_window
+        self.max_document_bytes = max_document_bytes
+        self.stats = RoomStats()
+        """Totals over every room this manager ever opened."""
+        self.lock_roots = lock_roots
+        self.on_open: Callable[[Room], Awaitable[None]] | None = None
+        """Called with each room once it has loaded, before anyone may use it."""
+        self.on_unload: Callable[[Room], None] | None = None
+        """Called with each room `on_open` saw, once it is unloaded."""
+        self.grace_seconds = grace_seconds
+        self.keepalive_seconds = keepalive_seconds
+        self._server_only = server_only
+        self._rooms: dict[str, Room] = {}
+        self._users: dict[str, int] = {}
+        self._loading: dict[str, asyncio.Task[Room]] = {}
+        self._unloading: dict[str, asyncio.Task[None]] = {}
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._keepalive: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> RoomManager:
+        self._keepalive = asyncio.create_task(self._keep_alive(), name="keepalive")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @property
+    def rooms(self) -> dict[str, Room]:
+        return self._rooms
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def acquire(self, name: str) -> Room:
+        """Return the loaded room for a document, loading it if needed; pair with `release`."""
+        self._users[name] = self._users.get(name, 0) + 1
+        timer = self._timers.pop(name, None)
+        if timer is not None:
+            timer.cancel()
+        try:
+            while True:
+                room = self._rooms.get(name)
+                if room is not None and not room.closed:
+                    await room.ready.wait()
+                    return room
+                unloading = self._unloading.get(name)
+                if unloading is not None:
+                    await asyncio.shield(unloading)
+                    continue
+                loading = self._loading.get(name)
+                if loading is None:
+                    loading = self._spawn(self._load(name), f"load {name}")
+                    self._loading[name] = loading
+                await asyncio.shield(loading)
+        except BaseException:
+            self.release(name)
+            raise
+
+    async def _load(self, name: str) -> Room:
+        room = Room(
+            name,
+            self.store,
+            clients_may_write=not self._server_only(name),
+            max_document_bytes=self.max_document_bytes,
+            stats=self.stats,
+            lock_roots=() if self._server_only(name) else self.lock_roots,
+            busy_fanout=self.busy_fanout,
+            busy_window=self.busy_window,
+        )
+        try:
+            await room.load()
+            self.store.follow(name, room)
+            if self.on_open is not None:
+                await self.on_open(room)
+            self._rooms[name] = room
+            return room
+        finally:
+            self._loading.pop(name, None)
+
+    def release(self, name: str) -> None:
+        users = self._users.get(name, 0) - 1
+        if users > 0:
+            self._users[name] = users
+            return
+        self._users.pop(name, None)
+        if name in self._rooms and name not in self._timers:
+            loop = asyncio.get_running_loop()
+            self._timers[name] = loop.call_later(self.grace_seconds, self._start_unload, name)
+
+    @contextlib.asynccontextmanager
+    async def use(self, name: str) -> AsyncIterator[Room]:
+        room = await self.acquire(name)
+        try:
+            yield room
+        finally:
+            self.release(name)
+
+    def _start_unload(self, name: str) -> None:
+        self._timers.pop(name, None)
+        if self._users.get(name) or name in self._unloading:
+            return
+        self._unloading[name] = self._spawn(self._unload(name), f"unload {name}")
+
+    async def _unload(self, name: str) -> None:
+        try:
+            room = self._rooms.get(name)
+            if room is None:
+                return
+            if not room.closed:
+                await room.flush()
+            if self._users.get(name):
+                return  # someone came back while we flushed: keep the room
+            self._rooms.pop(name, None)
+            self.store.unfollow(name)
+            if self.on_unload is not None:
+                self.on_unload(room)
+            log.debug("unloaded %s", name)
+        finally:
+            self._unloading.pop(name, None)
+
+    async def close(self, code: int = 1001, reason: str = "server shutting down") -> None:
+        """Flush every room, close every socket with a code the client reconnects on."""
+        if self._keepalive is not None:
+            self._keepalive.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keepalive
+            self._keepalive = None
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+        for room in list(self._rooms.values()):
+            if not room.closed:
+                with contextlib.suppress(RoomClosed):
+                    await room.flush()
+                room.close(code, reason)
+            self.store.unfollow(room.name)
+        self._rooms.clear()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def connections(self) -> Iterable[Connection]:
+        for room in self._rooms.values():
+            yield from room.connections
+
+    def close_connections(
+        self, names: Iterable[str], principal: Callable[[str], bool], code: int, reason: str
+    ) -> int:
+        """Close the sockets of the named documents whose principal matches; return how many."""
+        closed = 0
+        for name in names:
+            room = self._rooms.get(name)
+            if room is None:
+                continue
+            for conn in list(room.connections):
+                if principal(conn.principal):
+                    conn.channel.close(code, reason)
+                    closed += 1
+        return closed
+
+    async def _keep_alive(self) -> None:
+        interval = self.keepalive_seconds
+        while True:
+            await asyncio.sleep(max(interval / 3, 0.05))
+            now = time.monotonic()
+            for conn in list(self.connections()):
+                if now - conn.last_sent >= interval:
+                    conn.send(protocol.KEEPALIVE_FRAME)

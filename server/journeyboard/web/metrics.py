@@ -1,0 +1,106 @@
+"""Prometheus metrics, read from the live objects at scrape time (nothing on the hot path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from prometheus_client.core import (
+    CollectorRegistry,
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.registry import Collector
+
+from journeyboard.stores import Store
+from journeyboard.sync.rooms import RoomManager
+from journeyboard.sync.stats import Histogram
+
+
+class RefusalCounts(Protocol):
+    refused: dict[str, int]
+    coalesced_awareness: int
+
+
+class ServerCollector(Collector):
+    def __init__(self, rooms: RoomManager, gate: RefusalCounts, store: Store) -> None:
+        self.rooms = rooms
+        self.store = store
+        self.gate = gate
+
+    def collect(self) -> Iterator[Metric]:
+        rooms = self.rooms.rooms
+        yield GaugeMetricFamily(
+            "journeyboard_open_documents", "Documents loaded in memory", value=len(rooms)
+        )
+        yield GaugeMetricFamily(
+            "journeyboard_open_sockets",
+            "Sync sockets connected",
+            value=sum(len(room.connections) for room in rooms.values()),
+        )
+        stats = self.rooms.stats
+        yield CounterMetricFamily(
+            "journeyboard_updates_in", "Updates accepted from clients", value=stats.updates_in
+        )
+        yield CounterMetricFamily(
+            "journeyboard_frames_out", "Document frames sent to sockets", value=stats.frames_out
+        )
+        dropped = CounterMetricFamily(
+            "journeyboard_dropped", "Messages dropped, by cause", labels=["cause"]
+        )
+        dropped.add_metric(["read_only_update"], stats.refused_writes)
+        dropped.add_metric(["foreign_awareness"], stats.dropped_awareness)
+        dropped.add_metric(["coalesced_awareness"], self.gate.coalesced_awareness)
+        yield dropped
+        yield CounterMetricFamily(
+            "journeyboard_reverted_updates",
+            "Participant updates reverted by the server because the board was locked",
+            value=stats.reverted_updates,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_unreadable_updates",
+            "Client or remote updates refused because they do not round-trip or failed to apply",
+            value=stats.unreadable_updates,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_quarantined_updates",
+            "Stored updates that loading could not apply, moved to quarantine (never deleted)",
+            value=stats.quarantined_updates,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_rebuilt_documents",
+            "Documents rebuilt in memory after an update failed half-way through",
+            value=stats.rebuilt_documents,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_coalesced_updates",
+            "Updates sent out merged with others because one store commit released them together",
+            value=stats.coalesced_updates,
+        )
+        refused = CounterMetricFamily(
+            "journeyboard_refused_sockets", "Sockets refused or closed, by cause", labels=["cause"]
+        )
+        for cause, count in sorted(self.gate.refused.items()):
+            refused.add_metric([cause], count)
+        yield refused
+        for histogram in (stats.store_latency, stats.fanout_latency):
+            yield _histogram(histogram)
+        for counter in self.store.health_counters():
+            yield CounterMetricFamily(counter.name, counter.documentation, value=counter.value)
+
+
+def _histogram(histogram: Histogram) -> HistogramMetricFamily:
+    return HistogramMetricFamily(
+        histogram.name,
+        histogram.documentation,
+        buckets=histogram.cumulative(),
+        sum_value=histogram.total,
+    )
+
+
+def registry_for(rooms: RoomManager, gate: RefusalCounts, store: Store) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(ServerCollector(rooms, gate, store))
+    return registry

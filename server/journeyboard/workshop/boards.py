@@ -1,0 +1,340 @@
+"""Boards and people: creating a board with its links, joining it, and checking a token's access.
+
+This is the workshop layer's entry point for identity. Every check reads the current records
+from the store, so a rotated link or a removed person loses access at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pycrdt import Doc, Map
+
+from journeyboard import schema
+from journeyboard.stores import BoardRecord, PersonRecord, Store
+from journeyboard.sync.close_codes import CLOSE, CloseCode
+from journeyboard.sync.limits import KeyedRateLimiter
+from journeyboard.sync.rooms import RoomManager
+from journeyboard.workshop import documents, imports
+from journeyboard.workshop.boardview import BoardView, build_view
+from journeyboard.workshop.tokens import (
+    ROLES,
+    InvalidToken,
+    LinkToken,
+    PersonToken,
+    Role,
+    TokenSigner,
+    as_role,
+)
+
+T = TypeVar("T")
+
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b",
+    "#e377c2", "#17becf", "#bcbd22", "#ff7f0e", "#7f7f7f",
+)  # fmt: skip
+
+
+LINK_NAMES = {"facilitator": "Facilitator", "participant": "Participant", "viewer": "Viewer"}
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def presence_of(person_id: str, name: str, role: str, color: str) -> dict[str, str]:
+    """What everyone is shown about a person's sockets; clients cannot change it."""
+    return {"id": person_id, "name": name, "role": role, "color": color or PALETTE[0]}
+
+
+def same_name(a: str, b: str) -> bool:
+    """Names compared the way people read them: case and spacing do not count."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+REMOVED_MESSAGE = (
+    "You were removed from this board by a facilitator and cannot join it again. "
+    "If this is a mistake, ask the facilitator."
+)
+
+
+class AccessDenied(Exception):
+    """A request or socket that may not proceed; carries its HTTP status and close code."""
+
+    def __init__(self, status: int, code: str, message: str, close: CloseCode) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.close = close
+
+
+def _unauthorized(message: str) -> AccessDenied:
+    return AccessDenied(401, "unauthorized", message, CLOSE.UNAUTHORIZED)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is behind a token, as of now."""
+
+    board: BoardRecord
+    role: Role
+    person: PersonRecord | None
+    link_role: Role | None  # set when the token is a link token
+
+    @property
+    def can_write_content(self) -> bool:
+        return self.role in ("facilitator", "participant")
+
+    @property
+    def principal(self) -> str:
+        """Who holds the token: a person, or a link at one version (for targeted closes)."""
+        if self.person is not None:
+            return f"person:{self.person.id}"
+        return f"link:{self.link_role}:{self.board.link_versions.get(self.role, 1)}"
+
+    @property
+    def presence(self) -> dict[str, str]:
+        """What everyone is shown about this socket's user; clients cannot change it."""
+        if self.person is not None:
+            return presence_of(self.person.id, self.person.name, self.role, self.person.color)
+        return {"name": LINK_NAMES[self.role], "role": self.role, "color": "#5f6368"}
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedBoard:
+    board: BoardRecord
+    tokens: dict[str, str]
+
+
+class BoardService:
+    """Create boards, admit people, and authenticate tokens against the store's records."""
+
+    def __init__(
+        self,
+        store: Store,
+        rooms: RoomManager,
+        signer: TokenSigner,
+        *,
+        max_participants: int = 500,
+        joins_per_address_per_board: int = 100,
+    ) -> None:
+        self.store = store
+        self.rooms = rooms
+        self.signer = signer
+        self.max_participants = max_participants
+        self.joins = KeyedRateLimiter(joins_per_address_per_board)
+        """Joins per minute of one board from one address, below the board's participants."""
+
+    def link_tokens(self, board: BoardRecord) -> dict[str, str]:
+        return {
+            role: self.signer.sign(LinkToken(board.id, role, board.link_versions.get(role, 1)))
+            for role in ROLES
+        }
+
+    async def create(
+        self,
+        title: str,
+        *,
+        template: str | None,
+        persona: str,
+        scope: str,
+        imported: dict[str, Any] | None = None,
+    ) -> CreatedBoard:
+        """Create a board: persist its record and seeded documents before returning its links.
+
+        A board starts from a stage template, a shipped example board (a template naming an
+        `example`), or an import (a JSON export of another board).
+        """
+        templates: dict[str, Any] = schema.load("templates.json")["templates"]
+        name = template or next(iter(templates))
+        if imported is None and name not in templates:
+            raise AccessDenied(
+                400, "unknown_template", f"no template named {name!r}", CLOSE.MALFORMED
+            )
+        if imported is None and "example" in templates[name]:
+            imported = dict(schema.load(templates[name]["example"]))
+        board = BoardRecord(id=documents.new_id(), title=title, created_at_ms=now_ms())
+        session_name = documents.session_name(board.id)
+        content_name = documents.content_name(board.id)
+        if imported is not None:
+            try:
+                export = imports.validate(imported)
+            except imports.InvalidExport as exc:
+                raise AccessDenied(400, "invalid_import", str(exc), CLOSE.MALFORMED) from None
+            fields = imports.session_fields(export)
+            meta = fields["board"]
+            seed = documents.seed_session(
+                title,
+                persona or meta.get("persona", ""),
+                scope or meta.get("scope", ""),
+                board.created_at_ms,
+                customer_goal=meta.get("customer_goal", ""),
+                votes_per_person=fields["votes_per_person"],
+                max_votes_per_card=fields["max_votes_per_card"],
+                participants=fields["participants"],
+                votes=fields["votes"],
+                ratings=fields["ratings"],
+                colors=PALETTE,
+            )
+            content: bytes | None = imports.content_update(export)
+        else:
+            seed = documents.seed_session(title, persona, scope, board.created_at_ms)
+            stages = [str(stage) for stage in templates[name]["stages"]]
+            content = documents.seed_content(stages) if stages else None
+        await self.store.create_board(board, session_name, seed)
+        if content is not None:
+            await self.store.append_update(content_name, content)
+        return CreatedBoard(board, self.link_tokens(board))
+
+    async def authenticate(self, board_id: str, token_text: str | None) -> Identity:
+        """Resolve a token for a board, or raise AccessDenied saying why not."""
+        if not token_text:
+            raise _unauthorized("a token is required")
+        try:
+            token = self.signer.verify(token_text)
+        except InvalidToken:
+            raise _unauthorized("the token is not valid") from None
+        if token.board_id != board_id:
+            raise _unauthorized("the token is for another board")
+        return await self._resolve(token)
+
+    async def authenticate_again(self, identity: Identity) -> Identity:
+        """The same holder's identity as of now (after a rotation or removal it is refused)."""
+        token: LinkToken | PersonToken
+        if identity.person is not None:
+            token = PersonToken(identity.board.id, identity.person.id, identity.role)
+        else:
+            assert identity.link_role is not None
+            version = identity.board.link_versions.get(identity.link_role, 1)
+            token = LinkToken(identity.board.id, identity.link_role, version)
+        return await self._resolve(token)
+
+    async def _resolve(self, token: LinkToken | PersonToken) -> Identity:
+        """Check a verified token against the board's and the person's current records."""
+        board = await self.store.get_board(token.board_id)
+        if board is None:
+            raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
+        if isinstance(token, LinkToken):
+            if board.link_versions.get(token.role, 1) != token.version:
+                raise AccessDenied(
+                    401, "link_rotated", "this link was replaced", CLOSE.LINK_ROTATED
+                )
+            return Identity(board, token.role, None, token.role)
+        person = await self.store.get_person(board.id, token.person_id)
+        if person is None or person.removed:
+            raise AccessDenied(
+                403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN
+            )
+        return Identity(board, as_role(person.role), person, None)
+
+    async def join(
+        self,
+        identity: Identity,
+        name: str,
+        department: str,
+        device: str = "",
+        *,
+        address: str = "-",
+    ) -> tuple[PersonRecord, str]:
+        """Turn a facilitator or participant link into a person with a personal token.
+
+        `address` is the joiner's network address: one address may only join a board so
+        often, so that one link holder cannot fill it before real people arrive.
+
+        Someone who was removed may not join again with the link they still hold: a join is
+        refused when it comes from the browser a removed person joined from (`device`, a random
+        id the client keeps) or with a removed person's name. A person with a fresh browser and
+        another name still gets in; the facilitator then rotates the link.
+        """
+        if identity.link_role not in ("facilitator", "participant"):
+            raise AccessDenied(
+                403, "forbidden", "only facilitator and participant links can join", CLOSE.FORBIDDEN
+            )
+        board = identity.board
+        if not self.joins.allow(f"{address} {board.id}"):
+            raise AccessDenied(
+                429,
+                "rate_limited",
+                "too many joins to this board from this address; wait a minute",
+                CLOSE.RATE_LIMITED,
+            )
+        people = await self.store.list_people(board.id)
+        if any(
+            p.removed and ((device and p.device == device) or same_name(p.name, name))
+            for p in people
+        ):
+            raise AccessDenied(403, "removed", REMOVED_MESSAGE, CLOSE.FORBIDDEN)
+        if sum(not p.removed for p in people) >= self.max_participants:
+            raise AccessDenied(
+                409, "board_full", "this board has as many people as it can take", CLOSE.FORBIDDEN
+            )
+        person = PersonRecord(
+            board_id=board.id,
+            id=documents.new_id(),
+            name=name.strip(),
+            department=department.strip(),
+            role=identity.link_role,
+            joined_at_ms=now_ms(),
+            color=PALETTE[len(people) % len(PALETTE)],
+            device=device,
+        )
+        await self.store.save_person(person)
+        entry = {
+            "name": person.name,
+            "department": person.department,
+            "role": person.role,
+            "color": person.color,
+            "joined_at_ms": person.joined_at_ms,
+        }
+
+        def add(doc: Doc[Any]) -> None:
+            doc.get("participants", type=Map)[person.id] = Map(entry)
+
+        await self.change_session(board.id, add)
+        token = self.signer.sign(PersonToken(board.id, person.id, as_role(person.role)))
+        return person, token
+
+    async def change_session(self, board_id: str, change: Callable[[Doc[Any]], T]) -> T:
+        """Change the session document as the server; return once everyone may see it."""
+        name = documents.session_name(board_id)
+        async with self.rooms.use(name) as room:
+            await self.store.catch_up(name)
+            result, shown = room.transact(change)
+            await shown
+            return result
+
+    async def read_session(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
+        return await self._read_doc(documents.session_name(board_id), reader)
+
+    async def read_content(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
+        return await self._read_doc(documents.content_name(board_id), reader)
+
+    async def _read_doc(self, name: str, reader: Callable[[Doc[Any]], T]) -> T:
+        async with self.rooms.use(name) as room:
+            await self.store.catch_up(name)
+            return await room.read(reader)
+
+    async def read(self, board_id: str) -> dict[str, Any]:
+        """Both documents as JSON, as everyone may see them (committed state only)."""
+        return {
+            "content": await self._read_roots(
+                documents.content_name(board_id), documents.CONTENT_ROOTS
+            ),
+            "session": await self.session_json(board_id),
+        }
+
+    async def session_json(self, board_id: str) -> dict[str, Any]:
+        """The session document alone, as JSON (committed state only)."""
+        return await self._read_roots(documents.session_name(board_id), documents.SESSION_ROOTS)
+
+    async def view(self, board_id: str) -> BoardView:
+        """The whole board, read tolerantly, for exports."""
+        data = await self.read(board_id)
+        return build_view(board_id, data["content"], data["session"])
+
+    async def _read_roots(self, name: str, roots: tuple[str, ...]) -> dict[str, Any]:
+        return await self._read_doc(name, lambda doc: documents.roots_to_json(doc, roots))

@@ -1,0 +1,115 @@
+"""Commands: changes that must be authorised or validated beyond CRDT merging.
+
+`POST /api/boards/{id}/commands` hands the JSON body here. The body is validated against
+`shared_schema/commands.json`; the sender's role is checked against the command's `roles` and,
+for phase-gated commands, the current phase against `shared_schema/phases.json`. The handler
+runs while holding the board's lock, so no two commands of one board interleave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+from pycrdt import Doc, Map
+
+from journeyboard import schema
+from journeyboard.workshop import documents, phases
+from journeyboard.workshop.boards import BoardService, Identity
+
+
+class CommandError(Exception):
+    """A refused command: HTTP status, a stable code, and a message for people."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    identity: Identity
+    body: dict[str, Any]
+    base_url: str
+    boards: BoardService
+
+    @property
+    def board_id(self) -> str:
+        return self.identity.board.id
+
+    def person_id(self) -> str:
+        """The sender's participant id; commands of one's own need a personal token."""
+        if self.identity.person is None:
+            raise CommandError(403, "join_first", "join the board with your name first")
+        return self.identity.person.id
+
+
+Handler = Callable[[CommandContext], Awaitable[dict[str, Any]]]
+
+
+def session_map(doc: Doc[Any], key: str) -> Map[Any]:
+    """A nested map of the session root map (created when missing)."""
+    session = doc.get("session", type=Map)
+    value = session.get(key)
+    if not isinstance(value, Map):
+        value = Map({})
+        session[key] = value
+    return value
+
+
+def current_phase(doc: Doc[Any]) -> str:
+    return str(doc.get("session", type=Map).get("phase", "lobby"))
+
+
+class CommandRunner:
+    """Validate, authorise and apply commands, one at a time per board."""
+
+    def __init__(self, boards: BoardService, handlers: Mapping[str, Handler]) -> None:
+        self.boards = boards
+        self.handlers = dict(handlers)
+        definitions: dict[str, Any] = schema.load("commands.json")["$defs"]
+        self._validators = {
+            name: jsonschema.Draft202012Validator(definition)
+            for name, definition in definitions.items()
+        }
+        self._roles = {name: frozenset(d.get("roles", ())) for name, d in definitions.items()}
+        self._gated = phases.gated_commands()
+        missing = set(definitions) - set(self.handlers)
+        if missing:
+            raise RuntimeError(f"commands without a handler: {sorted(missing)}")
+
+    async def run(self, identity: Identity, body: Any, base_url: str) -> dict[str, Any]:
+        """Apply one command; return its result and the session state it left behind."""
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            raise CommandError(400, "invalid_command", "a command is an object with a 'type'")
+        kind = body["type"]
+        validator = self._validators.get(kind)
+        if validator is None:
+            raise CommandError(400, "unknown_command", f"no command named {kind!r}")
+        error = next(iter(sorted(validator.iter_errors(body), key=lambda e: list(e.path))), None)
+        if error is not None:
+            where = "/".join(str(p) for p in error.path) or "body"
+            raise CommandError(400, "invalid_command", f"{where}: {error.message}")
+        if identity.role not in self._roles[kind]:
+            raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+        board_id = identity.board.id
+        async with self.boards.store.board_lock(board_id):
+            # Re-read the identity under the lock: a removal may have just happened.
+            identity = await self.boards.authenticate_again(identity)
+            if identity.role not in self._roles[kind]:
+                raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+            allowed = self._gated.get(kind)
+            if allowed is not None:
+                phase = await self.boards.read_session(board_id, current_phase)
+                if phase not in allowed:
+                    raise CommandError(
+                        409, "wrong_phase", f"{kind} is not open in the {phase} phase"
+                    )
+            context = CommandContext(identity, body, base_url, self.boards)
+            result = await self.handlers[kind](context)
+            state = await self.boards.read_session(
+                board_id, lambda doc: documents.roots_to_json(doc, documents.SESSION_ROOTS)
+            )
+            return {"result": result, "state": state}

@@ -1,0 +1,129 @@
+"""Commands about links and people: rotate a link, remove a person, promote a co-facilitator."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pycrdt import Doc, Map
+
+from journeyboard.stores import PersonRecord
+from journeyboard.sync.close_codes import CLOSE
+from journeyboard.workshop import documents
+from journeyboard.workshop.commands import CommandContext, CommandError, Handler
+from journeyboard.workshop.tokens import LinkToken
+
+log = logging.getLogger(__name__)
+
+
+def _both_documents(board_id: str) -> tuple[str, str]:
+    return documents.content_name(board_id), documents.session_name(board_id)
+
+
+async def _person(ctx: CommandContext) -> PersonRecord:
+    person = await ctx.boards.store.get_person(ctx.board_id, ctx.body["participant"])
+    if person is None:
+        raise CommandError(404, "unknown_participant", "no such participant on this board")
+    return person
+
+
+def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
+    def change(doc: Doc[Any]) -> None:
+        entry = doc.get("participants", type=Map).get(person_id)
+        if isinstance(entry, Map):
+            entry[key] = value
+
+    return change
+
+
+def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
+    """Close a principal's sockets on this node now, and ask every other node to do the same."""
+    names = _both_documents(ctx.board_id)
+    ctx.boards.store.publish_control(
+        {"type": "close", "names": list(names), "principal": principal, "code": code,
+         "reason": reason}
+    )  # fmt: skip
+    return ctx.boards.rooms.close_connections(names, lambda p: p == principal, code, reason)
+
+
+def handle_control(rooms: Any) -> Any:
+    """What a node does with another node's control message."""
+
+    def handle(message: dict[str, Any]) -> None:
+        if message.get("type") == "close":
+            principal = message.get("principal")
+            rooms.close_connections(
+                [str(name) for name in message.get("names", [])],
+                lambda p: p == principal,
+                int(message.get("code", CLOSE.FORBIDDEN.code)),
+                str(message.get("reason", "")),
+            )
+
+    return handle
+
+
+async def rotate_link(ctx: CommandContext) -> dict[str, Any]:
+    role = ctx.body["role"]
+    store = ctx.boards.store
+    board = await store.get_board(ctx.board_id)
+    assert board is not None
+    old_version = board.link_versions.get(role, 1)
+    board.link_versions[role] = old_version + 1
+    await store.save_board(board)
+    token = ctx.boards.signer.sign(LinkToken(board.id, role, old_version + 1))
+    closed = close_everywhere(
+        ctx, f"link:{role}:{old_version}", CLOSE.LINK_ROTATED.code, "link replaced"
+    )
+    log.info("rotated the %s link of %s; closed %d sockets", role, board.id, closed)
+    return {
+        "role": role,
+        "token": token,
+        "link": f"{ctx.base_url}/b/{board.id}#token={token}",
+        "closed_sockets": closed,
+    }
+
+
+async def remove(ctx: CommandContext) -> dict[str, Any]:
+    person = await _person(ctx)
+    if ctx.identity.person is not None and ctx.identity.person.id == person.id:
+        raise CommandError(400, "cannot_remove_self", "you cannot remove yourself")
+    # The record bars their token and their rejoining (boards.BoardService.join); the session
+    # entry makes every node close their sockets (workshop.PolicyKeeper) even if the control
+    # message below is lost. Closing first counts the sockets this node had.
+    if not person.removed:
+        person.removed = True
+        await ctx.boards.store.save_person(person)
+    closed = close_everywhere(
+        ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
+    )
+    mark_removed = _set_participant_field(person.id, "removed", True)
+
+    def change(doc: Doc[Any]) -> None:
+        mark_removed(doc)
+        # Nobody can follow someone who is gone.
+        session = doc.get("session", type=Map)
+        leader = session.get("follow")
+        if isinstance(leader, Map) and leader.get("participant") == person.id:
+            session["follow"] = None
+
+    await ctx.boards.change_session(ctx.board_id, change)
+    log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
+    return {"participant": person.id, "removed": True, "closed_sockets": closed}
+
+
+async def promote(ctx: CommandContext) -> dict[str, Any]:
+    person = await _person(ctx)
+    if person.removed:
+        raise CommandError(409, "removed", "that participant was removed")
+    if person.role != "facilitator":
+        person.role = "facilitator"
+        await ctx.boards.store.save_person(person)
+    # Their open sockets on every node get the new powers from the session entry
+    # (workshop.PolicyKeeper), set again even if the record was set already.
+    await ctx.boards.change_session(
+        ctx.board_id, _set_participant_field(person.id, "role", "facilitator")
+    )
+    return {"participant": person.id, "role": "facilitator"}
+
+
+HANDLERS: dict[str, Handler] = {"rotate_link": rotate_link, "remove": remove, "promote": promote}

@@ -1,0 +1,77 @@
+"""A smoke run of the benchmark tools (seconds): they must keep working; figures come from
+the full runs written to docs/, never from timed tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ServerProcess
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from loadgen import fanout_rooms
+
+
+async def test_load_generator_smoke(server: ServerProcess) -> None:
+    boards = [server.create_board(template="blank") for _ in range(2)]
+    rooms = [[server.url(board["id"], board["tokens"]["participant"])] for board in boards]
+    result: dict[str, Any] = await fanout_rooms(rooms, 5, 5.0, 1.0)
+    assert result["clients"] == 10 and result["connect_errors"] == 0
+    assert result["sent"] > 0 and result["lost"] == 0
+    assert result["deliveries"] == result["expected"] > 0
+    assert result["p99_ms"] >= result["p50_ms"] > 0
+
+
+def test_join_and_idle_scenarios_smoke(server: ServerProcess) -> None:
+    import compare
+
+    assert server.process is not None
+    target = compare.Target(
+        "journeyboard",
+        server.process,
+        server.port,
+        lambda: server.url(*_blank_board(server)),
+    )
+    joined = compare.join(target, cards=50, joiners=3)
+    assert joined["joiners"] == 3 and joined["max_ms"] >= joined["p50_ms"] > 0
+    idle = compare.idle(target, 20)
+    assert idle["sockets"] == idle["still_open"] == 20
+
+
+def _blank_board(server: ServerProcess) -> tuple[str, str]:
+    board = server.create_board(template="blank")
+    return board["id"], board["tokens"]["participant"]
+
+
+STATIC_INDEX = (
+    Path(__file__).resolve().parents[2] / "server" / "journeyboard" / "static" / "index.html"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(
+    not STATIC_INDEX.exists(), reason="client not built: cd client && npm run build"
+)
+@pytest.mark.skipif(
+    not Path("/usr/bin/chromium").exists(), reason="no Chromium at /usr/bin/chromium"
+)
+async def test_browser_benchmark_smoke(server: ServerProcess) -> None:
+    import browser
+    import sections
+
+    options = browser.Options(cards=40, small_cards=5, runs=1, edits=5, cursors=3, seconds=1.0)
+    raw = await browser.measure(server.port, options)
+    (render,) = raw["render"]
+    assert render["painted_s"] >= render["all_cards_s"] > 0
+    for series in (*raw["edit_large"], *raw["edit_small"]):
+        assert series["missed"] == 0
+        assert series["dom_max_ms"] >= series["dom_p50_ms"] > 0
+    (moving,) = raw["cursors"]
+    assert moving["fps"] > 0 and moving["messages_per_s"] > 0  # the cursors reached the page
+    section = browser.report(raw, "python benchmarks/browser.py --smoke")
+    assert sections.browser_section(section) == section
+    assert len(browser.goals(raw)) == 4

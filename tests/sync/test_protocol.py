@@ -1,0 +1,108 @@
+"""The pure codec: round trips, limits, and named errors for malformed frames."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from journeyboard.sync import protocol
+from journeyboard.sync.protocol import (
+    AwarenessEntry,
+    ProtocolError,
+    SyncStep1,
+    SyncStep2,
+    SyncUpdate,
+    decode_message,
+)
+
+
+@given(st.integers(min_value=0, max_value=2**53))
+def test_var_uint_round_trip(value: int) -> None:
+    encoded = protocol.write_var_uint(value)
+    assert protocol.read_var_uint(encoded, 0) == (value, len(encoded))
+
+
+def test_var_uint_known_encodings() -> None:
+    assert protocol.write_var_uint(0) == b"\x00"
+    assert protocol.write_var_uint(127) == b"\x7f"
+    assert protocol.write_var_uint(128) == b"\x80\x01"
+    assert protocol.write_var_uint(300) == b"\xac\x02"
+    assert len(protocol.write_var_uint(2**53)) == 8
+
+
+def test_var_uint_limits() -> None:
+    with pytest.raises(ProtocolError):
+        protocol.write_var_uint(2**53 + 1)
+    with pytest.raises(ProtocolError):
+        protocol.read_var_uint(b"\xff" * 9, 0)
+    with pytest.raises(ProtocolError):
+        protocol.read_var_uint(b"\x80\x80", 0)
+
+
+@given(st.binary(max_size=300))
+def test_sync_messages_round_trip(payload: bytes) -> None:
+    assert decode_message(protocol.encode_sync_step1(payload)) == SyncStep1(payload)
+    assert decode_message(protocol.encode_sync_step2(payload)) == SyncStep2(payload)
+    assert decode_message(protocol.encode_sync_update(payload)) == SyncUpdate(payload)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2**53),
+            st.integers(0, 2**32),
+            st.one_of(st.none(), st.dictionaries(st.text(max_size=5), st.text(max_size=20))),
+        ),
+        max_size=5,
+    )
+)
+def test_awareness_round_trip(raw: list[tuple[int, int, object]]) -> None:
+    import json
+
+    entries = [AwarenessEntry(c, k, json.dumps(s)) for c, k, s in raw]
+    payload = protocol.encode_awareness_update(entries)
+    assert protocol.decode_awareness_update(payload) == entries
+
+
+def test_var_string_counts_utf8_bytes() -> None:
+    encoded = protocol.write_var_string("å😀")
+    assert encoded[0] == len("å😀".encode())
+    assert protocol.read_var_string(encoded, 0) == ("å😀", len(encoded))
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        b"",
+        b"\x00",
+        b"\x00\x02",
+        b"\x00\x02\x05ab",
+        b"\x00\x09\x00",
+        b"\x09",
+        b"\x01\x05ab",
+        b"\x80",
+    ],
+)
+def test_malformed_frames_raise_protocol_error(frame: bytes) -> None:
+    with pytest.raises(ProtocolError):
+        decode_message(frame)
+
+
+@given(st.binary(max_size=64))
+def test_any_bytes_decode_or_raise_protocol_error(frame: bytes) -> None:
+    with contextlib.suppress(ProtocolError):
+        decode_message(frame)
+
+
+def test_awareness_with_bad_json_is_refused() -> None:
+    payload = protocol.write_var_uint(1) + protocol.write_var_uint(5) + protocol.write_var_uint(1)
+    payload += protocol.write_var_string("{not json")
+    with pytest.raises(ProtocolError):
+        protocol.decode_awareness_update(payload)
+
+
+def test_keepalive_is_an_empty_update() -> None:
+    assert bytes.fromhex("0002020000") == protocol.KEEPALIVE_FRAME

@@ -1,0 +1,117 @@
+"""The package's layers, read off its own imports: each layer imports only the layers below it.
+
+sync → stores → cluster → workshop → exports → web → the command line (DESIGN.md §2). The sync
+core knows no framework, no store implementation, no bus and no workshop rule; it reaches them
+only through its ports (`sync/ports.py`).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "server" / "journeyboard"
+
+LAYERS = ["sync", "stores", "cluster", "workshop", "exports", "web", "cli"]
+"""Lowest first."""
+
+LEAVES = {"schema", "__init__"}
+"""Modules at the package's root that import nothing of the package: every layer may use them."""
+
+PLACED = {"settings": "web", "offline": "cli", "cli": "cli", "__main__": "cli"}
+"""The other root modules, and the layer each belongs to."""
+
+THIRD_PARTY_ONLY_ABOVE = {
+    "starlette": "web",
+    "uvicorn": "web",
+    "prometheus_client": "web",
+    "jinja2": "exports",
+}
+"""Frameworks and the lowest layer allowed to import them."""
+
+
+def _layer(module: str) -> str | None:
+    """The layer of a dotted module name inside the package (without the `journeyboard.`)."""
+    head = module.split(".")[0]
+    if head in LEAVES or head.startswith("__version"):
+        return None
+    return PLACED.get(head, head)
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "journeyboard":
+                names += [f"journeyboard.{alias.name}" for alias in node.names]
+            else:
+                names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+    return names
+
+
+def _modules() -> list[tuple[str, Path]]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "static" in path.parts or "shared_schema" in path.parts:
+            continue
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        found.append((".".join(parts), path))
+    return found
+
+
+def test_every_module_sits_in_a_layer() -> None:
+    for module, _path in _modules():
+        layer = _layer(module)
+        assert layer is None or layer in LAYERS, f"{module} is in no layer of {LAYERS}"
+
+
+def test_no_module_imports_upward() -> None:
+    wrong: list[str] = []
+    for module, path in _modules():
+        own = _layer(module)
+        for imported in _imports(path):
+            if not imported.startswith("journeyboard.") or own is None:
+                continue
+            target = _layer(imported.removeprefix("journeyboard."))
+            if target is not None and LAYERS.index(target) > LAYERS.index(own):
+                wrong.append(f"{module} ({own}) imports {imported} ({target})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_leaves_import_nothing_of_the_package() -> None:
+    for module, path in _modules():
+        if _layer(module) is None:
+            inner = [name for name in _imports(path) if name.startswith("journeyboard")]
+            assert not inner, f"{module} must stay a leaf, imports {inner}"
+
+
+def test_sync_core_imports_no_store_bus_workshop_or_web() -> None:
+    for module, path in _modules():
+        if _layer(module) != "sync":
+            continue
+        for imported in _imports(path):
+            if imported.startswith("journeyboard."):
+                assert _layer(imported.removeprefix("journeyboard.")) in (None, "sync"), (
+                    f"{module} imports {imported}"
+                )
+
+
+def test_frameworks_stay_in_their_layers() -> None:
+    wrong: list[str] = []
+    for module, path in _modules():
+        own = _layer(module)
+        for imported in _imports(path):
+            lowest = THIRD_PARTY_ONLY_ABOVE.get(imported.split(".")[0])
+            if lowest is not None and LAYERS.index(own or "sync") < LAYERS.index(lowest):
+                wrong.append(f"{module} imports {imported}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_module_says_what_it_is_for() -> None:
+    for module, path in _modules():
+        tree = ast.parse(path.read_text())
+        doc = ast.get_docstring(tree)
+        assert doc and len(doc) > 20, f"{module} has no docstring saying what it is for"
