@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         "or $JOURNEYBOARD_DATA_DIR/journeyboard.db)",
     )
     serve.add_argument(
+        "--bus",
+        default=None,
+        help="where several nodes on one shared store tell each other about updates and "
+        "presence: redis://host:6379/0 (with --store postgresql://…); none for one node or "
+        "for --store redis://… (its streams are the bus)",
+    )
+    serve.add_argument(
         "--public-url", default=None, help="the URL people open, used in links (default: request's)"
     )
     serve.add_argument(
@@ -172,6 +179,7 @@ def serve(args: argparse.Namespace) -> None:
     settings = Settings(
         store_url=store_url,
         secret=resolve_secret(store_url),
+        bus_url=args.bus,
         host=args.host,
         port=args.port,
         public_url=args.public_url,
@@ -191,7 +199,8 @@ def serve(args: argparse.Namespace) -> None:
         raise SystemExit(f"journeyboard: {exc}") from None
     local = args.host in ("127.0.0.1", "0.0.0.0")
     shown = settings.public_url or f"http://{'localhost' if local else args.host}:{args.port}"
-    log.info("journeyboard %s: store %s", __version__, store_url)
+    bus = f", bus {redacted(args.bus)}" if args.bus else ""
+    log.info("journeyboard %s: store %s%s", __version__, redacted(store_url), bus)
     log.info("open %s to create a workshop", shown)
     stock_ws = os.environ.get("JOURNEYBOARD_WS")
     config = uvicorn.Config(
@@ -328,3 +337,8 @@ def resolve_secret(store_url: str) -> str:
         file.write(secret + "\n")
     log.warning("generated a signing secret in %s (set %s to share one)", path, SECRET_ENV)
     return secret
+
+
+def redacted(url: str) -> str:
+    """A URL fit for a log line: any password replaced by ***."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)

@@ -149,9 +149,8 @@ async def test_a_tail_ahead_of_the_stream_is_reset_and_misses_nothing_new(
     then lost it would wait for ids above it forever; the check sets it back."""
     async with RedisStore(redis.url) as one, RedisStore(redis.url) as two:
         one.repair.interval = two.repair.interval = 0.1
-        room = Room("doc", one)
-        await room.load()
-        one.follow("doc", room)
+        room = Room("doc", one, one)
+        one.follow("doc", room, await room.load())
         await one.redis.xadd(
             "jb:doc:doc:log", {"u": card_update("future", 1), "n": b"elsewhere"}, id="99999999999999-0"
         )  # fmt: skip

@@ -88,24 +88,6 @@ async def test_close_flushes_queued_writes(tmp_path: Path) -> None:
         assert _read(await again.load_document("doc")) == expected
 
 
-async def test_board_lock_admits_one_command_at_a_time(tmp_path: Path) -> None:
-    async with SQLiteStore(tmp_path / "s.db") as store:
-        inside = peak = 0
-
-        async def command(arrives_after: float) -> None:
-            nonlocal inside, peak
-            await asyncio.sleep(arrives_after)
-            async with store.board_lock("board"):
-                inside += 1
-                peak = max(peak, inside)
-                await asyncio.sleep(0.01)
-                inside -= 1
-
-        # Staggered arrivals: some come while a released lock is being handed to a waiter.
-        await asyncio.gather(*(command(i * 0.004) for i in range(30)))
-        assert peak == 1
-
-
 async def test_closing_commits_what_was_queued_for_every_caller(tmp_path: Path) -> None:
     """Two closes at once (a shutdown and a test teardown, say) both return only after the
     queued updates are committed; neither leaves early."""

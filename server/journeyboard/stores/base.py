@@ -9,11 +9,11 @@ survives a kill of the process: callers make nothing visible before that.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Self
+from typing import Any, Self
+
+from journeyboard.sync.ports import LoadedDocument
 
 ROLES = ("facilitator", "participant", "viewer")
 
@@ -107,57 +107,17 @@ class Mark:
     value: dict[str, Any]
 
 
-class Follower(Protocol):
-    """What a store tells an open document about other nodes (scaled-out stores only)."""
-
-    def apply_remote(self, update: bytes) -> None:
-        """An update another node committed."""
-
-    def apply_remote_awareness(self, node: str, payload: bytes) -> None:
-        """An awareness update from another node's clients."""
-
-    def awareness_snapshot_for_peers(self) -> bytes | None:
-        """This node's own clients' awareness, for a node that just opened the document."""
-
-    def drop_node(self, node: str) -> None:
-        """Another node died: forget the presence it announced."""
-
-
-ControlHandler = Callable[[dict[str, Any]], None]
-
-
-class KeyedLocks:
-    """One asyncio lock per key, kept while anyone holds or awaits it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, tuple[asyncio.Lock, list[int]]] = {}
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                del self._locks[key]
-
-
 class Store(ABC):
     """Persistence for documents and board records; an async context manager.
 
-    A store shared by several nodes (Redis) also carries what the nodes must tell each other:
-    updates of open documents (`follow`), presence (`publish_awareness`) and control messages
-    such as "close the sockets of this rotated link" (`publish_control`). The embedded store
-    serves one process, so those are no-ops there.
+    What nodes tell each other is the bus's job (`cluster/`), not the store's; only the
+    Redis-only store is also a bus (its streams carry the updates between nodes).
     """
 
-    node_id: str = "local"
+    shared = False
+    """Several nodes may use this store at once (so they need a bus between them)."""
 
     def __init__(self) -> None:
-        self._command_locks = KeyedLocks()
         self.compactions_refused = 0
         """Compactions that kept the log because the merged snapshot failed its proof."""
 
@@ -194,9 +154,14 @@ class Store(ABC):
     async def load_document(self, name: str) -> list[bytes]:
         """The document's snapshot (if any) followed by its logged updates, read atomically."""
 
+    async def load(self, name: str) -> LoadedDocument:
+        """The document as `load_document` reads it, and the position that covers."""
+        return LoadedDocument(await self.load_document(name))
+
     @abstractmethod
-    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
-        """Queue an update for the document's log; the future resolves once it is committed."""
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
+        """Queue an update for the document's log; the future resolves once it is committed,
+        with the update's sequence number in the document's log (increasing)."""
 
     @abstractmethod
     async def compact_document(self, name: str) -> None:
@@ -243,32 +208,3 @@ class Store(ABC):
     @abstractmethod
     async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
         """Every stored mark of a kind on a board."""
-
-    # between nodes (no-ops for a single-process store)
-    def follow(self, name: str, follower: Follower) -> None:
-        """Deliver other nodes' updates and presence of a document, from where it was loaded."""
-        return None
-
-    def unfollow(self, name: str) -> None:
-        """Stop following a document (it was unloaded)."""
-        return None
-
-    def publish_awareness(self, name: str, payload: bytes) -> None:
-        """Tell other nodes about an awareness update from this node's clients."""
-        return None
-
-    def publish_control(self, message: dict[str, Any]) -> None:
-        """Tell every other node something (e.g. close the sockets of a removed person)."""
-        return None
-
-    def on_control(self, handler: ControlHandler) -> None:
-        """Receive other nodes' control messages."""
-        return None
-
-    async def catch_up(self, name: str) -> None:
-        """Return once every update other nodes committed to the document so far is applied."""
-        return None
-
-    def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]:
-        """Exclusive access to a board's commands (across nodes for a shared store)."""
-        return self._command_locks.hold(board_id)

@@ -34,8 +34,6 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from journeyboard.stores.base import (
     BoardRecord,
-    ControlHandler,
-    Follower,
     HealthCounter,
     Mark,
     PersonRecord,
@@ -43,6 +41,7 @@ from journeyboard.stores.base import (
     StoreError,
 )
 from journeyboard.stores.redis_repair import RedisRepair
+from journeyboard.sync.ports import ControlHandler, Follower, LoadedDocument, Position
 from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
@@ -95,7 +94,7 @@ class _Follow:
 class _Append:
     key: str
     update: bytes
-    future: asyncio.Future[None]
+    future: asyncio.Future[int]
 
 
 def parse_url(url: str) -> tuple[str, str, dict[str, str]]:
@@ -218,10 +217,11 @@ class RedisStore(Store):
 
     # appends (group commit) -------------------------------------------------------------
 
-    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
+        """Resolves with 0: the stream entry id, not a number, orders a Redis document."""
         if self._redis is None or self._closing:
             raise StoreError("the store is closed")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._queue.append(_Append(self._stream(name), update, future))
         self._wake.set()
         length = self._log_lengths.get(name, 0) + 1
@@ -254,7 +254,7 @@ class RedisStore(Store):
                 continue
             for item in batch:
                 if not item.future.done():
-                    item.future.set_result(None)
+                    item.future.set_result(0)
 
     # loading and following ----------------------------------------------------------------
 
@@ -268,25 +268,30 @@ class RedisStore(Store):
         return data or None, through or None, entries
 
     async def load_document(self, name: str) -> list[bytes]:
+        return (await self.load(name)).updates
+
+    async def load(self, name: str) -> LoadedDocument:
+        """The document, and the id of the last stream entry it covers (a tail goes on from
+        there)."""
         data, through, entries = await self._read(name)
         updates = ([data] if data else []) + [fields[b"u"] for _, fields in _pairs(entries)]
         last = entries[-1][0] if entries else (through or b"0-0")
-        previous = self._follows.get(name)
+        self._log_lengths[name] = len(entries)
+        return LoadedDocument(updates, bytes(last))
+
+    # the bus: in Redis-only mode the document streams carry the updates between nodes -----
+
+    def follow(self, name: str, follower: Follower, since: Position) -> None:
+        previous = self._follows.pop(name, None)
         if previous is not None and previous.task is not None:
             previous.task.cancel()
-        self._follows[name] = _Follow(_NoFollower(), last)
-        self._log_lengths[name] = len(entries)
-        return updates
-
-    def follow(self, name: str, follower: Follower) -> None:
-        follow = self._follows.get(name)
-        if follow is None:
-            follow = _Follow(follower, b"0-0")
-            self._follows[name] = follow
-        follow.follower = follower
-        if follow.task is None:
-            follow.task = self._spawn(self._tail(name, follow), f"tail {name}")
+        follow = _Follow(follower, since if isinstance(since, bytes) else b"0-0")
+        self._follows[name] = follow
+        follow.task = self._spawn(self._tail(name, follow), f"tail {name}")
         self._publish(name, b"Q", b"")
+
+    def committed(self, name: str, seq: int, update: bytes) -> None:
+        """Nothing to do: the other nodes read the update from the document's stream."""
 
     def unfollow(self, name: str) -> None:
         follow = self._follows.pop(name, None)
@@ -581,22 +586,6 @@ class RedisStore(Store):
             return await awaitable
         except RedisError as exc:
             raise StoreError(f"Redis unavailable: {exc}") from exc
-
-
-class _NoFollower:
-    """Stands in between a load and the room's `follow` call."""
-
-    def apply_remote(self, update: bytes) -> None:
-        return None
-
-    def apply_remote_awareness(self, node: str, payload: bytes) -> None:
-        return None
-
-    def awareness_snapshot_for_peers(self) -> bytes | None:
-        return None
-
-    def drop_node(self, node: str) -> None:
-        return None
 
 
 def _pairs(entries: list[Any]) -> list[tuple[bytes, dict[bytes, bytes]]]:

@@ -97,6 +97,14 @@ def _execute(sql: str, *params: object) -> Operation:
     return run
 
 
+def _insert_update(name: str, update: bytes) -> Operation:
+    def run(conn: sqlite3.Connection) -> int:
+        cursor = conn.execute("INSERT INTO updates (doc, data) VALUES (?, ?)", (name, update))
+        return cursor.lastrowid or 0
+
+    return run
+
+
 def _compaction(name: str) -> Operation:
     return lambda conn: _compact(conn, name)
 
@@ -353,10 +361,8 @@ class SQLiteStore(Store):
         self._log_lengths[name] = len(updates)
         return updates
 
-    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
-        committed = self._submit(
-            _execute("INSERT INTO updates (doc, data) VALUES (?, ?)", name, update)
-        )
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
+        committed = self._submit(_insert_update(name, update))
         length = self._log_lengths.get(name, 0) + 1
         if length >= self.compact_after:  # behind this append, in the same queue
             length = 0

@@ -16,14 +16,15 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Final, Protocol, TypeVar
+from typing import Any, Final, TypeVar
 
 from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
 
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
 from journeyboard.sync.protocol import (
     AuthMessage,
     AwarenessEntry,
@@ -46,37 +47,6 @@ SERVER_ORIGIN: Final = "server"
 
 LOCKED_ORIGIN: Final = "locked-writer"
 """Transaction origin of an update that arrives while the room is locked for its writer."""
-
-
-class Channel(Protocol):
-    """What a room needs of a socket. Both calls return at once; the channel does the I/O."""
-
-    @property
-    def closing(self) -> bool:
-        """Closed or closing: anything sent now is dropped."""
-        ...
-
-    def send(self, frame: bytes) -> None: ...
-
-    def close(self, code: int, reason: str) -> None: ...
-
-
-class UpdateLog(Protocol):
-    """What a room needs of a store (the node hooks are no-ops for a single-process store)."""
-
-    async def load_document(self, name: str) -> list[bytes]: ...
-
-    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
-        """Move a stored update that cannot be applied out of the log, keeping it aside."""
-        ...
-
-    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]: ...
-
-    def follow(self, name: str, follower: Any) -> None: ...
-
-    def unfollow(self, name: str) -> None: ...
-
-    def publish_awareness(self, name: str, payload: bytes) -> None: ...
 
 
 class RoomClosed(RuntimeError):
@@ -118,30 +88,6 @@ class Connection:
         self.channel.send(frame)
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
-    """What the workshop rules say about one principal's sockets."""
-
-    bypass_lock: bool
-    """May edit while the room is locked."""
-    presence: dict[str, Any] | None
-    """Stamped over the "user" field of their awareness states (None: keep what they have)."""
-
-
-@dataclass(frozen=True, slots=True)
-class RoomPolicy:
-    """A room's rules, derived by the workshop layer from the board's session document.
-
-    Every node derives it from the same document, so a lock or a promotion set through one
-    node holds on all of them. Principals without a grant keep what they were admitted with.
-    """
-
-    locked: bool = False
-    grants: Mapping[str, Grant] = field(default_factory=dict)
-    barred: frozenset[str] = frozenset()
-    """Principals whose sockets are closed (people removed from the board)."""
-
-
 MAX_PRESENCE_OWNERS: Final = 10_000
 """Client ids a room remembers the owner of (the oldest are forgotten first)."""
 
@@ -171,7 +117,8 @@ class Room:
     def __init__(
         self,
         name: str,
-        store: UpdateLog,
+        update_log: UpdateLog,
+        bus: Bus,
         *,
         clients_may_write: bool = True,
         max_document_bytes: int = 64 * 1024 * 1024,
@@ -192,7 +139,8 @@ class Room:
         self.connections: set[Connection] = set()
         self.stats = stats or RoomStats()
         self.ready = asyncio.Event()
-        self._store = store
+        self._log = update_log
+        self._bus = bus
         self._applied = 0
         self._committed = 0
         self._outgoing: deque[_Outgoing] = deque()
@@ -224,9 +172,11 @@ class Room:
 
     # loading and closing ------------------------------------------------------------------
 
-    async def load(self) -> None:
-        """Read the document from the store; messages for it wait until this is done."""
-        updates = await self._store.load_document(self.name)
+    async def load(self) -> Position:
+        """Read the document from the log; messages for it wait until this is done. Return
+        the position the log was read up to."""
+        loaded = await self._log.load(self.name)
+        updates = loaded.updates
         self.doc, skipped = apply_tolerantly(updates)
         for bad in skipped:
             self.stats.quarantined_updates += 1
@@ -238,12 +188,13 @@ class Room:
                 len(bad.update),
                 bad.reason,
             )
-            await self._store.quarantine(self.name, bad.update, bad.reason)
+            await self._log.quarantine(self.name, bad.update, bad.reason)
         left_out = {bad.index for bad in skipped}
         good = [update for index, update in enumerate(updates) if index not in left_out]
         self._journal = good
         self._journal_bytes = self.size = sum(len(update) for update in good)
         self.ready.set()
+        return loaded.position
 
     @property
     def closed(self) -> bool:
@@ -321,7 +272,7 @@ class Room:
         frame = protocol.encode_awareness(payload)
         for other in self.connections:
             other.send(frame)
-        self._store.publish_awareness(self.name, payload)
+        self._bus.publish_awareness(self.name, payload)
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
@@ -422,8 +373,8 @@ class Room:
         self._version += 1
         seq = self._applied
         arrived = time.perf_counter()
-        committed = self._store.append_update(self.name, update)
-        committed.add_done_callback(lambda future: self._on_commit(seq, arrived, future))
+        committed = self._log.append_update(self.name, update)
+        committed.add_done_callback(lambda future: self._on_commit(seq, arrived, future, update))
         self._emit(_Outgoing(seq, frame, None, exclude=exclude, arrived=arrived, update=update))
         return seq
 
@@ -497,7 +448,9 @@ class Room:
         await self._when_committed(self._applied)
         return result
 
-    def _on_commit(self, seq: int, arrived: float, future: asyncio.Future[None]) -> None:
+    def _on_commit(
+        self, seq: int, arrived: float, future: asyncio.Future[int], update: bytes
+    ) -> None:
         if self._closed is not None:
             return
         self.stats.store_latency.observe(time.perf_counter() - arrived)
@@ -506,6 +459,7 @@ class Room:
             log.error("store failed for %s; closing the room: %s", self.name, error)
             self.close(CLOSE.TRY_AGAIN_LATER.code, "store unavailable", error)
             return
+        self._bus.committed(self.name, future.result(), update)
         if seq > self._committed:
             self._committed = seq
         if not self._release_scheduled:
@@ -671,7 +625,7 @@ class Room:
         frame = protocol.encode_awareness(payload)
         for other in self.connections:
             other.send(frame)
-        self._store.publish_awareness(self.name, payload)
+        self._bus.publish_awareness(self.name, payload)
 
     def _bind(self, conn: Connection, client_id: int) -> None:
         """Bind a socket to a client id, unless the id belongs to someone else.
@@ -847,7 +801,8 @@ class RoomManager:
 
     def __init__(
         self,
-        store: UpdateLog,
+        update_log: UpdateLog,
+        bus: Bus,
         *,
         grace_seconds: float = 10.0,
         keepalive_seconds: float = 15.0,
@@ -857,7 +812,8 @@ class RoomManager:
         busy_fanout: int = 10_000,
         busy_window: float = 0.002,
     ) -> None:
-        self.store = store
+        self.update_log = update_log
+        self.bus = bus
         self.busy_fanout = busy_fanout
         self.busy_window = busy_window
         self.max_document_bytes = max_document_bytes
@@ -924,7 +880,8 @@ class RoomManager:
     async def _load(self, name: str) -> Room:
         room = Room(
             name,
-            self.store,
+            self.update_log,
+            self.bus,
             clients_may_write=not self._server_only(name),
             max_document_bytes=self.max_document_bytes,
             stats=self.stats,
@@ -933,8 +890,8 @@ class RoomManager:
             busy_window=self.busy_window,
         )
         try:
-            await room.load()
-            self.store.follow(name, room)
+            position = await room.load()
+            self.bus.follow(name, room, position)
             if self.on_open is not None:
                 await self.on_open(room)
             self._rooms[name] = room
@@ -976,7 +933,7 @@ class RoomManager:
             if self._users.get(name):
                 return  # someone came back while we flushed: keep the room
             self._rooms.pop(name, None)
-            self.store.unfollow(name)
+            self.bus.unfollow(name)
             if self.on_unload is not None:
                 self.on_unload(room)
             log.debug("unloaded %s", name)
@@ -998,7 +955,7 @@ class RoomManager:
                 with contextlib.suppress(RoomClosed):
                     await room.flush()
                 room.close(code, reason)
-            self.store.unfollow(room.name)
+            self.bus.unfollow(room.name)
         self._rooms.clear()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)

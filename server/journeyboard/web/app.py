@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
 from journeyboard import schema
+from journeyboard.cluster import NodeBus, open_bus
 from journeyboard.exports.render import ExportError, render
 from journeyboard.settings import Settings
 from journeyboard.stores import Store, StoreError, open_store
@@ -115,10 +116,11 @@ class Services:
     joins: KeyedRateLimiter
 
     @classmethod
-    def build(cls, settings: Settings, store: Store) -> Services:
+    def build(cls, settings: Settings, store: Store, bus: NodeBus) -> Services:
         limits = settings.limits
         rooms = RoomManager(
             store,
+            bus,
             grace_seconds=settings.grace_seconds,
             keepalive_seconds=settings.keepalive_seconds,
             server_only=documents.is_session,
@@ -136,7 +138,7 @@ class Services:
         )
         keeper = workshop.PolicyKeeper(boards)
         rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
-        store.on_control(people.handle_control(rooms))
+        bus.on_control(people.handle_control(rooms))
         return cls(
             settings,
             store,
@@ -326,13 +328,18 @@ class AccessLogMiddleware:
 def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     """Build the ASGI app; the store is opened and closed by the app's lifespan."""
     the_store = store or open_store(settings.store_url)
-    services = Services.build(settings, the_store)
+    bus = open_bus(the_store, settings.bus_url)
+    services = Services.build(settings, the_store, bus)
     rooms = services.rooms
     static_dir = settings.static_dir or STATIC_DIR
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with the_store, rooms:
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(the_store)
+            if not isinstance(bus, Store):  # a store that is its own bus is open already
+                await stack.enter_async_context(bus)
+            await stack.enter_async_context(rooms)
             yield
             log.info("shutting down: flushing documents")
 

@@ -27,6 +27,7 @@ from journeyboard.stores import StoreError
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Counter, TokenBucket
+from journeyboard.sync.ports import Channel
 from journeyboard.sync.protocol import (
     AwarenessEntry,
     AwarenessMessage,
@@ -34,7 +35,6 @@ from journeyboard.sync.protocol import (
     ProtocolError,
 )
 from journeyboard.sync.rooms import (
-    Channel,
     Connection,
     DocumentTooLarge,
     Room,

@@ -302,7 +302,7 @@ class BoardService:
         """Change the session document as the server; return once everyone may see it."""
         name = documents.session_name(board_id)
         async with self.rooms.use(name) as room:
-            await self.store.catch_up(name)
+            await self.rooms.bus.catch_up(name)
             result, shown = room.transact(change)
             await shown
             return result
@@ -315,7 +315,7 @@ class BoardService:
 
     async def _read_doc(self, name: str, reader: Callable[[Doc[Any]], T]) -> T:
         async with self.rooms.use(name) as room:
-            await self.store.catch_up(name)
+            await self.rooms.bus.catch_up(name)
             return await room.read(reader)
 
     async def read(self, board_id: str) -> dict[str, Any]:

@@ -95,7 +95,7 @@ class CommandRunner:
         if identity.role not in self._roles[kind]:
             raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
         board_id = identity.board.id
-        async with self.boards.store.board_lock(board_id):
+        async with self.boards.rooms.bus.board_lock(board_id):
             # Re-read the identity under the lock: a removal may have just happened.
             identity = await self.boards.authenticate_again(identity)
             if identity.role not in self._roles[kind]:

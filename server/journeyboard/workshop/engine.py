@@ -14,7 +14,8 @@ from typing import Any
 
 from pycrdt import Doc, Map, Subscription
 
-from journeyboard.sync.rooms import Grant, Room, RoomPolicy
+from journeyboard.sync.ports import Grant, RoomPolicy
+from journeyboard.sync.rooms import Room
 from journeyboard.workshop import documents, facilitation, people, voting
 from journeyboard.workshop.boards import BoardService, presence_of
 from journeyboard.workshop.commands import Handler
@@ -76,7 +77,7 @@ class PolicyKeeper:
         name = documents.session_name(room.name)
         session = await rooms.acquire(name)
         try:
-            await self.boards.store.catch_up(name)
+            await self.boards.rooms.bus.catch_up(name)
             self._watch(room, session)
         except BaseException:
             rooms.release(name)

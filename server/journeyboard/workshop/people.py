@@ -39,7 +39,7 @@ def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
 def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
     """Close a principal's sockets on this node now, and ask every other node to do the same."""
     names = _both_documents(ctx.board_id)
-    ctx.boards.store.publish_control(
+    ctx.boards.rooms.bus.publish_control(
         {"type": "close", "names": list(names), "principal": principal, "code": code,
          "reason": reason}
     )  # fmt: skip
