@@ -176,8 +176,9 @@ class Store(ABC):
         """The document's snapshot (if any) followed by its logged updates, read atomically."""
 
     @abstractmethod
-    def append_update(self, name: str, update: bytes) -> asyncio.Future[None]:
-        """Queue an update for the document's log; the future resolves once it is committed."""
+    def append_update(self, name: str, update: bytes) -> asyncio.Future[Any]:
+        """Queue an update for the document's log; the future resolves once it is committed
+        (PostgreSQL: with the update's sequence number in its document, gap-free from 1)."""
 
     @abstractmethod
     async def compact_document(self, name: str) -> None:
