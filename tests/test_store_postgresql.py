@@ -246,6 +246,25 @@ async def test_board_lock_excludes_across_nodes(pg_url: str) -> None:
             pass
 
 
+async def test_commands_on_many_boards_at_once_leave_room_for_commits_and_reads(
+    pg_url: str,
+) -> None:
+    """More boards run commands at once than the pool has connections: each command holds a
+    connection for its lock and reads inside it, and appends keep committing meanwhile."""
+    async with PostgreSQLStore(pg_url, pool_size=4) as store:
+        await store.create_board(BoardRecord("b", "B", 1), "b/session", b"\x00\x00")
+
+        async def command(n: int) -> None:
+            async with store.board_lock(f"board{n}"):
+                assert await store.get_board("b") is not None
+                await store.append_update(f"doc{n}", b"x")
+                await asyncio.sleep(0.01)
+
+        async with asyncio.timeout(10):
+            await asyncio.gather(*(command(n) for n in range(30)))
+        assert await store.heads([f"doc{n}" for n in range(3)]) == {"doc0": 1, "doc1": 1, "doc2": 1}
+
+
 async def test_close_commits_what_was_queued(pg_url: str) -> None:
     updates, expected = _updates(200)
     store = PostgreSQLStore(pg_url)

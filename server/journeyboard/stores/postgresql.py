@@ -154,6 +154,8 @@ class PostgreSQLStore(Store):
         self.compact_after = compact_after
         self.pool_size = pool_size
         self._pool: AsyncConnectionPool[AsyncConnection[TupleRow]] | None = None
+        self._writer_pool: AsyncConnectionPool[AsyncConnection[TupleRow]] | None = None
+        self._lock_slots = asyncio.Semaphore(1)
         self._queue: list[_Append] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -177,7 +179,26 @@ class PostgreSQLStore(Store):
             ) from None
         async with conn:
             await self._migrate(conn)
-        pool: AsyncConnectionPool[AsyncConnection[TupleRow]] = AsyncConnectionPool(
+        # The writer has a connection of its own, so that readers and held board locks
+        # never keep a commit waiting.
+        pool, writer_pool = self._new_pool(self.pool_size), self._new_pool(1)
+        try:
+            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
+            await writer_pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
+        except psycopg.Error as exc:
+            await pool.close()
+            await writer_pool.close()
+            raise StoreError(
+                f"cannot connect to PostgreSQL at {self.where}: {first_line(exc)}"
+            ) from None
+        self._pool, self._writer_pool = pool, writer_pool
+        # Board locks each hold a connection for a whole command: leave some for reads.
+        self._lock_slots = asyncio.Semaphore(max(1, self.pool_size - 2))
+        self._closing = False
+        self._writer = self._spawn(self._write_loop(), "postgresql-writer")
+
+    def _new_pool(self, size: int) -> AsyncConnectionPool[AsyncConnection[TupleRow]]:
+        return AsyncConnectionPool(
             self.url,
             kwargs={
                 "autocommit": True,
@@ -187,7 +208,7 @@ class PostgreSQLStore(Store):
                 "application_name": f"journeyboard {self.node_id}",
             },
             min_size=1,
-            max_size=self.pool_size,
+            max_size=size,
             open=False,
             # A connection the server dropped (a restart) is found out before use, not by the
             # statement that needed it.
@@ -195,16 +216,6 @@ class PostgreSQLStore(Store):
             timeout=CONNECT_TIMEOUT_SECONDS,
             name="journeyboard",
         )
-        try:
-            await pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS)
-        except psycopg.Error as exc:
-            await pool.close()
-            raise StoreError(
-                f"cannot connect to PostgreSQL at {self.where}: {first_line(exc)}"
-            ) from None
-        self._pool = pool
-        self._closing = False
-        self._writer = self._spawn(self._write_loop(), "postgresql-writer")
 
     async def _migrate(self, conn: AsyncConnection[TupleRow]) -> None:
         """Bring the schema to SCHEMA_VERSION, one transaction per step, one node at a time."""
@@ -227,6 +238,7 @@ class PostgreSQLStore(Store):
                     )
                 for version in range(current + 1, SCHEMA_VERSION + 1):
                     async with conn.transaction():
+                        # (bytes: a migration is trusted SQL, not a literal mypy can see)
                         await conn.execute(MIGRATIONS[version - 1].encode())
                         await conn.execute(
                             "INSERT INTO schema_version (version) VALUES (%s)", (version,)
@@ -241,10 +253,10 @@ class PostgreSQLStore(Store):
         if self._pool is None:
             return
         if self._closed is None:  # a second caller waits for the first close to finish
-            self._closed = asyncio.ensure_future(self._close(self._pool))
+            self._closed = asyncio.ensure_future(self._close())
         await asyncio.shield(self._closed)
 
-    async def _close(self, pool: AsyncConnectionPool[AsyncConnection[TupleRow]]) -> None:
+    async def _close(self) -> None:
         self._closing = True
         self._wake.set()
         if self._writer is not None:
@@ -252,8 +264,10 @@ class PostgreSQLStore(Store):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await pool.close()
-        self._pool = None
+        for pool in (self._pool, self._writer_pool):
+            if pool is not None:
+                await pool.close()
+        self._pool = self._writer_pool = None
         self._closed = None
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
@@ -264,13 +278,15 @@ class PostgreSQLStore(Store):
 
     @contextlib.asynccontextmanager
     async def _connection(
-        self, wait_seconds: float | None = None
+        self, wait_seconds: float | None = None, *, writer: bool = False
     ) -> AsyncIterator[AsyncConnection[TupleRow]]:
-        """A pooled connection; PostgreSQL and pool failures come out as StoreError."""
-        if self._pool is None:
+        """A pooled connection (the writer's own with `writer`); PostgreSQL and pool failures
+        come out as StoreError."""
+        pool = self._writer_pool if writer else self._pool
+        if pool is None:
             raise StoreError("the store is not started")
         try:
-            async with self._pool.connection(timeout=wait_seconds) as conn:
+            async with pool.connection(timeout=wait_seconds) as conn:
                 yield conn
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL at {self.where}: {first_line(exc)}") from exc
@@ -327,7 +343,7 @@ class PostgreSQLStore(Store):
             seqs: list[int] = []
             logs: dict[str, tuple[int, int]] = {}
             try:
-                async with self._connection() as conn, conn.transaction():
+                async with self._connection(writer=True) as conn, conn.transaction():
                     cur = await conn.execute(
                         "INSERT INTO documents AS d (name, head)"
                         " SELECT name, n FROM unnest(%s::text[], %s::bigint[]) AS t(name, n)"
@@ -495,7 +511,11 @@ class PostgreSQLStore(Store):
     @contextlib.asynccontextmanager
     async def _board_lock(self, board_id: str) -> AsyncIterator[None]:
         key = advisory_key(f"board:{board_id}")
-        async with self._command_locks.hold(board_id), self._connection() as conn:
+        async with (
+            self._command_locks.hold(board_id),
+            self._lock_slots,
+            self._connection() as conn,
+        ):
             try:
                 await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             except BaseException:
