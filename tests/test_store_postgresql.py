@@ -6,19 +6,22 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from pycrdt import Doc, Map
 
-from conftest import free_port
+from conftest import ServerProcess, free_port
 from journeyboard.stores import BoardRecord, PersonRecord, StoreError, open_store
 from journeyboard.stores.postgresql import SCHEMA_VERSION, PostgreSQLStore
 from pg import PostgresServer
+from ysync import synced_client
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
 
@@ -374,3 +377,22 @@ async def test_a_server_restart_under_load_loses_nothing_it_confirmed(
     stored = dict(rows)
     assert all(stored.get(seq) == data for seq, data in told.items())
     assert len(rows) <= len(told) + failed  # a failed append may have committed, no more
+
+
+async def test_journeyboard_serves_a_board_on_postgresql_and_keeps_it_across_sigkill(
+    make_server: Any, pg_url: str
+) -> None:
+    server: ServerProcess = make_server("--grace", "1", store_url=pg_url)
+    board = server.create_board()
+    url = server.url(board["id"], board["tokens"]["participant"])
+    expected = {f"card-{i}" for i in range(300)}
+    async with synced_client(url) as writer, synced_client(url) as reader:
+        for key in sorted(expected):
+            await writer.change(lambda d, key=key: d.get("cards", type=Map).__setitem__(key, key))
+        await reader.wait_until(
+            lambda: set(reader.doc.get("cards", type=Map).to_py() or {}) >= expected, timeout=30
+        )
+        server.kill(signal.SIGKILL)
+    server.start()
+    stored = server.get_board(board["id"], board["tokens"]["viewer"])["content"]["cards"]
+    assert set(stored) == expected

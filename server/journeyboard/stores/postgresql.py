@@ -101,6 +101,11 @@ RETRYABLE = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailur
 """Errors after which PostgreSQL rolled the transaction back, so running it again is safe."""
 
 
+class BadURLError(StoreError, ValueError):
+    """The store URL cannot name a PostgreSQL database (a ValueError too, which the command
+    line reports as one line, as for any other unusable store URL)."""
+
+
 def advisory_key(name: str) -> int:
     """A stable signed 64-bit key for `pg_advisory_lock` (the same on every node)."""
     digest = hashlib.blake2b(f"journeyboard:{name}".encode(), digest_size=8).digest()
@@ -145,10 +150,10 @@ class PostgreSQLStore(Store):
         try:
             params = conninfo_to_dict(url)
         except psycopg.ProgrammingError as exc:
-            raise StoreError(f"bad PostgreSQL URL: {first_line(exc)}") from None
+            raise BadURLError(f"bad PostgreSQL URL: {first_line(exc)}") from None
         port = str(params.get("port") or "5432")
         if not all(part.isdigit() for part in port.split(",")):
-            raise StoreError(f"bad PostgreSQL URL: the port {port!r} is not a number")
+            raise BadURLError(f"bad PostgreSQL URL: the port {port!r} is not a number")
         self.url = url
         self.where = describe_url(url)
         self.compact_after = compact_after
