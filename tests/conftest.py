@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytest_plugins = ["pg"]  # postgres_server, pg_url, own_postgres: a real PostgreSQL
+
 SECRET = "test-secret-0123456789abcdef"
 
 

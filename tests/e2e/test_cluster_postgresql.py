@@ -13,13 +13,13 @@ import signal
 from typing import Any
 
 import pytest
+from pycrdt import Map
+
+from conftest import ServerProcess
 from pg import PostgresServer
 from pg import own_postgres as own_postgres  # the fixture
 from pg import pg_url as pg_url  # the fixture
 from pg import postgres_server as postgres_server  # the fixture
-from pycrdt import Map
-
-from conftest import ServerProcess
 from redisserver import RedisServer, cards
 from redisserver import redis as redis  # the fixture
 from test_redis import contextlib_all

@@ -32,8 +32,9 @@ def sqlite_path(url: str) -> Path | None:
 def open_store(url: str) -> Store:
     """Build the store a URL names; raise ValueError for an unknown one.
 
-    `sqlite:///file.db` (embedded, one process) or `redis://host:port/db[?prefix=jb:]`
-    (shared by several nodes).
+    `sqlite:///file.db` (embedded, one process), `redis://host:port/db[?prefix=jb:]`
+    (shared by several nodes) or `postgresql://user@host:port/db` (the system of record of
+    several nodes; `postgres://` too).
     """
     path = sqlite_path(url)
     if path is not None:
@@ -44,6 +45,11 @@ def open_store(url: str) -> Store:
         from journeyboard.stores.redis import RedisStore
 
         return RedisStore(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        from journeyboard.stores.postgresql import PostgreSQLStore
+
+        return PostgreSQLStore(url)
     raise ValueError(
-        f"unsupported store URL {url!r}: use sqlite:///path/to/file.db or redis://host:port/0"
+        f"unsupported store URL {url!r}: use sqlite:///path/to/file.db, redis://host:port/0 "
+        "or postgresql://user@host:port/db"
     )

@@ -1,0 +1,400 @@
+"""The PostgreSQL store on a real server: group commit with gap-free sequence numbers across
+nodes, atomic compaction, catch-up reads, migrations and a server restart under load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from pycrdt import Doc, Map
+
+from conftest import ServerProcess, free_port
+from journeyboard.stores import BoardRecord, PersonRecord, StoreError, open_store
+from journeyboard.stores.postgresql import SCHEMA_VERSION, PostgreSQLStore
+from pg import PostgresServer
+from ysync import synced_client
+
+SERVER = Path(__file__).resolve().parent.parent / "server"
+
+
+def _updates(count: int) -> tuple[list[bytes], dict[str, int]]:
+    doc = Doc()
+    cards = doc.get("cards", type=Map)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    for i in range(count):
+        cards[f"c{i}"] = i
+    return updates, {f"c{i}": i for i in range(count)}
+
+
+def _read(updates: list[bytes]) -> dict[str, object]:
+    doc = Doc()
+    for update in updates:
+        doc.apply_update(update)
+    return dict(doc.get("cards", type=Map).to_py() or {})
+
+
+async def _rows(url: str, doc: str) -> list[tuple[int, bytes]]:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        cur = await conn.execute(
+            "SELECT seq, data FROM updates WHERE doc = %s ORDER BY seq", (doc,)
+        )
+        return [(int(seq), bytes(data)) for seq, data in await cur.fetchall()]
+
+
+async def test_appends_commit_with_gap_free_numbers_and_reload(pg_url: str) -> None:
+    updates, expected = _updates(300)
+    async with PostgreSQLStore(pg_url) as store:
+        seqs = await asyncio.gather(*(store.append_update("doc", u) for u in updates))
+        assert seqs == list(range(1, 301))
+        assert await store.append_update("other", updates[0]) == 1
+    async with open_store(pg_url.replace("postgresql://", "postgres://")) as store:
+        assert _read(await store.load_document("doc")) == expected
+
+
+async def test_compaction_merges_and_trims_in_one_step(pg_url: str) -> None:
+    updates, expected = _updates(120)
+    async with PostgreSQLStore(pg_url, compact_after=10**9) as store:
+        await asyncio.gather(*(store.append_update("doc", u) for u in updates[:100]))
+        await store.compact_document("doc")
+        assert await store.log_length("doc") == 0
+        seqs = await asyncio.gather(*(store.append_update("doc", u) for u in updates[100:]))
+        assert seqs == list(range(101, 121))  # numbering goes on across a compaction
+        loaded = await store.load_document("doc")
+        assert len(loaded) == 1 + 20  # the snapshot, then the newer log
+        assert _read(loaded) == expected
+        assert store.compactions_refused == 0
+
+
+async def test_automatic_compaction_keeps_every_update(pg_url: str) -> None:
+    updates, expected = _updates(250)
+    async with PostgreSQLStore(pg_url, compact_after=50) as store:
+        for update in updates:
+            await store.append_update("doc", update)
+        deadline = time.monotonic() + 10
+        while await store.log_length("doc") >= 50 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert await store.log_length("doc") < 50
+        assert _read(await store.load_document("doc")) == expected
+
+
+async def test_a_refused_compaction_keeps_the_log(pg_url: str) -> None:
+    updates, _ = _updates(3)
+    async with PostgreSQLStore(pg_url, compact_after=10**9) as store:
+        for update in [*updates, b"\xff\xff\xff"]:  # the last one does not apply
+            await store.append_update("doc", update)
+        await store.compact_document("doc")
+        assert store.compactions_refused == 1
+        assert await store.log_length("doc") == 4
+
+
+async def test_quarantine_moves_an_update_aside_for_good(pg_url: str) -> None:
+    updates, _ = _updates(3)
+    async with PostgreSQLStore(pg_url) as store:
+        for update in updates:
+            await store.append_update("doc", update)
+        await store.quarantine("doc", updates[1], "does not apply: test")
+        assert await store.load_document("doc") == [updates[0], updates[2]]
+        assert await store.quarantined("doc") == [(updates[1], "does not apply: test")]
+        assert await store.quarantined("other") == []
+        assert await store.append_update("doc", updates[1]) == 4  # numbers are never reused
+
+
+async def test_board_people_and_mark_records(pg_url: str) -> None:
+    async with open_store(pg_url) as store:
+        board = BoardRecord("b1", "Claims", 1)
+        await store.create_board(board, "b1/session", b"\x00\x00")
+        assert await store.get_board("b1") == board
+        assert await store.get_board("nope") is None
+        with pytest.raises(StoreError, match="exists already"):
+            await store.create_board(board, "b1/session", b"\x00\x00")
+        board.link_versions["viewer"] = 2
+        await store.save_board(board)
+        assert await store.get_board("b1") == board
+        assert await store.load_document("b1/session") == [b"\x00\x00"]
+        ann = PersonRecord("b1", "p1", "Ann", "Claims", "participant", 5)
+        bob = PersonRecord("b1", "p2", "Bob", "Sales", "viewer", 6)
+        await store.save_person(ann)
+        await store.save_person(bob)
+        ann.removed = True
+        await store.save_person(ann)
+        assert await store.get_person("b1", "p1") == ann
+        assert await store.get_person("b1", "p3") is None
+        assert await store.list_people("b1") == [ann, bob]  # in the order they joined
+        await store.put_mark("b1", "vote", "p1", "c1", {"n": 1})
+        await store.put_mark("b1", "vote", "p2", "c1", {"n": 2})
+        await store.put_mark("b1", "vote", "p1", "c1", {"n": 3})
+        await store.put_mark("b1", "rating", "p1", "c1", {"stars": 4})
+        marks = await store.list_marks("b1", "vote")
+        assert [(m.person_id, m.card, m.value) for m in marks] == [
+            ("p1", "c1", {"n": 3}),
+            ("p2", "c1", {"n": 2}),
+        ]
+        await store.put_mark("b1", "vote", "p1", "c1", None)
+        assert [m.person_id for m in await store.list_marks("b1", "vote")] == ["p2"]
+        assert len(await store.list_marks("b1", "rating")) == 1
+
+
+async def test_read_since_and_heads_before_and_after_compaction(pg_url: str) -> None:
+    updates, expected = _updates(15)
+    async with PostgreSQLStore(pg_url, compact_after=10**9) as store:
+        assert await store.read_since("doc", 0) == ([], 0)
+        for update in updates[:10]:
+            await store.append_update("doc", update)
+        assert await store.read_since("doc", 0) == (updates[:10], 10)
+        assert await store.read_since("doc", 7) == (updates[7:10], 10)
+        assert await store.read_since("doc", 10) == ([], 10)
+        assert await store.heads(["doc", "missing"]) == {"doc": 10, "missing": 0}
+        loaded = await store.load("doc")
+        assert (loaded.updates, loaded.position) == (updates[:10], 10)
+
+        await store.compact_document("doc")
+        for update in updates[10:]:
+            await store.append_update("doc", update)
+        assert await store.heads(["doc"]) == {"doc": 15}
+        assert await store.read_since("doc", 12) == (updates[12:], 15)
+        assert await store.read_since("doc", 10) == (updates[10:], 15)
+        # Rows up to 10 are gone: a follower at 3 gets the snapshot, then everything after it.
+        behind, head = await store.read_since("doc", 3)
+        assert head == 15 and len(behind) == 1 + 5 and behind[1:] == updates[10:]
+        assert _read(updates[:3] + behind) == expected
+        document = await store.load("doc")
+        loaded, head = document.updates, document.position
+        assert head == 15 and _read(loaded) == expected
+
+
+_NODE = """
+import asyncio, json, sys
+from journeyboard.stores.postgresql import PostgreSQLStore
+
+async def main(url: str, tag: str, count: int) -> None:
+    got = []
+    async with PostgreSQLStore(url) as store:
+        for start in range(0, count, 7):
+            batch = [f"{tag}-{i}".encode() for i in range(start, min(start + 7, count))]
+            got += await asyncio.gather(*(store.append_update("doc", u) for u in batch))
+    print(json.dumps(got))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+async def test_nodes_appending_to_one_document_get_gap_free_numbers_in_commit_order(
+    pg_url: str,
+) -> None:
+    """Two stores in this process and two node processes append to the same document at
+    once: every number from 1 to the total is taken once, each node's numbers grow in the
+    order it appended, and the row under each number holds what its node was told."""
+    count = 400
+    env = {**os.environ, "PYTHONPATH": str(SERVER)}
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _NODE,
+            pg_url,
+            f"p{n}",
+            str(count),
+            env=env,
+            stdout=subprocess.PIPE,
+        )
+        for n in range(2)
+    ]
+
+    async def node(tag: str) -> list[int]:
+        got: list[int] = []
+        async with PostgreSQLStore(pg_url) as store:
+            for start in range(0, count, 5):
+                batch = [f"{tag}-{i}".encode() for i in range(start, min(start + 5, count))]
+                got += await asyncio.gather(*(store.append_update("doc", u) for u in batch))
+        return got
+
+    told = dict(zip(("s0", "s1"), await asyncio.gather(node("s0"), node("s1")), strict=True))
+    for n, process in enumerate(processes):
+        out, _ = await process.communicate()
+        assert process.returncode == 0
+        told[f"p{n}"] = json.loads(out)
+    every = sorted(seq for seqs in told.values() for seq in seqs)
+    assert every == list(range(1, 4 * count + 1))
+    assert all(seqs == sorted(seqs) for seqs in told.values())
+    rows = dict(await _rows(pg_url, "doc"))
+    for tag, seqs in told.items():
+        assert [rows[seq] for seq in seqs] == [f"{tag}-{i}".encode() for i in range(count)]
+
+
+async def test_board_lock_excludes_across_nodes(pg_url: str) -> None:
+    async with PostgreSQLStore(pg_url) as one, PostgreSQLStore(pg_url) as two:
+        inside = peak = 0
+
+        async def command(store: PostgreSQLStore, arrives_after: float) -> None:
+            nonlocal inside, peak
+            await asyncio.sleep(arrives_after)
+            async with store.board_lock("board"):
+                inside += 1
+                peak = max(peak, inside)
+                await asyncio.sleep(0.005)
+                inside -= 1
+
+        await asyncio.gather(*(command((one, two)[i % 2], i * 0.002) for i in range(40)))
+        assert peak == 1
+        # Another board is not held up by this one.
+        async with one.board_lock("a"), two.board_lock("b"):
+            pass
+
+
+async def test_commands_on_many_boards_at_once_leave_room_for_commits_and_reads(
+    pg_url: str,
+) -> None:
+    """More boards run commands at once than the pool has connections: each command holds a
+    connection for its lock and reads inside it, and appends keep committing meanwhile."""
+    async with PostgreSQLStore(pg_url, pool_size=4) as store:
+        await store.create_board(BoardRecord("b", "B", 1), "b/session", b"\x00\x00")
+
+        async def command(n: int) -> None:
+            async with store.board_lock(f"board{n}"):
+                assert await store.get_board("b") is not None
+                await store.append_update(f"doc{n}", b"x")
+                await asyncio.sleep(0.01)
+
+        async with asyncio.timeout(10):
+            await asyncio.gather(*(command(n) for n in range(30)))
+        assert await store.heads([f"doc{n}" for n in range(3)]) == {"doc0": 1, "doc1": 1, "doc2": 1}
+
+
+async def test_close_commits_what_was_queued(pg_url: str) -> None:
+    updates, expected = _updates(200)
+    store = PostgreSQLStore(pg_url)
+    await store.start()
+    futures = [store.append_update("doc", u) for u in updates]
+    await store.close()
+    assert [f.result() for f in futures] == list(range(1, 201))
+    with pytest.raises(StoreError, match="closed"):
+        store.append_update("doc", updates[0])
+    async with PostgreSQLStore(pg_url) as again:
+        assert _read(await again.load_document("doc")) == expected
+
+
+async def test_nodes_starting_together_migrate_once(pg_url: str) -> None:
+    stores = [PostgreSQLStore(pg_url) for _ in range(4)]
+    await asyncio.gather(*(store.start() for store in stores))
+    await asyncio.gather(*(store.close() for store in stores))
+    async with await psycopg.AsyncConnection.connect(pg_url) as conn:
+        cur = await conn.execute("SELECT version FROM schema_version ORDER BY version")
+        assert [v for (v,) in await cur.fetchall()] == list(range(1, SCHEMA_VERSION + 1))
+
+
+async def test_a_database_newer_than_the_code_is_refused(pg_url: str) -> None:
+    async with PostgreSQLStore(pg_url):
+        pass
+    async with await psycopg.AsyncConnection.connect(pg_url, autocommit=True) as conn:
+        await conn.execute("INSERT INTO schema_version (version) VALUES (99)")
+    with pytest.raises(StoreError) as refused:
+        await PostgreSQLStore(pg_url).start()
+    message = str(refused.value)
+    assert "schema version 99" in message and f"version {SCHEMA_VERSION}" in message
+
+
+async def test_bad_url_and_unreachable_server_are_clear_errors() -> None:
+    for url in ("postgresql://me@127.0.0.1:port/db", "postgresql://h/db?nosuch=1"):
+        with pytest.raises(StoreError, match="bad PostgreSQL URL"):
+            open_store(url)
+    port = free_port()  # nothing listens there
+    store = PostgreSQLStore(f"postgresql://me:secret@127.0.0.1:{port}/db")
+    began = time.monotonic()
+    with pytest.raises(StoreError) as failed:
+        await store.start()
+    assert time.monotonic() - began < 10
+    message = str(failed.value)
+    assert f"cannot connect to PostgreSQL at 127.0.0.1:{port}/db" in message
+    assert "secret" not in message
+    assert failed.value.__cause__ is None  # one clear line, not a chain of tracebacks
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["restart", "kill"])
+async def test_a_server_restart_under_load_loses_nothing_it_confirmed(
+    own_postgres: PostgresServer, how: str
+) -> None:
+    """Appends keep coming while PostgreSQL restarts (or crashes and recovers): each one either
+    commits under the number it was given or fails with StoreError; the numbers in the table
+    stay gap-free; and the same store works again once the server is back."""
+    url = own_postgres.create_database()
+    told: dict[int, bytes] = {}
+    failed = 0
+    async with PostgreSQLStore(url) as store:
+        stop = asyncio.Event()
+
+        async def writer(tag: str) -> None:
+            nonlocal failed
+            i = 0
+            while not stop.is_set():
+                batch = [f"{tag}-{i + k}".encode() for k in range(5)]
+                i += 5
+                for data, outcome in zip(
+                    batch,
+                    await asyncio.gather(
+                        *(store.append_update("doc", d) for d in batch), return_exceptions=True
+                    ),
+                    strict=True,
+                ):
+                    if isinstance(outcome, int):
+                        told[outcome] = data
+                    else:
+                        assert isinstance(outcome, StoreError), outcome
+                        failed += 1
+                await asyncio.sleep(0.002)
+
+        writers = [asyncio.create_task(writer(f"w{n}")) for n in range(3)]
+        await asyncio.sleep(0.3)
+        before = len(told)
+        if how == "restart":
+            await asyncio.to_thread(own_postgres.stop)
+        else:
+            await asyncio.to_thread(own_postgres.kill)
+        with pytest.raises(StoreError):
+            await store.ping()
+        await asyncio.sleep(0.3)
+        await asyncio.to_thread(own_postgres.start)
+        deadline = time.monotonic() + 30
+        after = len(told)
+        while len(told) < after + 50 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.gather(*writers)
+        assert before > 0 and len(told) >= after + 50, (before, after, len(told), failed)
+        await store.ping()
+        seq = await store.append_update("doc", b"after")
+        told[seq] = b"after"
+    rows = await _rows(url, "doc")
+    assert [seq for seq, _ in rows] == list(range(1, len(rows) + 1))
+    stored = dict(rows)
+    assert all(stored.get(seq) == data for seq, data in told.items())
+    assert len(rows) <= len(told) + failed  # a failed append may have committed, no more
+
+
+async def test_journeyboard_serves_a_board_on_postgresql_and_keeps_it_across_sigkill(
+    make_server: Any, pg_url: str
+) -> None:
+    server: ServerProcess = make_server("--grace", "1", "--bus", "local", store_url=pg_url)
+    board = server.create_board()
+    url = server.url(board["id"], board["tokens"]["participant"])
+    expected = {f"card-{i}" for i in range(300)}
+    async with synced_client(url) as writer, synced_client(url) as reader:
+        for key in sorted(expected):
+            await writer.change(lambda d, key=key: d.get("cards", type=Map).__setitem__(key, key))
+        await reader.wait_until(
+            lambda: set(reader.doc.get("cards", type=Map).to_py() or {}) >= expected, timeout=30
+        )
+        server.kill(signal.SIGKILL)
+    server.start()
+    stored = server.get_board(board["id"], board["tokens"]["viewer"])["content"]["cards"]
+    assert set(stored) == expected
