@@ -17,8 +17,9 @@ incoming frames and the closing handshake, and writes outgoing binary frames its
   not fit is refused with 4503 (the client retries). A refused frame's payload is read and
   dropped, never buffered, so the close handshake still completes.
 
-Admission (origin, token, socket counts) is the same `SocketGate` the Starlette endpoint uses.
-It runs in a short task after the handshake, so a refused browser reads a 44xx close code.
+Admission (the sync URL, origin, token, socket counts) is `admission.py`, as for the Starlette
+endpoint. The gate runs in a short task after the handshake, so a refused browser reads a 44xx
+close code.
 Frames that arrive meanwhile are kept in order, and reading pauses until the room answers.
 """
 
@@ -29,7 +30,7 @@ import ipaddress
 import logging
 import struct
 from typing import Any, ClassVar, cast
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from uvicorn.config import Config
 from uvicorn.server import ServerState
@@ -39,7 +40,8 @@ from websockets.protocol import Protocol, State
 from websockets.server import ServerProtocol
 
 from journeyboard.sync.close_codes import CLOSE
-from journeyboard.web.sockets import Refused, SocketGate, SocketRequest, SyncSession
+from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.web.sync_session import SyncSession
 
 log = logging.getLogger(__name__)
 _ws_log = logging.getLogger("journeyboard.websockets")
@@ -123,20 +125,6 @@ class TrustedProxies:
 
 
 # The protocol -------------------------------------------------------------------------------
-
-
-def _route(path: str) -> tuple[str, bool, str | None] | None:
-    """(board id, session?, token) for a sync path, or None for any other path."""
-    raw_path, _, query = path.partition("?")
-    parts = unquote(raw_path).split("/")
-    if len(parts) == 3 and parts[1] == "ws" and parts[2]:
-        session = False
-    elif len(parts) == 4 and parts[1] == "ws" and parts[2] and parts[3] == "session":
-        session = True
-    else:
-        return None
-    token = next((value for key, value in parse_qsl(query) if key == "token"), None)
-    return parts[2], session, token
 
 
 def _forget_handshake(ws: ServerProtocol) -> None:
@@ -444,7 +432,8 @@ class LeanSyncProtocol(asyncio.Protocol):
 
     def _on_handshake(self, request: Request) -> None:
         ws = self.ws
-        target = _route(request.path)
+        path, _, query = request.path.partition("?")
+        target = SocketTarget.parse(unquote(path), query)
         if target is None:
             ws.send_response(ws.reject(404, "Not Found\n"))
             return
@@ -454,19 +443,13 @@ class LeanSyncProtocol(asyncio.Protocol):
             return
         _forget_handshake(ws)
         assert self.transport is not None
-        board_id, session, token = target
         peer = self.transport.get_extra_info("peername")
         address = str(peer[0]) if peer else "-"
         if self.proxies is not None:
             address = self.proxies.client(address, request.headers.get("X-Forwarded-For"))
         self._address = address
         socket_request = SocketRequest(
-            board_id,
-            session,
-            token,
-            request.headers.get("Origin"),
-            request.headers.get("Host"),
-            address,
+            target, request.headers.get("Origin"), request.headers.get("Host"), address
         )
         self._pending = []
         self._flush()

@@ -20,6 +20,7 @@ from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.rooms import RoomManager
 from journeyboard.workshop import documents, imports
 from journeyboard.workshop.boardview import BoardView, build_view
+from journeyboard.workshop.errors import ApiError
 from journeyboard.workshop.tokens import (
     ROLES,
     InvalidToken,
@@ -61,14 +62,11 @@ REMOVED_MESSAGE = (
 )
 
 
-class AccessDenied(Exception):
+class AccessDenied(ApiError):
     """A request or socket that may not proceed; carries its HTTP status and close code."""
 
     def __init__(self, status: int, code: str, message: str, close: CloseCode) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
+        super().__init__(status, code, message)
         self.close = close
 
 

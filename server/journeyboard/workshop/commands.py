@@ -18,14 +18,11 @@ from pycrdt import Doc, Map
 from journeyboard import schema
 from journeyboard.workshop import documents, phases
 from journeyboard.workshop.boards import BoardService, Identity
+from journeyboard.workshop.errors import ApiError
 
 
-class CommandError(Exception):
+class CommandError(ApiError):
     """A refused command: HTTP status, a stable code, and a message for people."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,89 @@
+"""The objects one app serves with, built in one place, and how an endpoint reaches them.
+
+`Services.build` wires the rooms, the board service, the command runner, the socket gate, the
+rate limiters and the metrics registry from the settings and a store; `create_app` keeps the
+result in `app.state`, and an endpoint reads it back with `services(request)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+from starlette.requests import HTTPConnection
+
+from journeyboard.cluster import NodeBus, open_bus
+from journeyboard.settings import Settings
+from journeyboard.stores import Store
+from journeyboard.sync.limits import KeyedRateLimiter
+from journeyboard.sync.rooms import RoomManager
+from journeyboard.web.admission import SocketGate
+from journeyboard.web.metrics import registry_for
+from journeyboard.workshop import documents, people
+from journeyboard.workshop import engine as workshop
+from journeyboard.workshop.boards import BoardService
+from journeyboard.workshop.commands import CommandRunner
+from journeyboard.workshop.tokens import TokenSigner
+
+
+@dataclass
+class Services:
+    """Everything the endpoints and the socket paths use, for one app."""
+
+    settings: Settings
+    store: Store
+    bus: NodeBus
+    rooms: RoomManager
+    boards: BoardService
+    commands: CommandRunner
+    sockets: SocketGate
+    board_creations: KeyedRateLimiter
+    joins: KeyedRateLimiter
+    metrics: CollectorRegistry
+
+    @classmethod
+    def build(cls, settings: Settings, store: Store) -> Services:
+        """Wire a node: the store, the bus it needs (`cluster.open_bus`), rooms over both."""
+        limits = settings.limits
+        bus = open_bus(store, settings.bus_url)
+        rooms = RoomManager(
+            store,
+            bus,
+            grace_seconds=settings.grace_seconds,
+            keepalive_seconds=settings.keepalive_seconds,
+            server_only=documents.is_session,
+            max_document_bytes=limits.max_document_bytes,
+            lock_roots=documents.CONTENT_ROOTS,
+            busy_fanout=limits.busy_fanout_per_second,
+            busy_window=limits.busy_window_ms / 1000,
+        )
+        boards = BoardService(
+            store,
+            rooms,
+            TokenSigner(settings.secret),
+            max_participants=limits.participants_per_board,
+            joins_per_address_per_board=limits.joins_per_address_per_board_per_minute,
+        )
+        keeper = workshop.PolicyKeeper(boards)
+        rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
+        bus.on_control(people.handle_control(rooms))
+        sockets = SocketGate(settings, boards, rooms)
+        return cls(
+            settings,
+            store,
+            bus,
+            rooms,
+            boards,
+            CommandRunner(boards, workshop.HANDLERS),
+            sockets,
+            KeyedRateLimiter(limits.boards_per_address_per_minute),
+            KeyedRateLimiter(limits.joins_per_address_per_minute),
+            registry_for(rooms, sockets, store),
+        )
+
+
+def services(connection: HTTPConnection) -> Services:
+    """The services of the app that received this request or socket."""
+    found = connection.app.state.services
+    assert isinstance(found, Services)
+    return found

@@ -1,0 +1,195 @@
+"""One admitted sync socket in its room, for any transport: the limits on what it sends.
+
+`SocketGate.start` (admission.py) returns a `SyncSession` once a socket may join. The transport
+hands it every whole incoming message (`receive`) and calls `end` when the socket goes. It
+checks each message's size and rate, holds back presence that comes too fast, passes the rest
+to the room, and closes the socket with the close code that names what was wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from journeyboard.sync import protocol
+from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.limits import TokenBucket
+from journeyboard.sync.protocol import (
+    AwarenessEntry,
+    AwarenessMessage,
+    AwarenessTooLarge,
+    ProtocolError,
+)
+from journeyboard.sync.rooms import (
+    Connection,
+    DocumentTooLarge,
+    Room,
+    RoomClosed,
+    UnreadableUpdate,
+)
+
+if TYPE_CHECKING:
+    from journeyboard.web.admission import SocketGate, SocketRequest
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+STAMP_ALLOWANCE = 1024
+"""What the server's stamp (the "user" field) may add to a presence state that a client echoes."""
+
+
+class SyncSession:
+    """One admitted socket in its room: the limits on what it sends, and leaving the room."""
+
+    __slots__ = (
+        "_ended",
+        "_held_awareness",
+        "_timer",
+        "conn",
+        "gate",
+        "max_message_bytes",
+        "messages",
+        "presence",
+        "request",
+        "room",
+        "volume",
+    )
+
+    def __init__(
+        self, gate: SocketGate, request: SocketRequest, room: Room, conn: Connection
+    ) -> None:
+        limits = gate.limits
+        self.gate = gate
+        self.request = request
+        self.room = room
+        self.conn = conn
+        self.max_message_bytes = (
+            limits.max_message_bytes if conn.can_write else limits.max_read_only_message_bytes
+        )
+        """A read-only socket only sends sync step 1 and presence: it gets a small limit."""
+        self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
+        self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
+        self.presence = TokenBucket(limits.awareness_per_second, limits.awareness_burst)
+        self._held_awareness: dict[int, AwarenessEntry] = {}
+        """The newest presence entry per client id that came faster than the rate allows."""
+        self._timer: asyncio.TimerHandle | None = None
+        self._ended = False
+
+    def receive(self, data: bytes | None) -> None:
+        """Handle one whole message (None: a text message); a bad one closes the socket."""
+        if self._ended or self.conn.channel.closing:
+            return
+        if data is None:
+            self._refuse(CLOSE.MALFORMED.code, "text frames are not supported")
+        elif len(data) > self.max_message_bytes:
+            self._refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
+        elif not self.messages.take() or not self.volume.take(len(data)):
+            self._refuse(CLOSE.RATE_LIMITED.code, "too many messages")
+        elif data[:1] == bytes((protocol.MESSAGE_AWARENESS,)):
+            self._receive_awareness(data)
+        else:
+            self._deliver(data)
+
+    def _receive_awareness(self, data: bytes) -> None:
+        """Check a presence message's states; relay it now, or hold it if it comes too fast.
+
+        An honest client announces its cursor up to 60 times a second: over the rate, its
+        entries wait for the next slot, and a newer entry for the same client replaces the
+        older one, so peers always end up with the latest state. The stock client also
+        re-sends every state it hears about; a message only about other clients is passed on
+        (the room drops those entries) without using the rate. A state over the size cap is
+        not honest: it closes the socket.
+        """
+        cap = self.gate.limits.max_awareness_state_bytes
+        own = self.conn.awareness_id
+        try:
+            message = protocol.decode_message(data)
+            assert isinstance(message, AwarenessMessage)
+            # Echoed states of others carry the server's stamp: allow for it, but hold the
+            # socket's own state (once it has one) to the cap itself.
+            entries = protocol.decode_awareness_update(message.payload, cap + STAMP_ALLOWANCE)
+            for entry in entries:
+                if entry.client_id == own and len(entry.state.encode()) > cap:
+                    raise AwarenessTooLarge(f"awareness state over {cap} bytes")
+        except AwarenessTooLarge as exc:
+            self._refuse(CLOSE.TOO_LARGE.code, "presence too large", exc)
+            return
+        except ProtocolError as exc:
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+            return
+        if any(protocol.nested_deeper_than(entry.state) for entry in entries):
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
+            return
+        if own is not None and all(entry.client_id != own for entry in entries):
+            self._deliver_awareness(entries)
+            return
+        held = self._held_awareness
+        if not held and self.presence.take():
+            self._deliver_awareness(entries)
+            return
+        for entry in entries:
+            known = held.get(entry.client_id)
+            if known is not None:
+                self.gate.coalesced_awareness += 1
+                if entry.clock < known.clock:
+                    continue
+            held[entry.client_id] = entry
+        if self._timer is None:
+            self._schedule_awareness()
+
+    def _schedule_awareness(self) -> None:
+        delay = 1.0 / self.gate.limits.awareness_per_second
+        self._timer = asyncio.get_running_loop().call_later(delay, self._release_awareness)
+
+    def _release_awareness(self) -> None:
+        self._timer = None
+        held = self._held_awareness
+        if not held or self._ended or self.conn.channel.closing:
+            return
+        if not self.presence.take():
+            self._schedule_awareness()
+            return
+        entries = list(held.values())
+        held.clear()
+        self._deliver_awareness(entries)
+
+    def _deliver(self, data: bytes) -> None:
+        self._into_room(self.room.receive, data)
+
+    def _deliver_awareness(self, entries: list[AwarenessEntry]) -> None:
+        self._into_room(self.room.relay_awareness, entries)
+
+    def _into_room(self, call: Callable[[Connection, T], None], value: T) -> None:
+        """Hand a message to the room; close this socket with the code its failure names."""
+        try:
+            call(self.conn, value)
+        except UnreadableUpdate as exc:
+            self._refuse(CLOSE.UNREADABLE_UPDATE.code, "unreadable update", exc)
+        except ProtocolError as exc:
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+        except RecursionError:
+            self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
+        except DocumentTooLarge as exc:
+            self._refuse(CLOSE.DOCUMENT_TOO_LARGE.code, "document too large", exc)
+        except RoomClosed:
+            self.conn.channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
+
+    def _refuse(self, code: int, reason: str, detail: object = "") -> None:
+        log.warning("closing %s on %s: %s %s", self.conn.label, self.room.name, reason, detail)
+        self.gate.count_refusal(reason)
+        self.conn.channel.close(code, reason)
+
+    def end(self) -> None:
+        """Leave the room (the socket is gone or closing); safe to call more than once."""
+        if self._ended:
+            return
+        self._ended = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.room.disconnect(self.conn)
+        self.gate.rooms.release(self.room.name)
+        self.gate.uncount(self.request)
