@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -20,7 +21,7 @@ import uvicorn
 
 from journeyboard import __version__
 from journeyboard.settings import Settings, default_store_url
-from journeyboard.stores import sqlite_path
+from journeyboard.stores import StoreError, open_store, sqlite_path
 from journeyboard.sync.limits import Limits
 
 log = logging.getLogger("journeyboard")
@@ -195,7 +196,8 @@ def serve(args: argparse.Namespace) -> None:
 
     try:
         app = create_app(settings)
-    except ValueError as exc:
+        asyncio.run(reachable(settings.store_url))
+    except (ValueError, StoreError) as exc:
         raise SystemExit(f"journeyboard: {exc}") from None
     local = args.host in ("127.0.0.1", "0.0.0.0")
     shown = settings.public_url or f"http://{'localhost' if local else args.host}:{args.port}"
@@ -337,6 +339,13 @@ def resolve_secret(store_url: str) -> str:
         file.write(secret + "\n")
     log.warning("generated a signing secret in %s (set %s to share one)", path, SECRET_ENV)
     return secret
+
+
+async def reachable(store_url: str) -> None:
+    """Open and close the store once, so that an unreachable or unknown store stops the
+    server with one clear line instead of a traceback from inside the app's startup."""
+    async with open_store(store_url):
+        pass
 
 
 def redacted(url: str) -> str:
