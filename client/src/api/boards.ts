@@ -1,9 +1,9 @@
 // HTTP calls for boards. The request bodies and commands are typed from shared_schema/
 // (src/api/generated/); answers are parsed from `unknown`, since nothing checks them on the way in.
-import type { Command } from './generated/commands';
-import type { CreateBoard, Join, LinksAnswer } from './generated/http';
+import type { Command } from '../generated/commands';
+import type { CreateBoard, Join, LinksAnswer } from '../generated/http';
 
-export type { Command } from './generated/commands';
+export type { Command } from '../generated/commands';
 
 /** The three links of a board (shared_schema/http.json `links_answer.links`). */
 export type BoardLinks = Readonly<LinksAnswer['links']>;

@@ -1,6 +1,6 @@
 // The workshop phases from shared_schema/phases.json (pure).
 import table from '../../../shared_schema/phases.json';
-import type { SetPhaseCommand } from '../api/generated/commands';
+import type { SetPhaseCommand } from '../generated/commands';
 
 /** A phase id, as commands.json's `set_phase` names them (phases.test.ts: the same list). */
 export type Phase = SetPhaseCommand['phase'];

@@ -1,5 +1,5 @@
-// Generated from shared_schema/http.json by client/tools/gen-types.mjs
-// (json-schema-to-typescript). Do not edit: change the schema and run `npm run gen:types`.
+// Generated from shared_schema/http.json by client/tools/gen-types.mjs (json-schema-to-typescript).
+// Do not edit: change the schema file and run `npm run gen:types`.
 
 export type HttpBody = CreateBoard | Join | LinksAnswer;
 export type Link = string;

@@ -1,5 +1,5 @@
-// Generated from shared_schema/commands.json by client/tools/gen-types.mjs
-// (json-schema-to-typescript). Do not edit: change the schema and run `npm run gen:types`.
+// Generated from shared_schema/commands.json by client/tools/gen-types.mjs (json-schema-to-typescript).
+// Do not edit: change the schema file and run `npm run gen:types`.
 
 export type Command =
   | RotateLinkCommand
