@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from journeyboard import boardview, schema, voting
+from journeyboard import schema
 from journeyboard.exports import report
+from journeyboard.workshop import boardview, voting
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED = ROOT / "client" / "src" / "generated"
