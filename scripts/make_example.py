@@ -129,9 +129,15 @@ DUE = {0: "2026-03-31", 1: "2026-02-27", 2: "2026-01-30"}
 
 
 def quadrant(effort: float, impact: float) -> str:
-    if impact >= 3:
-        return "quick_win" if effort <= 3 else "big_bet"
-    return "fill_in" if effort <= 3 else "money_pit"
+    """The quadrant by shared_schema/quadrants.json (as the server's journeyboard.schema reads it)."""
+    table = json.loads((ROOT / "shared_schema" / "quadrants.json").read_text())
+    impact_level = "high" if impact >= table["high_impact_from"] else "low"
+    effort_level = "low" if effort <= table["low_effort_up_to"] else "high"
+    return next(
+        name
+        for name, q in table["quadrants"].items()
+        if (q["impact"], q["effort"]) == (impact_level, effort_level)
+    )
 
 
 def build() -> dict[str, Any]:

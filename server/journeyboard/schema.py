@@ -24,3 +24,20 @@ def load(name: str) -> Any:
     """Parse one JSON file of shared_schema/ (cached)."""
     with (schema_dir() / name).open(encoding="utf-8") as file:
         return json.load(file)
+
+
+def quadrant_of(effort: float, impact: float) -> str:
+    """The effort/impact quadrant (e.g. "quick_win") of a solution's mean effort and impact (1..5).
+
+    The rule is shared_schema/quadrants.json's: impact is high from `high_impact_from` up, effort
+    is low up to `low_effort_up_to`; the quadrant is the one that names those two levels.
+    """
+    table = load("quadrants.json")
+    levels = {
+        "impact": "high" if impact >= table["high_impact_from"] else "low",
+        "effort": "low" if effort <= table["low_effort_up_to"] else "high",
+    }
+    for name, quadrant in table["quadrants"].items():
+        if quadrant["impact"] == levels["impact"] and quadrant["effort"] == levels["effort"]:
+            return str(name)
+    raise LookupError(f"shared_schema/quadrants.json has no quadrant for {levels}")

@@ -1,10 +1,12 @@
-// HTTP calls for boards.
+// HTTP calls for boards. The request bodies and commands are typed from shared_schema/
+// (src/api/generated/); answers are parsed from `unknown`, since nothing checks them on the way in.
+import type { Command } from '../generated/commands';
+import type { CreateBoard, Join, LinksAnswer } from '../generated/http';
 
-export interface BoardLinks {
-  readonly facilitator: string;
-  readonly participant: string;
-  readonly viewer: string;
-}
+export type { Command } from '../generated/commands';
+
+/** The three links of a board (shared_schema/http.json `links_answer.links`). */
+export type BoardLinks = Readonly<LinksAnswer['links']>;
 
 export interface CreatedBoard {
   readonly id: string;
@@ -12,12 +14,8 @@ export interface CreatedBoard {
   readonly links: BoardLinks;
 }
 
-export interface NewBoard {
-  readonly title: string;
-  readonly template?: string;
-  readonly persona?: string;
-  readonly scope?: string;
-}
+/** What POST /api/boards takes (shared_schema/http.json `create_board`). */
+export type NewBoard = Readonly<CreateBoard>;
 
 /** An HTTP error answer `{"error": {"code", "message"}}`, or a transport failure. */
 export class ApiError extends Error {
@@ -157,7 +155,7 @@ export async function joinBoard(
   department: string,
   device: string,
 ): Promise<JoinAnswer> {
-  const payload = { name, department, device };
+  const payload: Join = { name, department, device };
   const body = await call('POST', `${base(boardId)}/join`, linkToken, payload);
   const { participant_id: participantId, role, token } = body;
   if (typeof participantId !== 'string' || typeof role !== 'string' || typeof token !== 'string') {
@@ -238,20 +236,6 @@ export async function fetchMe(boardId: string, token: string): Promise<Me> {
     remaining: typeof body['remaining'] === 'number' ? body['remaining'] : 0,
   };
 }
-
-export type Command =
-  | { type: 'set_phase'; phase: string }
-  | { type: 'timer'; action: 'start' | 'pause' | 'resume' | 'stop' | 'extend'; seconds?: number }
-  | { type: 'lock'; locked: boolean }
-  | { type: 'spotlight'; stage: string | null }
-  | { type: 'follow'; on: boolean }
-  | { type: 'reveal'; what: 'votes' | 'ratings' }
-  | { type: 'configure'; votes_per_person: number }
-  | { type: 'promote'; participant: string }
-  | { type: 'remove'; participant: string }
-  | { type: 'rotate_link'; role: 'facilitator' | 'participant' | 'viewer' }
-  | { type: 'vote'; card: string; delta: 1 | -1 }
-  | { type: 'rate'; card: string; effort: number; impact: number };
 
 /** POST a workshop command; resolves to its `result`. */
 export async function sendCommand(boardId: string, token: string, command: Command): Promise<unknown> {

@@ -1,18 +1,23 @@
-// The map's rows: a card's `kind` decides its lane (pure).
+// The map's rows: a card's `kind` decides its lane (pure). The lanes come from
+// shared_schema/lanes.json, which the server's exports read too.
+import table from '../../../shared_schema/lanes.json';
+import type { CardKind } from '../generated/lanes';
 
-export const LANES = [
-  { kind: 'action', title: 'Customer actions' },
-  { kind: 'touchpoint', title: 'Touchpoints' },
-  { kind: 'thought', title: 'Thoughts' },
-  { kind: 'feeling', title: 'Feelings' },
-  { kind: 'pain', title: 'Pain points' },
-  { kind: 'gain', title: 'Gains' },
-  { kind: 'backstage', title: 'Backstage' },
-  { kind: 'solution', title: 'Solutions' },
-  { kind: 'note', title: 'Notes' },
-] as const;
+export type { CardKind } from '../generated/lanes';
 
-export type CardKind = (typeof LANES)[number]['kind'];
+export interface Lane {
+  readonly kind: CardKind;
+  readonly title: string;
+}
+
+// CardKind is generated from the same list, so every kind here is one (lanes.test.ts checks).
+export const LANES: readonly Lane[] = table.lanes.map((lane) => ({
+  kind: lane.kind as CardKind,
+  title: lane.title,
+}));
+
+/** The lane of a card whose kind has none of its own. */
+const UNKNOWN_KIND = table.unknown_kind as CardKind;
 
 export const CHANNELS = [
   'web',
@@ -33,9 +38,9 @@ export type ActionStatus = (typeof STATUSES)[number];
 
 const KINDS: ReadonlySet<string> = new Set(LANES.map((lane) => lane.kind));
 
-/** The lane a stored kind goes to; unknown kinds are shown as notes. */
+/** The lane a stored kind goes to; unknown kinds are shown as notes (`unknown_kind`). */
 export function laneOf(kind: string): CardKind {
-  return KINDS.has(kind) ? (kind as CardKind) : 'note';
+  return KINDS.has(kind) ? (kind as CardKind) : UNKNOWN_KIND;
 }
 
 export function isChannel(value: unknown): value is Channel {

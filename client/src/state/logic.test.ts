@@ -19,7 +19,7 @@ import { dropMove, keyboardMove } from './moves';
 import { adjacentPhase, phaseInfo, reached } from './phases';
 import { coalesce, readPeers, throttle } from './presence';
 import { parseSession } from './session';
-import { clockSkew, formatRemaining, remainingMs } from './timer';
+import { formatRemaining, remainingMs } from './timer';
 
 function feeling(id: string, stage: string, emotion: number): Card {
   return { id, kind: 'feeling', stage, pos: id, text: '', author: '', emotion };
@@ -80,7 +80,7 @@ describe('matrix placement', () => {
 
 describe('timer', () => {
   it('counts down on the server clock', () => {
-    const skew = clockSkew(10_000, 4_000); // server is 6 s ahead
+    const skew = 6_000; // server clock minus local clock: the server is 6 s ahead
     const timer = { running: true, endsAtMs: 70_000, remainingMs: 60_000 };
     expect(remainingMs(timer, 4_000, skew)).toBe(60_000);
     expect(remainingMs(timer, 34_000, skew)).toBe(30_000);

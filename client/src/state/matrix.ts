@@ -1,32 +1,59 @@
-// The effort/impact matrix: where a rated solution goes (pure).
+// The effort/impact matrix: where a rated solution goes (pure). The rule and the names come
+// from shared_schema/quadrants.json, which the server reads too.
+import table from '../../../shared_schema/quadrants.json';
+import type { Quadrant } from '../generated/quadrants';
 
-export type Quadrant = 'quick_win' | 'big_bet' | 'fill_in' | 'money_pit';
+export type { Quadrant } from '../generated/quadrants';
 
-export const QUADRANT_LABELS: Readonly<Record<Quadrant, string>> = {
-  quick_win: 'Quick wins',
-  big_bet: 'Big bets',
-  fill_in: 'Fill-ins',
-  money_pit: 'Money pits',
-};
+/** Which side of a threshold a mean falls on. */
+export type Level = 'high' | 'low';
+
+export interface QuadrantInfo {
+  readonly impact: Level;
+  readonly effort: Level;
+  /** One solution's quadrant, as the exports name it ("a quick win"). */
+  readonly title: string;
+  /** The quadrant's label on the matrix ("Quick wins"). */
+  readonly plural: string;
+}
+
+/** Impact is high from here up (1..5). */
+export const HIGH_IMPACT_FROM: number = table.high_impact_from;
+/** Effort is low up to here (1..5). */
+export const LOW_EFFORT_UP_TO: number = table.low_effort_up_to;
+
+// Quadrant is generated from these keys; matrix.test.ts checks each entry's levels.
+export const QUADRANTS = table.quadrants as Readonly<Record<Quadrant, QuadrantInfo>>;
+
+export const QUADRANT_LABELS: Readonly<Record<Quadrant, string>> = mapQuadrants((q) => q.plural);
 
 /** One solution's quadrant, as the exports name it ("a quick win"). */
-export const QUADRANT_TITLES: Readonly<Record<Quadrant, string>> = {
-  quick_win: 'Quick win',
-  big_bet: 'Big bet',
-  fill_in: 'Fill-in',
-  money_pit: 'Money pit',
-};
+export const QUADRANT_TITLES: Readonly<Record<Quadrant, string>> = mapQuadrants((q) => q.title);
 
-/** The server's rule: impact >= 3 is high, effort <= 3 is low. */
+function mapQuadrants(pick: (info: QuadrantInfo) => string): Record<Quadrant, string> {
+  const out: Partial<Record<Quadrant, string>> = {};
+  for (const [name, info] of quadrantEntries()) out[name] = pick(info);
+  return out as Record<Quadrant, string>;
+}
+
+function quadrantEntries(): Array<[Quadrant, QuadrantInfo]> {
+  return Object.entries(QUADRANTS) as Array<[Quadrant, QuadrantInfo]>;
+}
+
+/** The quadrant that covers these levels of impact and effort. */
+export function quadrantAt(impact: Level, effort: Level): Quadrant {
+  const found = quadrantEntries().find(([, q]) => q.impact === impact && q.effort === effort);
+  if (found === undefined) throw new Error(`quadrants.json has no ${impact}-impact ${effort}-effort quadrant`);
+  return found[0];
+}
+
+/** The shared rule: impact >= HIGH_IMPACT_FROM is high, effort <= LOW_EFFORT_UP_TO is low. */
 export function quadrantOf(effort: number, impact: number): Quadrant {
-  const high = impact >= 3;
-  const easy = effort <= 3;
-  if (high) return easy ? 'quick_win' : 'big_bet';
-  return easy ? 'fill_in' : 'money_pit';
+  return quadrantAt(impact >= HIGH_IMPACT_FROM ? 'high' : 'low', effort <= LOW_EFFORT_UP_TO ? 'low' : 'high');
 }
 
 export function isQuadrant(value: string): value is Quadrant {
-  return value in QUADRANT_LABELS;
+  return Object.hasOwn(QUADRANTS, value);
 }
 
 export interface MatrixFrame {

@@ -1,5 +1,9 @@
 // The workshop phases from shared_schema/phases.json (pure).
 import table from '../../../shared_schema/phases.json';
+import type { SetPhaseCommand } from '../generated/commands';
+
+/** A phase id, as commands.json's `set_phase` names them (phases.test.ts: the same list). */
+export type Phase = SetPhaseCommand['phase'];
 
 export interface PhaseInfo {
   readonly id: string;
@@ -8,7 +12,8 @@ export interface PhaseInfo {
   readonly commands: readonly string[];
 }
 
-export const PHASE_ORDER: readonly string[] = table.order;
+// phases.json's `order` and commands.json's `set_phase.phase` enum are one list; the test holds them equal.
+export const PHASE_ORDER = table.order as readonly Phase[];
 
 const PHASES: ReadonlyMap<string, PhaseInfo> = new Map(
   Object.entries(table.phases).map(([id, phase]) => [
@@ -22,14 +27,20 @@ export function phaseInfo(id: string): PhaseInfo {
   return PHASES.get(id) ?? { id, title: id, instructions: '', commands: [] };
 }
 
+/** Where `id` stands in PHASE_ORDER (0-based), or -1 for a phase the client does not know. */
+export function phaseIndex(id: string): number {
+  const order: readonly string[] = PHASE_ORDER;
+  return order.indexOf(id);
+}
+
 /** The phase before (-1) or after (+1) `id`, or null at either end. */
-export function adjacentPhase(id: string, step: -1 | 1): string | null {
-  const index = PHASE_ORDER.indexOf(id);
+export function adjacentPhase(id: string, step: -1 | 1): Phase | null {
+  const index = phaseIndex(id);
   if (index < 0) return PHASE_ORDER[0] ?? null;
   return PHASE_ORDER[index + step] ?? null;
 }
 
 /** True once the workshop has reached `phase` (or gone past it). */
 export function reached(current: string, phase: string): boolean {
-  return PHASE_ORDER.indexOf(current) >= PHASE_ORDER.indexOf(phase);
+  return phaseIndex(current) >= phaseIndex(phase);
 }

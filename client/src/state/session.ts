@@ -179,14 +179,3 @@ export function readSession(doc: Y.Doc): SessionView {
     progress: root(doc, 'progress'),
   });
 }
-
-/** The board title from `board.title`, or '' when absent or malformed. */
-export function readTitle(doc: Y.Doc): string {
-  return readSession(doc).title;
-}
-
-/** The workshop phase from `session.phase`, or null when absent or malformed. */
-export function readPhase(doc: Y.Doc): string | null {
-  const phase = root(doc, 'session')['phase'];
-  return typeof phase === 'string' ? phase : null;
-}

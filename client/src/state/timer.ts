@@ -1,11 +1,6 @@
 // The phase timer on the server's clock (pure).
 import type { TimerState } from './session';
 
-/** Server clock minus local clock, from an HTTP answer's `server_now_ms` received at `localMs`. */
-export function clockSkew(serverNowMs: number, localMs: number): number {
-  return serverNowMs - localMs;
-}
-
 /** Milliseconds left (never negative), or null when no timer is set. */
 export function remainingMs(timer: TimerState, localNowMs: number, skewMs: number): number | null {
   if (timer.running && timer.endsAtMs !== null) {

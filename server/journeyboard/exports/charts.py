@@ -9,6 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Final
 
+from journeyboard import schema
 from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
@@ -80,12 +81,14 @@ def matrix(view: BoardView, size: float = 420) -> ET.Element:
     def py(impact: float) -> float:
         return pad + (5 - impact) / 4 * span
 
+    quadrants = schema.load("quadrants.json")
+    mid_x, mid_y = px(quadrants["low_effort_up_to"]), py(quadrants["high_impact_from"])
     el(root, "rect", x=pad, y=pad, width=span, height=span, fill="#ffffff", stroke=MUTED)
     el(
         root,
         "line",
-        x1=px(3),
-        x2=px(3),
+        x1=mid_x,
+        x2=mid_x,
         y1=pad,
         y2=pad + span,
         stroke=MUTED,
@@ -96,17 +99,15 @@ def matrix(view: BoardView, size: float = 420) -> ET.Element:
         "line",
         x1=pad,
         x2=pad + span,
-        y1=py(3),
-        y2=py(3),
+        y1=mid_y,
+        y2=mid_y,
         stroke=MUTED,
         stroke_dasharray="4 3",
     )
-    for name, (x, y) in {
-        "quick_win": (px(2), py(4.6)),
-        "big_bet": (px(4), py(4.6)),
-        "fill_in": (px(2), py(1.3)),
-        "money_pit": (px(4), py(1.3)),
-    }.items():
+    for name, quadrant in quadrants["quadrants"].items():
+        # Low effort on the left, high impact at the top.
+        x = px(2) if quadrant["effort"] == "low" else px(4)
+        y = py(4.6) if quadrant["impact"] == "high" else py(1.3)
         el(root, "text", QUADRANT_TITLES[name], x=x, y=y, text_anchor="middle", font_size=12,
            fill=MUTED, font_weight="bold")  # fmt: skip
     el(

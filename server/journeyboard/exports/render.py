@@ -25,10 +25,6 @@ class Rendered:
     media_type: str
     filename: str
 
-    @property
-    def body(self) -> bytes:
-        return self.bodies[0]
-
     def page(self, number: int) -> bytes:
         if not 1 <= number <= len(self.bodies):
             raise ExportError(f"page must be between 1 and {len(self.bodies)}")

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from journeyboard import schema
 from journeyboard.exports import charts
 from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
 
@@ -71,14 +72,11 @@ def _when(now_ms: int) -> str:
 
 
 def _stage_lanes(view: BoardView) -> Iterable[tuple[str, str]]:
-    return (
-        ("action", "What the customer does"),
-        ("touchpoint", "Touchpoints and channels"),
-        ("thought", "Thinks"),
-        ("feeling", "Feels"),
-        ("gain", "Gains"),
-        ("backstage", "Backstage"),
-        ("note", "Notes"),
+    """(kind, heading) of the lanes listed stage by stage (shared_schema/lanes.json)."""
+    return tuple(
+        (lane["kind"], lane["report_heading"])
+        for lane in schema.load("lanes.json")["lanes"]
+        if lane["report_heading"] is not None
     )
 
 

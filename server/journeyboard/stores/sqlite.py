@@ -397,16 +397,6 @@ class SQLiteStore(Store):
 
         return await self._read(read)
 
-    async def log_length(self, name: str) -> int:
-        """How many updates the document's log holds (for tests and metrics)."""
-        return int(
-            await self._read(
-                lambda conn: conn.execute(
-                    "SELECT COUNT(*) FROM updates WHERE doc = ?", (name,)
-                ).fetchone()[0]
-            )
-        )
-
     # boards and people --------------------------------------------------------------------
 
     async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:

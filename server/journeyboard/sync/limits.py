@@ -139,6 +139,3 @@ class Counter:
             self._counts[key] = count
         else:
             self._counts.pop(key, None)
-
-    def get(self, key: str) -> int:
-        return self._counts.get(key, 0)

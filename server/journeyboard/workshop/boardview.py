@@ -14,24 +14,17 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-LANES: Final = (
-    ("action", "Customer actions"),
-    ("touchpoint", "Touchpoints"),
-    ("thought", "Thoughts"),
-    ("feeling", "Feelings"),
-    ("pain", "Pain points"),
-    ("gain", "Gains"),
-    ("backstage", "Backstage"),
-    ("solution", "Solutions"),
-    ("note", "Notes"),
+from journeyboard import schema
+
+# (kind, title) of each lane of the map, in order; the client reads the same file.
+LANES: Final[tuple[tuple[str, str], ...]] = tuple(
+    (lane["kind"], lane["title"]) for lane in schema.load("lanes.json")["lanes"]
 )
 LANE_TITLES: Final = dict(LANES)
+UNKNOWN_KIND_TITLE: Final[str] = LANE_TITLES[schema.load("lanes.json")["unknown_kind"]]
 UNPLACED: Final = "Unplaced"
-QUADRANT_TITLES: Final = {
-    "quick_win": "Quick win",
-    "big_bet": "Big bet",
-    "fill_in": "Fill-in",
-    "money_pit": "Money pit",
+QUADRANT_TITLES: Final[dict[str, str]] = {
+    name: quadrant["title"] for name, quadrant in schema.load("quadrants.json")["quadrants"].items()
 }
 
 
@@ -96,7 +89,7 @@ class Card:
 
     @property
     def lane(self) -> str:
-        return LANE_TITLES.get(self.kind, "Notes")
+        return LANE_TITLES.get(self.kind, UNKNOWN_KIND_TITLE)
 
     def get_text(self, key: str) -> str:
         return _text(self.fields.get(key))

@@ -13,22 +13,16 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
+from journeyboard import schema
 from journeyboard.stores import Mark
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import BoardService, Identity
 from journeyboard.workshop.commands import CommandContext, CommandError, Handler
 
-HIGH_IMPACT_FROM = 3
-LOW_EFFORT_UP_TO = 3
-
 
 def quadrant(effort: float, impact: float) -> str:
-    """Place a solution on the effort/impact matrix (1..5 scales)."""
-    high_impact = impact >= HIGH_IMPACT_FROM
-    low_effort = effort <= LOW_EFFORT_UP_TO
-    if high_impact:
-        return "quick_win" if low_effort else "big_bet"
-    return "fill_in" if low_effort else "money_pit"
+    """Place a solution on the effort/impact matrix (1..5 scales; shared_schema/quadrants.json)."""
+    return schema.quadrant_of(effort, impact)
 
 
 def summarize(scores: list[tuple[int, int]]) -> dict[str, Any]:

@@ -1,0 +1,110 @@
+// Generated from shared_schema/commands.json by client/tools/gen-types.mjs (json-schema-to-typescript).
+// Do not edit: change the schema file and run `npm run gen:types`.
+
+export type Command =
+  | RotateLinkCommand
+  | RemoveCommand
+  | SetPhaseCommand
+  | TimerCommand
+  | LockCommand
+  | SpotlightCommand
+  | FollowCommand
+  | RevealCommand
+  | ConfigureCommand
+  | PromoteCommand
+  | VoteCommand
+  | RateCommand;
+
+/**
+ * Replace a link: its old token stops working for joins and sockets at once.
+ */
+export interface RotateLinkCommand {
+  type: 'rotate_link';
+  role: 'facilitator' | 'participant' | 'viewer';
+}
+/**
+ * Remove a person: their token stops working and their sockets close at once.
+ */
+export interface RemoveCommand {
+  type: 'remove';
+  participant: string;
+}
+/**
+ * Move the workshop to a phase (forward or back); the history is kept. Moving to another phase stops and clears the timer.
+ */
+export interface SetPhaseCommand {
+  type: 'set_phase';
+  phase: 'lobby' | 'discovery' | 'pain_points' | 'solution_rating' | 'action_plan';
+}
+/**
+ * Start, pause, resume, stop or extend the phase timer (server clock).
+ */
+export interface TimerCommand {
+  type: 'timer';
+  action: 'start' | 'pause' | 'resume' | 'stop' | 'extend';
+  seconds?: number;
+}
+/**
+ * Lock or unlock content editing for everyone but facilitators.
+ */
+export interface LockCommand {
+  type: 'lock';
+  locked: boolean;
+}
+/**
+ * Bring everyone to a stage (null to release).
+ */
+export interface SpotlightCommand {
+  type: 'spotlight';
+  stage: string | null;
+}
+/**
+ * Bring everyone to me: everyone's view follows the sender's (session.follow names them; they must have joined), or nobody's (false).
+ */
+export interface FollowCommand {
+  type: 'follow';
+  on: boolean;
+}
+/**
+ * Reveal the votes or the ratings; totals stay live afterwards.
+ */
+export interface RevealCommand {
+  type: 'reveal';
+  what: 'votes' | 'ratings';
+}
+/**
+ * Change the vote budget and the board's description.
+ */
+export interface ConfigureCommand {
+  type: 'configure';
+  votes_per_person?: number;
+  max_votes_per_card?: number | null;
+  title?: string;
+  persona?: string;
+  scope?: string;
+  customer_goal?: string;
+}
+/**
+ * Make a participant a co-facilitator.
+ */
+export interface PromoteCommand {
+  type: 'promote';
+  participant: string;
+}
+/**
+ * Give (+1) or take back (-1) a dot-vote on a pain point card.
+ */
+export interface VoteCommand {
+  type: 'vote';
+  card: string;
+  delta: 1 | -1;
+}
+/**
+ * Rate a solution card for effort and impact (1..5); rating again replaces.
+ */
+export interface RateCommand {
+  type: 'rate';
+  card: string;
+  effort: number;
+  impact: number;
+}

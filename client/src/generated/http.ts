@@ -1,0 +1,28 @@
+// Generated from shared_schema/http.json by client/tools/gen-types.mjs (json-schema-to-typescript).
+// Do not edit: change the schema file and run `npm run gen:types`.
+
+export type HttpBody = CreateBoard | Join | LinksAnswer;
+export type Link = string;
+
+export interface CreateBoard {
+  title: string;
+  template?: string;
+  persona?: string;
+  scope?: string;
+  import?: {
+    [k: string]: unknown;
+  };
+}
+export interface Join {
+  name: string;
+  department?: string;
+  device?: string;
+}
+export interface LinksAnswer {
+  links: {
+    facilitator: Link;
+    participant: Link;
+    viewer: Link;
+  };
+  server_now_ms: number;
+}
