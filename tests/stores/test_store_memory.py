@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from pycrdt import Doc, Map
@@ -12,7 +13,7 @@ from journeyboard.stores.memory import MemoryStore
 
 
 def _updates(count: int) -> list[bytes]:
-    doc: Doc[object] = Doc()
+    doc: Doc[Any] = Doc()
     updates: list[bytes] = []
     doc.observe(lambda event: updates.append(event.update))
     for i in range(count):
@@ -63,7 +64,7 @@ async def test_compaction_keeps_the_document_and_the_sequence() -> None:
     await store.compact_document("a")
     assert await store.log_length("a") == 0
     assert await store.append_update("a", u[3]) == 4
-    doc: Doc[object] = Doc()
+    doc: Doc[Any] = Doc()
     for update in await store.load_document("a"):
         doc.apply_update(update)
     assert doc.get("cards", type=Map).to_py() == {f"c{i}": i for i in range(4)}

@@ -37,9 +37,9 @@ class GatedStore(MemoryStore):
         return await super().load(name)
 
 
-def manager_over(store: MemoryStore, **options: float) -> tuple[RoomManager, RecordingBus]:
+def manager_over(store: MemoryStore) -> tuple[RoomManager, RecordingBus]:
     bus = RecordingBus()
-    return RoomManager(store, bus, grace_seconds=GRACE, **options), bus
+    return RoomManager(store, bus, grace_seconds=GRACE), bus
 
 
 async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
