@@ -17,7 +17,7 @@ from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Limits
 from journeyboard.sync.ports import LoadedDocument
 from journeyboard.sync.rooms import RoomManager
-from journeyboard.web.sockets import Refused, SocketGate, SocketRequest
+from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import BoardService
 from journeyboard.workshop.engine import PolicyKeeper
@@ -50,7 +50,8 @@ class Gate:
     def request(
         self, token: str | None, *, session: bool = False, origin: str | None = None
     ) -> SocketRequest:
-        return SocketRequest(self.board_id, session, token, origin, "board.test", "10.0.0.7")
+        target = SocketTarget(self.board_id, session, token)
+        return SocketRequest(target, origin, "board.test", "10.0.0.7")
 
     async def refused(self, request: SocketRequest) -> Refused:
         channel = FakeChannel()
@@ -130,7 +131,7 @@ async def test_refusals_carry_their_close_codes(gate: Gate) -> None:
         (gate.request(None), CLOSE.UNAUTHORIZED, "unauthorized"),
         (gate.request("not-a-token"), CLOSE.UNAUTHORIZED, "unauthorized"),
         (
-            SocketRequest("elsewhere", False, token, None, None, "10.0.0.7"),
+            SocketRequest(SocketTarget("elsewhere", False, token), None, None, "10.0.0.7"),
             CLOSE.UNAUTHORIZED,
             "unauthorized",
         ),
