@@ -1,0 +1,381 @@
+"""A room in-process: the durability rule, commit-ordered and coalesced release, awareness
+binding and stamping, remote updates, the lock, and the refusals a socket can meet."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from pycrdt import Doc, Map
+
+from journeyboard.stores import StoreError
+from journeyboard.stores.memory import MemoryStore
+from journeyboard.sync import protocol
+from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.ports import Grant, RoomPolicy
+from journeyboard.sync.protocol import ProtocolError
+from journeyboard.sync.rooms import Connection, DocumentTooLarge, Room, RoomClosed
+from journeyboard.sync.updates import state_vector
+from sync.fakes import (
+    FakeChannel,
+    RecordingBus,
+    Writer,
+    awareness_frame,
+    cards,
+)
+
+EMPTY_STATE = Doc().get_state()
+
+
+async def turns(count: int = 4) -> None:
+    """Let the loop run a few times: commit callbacks and the release they schedule."""
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def open_room(
+    store: MemoryStore | None = None, **options: Any
+) -> tuple[Room, MemoryStore, RecordingBus]:
+    store = store if store is not None else MemoryStore(auto_commit=False)
+    bus = RecordingBus()
+    room = Room("doc", store, bus, **options)
+    await room.load()
+    return room, store, bus
+
+
+def join(room: Room, *, can_write: bool = True, **options: Any) -> tuple[FakeChannel, Connection]:
+    channel = FakeChannel()
+    conn = room.connect(channel, can_write=can_write, **options)
+    channel.frames.clear()  # the sync step 1 every socket gets
+    return channel, conn
+
+
+# -- the durability rule --------------------------------------------------------------------
+
+
+async def test_nothing_is_shown_before_the_store_commits() -> None:
+    room, store, bus = await open_room()
+    a, ca = join(room)
+    b, _ = join(room)
+    writer = Writer()
+    update = writer.set("c1", "hello")
+    room.receive(ca, protocol.encode_sync_update(update))
+
+    assert cards(room.doc) == {"c1": "hello"}  # applied at once...
+    assert store.pending == 1
+    joiner = FakeChannel()
+    cj = room.connect(joiner, can_write=True)
+    room.receive(cj, protocol.encode_sync_step1(EMPTY_STATE))
+    read = asyncio.create_task(room.read(cards))
+    await turns()
+    assert b.frames == []  # ...but not sent to anyone,
+    assert joiner.step2s() == []  # not in a joiner's sync step 2,
+    assert not read.done()  # and not readable over HTTP
+    assert bus.commits == []
+
+    await store.commit()
+    await room.flush()
+    assert b.broadcasts() == [update]
+    assert a.frames == []  # the sender has it already
+    assert cards(joiner.doc()) == {"c1": "hello"}
+    assert joiner.broadcasts() == []  # its step 2 covered it: not sent twice
+    assert await read == {"c1": "hello"}
+    assert bus.commits == [("doc", 1, update)]
+
+
+async def test_updates_go_out_once_each_in_commit_order() -> None:
+    room, store, _ = await open_room()
+    _, ca = join(room)
+    b, _ = join(room)
+    writer = Writer()
+    updates = [writer.set(f"c{i}", i) for i in range(3)]
+    for update in updates:
+        room.receive(ca, protocol.encode_sync_update(update))
+    for released in range(1, 4):
+        await store.commit(1)
+        await turns()
+        assert b.broadcasts() == updates[:released]
+    await room.flush()
+    assert b.broadcasts() == updates
+
+
+async def test_updates_released_by_one_commit_go_out_as_one_merged_frame() -> None:
+    room, store, _ = await open_room()
+    a, ca = join(room)
+    b, cb = join(room)
+    watcher, _ = join(room, can_write=False)
+    writer_a, writer_b = Writer(), Writer()
+    for i in range(3):
+        room.receive(ca, writer_a.frame(f"a{i}", i))
+        room.receive(cb, writer_b.frame(f"b{i}", i))
+    await turns()
+    assert watcher.frames == []
+    await store.commit()
+    await room.flush()
+
+    assert len(watcher.frames) == 1
+    assert room.stats.coalesced_updates == 6
+    expected = {**{f"a{i}": i for i in range(3)}, **{f"b{i}": i for i in range(3)}}
+    assert cards(watcher.doc()) == expected
+    # Two senders in the batch: everyone gets the merge, their own changes included.
+    for channel, writer in ((a, writer_a), (b, writer_b)):
+        assert len(channel.frames) == 1
+        for update in channel.updates():
+            writer.doc.apply_update(update)
+        assert state_vector(writer.doc) == state_vector(room.doc)
+        assert cards(writer.doc) == expected
+
+
+async def test_one_senders_merged_frame_skips_the_sender() -> None:
+    room, store, _ = await open_room()
+    a, ca = join(room)
+    b, _ = join(room)
+    writer = Writer()
+    for i in range(4):
+        room.receive(ca, writer.frame(f"c{i}", i))
+    await store.commit()
+    await room.flush()
+    assert a.frames == []
+    assert len(b.frames) == 1
+    assert cards(b.doc()) == {f"c{i}": i for i in range(4)}
+
+
+async def test_a_store_failure_closes_every_socket_with_try_again_later() -> None:
+    room, store, _ = await open_room()
+    a, ca = join(room)
+    b, _ = join(room)
+    room.receive(ca, Writer().frame("c1", "never shown"))
+    read = asyncio.create_task(room.read(cards))
+    await turns()
+    store.fail(StoreError("disk on fire"))
+    await turns()
+
+    closed = (CLOSE.TRY_AGAIN_LATER.code, "store unavailable")
+    assert (a.closed, b.closed) == (closed, closed)
+    assert CLOSE.TRY_AGAIN_LATER.code == 1013
+    assert b.frames == []
+    assert room.closed and not room.connections
+    with pytest.raises(RoomClosed):
+        await read
+    with pytest.raises(RoomClosed):
+        room.connect(FakeChannel(), can_write=True)
+    with pytest.raises(RoomClosed):
+        room.receive(ca, Writer().frame("c2", 2))
+
+
+async def test_server_changes_are_shown_once_committed() -> None:
+    room, store, _ = await open_room()
+    b, _ = join(room)
+
+    def change(doc: Doc[Any]) -> str:
+        doc.get("cards", type=Map)["s"] = "server"
+        return "done"
+
+    result, shown = room.transact(change)
+    assert result == "done"
+    await turns()
+    assert not shown.done() and b.frames == []
+    await store.commit()
+    await shown
+    assert cards(b.doc()) == {"s": "server"}
+
+
+# -- what a socket may send -------------------------------------------------------------------
+
+
+async def test_a_read_only_socket_cannot_write() -> None:
+    room, store, _ = await open_room()
+    v, cv = join(room, can_write=False)
+    b, _ = join(room)
+    room.receive(cv, Writer().frame("c1", "forged"))
+    # The empty sync step 2 the stock client sends is not a refused write.
+    room.receive(cv, protocol.encode_sync_step2(protocol.EMPTY_UPDATE))
+    await turns()
+    assert store.pending == 0
+    assert cards(room.doc) == {}
+    assert cv.dropped_updates == 1 and room.stats.refused_writes == 1
+    assert b.frames == [] and v.closed is None
+
+
+async def test_a_server_only_room_makes_every_socket_read_only() -> None:
+    room, store, _ = await open_room(clients_may_write=False)
+    _, conn = join(room, can_write=True)
+    assert not conn.can_write
+    room.receive(conn, Writer().frame("c1", 1))
+    assert store.pending == 0
+
+
+async def test_a_malformed_update_is_refused_and_nothing_is_stored() -> None:
+    room, store, _ = await open_room()
+    _, ca = join(room)
+    with pytest.raises(ProtocolError):
+        room.receive(ca, protocol.encode_sync_update(b"\xff\xff\xff"))
+    assert store.pending == 0
+
+
+async def test_an_update_past_the_size_limit_is_refused_before_it_applies() -> None:
+    room, store, _ = await open_room(max_document_bytes=200)
+    _, ca = join(room)
+    writer = Writer()
+    room.receive(ca, writer.frame("small", "x"))
+    with pytest.raises(DocumentTooLarge):
+        room.receive(ca, writer.frame("big", "x" * 300))
+    assert cards(room.doc) == {"small": "x"}
+    assert store.pending == 1
+
+
+async def test_a_locked_room_reverts_writers_without_bypass() -> None:
+    room, store, _ = await open_room(lock_roots=("cards",))
+    room.apply_policy(RoomPolicy(locked=True))
+    a, participant = join(room, principal="person:p")
+    watcher, _ = join(room, can_write=False)
+    writer = Writer()
+    room.receive(participant, writer.frame("c1", "while locked"))
+    assert store.pending == 2  # the update, then the server's revert of it
+    await store.commit()
+    await room.flush()
+    assert cards(room.doc) == {}
+    assert room.stats.reverted_updates == 1
+    assert cards(watcher.doc()) == {}
+    for update in a.updates():  # the writer is sent the revert
+        writer.doc.apply_update(update)
+    assert cards(writer.doc) == {}
+
+    _, lead = join(room, bypass_lock=True)
+    room.receive(lead, Writer().frame("c2", "facilitator"))
+    await store.commit()
+    await room.flush()
+    assert cards(room.doc) == {"c2": "facilitator"}
+    assert room.stats.reverted_updates == 1
+
+
+async def test_a_policy_grant_lets_a_principal_through_the_lock_and_bars_others() -> None:
+    room, store, _ = await open_room(lock_roots=("cards",))
+    promoted_channel, promoted = join(room, principal="person:lead")
+    removed_channel, _ = join(room, principal="person:gone")
+    room.apply_policy(
+        RoomPolicy(
+            locked=True,
+            grants={"person:lead": Grant(bypass_lock=True, presence=None)},
+            barred=frozenset({"person:gone"}),
+        )
+    )
+    assert removed_channel.closed == (CLOSE.FORBIDDEN.code, "removed from the board")
+    assert promoted_channel.closed is None
+    room.receive(promoted, Writer().frame("c1", "kept"))
+    await store.commit()
+    await room.flush()
+    assert cards(room.doc) == {"c1": "kept"}
+
+
+# -- awareness --------------------------------------------------------------------------------
+
+ANN = {"id": "ann", "name": "Ann", "role": "participant", "color": "#111111"}
+BOB = {"id": "bob", "name": "Bob", "role": "participant", "color": "#222222"}
+
+
+def states(channel: FakeChannel) -> list[tuple[int, int, Any]]:
+    return [(e.client_id, e.clock, json.loads(e.state)) for e in channel.awareness()]
+
+
+async def test_presence_is_stamped_and_bound_to_the_first_client_id() -> None:
+    room, _, bus = await open_room()
+    a, ca = join(room, presence=ANN)
+    b, _ = join(room, presence=BOB)
+    room.receive(ca, awareness_frame(10, 1, {"cursor": 3, "user": {"name": "Mallory"}}))
+    assert ca.awareness_id == 10
+    assert states(b) == [(10, 1, {"cursor": 3, "user": ANN})]
+    assert states(a) == states(b)  # the sender sees its stamped state too
+    assert len(bus.awareness) == 1
+
+    # The same socket cannot speak for another client id, nor remove one.
+    b.frames.clear()
+    room.receive(ca, awareness_frame(11, 1, {"cursor": 0}))
+    room.receive(ca, awareness_frame(12, 5, None))
+    assert b.frames == []
+    assert ca.dropped_awareness == 2
+
+
+async def test_nobody_else_can_take_a_persons_client_id() -> None:
+    room, _, _ = await open_room()
+    _, ca = join(room, presence=ANN)
+    b, cb = join(room, presence=BOB)
+    room.receive(ca, awareness_frame(10, 1, {"cursor": 1}))
+    b.frames.clear()
+    room.receive(cb, awareness_frame(10, 2, {"cursor": "forged"}))
+    assert cb.awareness_id is None
+    assert b.frames == []
+    room.disconnect(ca)  # even after Ann left, the id stays hers
+    room.receive(cb, awareness_frame(10, 9, {"cursor": "forged"}))
+    assert cb.awareness_id is None
+    room.receive(cb, awareness_frame(20, 1, {"cursor": 2}))  # a free id binds
+    assert cb.awareness_id == 20
+
+
+async def test_a_joiner_gets_the_presence_and_a_leaver_is_removed() -> None:
+    room, _, bus = await open_room()
+    _, ca = join(room, presence=ANN)
+    room.receive(ca, awareness_frame(10, 4, {"cursor": 1}))
+    joiner = FakeChannel()
+    room.connect(joiner, can_write=False)
+    assert states(joiner) == [(10, 4, {"cursor": 1, "user": ANN})]
+
+    joiner.frames.clear()
+    bus.awareness.clear()
+    room.disconnect(ca)
+    assert states(joiner) == [(10, 5, None)]
+    assert len(bus.awareness) == 1
+    later = FakeChannel()
+    room.connect(later, can_write=False)
+    assert later.awareness() == []
+
+
+async def test_a_grant_restamps_presence() -> None:
+    room, _, _ = await open_room()
+    b, _ = join(room)
+    _, ca = join(room, principal="person:ann", presence=ANN)
+    promoted = {**ANN, "role": "facilitator"}
+    room.apply_policy(RoomPolicy(grants={"person:ann": Grant(True, promoted)}))
+    room.receive(ca, awareness_frame(10, 1, {"cursor": 1}))
+    assert states(b) == [(10, 1, {"cursor": 1, "user": promoted})]
+
+
+# -- other nodes ------------------------------------------------------------------------------
+
+
+async def test_a_remote_update_fans_out_to_every_local_socket() -> None:
+    room, store, _ = await open_room()
+    a, _ = join(room)
+    b, _ = join(room)
+    update = Writer().set("r", "remote")
+    room.apply_remote(update)
+    assert a.broadcasts() == [update] and b.broadcasts() == [update]
+    assert store.pending == 0  # another node committed it already
+    assert cards(room.doc) == {"r": "remote"}
+
+
+async def test_a_remote_update_waits_behind_local_uncommitted_ones() -> None:
+    room, store, _ = await open_room()
+    _, ca = join(room)
+    b, _ = join(room)
+    room.receive(ca, Writer().frame("local", 1))
+    room.apply_remote(Writer().set("remote", 2))
+    await turns()
+    assert b.frames == []
+    await store.commit()
+    await room.flush()
+    assert cards(b.doc()) == {"local": 1, "remote": 2}
+
+
+async def test_a_stored_update_that_cannot_apply_is_quarantined_on_load() -> None:
+    store = MemoryStore()
+    good = Writer().set("c1", "kept")
+    await store.append_update("doc", good)
+    await store.append_update("doc", b"\xff\xff\xff")
+    room, _, _ = await open_room(store)
+    assert cards(room.doc) == {"c1": "kept"}
+    assert room.stats.quarantined_updates == 1
+    assert [update for update, _ in await store.quarantined("doc")] == [b"\xff\xff\xff"]
+    assert await store.load_document("doc") == [good]

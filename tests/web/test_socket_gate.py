@@ -1,0 +1,200 @@
+"""Socket admission in-process: `SocketGate.start` decides from a `SocketRequest` alone, so a
+fake channel stands for the websocket. Who is let in, with which rights, and which close code
+a refused socket gets; the board and address slots are given back whatever happens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from journeyboard.cluster.local import LocalBus
+from journeyboard.settings import Settings
+from journeyboard.stores import StoreError
+from journeyboard.stores.memory import MemoryStore
+from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.limits import Limits
+from journeyboard.sync.ports import LoadedDocument
+from journeyboard.sync.rooms import RoomManager
+from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.workshop import documents
+from journeyboard.workshop.boards import BoardService
+from journeyboard.workshop.engine import PolicyKeeper
+from journeyboard.workshop.tokens import TokenSigner
+from sync.fakes import FakeChannel, Writer
+
+SECRET = "in-process-secret-0123456789abcdef"
+
+
+class FlakyStore(MemoryStore):
+    """A memory store whose loads fail while `down` is set."""
+
+    down = False
+
+    async def load(self, name: str) -> LoadedDocument:
+        if self.down:
+            raise StoreError("unreachable")
+        return await super().load(name)
+
+
+@dataclass
+class Gate:
+    gate: SocketGate
+    store: FlakyStore
+    rooms: RoomManager
+    boards: BoardService
+    board_id: str
+    tokens: dict[str, str]
+
+    def request(
+        self, token: str | None, *, session: bool = False, origin: str | None = None
+    ) -> SocketRequest:
+        target = SocketTarget(self.board_id, session, token)
+        return SocketRequest(target, origin, "board.test", "10.0.0.7")
+
+    async def refused(self, request: SocketRequest) -> Refused:
+        channel = FakeChannel()
+        with pytest.raises(Refused) as refused:
+            await self.gate.start(request, channel)
+        assert channel.frames == []  # not one document byte before admission
+        return refused.value
+
+
+async def build(limits: Limits) -> tuple[Gate, RoomManager]:
+    store = FlakyStore()
+    bus = LocalBus()
+    rooms = RoomManager(
+        store,
+        bus,
+        grace_seconds=0.05,
+        server_only=documents.is_session,
+        lock_roots=documents.CONTENT_ROOTS,
+    )
+    boards = BoardService(store, rooms, TokenSigner(SECRET))
+    keeper = PolicyKeeper(boards)
+    rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
+    settings = Settings(store_url="memory://", secret=SECRET, limits=limits)
+    created = await boards.create("Gate", template=None, persona="", scope="")
+    gate = SocketGate(settings, boards, rooms)
+    return Gate(gate, store, rooms, boards, created.board.id, created.tokens), rooms
+
+
+@pytest.fixture
+async def gate() -> AsyncIterator[Gate]:
+    built, rooms = await build(Limits(sockets_per_board=2))
+    yield built
+    await rooms.close()
+
+
+def slots(gate: SocketGate) -> int:
+    return sum(gate.per_board._counts.values()) + sum(gate.per_address._counts.values())
+
+
+async def test_a_participant_is_admitted_with_write_rights(gate: Gate) -> None:
+    link = await gate.boards.authenticate(gate.board_id, gate.tokens["participant"])
+    person, token = await gate.boards.join(link, "Ann", "Ops", address="10.0.0.7")
+    channel = FakeChannel()
+    sync = await gate.gate.start(gate.request(token), channel)
+    assert sync.room.name == documents.content_name(gate.board_id)
+    assert sync.conn.can_write and not sync.conn.bypass_lock
+    assert sync.conn.principal == f"person:{person.id}"
+    assert sync.conn.presence is not None and sync.conn.presence["name"] == "Ann"
+    assert len(channel.step1s()) == 1  # the room greeted it
+    sync.receive(Writer().frame("c1", 1))
+    await sync.room.flush()
+    assert await gate.store.load_document(gate.board_id)  # the seed and the write
+
+    assert slots(gate.gate) == 2
+    sync.end()
+    sync.end()  # twice is harmless
+    assert slots(gate.gate) == 0
+    assert sync.conn not in sync.room.connections
+
+
+async def test_viewers_and_session_sockets_are_read_only(gate: Gate) -> None:
+    viewer = await gate.gate.start(gate.request(gate.tokens["viewer"]), FakeChannel())
+    assert not viewer.conn.can_write
+    lead = await gate.gate.start(
+        gate.request(gate.tokens["facilitator"], session=True), FakeChannel()
+    )
+    assert lead.room.name == documents.session_name(gate.board_id)
+    assert not lead.conn.can_write and lead.conn.bypass_lock
+    viewer.end()
+    lead.end()
+
+
+async def test_refusals_carry_their_close_codes(gate: Gate) -> None:
+    token = gate.tokens["participant"]
+    cases = [
+        (gate.request(token, origin="https://evil.example"), CLOSE.ORIGIN_REFUSED, "origin"),
+        (gate.request(None), CLOSE.UNAUTHORIZED, "unauthorized"),
+        (gate.request("not-a-token"), CLOSE.UNAUTHORIZED, "unauthorized"),
+        (
+            SocketRequest(SocketTarget("elsewhere", False, token), None, None, "10.0.0.7"),
+            CLOSE.UNAUTHORIZED,
+            "unauthorized",
+        ),
+    ]
+    for request, close, cause in cases:
+        refused = await gate.refused(request)
+        assert (refused.code, refused.cause) == (close.code, cause)
+    assert gate.gate.refused["unauthorized"] == 3
+    # The page's own origin is fine.
+    own = await gate.gate.start(gate.request(token, origin="https://board.test"), FakeChannel())
+    own.end()
+    assert slots(gate.gate) == 0
+
+
+async def test_a_rotated_link_and_a_removed_person_are_refused(gate: Gate) -> None:
+    board = await gate.store.get_board(gate.board_id)
+    assert board is not None
+    board.link_versions["viewer"] += 1
+    await gate.store.save_board(board)
+    refused = await gate.refused(gate.request(gate.tokens["viewer"]))
+    assert refused.code == CLOSE.LINK_ROTATED.code
+
+    link = await gate.boards.authenticate(gate.board_id, gate.tokens["participant"])
+    person, token = await gate.boards.join(link, "Ann", "Ops", address="10.0.0.7")
+    person.removed = True
+    await gate.store.save_person(person)
+    refused = await gate.refused(gate.request(token))
+    assert refused.code == CLOSE.FORBIDDEN.code
+
+
+async def test_a_full_board_refuses_and_frees_a_slot_when_one_leaves(gate: Gate) -> None:
+    token = gate.tokens["viewer"]
+    first = await gate.gate.start(gate.request(token), FakeChannel())
+    second = await gate.gate.start(gate.request(token), FakeChannel())
+    refused = await gate.refused(gate.request(token))
+    assert (refused.code, refused.cause) == (
+        CLOSE.TOO_MANY_CONNECTIONS.code,
+        "sockets_per_board",
+    )
+    first.end()
+    third = await gate.gate.start(gate.request(token), FakeChannel())
+    second.end()
+    third.end()
+    assert slots(gate.gate) == 0
+
+
+async def test_a_store_that_cannot_open_the_room_means_try_again_later(gate: Gate) -> None:
+    gate.store.down = True
+    refused = await gate.refused(gate.request(gate.tokens["viewer"]))
+    assert (refused.code, refused.cause) == (CLOSE.TRY_AGAIN_LATER.code, "store_unavailable")
+    assert slots(gate.gate) == 0
+    gate.store.down = False
+    admitted = await gate.gate.start(gate.request(gate.tokens["viewer"]), FakeChannel())
+    admitted.end()
+
+
+async def test_a_bad_message_closes_only_that_socket(gate: Gate) -> None:
+    token = gate.tokens["participant"]
+    channel, other_channel = FakeChannel(), FakeChannel()
+    sync = await gate.gate.start(gate.request(token), channel)
+    other = await gate.gate.start(gate.request(token), other_channel)
+    sync.receive(None)  # a text frame
+    assert channel.closed == (CLOSE.MALFORMED.code, "text frames are not supported")
+    assert other_channel.closed is None
+    sync.end()
+    other.end()
