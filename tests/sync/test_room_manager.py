@@ -144,11 +144,6 @@ async def test_on_open_runs_before_anyone_gets_the_room() -> None:
     await manager.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RoomManager._load calls bus.follow before on_open and never unfollows when "
-    "on_open raises: the bus keeps following a room the manager dropped",
-)
 async def test_a_failing_on_open_leaves_the_bus_not_following() -> None:
     manager, bus = manager_over(GatedStore())
 

@@ -216,12 +216,6 @@ async def test_a_removal_closes_their_sockets_and_refuses_them(workshop: Worksho
     assert self_removal.value.code == "cannot_remove_self"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Room.connect applies a policy's grants but not its `barred` set: a socket of a "
-    "removed person admitted (authenticated) just before the removal and connected just "
-    "after it stays open",
-)
 async def test_a_barred_principal_connecting_later_is_closed(workshop: Workshop) -> None:
     ann_id = workshop.ann.person.id  # type: ignore[union-attr]
     name = documents.content_name(workshop.board_id)

@@ -241,6 +241,10 @@ class Room:
             bypass_lock=bypass_lock,
         )
         if self.policy is not None:
+            if conn.principal in self.policy.barred:
+                # Admitted just before a removal: the removal's closes have already run.
+                channel.close(CLOSE.FORBIDDEN.code, "removed from the board")
+                return conn
             _grant(conn, self.policy)
         self.connections.add(conn)
         conn.send(protocol.encode_sync_step1(self.doc.get_state()))
@@ -276,6 +280,8 @@ class Room:
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
+        if conn not in self.connections:
+            return  # closed by the room (barred, or the room closed): nothing it sends counts
         message = protocol.decode_message(frame)
         if isinstance(message, SyncUpdate | SyncStep2):
             if message.update == protocol.EMPTY_UPDATE:
@@ -892,8 +898,12 @@ class RoomManager:
         try:
             position = await room.load()
             self.bus.follow(name, room, position)
-            if self.on_open is not None:
-                await self.on_open(room)
+            try:
+                if self.on_open is not None:
+                    await self.on_open(room)
+            except BaseException:
+                self.bus.unfollow(name)
+                raise
             self._rooms[name] = room
             return room
         finally:
