@@ -280,8 +280,10 @@ class Room:
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
         if conn not in self.connections:
-            return  # closed by the room (barred, or the room closed): nothing it sends counts
+            return  # a socket the room closed (barred): nothing it sends counts
         message = protocol.decode_message(frame)
         if isinstance(message, SyncUpdate | SyncStep2):
             if message.update == protocol.EMPTY_UPDATE:
