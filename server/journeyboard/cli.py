@@ -16,6 +16,7 @@ import sys
 from collections.abc import Generator, Sequence
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import uvicorn
 
@@ -74,6 +75,11 @@ def configure_logging(level: str) -> None:
         logging.getLogger(name).addFilter(redact)
 
 
+def default(setting: str) -> Any:
+    """A setting's default, as `Settings` states it (the one place defaults are written)."""
+    return next(f.default for f in dataclasses.fields(Settings) if f.name == setting)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="journeyboard", description="Real-time Customer Journey Mapping workshop board."
@@ -81,13 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"journeyboard {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the board server")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    host, port = default("host"), default("port")
+    serve.add_argument("--host", default=host, help=f"address to listen on ({host})")
+    serve.add_argument("--port", type=int, default=port, help=f"port to listen on ({port})")
     serve.add_argument(
         "--store",
         default=None,
         help="store URL: sqlite:///path/file.db (default: data/journeyboard.db, "
-        "or $JOURNEYBOARD_DATA_DIR/journeyboard.db)",
+        "or $JOURNEYBOARD_DATA_DIR/journeyboard.db), postgresql://user@host:5432/db (shared "
+        "by several nodes, with --bus), or redis://host:6379/0 (Redis alone)",
     )
     serve.add_argument(
         "--bus",
@@ -113,14 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IP",
         help="a reverse proxy whose X-Forwarded-For/-Proto headers are believed (repeatable)",
     )
+    grace, keepalive = default("grace_seconds"), default("keepalive_seconds")
     serve.add_argument(
-        "--grace", type=float, default=10.0, help="seconds an empty document stays loaded (10)"
+        "--grace",
+        type=float,
+        default=grace,
+        help=f"seconds an empty document stays loaded ({grace:g})",
     )
     serve.add_argument(
         "--keepalive",
         type=float,
-        default=15.0,
-        help="seconds of silence after which a socket gets a keepalive message (15)",
+        default=keepalive,
+        help=f"seconds of silence after which a socket gets a keepalive message ({keepalive:g})",
     )
     serve.add_argument(
         "--limit",

@@ -163,6 +163,10 @@ async def test_read_since_and_heads_before_and_after_compaction(pg_url: str) -> 
         assert await store.heads(["doc"]) == {"doc": 15}
         assert await store.read_since("doc", 12) == (updates[12:], 15)
         assert await store.read_since("doc", 10) == (updates[10:], 15)
+        numbered, _ = await store.entries_since("doc", 12)
+        assert numbered == [(13, updates[12]), (14, updates[13]), (15, updates[14])]
+        first, _ = await store.entries_since("doc", 3)
+        assert [seq for seq, _ in first] == [10, 11, 12, 13, 14, 15]  # the snapshot runs to 10
         # Rows up to 10 are gone: a follower at 3 gets the snapshot, then everything after it.
         behind, head = await store.read_since("doc", 3)
         assert head == 15 and len(behind) == 1 + 5 and behind[1:] == updates[10:]

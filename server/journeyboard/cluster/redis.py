@@ -47,7 +47,7 @@ NODE_TTL_MS = int(HEARTBEAT_SECONDS * 3000)
 CHECK_SECONDS = float(os.environ.get("JOURNEYBOARD_BUS_CHECK_SECONDS", "2"))
 """How often a node compares what it applied with the store's heads (the safety net)."""
 
-GAP_WAIT_SECONDS = 0.05
+GAP_WAIT_SECONDS = 0.25
 """How long a gap in the numbers may stay open before the node reads the store: updates of
 two nodes may reach Redis in the other order."""
 
@@ -59,9 +59,9 @@ STREAM_LENGTH = 1000
 class SharedLog(Protocol):
     """What the bus needs of a store shared by every node."""
 
-    async def read_since(self, name: str, seq: int) -> tuple[list[bytes], int]:
-        """The updates committed after `seq` (the snapshot first if it covers `seq`), and the
-        head."""
+    async def entries_since(self, name: str, seq: int) -> tuple[list[tuple[int, bytes]], int]:
+        """The updates committed after `seq` with their numbers (first the snapshot, with the
+        number it runs through, if it covers `seq`), and the head."""
         ...
 
     async def heads(self, names: list[str]) -> dict[str, int]:
@@ -92,6 +92,10 @@ class _Followed:
             self.applied += 1
             self.ahead.discard(self.applied)
         return True
+
+    def is_snapshot(self, seq: int, entries: list[tuple[int, bytes]]) -> bool:
+        """A store's snapshot comes first and runs through `seq`: more than one number."""
+        return entries[0][0] == seq and seq > self.applied + 1
 
     def covered(self, head: int) -> None:
         """Everything up to `head` is applied."""
@@ -233,13 +237,20 @@ class RedisBus:
     async def _read_store(self, name: str, followed: _Followed) -> None:
         """Apply what the store committed beyond what this node applied."""
         async with followed.catching_up:
-            updates, head = await self.store.read_since(name, followed.applied)
+            entries, head = await self.store.entries_since(name, followed.applied)
             if self._follows.get(name) is not followed:
                 return
-            if head > followed.applied:
-                for update in updates:
+            for seq, update in entries:
+                if seq <= followed.applied:
+                    continue
+                if followed.is_snapshot(seq, entries):
+                    followed.follower.apply_remote(update)  # it runs through several numbers
+                    followed.covered(seq)
+                elif followed.mark(seq):
                     followed.follower.apply_remote(update)
-                self.stats.caught_up += len(updates)
+                else:
+                    continue
+                self.stats.caught_up += 1
             followed.covered(head)
 
     def _on_update(self, name: str, fields: dict[bytes, bytes]) -> None:
@@ -337,7 +348,10 @@ class RedisBus:
         for name, followed in list(self._follows.items()):
             followed.stream_id = None  # place again: Redis may have been flushed or replaced
             self._spawn(self._read_store_quietly(name, followed), f"catch up {name}")
-            self._send(name, b"P", b"Q")
+            self._send(name, b"P", b"Q")  # ask the others for their presence, and give ours
+            own = followed.follower.awareness_snapshot_for_peers()
+            if own is not None:
+                self.publish_awareness(name, own)
 
     async def _check_heads(self) -> None:
         """The safety net: whatever Redis lost, the store's heads tell."""

@@ -405,9 +405,14 @@ class PostgreSQLStore(Store):
         """What was committed to the document after update `seq`, oldest first, and the head.
 
         When the log no longer reaches back to `seq` (a compaction merged it into the
-        snapshot), the snapshot comes first, then every update after it. One statement, so
-        one consistent view of the document.
+        snapshot), the snapshot comes first, then every update after it.
         """
+        entries, head = await self.entries_since(name, seq)
+        return [update for _, update in entries], head
+
+    async def entries_since(self, name: str, seq: int) -> tuple[list[tuple[int, bytes]], int]:
+        """As `read_since`, each update with its number; the snapshot, when it comes first,
+        carries the number it runs through. One statement, so one consistent view."""
         async with self._connection() as conn:
             cur = await conn.execute(
                 "SELECT 0 AS kind, head, snapshot, snapshot_seq FROM documents WHERE name = %(n)s"
@@ -420,9 +425,11 @@ class PostgreSQLStore(Store):
         if not rows or rows[0][0] != 0:  # no such document
             return [], 0
         _, head, snapshot, snapshot_seq = rows[0]
-        updates = [bytes(snapshot)] if snapshot is not None and snapshot_seq > seq else []
-        updates.extend(bytes(data) for _, _, data, _ in rows[1:])
-        return updates, int(head)
+        entries: list[tuple[int, bytes]] = []
+        if snapshot is not None and snapshot_seq > seq:
+            entries.append((int(snapshot_seq), bytes(snapshot)))
+        entries.extend((int(number), bytes(data)) for _, number, data, _ in rows[1:])
+        return entries, int(head)
 
     async def heads(self, names: list[str]) -> dict[str, int]:
         """The head of each named document (0 for one that has no updates yet)."""
