@@ -326,15 +326,22 @@ def report(raw: dict[str, Any], facts: dict[str, Any], args: dict[str, Any], com
         "worker below it, plus the bus's redis-server for PostgreSQL + Redis; the "
         "redis-server for the Redis store.",
         "",
-        "| target | " + " | ".join(heading for _, heading, _ in ROWS) + " | lost | generator CPU |",
-        "|---|" + "---|" * (len(ROWS) + 2),
+        "| target | "
+        + " | ".join(heading for _, heading, _ in ROWS)
+        + " | lost | duplicates | generator CPU |",
+        "|---|" + "---|" * (len(ROWS) + 3),
     ]
     for name in names:
         results = raw[name]
         cells = [figure(results, key).show(digits) for key, _, digits in ROWS]
         lost = sum(int(r["lost"]) for r in results)
+        duplicates = sum(int(r.get("duplicates", 0)) for r in results)
         generator = max(float(r["generator_cpu_share"]) for r in results)
-        lines.append(f"| {LABELS[name]} | " + " | ".join(cells) + f" | {lost} | {generator:.2f} |")
+        lines.append(
+            f"| {LABELS[name]} | "
+            + " | ".join(cells)
+            + f" | {lost} | {duplicates} | {generator:.2f} |"
+        )
     if BASELINE in raw and len(names) > 1:
         lines += [
             "",
@@ -364,7 +371,10 @@ def report(raw: dict[str, Any], facts: dict[str, Any], args: dict[str, Any], com
         + f"{WIDE:.0%} of the median): "
         + ("; ".join(wide) if wide else "none")
         + ". Lost: deliveries still missing a second after the writers stopped, over all runs. "
-        "Generator CPU: the largest share of a core the load generator used in any run.",
+        "Duplicates: updates a writer received more than once (counted once in the latencies and "
+        "the losses). Generator CPU: the largest share of a core the load generator used in any "
+        "run.",
+        *(["", str(args["note"])] if args.get("note") else []),
         "",
         "### Raw results (stores)",
         "",
@@ -387,6 +397,7 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=20)
     parser.add_argument("--rate", type=float, default=100.0, help="updates/s per writer")
     parser.add_argument("--targets", default=",".join(TARGETS), help="comma-separated")
+    parser.add_argument("--note", default="", help="a paragraph printed with the figures")
     parser.add_argument("--smoke", action="store_true", help="seconds, not minutes; prints only")
     parser.add_argument("--out", default=str(ROOT / "docs" / "BENCHMARKS.md"))
     parser.add_argument(
@@ -411,6 +422,8 @@ def main() -> None:
     facts = machine()
     raw = run(args)
     settings = {"runs": args.runs, "duration": args.duration, "rate": args.rate}
+    if args.note:
+        settings["note"] = args.note
     section = report(raw, facts, settings, command.strip())
     if args.smoke:
         print(section)
