@@ -449,15 +449,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.rerender:
         text = Path(args.out).read_text(encoding="utf-8")
-        browser = sections.browser_section(text)
-        ours = sections.without_browser_section(text)
+        ours = sections.without_marked_sections(text)
         raw = json.loads(
             ours.split(sections.RAW_RESULTS, 1)[1].split("```json\n", 1)[1].split("\n```", 1)[0]
         )
         command = ours.split("with `", 1)[1].split("`", 1)[0]
         args.runs = len(raw["idle"]["journeyboard"])
         Path(args.out).write_text(
-            sections.with_browser_section(report(raw, args, command), browser), encoding="utf-8"
+            sections.with_sections_of(report(raw, args, command), text), encoding="utf-8"
         )
         print(f"rewrote {args.out}")
         return
@@ -469,10 +468,8 @@ def main() -> None:
         print(text)
     else:
         out = Path(args.out)
-        browser = (
-            sections.browser_section(out.read_text(encoding="utf-8")) if out.exists() else None
-        )
-        out.write_text(sections.with_browser_section(text, browser), encoding="utf-8")
+        old = out.read_text(encoding="utf-8") if out.exists() else ""
+        out.write_text(sections.with_sections_of(text, old), encoding="utf-8")  # browser, stores
         print(f"wrote {args.out}")
 
 

@@ -38,6 +38,7 @@ class Results:
     received: int = 0
     connect_errors: int = 0
     closed_early: int = 0
+    duplicates: int = 0  # a marker a client had already received
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -58,6 +59,7 @@ class Client:
         self.map = self.doc.get("bench", type=Map)
         self.seq = 0
         self.tag = f"{number:06d}".encode()
+        self.seen: set[bytes] = set()
 
     async def connect(self) -> None:
         self.ws = await websockets.connect(
@@ -84,7 +86,10 @@ class Client:
                     if marker[2:8] == self.tag:
                         continue  # our own update echoed back (the reference always does)
                     started = sent.get(marker)
-                    if started is not None:
+                    if started is not None and marker in self.seen:
+                        results.duplicates += 1  # counted once: latency and losses stay honest
+                    elif started is not None:
+                        self.seen.add(marker)
                         latencies.append(time.perf_counter() - started)
                         results.received += 1
         except websockets.ConnectionClosed:
@@ -168,6 +173,7 @@ async def fanout_rooms(
         "deliveries": received,
         "expected": expected,
         "lost": expected - received,
+        "duplicates": sum(results.duplicates for results in per_room),
         "seconds": round(elapsed - 1.0, 2),
         "deliveries_per_s": round(received / (elapsed - 1.0)),
         "p50_ms": round(percentile(latencies_ms, 0.50), 2),

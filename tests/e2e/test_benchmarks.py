@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from conftest import ServerProcess
+from pg import PostgresServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
@@ -75,3 +76,39 @@ async def test_browser_benchmark_smoke(server: ServerProcess) -> None:
     section = browser.report(raw, "python benchmarks/browser.py --smoke")
     assert sections.browser_section(section) == section
     assert len(browser.goals(raw)) == 4
+
+
+def test_stores_benchmark_smoke(
+    make_server: Any, postgres_server: PostgresServer, pg_url: str
+) -> None:
+    import sections
+
+    import stores
+
+    sqlite, postgresql = (
+        make_server("--grace", "1"),
+        make_server("--grace", "1", "--bus", "local", store_url=pg_url),
+    )
+    targets = [
+        stores.Deployment("sqlite", [(_process(sqlite), sqlite.port)], []),
+        stores.Deployment(
+            "postgresql",
+            [(_process(postgresql), postgresql.port)],
+            [stores.postmaster_pid(postgres_server)],
+        ),
+    ]
+    raw = {t.name: [stores.persist(t, writers=3, rate=10.0, duration=1.0)] for t in targets}
+    for (result,) in raw.values():
+        assert result["lost"] == 0 and result["deliveries"] == result["expected"] > 0
+        assert result["node_cpu_s"] > 0
+    assert raw["postgresql"][0]["store_cpu_s"] > 0  # the backends' CPU was read
+    args = {"runs": 1, "duration": 1.0, "rate": 10.0}
+    section = stores.report(raw, stores.machine(), args, "python benchmarks/stores.py --smoke")
+    assert sections.stores_section(section) == section
+    assert stores.parse_raw(section)["runs"] == raw
+    assert "PostgreSQL, one node" in section and "\u00d7" in section  # the ratio to SQLite
+
+
+def _process(server: ServerProcess) -> Any:
+    assert server.process is not None
+    return server.process
