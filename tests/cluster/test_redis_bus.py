@@ -134,7 +134,7 @@ async def test_the_store_repair_sees_the_open_documents_and_their_tails(
         await two.append_update("doc", b"x")
         await until(lambda: follower.updates == [b"x"])
         ((name, held, last_id),) = documents.open_documents()
-        newest = await one.redis.xrevrange("jb:doc:doc:log", count=1)
+        newest: Any = await one.redis.xrevrange("jb:doc:doc:log", count=1)
         assert (name, held, last_id) == ("doc", follower, newest[0][0])
         documents.restart_tail("doc", b"0-0")  # read the stream again from its start
         await until(lambda: follower.updates == [b"x", b"x"])
