@@ -78,6 +78,7 @@ return 1
 
 @dataclass(slots=True)
 class _Append:
+    name: str
     key: str
     update: bytes
     future: asyncio.Future[int]
@@ -203,15 +204,19 @@ class RedisStore(Store):
         if self._redis is None or self._closing:
             raise StoreError("the store is closed")
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Append(self._stream(name), update, future))
+        self._queue.append(_Append(name, self._stream(name), update, future))
         self._wake.set()
+        return future
+
+    def _count(self, name: str) -> None:
+        """Count an acknowledged append; compact after `compact_after` of them. Counted once
+        Redis holds them, so that the compaction reads at least that many entries."""
         length = self._log_lengths.get(name, 0) + 1
         self._log_lengths[name] = length
         if length >= self.compact_after and name not in self._compacting:
             self._log_lengths[name] = 0
             self._compacting.add(name)
             self._spawn(self._compact_soon(name), f"compact {name}")
-        return future
 
     async def _write_loop(self) -> None:
         while True:
@@ -234,6 +239,7 @@ class RedisStore(Store):
                         item.future.set_exception(StoreError(f"Redis unavailable: {exc}"))
                 continue
             for item in batch:
+                self._count(item.name)
                 if not item.future.done():
                     item.future.set_result(0)
 
