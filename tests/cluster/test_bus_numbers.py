@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 from typing import Any
 
-from journeyboard.cluster.redis import RedisBus, _Followed
+from journeyboard.cluster.feeds import Sequenced, SharedLogFeed
+from journeyboard.cluster.redis import RedisBus
 
 
 class Recorder:
@@ -50,7 +51,7 @@ class Log:
 
 
 def test_numbers_out_of_order_and_twice_count_once() -> None:
-    followed = _Followed(Recorder(), applied=3)
+    followed = Sequenced(Recorder(), applied=3)
     assert [followed.mark(n) for n in (5, 4, 5, 3, 6)] == [True, True, False, False, True]
     assert (followed.applied, followed.ahead) == (6, set())
     followed.mark(9)
@@ -61,13 +62,16 @@ def test_numbers_out_of_order_and_twice_count_once() -> None:
 
 async def test_catching_up_applies_only_what_the_bus_did_not_bring() -> None:
     updates = [f"u{n}".encode() for n in range(1, 11)]
-    bus = RedisBus("redis://127.0.0.1:1/0", Log(updates))
+    bus = RedisBus("redis://127.0.0.1:1/0", SharedLogFeed(Log(updates)))
     recorder = Recorder()
     bus.follow("doc", recorder, 2)
-    followed = bus._follows["doc"]
+    followed = bus.following("doc")
+    assert followed is not None
     bus.committed("doc", 4, updates[3])  # this node's own, already applied here
-    bus._on_update("doc", {b"n": b"other", b"s": b"6", b"u": updates[5]})
-    bus._on_update("doc", {b"n": b"other", b"s": b"6", b"u": updates[5]})  # twice on the bus
+    bus.feed.on_entry("doc", followed, {b"n": b"other", b"s": b"6", b"u": updates[5]})
+    bus.feed.on_entry(
+        "doc", followed, {b"n": b"other", b"s": b"6", b"u": updates[5]}
+    )  # twice on the bus
     await bus.catch_up("doc")
     assert recorder.applied == [updates[5], updates[2], updates[4], *updates[6:]]
     assert (followed.applied, followed.ahead) == (10, set())
@@ -76,7 +80,7 @@ async def test_catching_up_applies_only_what_the_bus_did_not_bring() -> None:
 
 async def test_a_node_behind_a_compaction_gets_the_snapshot_once() -> None:
     updates = [f"u{n}".encode() for n in range(1, 11)]
-    bus = RedisBus("redis://127.0.0.1:1/0", Log(updates, snapshot_seq=7))
+    bus = RedisBus("redis://127.0.0.1:1/0", SharedLogFeed(Log(updates, snapshot_seq=7)))
     recorder = Recorder()
     bus.follow("doc", recorder, 2)
     await bus.catch_up("doc")
@@ -86,7 +90,6 @@ async def test_a_node_behind_a_compaction_gets_the_snapshot_once() -> None:
 
 
 async def cancel_timers(bus: Any) -> None:
-    for followed in bus._follows.values():
-        if followed.gap_timer is not None:
-            followed.gap_timer.cancel()
+    for _, followed in bus.followed():
+        bus.feed.unfollowed(followed)
     await asyncio.sleep(0)

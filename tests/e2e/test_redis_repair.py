@@ -19,6 +19,7 @@ import pytest
 from pycrdt import Doc, Map
 
 from conftest import ServerProcess
+from journeyboard.cluster import open_bus
 from journeyboard.stores.redis import RedisStore
 from journeyboard.sync.rooms import Room
 from redisserver import RedisServer, cards
@@ -149,18 +150,20 @@ async def test_a_tail_ahead_of_the_stream_is_reset_and_misses_nothing_new(
     then lost it would wait for ids above it forever; the check sets it back."""
     async with RedisStore(redis.url) as one, RedisStore(redis.url) as two:
         one.repair.interval = two.repair.interval = 0.1
-        room = Room("doc", one, one)
-        one.follow("doc", room, await room.load())
-        await one.redis.xadd(
-            "jb:doc:doc:log", {"u": card_update("future", 1), "n": b"elsewhere"}, id="99999999999999-0"
-        )  # fmt: skip
-        await asyncio.wait_for(_until(lambda: "future" in room.doc.get("cards", type=Map)), 5)
-        await one.redis.delete("jb:doc:doc:log")  # Redis lost it
-        await two.append_update("doc", card_update("later", 2))
-        await asyncio.wait_for(_until(lambda: "later" in room.doc.get("cards", type=Map)), 5)
-        # and the entry it had read is back in Redis, written by the node that held it
-        await asyncio.wait_for(_until_async(lambda: _stored_keys(two, "doc"), {"future"}), 5)
-        assert one.repair.stats.loss_detected >= 1
+        async with open_bus(one, None) as bus:  # the Redis-only bus: it tails one's streams
+            room = Room("doc", one, bus)
+            bus.follow("doc", room, await room.load())
+            await one.redis.xadd(
+                "jb:doc:doc:log", {"u": card_update("future", 1), "n": b"elsewhere"},
+                id="99999999999999-0",
+            )  # fmt: skip
+            await asyncio.wait_for(_until(lambda: "future" in room.doc.get("cards", type=Map)), 5)
+            await one.redis.delete("jb:doc:doc:log")  # Redis lost it
+            await two.append_update("doc", card_update("later", 2))
+            await asyncio.wait_for(_until(lambda: "later" in room.doc.get("cards", type=Map)), 5)
+            # and the entry it had read is back in Redis, written by the node that held it
+            await asyncio.wait_for(_until_async(lambda: _stored_keys(two, "doc"), {"future"}), 5)
+            assert one.repair.stats.loss_detected >= 1
 
 
 async def _until(predicate: Any) -> None:

@@ -2,8 +2,9 @@
 one node to the others, the heartbeat that notices a dead node, and the per-board command lock.
 
 `open_bus` picks the bus for a store: none for one node (`LocalBus`); Redis in front of a
-shared system of record (`--store postgresql://… --bus redis://…`); or, on Redis alone, the
-Redis store itself, whose document streams are the bus.
+shared system of record (`--store postgresql://… --bus redis://…`, `RedisBus` with a
+`SharedLogFeed`); or, on Redis alone (`--store redis://…`), `RedisBus` with a
+`StoreStreamFeed`, which tails the store's own document streams.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ def open_bus(store: Store, bus_url: str | None) -> NodeBus:
 
     if isinstance(store, RedisStore):
         if bus_url is not None:
-            raise ValueError("a Redis store is its own bus: leave --bus out")
-        return store
+            raise ValueError("a Redis store carries its own bus: leave --bus out")
+        from journeyboard.cluster.feeds import StoreStreamFeed
+        from journeyboard.cluster.redis import RedisBus
+
+        return RedisBus(store.url, StoreStreamFeed(store), prefix=store.prefix)
     if bus_url is None:
         if store.shared:
             raise ValueError(
@@ -47,6 +51,7 @@ def open_bus(store: Store, bus_url: str | None) -> NodeBus:
         raise ValueError(f"unsupported bus URL {bus_url!r}: use redis://host:port/0")
     if not store.shared:
         raise ValueError("--bus needs a store every node shares: use --store postgresql://…")
+    from journeyboard.cluster.feeds import SharedLogFeed
     from journeyboard.cluster.redis import RedisBus
 
-    return RedisBus(bus_url, store)
+    return RedisBus(bus_url, SharedLogFeed(store))

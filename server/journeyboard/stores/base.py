@@ -110,8 +110,8 @@ class Mark:
 class Store(ABC):
     """Persistence for documents and board records; an async context manager.
 
-    What nodes tell each other is the bus's job (`cluster/`), not the store's; only the
-    Redis-only store is also a bus (its streams carry the updates between nodes).
+    What nodes tell each other is the bus's job (`cluster/`), not the store's; on Redis
+    alone the bus tails the store's document streams (`cluster.feeds.StoreStreamFeed`).
     """
 
     shared = False

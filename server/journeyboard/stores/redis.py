@@ -1,15 +1,20 @@
-"""The scaled-out store: Redis is both where boards live and the channel between nodes.
+"""The Redis store: documents and board records in one Redis server (`--store redis://…`).
 
 Per document, a Redis Stream holds the log of updates (each entry: the update and the node that
 accepted it) and a hash holds the compacted snapshot with the stream id it covers. A node:
 - appends what it accepts with XADD (pipelined: everything queued since the last round trip
   goes in one pipeline), and makes nothing visible before Redis acknowledged it;
-- reads a document's snapshot and stream tail in one Lua script, then tails the stream from
-  exactly there (XREAD BLOCK), applying the other nodes' entries;
+- reads a document's snapshot and stream tail in one Lua script, and returns the id of the last
+  entry read as the document's position;
 - compacts under a lease, replacing the snapshot only if it is still the one it read (fencing),
   and trims the stream only below the *previous* snapshot's id, so no reader falls into a gap;
-- sends presence and control messages over pub/sub, tagged with its node id, and keeps a
-  heartbeat key alive so the others can clear the presence of a node that died.
+- keeps the board, person and mark records, and repairs what Redis lost (`redis_repair.py`).
+
+This is the log and the records only. Carrying updates between nodes is the bus's: on Redis
+alone, `cluster.feeds.StoreStreamFeed` makes these document streams the bus (one tail for
+every open document, from the position `load` returned), with presence, control, the
+heartbeat and the board lock; it registers itself with `attach` so that the repair knows the
+open documents.
 """
 
 from __future__ import annotations
@@ -18,10 +23,8 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -40,16 +43,13 @@ from journeyboard.stores.base import (
     Store,
     StoreError,
 )
-from journeyboard.stores.redis_repair import RedisRepair
-from journeyboard.sync.ports import ControlHandler, Follower, LoadedDocument, Position
+from journeyboard.stores.redis_repair import OpenDocuments, RedisRepair
+from journeyboard.sync.ports import LoadedDocument
 from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
 
 COMPACT_AFTER = 500
-HEARTBEAT_SECONDS = float(os.environ.get("JOURNEYBOARD_HEARTBEAT_SECONDS", "3"))
-NODE_TTL_MS = int(HEARTBEAT_SECONDS * 3000)
-"""A node whose heartbeat key expired is dead: three missed heartbeats."""
 
 # KEYS: snapshot hash, stream. Returns {snapshot data or false, snapshot id or false, entries}.
 LOAD_SCRIPT = """
@@ -76,22 +76,9 @@ return 1
 """
 
 
-def _stream_id(value: bytes | str) -> tuple[int, int]:
-    text = value.decode() if isinstance(value, bytes) else value
-    ms, _, seq = text.partition("-")
-    return int(ms), int(seq or 0)
-
-
-@dataclass(eq=False)
-class _Follow:
-    follower: Follower
-    last_id: bytes
-    advanced: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-
-
 @dataclass(slots=True)
 class _Append:
+    name: str
     key: str
     update: bytes
     future: asyncio.Future[int]
@@ -106,7 +93,9 @@ def parse_url(url: str) -> tuple[str, str, dict[str, str]]:
 
 
 class RedisStore(Store):
-    """Documents, boards and the node-to-node channel in one Redis server."""
+    """Documents and board records in one Redis server, shared by every node."""
+
+    shared = True
 
     def __init__(self, url: str, *, compact_after: int | None = None) -> None:
         super().__init__()
@@ -117,14 +106,9 @@ class RedisStore(Store):
         self._redis: aioredis.Redis | None = None
         self._queue: list[_Append] = []
         self._wake = asyncio.Event()
-        self._outbox: list[tuple[str, bytes]] = []
-        self._outbox_wake = asyncio.Event()
-        self._follows: dict[str, _Follow] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._log_lengths: dict[str, int] = {}
         self._compacting: set[str] = set()
-        self._control: ControlHandler | None = None
-        self._peers: set[str] = set()
         self._closing = False
         self._load: Any = None
         self._compact: Any = None
@@ -139,6 +123,10 @@ class RedisStore(Store):
 
     def _stream(self, name: str) -> str:
         return self._key("doc", name, "log")
+
+    def log_stream(self, name: str) -> str:
+        """The key of the document's log stream (the Redis-only bus tails it)."""
+        return self._stream(name)
 
     def _snapshot(self, name: str) -> str:
         return self._key("doc", name, "snap")
@@ -165,13 +153,7 @@ class RedisStore(Store):
         self._load = self._redis.register_script(LOAD_SCRIPT)
         self._compact = self._redis.register_script(COMPACT_SCRIPT)
         self._writer = self._spawn(self._write_loop(), "redis-writer")
-        for coro, name in (
-            (self._publish_loop(), "redis-publisher"),
-            (self._listen(), "redis-listener"),
-            (self._heartbeat(), "redis-heartbeat"),
-            (self.repair.run(), "redis-repair"),
-        ):
-            self._spawn(coro, name)
+        self._spawn(self.repair.run(), "redis-repair")
 
     def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro, name=name)
@@ -195,16 +177,16 @@ class RedisStore(Store):
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
-            # redis-py's pubsub reader can swallow a cancellation while it waits for a
-            # message (seen with redis 8.1): bound the wait so that closing never hangs, which
-            # is what made `journeyboard export` on Redis hang.
             _, stuck = await asyncio.wait(set(self._tasks), timeout=2)
             for task in stuck:
                 log.warning("task %s did not stop within 2 s of closing", task.get_name())
-        with contextlib.suppress(RedisError):
-            await self._redis.delete(self._key("node", self.node_id))
         await self._redis.aclose()
         self._redis = None
+
+    def attach(self, documents: OpenDocuments | None) -> None:
+        """Tell the repair which documents are open and where their tails are (the bus that
+        tails this store's streams calls this when it is built)."""
+        self.repair.documents = documents
 
     def health_counters(self) -> list[HealthCounter]:
         return [*super().health_counters(), *self.repair.counters()]
@@ -222,15 +204,19 @@ class RedisStore(Store):
         if self._redis is None or self._closing:
             raise StoreError("the store is closed")
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Append(self._stream(name), update, future))
+        self._queue.append(_Append(name, self._stream(name), update, future))
         self._wake.set()
+        return future
+
+    def _count(self, name: str) -> None:
+        """Count an acknowledged append; compact after `compact_after` of them. Counted once
+        Redis holds them, so that the compaction reads at least that many entries."""
         length = self._log_lengths.get(name, 0) + 1
         self._log_lengths[name] = length
         if length >= self.compact_after and name not in self._compacting:
             self._log_lengths[name] = 0
             self._compacting.add(name)
             self._spawn(self._compact_soon(name), f"compact {name}")
-        return future
 
     async def _write_loop(self) -> None:
         while True:
@@ -253,6 +239,7 @@ class RedisStore(Store):
                         item.future.set_exception(StoreError(f"Redis unavailable: {exc}"))
                 continue
             for item in batch:
+                self._count(item.name)
                 if not item.future.done():
                     item.future.set_result(0)
 
@@ -278,70 +265,6 @@ class RedisStore(Store):
         last = entries[-1][0] if entries else (through or b"0-0")
         self._log_lengths[name] = len(entries)
         return LoadedDocument(updates, bytes(last))
-
-    # the bus: in Redis-only mode the document streams carry the updates between nodes -----
-
-    def follow(self, name: str, follower: Follower, since: Position) -> None:
-        previous = self._follows.pop(name, None)
-        if previous is not None and previous.task is not None:
-            previous.task.cancel()
-        follow = _Follow(follower, since if isinstance(since, bytes) else b"0-0")
-        self._follows[name] = follow
-        follow.task = self._spawn(self._tail(name, follow), f"tail {name}")
-        self._publish(name, b"Q", b"")
-
-    def committed(self, name: str, seq: int, update: bytes) -> None:
-        """Nothing to do: the other nodes read the update from the document's stream."""
-
-    def unfollow(self, name: str) -> None:
-        follow = self._follows.pop(name, None)
-        if follow is not None and follow.task is not None:
-            follow.task.cancel()
-
-    async def _tail(self, name: str, follow: _Follow) -> None:
-        key = self._stream(name)
-        backoff = 0.05
-        while True:
-            try:
-                response: Any = await self.redis.xread(
-                    {key: follow.last_id}, block=2000, count=1000
-                )
-                backoff = 0.05
-            except (RedisError, OSError) as exc:
-                log.warning("tailing %s: %s; retrying in %.1fs", name, exc, backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 2.0)
-                continue
-            for _, entries in response or []:
-                for entry_id, fields in entries:
-                    follow.last_id = entry_id
-                    if fields.get(b"n") != self._node:
-                        follow.follower.apply_remote(fields[b"u"])
-            follow.advanced.set()
-            follow.advanced = asyncio.Event()
-
-    def _restart_tail(self, name: str, follow: _Follow, last_id: bytes) -> None:
-        """Tail again from `last_id`: after Redis lost entries, a position beyond its stream
-        would skip new entries with lower ids."""
-        if follow.task is not None:
-            follow.task.cancel()
-        follow.last_id = last_id
-        follow.task = self._spawn(self._tail(name, follow), f"tail {name}")
-
-    async def catch_up(self, name: str) -> None:
-        follow = self._follows.get(name)
-        if follow is None:
-            return
-        try:
-            newest: Any = await self.redis.xrevrange(self._stream(name), count=1)
-        except RedisError as exc:
-            raise StoreError(f"Redis unavailable: {exc}") from exc
-        if not newest:
-            return
-        target = _stream_id(newest[0][0])
-        async with asyncio.timeout(10):
-            while _stream_id(follow.last_id) < target:
-                await follow.advanced.wait()
 
     # compaction ---------------------------------------------------------------------------
 
@@ -409,111 +332,6 @@ class RedisStore(Store):
         except RedisError as exc:
             raise StoreError(f"Redis unavailable: {exc}") from exc
         return [(fields[b"u"], fields[b"r"].decode()) for _, fields in _pairs(entries)]
-
-    # presence and control (pub/sub) -------------------------------------------------------
-
-    def _publish(self, name: str, kind: bytes, payload: bytes) -> None:
-        self._outbox.append((self._key("presence", name), kind + self._node + payload))
-        self._outbox_wake.set()
-
-    def publish_awareness(self, name: str, payload: bytes) -> None:
-        self._publish(name, b"A", payload)
-
-    def publish_control(self, message: dict[str, Any]) -> None:
-        self._outbox.append((self._key("control"), self._node + json.dumps(message).encode()))
-        self._outbox_wake.set()
-
-    def on_control(self, handler: ControlHandler) -> None:
-        self._control = handler
-
-    async def _publish_loop(self) -> None:
-        while True:
-            if not self._outbox:
-                self._outbox_wake.clear()
-                await self._outbox_wake.wait()
-                continue
-            batch, self._outbox = self._outbox, []
-            try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for channel, message in batch:
-                        pipe.publish(channel, message)
-                    await pipe.execute()
-            except (RedisError, OSError) as exc:
-                log.warning("dropped %d presence messages: %s", len(batch), exc)
-
-    async def _listen(self) -> None:
-        node_length = len(self._node)
-        while True:
-            try:
-                pubsub = self.redis.pubsub()
-                await pubsub.psubscribe(self._key("presence", "*"))
-                await pubsub.subscribe(self._key("control"))
-                async for message in pubsub.listen():
-                    if message["type"] not in ("message", "pmessage"):
-                        continue
-                    data: bytes = message["data"]
-                    channel = message["channel"].decode()
-                    if channel == self._key("control"):
-                        if not data.startswith(self._node) and self._control is not None:
-                            self._control(json.loads(data[node_length:]))
-                        continue
-                    kind, node = data[:1], data[1 : 1 + node_length]
-                    if node == self._node:
-                        continue
-                    name = channel[len(self._key("presence", "")) :]
-                    self._on_presence(name, kind, node.decode(), data[1 + node_length :])
-            except (RedisError, OSError) as exc:
-                log.warning("presence channel lost: %s; reconnecting", exc)
-                await asyncio.sleep(0.5)
-
-    def _on_presence(self, name: str, kind: bytes, node: str, payload: bytes) -> None:
-        follow = self._follows.get(name)
-        if follow is None:
-            return
-        self._peers.add(node)
-        if kind == b"Q":
-            snapshot = follow.follower.awareness_snapshot_for_peers()
-            if snapshot is not None:
-                self._publish(name, b"A", snapshot)
-        elif kind == b"A":
-            follow.follower.apply_remote_awareness(node, payload)
-
-    async def _heartbeat(self) -> None:
-        key = self._key("node", self.node_id)
-        while True:
-            try:
-                await self.redis.set(key, b"1", px=NODE_TTL_MS)
-                for peer in list(self._peers):
-                    if not await self.redis.exists(self._key("node", peer)):
-                        self._peers.discard(peer)
-                        log.info("node %s is gone; clearing its presence", peer)
-                        for follow in self._follows.values():
-                            follow.follower.drop_node(peer)
-            except (RedisError, OSError) as exc:
-                log.warning("heartbeat failed: %s", exc)
-            await asyncio.sleep(HEARTBEAT_SECONDS)
-
-    # command lock -------------------------------------------------------------------------
-
-    @contextlib.asynccontextmanager
-    async def _board_lock(self, board_id: str) -> AsyncIterator[None]:
-        lock = self.redis.lock(
-            self._key("lock", board_id), timeout=30, blocking_timeout=30, sleep=0.005
-        )
-        try:
-            acquired = await lock.acquire()
-        except RedisError as exc:
-            raise StoreError(f"Redis unavailable: {exc}") from exc
-        if not acquired:
-            raise StoreError("the board is busy; try again")
-        try:
-            yield
-        finally:
-            with contextlib.suppress(RedisError):
-                await lock.release()
-
-    def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]:
-        return self._board_lock(board_id)
 
     # boards, people, marks ----------------------------------------------------------------
 

@@ -21,6 +21,10 @@ what the store has that it lacks, and append what the room has that the store la
 has cached are written back when missing; link versions and removals are merged so that a lost
 write never revives a rotated link or a removed person.
 
+The open documents and where their tails are come from the bus that tails this store's
+streams (`OpenDocuments`, registered with `RedisStore.attach`), so that the store needs nothing
+of `cluster/`.
+
 What is not covered: documents no node holds open any more (unloaded after the grace period),
 raw votes and ratings before a reveal, and records this node never read or wrote.
 """
@@ -89,7 +93,7 @@ return 0
 
 @runtime_checkable
 class Holder(Protocol):
-    """An open room as the repair sees it (a `journeyboard.rooms.Room`)."""
+    """An open room as the repair sees it (a `journeyboard.sync.rooms.Room`)."""
 
     doc: Doc[Any]
 
@@ -99,6 +103,21 @@ class Holder(Protocol):
     async def flush(self) -> None: ...
 
     def apply_remote(self, update: bytes) -> None: ...
+
+
+class OpenDocuments(Protocol):
+    """What the repair needs of whatever tails this store's document streams: the Redis-only
+    bus (`cluster.feeds.StoreStreamFeed`), which registers itself with `RedisStore.attach`.
+    The store knows nothing of the bus beyond this."""
+
+    def open_documents(self) -> list[tuple[str, object, bytes]]:
+        """Every followed document: its name, its follower (an open room) and the id of the
+        last stream entry its tail read."""
+        ...
+
+    def restart_tail(self, name: str, last_id: bytes) -> None:
+        """Tail the document again from `last_id`: after Redis lost entries, a position beyond
+        its stream would skip new entries with lower ids."""
 
 
 @dataclass
@@ -179,6 +198,8 @@ class RedisRepair:
         self._records_pending = False
         self._failing = False
         self._position: Any = None
+        self.documents: OpenDocuments | None = None
+        """The open documents (none until a bus tails this store's streams)."""
 
     async def run(self) -> None:
         while True:
@@ -213,8 +234,14 @@ class RedisRepair:
         self.checked.set()
         self.checked = asyncio.Event()
 
+    def _open(self) -> dict[str, tuple[object, bytes]]:
+        """Open document → (its follower, the id of the last entry its tail read)."""
+        if self.documents is None:
+            return {}
+        return {name: (held, last) for name, held, last in self.documents.open_documents()}
+
     def _open_documents(self) -> list[str]:
-        return [name for name, follow in self.store._follows.items() if follow.task is not None]
+        return list(self._open())
 
     async def _server_changed(self) -> bool:
         redis = self.store.redis
@@ -245,16 +272,16 @@ class RedisRepair:
 
     async def _lost_positions(self) -> list[str]:
         store = self.store
-        follows = [(name, f) for name, f in store._follows.items() if f.task is not None]
+        follows = list(self._open().items())
         if not follows:
             return []
         if self._position is None:
             self._position = store.redis.register_script(POSITION_SCRIPT)
         async with store.redis.pipeline(transaction=False) as pipe:
-            for name, follow in follows:
+            for name, (_, last_id) in follows:
                 await self._position(
                     keys=[store._snapshot(name), store._stream(name)],
-                    args=[follow.last_id],
+                    args=[last_id],
                     client=pipe,
                 )
             results = await pipe.execute()
@@ -275,10 +302,10 @@ class RedisRepair:
     async def repair_document(self, name: str) -> bool:
         """Verify one open document against Redis; False if it must be tried again later."""
         store = self.store
-        follow = store._follows.get(name)
-        if follow is None or follow.task is None:
+        documents, opened = self.documents, self._open().get(name)
+        if opened is None or documents is None:
             return True  # unloaded (or not followed yet: then it was loaded after the loss)
-        holder = follow.follower
+        holder = opened[0]
         if not isinstance(holder, Holder):
             return True
         redis = store.redis
@@ -290,7 +317,8 @@ class RedisRepair:
                 with contextlib.suppress(TimeoutError, RuntimeError):
                     await asyncio.wait_for(holder.flush(), FLUSH_SECONDS)
             data, through, entries = await store._read(name)
-            if store._follows.get(name) is not follow:
+            now = self._open().get(name)
+            if now is None or now[0] is not holder:
                 return True  # reloaded meanwhile, from what Redis has now
             from journeyboard.stores.redis import _pairs  # a cycle at import time
 
@@ -302,7 +330,7 @@ class RedisRepair:
                 except Exception as exc:  # a stored update that cannot be applied
                     log.error("verifying %s: skipped a stored update: %s", name, exc)
             last = pairs[-1][0] if pairs else (through or b"0-0")
-            store._restart_tail(name, follow, last)
+            documents.restart_tail(name, bytes(last))
             lacking = stored.get_update(holder.doc.get_state())
             if lacking != EMPTY_UPDATE:
                 holder.apply_remote(lacking)

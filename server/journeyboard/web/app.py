@@ -30,8 +30,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     running: Services = app.state.services
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(running.store)
-        if not isinstance(running.bus, Store):  # a store that is its own bus is open already
-            await stack.enter_async_context(running.bus)
+        await stack.enter_async_context(running.bus)
         await stack.enter_async_context(running.rooms)
         yield
         log.info("shutting down: flushing documents")

@@ -1,0 +1,147 @@
+"""The Redis-only bus in process: two nodes, each a RedisStore with the bus that tails its
+document streams (`open_bus(store, None)`), on a real Redis server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from journeyboard.cluster import NodeBus, open_bus
+from journeyboard.stores.redis import RedisStore
+from redisserver import RedisServer
+from redisserver import redis as redis  # the fixture
+
+
+@dataclass
+class Recorder:
+    """A follower that keeps what the bus told it."""
+
+    updates: list[bytes] = field(default_factory=list)
+    awareness: list[tuple[str, bytes]] = field(default_factory=list)
+    snapshot: bytes | None = None
+
+    def apply_remote(self, update: bytes) -> None:
+        self.updates.append(update)
+
+    def apply_remote_awareness(self, node: str, payload: bytes) -> None:
+        self.awareness.append((node, payload))
+
+    def awareness_snapshot_for_peers(self) -> bytes | None:
+        return self.snapshot
+
+    def drop_node(self, node: str) -> None:
+        return None
+
+
+@contextlib.asynccontextmanager
+async def node(url: str) -> AsyncIterator[tuple[RedisStore, NodeBus]]:
+    async with RedisStore(url) as store, open_bus(store, None) as bus:
+        yield store, bus
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 5) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+async def test_each_node_applies_the_others_entries_once_and_skips_its_own(
+    redis: RedisServer,
+) -> None:
+    async with node(redis.url) as (one, one_bus), node(redis.url) as (two, two_bus):
+        await one.append_update("doc", b"before")
+        mine, theirs = Recorder(), Recorder()
+        one_bus.follow("doc", mine, (await one.load("doc")).position)
+        two_bus.follow("doc", theirs, (await two.load("doc")).position)
+        for i in range(20):
+            await one.append_update("doc", f"one {i}".encode())
+        await two.append_update("doc", b"two")
+        await until(lambda: len(theirs.updates) == 20 and mine.updates == [b"two"])
+        assert theirs.updates == [f"one {i}".encode() for i in range(20)]  # not "before"
+        await asyncio.sleep(0.2)
+        assert mine.updates == [b"two"]
+        assert two_bus.node_id == two.node_id  # the id the store tags its entries with
+
+
+async def test_catch_up_returns_once_the_tail_has_read_the_newest_entry(
+    redis: RedisServer,
+) -> None:
+    async with node(redis.url) as (one, _), node(redis.url) as (two, two_bus):
+        follower = Recorder()
+        two_bus.follow("doc", follower, (await two.load("doc")).position)
+        for round_ in range(5):
+            await asyncio.gather(*(one.append_update("doc", b"%d" % i) for i in range(50)))
+            await two_bus.catch_up("doc")
+            assert len(follower.updates) == 50 * (round_ + 1)
+
+
+async def test_the_board_lock_admits_one_node_at_a_time(redis: RedisServer) -> None:
+    async with node(redis.url) as (_, one_bus), node(redis.url) as (_, two_bus):
+        inside = peak = 0
+
+        async def command(bus: NodeBus, arrives_after: float) -> None:
+            nonlocal inside, peak
+            await asyncio.sleep(arrives_after)
+            async with bus.board_lock("board"):
+                inside += 1
+                peak = max(peak, inside)
+                await asyncio.sleep(0.01)
+                inside -= 1
+
+        await asyncio.gather(
+            *(command(one_bus if i % 2 else two_bus, i * 0.004) for i in range(20))
+        )
+        assert peak == 1
+        assert not await redis_keys(redis.url, "jb:lock:*")
+
+
+async def redis_keys(url: str, pattern: str) -> list[Any]:
+    async with RedisStore(url) as store:
+        return list(await store.redis.keys(pattern))
+
+
+async def test_presence_and_control_reach_the_other_node_only(redis: RedisServer) -> None:
+    async with node(redis.url) as (_, one_bus), node(redis.url) as (_, two_bus):
+        there = Recorder()
+        here = Recorder(snapshot=b"who is on one")
+        one_bus.follow("doc", here, b"0-0")
+        await asyncio.sleep(0.2)  # one's listener is subscribed
+        two_bus.follow("doc", there, b"0-0")  # asks the others for their presence
+        await until(lambda: (one_bus.node_id, b"who is on one") in there.awareness)
+        controls: list[dict[str, Any]] = []
+        own: list[dict[str, Any]] = []
+        two_bus.on_control(controls.append)
+        one_bus.on_control(own.append)
+        await asyncio.sleep(0.2)
+        one_bus.publish_control({"close": "someone"})
+        await until(lambda: controls == [{"close": "someone"}])
+        assert own == []
+
+
+async def test_the_store_repair_sees_the_open_documents_and_their_tails(
+    redis: RedisServer,
+) -> None:
+    async with node(redis.url) as (one, one_bus), node(redis.url) as (two, _):
+        documents = one.repair.documents
+        assert documents is not None
+        follower = Recorder()
+        one_bus.follow("doc", follower, (await one.load("doc")).position)
+        await two.append_update("doc", b"x")
+        await until(lambda: follower.updates == [b"x"])
+        ((name, held, last_id),) = documents.open_documents()
+        newest: Any = await one.redis.xrevrange("jb:doc:doc:log", count=1)
+        assert (name, held, last_id) == ("doc", follower, newest[0][0])
+        documents.restart_tail("doc", b"0-0")  # read the stream again from its start
+        await until(lambda: follower.updates == [b"x", b"x"])
+        one_bus.unfollow("doc")
+        assert documents.open_documents() == []
+
+
+def test_a_redis_store_takes_no_other_bus() -> None:
+    with pytest.raises(ValueError, match="leave --bus out"):
+        open_bus(RedisStore("redis://127.0.0.1:1/0"), "redis://elsewhere:6379/0")
