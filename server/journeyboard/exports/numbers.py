@@ -59,10 +59,10 @@ def _signed(text: str) -> str:
 
 
 def signed_one_decimal(value: float) -> str:
-    """A median score as the board labels it: "+1.5", "−2.5" (true minus), "0.0"."""
+    """A median score as the board labels it: "+1.5", "\u22122.5" (a true minus), "0.0"."""
     return _signed(one_decimal(value))
 
 
 def signed_whole(value: float) -> str:
-    """A score as the board writes it: "+2", "−3" (true minus), "0"."""
+    """A score as the board writes it: "+2", "\u22123" (a true minus), "0"."""
     return _signed(whole(value))
