@@ -1,6 +1,7 @@
 // Typed, tolerant accessors for the board's content document (no DOM).
 import * as Y from 'yjs';
 import { isChannel, isStatus, laneOf, type ActionStatus, type CardKind, type Channel } from './lanes';
+import { roundWhole } from './format';
 import { byPosThenId, lastPos, posAfter, posAt, type Positioned } from './positions';
 
 export interface Stage {
@@ -94,7 +95,7 @@ export function readFields(map: Y.Map<unknown>): CardFields {
     -readonly [K in keyof CardFields]: CardFields[K];
   } = {};
   const emotion = finite(map.get('emotion'));
-  if (emotion !== undefined) fields.emotion = Math.max(-3, Math.min(3, Math.round(emotion)));
+  if (emotion !== undefined) fields.emotion = Math.max(-3, Math.min(3, roundWhole(emotion)));
   const channel = map.get('channel');
   if (isChannel(channel)) fields.channel = channel;
   const moment = map.get('moment_of_truth');

@@ -1,5 +1,6 @@
 // The emotion curve: median and spread of the feeling scores per stage (pure).
 import type { Card, Stage } from './content';
+import { roundWhole } from './format';
 
 export interface EmotionPoint {
   readonly stage: string;
@@ -81,7 +82,7 @@ const WORDS: Readonly<Record<number, string>> = {
 /** The nearest whole score in -3..3. */
 export function clampScore(score: number): number {
   if (!Number.isFinite(score)) return 0;
-  const whole = Math.max(-3, Math.min(3, Math.round(score)));
+  const whole = Math.max(-3, Math.min(3, roundWhole(score)));
   return whole === 0 ? 0 : whole; // never -0, which would print as "0" but compare oddly
 }
 

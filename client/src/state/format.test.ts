@@ -1,5 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { dotRun, formatDate, formatOne, isoDay } from './format';
+import cases from '../../../shared_schema/examples/rounding.json';
+import { dotRun, formatDate, formatOne, formatSignedOne, formatSignedWhole, formatWhole, isoDay } from './format';
+
+describe('the rounding rule every export shares (shared_schema/examples/rounding.json)', () => {
+  const forms = { one_decimal: formatOne, whole: formatWhole, signed_one_decimal: formatSignedOne,
+    signed_whole: formatSignedWhole } as const;
+  for (const [name, format] of Object.entries(forms)) {
+    it(`writes ${name} as the server does`, () => {
+      const table: ReadonlyArray<ReadonlyArray<number | string>> = cases[name as keyof typeof forms];
+      expect(table.length).toBeGreaterThan(4);
+      for (const [value, text] of table) {
+        if (typeof value !== 'number' || typeof text !== 'string') throw new Error(`bad case ${String(value)}`);
+        expect([value, format(value)]).toEqual([value, text]);
+      }
+    });
+  }
+});
 
 describe('formatOne', () => {
   it('shows one decimal', () => {

@@ -1,16 +1,70 @@
 // Small number formats the phase results share (pure).
 
+const MINUS = '\u2212';
+
 /**
- * One decimal, rounding half away from zero: 2.25 → "2.3", -2.25 → "-2.3", 1.45 → "1.5".
- * Works on the value as written in decimal (1.45 is stored a hair below 1.45, yet rounds up),
- * never shows "-0.0", and gives "—" for a value that is not a finite number.
+ * `x` rounded half away from zero to `places` decimals, as digits with a point ("4.3", "-3"),
+ * on the shortest decimal text of the value (`String(x)`, the same digits Python's `str` gives),
+ * so 4.35, stored a hair below 4.35, still rounds up. Never "-0". The server's rule is the same
+ * (server/journeyboard/exports/numbers.py); shared_schema/examples/rounding.json holds the cases.
+ */
+function roundHalfAway(x: number, places: number): string {
+  const written = Math.abs(x).toString(); // "4.35", "1e-7", "1.5e+21"
+  const [mantissa = '0', exponent = '0'] = written.split('e');
+  const dot = mantissa.indexOf('.');
+  let digits = mantissa.replace('.', '');
+  let point = (dot === -1 ? mantissa.length : dot) + Number(exponent); // digits before the point
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  const keep = point + places;
+  digits = digits.padEnd(keep + 1, '0');
+  const kept = digits.slice(0, keep).split('').map(Number);
+  if (Number(digits[keep]) >= 5) {
+    let i = kept.length - 1;
+    while (i >= 0 && kept[i] === 9) kept[i--] = 0;
+    if (i >= 0) kept[i] = (kept[i] ?? 0) + 1;
+    else kept.unshift(1);
+  }
+  const all = kept.join('').padStart(places + 1, '0');
+  const int = all.slice(0, all.length - places).replace(/^0+(?=\d)/, '');
+  const text = places === 0 ? int : `${int}.${all.slice(all.length - places)}`;
+  return x < 0 && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/**
+ * A mean or a spread, with one decimal: 4.25 → "4.3", -1.25 → "-1.3", 1.45 → "1.5", never
+ * "-0.0"; "—" for a value that is not a finite number.
  */
 export function formatOne(x: number): string {
-  if (!Number.isFinite(x)) return '—';
-  // x * 10 rounds to the nearest double, which puts 1.45 (1.4499…96) at exactly 14.5.
-  const tenths = Math.round(Math.abs(x) * 10);
-  const sign = x < 0 && tenths !== 0 ? '-' : '';
-  return `${sign}${Math.floor(tenths / 10)}.${tenths % 10}`;
+  return Number.isFinite(x) ? roundHalfAway(x, 1) : '—';
+}
+
+/** The nearest whole number, halves away from zero (-2.5 → -3, as the server reads a score). */
+export function roundWhole(x: number): number {
+  const whole = Math.sign(x) * Math.round(Math.abs(x)); // x.5 is exact in binary, so this is the rule
+  return whole === 0 ? 0 : whole;
+}
+
+/** A count or a score as a whole number by the same rule: 2.5 → "3", -2.5 → "-3". */
+export function formatWhole(x: number): string {
+  return Number.isFinite(x) ? roundHalfAway(x, 0) : '—';
+}
+
+function withSign(text: string): string {
+  if (text.startsWith('-')) return `${MINUS}${text.slice(1)}`;
+  return /^[0.]*$/.test(text) || text === '—' ? text : `+${text}`;
+}
+
+/** A median score as the board labels it: "+1.0", "−2.5" (a true minus sign), "0.0". */
+export function formatSignedOne(x: number): string {
+  return withSign(formatOne(x));
+}
+
+/** A score with its sign: "+2", "−3" (a true minus sign), "0". */
+export function formatSignedWhole(x: number): string {
+  return withSign(formatWhole(x));
 }
 
 /** How a count is drawn as dots: every dot up to `max`, past it one dot and "×n". */

@@ -1,5 +1,10 @@
 """CSV for spreadsheets: one row per card, in two dialects.
 
+Rows go stage by stage, lane by lane within a stage, and in the board's order within a cell.
+Every column has a source (see COLUMNS) and one type: a mean or spread always has one decimal,
+a count or score none (exports/numbers.py's rule), and a cell is empty where the card has no
+such value, so a spreadsheet reads each column as one kind of number.
+
 - `excel` (the default): comma separator, point as the decimal mark.
 - `nordic`: semicolon separator, comma as the decimal mark, for Excel set to a Finnish,
   Swedish, Norwegian, Danish or German locale, where the comma is the decimal mark and a
@@ -13,10 +18,12 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import unicodedata
-from collections.abc import Callable
 from typing import Final
 
+from journeyboard import schema
+from journeyboard.exports import numbers
 from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
 
 DIALECTS: Final = {"excel": (",", "."), "nordic": (";", ",")}
@@ -24,30 +31,39 @@ DIALECTS: Final = {"excel": (",", "."), "nordic": (";", ",")}
 # after any leading whitespace (some strip it); a leading control character always counts.
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
+# Each column and where it comes from (the kind that carries it on the board; a field written
+# on another card is exported as written). Numbers are typed by column: one decimal for means and
+# spreads, whole numbers for orders, counts and scores, empty where the card has none.
 COLUMNS: Final = (
-    "stage_order",
-    "stage",
-    "lane",
-    "kind",
+    "stage_order",  # the stage's column number, 1..n; empty for Unplaced
+    "stage",  # the stage's name
+    "lane",  # the card's lane title (shared_schema/lanes.json)
+    "kind",  # the card's kind as written
     "text",
-    "author",
-    "channel",
-    "moment_of_truth",
-    "emotion",
-    "department",
-    "kpi",
-    "votes",
-    "effort",
+    "author",  # the author's name, or their id when they are not listed
+    "channel",  # touchpoint
+    "moment_of_truth",  # touchpoint: "yes" or empty
+    "kpi",  # touchpoint: the KPI named on the card (text)
+    "nps",  # touchpoint: a whole number, -100..100
+    "emotion",  # feeling: a whole score, -3..3
+    "department",  # backstage
+    "votes",  # pain point, once the votes are revealed: a count
+    "effort",  # solution, once the ratings are revealed: a mean, 1..5
     "impact",
-    "effort_spread",
+    "effort_spread",  # the standard deviation of the ratings
     "impact_spread",
-    "quadrant",
-    "pain_point",
-    "owner",
-    "due",
-    "status",
+    "raters",  # how many rated it: a count
+    "quadrant",  # the quadrant's title (shared_schema/quadrants.json)
+    "pain_point",  # solution: the text of the pain point it answers
+    "owner",  # solution
+    "due",  # solution: yyyy-mm-dd
+    "status",  # solution
     "card_id",
 )
+LANE_ORDER: Final = {
+    lane["kind"]: index for index, lane in enumerate(schema.load("lanes.json")["lanes"])
+}
+UNKNOWN_LANE: Final = LANE_ORDER[schema.load("lanes.json")["unknown_kind"]]
 
 
 def neutralise(text: str) -> str:
@@ -61,22 +77,35 @@ def neutralise(text: str) -> str:
     return text
 
 
-def _number_formatter(decimal_mark: str) -> Callable[[float | None], str]:
-    def number(value: float | None) -> str:
-        if value is None:
+class Numbers:
+    """How one dialect writes numbers: the shared rounding rule with its decimal mark."""
+
+    def __init__(self, decimal_mark: str) -> None:
+        self.decimal_mark = decimal_mark
+
+    def mean(self, value: float | None) -> str:
+        if value is None or not math.isfinite(value):
             return ""
-        text = str(int(value)) if float(value).is_integer() else f"{value:.2f}"
-        return text.replace(".", decimal_mark)
+        return numbers.one_decimal(value, self.decimal_mark)
 
-    return number
+    def count(self, value: float | None) -> str:
+        if value is None or not math.isfinite(value):
+            return ""
+        return numbers.whole(value)
 
 
-def _row(view: BoardView, card: Card, number: Callable[[float | None], str]) -> list[str]:
+def _nps(card: Card) -> float | None:
+    value = card.fields.get("nps")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
     rating = card.rating
     pain = view.card_by_id.get(card.get_text("pain")) if card.kind == "solution" else None
-    kpi = card.fields.get("kpi", card.fields.get("nps"))
     return [
-        str(card.stage.order) if card.stage.order else "",
+        number.count(card.stage.order) if card.stage.order else "",
         neutralise(card.stage.name),
         neutralise(card.lane),
         neutralise(card.kind),
@@ -84,14 +113,16 @@ def _row(view: BoardView, card: Card, number: Callable[[float | None], str]) -> 
         neutralise(view.author_name(card)),
         neutralise(card.get_text("channel")),
         "yes" if card.moment_of_truth else "",
-        number(card.emotion),
+        neutralise(card.get_text("kpi")),
+        number.count(_nps(card)),
+        number.count(card.emotion),
         neutralise(card.get_text("department")),
-        _kpi(kpi, number),
-        number(card.votes) if view.votes_revealed and card.kind == "pain" else "",
-        number(rating.effort) if rating else "",
-        number(rating.impact) if rating else "",
-        number(rating.effort_spread) if rating else "",
-        number(rating.impact_spread) if rating else "",
+        number.count(card.votes) if view.votes_revealed and card.kind == "pain" else "",
+        number.mean(rating.effort) if rating else "",
+        number.mean(rating.impact) if rating else "",
+        number.mean(rating.effort_spread) if rating else "",
+        number.mean(rating.impact_spread) if rating else "",
+        number.count(rating.n) if rating else "",
         neutralise(QUADRANT_TITLES.get(rating.quadrant, "")) if rating else "",
         neutralise(pain.text) if pain else "",
         neutralise(card.get_text("owner")),
@@ -101,23 +132,26 @@ def _row(view: BoardView, card: Card, number: Callable[[float | None], str]) -> 
     ]
 
 
-def _kpi(value: object, number: Callable[[float | None], str]) -> str:
-    if isinstance(value, bool):
-        return ""
-    if isinstance(value, int | float):
-        return number(value)
-    return neutralise(value) if isinstance(value, str) else ""
+def row_order(card: Card) -> tuple[int, int, str, str]:
+    """Stage order (Unplaced last), then lane order (shared_schema/lanes.json), then the card's
+    place in its cell as the board shows it (position, then id)."""
+    return (
+        card.stage.order or 10**9,
+        LANE_ORDER.get(card.kind, UNKNOWN_LANE),
+        card.pos,
+        card.id,
+    )
 
 
 def export_csv(view: BoardView, dialect: str = "excel") -> bytes:
-    """The board's cards as CSV bytes (UTF-8 with BOM) in the named dialect."""
+    """The board's cards as CSV bytes (UTF-8 with BOM) in the named dialect, one row each."""
     if dialect not in DIALECTS:
         raise ValueError(f"unknown CSV dialect {dialect!r}; use one of {', '.join(DIALECTS)}")
     separator, decimal_mark = DIALECTS[dialect]
-    number = _number_formatter(decimal_mark)
+    number = Numbers(decimal_mark)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=separator, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for card in view.cards:
+    for card in sorted(view.cards, key=row_order):
         writer.writerow(_row(view, card, number))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,78 +1,145 @@
-"""The compiled workshop summary, as print-ready HTML and as Markdown.
+"""The compiled workshop summary: one report model, rendered as HTML and as Markdown.
 
-HTML is built with ElementTree, which escapes all text, and carries no script at all; the
-print stylesheet makes a browser's "save as PDF" a clean document. Markdown escapes card text
-so that no renderer turns it into markup.
+`build_report` reads a `BoardView` into a `Report`, which holds every word and number the report
+says, already formatted (exports/numbers.py). The templates in exports/templates/ only lay it
+out, so the HTML, the Markdown and the PDF (which prints the HTML) say the same things.
+
+The HTML template is rendered by Jinja2 with autoescape and is well-formed XML as well as HTML
+(XHTML-style empty elements, no named entities, inline SVG charts), with no script at all; its
+stylesheets are files beside it, inlined. The Markdown template escapes every value for the
+place it stands in (exports/markdown.py) by default.
+
+Every card's text appears once in the report, outside the charts: pain points and solutions are
+numbered (P1, S1) in their own sections, and the map, the plan and "left open" refer to them by
+those numbers.
 """
 
 from __future__ import annotations
 
-import re
-import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Final
+
+import jinja2
+from markupsafe import Markup
 
 from journeyboard import schema
-from journeyboard.exports import charts
-from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
+from journeyboard.exports import charts, markdown
+from journeyboard.exports.numbers import one_decimal, signed_one_decimal, signed_whole
+from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card, Person, Stage
 
-STYLE = """
-body { font: 11pt/1.45 system-ui, sans-serif; color: #1f2933; max-width: 60rem; margin: 2rem auto;
-  padding: 0 1rem; }
-h1 { font-size: 1.8rem; margin-bottom: .2rem; } h2 { border-bottom: 2px solid #2f4858;
-  padding-bottom: .2rem; margin-top: 2rem; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
-th, td { border: 1px solid #cbd2d9; padding: .3rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f0f4f8; }
-.meta { color: #52606d; } .chip { font-size: .85em; color: #52606d; }
-svg { max-width: 100%; height: auto; }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; }
-  table, svg, section.stage { break-inside: avoid; } a { color: inherit; } }
-@page { margin: 15mm; }
-"""
+STYLESHEETS: Final = ("report.css", "print.css")
+"""Inlined into the HTML in this order; one that does not exist (yet) is skipped."""
+
+NO_DEPARTMENT: Final = "No department given"
+DECIDED: Final = ("approved", "rejected")
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
-    """What the report says, computed once for both formats."""
-
-    ranked_pains: list[Card]
-    moments_of_truth: list[Card]
-    solutions: list[Card]
-    open_items: list[str]
+class Fact:
+    label: str
+    value: str
 
 
-def summarize(view: BoardView) -> Summary:
-    pains = sorted(view.of_kind("pain"), key=lambda c: (-c.votes, c.stage.order or 10**9, c.pos))
-    solutions = sorted(
-        view.of_kind("solution"),
-        key=lambda c: (c.rating is None, -(c.rating.impact if c.rating else 0), c.pos),
-    )
-    answered = {card.get_text("pain") for card in solutions}
-    open_items = [
-        f"Pain point without a solution: {pain.text}" for pain in pains if pain.id not in answered
-    ]
-    open_items += [
-        f"Solution without a decision: {card.text}"
-        for card in solutions
-        if card.get_text("status") not in ("approved", "rejected")
-    ]
-    open_items += [
-        f"Card without a stage ({card.lane}): {card.text}"
-        for card in view.cards
-        if card.stage is view.unplaced
-    ]
-    moments = [c for c in view.of_kind("touchpoint") if c.moment_of_truth]
-    return Summary(pains, moments, solutions, open_items)
+@dataclass(frozen=True, slots=True)
+class Department:
+    name: str
+    people: tuple[str, ...]  # "Anna Virtanen (facilitator)"
 
 
-def _when(now_ms: int) -> str:
-    return datetime.fromtimestamp(now_ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
+@dataclass(frozen=True, slots=True)
+class CardEntry:
+    """A card in the map: its text and what the board shows beside it."""
+
+    id: str
+    text: str
+    details: tuple[
+        str, ...
+    ]  # "phone", "moment of truth", "KPI: …", "NPS +12", "feeling -2" (a true minus), "Claims"
 
 
-def _stage_lanes(view: BoardView) -> Iterable[tuple[str, str]]:
-    """(kind, heading) of the lanes listed stage by stage (shared_schema/lanes.json)."""
+@dataclass(frozen=True, slots=True)
+class Lane:
+    heading: str
+    cards: tuple[CardEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StageSection:
+    title: str  # "2. Reporting the claim", or "Unplaced"
+    lanes: tuple[Lane, ...]
+    pains: tuple[str, ...]  # the numbers of its pain points: "P1", "P4"
+    solutions: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CurvePoint:
+    stage: str
+    median: str  # "-2.5" with a true minus; "—" when the stage has no scored feeling
+    lowest: str
+    highest: str
+    feelings: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pain:
+    ref: str  # "P1"
+    id: str
+    text: str
+    votes: str  # "5", or "—" when the votes were not revealed
+    stage: str
+    solutions: tuple[str, ...]  # "S2"
+
+
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """A row of the action plan, with the rating that placed it in the matrix."""
+
+    ref: str  # "S1"
+    id: str
+    text: str
+    owner: str
+    due: str
+    decision: str
+    answers: str  # "P3", or "—"
+    quadrant: str  # "Quick win", or "not rated"
+    effort: str  # "3.0 ± 0.7", or "—"
+    impact: str
+    raters: str
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything the summary says, formatted, in the order it says it."""
+
+    title: str
+    written: str  # "2025-11-19 08:40 UTC", when the report was made
+    held: str  # "2025-11-19", the day the first participant joined (or the report's day)
+    phase: str
+    facts: tuple[Fact, ...]
+    people_count: int
+    departments: tuple[Department, ...]
+    stages: tuple[StageSection, ...]
+    curve: tuple[CurvePoint, ...]
+    curve_chart: Markup
+    moments_of_truth: int
+    moment_stages: str  # "Incident and Assessment"
+    votes_revealed: bool
+    pains: tuple[Pain, ...]
+    ratings_revealed: bool
+    matrix_chart: Markup | None
+    solutions: tuple[Solution, ...]
+    left_open: tuple[str, ...]
+
+
+def _when(now_ms: int) -> datetime:
+    return datetime.fromtimestamp(now_ms / 1000, UTC)
+
+
+def _report_lanes() -> tuple[tuple[str, str], ...]:
+    """(kind, heading) of the lanes the map lists card by card (shared_schema/lanes.json)."""
     return tuple(
         (lane["kind"], lane["report_heading"])
         for lane in schema.load("lanes.json")["lanes"]
@@ -80,218 +147,276 @@ def _stage_lanes(view: BoardView) -> Iterable[tuple[str, str]]:
     )
 
 
-def _card_line(card: Card) -> str:
-    parts = [card.text]
+def _lane_kind(card: Card) -> str:
+    """The lane a card sits in on the board: a kind the lanes do not list goes to the notes."""
+    lanes = schema.load("lanes.json")
+    known = {lane["kind"] for lane in lanes["lanes"]}
+    return card.kind if card.kind in known else str(lanes["unknown_kind"])
+
+
+def _details(card: Card) -> tuple[str, ...]:
+    details: list[str] = []
     if card.kind == "touchpoint":
         if card.get_text("channel"):
-            parts.append(f"({card.get_text('channel')})")
+            details.append(card.get_text("channel"))
         if card.moment_of_truth:
-            parts.append("— moment of truth")
-        kpi = card.fields.get("nps", card.fields.get("kpi"))
-        if isinstance(kpi, int | float) and not isinstance(kpi, bool):
-            parts.append(f"— KPI {kpi:g}")
-        elif isinstance(kpi, str) and kpi:
-            parts.append(f"— KPI {kpi}")
+            details.append("moment of truth")
+        if card.get_text("kpi").strip():
+            details.append(f"KPI: {card.get_text('kpi').strip()}")
+        nps = card.fields.get("nps")
+        if isinstance(nps, int | float) and not isinstance(nps, bool):
+            details.append(f"NPS {signed_whole(nps)}")
     if card.kind == "feeling" and card.emotion is not None:
-        parts.append(f"(emotion {card.emotion:+g})" if card.emotion else "(emotion 0)")
+        details.append(f"feeling {signed_whole(card.emotion)}")
     if card.kind == "backstage" and card.get_text("department"):
-        parts.append(f"— {card.get_text('department')}")
-    return " ".join(parts)
+        details.append(card.get_text("department"))
+    return tuple(details)
 
 
-def _rating_cells(card: Card) -> list[str]:
-    r = card.rating
-    if r is None:
-        return ["—", "—", "—", "not rated"]
-    return [
-        f"{r.effort:.1f} ± {r.effort_spread:.1f}",
-        f"{r.impact:.1f} ± {r.impact_spread:.1f}",
-        str(r.n),
-        QUADRANT_TITLES.get(r.quadrant, r.quadrant),
-    ]
-
-
-# -- HTML ----------------------------------------------------------------------------------
-
-
-def _h(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
-    node = ET.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
-    if text is not None:
-        node.text = text
-    return node
-
-
-def _table(parent: ET.Element, head: list[str], rows: Iterable[list[str]]) -> None:
-    table = _h(parent, "table")
-    tr = _h(_h(table, "thead"), "tr")
-    for cell in head:
-        _h(tr, "th", cell)
-    body = _h(table, "tbody")
-    for row in rows:
-        tr = _h(body, "tr")
-        for cell in row:
-            _h(tr, "td", cell)
-
-
-def report_html(view: BoardView, now_ms: int) -> str:
-    summary = summarize(view)
-    html = ET.Element("html", {"lang": "en"})
-    head = _h(html, "head")
-    _h(head, "meta", charset="utf-8")
-    _h(head, "title", f"{view.title} — workshop summary")
-    _h(head, "style", STYLE)
-    body = _h(html, "body")
-    _h(body, "h1", view.title or "Customer journey workshop")
-    meta = _h(body, "p", class_="meta")
-    meta.text = f"Workshop summary · {_when(now_ms)} · phase reached: {view.phase}"
-    facts = _h(body, "table")
-    for label, value in (
-        ("Persona", view.persona),
-        ("Scope", view.scope),
-        ("Customer goal", view.customer_goal),
-    ):
-        tr = _h(facts, "tr")
-        _h(tr, "th", label)
-        _h(tr, "td", value or "—")
-
-    _h(body, "h2", "Who took part")
-    people = [p for p in view.people if not p.removed]
-    departments = sorted({p.department for p in people if p.department})
-    _h(body, "p", f"{len(people)} people from {len(departments)} departments: "
-       + (", ".join(departments) or "—"))  # fmt: skip
-    ul = _h(body, "ul")
+def _departments(people: Sequence[Person]) -> tuple[Department, ...]:
+    groups: dict[str, list[str]] = {}
     for person in people:
-        _h(ul, "li", f"{person.name}" + (f" — {person.department}" if person.department else "")
-           + (" (facilitator)" if person.role == "facilitator" else ""))  # fmt: skip
+        name = person.name + (" (facilitator)" if person.role == "facilitator" else "")
+        groups.setdefault(person.department.strip() or NO_DEPARTMENT, []).append(name)
+    order = sorted(groups, key=lambda d: (d == NO_DEPARTMENT, d.casefold()))
+    return tuple(Department(name, tuple(groups[name])) for name in order)
 
-    _h(body, "h2", "The journey, stage by stage")
+
+def _rating_cells(card: Card) -> tuple[str, str, str, str]:
+    rating = card.rating
+    if rating is None:
+        return ("not rated", "—", "—", "—")
+    return (
+        QUADRANT_TITLES.get(rating.quadrant, rating.quadrant),
+        f"{one_decimal(rating.effort)} ± {one_decimal(rating.effort_spread)}",
+        f"{one_decimal(rating.impact)} ± {one_decimal(rating.impact_spread)}",
+        str(rating.n),
+    )
+
+
+def _ranked_pains(view: BoardView) -> list[Card]:
+    return sorted(view.of_kind("pain"), key=lambda c: (-c.votes, c.stage.order or 10**9, c.pos))
+
+
+def _ranked_solutions(view: BoardView) -> list[Card]:
+    return sorted(
+        view.of_kind("solution"),
+        key=lambda c: (c.rating is None, -(c.rating.impact if c.rating else 0), c.pos),
+    )
+
+
+def _curve(view: BoardView) -> tuple[CurvePoint, ...]:
+    points: list[CurvePoint] = []
+    for stage, entry in zip(view.stages, view.emotion_curve(), strict=True):
+        if entry is None:
+            points.append(CurvePoint(stage.name, "—", "—", "—", 0))
+        else:
+            _, median, low, high, n = entry
+            points.append(
+                CurvePoint(
+                    stage.name, signed_one_decimal(median), signed_whole(low), signed_whole(high), n
+                )
+            )
+    return tuple(points)
+
+
+def _and(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    if len(names) < 2:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _stage_title(stage: Stage) -> str:
+    return f"{stage.order}. {stage.name}" if stage.order else stage.name
+
+
+def build_report(view: BoardView, now_ms: int) -> Report:
+    """What the report of this board says, with every number formatted by the shared rule."""
+    pains = _ranked_pains(view)
+    solutions = _ranked_solutions(view)
+    pain_ref = {card.id: f"P{index}" for index, card in enumerate(pains, 1)}
+    solution_ref = {card.id: f"S{index}" for index, card in enumerate(solutions, 1)}
+    answered_by: dict[str, list[str]] = {}
+    for card in solutions:
+        if card.get_text("pain") in pain_ref:
+            answered_by.setdefault(card.get_text("pain"), []).append(solution_ref[card.id])
+
+    sections: list[StageSection] = []
     for stage in view.columns():
-        section = _h(body, "section", class_="stage")
-        title = f"{stage.order}. {stage.name}" if stage.order else stage.name
-        _h(section, "h3", title)
-        for kind, label in _stage_lanes(view):
-            cards = view.cards_in(stage, kind)
-            if cards:
-                _h(section, "h4", label)
-                items = _h(section, "ul")
-                for card in cards:
-                    _h(items, "li", _card_line(card))
+        in_stage = view.cards_in(stage)
+        lanes = tuple(
+            Lane(heading, tuple(CardEntry(c.id, c.text, _details(c)) for c in cards))
+            for kind, heading in _report_lanes()
+            if (cards := [c for c in in_stage if _lane_kind(c) == kind])
+        )
+        sections.append(
+            StageSection(
+                _stage_title(stage),
+                lanes,
+                tuple(pain_ref[c.id] for c in view.cards_in(stage, "pain")),
+                tuple(solution_ref[c.id] for c in view.cards_in(stage, "solution")),
+            )
+        )
 
-    _h(body, "h2", "Emotion curve")
-    body.append(charts.emotion_curve(view))
-
-    _h(body, "h2", "Pain points, ranked by votes")
-    if not view.votes_revealed:
-        _h(body, "p", "Votes were not revealed; pain points are listed in journey order.")
-    _table(body, ["Votes", "Pain point", "Stage"],
-           ([str(c.votes) if view.votes_revealed else "—", c.text, c.stage.name]
-            for c in summary.ranked_pains))  # fmt: skip
-    _h(body, "h3", "Moments of truth")
-    mots = _h(body, "ul")
-    for card in summary.moments_of_truth:
-        _h(mots, "li", f"{card.stage.name}: {_card_line(card)}")
-    if not summary.moments_of_truth:
-        _h(mots, "li", "None marked.")
-
-    _h(body, "h2", "Solutions: effort and impact")
-    columns = ["Solution", "Answers", "Effort (1 to 5)", "Impact (1 to 5)", "Raters", "Quadrant"]
-    _table(
-        body, columns, ([c.text, _pain_text(view, c), *_rating_cells(c)] for c in summary.solutions)
+    people = [p for p in view.people if not p.removed]
+    first_join = min((p.joined_at_ms for p in people if p.joined_at_ms > 0), default=now_ms)
+    moments = [c for c in view.of_kind("touchpoint") if c.moment_of_truth]
+    left_open = [
+        f"{pain_ref[c.id]} ({c.stage.name}): no solution proposed"
+        for c in pains
+        if c.id not in answered_by
+    ]
+    left_open += [
+        f"{solution_ref[c.id]}: no decision yet"
+        + (f" (status: {c.get_text('status')})" if c.get_text("status") not in ("", "open") else "")
+        for c in solutions
+        if c.get_text("status") not in DECIDED
+    ]
+    unplaced = len(view.cards_in(view.unplaced))
+    if unplaced:
+        left_open.append(
+            f"{unplaced} {'card sits' if unplaced == 1 else 'cards sit'} in no stage"
+            " (Unplaced, at the end of the map)"
+        )
+    return Report(
+        title=view.title or "Customer journey workshop",
+        written=_when(now_ms).strftime("%Y-%m-%d %H:%M UTC"),
+        held=_when(first_join).strftime("%Y-%m-%d"),
+        phase=view.phase,
+        facts=(
+            Fact("Persona", view.persona or "—"),
+            Fact("Scope", view.scope or "—"),
+            Fact("Customer goal", view.customer_goal or "—"),
+        ),
+        people_count=len(people),
+        departments=_departments(people),
+        stages=tuple(sections),
+        curve=_curve(view),
+        curve_chart=Markup(charts.to_string(charts.emotion_curve(view))),
+        moments_of_truth=len(moments),
+        moment_stages=_and(list(dict.fromkeys(c.stage.name for c in moments))),
+        votes_revealed=view.votes_revealed,
+        pains=tuple(
+            Pain(
+                pain_ref[c.id],
+                c.id,
+                c.text,
+                str(c.votes) if view.votes_revealed else "—",
+                c.stage.name,
+                tuple(answered_by.get(c.id, ())),
+            )
+            for c in pains
+        ),
+        ratings_revealed=view.ratings_revealed,
+        matrix_chart=Markup(charts.to_string(charts.matrix(view)))
+        if view.ratings_revealed
+        else None,
+        solutions=tuple(
+            Solution(
+                solution_ref[c.id],
+                c.id,
+                c.text,
+                c.get_text("owner") or "—",
+                c.due or "—",
+                c.get_text("status") or "open",
+                pain_ref.get(c.get_text("pain"), "—"),
+                *_rating_cells(c),
+            )
+            for c in solutions
+        ),
+        left_open=tuple(left_open),
     )
-    if view.ratings_revealed:
-        body.append(charts.matrix(view))
 
-    _h(body, "h2", "Action plan")
-    _table(body, ["Solution", "Owner", "Due", "Decision"],
-           ([c.text, c.get_text("owner") or "—", c.due or "—", c.get_text("status") or "open"]
-            for c in summary.solutions))  # fmt: skip
 
-    _h(body, "h2", "Left open")
-    left = _h(body, "ul")
-    for item in summary.open_items or ["Nothing."]:
-        _h(left, "li", item)
-    return "<!doctype html>\n" + ET.tostring(
-        charts.make_xml_safe(html), encoding="unicode", method="html"
+# -- rendering -----------------------------------------------------------------------------
+
+
+def _xml_clean(value: Any) -> Any:
+    """Every value a template writes, rid of what XML 1.0 forbids (charts are clean already)."""
+    if isinstance(value, Markup):
+        return value
+    return charts.xml_text(value) if isinstance(value, str) else value
+
+
+class MarkdownText(str):
+    """Text already escaped for its place in a Markdown document."""
+
+    __slots__ = ()
+
+
+def _markdown_filter(escape: Callable[[str], str]) -> Callable[[object], MarkdownText]:
+    def apply(value: object) -> MarkdownText:
+        return MarkdownText(escape(str(value)))
+
+    return apply
+
+
+def _markdown_default(value: Any) -> Any:
+    """Whatever a template writes without a filter is escaped for a table cell (the strictest)."""
+    if isinstance(value, MarkdownText) or not isinstance(value, str):
+        return value
+    return markdown.cell(value)
+
+
+def _loader() -> jinja2.BaseLoader:
+    return jinja2.PackageLoader("journeyboard.exports", "templates")
+
+
+@functools.cache
+def html_environment() -> jinja2.Environment:
+    """The HTML templates' environment: autoescape on, every value XML-clean."""
+    return jinja2.Environment(
+        loader=_loader(),
+        autoescape=True,
+        finalize=_xml_clean,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
 
 
-def _pain_text(view: BoardView, card: Card) -> str:
-    pain = view.card_by_id.get(card.get_text("pain"))
-    return pain.text if pain else "—"
+@functools.cache
+def markdown_environment() -> jinja2.Environment:
+    """The Markdown templates' environment: every value escaped for Markdown by default."""
+    env = jinja2.Environment(
+        loader=_loader(),
+        autoescape=False,
+        finalize=_markdown_default,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md_block=_markdown_filter(markdown.block),
+        md_inline=_markdown_filter(markdown.inline),
+        md_cell=_markdown_filter(markdown.cell),
+        md_heading=_markdown_filter(markdown.heading),
+    )
+    return env
 
 
-# -- Markdown ------------------------------------------------------------------------------
+def stylesheet(name: str) -> str:
+    """A stylesheet beside the templates, checked to be safe inside <style> in HTML and XML."""
+    source = _loader().get_source(html_environment(), name)[0]
+    if "<" in source or "&" in source:
+        raise ValueError(f"{name} may not contain '<' or '&' (it is inlined in XHTML)")
+    return source
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|!~])")
-_MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+>])")
+
+def _stylesheets(names: Sequence[str]) -> Markup:
+    available = set(html_environment().list_templates())
+    return Markup("\n".join(stylesheet(name) for name in names if name in available))
 
 
-def md(text: str) -> str:
-    """Card text as inert Markdown: entities for <>&, backslashes before markup characters."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", text)
+def report_html(view: BoardView, now_ms: int, *, stylesheets: Sequence[str] = STYLESHEETS) -> str:
+    """The report as one self-contained HTML page (also well-formed XML)."""
+    page = html_environment().get_template("report.html.j2")
+    return page.render(report=build_report(view, now_ms), css=_stylesheets(stylesheets))
 
 
 def report_markdown(view: BoardView, now_ms: int) -> str:
-    summary = summarize(view)
-    out: list[str] = [f"# {md(view.title or 'Customer journey workshop')}", ""]
-    out += [f"Workshop summary · {_when(now_ms)} · phase reached: {view.phase}", ""]
-    out += [f"- **Persona:** {md(view.persona) or '—'}", f"- **Scope:** {md(view.scope) or '—'}"]
-    out += [f"- **Customer goal:** {md(view.customer_goal) or '—'}", "", "## Who took part", ""]
-    for person in (p for p in view.people if not p.removed):
-        dept = f" — {md(person.department)}" if person.department else ""
-        out.append(f"- {md(person.name)}{dept}")
-    out += ["", "## The journey, stage by stage", ""]
-    for stage in view.columns():
-        title = f"{stage.order}. {stage.name}" if stage.order else stage.name
-        out += [f"### {md(title)}", ""]
-        for kind, label in _stage_lanes(view):
-            cards = view.cards_in(stage, kind)
-            if cards:
-                out.append(f"**{label}**")
-                out += [f"- {md(_card_line(card))}" for card in cards]
-                out.append("")
-    out += [
-        "## Emotion curve",
-        "",
-        "| Stage | Median | Lowest | Highest | Feelings |",
-        "|---|---|---|---|---|",
-    ]
-    for stage, entry in zip(view.stages, view.emotion_curve(), strict=True):
-        if entry is None:
-            out.append(f"| {md(stage.name)} | — | — | — | 0 |")
-        else:
-            _, median, low, high, n = entry
-            out.append(f"| {md(stage.name)} | {median:+g} | {low:+g} | {high:+g} | {n} |")
-    out += [
-        "",
-        "## Pain points, ranked by votes",
-        "",
-        "| Votes | Pain point | Stage |",
-        "|---|---|---|",
-    ]
-    for card in summary.ranked_pains:
-        votes = str(card.votes) if view.votes_revealed else "—"
-        out.append(f"| {votes} | {md(card.text)} | {md(card.stage.name)} |")
-    out += ["", "**Moments of truth**", ""]
-    out += [f"- {md(c.stage.name)}: {md(_card_line(c))}" for c in summary.moments_of_truth] or [
-        "- None marked."
-    ]
-    out += ["", "## Solutions: effort and impact", ""]
-    out += [
-        "| Solution | Answers | Effort | Impact | Raters | Quadrant |",
-        "|---|---|---|---|---|---|",
-    ]
-    for card in summary.solutions:
-        cells = " | ".join(
-            md(cell) for cell in [card.text, _pain_text(view, card), *_rating_cells(card)]
-        )
-        out.append(f"| {cells} |")
-    out += ["", "## Action plan", "", "| Solution | Owner | Due | Decision |", "|---|---|---|---|"]
-    for card in summary.solutions:
-        out.append(f"| {md(card.text)} | {md(card.get_text('owner')) or '—'} | "
-                   f"{card.due or '—'} | {md(card.get_text('status')) or 'open'} |")  # fmt: skip
-    out += ["", "## Left open", ""]
-    out += [f"- {md(item)}" for item in summary.open_items] or ["- Nothing."]
-    return "\n".join(out) + "\n"
+    """The report as Markdown that reads the same raw and rendered."""
+    page = markdown_environment().get_template("report.md.j2")
+    return page.render(report=build_report(view, now_ms))

@@ -1,0 +1,189 @@
+"""The report, in-process: one model, HTML that parses as XML, every card once in each format.
+
+A card's text is counted in the document's text outside the charts: the SVG charts label points
+with card and stage names again (and in their <title>s), which is a picture of the same facts,
+not a second listing.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from exports.boards import NOW_MS, example_view
+from exports.hostile import TEXTS, hostile_view, one_line
+from journeyboard.exports import report
+from journeyboard.workshop.boardview import BoardView
+
+XHTML = "{http://www.w3.org/1999/xhtml}"
+SVG = "{http://www.w3.org/2000/svg}"
+TEMPLATES = Path(report.__file__).parent / "templates"
+
+
+def text_outside_charts(node: ET.Element) -> Iterator[str]:
+    if node.tag == SVG + "svg":
+        return
+    if node.text:
+        yield node.text
+    for child in node:
+        yield from text_outside_charts(child)
+        if child.tail:
+            yield child.tail
+
+
+class Nesting(HTMLParser):
+    """Checks that every element an HTML parser sees is closed in order (void ones aside)."""
+
+    VOID = frozenset({"meta", "br", "hr", "img", "input", "link"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        pass
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack.pop() == tag, (tag, self.stack[-3:])
+
+
+def assert_each_card_once(view: BoardView, document_text: str) -> None:
+    texts = [card.text for card in view.cards]
+    for text in texts:
+        inside_others = sum(other.count(text) for other in texts if other != text)
+        assert document_text.count(text) == 1 + inside_others, text
+
+
+def test_html_is_well_formed_xml_and_html() -> None:
+    html = report.report_html(example_view(), NOW_MS)
+    assert html.startswith("<!DOCTYPE html>\n")
+    root = ET.fromstring(html)
+    assert root.tag == XHTML + "html"
+    assert root.find(f"{XHTML}body//{SVG}svg") is not None  # the charts, inline
+    assert not list(root.iter(XHTML + "script")) and "&nbsp;" not in html
+    checker = Nesting()
+    checker.feed(html)
+    checker.close()
+    assert checker.stack == []
+
+
+def test_every_card_once_in_the_html() -> None:
+    view = example_view()
+    root = ET.fromstring(report.report_html(view, NOW_MS))
+    assert_each_card_once(view, "\n".join(text_outside_charts(root)))
+    spans = [
+        node.text
+        for node in root.iter(XHTML + "span")
+        if node.get("class") == "text" and not node.tag.startswith(SVG)
+    ]
+    assert sorted(spans) == sorted(card.text for card in view.cards)
+
+
+def test_every_card_once_in_the_markdown_raw_and_rendered() -> None:
+    view = example_view()
+    text = report.report_markdown(view, NOW_MS)
+    assert_each_card_once(view, text)
+    rendered = MarkdownIt("commonmark").enable("table").render(text)
+    root = ET.fromstring(f"<body>{rendered}</body>")
+    assert_each_card_once(view, "\n".join(text_outside_charts(root)))
+
+
+def test_both_formats_say_the_same_things() -> None:
+    view = example_view()
+    model = report.build_report(view, NOW_MS)
+    html = "\n".join(text_outside_charts(ET.fromstring(report.report_html(view, NOW_MS))))
+    md = report.report_markdown(view, NOW_MS)
+    # the issue's example: a mean of 4.25 (Daily payment batches' effort) reads 4.3 everywhere
+    daily = next(s for s in model.solutions if s.text == "Daily payment batches")
+    assert daily.effort == "4.3 ± 0.4"
+    for said in [
+        *(fact.value for fact in model.facts),
+        *(d.name for d in model.departments),
+        *(", ".join(d.people) for d in model.departments),
+        *(f"{p.ref} {p.votes} {p.stage}" for p in model.pains),
+        *(
+            f"{s.ref} {s.owner} {s.due} {s.decision} {s.quadrant} {s.effort} {s.impact}"
+            for s in model.solutions
+        ),
+        *(f"{c.stage} {c.median} {c.lowest} {c.highest}" for c in model.curve),
+        *model.left_open,
+        model.held,
+    ]:
+        for part in said.split(" "):
+            assert part in html and part in md, part
+    assert "Payment batch runs weekly" in html and "Anna Virtanen (facilitator)" in md
+
+
+def test_the_cover_names_who_took_part_by_department() -> None:
+    model = report.build_report(example_view(), NOW_MS)
+    assert model.people_count == 5 and model.held == "2026-11-18"
+    assert [d.name for d in model.departments][:2] == ["Claims", "Customer Service"]
+    assert model.departments[0].people == ("Anna Virtanen (facilitator)",)
+
+
+def test_hostile_text_is_text_in_the_html() -> None:
+    view = hostile_view()
+    html = report.report_html(view, NOW_MS)
+    root = ET.fromstring(html)
+    body = root.find(XHTML + "body")
+    assert body is not None
+    tags = {node.tag for node in body.iter() if not node.tag.startswith(SVG)}
+    assert tags <= {XHTML + t for t in ("body", "section", "h1", "h2", "h3", "h4", "p", "table", "thead",
+                                        "tbody", "tr", "th", "td", "ul", "li", "span", "strong")}  # fmt: skip
+    texts = list(text_outside_charts(root))
+    for text in TEXTS:
+        assert text in texts and "Action " + text in texts and "Solution " + text in texts
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_stylesheets_are_files_safe_to_inline() -> None:
+    css = report.stylesheet("report.css")
+    assert "{" in css and "<" not in css and "&" not in css
+    html = report.report_html(example_view(), NOW_MS)
+    assert css in html  # inlined as written, not escaped
+    bare = report.report_html(example_view(), NOW_MS, stylesheets=())
+    assert css not in bare
+
+
+def test_templates_ship_inside_the_package() -> None:
+    # hatchling's wheel takes every file under packages = ["server/journeyboard"] that git does
+    # not ignore, .py or not; the templates live there, so `pip install` brings them along.
+    names = {path.name for path in TEMPLATES.iterdir()}
+    assert {"report.html.j2", "report.md.j2", "report.css"} <= names
+    ignore = (Path(__file__).parents[2] / ".gitignore").read_text()
+    assert "templates" not in ignore and ".j2" not in ignore and ".css" not in ignore
+
+
+def test_results_not_revealed() -> None:
+    view = example_view()
+    view.votes_revealed = view.ratings_revealed = False
+    model = report.build_report(view, NOW_MS)
+    assert model.matrix_chart is None and {p.votes for p in model.pains} == {"—"}
+    md = report.report_markdown(view, NOW_MS)
+    assert "Votes were not revealed" in md and "Ratings were not revealed" in md
+
+
+def test_an_empty_board() -> None:
+    view = hostile_view()
+    view.cards = []
+    view.card_by_id = {}
+    model = report.build_report(view, NOW_MS)
+    assert model.left_open == () and model.moment_stages == ""
+    assert "- Nothing." in report.report_markdown(view, NOW_MS)
+    ET.fromstring(report.report_html(view, NOW_MS))
+
+
+def test_a_hostile_title_and_persona_in_markdown() -> None:
+    md = report.report_markdown(hostile_view(), NOW_MS)
+    assert "- **Persona:** !\\[pixel\\](http://evil.example/p.png)" in md
+    assert one_line(TEXTS[-2]) in md  # a formula is harmless in Markdown: left as written
+    assert "Title \\[click me\\](http://evil.example/)" in md.splitlines()[0]
