@@ -64,7 +64,7 @@ QUADRANT_INKS: Final = {
 
 
 def one_decimal(value: float) -> str:
-    """A number with one decimal, halves away from zero (4.25 → 4.3, −2.25 → −2.3).
+    """A number with one decimal, halves away from zero (4.25 → 4.3, -2.25 → -2.3).
 
     Stand-in for exports/numbers.py's one_decimal, which the report helper is adding: swap it
     in at merge. The minus sign is ASCII here, as there.
@@ -73,7 +73,7 @@ def one_decimal(value: float) -> str:
 
 
 def signed(value: float) -> str:
-    """A score as people write it: "+1.5", "−2", "0" (a true minus sign, no trailing .0)."""
+    """A score as people write it: "+1.5", "-2", "0" (a true minus sign, no trailing .0)."""
     text = one_decimal(value).removesuffix(".0").lstrip("-")
     if text in ("0", "0.0"):
         return "0"
@@ -151,7 +151,7 @@ def text_block(
 
 
 def face(parent: ET.Element, cx: float, cy: float, radius: float, score: int) -> None:
-    """A feeling face for a whole score −3..3, drawn as the board draws it (ui/Face.svelte)."""
+    """A feeling face for a whole score -3..3, drawn as the board draws it (ui/Face.svelte)."""
     colour = FACE_COLOURS[score]
     scale = radius * 2 / 24
     group = el(parent, "g", transform=f"translate({cx - radius:.2f} {cy - radius:.2f}) "
@@ -196,7 +196,7 @@ def _smooth(points: Sequence[tuple[float, float]]) -> str:
 
 
 class CurveScale:
-    """The curve's y mapping: +3 at the top of the plot, −3 at the bottom, with a pad."""
+    """The curve's y mapping: +3 at the top of the plot, -3 at the bottom, with a pad."""
 
     def __init__(self, top: float, height: float, pad: float) -> None:
         self.top, self.height, self.pad = top, height, pad
@@ -209,7 +209,7 @@ class CurveScale:
 def emotion_axis(
     parent: ET.Element, right: float, scale: CurveScale, size: float, *, faces: bool = True
 ) -> list[TextBox]:
-    """The score axis (−3..+3) right-aligned at x=right, with faces at the two ends."""
+    """The score axis (-3..+3) right-aligned at x=right, with faces at the two ends."""
     boxes = []
     for score in range(-3, 4):
         y = scale.y(score)
@@ -279,7 +279,7 @@ def emotion_curve_chart(
     legend: bool = True,
     id_prefix: str = "curve",
 ) -> Chart:
-    """The median feeling per stage (−3..+3), its min–max band, and the moments of truth.
+    """The median feeling per stage (-3..+3), its min-max band, and the moments of truth.
 
     width is the whole chart's; height is its plot's and legend's: the stage labels add what
     they need below. Points sit at the centres of equal stage slots between left and right
@@ -422,8 +422,9 @@ def _draw_stage_labels(
         if labels.mode == "rotate":
             anchor_x = x + (ASCENT - DESCENT) * size / 2
             node_top = top + size * 0.2
+            turn = f"rotate(-90 {anchor_x:.2f} {node_top:.2f})"
             el(group, "text", lines[0], x=anchor_x, y=node_top, font_size=size, fill=INK,
-               text_anchor="end", transform=f"rotate(-90 {anchor_x:.2f} {node_top:.2f})")  # fmt: skip
+               text_anchor="end", transform=turn)  # fmt: skip
             length = block_width(lines, size)
             box = Box(anchor_x - ASCENT * size, node_top, (ASCENT + DESCENT) * size, length)
             chart.boxes.append(TextBox(box, tuple(lines), "stage"))
@@ -456,7 +457,7 @@ class _Point:
 def _candidates(
     x: float, y: float, w: float, h: float, near: float
 ) -> list[tuple[float, float, float]]:
-    """Top-left corners for a w×h label around a point, nearest first: (distance, left, top)."""
+    """Top-left corners for a wxh label around a point, nearest first: (distance, left, top)."""
     out: list[tuple[float, float, float]] = []
     # Right, left, above, below, then the diagonals, a little away from the point ...
     for dx, dy in ((1, 0), (-1, 0), (0, -1), (0, 1), (1, -1), (-1, -1), (1, 1), (-1, 1)):

@@ -39,8 +39,9 @@ _BOLD: Final = (
 )  # fmt: skip
 # Punctuation the exports write themselves (same in both weights but for a few pixels).
 _EXTRA: Final = {
-    "–": 500, "—": 1000, "…": 1000, "•": 640, "★": 896, "−": 838, "●": 873, "“": 660,
-    "”": 660, "‘": 380, "’": 380, "·": 380, "→": 838, "↑": 838, "±": 838, "\u00a0": 348,
+    "\u2013": 500, "\u2014": 1000, "\u2026": 1000, "\u2022": 640, "\u2605": 896, "\u2212": 838,
+    "\u25cf": 873, "\u201c": 660, "\u201d": 660, "\u2018": 380, "\u2019": 380, "\u00b7": 380,
+    "\u2192": 838, "\u2191": 838, "\u00b1": 838, "\u00a0": 348,
 }  # fmt: skip
 MARGIN: Final = 1.04
 ASCENT: Final = 0.93  # hhea ascent of DejaVu Sans, in em
