@@ -80,7 +80,9 @@ def signed(value: float) -> str:
     return ("+" if value > 0 else MINUS) + text
 
 
-def el(parent: ET.Element | None, tag: str, text: str | None = None, **attrs: object) -> ET.Element:
+def el(
+    parent: ET.Element | None, tag: str, text: str | None = None, /, **attrs: object
+) -> ET.Element:
     """Add an element with attributes (underscores in names become dashes; a trailing one goes)."""
     attributes = {key.rstrip("_").replace("_", "-"): _attr(value) for key, value in attrs.items()}
     node = ET.Element(tag, attributes) if parent is None else ET.SubElement(parent, tag, attributes)
@@ -260,7 +262,7 @@ def _stage_labels(
             most = max((len(item) for item in lines), default=1)
             rows = 1 if mode == "wrap" or len(names) < 2 else 2
             return _StageLabels(mode, lines, rows * (block_height(most, size) + line * 0.5))
-    length = max(room, size * 6)
+    length = room
     lines = [wrap(name, length, size, max_lines=1) for name in names]
     longest = max((block_width(item, size) for item in lines), default=0.0)
     return _StageLabels("rotate", lines, longest + line * 0.5)
@@ -292,14 +294,28 @@ def emotion_curve_chart(
     count = max(len(stages), 1)
     step = (width - left - right) / count
     moments = _stage_moments(view)
-    legend_h = block_height(1, size * 0.9) + size * 0.8 if legend else size * 0.4
+    # The legend's items (swatch and words) fill rows from the right, as many as fit.
+    items = [("line", "Median feeling"), ("band", "Lowest to highest")]
+    if moments:
+        items.append(("star", "Moment of truth"))
+    legend_rows: list[list[tuple[str, str]]] = [[]]
+    used = 0.0
+    for item in items:
+        need = text_width(item[1], size * 0.9) + size * 2.8
+        if legend_rows[-1] and used + need > width - right:
+            legend_rows.append([])
+            used = 0.0
+        legend_rows[-1].append(item)
+        used += need
+    line_h = block_height(1, size * 0.9) + size * 0.4
+    legend_h = len(legend_rows) * line_h + size * 0.4 if legend else size * 0.4
     marker_h = size * 1.4 if moments else 0.0
     plot = Box(left, legend_h + marker_h, width - left - right, height - legend_h - marker_h)
     scale = CurveScale(plot.y, plot.h, size * 1.0)
     centres = [left + step * (index + 0.5) for index in range(len(stages))]
     names = [s.name or f"Stage {s.order}" for s in stages]
     labels = (
-        _stage_labels(names, centres, step, width, size, height * 0.8)
+        _stage_labels(names, centres, step, width, size, max(height * 0.8, size * 26))
         if stage_labels
         else _StageLabels("wrap", [], 0.0)
     )
@@ -378,27 +394,28 @@ def emotion_curve_chart(
         chart.boxes.append(text_block(points, [signed(median)], x, top, value, anchor="middle",
                                       bold=True, fill=colour, role="value", halo=True))  # fmt: skip
     if legend:
-        legend_items = [("line", "Median feeling"), ("band", "Lowest to highest")]
-        if moments:
-            legend_items.append(("star", "Moment of truth"))
-        x = plot.right
         lsize = size * 0.9
-        for kind, label in reversed(legend_items):
-            box = text_block(root, [label], x, size * 0.3, lsize, anchor="end", fill=MUTED,
-                             role="legend")  # fmt: skip
-            chart.boxes.append(box)
-            mid = box.box.y + box.box.h / 2
-            swatch = box.box.x - size * 0.4
-            if kind == "line":
-                el(root, "line", x1=swatch - size * 1.6, x2=swatch, y1=mid, y2=mid, stroke=ACCENT,
-                   stroke_width=size * 0.22)  # fmt: skip
-            elif kind == "band":
-                el(root, "rect", x=swatch - size * 1.6, y=mid - size * 0.35, width=size * 1.6,
-                   height=size * 0.7, fill=BAND, fill_opacity=0.55)  # fmt: skip
-            else:
-                el(root, "text", "★", x=swatch - size * 0.8, y=mid + size * 0.35,
-                   font_size=lsize, fill=MOMENT, text_anchor="middle")  # fmt: skip
-            x = swatch - size * 2.8
+        top = size * 0.3
+        for row in legend_rows:
+            x = plot.right
+            for kind, label in reversed(row):
+                box = text_block(root, [label], x, top, lsize, anchor="end", fill=MUTED,
+                                 role="legend")  # fmt: skip
+                chart.boxes.append(box)
+                mid = box.box.y + box.box.h / 2
+                swatch = box.box.x - size * 0.4
+                if kind == "line":
+                    el(root, "line", x1=swatch - size * 1.6, x2=swatch, y1=mid, y2=mid,
+                       stroke=ACCENT, stroke_width=size * 0.22)  # fmt: skip
+                elif kind == "band":
+                    el(root, "rect", x=swatch - size * 1.6, y=mid - size * 0.35,
+                       width=size * 1.6, height=size * 0.7, fill=BAND,
+                       fill_opacity=0.55)  # fmt: skip
+                else:
+                    el(root, "text", "★", x=swatch - size * 0.8, y=mid + size * 0.35,
+                       font_size=lsize, fill=MOMENT, text_anchor="middle")  # fmt: skip
+                x = swatch - size * 2.8
+            top += block_height(1, lsize) + size * 0.4
     if stage_labels:
         _draw_stage_labels(root, chart, labels, cx, plot.bottom + axis_h, size, len(stages))
     return chart

@@ -117,7 +117,17 @@ class TextBox:
 
 
 def _split_word(word: str, width: float, size: float, bold: bool) -> list[str]:
-    """A word wider than the line, broken into pieces that fit, each but the last with a hyphen."""
+    """A word wider than the line, broken into pieces that fit: at its own hyphens if they do,
+    else anywhere, each piece but the last then ending in a hyphen."""
+    parts = [part + "-" for part in word.split("-")[:-1]] + [word.split("-")[-1]]
+    if len(parts) > 1 and all(text_width(part, size, bold) <= width for part in parts):
+        joined: list[str] = []
+        for part in parts:
+            if joined and text_width(joined[-1] + part, size, bold) <= width:
+                joined[-1] += part
+            else:
+                joined.append(part)
+        return joined
     pieces: list[str] = []
     current = ""
     for char in word:
