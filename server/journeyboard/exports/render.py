@@ -65,7 +65,7 @@ def render(
             return Rendered((text.encode(),), "text/html; charset=utf-8", f"{name}.html")
         if fmt == "svg":
             if tile is None:
-                drawing = poster.poster(view, sheet)
+                drawing = poster.poster(view, sheet, now_ms)
                 return Rendered((drawing.encode(),), "image/svg+xml", f"{name}-{sheet}.svg")
             pages = tuple(page.encode() for page in poster.tiles(view, tile))
             return Rendered(pages, "image/svg+xml", f"{name}-{tile}.svg")
