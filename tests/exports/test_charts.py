@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 from chart_boards import CROWDED, crowded_view, example_view
 
-from journeyboard.exports import charts
+from journeyboard.exports import charts, numbers
 from journeyboard.exports.measure import TextBox, text_width, wrap
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -105,4 +105,4 @@ def test_wrap_keeps_words_whole_and_marks_what_it_leaves_out() -> None:
     assert wrap("Plain-language", 60, 10) == ["Plain-", "language"]  # at its own hyphen
     short = wrap("one two three four five six seven", 40, 10, max_lines=2)
     assert len(short) == 2 and short[-1].endswith("…")
-    assert charts.one_decimal(4.25) == "4.3" and charts.one_decimal(-2.25) == "-2.3"
+    assert charts.one_decimal is numbers.one_decimal  # the one rounding rule

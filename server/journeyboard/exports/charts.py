@@ -15,7 +15,6 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from journeyboard import schema
@@ -32,6 +31,7 @@ from journeyboard.exports.measure import (
     text_width,
     wrap,
 )
+from journeyboard.exports.numbers import one_decimal, signed_one_decimal, signed_whole
 from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
@@ -61,23 +61,6 @@ QUADRANT_FILLS: Final = {
 QUADRANT_INKS: Final = {
     "quick_win": "#276749", "big_bet": "#2c5282", "fill_in": "#52606d", "money_pit": "#9b2c2c",
 }  # fmt: skip
-
-
-def one_decimal(value: float) -> str:
-    """A number with one decimal, halves away from zero (4.25 → 4.3, -2.25 → -2.3).
-
-    Stand-in for exports/numbers.py's one_decimal, which the report helper is adding: swap it
-    in at merge. The minus sign is ASCII here, as there.
-    """
-    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def signed(value: float) -> str:
-    """A score as people write it: "+1.5", "-2", "0" (a true minus sign, no trailing .0)."""
-    text = one_decimal(value).removesuffix(".0").lstrip("-")
-    if text in ("0", "0.0"):
-        return "0"
-    return ("+" if value > 0 else MINUS) + text
 
 
 def el(
@@ -218,7 +201,7 @@ def emotion_axis(
         el(parent, "line", x1=right - size * 0.35, x2=right, y1=y, y2=y, stroke=MUTED,
            stroke_width=size * 0.08)  # fmt: skip
         top = y - (ASCENT - DESCENT) * size * 0.9 / 2 - DESCENT * size * 0.9
-        boxes.append(text_block(parent, [signed(score)], right - size * 0.55, top, size * 0.9,
+        boxes.append(text_block(parent, [signed_whole(score)], right - size * 0.55, top, size * 0.9,
                                 anchor="end", fill=MUTED, role="axis"))  # fmt: skip
     if faces:
         radius = size * 0.62
@@ -386,12 +369,13 @@ def emotion_curve_chart(
         colour = FACE_COLOURS[max(-3, min(3, round(median)))]
         dot = el(points, "circle", cx=x, cy=y, r=size * 0.42, fill=colour, stroke="#ffffff",
                  stroke_width=size * 0.12)  # fmt: skip
-        el(dot, "title", f"{stages[index].name}: median {signed(median)} from {n} feelings "
-           f"({signed(low)} to {signed(high)})")  # fmt: skip
+        middle, low_text, high_text = (signed_one_decimal(v) for v in (median, low, high))
+        el(dot, "title", f"{stages[index].name}: median {middle} from {n} feelings "
+           f"({low_text} to {high_text})")  # fmt: skip
         value = size * 0.85
         above = median < 2.2
         top = y - size * 0.7 - block_height(1, value) if above else y + size * 0.7
-        chart.boxes.append(text_block(points, [signed(median)], x, top, value, anchor="middle",
+        chart.boxes.append(text_block(points, [middle], x, top, value, anchor="middle",
                                       bold=True, fill=colour, role="value", halo=True))  # fmt: skip
     if legend:
         lsize = size * 0.9

@@ -35,6 +35,7 @@ from journeyboard.exports.measure import (
     text_width,
     wrap,
 )
+from journeyboard.exports.numbers import signed_whole
 from journeyboard.workshop.boardview import LANES, BoardView, Card, Stage
 
 PAGES: Final = {"A0": (1189, 841), "A1": (841, 594), "A3": (420, 297), "A4": (297, 210)}
@@ -185,7 +186,7 @@ def _meta(view: BoardView, card: Card, code: str) -> str:
         return "  ·  ".join(parts)
     if card.kind == "feeling" and card.emotion is not None:
         whole = max(-3, min(3, round(card.emotion)))
-        return f"{charts.signed(card.emotion)}  {charts.FEELING_WORDS[whole]}"
+        return f"{signed_whole(card.emotion)}  {charts.FEELING_WORDS[whole]}"
     if card.kind == "backstage":
         return card.get_text("department")
     if card.kind == "gain" and card.votes:
