@@ -203,10 +203,11 @@ async def export(request: Request) -> Response:
         )
         body = rendered.page(page)
     except ExportError as exc:
-        raise ApiError(400, "invalid_option", str(exc)) from None
+        raise ApiError(400, exc.code, str(exc)) from None
     filename = rendered.filename
     if len(rendered.bodies) > 1:
         filename = filename.replace(".svg", f"-{page}.svg")
+    # A PDF is always a download: browsers' PDF viewers do not run under "default-src 'none'".
     inline = rendered.media_type.startswith(("text/html", "image/svg"))
     disposition = "inline" if inline and "download" not in query else "attachment"
     return Response(
