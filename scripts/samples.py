@@ -19,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "server"), str(ROOT / "tests" / "exports")]
 
-from journeyboard.exports.render import render  # noqa: E402
 from test_pdf import NOW_MS, example_view  # noqa: E402
+
+from journeyboard.exports.render import render  # noqa: E402
 
 NAME = "insurance-claim"
 
