@@ -207,7 +207,7 @@ def tiled_pdf(art: PosterArt, page: str) -> bytes:
         NameObject("/BBox"): placed.mediabox,
         NameObject("/Resources"): placed["/Resources"],
     })  # fmt: skip
-    reference = writer._add_object(form)  # no public call makes a page a Form XObject
+    reference = writer._add_object(form.flate_encode())  # no public call makes a page a form
     writer.remove_page(placed)
     for tile, sheet in zip(tiles, writer.pages, strict=True):
         under = StreamObject()

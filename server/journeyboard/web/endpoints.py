@@ -10,6 +10,7 @@ import hmac
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -193,7 +194,9 @@ async def export(request: Request) -> Response:
         raise ApiError(400, "invalid_option", "page must be a number") from None
     view = await services(request).boards.view(identity.board.id)
     try:
-        rendered = render(
+        # A PDF takes seconds of CPU: off the event loop, so the node's sockets keep moving.
+        rendered = await run_in_threadpool(
+            render,
             view,
             request.path_params["fmt"],
             server_now_ms(),
