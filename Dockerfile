@@ -8,6 +8,11 @@ COPY shared_schema/ /src/shared_schema/
 RUN npm run build
 
 FROM python:3.11-slim
+# Pango and fonts for WeasyPrint, which lays out the PDF exports.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       fonts-liberation fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml hatch_build.py README.md ./
 COPY shared_schema/ shared_schema/

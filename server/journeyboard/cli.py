@@ -155,15 +155,20 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="export a board straight from the store (the server may be stopped)"
     )
     export.add_argument("board_id")
-    export.add_argument("--format", required=True, choices=["json", "csv", "md", "html", "svg"])
+    export.add_argument(
+        "--format",
+        required=True,
+        help="json, csv, md, html, pdf (the report on A4), svg or poster-pdf (the wall poster)",
+    )
     export.add_argument("--out", help="file to write (default: standard output)")
     export.add_argument("--store", default=None, help="store URL (default: as for serve)")
     export.add_argument(
         "--dialect", default="excel", choices=["excel", "nordic"], help="CSV dialect"
     )
-    export.add_argument("--sheet", default="A0", choices=["A0", "A1"], help="poster sheet size")
+    export.add_argument("--sheet", default="A0", help="poster sheet size: A0 or A1")
     export.add_argument(
-        "--tile", choices=["A3", "A4"], help="tile the poster over pages (writes OUT-1.svg, …)"
+        "--tile",
+        help="tile the poster over A3 or A4 pages (svg writes OUT-1.svg, …; poster-pdf one PDF)",
     )
     return parser
 
@@ -261,6 +266,7 @@ def raise_open_file_limit() -> None:
 def export(args: argparse.Namespace) -> None:
     import asyncio
 
+    from journeyboard.exports.render import ExportError
     from journeyboard.offline import export_from_store
 
     progress = Progress(enabled=sys.stderr.isatty() or bool(args.out))
@@ -276,7 +282,7 @@ def export(args: argparse.Namespace) -> None:
                 progress=progress,
             )
         )
-    except LookupError as exc:
+    except (LookupError, ExportError) as exc:  # no such board; an unknown format or option
         raise SystemExit(f"journeyboard: {exc}") from None
     if args.out is None:
         sys.stdout.buffer.write(outputs[0])

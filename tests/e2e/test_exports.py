@@ -280,3 +280,50 @@ def test_ids_never_look_like_options() -> None:
 
     ids = {new_id() for _ in range(5000)}
     assert len(ids) == 5000 and all(i.isalnum() and len(i) == 12 for i in ids)
+
+
+def test_pdf_exports_over_http_and_from_the_cli(make_server: Any, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    server: ServerProcess = make_server()
+    board = server.create_board("Motor claim", template="insurance_claim")
+    pages = {}
+    for fmt, params, name in (("pdf", {}, "motor-claim.pdf"),
+                              ("poster-pdf", {"sheet": "A1"}, "motor-claim-A1.pdf"),
+                              ("poster-pdf", {"sheet": "A1", "tile": "A4"}, "motor-claim-A1-on-A4.pdf")):  # fmt: skip
+        response = export(server, board, fmt, **params)
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+        pages[name] = len(PdfReader(io.BytesIO(response.content)).pages)
+    assert pages["motor-claim.pdf"] >= 5 and pages["motor-claim-A1.pdf"] == 1
+    assert pages["motor-claim-A1-on-A4.pdf"] > 1
+    headers = {"Authorization": f"Bearer {board['tokens']['viewer']}"}
+    unknown = httpx.get(f"{server.http}/api/boards/{board['id']}/export.docx", headers=headers)
+    assert unknown.status_code == 400 and unknown.json()["error"]["code"] == "unknown_format"
+    assert "poster-pdf" in unknown.json()["error"]["message"]
+    bad = httpx.get(f"{server.http}/api/boards/{board['id']}/export.poster-pdf",
+                    params={"sheet": "A2"}, headers=headers)  # fmt: skip
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_option"
+    server.kill(signal.SIGTERM)
+    command = [
+        sys.executable,
+        "-m",
+        "journeyboard",
+        "export",
+        board["id"],
+        "--store",
+        server.store_url,
+    ]
+    for args, out in (
+        (["--format", "pdf"], "r.pdf"),
+        (["--format", "poster-pdf", "--tile", "A3"], "t.pdf"),
+    ):
+        done = subprocess.run(
+            [*command, *args, "--out", str(tmp_path / out)], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / out).read_bytes().startswith(b"%PDF-")
+    assert len(PdfReader(tmp_path / "t.pdf").pages) > 1
+    wrong = subprocess.run([*command, "--format", "docx"], capture_output=True, text=True)
+    assert wrong.returncode == 1 and wrong.stderr.strip().count("\n") == 0
+    assert wrong.stderr.startswith("journeyboard: unknown format 'docx'; use one of json, csv")

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXPORT_CHOICES, filenameFrom } from './exports';
+import { EXPORT_CHOICES, errorMessage, filenameFrom } from './exports';
 
 describe('exports', () => {
   it('reads the file name the server suggests', () => {
@@ -10,6 +10,21 @@ describe('exports', () => {
 
   it('offers every format', () => {
     const paths = EXPORT_CHOICES.map((choice) => choice.path.split('?')[0]);
-    expect(new Set(paths)).toEqual(new Set(['export.html', 'export.md', 'export.csv', 'export.svg', 'export.json']));
+    expect(new Set(paths)).toEqual(
+      new Set(['export.pdf', 'export.html', 'export.md', 'export.csv', 'export.poster-pdf', 'export.svg', 'export.json']),
+    );
+    const posters = EXPORT_CHOICES.filter((choice) => choice.path.startsWith('export.poster-pdf'));
+    expect(posters.map((choice) => new URLSearchParams(choice.path.split('?')[1]).get('tile'))).toEqual([
+      null,
+      null,
+      'A3',
+      'A4',
+    ]);
+  });
+
+  it('reads the message of an error answer', () => {
+    expect(errorMessage({ error: { code: 'unknown_format', message: 'unknown format' } })).toBe('unknown format');
+    expect(errorMessage({ error: 'x' })).toBeNull();
+    expect(errorMessage(null)).toBeNull();
   });
 });

@@ -7,14 +7,19 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from journeyboard.exports import csvfile, jsonfile, poster, report
+from journeyboard.exports import csvfile, jsonfile, pdf, poster, report
 from journeyboard.workshop.boardview import BoardView
 
-FORMATS: Final = ("json", "csv", "md", "html", "svg")
+FORMATS: Final = ("json", "csv", "md", "html", "pdf", "svg", "poster-pdf")
+"""`pdf` is the report on A4; `poster-pdf` the wall poster (`sheet` A0 or A1, `tile` A3 or A4)."""
 
 
 class ExportError(ValueError):
-    """An unknown format or option."""
+    """An unknown format (`code` "unknown_format") or option ("invalid_option")."""
+
+    def __init__(self, message: str, code: str = "invalid_option") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +68,20 @@ def render(
         if fmt == "html":
             text = report.report_html(view, now_ms)
             return Rendered((text.encode(),), "text/html; charset=utf-8", f"{name}.html")
+        if fmt == "pdf":
+            return Rendered((pdf.report_pdf(view, now_ms),), "application/pdf", f"{name}.pdf")
+        if fmt == "poster-pdf":
+            art = pdf.poster_art(view, sheet, now_ms)
+            if tile is None:
+                return Rendered((pdf.poster_pdf(art),), "application/pdf", f"{name}-{sheet}.pdf")
+            body = pdf.tiled_pdf(art, tile)
+            return Rendered((body,), "application/pdf", f"{name}-{sheet}-on-{tile}.pdf")
         if fmt == "svg":
             if tile is None:
                 drawing = poster.poster(view, sheet, now_ms)
                 return Rendered((drawing.encode(),), "image/svg+xml", f"{name}-{sheet}.svg")
-            pages = tuple(page.encode() for page in poster.tiles(view, tile))
+            pages = tuple(page.encode() for page in poster.tiles(view, tile, sheet))
             return Rendered(pages, "image/svg+xml", f"{name}-{tile}.svg")
     except ValueError as exc:
         raise ExportError(str(exc)) from exc
-    raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", "unknown_format")

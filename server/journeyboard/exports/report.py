@@ -309,7 +309,10 @@ def build_report(view: BoardView, now_ms: int) -> Report:
             for c in pains
         ),
         ratings_revealed=view.ratings_revealed,
-        matrix_chart=Markup(charts.to_string(charts.matrix(view)))
+        # Points labelled by their codes, so each solution's text is printed once (in the plan).
+        matrix_chart=Markup(
+            charts.to_string(charts.matrix_chart(view, labels=solution_ref).element)
+        )
         if view.ratings_revealed
         else None,
         solutions=tuple(

@@ -10,6 +10,7 @@ import hmac
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
@@ -193,7 +194,9 @@ async def export(request: Request) -> Response:
         raise ApiError(400, "invalid_option", "page must be a number") from None
     view = await services(request).boards.view(identity.board.id)
     try:
-        rendered = render(
+        # A PDF takes seconds of CPU: off the event loop, so the node's sockets keep moving.
+        rendered = await run_in_threadpool(
+            render,
             view,
             request.path_params["fmt"],
             server_now_ms(),
@@ -203,10 +206,11 @@ async def export(request: Request) -> Response:
         )
         body = rendered.page(page)
     except ExportError as exc:
-        raise ApiError(400, "invalid_option", str(exc)) from None
+        raise ApiError(400, exc.code, str(exc)) from None
     filename = rendered.filename
     if len(rendered.bodies) > 1:
         filename = filename.replace(".svg", f"-{page}.svg")
+    # A PDF is always a download: browsers' PDF viewers do not run under "default-src 'none'".
     inline = rendered.media_type.startswith(("text/html", "image/svg"))
     disposition = "inline" if inline and "download" not in query else "attachment"
     return Response(
