@@ -23,6 +23,7 @@ from pg import postgres_server as postgres_server  # the fixture
 from redisserver import RedisServer, cards
 from redisserver import redis as redis  # the fixture
 from test_redis import contextlib_all
+from test_security import metric
 from ysync import YClient, synced_client
 
 pytestmark = pytest.mark.slow
@@ -68,6 +69,11 @@ async def test_nodes_converge_on_concurrent_edits(
     async with synced_client(fresh_node.url(board["id"], board["tokens"]["viewer"])) as fresh:
         assert set(cards(fresh)) == expected
     assert "Traceback" not in "".join(s.logs() for s in servers)
+    # Each node published its clients' 50 updates and applied the others' from the bus.
+    for node in servers:
+        assert metric(node, "journeyboard_bus_published_updates_total") >= 50
+        assert metric(node, "journeyboard_bus_applied_updates_total") > 0
+        assert metric(node, "journeyboard_bus_publish_failures_total") == 0
 
 
 async def test_killing_redis_loses_nothing_and_every_node_keeps_serving(

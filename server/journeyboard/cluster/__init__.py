@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol, Self
 
 from journeyboard.stores import Store
+from journeyboard.stores.base import HealthCounter
 from journeyboard.sync.ports import Bus
 
 
@@ -21,6 +22,10 @@ class NodeBus(Bus, Protocol):
     async def __aenter__(self) -> Self: ...
 
     async def __aexit__(self, *exc_info: object) -> None: ...
+
+    def health_counters(self) -> list[HealthCounter]:
+        """What this bus counts for operators."""
+        ...
 
 
 def open_bus(store: Store, bus_url: str | None) -> NodeBus:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Self
 
+from journeyboard.stores.base import HealthCounter
 from journeyboard.sync.ports import ControlHandler, Follower, KeyedLocks, Position
 
 
@@ -22,6 +23,9 @@ class LocalBus:
 
     async def __aexit__(self, *exc_info: object) -> None:
         return None
+
+    def health_counters(self) -> list[HealthCounter]:
+        return []
 
     def follow(self, name: str, follower: Follower, since: Position) -> None:
         return None

@@ -35,6 +35,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from journeyboard.stores import StoreError
+from journeyboard.stores.base import HealthCounter
 from journeyboard.sync.ports import ControlHandler, Follower, Position
 
 log = logging.getLogger(__name__)
@@ -246,6 +247,32 @@ class RedisBus(Generic[F]):
         followed = self._follows.get(name)
         if followed is not None:
             await self.feed.catch_up(name, followed)
+
+    def health_counters(self) -> list[HealthCounter]:
+        stats = self.stats
+        return [
+            HealthCounter(
+                "journeyboard_bus_published_updates",
+                "Committed updates this node published on the bus for the other nodes",
+                stats.published,
+            ),
+            HealthCounter(
+                "journeyboard_bus_publish_failures",
+                "Updates this node could not publish (the bus away); the others read them from "
+                "the store",
+                stats.publish_failures,
+            ),
+            HealthCounter(
+                "journeyboard_bus_applied_updates",
+                "Other nodes' updates applied from the bus",
+                stats.applied_from_bus,
+            ),
+            HealthCounter(
+                "journeyboard_bus_caught_up_updates",
+                "Updates read from the store because the bus did not bring them",
+                stats.caught_up,
+            ),
+        ]
 
     def following(self, name: str) -> F | None:
         """The document's state while it is followed."""

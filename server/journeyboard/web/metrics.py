@@ -14,6 +14,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
+from journeyboard.cluster import NodeBus
 from journeyboard.stores import Store
 from journeyboard.sync.rooms import RoomManager
 from journeyboard.sync.stats import Histogram
@@ -25,9 +26,10 @@ class RefusalCounts(Protocol):
 
 
 class ServerCollector(Collector):
-    def __init__(self, rooms: RoomManager, gate: RefusalCounts, store: Store) -> None:
+    def __init__(self, rooms: RoomManager, gate: RefusalCounts, store: Store, bus: NodeBus) -> None:
         self.rooms = rooms
         self.store = store
+        self.bus = bus
         self.gate = gate
 
     def collect(self) -> Iterator[Metric]:
@@ -87,7 +89,7 @@ class ServerCollector(Collector):
         yield refused
         for histogram in (stats.store_latency, stats.fanout_latency):
             yield _histogram(histogram)
-        for counter in self.store.health_counters():
+        for counter in [*self.store.health_counters(), *self.bus.health_counters()]:
             yield CounterMetricFamily(counter.name, counter.documentation, value=counter.value)
 
 
@@ -100,7 +102,9 @@ def _histogram(histogram: Histogram) -> HistogramMetricFamily:
     )
 
 
-def registry_for(rooms: RoomManager, gate: RefusalCounts, store: Store) -> CollectorRegistry:
+def registry_for(
+    rooms: RoomManager, gate: RefusalCounts, store: Store, bus: NodeBus
+) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(ServerCollector(rooms, gate, store))
+    registry.register(ServerCollector(rooms, gate, store, bus))
     return registry

@@ -78,7 +78,7 @@ class Services:
             sockets,
             KeyedRateLimiter(limits.boards_per_address_per_minute),
             KeyedRateLimiter(limits.joins_per_address_per_minute),
-            registry_for(rooms, sockets, store),
+            registry_for(rooms, sockets, store, bus),
         )
 
 
