@@ -41,6 +41,15 @@ def nodes(make_server: Any, store_url: str, redis: RedisServer, count: int) -> l
     ]
 
 
+async def cards_on_a_new_node(
+    make_server: Any, store_url: str, redis: RedisServer, board: dict[str, Any]
+) -> set[str]:
+    """What a node started now reads of the board from the store (it saw nothing live)."""
+    node = nodes(make_server, store_url, redis, 1)[0]
+    async with synced_client(node.url(board["id"], board["tokens"]["viewer"])) as fresh:
+        return set(cards(fresh))
+
+
 def put(key: str, value: int) -> Any:
     return lambda doc: doc.get("cards", type=Map).__setitem__(key, value)
 
@@ -65,9 +74,7 @@ async def test_nodes_converge_on_concurrent_edits(
         expected = set().union(*written)
         for client in connected:
             await client.wait_until(lambda c=client: set(cards(c)) == expected, timeout=20)
-    fresh_node = nodes(make_server, pg_url, redis, 1)[0]
-    async with synced_client(fresh_node.url(board["id"], board["tokens"]["viewer"])) as fresh:
-        assert set(cards(fresh)) == expected
+    assert await cards_on_a_new_node(make_server, pg_url, redis, board) == expected
     assert "Traceback" not in "".join(s.logs() for s in servers)
     # Each node published its clients' 50 updates and applied the others' from the bus.
     for node in servers:
@@ -98,9 +105,7 @@ async def test_killing_redis_loses_nothing_and_every_node_keeps_serving(
         after = await write(on_b, "after", 10)
         await on_a.wait_until(lambda: after <= set(cards(on_a)), timeout=20)
     expected = before | during | after
-    fresh_node = nodes(make_server, pg_url, redis, 1)[0]
-    async with synced_client(fresh_node.url(board["id"], board["tokens"]["viewer"])) as fresh:
-        assert set(cards(fresh)) == expected
+    assert await cards_on_a_new_node(make_server, pg_url, redis, board) == expected
 
 
 async def test_flushing_redis_loses_nothing(
@@ -121,9 +126,7 @@ async def test_flushing_redis_loses_nothing(
         expected = first | second | third
         for client in (on_a, on_b):
             await client.wait_until(lambda c=client: set(cards(c)) == expected, timeout=20)
-    fresh_node = nodes(make_server, pg_url, redis, 1)[0]
-    async with synced_client(fresh_node.url(board["id"], board["tokens"]["viewer"])) as fresh:
-        assert set(cards(fresh)) == expected
+    assert await cards_on_a_new_node(make_server, pg_url, redis, board) == expected
 
 
 async def test_a_killed_node_loses_nothing_another_client_saw(

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from journeyboard.cluster.local import LocalBus
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
@@ -18,10 +17,9 @@ from journeyboard.sync.limits import Limits
 from journeyboard.sync.ports import LoadedDocument
 from journeyboard.sync.rooms import RoomManager
 from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.web.services import Services
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import BoardService
-from journeyboard.workshop.engine import PolicyKeeper
-from journeyboard.workshop.tokens import TokenSigner
 from sync.fakes import FakeChannel, Writer
 
 SECRET = "in-process-secret-0123456789abcdef"
@@ -63,21 +61,11 @@ class Gate:
 
 async def build(limits: Limits) -> tuple[Gate, RoomManager]:
     store = FlakyStore()
-    bus = LocalBus()
-    rooms = RoomManager(
-        store,
-        bus,
-        grace_seconds=0.05,
-        server_only=documents.is_session,
-        lock_roots=documents.CONTENT_ROOTS,
-    )
-    boards = BoardService(store, rooms, TokenSigner(SECRET))
-    keeper = PolicyKeeper(boards)
-    rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
-    settings = Settings(store_url="memory://", secret=SECRET, limits=limits)
+    settings = Settings(store_url="memory://", secret=SECRET, grace_seconds=0.05, limits=limits)
+    wired = Services.build(settings, store)  # as the app wires a node
+    rooms, boards = wired.rooms, wired.boards
     created = await boards.create("Gate", template=None, persona="", scope="")
-    gate = SocketGate(settings, boards, rooms)
-    return Gate(gate, store, rooms, boards, created.board.id, created.tokens), rooms
+    return Gate(wired.sockets, store, rooms, boards, created.board.id, created.tokens), rooms
 
 
 @pytest.fixture

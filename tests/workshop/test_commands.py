@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map
 
-from journeyboard.cluster.local import LocalBus
+from journeyboard.settings import Settings
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.ports import Grant
 from journeyboard.sync.rooms import Connection, Room, RoomManager
-from journeyboard.workshop import documents, people
+from journeyboard.web.services import Services
+from journeyboard.workshop import documents
 from journeyboard.workshop.boards import AccessDenied, BoardService, Identity, presence_of
 from journeyboard.workshop.commands import CommandError, CommandRunner
-from journeyboard.workshop.engine import HANDLERS, PolicyKeeper, policy_of
-from journeyboard.workshop.tokens import TokenSigner
+from journeyboard.workshop.engine import policy_of
 from sync.fakes import FakeChannel, Writer, cards
 
 SECRET = "in-process-secret-0123456789abcdef"
@@ -43,19 +43,10 @@ class Workshop:
 @pytest.fixture
 async def workshop() -> AsyncIterator[Workshop]:
     store = MemoryStore()
-    bus = LocalBus()
-    rooms = RoomManager(
-        store,
-        bus,
-        grace_seconds=0.05,
-        server_only=documents.is_session,
-        lock_roots=documents.CONTENT_ROOTS,
+    wired = Services.build(  # as the app wires a node
+        Settings(store_url="memory://", secret=SECRET, grace_seconds=0.05), store
     )
-    boards = BoardService(store, rooms, TokenSigner(SECRET))
-    keeper = PolicyKeeper(boards)
-    rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
-    bus.on_control(people.handle_control(rooms))
-    runner = CommandRunner(boards, HANDLERS)
+    rooms, boards, runner = wired.rooms, wired.boards, wired.commands
     created = await boards.create("Onboarding", template=None, persona="", scope="")
     board_id = created.board.id
     lead_link = await boards.authenticate(board_id, created.tokens["facilitator"])

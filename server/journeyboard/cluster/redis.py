@@ -25,17 +25,13 @@ import secrets
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from redis import asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from journeyboard.stores import StoreError
 from journeyboard.stores.base import HealthCounter
+from journeyboard.stores.redis import connect, parse_url
 from journeyboard.sync.ports import ControlHandler, Follower, Position
 
 log = logging.getLogger(__name__)
@@ -125,19 +121,11 @@ STREAM_LENGTH = 1000
 """Entries a stream this bus appends to keeps (approximately): only the recent past matters."""
 
 
-def _split(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    options = {key: values[0] for key, values in parse_qs(parts.query).items()}
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), options.get(
-        "prefix", "jb:"
-    )
-
-
 class RedisBus(Generic[F]):
     """The nodes' bus over one Redis server; the feed says what its streams carry."""
 
     def __init__(self, url: str, feed: Feed[F], *, prefix: str | None = None) -> None:
-        self.url, url_prefix = _split(url)
+        self.url, url_prefix, _ = parse_url(url)
         self.prefix = url_prefix if prefix is None else prefix
         self.feed = feed
         self.node_id = feed.node_id or secrets.token_hex(8)
@@ -173,13 +161,7 @@ class RedisBus(Generic[F]):
     # lifetime ---------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
-        self._redis = aioredis.from_url(
-            self.url,
-            decode_responses=False,
-            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
-            retry_on_error=[RedisConnectionError, RedisTimeoutError],
-            health_check_interval=5,
-        )
+        self._redis = connect(self.url, health_check_interval=5)
         try:
             await self._redis.ping()
         except (RedisError, OSError) as exc:

@@ -92,6 +92,18 @@ def parse_url(url: str) -> tuple[str, str, dict[str, str]]:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), prefix, options
 
 
+def connect(url: str, *, health_check_interval: float = 0) -> aioredis.Redis:
+    """A client for the Redis at `url` that retries a dropped connection a few times with
+    backoff (the store and the bus connect the same way)."""
+    return aioredis.from_url(
+        url,
+        decode_responses=False,
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        health_check_interval=health_check_interval,
+    )
+
+
 class RedisStore(Store):
     """Documents and board records in one Redis server, shared by every node."""
 
@@ -140,12 +152,7 @@ class RedisStore(Store):
     # lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._redis = aioredis.from_url(
-            self.url,
-            decode_responses=False,
-            retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), 3),
-            retry_on_error=[RedisConnectionError, RedisTimeoutError],
-        )
+        self._redis = connect(self.url)
         try:
             await self._redis.ping()
         except RedisError as exc:
