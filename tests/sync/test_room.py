@@ -40,6 +40,7 @@ async def open_room(
 ) -> tuple[Room, MemoryStore, RecordingBus]:
     store = store if store is not None else MemoryStore(auto_commit=False)
     bus = RecordingBus()
+    options.setdefault("presence_tick", 0.0)  # every change at once; the batching tests set one
     room = Room("doc", store, bus, **options)
     await room.load()
     return room, store, bus
@@ -340,6 +341,65 @@ async def test_a_grant_restamps_presence() -> None:
     room.apply_policy(RoomPolicy(grants={"person:ann": Grant(True, promoted)}))
     room.receive(ca, awareness_frame(10, 1, {"cursor": 1}))
     assert states(b) == [(10, 1, {"cursor": 1, "user": promoted})]
+
+
+async def test_presence_in_one_tick_goes_out_in_one_frame_with_each_clients_newest_state() -> None:
+    room, _, bus = await open_room(presence_tick=0.05)
+    a, ca = join(room, presence=ANN)
+    b, cb = join(room, presence=BOB)
+    viewer, _ = join(room, can_write=False)
+    room.receive(ca, awareness_frame(10, 1, {"cursor": 1}))
+    assert states(viewer) == [(10, 1, {"cursor": 1, "user": ANN})]  # after a quiet tick: at once
+    assert len(bus.awareness) == 1
+    for channel in (a, b, viewer):
+        channel.frames.clear()
+
+    room.receive(ca, awareness_frame(10, 2, {"cursor": 2}))
+    room.receive(cb, awareness_frame(20, 1, {"cursor": 7}))
+    room.receive(ca, awareness_frame(10, 3, {"cursor": 3}))
+    assert viewer.frames == [] and len(bus.awareness) == 1  # held for the rest of the tick
+    await asyncio.sleep(0.08)
+    expected = [(10, 3, {"cursor": 3, "user": ANN}), (20, 1, {"cursor": 7, "user": BOB})]
+    for channel in (a, b, viewer):
+        assert len(channel.frames) == 1
+        assert states(channel) == expected
+    assert len(bus.awareness) == 2
+    published = protocol.decode_awareness_update(bus.awareness[-1][1])
+    assert [(e.client_id, e.clock) for e in published] == [(10, 3), (20, 1)]
+
+
+async def test_a_leave_within_the_tick_supersedes_the_state_and_content_does_not_wait() -> None:
+    room, store, _ = await open_room(presence_tick=0.05)
+    _, ca = join(room, presence=ANN)
+    watcher, _ = join(room, can_write=False)
+    room.receive(ca, awareness_frame(10, 1, {"cursor": 1}))
+    room.receive(ca, awareness_frame(10, 2, {"cursor": 2}))
+    writer, cw = join(room)
+    watcher.frames.clear()
+
+    update = Writer().set("k", "typed")
+    room.receive(cw, protocol.encode_sync_update(update))
+    await store.commit()
+    await room.flush()
+    assert watcher.broadcasts() == [update]  # content went out while presence was held
+    assert watcher.awareness() == []
+
+    room.disconnect(ca)
+    await asyncio.sleep(0.08)
+    assert states(watcher) == [(10, 3, None)]
+    assert states(writer) == [(10, 3, None)]
+
+
+async def test_a_closed_room_sends_no_held_presence() -> None:
+    room, _, bus = await open_room(presence_tick=0.05)
+    _, ca = join(room, presence=ANN)
+    watcher, _ = join(room, can_write=False)
+    room.receive(ca, awareness_frame(10, 1, {"cursor": 1}))
+    room.receive(ca, awareness_frame(10, 2, {"cursor": 2}))
+    room.close(CLOSE.TRY_AGAIN_LATER.code, "shutting down")
+    watcher.frames.clear()
+    await asyncio.sleep(0.08)
+    assert watcher.frames == [] and len(bus.awareness) == 1
 
 
 # -- other nodes ------------------------------------------------------------------------------

@@ -56,6 +56,9 @@ class Limits:
     """Updates times sockets per second from which a room holds each release for `busy_window_ms`,
     so that the updates of that window go out merged in one frame per socket."""
     busy_window_ms: float = 2.0
+    presence_tick_ms: float = 40.0
+    """A room sends its sockets at most one presence frame per tick, with the newest state of
+    each client that changed in it (0: relay every change at once)."""
     max_body_bytes: int = 1 * MiB
     """An HTTP body (a join, a command); a larger one is refused with 413 while it is read."""
     max_import_bytes: int = 16 * MiB

@@ -56,6 +56,7 @@ class Services:
             lock_roots=documents.CONTENT_ROOTS,
             busy_fanout=limits.busy_fanout_per_second,
             busy_window=limits.busy_window_ms / 1000,
+            presence_tick=limits.presence_tick_ms / 1000,
         )
         boards = BoardService(
             store,
