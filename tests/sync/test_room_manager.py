@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 
 import pytest
+from pycrdt import Doc
 
 from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
@@ -198,3 +199,45 @@ async def test_idle_sockets_get_keepalives() -> None:
         channel.frames.clear()
         await until(lambda: protocol.KEEPALIVE_FRAME in channel.frames)
     assert channel.closed == (1001, "server shutting down")
+
+
+async def test_a_room_left_alone_is_stored_as_one_snapshot_that_answers_the_next_crowd() -> None:
+    store = MemoryStore()
+    manager, _ = manager_over(store)
+    room = await manager.acquire("doc")
+    writer = Writer()
+    for index in range(5):
+        channel = FakeChannel()
+        conn = room.connect(channel, can_write=True)
+        room.receive(conn, protocol.encode_sync_update(writer.set(f"c{index}", index)))
+        room.disconnect(conn)
+    await room.flush()
+    manager.release("doc")
+    await until(lambda: "doc" not in manager.rooms)
+    await until(lambda: not manager._tasks)  # the compaction it started
+    assert await store.log_length("doc") == 0
+    (snapshot,) = (await store.load("doc")).updates
+
+    again = await manager.acquire("doc")
+    joiner = FakeChannel()
+    conn = again.connect(joiner, can_write=False)
+    joiner.frames.clear()
+    again.receive(conn, protocol.encode_sync_step1(Doc().get_state()))
+    await again.flush()
+    assert joiner.frames == [protocol.encode_sync_step2(snapshot)]  # the stored bytes, as they are
+    assert cards(joiner.doc()) == {f"c{index}": index for index in range(5)}
+    manager.release("doc")
+    await manager.close()
+
+
+async def test_shutdown_compacts_the_rooms_it_had_open() -> None:
+    store = MemoryStore()
+    manager, _ = manager_over(store)
+    room = await manager.acquire("doc")
+    conn = room.connect(FakeChannel(), can_write=True)
+    writer = Writer()
+    for index in range(3):
+        room.receive(conn, protocol.encode_sync_update(writer.set(f"c{index}", index)))
+    await manager.close()
+    assert await store.log_length("doc") == 0
+    assert len((await store.load("doc")).updates) == 1

@@ -54,6 +54,10 @@ class UpdateLog(Protocol):
         """Queue an update; the future resolves with its sequence number once committed."""
         ...
 
+    async def compact_document(self, name: str) -> None:
+        """Replace the stored log by one proven snapshot (or keep it, if none is proven)."""
+        ...
+
 
 class Follower(Protocol):
     """What the bus tells an open document about other nodes."""

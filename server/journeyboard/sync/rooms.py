@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+EMPTY_STATE: Final = Doc().get_state()
+"""The state vector of an empty document: what a fresh page's sync step 1 carries."""
+
 SERVER_ORIGIN: Final = "server"
 """Transaction origin of every change the server itself makes."""
 
@@ -87,6 +90,10 @@ class Connection:
         self.last_sent = time.monotonic()
         self.channel.send(frame)
 
+
+SHUTDOWN_COMPACTION_SECONDS: Final = 5.0
+"""How long a shutting-down node goes on compacting the documents it had open (longest
+logs first); the rest keep their logs and compact on a later load."""
 
 MAX_PRESENCE_OWNERS: Final = 10_000
 """Client ids a room remembers the owner of (the oldest are forgotten first)."""
@@ -162,6 +169,9 @@ class Room:
         self._journal: list[bytes] = []
         """Every update applied since `_base`, in order (see `_rebuild`)."""
         self._journal_bytes = 0
+        self.log_entries = 0
+        """Stored log entries behind the document, as far as this room knows (see
+        `RoomManager.compact`): what it loaded, and every update committed since."""
         self._release_scheduled = False
         self.busy_fanout = busy_fanout
         """Updates times sockets per second from which the room is busy (see `_release`)."""
@@ -202,6 +212,11 @@ class Room:
         good = [update for index, update in enumerate(updates) if index not in left_out]
         self._journal = good
         self._journal_bytes = self.size = sum(len(update) for update in good)
+        self.log_entries = len(good)
+        if len(good) == 1:
+            # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
+            # page) needs exactly that: the first crowd after a restart skips the encoding.
+            self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
         self.ready.set()
         return loaded.position
 
@@ -401,6 +416,7 @@ class Room:
         at about the document's own size in memory, for an amortised constant cost."""
         self._journal.append(update)
         self._journal_bytes += len(update)
+        self.log_entries += 1
         if self._journal_bytes > max(len(self._base), REBUILD_JOURNAL_BYTES):
             self._base = self.doc.get_update()
             self._journal.clear()
@@ -888,6 +904,9 @@ class RoomManager:
 
     async def __aenter__(self) -> RoomManager:
         self._keepalive = asyncio.create_task(self._keep_alive(), name="keepalive")
+        # pycrdt's first document in a running loop imports anyio's asyncio backend (14 ms
+        # here): pay it now, not in the first crowd's join after a restart.
+        Doc()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -993,8 +1012,24 @@ class RoomManager:
             if self.on_unload is not None:
                 self.on_unload(room)
             log.debug("unloaded %s", name)
+            if room.log_entries > 1 and not room.closed:
+                self._spawn(self.compact(name), f"compact {name}")
         finally:
             self._unloading.pop(name, None)
+
+    async def compact(self, name: str) -> None:
+        """Store a document left alone as one snapshot, so that its next load (the next
+        workshop, or the same one after a restart) reads and applies one update, not a log.
+
+        The store proves the snapshot before it trims anything (`UpdateLog.compact_document`);
+        a failure here costs a slower load later, never data, so it is logged and dropped.
+        """
+        try:
+            await self.update_log.compact_document(name)
+        except _CONTROL_FLOW:
+            raise
+        except Exception as exc:
+            log.warning("compaction of %s after its last socket left failed: %s", name, exc)
 
     async def close(self, code: int = 1001, reason: str = "server shutting down") -> None:
         """Flush every room, close every socket with a code the client reconnects on."""
@@ -1006,15 +1041,22 @@ class RoomManager:
         for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
+        flushed: list[Room] = []
         for room in list(self._rooms.values()):
             if not room.closed:
                 with contextlib.suppress(RoomClosed):
                     await room.flush()
+                    flushed.append(room)
                 room.close(code, reason)
             self.bus.unfollow(room.name)
         self._rooms.clear()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        deadline = time.monotonic() + SHUTDOWN_COMPACTION_SECONDS
+        for room in sorted(flushed, key=lambda r: r.log_entries, reverse=True):
+            if room.log_entries <= 1 or time.monotonic() > deadline:
+                break
+            await self.compact(room.name)
 
     def connections(self) -> Iterable[Connection]:
         for room in self._rooms.values():
