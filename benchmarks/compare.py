@@ -1,6 +1,7 @@
 """journeyboard against the reference y-websocket server, side by side, on this machine.
 
     python benchmarks/compare.py [--runs 3] [--duration 10] [--idle-sockets 1000] [--smoke]
+    python benchmarks/compare.py --workshop [...]   (benchmarks/workshop.py, with its flags)
 
 Installs the reference server (`@y/websocket-server`) from the npm registry into a temporary
 folder, starts both servers, and runs the same scenarios against each, interleaved (A, B, A,
@@ -435,7 +436,17 @@ def report(raw: dict[str, Any], args: argparse.Namespace, command: str) -> str:
 
 
 def main() -> None:
+    if "--workshop" in sys.argv[1:]:  # the workshop scenario, with its own flags and section
+        import workshop
+
+        argv = sys.argv[1:]
+        argv.remove("--workshop")
+        workshop.main(argv, prog="python benchmarks/compare.py --workshop")
+        return
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--workshop", action="store_true", help="run benchmarks/workshop.py (its flags follow)"
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=200)

@@ -1,10 +1,11 @@
 """docs/BENCHMARKS.md holds the server's figures (benchmarks/compare.py), the browser's
-(benchmarks/browser.py) and the stores' (benchmarks/stores.py); each benchmark rewrites only
-its own part of the file.
+(benchmarks/browser.py), the stores' (benchmarks/stores.py), the workshops'
+(benchmarks/workshop.py) and the cold start's (benchmarks/coldstart.py); each benchmark
+rewrites only its own part of the file.
 
-The browser's and the stores' parts each sit between two markers, before the server's raw
-results, so that a rerun of any one keeps the others' figures: a section already in the file
-is replaced where it stands, a new one goes just before the raw results.
+Every part but the server's sits between two markers, before the server's raw results, so
+that a rerun of any one keeps the others' figures: a section already in the file is replaced
+where it stands, a new one goes just before the raw results.
 """
 
 from __future__ import annotations
@@ -13,9 +14,18 @@ BROWSER_START = "<!-- browser benchmark: start -->"
 BROWSER_END = "<!-- browser benchmark: end -->"
 STORES_START = "<!-- stores benchmark: start -->"
 STORES_END = "<!-- stores benchmark: end -->"
+WORKSHOP_START = "<!-- workshop benchmark: start -->"
+WORKSHOP_END = "<!-- workshop benchmark: end -->"
+COLDSTART_START = "<!-- coldstart benchmark: start -->"
+COLDSTART_END = "<!-- coldstart benchmark: end -->"
 RAW_RESULTS = "\n## Raw results\n"
 
-MARKED = ((BROWSER_START, BROWSER_END), (STORES_START, STORES_END))
+MARKED = (
+    (BROWSER_START, BROWSER_END),
+    (STORES_START, STORES_END),
+    (WORKSHOP_START, WORKSHOP_END),
+    (COLDSTART_START, COLDSTART_END),
+)
 """Every marked section, in the order a fresh file gets them."""
 
 
@@ -86,3 +96,13 @@ def stores_section(text: str) -> str | None:
 def with_stores_section(text: str, section: str | None) -> str:
     """`text` with `section` in place of its stores section (or before the raw results)."""
     return with_marked_section(text, section, STORES_START, STORES_END)
+
+
+def workshop_section(text: str) -> str | None:
+    """The workshops' section of `text`, markers included, if it has one."""
+    return marked_section(text, WORKSHOP_START, WORKSHOP_END)
+
+
+def with_workshop_section(text: str, section: str | None) -> str:
+    """`text` with `section` in place of its workshops section (or before the raw results)."""
+    return with_marked_section(text, section, WORKSHOP_START, WORKSHOP_END)

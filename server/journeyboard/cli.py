@@ -173,6 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+MAY_BE_ZERO = frozenset({"presence_tick_ms", "busy_window_ms"})
+"""Limits where 0 means "off": relay presence at once, never hold a busy room's release."""
+
+
 def parse_limits(pairs: list[str]) -> Limits:
     """Build Limits from NAME=VALUE overrides; exit with a clear message on a bad one."""
     fields = {f.name: f for f in dataclasses.fields(Limits)}
@@ -185,7 +189,7 @@ def parse_limits(pairs: list[str]) -> Limits:
             number = float(value) if fields[name].type == "float" else int(value)
         except ValueError:
             raise SystemExit(f"journeyboard: limit {name} needs a number, not {value!r}") from None
-        if number <= 0:
+        if number < 0 or (number == 0 and name not in MAY_BE_ZERO):
             raise SystemExit(f"journeyboard: limit {name} must be positive")
         overrides[name] = number
     return Limits(**overrides)  # type: ignore[arg-type]
