@@ -78,14 +78,13 @@ from servers import (
     stop,
     wait_http,
 )
+from spreads import WIDE, Spread
 
 ROOT = Path(__file__).resolve().parents[1]
 START = sections.COLDSTART_START
 END = sections.COLDSTART_END
 GOAL = 2.0
 """Cold join at most this many times the warm join (p50 and max)."""
-WIDE = 0.30
-"""A spread (max - min over the runs) wider than this share of the median does not reproduce."""
 LIMITS = (
     "--limit", "boards_per_address_per_minute=100000",
     "--limit", "joins_per_address_per_minute=100000",
@@ -879,29 +878,6 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 
 
 # -- the report -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Spread:
-    """The median of one figure over the runs, with its min and max."""
-
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: list[float]) -> Spread:
-        return cls(float(statistics.median(values)), min(values), max(values))
-
-    @property
-    def wide(self) -> bool:
-        return self.median > 0 and (self.high - self.low) / self.median > WIDE
-
-    def show(self, digits: int = 1, unit: str = "") -> str:
-        mark = " ⚠" if self.wide else ""
-        return (
-            f"{self.median:.{digits}f}{unit} ({self.low:.{digits}f}–{self.high:.{digits}f}){mark}"
-        )
 
 
 def spread(runs: list[dict[str, Any]], phase: str, key: str) -> Spread:

@@ -1,6 +1,7 @@
 """Where journeyboard's server spends its CPU in a benchmark scenario.
 
-    python benchmarks/profile.py [--scenario fanout_1x200|fanout_20x10|join] [--duration 10]
+    python benchmarks/profile.py [--scenario fanout_1x200|fanout_20x10|join|workshop_8]
+        [--duration 10]
         [--tool py-spy|perf] [--out docs/PROFILE.md]
 
 Starts journeyboard on a SQLite store (as `compare.py` does), samples the server process while
@@ -34,6 +35,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).parent))
 from compare import IDLE_LIMITS, Target, cpu_seconds, fanout, join, settle
 from servers import create_board, room_url, start_journeyboard, stop
+
+import workshop
 
 Rows = list[tuple[str, float]]
 
@@ -100,8 +103,21 @@ def run_scenario(scenario: str, target: Target, duration: float) -> dict[str, An
         "fanout_1x200": lambda: fanout(target, 1, 200, duration),
         "fanout_20x10": lambda: fanout(target, 20, 10, duration),
         "join": lambda: join(target, 2000, 20),
+        "workshop_8": lambda: workshop_load(target, 8, duration),
     }
     return scenarios[scenario]()
+
+
+def workshop_load(target: Target, boards: int, duration: float) -> dict[str, Any]:
+    """benchmarks/workshop.py's scenario at W = `boards`, with its default load."""
+    links = [workshop.journeyboard_board(target.port) for _ in range(boards)]
+    result = workshop.run_async(workshop.workshops(links, workshop.Load(), duration, target.pid))
+    return {
+        "p50_ms": result["content_p50_ms"],
+        "p99_ms": result["content_p99_ms"],
+        "cursor_p99_ms": result["cursor_p99_ms"],
+        "lost": result["content_lost"],
+    }
 
 
 def table(header: tuple[str, str], rows: Rows, more: tuple[str, Rows] | None = None) -> list[str]:
@@ -117,7 +133,7 @@ def table(header: tuple[str, str], rows: Rows, more: tuple[str, Rows] | None = N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenario", default="fanout_1x200",
-                        choices=["fanout_1x200", "fanout_20x10", "join"])  # fmt: skip
+                        choices=["fanout_1x200", "fanout_20x10", "join", "workshop_8"])  # fmt: skip
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--tool", default="py-spy", choices=["py-spy", "perf"])
     parser.add_argument("--top", type=int, default=15)
@@ -155,7 +171,8 @@ def main() -> None:
             total, own, anywhere = py_spy_rows(samples, args.top)
             body = table(("function (self)", "share"), own, ("inclusive", anywhere))
             what = f"{total} py-spy samples with the GIL held"
-    measured = {k: result[k] for k in ("p50_ms", "p99_ms", "deliveries", "lost") if k in result}
+    keys = ("p50_ms", "p99_ms", "cursor_p99_ms", "deliveries", "lost")
+    measured = {k: result[k] for k in keys if k in result}
     lines = [
         f"### {args.scenario}, {args.tool}, {time.strftime('%Y-%m-%d')}",
         "",

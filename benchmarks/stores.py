@@ -30,7 +30,6 @@ import contextlib
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,7 @@ import sections
 from compare import wait_unloaded
 from loadgen import fanout_rooms
 from servers import create_board, room_url, start_journeyboard, start_redis, stop
+from spreads import WIDE, Spread, figure
 
 from pg import PostgresServer, running_postgres
 
@@ -54,8 +54,6 @@ TARGETS = ("sqlite", "postgresql", "postgresql+redis", "redis")
 BASELINE = "sqlite"
 GRACE = ("--grace", "2")
 """Rooms unload 2 s after the writers leave (10 s by default), so the wait between runs is short."""
-WIDE = 0.30
-"""A spread (max - min over the runs) wider than this share of the median does not reproduce."""
 
 
 # -- CPU from /proc --------------------------------------------------------------------------
@@ -221,31 +219,6 @@ def run(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
 # -- the report ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Spread:
-    """The median of one figure over the runs, with its min and max."""
-
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: list[float]) -> Spread:
-        return cls(float(statistics.median(values)), min(values), max(values))
-
-    @property
-    def wide(self) -> bool:
-        return self.median > 0 and (self.high - self.low) / self.median > WIDE
-
-    def show(self, digits: int = 2) -> str:
-        mark = " ⚠" if self.wide else ""
-        return f"{self.median:.{digits}f} ({self.low:.{digits}f}–{self.high:.{digits}f}){mark}"
-
-
-def figure(results: list[dict[str, Any]], key: str) -> Spread:
-    return Spread.of([float(r[key]) for r in results])
-
-
 def ratio(raw: dict[str, Any], name: str, key: str) -> Spread | None:
     """Run i of `name` over run i of SQLite (the runs interleave, so each pair ran together)."""
     if BASELINE not in raw or name == BASELINE:
@@ -357,7 +330,7 @@ def report(raw: dict[str, Any], facts: dict[str, Any], args: dict[str, Any], com
             cells = []
             for key in RATIO_ROWS:
                 spread = ratio(raw, name, key)
-                cells.append("–" if spread is None else spread.show() + "×")
+                cells.append("–" if spread is None else spread.show(2) + "×")
             lines.append(f"| {LABELS[name]} | " + " | ".join(cells) + " |")
     wide = [
         f"{LABELS[name]} {heading}"

@@ -48,7 +48,6 @@ import os
 import platform
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,6 +84,7 @@ from compare import (
 )
 from loadgen import SYNC_STEP1_EMPTY, percentile
 from servers import create_board, free_port, start_journeyboard, stop
+from spreads import figure
 
 ROOT = Path(__file__).resolve().parents[1]
 OURS = "journeyboard"
@@ -680,15 +680,17 @@ def start_ours(folder: Path, name: str = OURS, *extra: str) -> Target:
     store = f"sqlite:///{folder / 'workshop.db'}"
     process, port = start_journeyboard(store, *JOURNEYBOARD_ARGS, *extra)
 
-    def new_board() -> BoardLinks:
-        board = create_board(port, template="blank")
-        url = f"ws://127.0.0.1:{port}/ws/{board['id']}?token="
-        return BoardLinks(
-            url + board["tokens"]["participant"], url + board["tokens"]["viewer"], Framing()
-        )
-
     version = journeyboard_version() + (f", `{' '.join(extra)}`" if extra else "")
-    return Target(name, process, port, version, new_board)
+    return Target(name, process, port, version, lambda: journeyboard_board(port))
+
+
+def journeyboard_board(port: int) -> BoardLinks:
+    """A new board on the journeyboard server at `port`: its participant and viewer links."""
+    board = create_board(port, template="blank")
+    url = f"ws://127.0.0.1:{port}/ws/{board['id']}?token="
+    return BoardLinks(
+        url + board["tokens"]["participant"], url + board["tokens"]["viewer"], Framing()
+    )
 
 
 def start_relaying(folder: Path) -> Target:
@@ -804,28 +806,6 @@ def run(args: argparse.Namespace, load: Load) -> tuple[dict[str, Any], dict[str,
 
 
 # -- the report ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Spread:
-    """The median of one figure over the runs, with its min and max."""
-
-    median: float
-    low: float
-    high: float
-
-    @classmethod
-    def of(cls, values: list[float]) -> Spread:
-        return cls(float(statistics.median(values)), min(values), max(values))
-
-    def show(self, digits: int = 1) -> str:
-        if self.low == self.high:
-            return f"{self.median:.{digits}f}"
-        return f"{self.median:.{digits}f} ({self.low:.{digits}f}–{self.high:.{digits}f})"
-
-
-def figure(results: list[dict[str, Any]], key: str) -> Spread:
-    return Spread.of([float(r[key]) for r in results])
 
 
 def step_held(results: list[dict[str, Any]]) -> bool:
