@@ -51,7 +51,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pycrdt import Doc, Map, Text, TransactionEvent, merge_updates
+from pycrdt import Doc, Map, TransactionEvent, merge_updates
 
 from journeyboard.stores.sqlite import COMPACT_AFTER, SQLiteStore
 from journeyboard.sync.protocol import encode_sync_step2, encode_sync_update
@@ -68,7 +68,7 @@ import rawclient
 import sections
 from compare import cpu_seconds, open_documents, rss_bytes
 from loadgen import SYNC_STEP1_EMPTY, percentile
-from seed import AUTHORS, CHANNELS, LANE_WEIGHTS, PHRASES, STAGES, TAILS
+from seed import LANE_WEIGHTS, PHRASES, STAGES, card_fields
 from servers import (
     SECRET,
     create_board,
@@ -101,20 +101,9 @@ GRACE_SECONDS = 10.0
 # -- writing the boards -----------------------------------------------------------------------
 
 
-def card_fields(rng: random.Random, stage_ids: list[str], index: int) -> dict[str, Any]:
+def random_card(rng: random.Random, stage_ids: list[str], index: int) -> dict[str, Any]:
     kind = rng.choices(list(LANE_WEIGHTS), list(LANE_WEIGHTS.values()))[0]
-    fields: dict[str, Any] = {
-        "kind": kind,
-        "stage": rng.choice(stage_ids),
-        "pos": f"a{index:05d}",
-        "text": Text(rng.choice(PHRASES[kind]) + rng.choice(TAILS)),
-        "author": rng.choice(AUTHORS),
-    }
-    if kind == "feeling":
-        fields["emotion"] = rng.randint(-3, 3)
-    elif kind == "touchpoint":
-        fields["channel"] = rng.choice(CHANNELS)
-    return fields
+    return card_fields(rng, kind, stage_ids, index)
 
 
 Edit = Callable[[Doc[Any]], None]
@@ -224,7 +213,7 @@ async def write_small_board(url: str, rng: random.Random, cards: int) -> int:
 
     sent = [writer.change(stages)]
     for index in range(cards):
-        sent.append(writer.change(add_card(f"c{index}", card_fields(rng, stage_ids, index))))
+        sent.append(writer.change(add_card(f"c{index}", random_card(rng, stage_ids, index))))
     for char in "ok!":
         sent.append(writer.change(type_char("c0", text_length(writer.doc, "c0"), char)))
     await asyncio.sleep(0.2)
@@ -278,7 +267,7 @@ async def write_big_board(
     run(writers[0], "stages", add_stages)
     card_ids = [f"{rng.getrandbits(64):016x}" for _ in range(cards)]
     for index, card_id in enumerate(card_ids):
-        run(rng.choice(writers), "card", add_card(card_id, card_fields(rng, stage_ids, index)))
+        run(rng.choice(writers), "card", add_card(card_id, random_card(rng, stage_ids, index)))
         if index % 200 == 199:
             await asyncio.sleep(0)  # let the sockets drain
     done = 0

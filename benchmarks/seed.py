@@ -126,6 +126,25 @@ def _id(rng: random.Random) -> str:
     return f"{rng.getrandbits(64):016x}"
 
 
+def card_fields(rng: random.Random, kind: str, stage_ids: list[str], index: int) -> dict[str, Any]:
+    """The fields a workshop gives a card of `kind`, in a stage, at position `index`."""
+    fields: dict[str, Any] = {
+        "kind": kind,
+        "stage": rng.choice(stage_ids),
+        "pos": f"a{index:05d}",
+        "text": Text(rng.choice(PHRASES[kind]) + rng.choice(TAILS)),
+        "author": rng.choice(AUTHORS),
+    }
+    if kind == "feeling":
+        fields["emotion"] = rng.randint(-3, 3)
+    elif kind == "touchpoint":
+        fields["channel"] = rng.choice(CHANNELS)
+        fields["moment_of_truth"] = rng.random() < 0.1
+    elif kind == "backstage":
+        fields["department"] = rng.choice(DEPARTMENTS)
+    return fields
+
+
 def board_update(cards: int, seed: int = 1) -> SeededBoard:
     """A content document with the eight stages and `cards` cards, as one update."""
     rng = random.Random(seed)
@@ -143,21 +162,8 @@ def board_update(cards: int, seed: int = 1) -> SeededBoard:
         for index in range(cards):
             kind = rng.choices(lanes, weights)[0]
             card_id = _id(rng)
-            fields: dict[str, Any] = {
-                "kind": kind,
-                "stage": rng.choice(stage_ids),
-                "pos": f"a{index:05d}",
-                "text": Text(rng.choice(PHRASES[kind]) + rng.choice(TAILS)),
-                "author": rng.choice(AUTHORS),
-            }
-            if kind == "feeling":
-                fields["emotion"] = rng.randint(-3, 3)
-            elif kind == "touchpoint":
-                fields["channel"] = rng.choice(CHANNELS)
-                fields["moment_of_truth"] = rng.random() < 0.1
-            elif kind == "backstage":
-                fields["department"] = rng.choice(DEPARTMENTS)
-            elif kind == "pain":
+            fields = card_fields(rng, kind, stage_ids, index)
+            if kind == "pain":
                 pains.append(card_id)
             elif kind == "solution" and pains and rng.random() < 0.7:
                 fields["pain"] = rng.choice(pains)
