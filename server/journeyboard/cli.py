@@ -23,7 +23,7 @@ import uvicorn
 from journeyboard import __version__
 from journeyboard.settings import Settings, default_store_url
 from journeyboard.stores import StoreError, open_store, sqlite_path
-from journeyboard.sync.limits import Limits
+from journeyboard.sync.limits import OFF_AT_ZERO, Limits
 
 log = logging.getLogger("journeyboard")
 
@@ -173,10 +173,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-MAY_BE_ZERO = frozenset({"presence_tick_ms", "busy_window_ms"})
-"""Limits where 0 means "off": relay presence at once, never hold a busy room's release."""
-
-
 def parse_limits(pairs: list[str]) -> Limits:
     """Build Limits from NAME=VALUE overrides; exit with a clear message on a bad one."""
     fields = {f.name: f for f in dataclasses.fields(Limits)}
@@ -189,7 +185,7 @@ def parse_limits(pairs: list[str]) -> Limits:
             number = float(value) if fields[name].type == "float" else int(value)
         except ValueError:
             raise SystemExit(f"journeyboard: limit {name} needs a number, not {value!r}") from None
-        if number < 0 or (number == 0 and name not in MAY_BE_ZERO):
+        if number < 0 or (number == 0 and name not in OFF_AT_ZERO):
             raise SystemExit(f"journeyboard: limit {name} must be positive")
         overrides[name] = number
     return Limits(**overrides)  # type: ignore[arg-type]

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 MiB = 1024 * 1024
 
 
+OFF_AT_ZERO = frozenset({"presence_tick_ms", "busy_window_ms"})
+"""Limits that may be 0, meaning off (relay presence at once, never hold a busy room's
+release); every other limit must be positive."""
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     """Every limit, with its default. All are configurable from the CLI."""
