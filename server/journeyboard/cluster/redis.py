@@ -392,22 +392,24 @@ class RedisBus(Generic[F]):
         presence_prefix = self.key("presence", "")
         while True:
             try:
-                pubsub = self.redis.pubsub()
-                await pubsub.psubscribe(self.key("presence", "*"))
-                await pubsub.subscribe(self.key("control"))
-                async for message in pubsub.listen():
-                    if message["type"] not in ("message", "pmessage"):
-                        continue
-                    data: bytes = message["data"]
-                    channel = message["channel"].decode()
-                    if channel == self.key("control"):
-                        if not data.startswith(self._node) and self._control is not None:
-                            self._control(json.loads(data[node_length:]))
-                        continue
-                    kind, node = data[:1], data[1 : 1 + node_length]
-                    if node != self._node:
-                        name = channel[len(presence_prefix) :]
-                        self._on_presence(name, kind, node.decode(), data[1 + node_length :])
+                # Closed on the way out (a cancel included): an unclosed pubsub leaves its
+                # connection to be found by the garbage collector.
+                async with self.redis.pubsub() as pubsub:
+                    await pubsub.psubscribe(self.key("presence", "*"))
+                    await pubsub.subscribe(self.key("control"))
+                    async for message in pubsub.listen():
+                        if message["type"] not in ("message", "pmessage"):
+                            continue
+                        data: bytes = message["data"]
+                        channel = message["channel"].decode()
+                        if channel == self.key("control"):
+                            if not data.startswith(self._node) and self._control is not None:
+                                self._control(json.loads(data[node_length:]))
+                            continue
+                        kind, node = data[:1], data[1 : 1 + node_length]
+                        if node != self._node:
+                            name = channel[len(presence_prefix) :]
+                            self._on_presence(name, kind, node.decode(), data[1 + node_length :])
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
