@@ -1,0 +1,235 @@
+"""Floods on one socket: cheap frames that ask for expensive answers, and presence that breaks
+the browser's JSON parser (hardening round two, findings 3 and 7).
+
+Every test drives a real server process: a raw socket writes thousands of small frames in one
+go and never reads; the server's RSS (its /proc status) must stay bounded while a bystander
+keeps editing. Presence with NaN or Infinity must never reach a watcher, checked both with a
+strict JSON parser on every frame and with the stock y-websocket client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Any
+
+from pycrdt import Map, Text
+
+from conftest import ServerProcess
+from journeyboard.sync import protocol
+from journeyboard.sync.protocol import AwarenessEntry
+from nodeclient import NodeClient
+from test_security import metric
+from test_socket_limits import RawSocket, cards, path_of
+from ysync import YClient, synced_client
+
+MiB = 1024 * 1024
+
+RSS_BOUND = 200 * MiB
+"""A generous bound for the tests (RULINGS.md); the measured figures are in docs/SECURITY.md."""
+
+
+def memory(server: ServerProcess) -> dict[str, int]:
+    """The server process's VmRSS and VmHWM (its peak RSS so far), in bytes."""
+    assert server.process is not None
+    values: dict[str, int] = {}
+    with open(f"/proc/{server.process.pid}/status") as status:
+        for line in status:
+            name, _, rest = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                values[name] = int(rest.split()[0]) * 1024
+    return values
+
+
+def refusals(server: ServerProcess) -> float:
+    """Sockets refused or closed so far, over every cause."""
+    import httpx
+
+    total = 0.0
+    for line in httpx.get(f"{server.http}/metrics").text.splitlines():
+        if line.startswith("journeyboard_refused_sockets_total{"):
+            total += float(line.split()[-1])
+    return total
+
+
+def masked_frame(payload: bytes) -> bytes:
+    """A whole client frame (binary, final) masked with the zero key; payloads under 126 bytes."""
+    assert len(payload) < 126
+    return bytes((0x82, 0x80 | len(payload))) + b"\x00\x00\x00\x00" + payload
+
+
+async def bystander_round_trip(server: ServerProcess, board: dict[str, Any], key: str) -> None:
+    """A participant's edit reaches another participant on the same board."""
+    url = server.url(board["id"], board["tokens"]["participant"])
+    async with synced_client(url) as writer, synced_client(url) as reader:
+        await writer.change(lambda d: d.get("cards", type=Map).__setitem__(key, "ok"))
+        await reader.wait_until(lambda: key in cards(reader), timeout=10)
+
+
+async def flood_and_measure(
+    server: ServerProcess, board: dict[str, Any], frames: list[bytes], label: str
+) -> int:
+    """Write `frames` in one go on a viewer socket that never reads; return the RSS growth
+    (peak after minus current before) once the server has dealt with the socket."""
+    viewer = await RawSocket.open(server, path_of(board, "viewer"))
+    await viewer.admitted()
+    refused_before = refusals(server)
+    before = memory(server)["VmRSS"]
+    viewer.writer.write(b"".join(frames))
+    await viewer.writer.drain()
+    # The flood is dealt with once the server has closed the socket (for whatever cause).
+    async with asyncio.timeout(60):
+        while refusals(server) <= refused_before:
+            await asyncio.sleep(0.05)
+    await bystander_round_trip(server, board, f"after {label}")
+    after = memory(server)
+    grown = after["VmHWM"] - before
+    print(
+        f"\n{label}: {len(frames)} frames ({sum(map(len, frames))} bytes); RSS {before / MiB:.0f}"
+        f" MiB before, peak {after['VmHWM'] / MiB:.0f} MiB, now {after['VmRSS'] / MiB:.0f} MiB"
+    )
+    await viewer.aclose()
+    return grown
+
+
+# 3. One socket, many cheap frames --------------------------------------------------------------
+
+
+async def test_a_viewer_flooding_presence_queries_without_reading_stays_bounded(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    """60 people present with near-cap states; a viewer writes 3,000 one-byte presence queries
+    (21 KB) in one go and never reads. Each answer is the whole presence (~220 KB)."""
+    viewer_url = server.url(board["id"], board["tokens"]["viewer"])
+    present = [YClient(viewer_url) for _ in range(60)]
+    try:
+        for client in present:
+            await client.connect()
+        for client in present:
+            await asyncio.wait_for(client.synced.wait(), 10)
+            await client.set_awareness({"cursor": [1, 2], "pad": "p" * 3500})
+        last = present[-1]
+        await last.wait_until(lambda: len(last.awareness) >= 60, timeout=20)
+        query = masked_frame(bytes((protocol.MESSAGE_QUERY_AWARENESS,)))
+        grown = await flood_and_measure(server, board, [query] * 3000, "3,000 presence queries")
+        assert grown < RSS_BOUND, f"the server grew by {grown / MiB:.0f} MiB"
+        assert all(client.close_code is None for client in present)
+    finally:
+        for client in present:
+            await client.close()
+
+
+async def test_a_viewer_flooding_sync_step_1_without_reading_stays_bounded(
+    server: ServerProcess,
+) -> None:
+    """1,500 distinct sync step 1 frames against a 2,000-card board: each asks for the whole
+    board (every state vector names an unknown client), so no answer comes from the cache."""
+    board = server.create_board("Big board")
+    url = server.url(board["id"], board["tokens"]["participant"])
+    async with synced_client(url) as client:
+
+        def paste(doc: Any) -> None:
+            target = doc.get("cards", type=Map)
+            for i in range(2000):
+                target[f"k{i:04d}"] = Map(
+                    {"kind": "pain", "pos": f"a{i:05d}", "text": Text(f"Card number {i} " * 3)}
+                )
+
+        await client.change(paste)
+    frames = [
+        masked_frame(
+            protocol.encode_sync_step1(
+                protocol.write_var_uint(1)
+                + protocol.write_var_uint(1_000_000 + i)
+                + protocol.write_var_uint(1)
+            )
+        )
+        for i in range(1500)
+    ]
+    grown = await flood_and_measure(server, board, frames, "1,500 sync step 1")
+    assert grown < RSS_BOUND, f"the server grew by {grown / MiB:.0f} MiB"
+
+
+async def test_honest_step_1_and_queries_are_answered(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    """A client that asks again now and then (a resync, a query after joining) is answered."""
+    url = server.url(board["id"], board["tokens"]["viewer"])
+    async with synced_client(url) as other, synced_client(url) as client:
+        await other.set_awareness({"name": "other"})
+        await client.wait_until(lambda: other.doc.client_id in client.awareness)
+        for _ in range(3):
+            frames = len(client.frames)
+            await client.send_raw(bytes((protocol.MESSAGE_QUERY_AWARENESS,)))
+            await client.send_raw(protocol.encode_sync_step1(client.doc.get_state()))
+            await client.wait_until(lambda frames=frames: len(client.frames) >= frames + 2)
+        assert client.close_code is None
+
+
+# 7. NaN and Infinity in presence ---------------------------------------------------------------
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"not JSON: {name}")
+
+
+def strict_states(frame: bytes) -> list[Any]:
+    """Every state in an awareness frame, parsed as a browser's JSON.parse would (no NaN)."""
+    message = protocol.decode_message(frame)
+    assert isinstance(message, protocol.AwarenessMessage)
+    states = []
+    for entry in protocol.decode_awareness_update(message.payload):
+        states.append(json.loads(entry.state, parse_constant=_refuse_constant))
+    return states
+
+
+NON_FINITE = ['{"x":NaN}', '{"x":Infinity}', '{"x":-Infinity}', '{"x":1e999}', "NaN"]
+
+
+async def test_nan_and_infinity_in_presence_never_reach_a_watcher(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    """A viewer announces presence with NaN or Infinity among an honest mover's cursor moves.
+    A raw watcher parses every presence frame strictly; a stock client sees the mover's moves
+    through to the last one (its JSON.parse would throw on the whole batched frame)."""
+    participant = server.url(board["id"], board["tokens"]["participant"])
+    viewer = server.url(board["id"], board["tokens"]["viewer"])
+    stock = await NodeClient.start(server.ws, board["id"], board["tokens"]["participant"])
+    try:
+        await stock.next(lambda m: m.get("event") == "synced")
+        async with synced_client(participant) as watcher, synced_client(participant) as mover:
+            for n, bad in enumerate(NON_FINITE):
+                async with synced_client(viewer) as attacker:
+                    me = attacker.doc.client_id
+                    for i in range(20):
+                        await mover.set_awareness({"x": n * 100 + i, "y": 1.5})
+                        entry = AwarenessEntry(me, i + 1, bad)
+                        await attacker.send_raw(
+                            protocol.encode_awareness(protocol.encode_awareness_update([entry]))
+                        )
+                    await mover.set_awareness({"x": n * 100 + 99, "y": 1.5})
+                    target = n * 100 + 99
+                    await watcher.wait_until(
+                        lambda target=target: watcher.awareness.get(mover.doc.client_id, (0, {}))[
+                            1
+                        ].get("x")
+                        == target
+                    )
+                    await stock.next(
+                        lambda m, target=target: m.get("event") == "awareness"
+                        and any(
+                            isinstance(s, dict) and s.get("x") == target
+                            for s in m["states"].values()
+                        )
+                    )
+                    assert attacker.close_code in (None, 4400)
+            for frame in watcher.frames:
+                if frame[:1] == bytes((protocol.MESSAGE_AWARENESS,)):
+                    for state in strict_states(frame):
+                        assert not (isinstance(state, dict) and "x" in state and state["x"] is None)
+                        if isinstance(state, dict) and isinstance(state.get("x"), float):
+                            assert math.isfinite(state["x"])
+    finally:
+        await stock.quit()
+    assert "Traceback" not in server.logs()
