@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from pycrdt import Map, Text
@@ -96,13 +98,13 @@ async def flood_and_measure(
 # 3. One socket, many cheap frames --------------------------------------------------------------
 
 
-async def test_a_viewer_flooding_presence_queries_without_reading_stays_bounded(
-    server: ServerProcess, board: dict[str, Any]
-) -> None:
-    """60 people present with near-cap states; a viewer writes 3,000 one-byte presence queries
-    (21 KB) in one go and never reads. Each answer is the whole presence (~220 KB)."""
+@asynccontextmanager
+async def people_present(
+    server: ServerProcess, board: dict[str, Any], count: int = 60
+) -> AsyncIterator[list[YClient]]:
+    """`count` viewers, each announcing a presence state near the size cap (~3.6 KB)."""
     viewer_url = server.url(board["id"], board["tokens"]["viewer"])
-    present = [YClient(viewer_url) for _ in range(60)]
+    present = [YClient(viewer_url) for _ in range(count)]
     try:
         for client in present:
             await client.connect()
@@ -110,21 +112,32 @@ async def test_a_viewer_flooding_presence_queries_without_reading_stays_bounded(
             await asyncio.wait_for(client.synced.wait(), 10)
             await client.set_awareness({"cursor": [1, 2], "pad": "p" * 3500})
         last = present[-1]
-        await last.wait_until(lambda: len(last.awareness) >= 60, timeout=20)
-        query = masked_frame(bytes((protocol.MESSAGE_QUERY_AWARENESS,)))
-        grown = await flood_and_measure(server, board, [query] * 3000, "3,000 presence queries")
-        assert grown < RSS_BOUND, f"the server grew by {grown / MiB:.0f} MiB"
+        await last.wait_until(lambda: len(last.awareness) >= count, timeout=20)
+        yield present
         assert all(client.close_code is None for client in present)
     finally:
         for client in present:
             await client.close()
 
 
-async def test_a_viewer_flooding_sync_step_1_without_reading_stays_bounded(
-    server: ServerProcess,
+QUERY = masked_frame(bytes((protocol.MESSAGE_QUERY_AWARENESS,)))
+
+
+async def test_a_viewer_flooding_presence_queries_without_reading_stays_bounded(
+    server: ServerProcess, board: dict[str, Any]
 ) -> None:
-    """1,500 distinct sync step 1 frames against a 2,000-card board: each asks for the whole
-    board (every state vector names an unknown client), so no answer comes from the cache."""
+    """60 people present with near-cap states; a viewer writes 3,000 one-byte presence queries
+    (21 KB) in one go and never reads. Each answer is the whole presence (~220 KB): past the
+    query rate the viewer is closed (4429), having cost a handful of answers."""
+    async with people_present(server, board):
+        grown = await flood_and_measure(server, board, [QUERY] * 3000, "3,000 presence queries")
+        assert grown < RSS_BOUND, f"the server grew by {grown / MiB:.0f} MiB"
+    cause = 'journeyboard_refused_sockets_total{cause="too many presence queries"}'
+    assert metric(server, cause) == 1
+
+
+async def big_board(server: ServerProcess) -> dict[str, Any]:
+    """A board with 2,000 small cards (a sync step 2 of about 0.3 MB)."""
     board = server.create_board("Big board")
     url = server.url(board["id"], board["tokens"]["participant"])
     async with synced_client(url) as client:
@@ -137,7 +150,13 @@ async def test_a_viewer_flooding_sync_step_1_without_reading_stays_bounded(
                 )
 
         await client.change(paste)
-    frames = [
+    return board
+
+
+def distinct_step1s(count: int) -> list[bytes]:
+    """Sync step 1 frames whose state vectors each name another unknown client: no answer
+    comes from the room's cache, and each is the whole board."""
+    return [
         masked_frame(
             protocol.encode_sync_step1(
                 protocol.write_var_uint(1)
@@ -145,10 +164,34 @@ async def test_a_viewer_flooding_sync_step_1_without_reading_stays_bounded(
                 + protocol.write_var_uint(1)
             )
         )
-        for i in range(1500)
+        for i in range(count)
     ]
-    grown = await flood_and_measure(server, board, frames, "1,500 sync step 1")
+
+
+async def test_a_viewer_flooding_sync_step_1_without_reading_stays_bounded(
+    server: ServerProcess,
+) -> None:
+    """1,500 distinct sync step 1 frames (21 KB) against a 2,000-card board, never read: past
+    the rate the viewer is closed (4429), having cost a handful of answers."""
+    board = await big_board(server)
+    grown = await flood_and_measure(server, board, distinct_step1s(1500), "1,500 sync step 1")
     assert grown < RSS_BOUND, f"the server grew by {grown / MiB:.0f} MiB"
+    assert metric(server, 'journeyboard_refused_sockets_total{cause="too many sync requests"}') == 1
+
+
+async def test_no_frame_is_handled_once_a_socket_has_fallen_behind(make_server: Any) -> None:
+    """With the sync step 1 rate lifted, the answers to one read fill the socket's buffer:
+    from the moment the transport says so, the frames already read are dropped and reading
+    stops, so the server holds about one buffer, not 1,500 copies of the board."""
+    server = make_server(
+        "--limit", "sync_step1_per_second=100000",
+        "--limit", "sync_step1_burst=100000",
+        "--limit", f"socket_buffer_bytes={8 * MiB}",
+    )  # fmt: skip
+    board = await big_board(server)
+    grown = await flood_and_measure(server, board, distinct_step1s(1500), "1,500 step 1, no rate")
+    assert grown < 8 * MiB + 64 * MiB, f"the server grew by {grown / MiB:.0f} MiB"
+    assert metric(server, 'journeyboard_refused_sockets_total{cause="slow_consumer"}') == 1
 
 
 async def test_honest_step_1_and_queries_are_answered(
@@ -211,16 +254,18 @@ async def test_nan_and_infinity_in_presence_never_reach_a_watcher(
                     await mover.set_awareness({"x": n * 100 + 99, "y": 1.5})
                     target = n * 100 + 99
                     await watcher.wait_until(
-                        lambda target=target: watcher.awareness.get(mover.doc.client_id, (0, {}))[
-                            1
-                        ].get("x")
-                        == target
+                        lambda target=target: (
+                            watcher.awareness.get(mover.doc.client_id, (0, {}))[1].get("x")
+                            == target
+                        )
                     )
                     await stock.next(
-                        lambda m, target=target: m.get("event") == "awareness"
-                        and any(
-                            isinstance(s, dict) and s.get("x") == target
-                            for s in m["states"].values()
+                        lambda m, target=target: (
+                            m.get("event") == "awareness"
+                            and any(
+                                isinstance(s, dict) and s.get("x") == target
+                                for s in m["states"].values()
+                            )
                         )
                     )
                     assert attacker.close_code in (None, 4400)

@@ -39,6 +39,16 @@ class Limits:
     awareness_per_second: float = 30.0
     """Presence updates a socket may send per second; faster ones are coalesced, not relayed."""
     awareness_burst: int = 60
+    awareness_queries_per_second: float = 2.0
+    """Presence queries a socket may send per second; faster closes it (4429). Each answer is
+    every state in the room (up to ~250 KB with 60 people present), and the stock client never
+    sends a query on its socket (only on its BroadcastChannel)."""
+    awareness_query_burst: int = 5
+    sync_step1_per_second: float = 1.0
+    """Sync step 1 messages a socket may send per second; faster closes it (4429). Each one may
+    ask for the whole board (~0.7 MB for 2,000 cards), and the stock client sends one when its
+    socket opens (and one per `resyncInterval`, which journeyboard's client leaves off)."""
+    sync_step1_burst: int = 5
     max_document_bytes: int = 64 * MiB
     messages_per_second: float = 300.0
     message_burst: int = 3000

@@ -4,6 +4,9 @@
 hands it every whole incoming message (`receive`) and calls `end` when the socket goes. It
 checks each message's size and rate, holds back presence that comes too fast, passes the rest
 to the room, and closes the socket with the close code that names what was wrong.
+
+Messages whose answer costs far more than they do (a presence query answered with everyone's
+presence, a sync step 1 answered with the whole board) have their own, lower rates.
 """
 
 from __future__ import annotations
@@ -53,8 +56,10 @@ class SyncSession:
         "max_message_bytes",
         "messages",
         "presence",
+        "queries",
         "request",
         "room",
+        "step1s",
         "volume",
     )
 
@@ -73,6 +78,10 @@ class SyncSession:
         self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
         self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
         self.presence = TokenBucket(limits.awareness_per_second, limits.awareness_burst)
+        self.queries = TokenBucket(
+            limits.awareness_queries_per_second, limits.awareness_query_burst
+        )
+        self.step1s = TokenBucket(limits.sync_step1_per_second, limits.sync_step1_burst)
         self._held_awareness: dict[int, AwarenessEntry] = {}
         """The newest presence entry per client id that came faster than the rate allows."""
         self._timer: asyncio.TimerHandle | None = None
@@ -88,10 +97,20 @@ class SyncSession:
             self._refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
         elif not self.messages.take() or not self.volume.take(len(data)):
             self._refuse(CLOSE.RATE_LIMITED.code, "too many messages")
-        elif data[:1] == bytes((protocol.MESSAGE_AWARENESS,)):
-            self._receive_awareness(data)
         else:
-            self._deliver(data)
+            try:
+                kind, sub = protocol.message_kind(data)
+            except ProtocolError as exc:
+                self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+                return
+            if kind == protocol.MESSAGE_AWARENESS:
+                self._receive_awareness(data)
+            elif kind == protocol.MESSAGE_QUERY_AWARENESS and not self.queries.take():
+                self._refuse(CLOSE.RATE_LIMITED.code, "too many presence queries")
+            elif sub == protocol.SYNC_STEP1 and not self.step1s.take():
+                self._refuse(CLOSE.RATE_LIMITED.code, "too many sync requests")
+            else:
+                self._deliver(data)
 
     def _receive_awareness(self, data: bytes) -> None:
         """Check a presence message's states; relay it now, or hold it if it comes too fast.
