@@ -12,6 +12,7 @@ import pytest
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
+from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Limits
 from journeyboard.sync.ports import LoadedDocument
@@ -186,3 +187,36 @@ async def test_a_bad_message_closes_only_that_socket(gate: Gate) -> None:
     assert other_channel.closed is None
     sync.end()
     other.end()
+
+
+async def test_presence_queries_and_sync_step_1_have_their_own_rates(gate: Gate) -> None:
+    """A query is answered with everyone's presence and a sync step 1 with the whole board:
+    a few are answered, and past the burst the socket is closed with 4429."""
+    limits = gate.gate.limits
+    token = gate.tokens["viewer"]
+    for frame, burst, reason in (
+        (b"\x03", limits.awareness_query_burst, "too many presence queries"),
+        (protocol.encode_sync_step1(b"\x00"), limits.sync_step1_burst, "too many sync requests"),
+        (b"\x80\x00\x00\x01\x00", limits.sync_step1_burst, "too many sync requests"),
+    ):
+        channel = FakeChannel()
+        sync = await gate.gate.start(gate.request(token), channel)
+        channel.frames.clear()
+        for _ in range(burst):
+            sync.receive(frame)
+        assert channel.closed is None
+        assert len(channel.frames) == burst  # each one answered
+        sync.receive(frame)
+        assert channel.closed == (CLOSE.RATE_LIMITED.code, reason)
+        sync.end()
+
+
+async def test_other_messages_do_not_use_the_query_and_step_1_rates(gate: Gate) -> None:
+    token = gate.tokens["participant"]
+    channel = FakeChannel()
+    sync = await gate.gate.start(gate.request(token), channel)
+    for _ in range(3 * gate.gate.limits.sync_step1_burst):
+        sync.receive(protocol.encode_sync_step2(protocol.EMPTY_UPDATE))
+        sync.receive(protocol.encode_sync_update(protocol.EMPTY_UPDATE))
+    assert channel.closed is None
+    sync.end()
