@@ -9,11 +9,14 @@ strict JSON parser on every frame and with the stock y-websocket client.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import math
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from pycrdt import Map, Text
@@ -25,6 +28,8 @@ from nodeclient import NodeClient
 from test_security import wait_for_metric
 from test_socket_limits import RawSocket, awareness_frames, cards, path_of
 from ysync import YClient, synced_client
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 MiB = 1024 * 1024
 
@@ -288,3 +293,19 @@ async def test_nan_and_infinity_in_presence_never_reach_a_watcher(
     finally:
         await stock.quit()
     assert "Traceback" not in server.logs()
+
+
+async def test_flood_benchmark_smoke(server: ServerProcess) -> None:
+    """benchmarks/flood.py keeps working (seconds); its figures come from full runs, in
+    docs/SECURITY.md, never from this test."""
+    import flood
+
+    assert server.process is not None
+    args = argparse.Namespace(
+        sockets=1, present=3, queries=50, cards=50, step1s=30, lifted=False, before=False
+    )
+    results = await flood.run(args, server.process.pid, server.port)
+    for name in ("queries", "step1"):
+        row = results[name]
+        assert row["handled_after_s"] is not None, row
+        assert row["bystander_lost"] == 0 and row["growth_mib"] < 50, row

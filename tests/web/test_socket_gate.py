@@ -242,3 +242,14 @@ async def test_other_messages_do_not_use_the_query_and_step_1_rates(gate: Gate) 
     assert channel.closed is None
     assert sync.step1s.waiting is None and sync.queries.waiting is None
     sync.end()
+
+
+async def test_a_non_canonical_message_kind_meets_the_same_checks(gate: Gate) -> None:
+    """`81 00` is presence too (a var-uint 1): its state meets the size cap like `01`'s."""
+    channel = FakeChannel()
+    sync = await gate.gate.start(gate.request(gate.tokens["viewer"]), channel)
+    state = '{"pad":"' + "x" * 6000 + '"}'
+    update = protocol.encode_awareness_update([protocol.AwarenessEntry(7, 1, state)])
+    sync.receive(b"\x81\x00" + protocol.write_var_bytes(update))
+    assert channel.closed == (CLOSE.TOO_LARGE.code, "presence too large")
+    sync.end()
