@@ -106,3 +106,40 @@ def test_awareness_with_bad_json_is_refused() -> None:
 
 def test_keepalive_is_an_empty_update() -> None:
     assert bytes.fromhex("0002020000") == protocol.KEEPALIVE_FRAME
+
+
+@pytest.mark.parametrize(
+    "state",
+    ['{"x":NaN}', '{"x":Infinity}', '{"x":-Infinity}', '{"x":1e999}', "NaN", '[1,{"y":[-1e400]}]'],
+)
+def test_presence_with_nan_or_infinity_is_malformed(state: str) -> None:
+    """A browser's JSON.parse throws on these (or the server would write them back as bare
+    `Infinity`), for the whole batched frame they travel in."""
+    with pytest.raises(ValueError):
+        protocol.parse_state(state)
+    payload = protocol.encode_awareness_update([AwarenessEntry(5, 1, state)])
+    with pytest.raises(ProtocolError):
+        protocol.decode_awareness_update(payload)
+
+
+def test_presence_with_large_but_finite_numbers_is_fine() -> None:
+    state = '{"x":1e308,"y":-2.5e-300,"n":123456789012345678901234567890,"s":"NaN"}'
+    assert protocol.parse_state(state) == {
+        "x": 1e308,
+        "y": -2.5e-300,
+        "n": 123456789012345678901234567890,
+        "s": "NaN",
+    }
+
+
+def test_message_kind_reads_var_uints_not_bytes() -> None:
+    assert protocol.message_kind(protocol.encode_sync_step1(b"\x00")) == (0, 0)
+    assert protocol.message_kind(protocol.encode_sync_update(b"\x00\x00")) == (0, 2)
+    assert protocol.message_kind(b"\x03") == (3, None)
+    assert protocol.message_kind(b"\x01\x00") == (1, None)
+    # non-canonical zeros and ones decode as the same kinds
+    assert protocol.message_kind(b"\x80\x00\x80\x00\x01\x00") == (0, 0)
+    assert protocol.message_kind(b"\x83\x00") == (3, None)
+    for bad in (b"", b"\x00", b"\x80"):
+        with pytest.raises(ProtocolError):
+            protocol.message_kind(bad)

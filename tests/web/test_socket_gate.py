@@ -4,6 +4,7 @@ a refused socket gets; the board and address slots are given back whatever happe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ import pytest
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
+from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Limits
 from journeyboard.sync.ports import LoadedDocument
@@ -186,3 +188,68 @@ async def test_a_bad_message_closes_only_that_socket(gate: Gate) -> None:
     assert other_channel.closed is None
     sync.end()
     other.end()
+
+
+async def test_presence_queries_and_sync_step_1_have_their_own_rates() -> None:
+    """A query is answered with everyone's presence and a sync step 1 with the whole board: a
+    burst is answered at once; past it the newest waits for the next slot, replacing a waiting
+    one, so a flood of any length costs one answer per slot. Nobody is closed."""
+    limits = Limits(awareness_queries_per_second=20, sync_step1_per_second=20)
+    built, rooms = await build(limits)
+    token = built.tokens["viewer"]
+    try:
+        for frame, burst in (
+            (b"\x03", limits.awareness_query_burst),
+            (protocol.encode_sync_step1(b"\x00"), limits.sync_step1_burst),
+            (b"\x80\x00\x00\x01\x00", limits.sync_step1_burst),  # a non-canonical step 1
+        ):
+            channel = FakeChannel()
+            sync = await built.gate.start(built.request(token), channel)
+            channel.frames.clear()
+            for _ in range(burst + 100):
+                sync.receive(frame)
+            assert len(channel.frames) == burst  # the burst, answered at once
+            async with asyncio.timeout(2):
+                while len(channel.frames) < burst + 1:  # the newest, at the next slot
+                    await asyncio.sleep(0.01)
+            await asyncio.sleep(3 / 20)  # three more slots: nothing else was waiting
+            assert len(channel.frames) == burst + 1
+            assert channel.closed is None
+            sync.end()
+        assert built.gate.coalesced_queries == 99
+        assert built.gate.coalesced_step1 == 2 * 99
+    finally:
+        await rooms.close()
+
+
+async def test_a_waiting_question_is_dropped_when_its_socket_leaves(gate: Gate) -> None:
+    channel = FakeChannel()
+    sync = await gate.gate.start(gate.request(gate.tokens["viewer"]), channel)
+    for _ in range(gate.gate.limits.awareness_query_burst + 1):
+        sync.receive(b"\x03")
+    assert sync.queries.timer is not None
+    sync.end()
+    assert sync.queries.timer is None and sync.queries.waiting is None
+
+
+async def test_other_messages_do_not_use_the_query_and_step_1_rates(gate: Gate) -> None:
+    token = gate.tokens["participant"]
+    channel = FakeChannel()
+    sync = await gate.gate.start(gate.request(token), channel)
+    for _ in range(3 * gate.gate.limits.sync_step1_burst):
+        sync.receive(protocol.encode_sync_step2(protocol.EMPTY_UPDATE))
+        sync.receive(protocol.encode_sync_update(protocol.EMPTY_UPDATE))
+    assert channel.closed is None
+    assert sync.step1s.waiting is None and sync.queries.waiting is None
+    sync.end()
+
+
+async def test_a_non_canonical_message_kind_meets_the_same_checks(gate: Gate) -> None:
+    """`81 00` is presence too (a var-uint 1): its state meets the size cap like `01`'s."""
+    channel = FakeChannel()
+    sync = await gate.gate.start(gate.request(gate.tokens["viewer"]), channel)
+    state = '{"pad":"' + "x" * 6000 + '"}'
+    update = protocol.encode_awareness_update([protocol.AwarenessEntry(7, 1, state)])
+    sync.receive(b"\x81\x00" + protocol.write_var_bytes(update))
+    assert channel.closed == (CLOSE.TOO_LARGE.code, "presence too large")
+    sync.end()

@@ -39,6 +39,18 @@ class Limits:
     awareness_per_second: float = 30.0
     """Presence updates a socket may send per second; faster ones are coalesced, not relayed."""
     awareness_burst: int = 60
+    awareness_queries_per_second: float = 2.0
+    """Presence queries a socket may have answered per second. Each answer is every state in
+    the room (~250 KB with 60 people near the state size cap); past the rate, the newest
+    query waits for the next slot and replaces a waiting one. The stock client sends none on
+    its socket (only on its BroadcastChannel)."""
+    awareness_query_burst: int = 5
+    sync_step1_per_second: float = 2.0
+    """Sync step 1 messages a socket may have answered per second. Each answer may be the
+    whole board (~0.5 MB for 2,000 cards); past the rate, the newest waits for the next slot
+    and replaces a waiting one. The stock client sends one when its socket opens;
+    journeyboard's client also asks one, one at a time, to learn that its edits are stored."""
+    sync_step1_burst: int = 10
     max_document_bytes: int = 64 * MiB
     messages_per_second: float = 300.0
     message_burst: int = 3000

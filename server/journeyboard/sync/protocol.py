@@ -7,6 +7,7 @@ first) up to 2**53, byte arrays and strings prefixed with their *byte* length.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -139,6 +140,18 @@ def read_var_string(data: bytes, pos: int) -> tuple[str, int]:
 # -- messages -----------------------------------------------------------------------------
 
 
+def message_kind(frame: bytes) -> tuple[int, int | None]:
+    """A frame's message type and, for a sync message, its sub-type, without copying its body.
+
+    The var-uints are decoded, not compared as bytes: `80 00` is a (non-canonical) 0 too.
+    """
+    kind, pos = read_var_uint(frame, 0)
+    if kind != MESSAGE_SYNC:
+        return kind, None
+    sub, _ = read_var_uint(frame, pos)
+    return kind, sub
+
+
 def decode_message(frame: bytes) -> Message:
     """Decode one websocket frame into a message; raise ProtocolError when it is malformed."""
     kind, pos = read_var_uint(frame, 0)
@@ -189,10 +202,32 @@ KEEPALIVE_FRAME: Final = encode_sync_update(EMPTY_UPDATE)
 # -- awareness ----------------------------------------------------------------------------
 
 
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is too large for a JSON number")
+    return value
+
+
+def parse_state(state: str) -> object:
+    """Parse a presence state as strictly as a browser's `JSON.parse`, and a bit more.
+
+    Python's parser accepts `NaN`, `Infinity` and `-Infinity`, and reads `1e999` as infinity,
+    which it would write back as bare `Infinity`. A browser's `JSON.parse` throws on those,
+    for the whole batched frame they travel in, so they are malformed here (ValueError).
+    """
+    return json.loads(state, parse_constant=_no_constant, parse_float=_finite_float)
+
+
 def decode_awareness_update(
     payload: bytes, max_state_bytes: int | None = None
 ) -> list[AwarenessEntry]:
-    """Decode an awareness update; every state must be valid JSON.
+    """Decode an awareness update; every state must be valid JSON (`parse_state`: no NaN or
+    Infinity).
 
     A state longer than `max_state_bytes` raises `AwarenessTooLarge` before it is parsed, and
     one nested too deeply for the JSON parser is malformed like any other bad JSON.
@@ -208,7 +243,7 @@ def decode_awareness_update(
                 raise AwarenessTooLarge(f"awareness state of {len(raw)} bytes")
         state, pos = read_var_string(payload, pos)
         try:
-            json.loads(state)
+            parse_state(state)
         except ValueError as exc:
             raise ProtocolError("awareness state is not JSON") from exc
         except RecursionError:

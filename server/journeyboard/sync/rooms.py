@@ -153,6 +153,10 @@ class Room:
         self._committed = 0
         self._outgoing: deque[_Outgoing] = deque()
         self._awareness: dict[int, tuple[int, str]] = {}
+        """Every client's current presence (clock, JSON state); change it only through
+        `_set_presence` and `_drop_presence`, which keep `_snapshot` in step."""
+        self._snapshot: bytes | None = None
+        """The presence message with every state in `_awareness`, encoded once per change."""
         self._remote_owner: dict[int, str] = {}
         """Awareness client ids announced through another node, and which node."""
         self._owners: dict[int, str] = {}
@@ -278,7 +282,7 @@ class Room:
         self.connections.add(conn)
         conn.send(protocol.encode_sync_step1(self.doc.get_state()))
         if self._awareness:
-            conn.send(protocol.encode_awareness(self._awareness_snapshot()))
+            conn.send(self.presence_snapshot())
         return conn
 
     def apply_policy(self, policy: RoomPolicy) -> None:
@@ -299,7 +303,7 @@ class Room:
             return
         if any(other.awareness_id == client_id for other in self.connections):
             return  # the same client is still here on another socket
-        clock = self._awareness.pop(client_id)[0] + 1
+        clock = self._drop_presence(client_id) + 1
         self._announce([AwarenessEntry(client_id, clock, "null")], publish=True)
 
     def receive(self, conn: Connection, frame: bytes) -> None:
@@ -329,7 +333,7 @@ class Room:
         elif isinstance(message, AwarenessMessage):
             self.relay_awareness(conn, protocol.decode_awareness_update(message.payload))
         elif isinstance(message, QueryAwareness):
-            conn.send(protocol.encode_awareness(self._awareness_snapshot()))
+            conn.send(self.presence_snapshot())
         elif isinstance(message, AuthMessage):
             pass  # clients never send auth messages that mean anything to us
 
@@ -618,12 +622,30 @@ class Room:
 
     # awareness ----------------------------------------------------------------------------
 
-    def _awareness_snapshot(self) -> bytes:
-        entries = [
-            AwarenessEntry(client_id, clock, state)
-            for client_id, (clock, state) in self._awareness.items()
-        ]
-        return protocol.encode_awareness_update(entries)
+    def presence_snapshot(self) -> bytes:
+        """The presence message with every current state (for a joiner, or a query).
+
+        It is encoded once per change of presence, not once per asker: with 60 people near the
+        state size cap it is ~250 KB, and every socket that joins or asks gets the same bytes.
+        """
+        snapshot = self._snapshot
+        if snapshot is None:
+            entries = [
+                AwarenessEntry(client_id, clock, state)
+                for client_id, (clock, state) in self._awareness.items()
+            ]
+            snapshot = protocol.encode_awareness(protocol.encode_awareness_update(entries))
+            self._snapshot = snapshot
+        return snapshot
+
+    def _set_presence(self, client_id: int, clock: int, state: str) -> None:
+        self._awareness[client_id] = (clock, state)
+        self._snapshot = None
+
+    def _drop_presence(self, client_id: int) -> int:
+        """Forget a client's presence; return its last clock."""
+        self._snapshot = None
+        return self._awareness.pop(client_id)[0]
 
     def relay_awareness(self, conn: Connection, entries: list[AwarenessEntry]) -> None:
         """Relay what a socket says about its own client; drop what it says about others.
@@ -646,11 +668,11 @@ class Room:
             known = self._awareness.get(entry.client_id)
             if entry.is_removal:
                 if known is not None and entry.clock >= known[0]:
-                    del self._awareness[entry.client_id]
+                    self._drop_presence(entry.client_id)
                     relayed.append(entry)
             elif known is None or entry.clock > known[0]:
                 state = _stamp(entry.state, conn.presence)
-                self._awareness[entry.client_id] = (entry.clock, state)
+                self._set_presence(entry.client_id, entry.clock, state)
                 relayed.append(AwarenessEntry(entry.client_id, entry.clock, state))
         if relayed:
             self._announce(relayed, publish=True)
@@ -776,11 +798,11 @@ class Room:
             known = self._awareness.get(entry.client_id)
             if entry.is_removal:
                 if known is not None and entry.clock >= known[0]:
-                    del self._awareness[entry.client_id]
+                    self._drop_presence(entry.client_id)
                     self._remote_owner.pop(entry.client_id, None)
                     relayed.append(entry)
             elif known is None or entry.clock > known[0]:
-                self._awareness[entry.client_id] = (entry.clock, entry.state)
+                self._set_presence(entry.client_id, entry.clock, entry.state)
                 self._remote_owner[entry.client_id] = node
                 relayed.append(entry)
         if relayed:
@@ -820,7 +842,7 @@ class Room:
             if owner == node and client_id in self._awareness
         ]
         for entry in gone:
-            del self._awareness[entry.client_id]
+            self._drop_presence(entry.client_id)
             del self._remote_owner[entry.client_id]
         if gone:
             self._announce(gone, publish=False)
@@ -858,7 +880,10 @@ def _stamp(state: str, presence: dict[str, Any] | None) -> str:
     if not isinstance(value, dict):
         value = {}
     value["user"] = presence
-    return json.dumps(value, separators=(",", ":"))
+    try:  # the state passed `protocol.parse_state`: no NaN or Infinity to write back
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError as exc:
+        raise ProtocolError("awareness state is not JSON") from exc
 
 
 class RoomManager:

@@ -171,6 +171,10 @@ class SocketGate:
         self.refused: dict[str, int] = {}
         self.coalesced_awareness = 0
         """Presence updates held back by the per-socket rate and replaced by a newer one."""
+        self.coalesced_queries = 0
+        """Presence queries held back by the per-socket rate and replaced by a newer one."""
+        self.coalesced_step1 = 0
+        """Sync step 1 messages held back by the per-socket rate and replaced by a newer one."""
 
     def count_refusal(self, cause: str) -> None:
         self.refused[cause] = self.refused.get(cause, 0) + 1

@@ -10,6 +10,9 @@ incoming frames and the closing handshake, and writes outgoing binary frames its
   from `data_received`.
 - A consumer that stops reading is closed with 4408 once `socket_buffer_bytes` wait for it. If
   it does not read even the close frame within `CLOSE_TIMEOUT`, the connection is dropped.
+  From the moment the transport reports it (`pause_writing`), the socket is done: nothing
+  more is sent to it, reading stops, and the frames that came in the same read are dropped
+  unanswered. One read can hold thousands of small frames, each asking for a large answer.
 
 - Incoming frames are sized from their headers before their payload arrives: a message over
   the socket's limit (smaller for read-only sockets) is refused with 4413 at once, and every
@@ -154,6 +157,7 @@ class LeanSyncProtocol(asyncio.Protocol):
         "_http",
         "_lost",
         "_message_size",
+        "_paused",
         "_pending",
         "_remaining",
         "_skipping",
@@ -184,6 +188,8 @@ class LeanSyncProtocol(asyncio.Protocol):
         self._fragments: list[bytes] | None = None
         self._text = False
         self._closed = False
+        self._paused = False
+        """More than `socket_buffer_bytes` waited for the peer: the socket is being closed."""
         self._lost = False
         self._close_timer: asyncio.TimerHandle | None = None
         self._http: bytearray | None = bytearray()
@@ -205,10 +211,10 @@ class LeanSyncProtocol(asyncio.Protocol):
 
     @property
     def closing(self) -> bool:
-        return self._closed
+        return self._closed or self._paused
 
     def send(self, frame: bytes) -> None:
-        if self._closed:
+        if self._closed or self._paused:
             return
         transport = self.transport
         assert transport is not None
@@ -358,8 +364,16 @@ class LeanSyncProtocol(asyncio.Protocol):
         self._leave()
 
     def pause_writing(self) -> None:
-        """More than `socket_buffer_bytes` wait for this peer: it is too slow to keep."""
-        if not self._closed:
+        """More than `socket_buffer_bytes` wait for this peer: it is too slow to keep.
+
+        This runs inside a write, often while the frames of one read are being answered: stop
+        at once (`closing` is now true, so the rest of them are dropped, and `send` writes
+        nothing more), stop reading, and close from the next turn of the loop.
+        """
+        if not self._closed and not self._paused:
+            self._paused = True
+            if self.transport is not None:
+                self.transport.pause_reading()
             # Not from inside the transport's write that got us here.
             self.loop.call_soon(self._too_slow)
 
@@ -372,6 +386,10 @@ class LeanSyncProtocol(asyncio.Protocol):
         log.warning("closing a socket that fell too far behind")
         self.gate.count_refusal("slow_consumer")
         self.close(CLOSE.SLOW_CONSUMER.code, "too far behind")
+        if self.transport is not None and not self._lost:
+            # Closed, its data frames are dropped unread (`_admit_frame`): read on, so that
+            # a peer that catches up can answer the close frame.
+            self.transport.resume_reading()
 
     def shutdown(self) -> None:
         """uvicorn is stopping: close with 1012, which the client reconnects on."""
@@ -424,6 +442,8 @@ class LeanSyncProtocol(asyncio.Protocol):
             self._leave()
 
     def _on_message(self, data: bytes | None) -> None:
+        if self._paused or self._closed:
+            return  # the rest of a read whose answers filled the socket's buffer
         session = self.session
         if session is not None:
             session.receive(data)
@@ -477,7 +497,7 @@ class LeanSyncProtocol(asyncio.Protocol):
             for data in pending:
                 session.receive(data)
         finally:
-            if not self._lost and self.transport is not None:
+            if not self._lost and not self._paused and self.transport is not None:
                 self.transport.resume_reading()
 
     def _leave(self) -> None:

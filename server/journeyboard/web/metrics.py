@@ -23,6 +23,8 @@ from journeyboard.sync.stats import Histogram
 class RefusalCounts(Protocol):
     refused: dict[str, int]
     coalesced_awareness: int
+    coalesced_queries: int
+    coalesced_step1: int
 
 
 class ServerCollector(Collector):
@@ -55,6 +57,8 @@ class ServerCollector(Collector):
         dropped.add_metric(["read_only_update"], stats.refused_writes)
         dropped.add_metric(["foreign_awareness"], stats.dropped_awareness)
         dropped.add_metric(["coalesced_awareness"], self.gate.coalesced_awareness)
+        dropped.add_metric(["coalesced_query"], self.gate.coalesced_queries)
+        dropped.add_metric(["coalesced_sync_step1"], self.gate.coalesced_step1)
         yield dropped
         yield CounterMetricFamily(
             "journeyboard_reverted_updates",

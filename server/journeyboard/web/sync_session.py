@@ -4,6 +4,11 @@
 hands it every whole incoming message (`receive`) and calls `end` when the socket goes. It
 checks each message's size and rate, holds back presence that comes too fast, passes the rest
 to the room, and closes the socket with the close code that names what was wrong.
+
+Messages whose answer costs far more than they do (a presence query answered with everyone's
+presence, a sync step 1 answered with the whole board) have their own, lower rates. Past its
+rate such a question waits for the next slot, and a newer one of the same kind takes the place
+of a waiting one: a socket holds at most one of each, however many it sends.
 """
 
 from __future__ import annotations
@@ -53,8 +58,10 @@ class SyncSession:
         "max_message_bytes",
         "messages",
         "presence",
+        "queries",
         "request",
         "room",
+        "step1s",
         "volume",
     )
 
@@ -73,6 +80,8 @@ class SyncSession:
         self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
         self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
         self.presence = TokenBucket(limits.awareness_per_second, limits.awareness_burst)
+        self.queries = _Questions(limits.awareness_queries_per_second, limits.awareness_query_burst)
+        self.step1s = _Questions(limits.sync_step1_per_second, limits.sync_step1_burst)
         self._held_awareness: dict[int, AwarenessEntry] = {}
         """The newest presence entry per client id that came faster than the rate allows."""
         self._timer: asyncio.TimerHandle | None = None
@@ -88,10 +97,58 @@ class SyncSession:
             self._refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
         elif not self.messages.take() or not self.volume.take(len(data)):
             self._refuse(CLOSE.RATE_LIMITED.code, "too many messages")
-        elif data[:1] == bytes((protocol.MESSAGE_AWARENESS,)):
-            self._receive_awareness(data)
         else:
+            try:
+                kind, sub = protocol.message_kind(data)
+            except ProtocolError as exc:
+                self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+                return
+            if kind == protocol.MESSAGE_AWARENESS:
+                self._receive_awareness(data)
+            elif kind == protocol.MESSAGE_QUERY_AWARENESS:
+                self._ask(self.queries, data)
+            elif sub == protocol.SYNC_STEP1:
+                self._ask(self.step1s, data)
+            else:
+                self._deliver(data)
+
+    def _ask(self, questions: _Questions, data: bytes) -> None:
+        """Pass a presence query or a sync step 1 on within its rate, or hold the newest one.
+
+        A waiting question is replaced, not queued: every query gets the same answer, and a
+        client's newest state vector asks for all that an older one did (the answer, computed
+        when it goes out, covers every update the socket sent before it). Honest clients ask one
+        question at a time (journeyboard's client asks a step 1 to learn that its edits are
+        stored, and waits for the answer), so they only ever wait; a flood costs one answer per
+        slot, never one per message.
+        """
+        if questions.waiting is None and questions.bucket.take():
             self._deliver(data)
+            return
+        if questions.waiting is not None:
+            if questions is self.queries:
+                self.gate.coalesced_queries += 1
+            else:
+                self.gate.coalesced_step1 += 1
+        questions.waiting = data
+        if questions.timer is None:
+            self._schedule_question(questions)
+
+    def _schedule_question(self, questions: _Questions) -> None:
+        questions.timer = asyncio.get_running_loop().call_later(
+            1.0 / questions.bucket.rate, self._release_question, questions
+        )
+
+    def _release_question(self, questions: _Questions) -> None:
+        questions.timer = None
+        data = questions.waiting
+        if data is None or self._ended or self.conn.channel.closing:
+            return
+        if not questions.bucket.take():
+            self._schedule_question(questions)
+            return
+        questions.waiting = None
+        self._deliver(data)
 
     def _receive_awareness(self, data: bytes) -> None:
         """Check a presence message's states; relay it now, or hold it if it comes too fast.
@@ -190,6 +247,25 @@ class SyncSession:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        for questions in (self.queries, self.step1s):
+            questions.drop()
         self.room.disconnect(self.conn)
         self.gate.rooms.release(self.room.name)
         self.gate.uncount(self.request)
+
+
+class _Questions:
+    """One kind of costly question from one socket: its rate, and the newest one waiting."""
+
+    __slots__ = ("bucket", "timer", "waiting")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.bucket = TokenBucket(rate, burst)
+        self.waiting: bytes | None = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def drop(self) -> None:
+        self.waiting = None
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
