@@ -282,11 +282,23 @@ def test_a_removed_name_cannot_come_back_with_invisible_or_lookalike_characters(
     assert command(server, board["id"], lead["token"], type="remove",
                    participant=xp["participant_id"]).status_code == 200  # fmt: skip
     path = f"/api/boards/{board['id']}/join"
-    for name in ("Xp\u200b", "X\u200dp", "\u2060Xp", "\uff38\uff50", "X\u00adp", " xP ", "XP\ufeff"):
+    for name in (
+        "Xp\u200b",
+        "X\u200dp",
+        "\u2060Xp",
+        "\uff38\uff50",
+        "X\u00adp",
+        " xP ",
+        "XP\ufeff",
+    ):
         raw = json.dumps({"name": name}).encode()
         error = assert_json_error(post_raw(server, path, raw, board["tokens"]["participant"]), 403)
         assert error["code"] == "removed", name
     server.join(board["tokens"]["participant"], "Xq")  # another name still gets in
+    invisible = post_raw(
+        server, path, b'{"name": "\\u200b\\u2060"}', board["tokens"]["participant"]
+    )
+    assert assert_json_error(invisible, 400)["code"] == "invalid_name"
 
 
 # -- 12e: the database is private ---------------------------------------------------------------
