@@ -328,3 +328,58 @@ def test_an_existing_world_readable_database_is_made_private(
     server: ServerProcess = make_server()
     server.create_board("Private")
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+# -- 10, in the browser: the people panel says the facilitator link changed -------------------
+
+
+def browser_test(test: Any) -> Any:
+    from browsing import BROWSER_MARKS
+
+    for mark in BROWSER_MARKS:
+        test = mark(test)
+    return test
+
+
+@browser_test
+def test_the_people_panel_says_the_facilitator_link_was_replaced(server: ServerProcess) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    from browsing import CHROMIUM, CHROMIUM_ARGS
+    from test_browser import open_page
+
+    board = server.create_board("People panel")
+    bid = board["id"]
+    ann = server.join(board["tokens"]["participant"], "Ann")
+    lead = server.join(board["tokens"]["facilitator"], "Lea")
+    promoted = command(
+        server, bid, lead["token"], type="promote", participant=ann["participant_id"]
+    )
+    assert promoted.status_code == 200
+    old_link = board["links"]["facilitator"]
+    dialogs: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        fay = open_page(browser, dialogs)  # the facilitator steers with the link, no name
+        fay.goto(old_link)
+        expect(fay.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+        row = fay.locator('[data-testid="participant"][data-name="Ann"]')
+        expect(row).to_have_attribute("data-role", "facilitator")
+        row.get_by_test_id("remove").click()
+        row.get_by_test_id("confirm-remove").click()
+        note = fay.get_by_test_id("facilitator-link-rotated")
+        expect(note).to_contain_text("Ann was a facilitator, so the facilitator link was replaced")
+        expect(note).to_have_attribute("role", "status")
+        # The page moved to the new link (the old one's sockets were closed) and works on.
+        expect(fay).not_to_have_url(old_link)
+        new_token = token_of(fay.url)
+        assert new_token and new_token != token_of(old_link)
+        expect(fay.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+        fay.reload()
+        expect(fay.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+        expect(fay.get_by_test_id("my-role")).to_have_attribute("data-role", "facilitator")
+        browser.close()
+    assert dialogs == []
+    links = httpx.get(f"{server.http}/api/boards/{bid}/links",
+                      headers={"Authorization": f"Bearer {lead['token']}"}).json()["links"]  # fmt: skip
+    assert token_of(links["facilitator"]) == new_token
