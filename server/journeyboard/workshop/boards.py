@@ -53,7 +53,7 @@ def presence_of(person_id: str, name: str, role: str, color: str) -> dict[str, s
 
 
 def name_key(name: str) -> str:
-    """A name as people read it, for comparing: compatibility forms folded (NFKC: "Ｘｐ" is
+    """A name as people read it, for comparing: compatibility forms folded (NFKC: fullwidth "Xp" is
     "Xp"), invisible format characters dropped (zero-width space and joiners, soft hyphen, BOM,
     bidi marks: Unicode category Cf), case folded, and runs of white space made one space."""
     folded = unicodedata.normalize("NFKC", name)
