@@ -200,3 +200,12 @@ def test_names_are_compared_after_normalising_them() -> None:
     assert same_name("Ann\u00e9", "Anne\u0301")
     assert not same_name("Xp", "Xq")
     assert not same_name("Xp", "X p")
+
+
+def test_a_token_with_a_lone_surrogate_is_just_invalid() -> None:
+    from journeyboard.workshop.tokens import InvalidToken, TokenSigner
+
+    signer = TokenSigner(SECRET)
+    for text in ("\ud800", "eyJiIjoiQiJ9.\udfff", "a" * 10 + "\ud800"):
+        with pytest.raises(InvalidToken):
+            signer.verify(text)
