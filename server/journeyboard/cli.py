@@ -64,13 +64,46 @@ class Server(uvicorn.Server):
         self.handle_exit(sig, frame)
 
 
+_CONTROLS: dict[int, str] = {
+    code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))
+}
+_CONTROLS.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+_CONTROLS.update({0x2028: "\\u2028", 0x2029: "\\u2029"})  # line and paragraph separators
+
+
+def escape_controls(text: str) -> str:
+    """Text with every control character written as an escape (CR as \\r, ESC as \\x1b)."""
+    return text.translate(_CONTROLS)
+
+
+class OneLineFormatter(logging.Formatter):
+    """One record, one line: control characters in the message (a request path, a name, an
+    error text: anything a client chose) are escaped, so nobody can forge a log line or send
+    terminal escapes. A traceback's lines follow indented, each escaped the same way, so none
+    of them can pass for a record of its own."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        msg, args = record.msg, record.args
+        record.msg, record.args = escape_controls(record.getMessage()), None
+        try:
+            text = super().format(record)
+        finally:
+            record.msg, record.args = msg, args
+        first, _, rest = text.partition("\n")
+        if not rest:
+            return first
+        return "\n".join([first, *("    " + escape_controls(line) for line in rest.split("\n"))])
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
 def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=level.upper(), format=LOG_FORMAT)
     redact = RedactTokens()
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)
+        handler.setFormatter(OneLineFormatter(LOG_FORMAT))
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).addFilter(redact)
 

@@ -244,6 +244,7 @@ def test_metrics_can_require_a_bearer_token(make_server: Callable[..., ServerPro
     assert httpx.get(metrics, headers={"Authorization": "Bearer nope"}).status_code == 401
     good = httpx.get(metrics, headers={"Authorization": "Bearer scrape-me"})
     assert good.status_code == 200 and "journeyboard_open_sockets" in good.text
+    server.stop()  # one process per SQLite file
     other = make_server("--metrics-token", "from-the-flag")
     assert httpx.get(f"{other.http}/metrics").status_code == 401
     flag = {"Authorization": "Bearer from-the-flag"}

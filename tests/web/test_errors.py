@@ -54,3 +54,40 @@ async def test_an_unexpected_error_is_logged_and_gets_the_security_headers(
     assert b"boom" not in bytes(response.body)
     for name, value in DEFAULT_HEADERS.items():
         assert response.headers[name] == value
+
+
+def _a_rust_panic() -> BaseException:
+    """A real pyo3 PanicException (a BaseException, not an Exception), raised by yrs."""
+    from pycrdt import Doc, Map
+
+    try:
+        Doc().get("m", type=Map)["x"] = "\ud800"
+    except BaseException as panic:
+        return panic
+    raise AssertionError("yrs did not panic")
+
+
+async def test_a_rust_panic_in_an_endpoint_is_a_json_500() -> None:
+    """Starlette answers only Exceptions; a panic would reach uvicorn's text/plain 500."""
+    import httpx
+    from starlette.routing import Route
+
+    from journeyboard.settings import Settings
+    from journeyboard.stores.memory import MemoryStore
+    from journeyboard.web.app import create_app
+
+    panic = _a_rust_panic()
+    assert not isinstance(panic, Exception)
+
+    async def panics(request: Request) -> None:
+        raise panic
+
+    app = create_app(Settings(store_url="memory://", secret="x" * 32), MemoryStore())
+    app.router.routes.append(Route("/panics", panics))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get("/panics")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "internal"
+    assert response.headers["x-content-type-options"] == "nosniff"

@@ -188,6 +188,31 @@ export async function fetchBoard(boardId: string, token: string): Promise<BoardA
  * whose role is facilitator now): the board's current links, as created or last rotated.
  * Participants and viewers get ApiError 403.
  */
+/**
+ * The new facilitator link a `remove` command answered with, or null. Removing a facilitator
+ * rotates the facilitator link (they could read it): the result lists `rotated` roles and
+ * carries their new `links`.
+ */
+export function rotatedFacilitatorLink(result: unknown): string | null {
+  if (!isRecord(result)) return null;
+  const { rotated, links } = result;
+  if (!Array.isArray(rotated) || !rotated.includes('facilitator') || !isRecord(links)) return null;
+  const link = links['facilitator'];
+  return typeof link === 'string' && link !== '' ? link : null;
+}
+
+/** The token in a link's fragment (`#token=...`), or null. */
+export function linkToken(link: string, base = 'http://localhost/'): string | null {
+  let hash: string;
+  try {
+    hash = new URL(link, base).hash;
+  } catch {
+    return null;
+  }
+  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
+  return token === null || token === '' ? null : token;
+}
+
 export async function fetchLinks(boardId: string, token: string): Promise<BoardLinks> {
   const body = await call('GET', `${base(boardId)}/links`, token);
   const links = parseLinks(body['links']);

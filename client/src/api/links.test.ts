@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, fetchLinks, parseCreatedBoard, parseLinks } from './boards';
+import { ApiError, fetchLinks, linkToken, parseCreatedBoard, parseLinks, rotatedFacilitatorLink } from './boards';
 import { loadLinks, saveLinks } from './credentials';
 import { BoardModel } from '../ui/board.svelte';
 import { parseSession } from '../state/session';
@@ -89,5 +89,46 @@ describe('links', () => {
     await board.loadLinks();
     expect(calls).toEqual([{ url: '/api/boards/B1/links', auth: 'Bearer ann-token' }]);
     expect(board.links).toEqual(LINKS);
+  });
+
+  it('reads the facilitator link a removal rotated, and nothing else', () => {
+    const link = 'http://h/b/B1#token=f2';
+    expect(rotatedFacilitatorLink({ rotated: ['facilitator'], links: { facilitator: link } })).toBe(link);
+    expect(rotatedFacilitatorLink({ rotated: [], links: {} })).toBeNull();
+    expect(rotatedFacilitatorLink({ rotated: ['facilitator'], links: { facilitator: 3 } })).toBeNull();
+    expect(rotatedFacilitatorLink(undefined)).toBeNull();
+    expect(linkToken(link)).toBe('f2');
+    expect(linkToken('/b/B1#token=a.b-c')).toBe('a.b-c');
+    expect(linkToken('http://h/b/B1')).toBeNull();
+  });
+
+  it('keeps a rotated facilitator link and moves a page opened with the old one', () => {
+    const replaced: string[] = [];
+    const reopened: string[] = [];
+    const location = { pathname: '/b/B1', replace: (url: string) => reopened.push(url) };
+    const history = { state: null, replaceState: (_s: unknown, _t: string, url: string) => replaced.push(url) };
+    vi.stubGlobal('window', { localStorage: memoryStorage(), location, history });
+    const joined = new BoardModel('B1', 'old-facilitator-link');
+    joined.linkRole = 'facilitator';
+    joined.links = LINKS;
+    joined.person = { token: 'lea-token', participantId: 'p1', name: 'Lea' };
+    expect(joined.adoptFacilitatorLink('http://h/b/B1#token=f2')).toBe(false);
+    expect(joined.links).toEqual({ ...LINKS, facilitator: 'http://h/b/B1#token=f2' });
+    expect(loadLinks('B1')?.facilitator).toBe('http://h/b/B1#token=f2');
+    expect(replaced).toEqual(['/b/B1#token=f2']);
+    expect(reopened).toEqual([]);
+
+    const linkOnly = new BoardModel('B1', 'old-facilitator-link');
+    linkOnly.linkRole = 'facilitator';
+    expect(linkOnly.adoptFacilitatorLink('http://h/b/B1#token=f3')).toBe(true);
+    expect(reopened).toEqual(['/b/B1#token=f3']);
+
+    const promoted = new BoardModel('B1', 'participant-link');
+    promoted.linkRole = 'participant';
+    promoted.person = { token: 'ann-token', participantId: 'p2', name: 'Ann' };
+    expect(promoted.adoptFacilitatorLink('http://h/b/B1#token=f4')).toBe(false);
+    expect(promoted.links?.facilitator).toBe('http://h/b/B1#token=f4');
+    expect(replaced).toHaveLength(1);
+    expect(reopened).toHaveLength(1);
   });
 });

@@ -23,7 +23,7 @@ export interface RotateLinkCommand {
   role: 'facilitator' | 'participant' | 'viewer';
 }
 /**
- * Remove a person: their token stops working and their sockets close at once.
+ * Remove a person: their token stops working and their sockets close at once. Removing a facilitator also rotates the facilitator link (they could read it); the result's `rotated` lists the links that changed and `links` carries the new ones.
  */
 export interface RemoveCommand {
   type: 'remove';

@@ -8,6 +8,7 @@ import {
   fetchLinks,
   fetchMe,
   joinBoard,
+  linkToken,
   REMOVED_MESSAGE,
   sendCommand,
   type BoardLinks,
@@ -340,6 +341,28 @@ export class BoardModel {
     } else {
       this.links ??= loadSavedLinks(this.boardId);
     }
+  }
+
+  /**
+   * Keep the facilitator link a removal rotated (see `rotatedFacilitatorLink`). A page opened
+   * with the old facilitator link moves to the new one: with a personal token only its
+   * address changes (so that the next visit opens); without one it reopens with the new link,
+   * because the server closed the sockets of the old one. Returns whether the page reopens.
+   */
+  adoptFacilitatorLink(link: string): boolean {
+    const links = this.links ?? { facilitator: '', participant: '', viewer: '' };
+    this.links = { ...links, facilitator: link };
+    saveLinks(this.boardId, this.links);
+    if (this.linkRole !== 'facilitator') return false;
+    const token = linkToken(link);
+    if (token === null) return false;
+    const address = `${window.location.pathname}#token=${encodeURIComponent(token)}`;
+    if (this.person !== null) {
+      window.history.replaceState(window.history.state, '', address);
+      return false;
+    }
+    window.location.replace(address);
+    return true;
   }
 
   /** Join with the link: store the personal token and switch the sockets to it. */

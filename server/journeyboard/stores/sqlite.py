@@ -4,14 +4,22 @@ All writes go through one writer thread: callers queue operations, and the write
 operation queued since its last commit in a single transaction (group commit), then resolves
 their futures on the event loop. Reads run on a second thread with their own connection, so the
 event loop never blocks on disk.
+
+One process owns the file (docs/DECISIONS.md): the store takes an exclusive `flock` on
+`<file>.lock` beside it when it starts, and a second process on the same file is refused with
+a clear error instead of splitting its boards between two memories. The database and its
+`-wal` and `-shm` files are private to the server's user (0600, like `secret.key`): they hold
+raw blind votes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -88,6 +96,56 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=5000")
     return conn
+
+
+PRIVATE_MODE = 0o600
+"""The mode of the database, its -wal, -shm and -journal files, and the lock file."""
+
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def take_lock(path: Path) -> int:
+    """Hold an exclusive lock on `<path>.lock` for this process; raise StoreError when another
+    process holds it. The kernel lets go of it when the process ends, even by kill -9."""
+    lock = lock_path(path)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        by = f" (pid {holder})" if holder.isdigit() else ""
+        raise StoreError(
+            f"another journeyboard process{by} is using {path} (it holds {lock}); stop it "
+            "first, or give this one its own file: two processes on one SQLite file would "
+            "split its boards"
+        ) from None
+    except BaseException:
+        os.close(fd)
+        raise
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def release_lock(fd: int) -> None:
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
+def make_private(path: Path) -> None:
+    """Create the database file 0600 if it is new (SQLite then creates its -wal and -shm
+    files with the same mode), and take group and other access from existing ones."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+    for name in (path.name, *(path.name + suffix for suffix in SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(path.with_name(name), PRIVATE_MODE)
 
 
 def _execute(sql: str, *params: object) -> Operation:
@@ -222,15 +280,24 @@ class SQLiteStore(Store):
         self._board_writes = 0
         self._closing = False
         self._closed: asyncio.Future[None] | None = None
+        self._lock: int | None = None
+        """The file descriptor holding the lock on `<file>.lock` while the store is open."""
 
     # lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer_thread = _Thread("sqlite-writer")
-        self._reader_thread = _Thread("sqlite-reader")
-        self._writer = await self._writer_thread.call(self._open_writer)
-        self._reader = await self._reader_thread.call(lambda: _connect(self.path))
+        self._lock = take_lock(self.path)
+        try:
+            make_private(self.path)
+            self._writer_thread = _Thread("sqlite-writer")
+            self._reader_thread = _Thread("sqlite-reader")
+            self._writer = await self._writer_thread.call(self._open_writer)
+            self._reader = await self._reader_thread.call(lambda: _connect(self.path))
+        except BaseException:
+            release_lock(self._lock)
+            self._lock = None
+            raise
 
     def _open_writer(self) -> sqlite3.Connection:
         conn = _connect(self.path)
@@ -256,6 +323,9 @@ class SQLiteStore(Store):
                 await thread.call(conn.close)
             await thread.stop()
         self._writer_thread = self._reader_thread = None
+        if self._lock is not None:
+            release_lock(self._lock)
+            self._lock = None
 
     async def ping(self) -> None:
         await self._read(lambda conn: conn.execute("SELECT 1").fetchone())

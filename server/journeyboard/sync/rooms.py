@@ -56,6 +56,11 @@ class RoomClosed(RuntimeError):
     """The room was closed (server shutdown or a store failure) and cannot take more work."""
 
 
+class ServerChangeFailed(RuntimeError):
+    """A server change that failed half-way (a panic inside yrs); the document was rebuilt
+    without it (`Room.transact`)."""
+
+
 class UnreadableUpdate(ProtocolError):
     """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
 
@@ -162,6 +167,8 @@ class Room:
         self._owners: dict[int, str] = {}
         """Awareness client ids and the person (presence "id") who first announced each one in
         this room, on any node; kept after they leave, so nobody else can take the id."""
+        self.on_rebuild: Callable[[Room], None] | None = None
+        """Called after `_rebuild` replaced `doc` (observers of the old one must move)."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
         self._closed: BaseException | None = None
@@ -431,8 +438,8 @@ class Room:
         half-way (a panic inside yrs can leave the document half-changed), so the failed
         update never changes what anyone reads.
 
-        Only content documents can get here: clients never write session documents. A
-        rebuilt room has a new `Doc`, so nothing may keep observers on a content document.
+        A rebuilt room has a new `Doc`: whoever observes a room's document (the workshop's
+        rules follow the session document) gets `on_rebuild` to observe the new one.
         """
         doc: Doc[Any] = Doc()
         with doc.transaction(origin=SERVER_ORIGIN):
@@ -445,6 +452,11 @@ class Room:
         self._step2 = None
         self.stats.rebuilt_documents += 1
         log.error("%s: rebuilt the document after %s", self.name, cause)
+        if self.on_rebuild is not None:
+            try:
+                self.on_rebuild(self)
+            except Exception:
+                log.exception("%s: could not follow the rebuilt document", self.name)
 
     def _capture(self, change: Callable[[], object]) -> bytes:
         """Run a change and return the update it made (the empty update if none)."""
@@ -463,16 +475,43 @@ class Room:
         return updates[0] if len(updates) == 1 else merge_updates(*updates)
 
     def transact(self, change: Callable[[Doc[Any]], T]) -> tuple[T, asyncio.Future[None]]:
-        """Apply a change as the server; return its result and a future for its commit+fan-out."""
+        """Apply a change as the server; return its result and a future for its commit+fan-out.
+
+        A change that raises after it changed the document (a Rust panic on a value yrs cannot
+        convert, or a bug) is never stored, so what it did in memory must not stay either: a
+        later change built on it could not be applied from the store after a restart. The
+        document is rebuilt from what was stored, as `_accept` does for a client's update, and
+        a panic comes out as `ServerChangeFailed`, an Exception the web layer answers as JSON.
+        """
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
         results: list[T] = []
+        updates: list[bytes] = []
 
-        def run() -> None:
-            with self.doc.transaction(origin=SERVER_ORIGIN):
-                results.append(change(self.doc))
+        def capture(event: TransactionEvent) -> None:
+            updates.append(event.update)
 
-        update = self._capture(run)
+        doc = self.doc
+        subscription = doc.observe(capture)
+        try:
+            with doc.transaction(origin=SERVER_ORIGIN):
+                results.append(change(doc))
+        except BaseException as exc:
+            panic = not isinstance(exc, Exception) and not isinstance(exc, _CONTROL_FLOW)
+            if updates or panic:
+                self._rebuild(f"a server change that failed half-way: {exc!r}")
+            if panic:
+                raise ServerChangeFailed(f"{self.name}: a server change failed: {exc}") from exc
+            raise
+        finally:
+            doc.unobserve(subscription)
+        update = (
+            protocol.EMPTY_UPDATE
+            if not updates
+            else updates[0]
+            if len(updates) == 1
+            else merge_updates(*updates)
+        )
         seq = self._applied
         if update != protocol.EMPTY_UPDATE:
             self.size += len(update)
@@ -916,6 +955,8 @@ class RoomManager:
         """Called with each room once it has loaded, before anyone may use it."""
         self.on_unload: Callable[[Room], None] | None = None
         """Called with each room `on_open` saw, once it is unloaded."""
+        self.on_rebuild: Callable[[Room], None] | None = None
+        """Called with a room whose document was rebuilt (`Room._rebuild`): a new `Doc`."""
         self.grace_seconds = grace_seconds
         self.keepalive_seconds = keepalive_seconds
         self._server_only = server_only
@@ -985,6 +1026,7 @@ class RoomManager:
             busy_window=self.busy_window,
             presence_tick=self.presence_tick,
         )
+        room.on_rebuild = self._rebuilt
         try:
             position = await room.load()
             self.bus.follow(name, room, position)
@@ -998,6 +1040,10 @@ class RoomManager:
             return room
         finally:
             self._loading.pop(name, None)
+
+    def _rebuilt(self, room: Room) -> None:
+        if self.on_rebuild is not None:
+            self.on_rebuild(room)
 
     def release(self, name: str) -> None:
         users = self._users.get(name, 0) - 1

@@ -17,7 +17,11 @@ from journeyboard.settings import Settings
 from journeyboard.stores import Store, open_store
 from journeyboard.web.endpoints import routes
 from journeyboard.web.errors import EXCEPTION_HANDLERS
-from journeyboard.web.middleware import AccessLogMiddleware, SecurityHeadersMiddleware
+from journeyboard.web.middleware import (
+    AccessLogMiddleware,
+    PanicGuard,
+    SecurityHeadersMiddleware,
+)
 from journeyboard.web.services import Services
 
 log = logging.getLogger(__name__)
@@ -41,7 +45,11 @@ def create_app(settings: Settings, store: Store | None = None) -> Starlette:
     built = Services.build(settings, store or open_store(settings.store_url))
     app = Starlette(
         routes=routes(settings),
-        middleware=[Middleware(AccessLogMiddleware), Middleware(SecurityHeadersMiddleware)],
+        middleware=[
+            Middleware(AccessLogMiddleware),
+            Middleware(PanicGuard),
+            Middleware(SecurityHeadersMiddleware),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )

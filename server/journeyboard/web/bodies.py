@@ -3,6 +3,12 @@
 Each check raises `ApiError` with the status and code the client sees: 403 for a foreign
 origin, 415 for another media type, 413 past the size limit, 408 when the body stops arriving,
 400 for bad JSON, too deep a nesting, or a body that does not match `shared_schema/http.json`.
+
+"Bad JSON" includes what Python's parser accepts but a document cannot hold: NaN and Infinity
+(not JSON at all; a browser's `JSON.parse` throws on them), a number too large for a float,
+a lone UTF-16 surrogate in a string or key (`"\\ud800"`: no UTF-8 encoding exists, and yrs
+panics converting it) and an integer outside 64 bits (yrs panics converting it). Refusing them
+here, before anything runs, is what keeps a half-applied change out of a document.
 """
 
 from __future__ import annotations
@@ -10,7 +16,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from typing import Any
+import math
+import re
+from typing import Any, Final
 
 import jsonschema
 from starlette.requests import ClientDisconnect, Request
@@ -87,19 +95,67 @@ def json_depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+"""The integers a document can hold (yrs stores an integer as a 64-bit one)."""
+
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+class _NotJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON number")
+
+
+def unfit_value(value: Any) -> str | None:
+    """Why a parsed JSON value cannot go into a document, or None when it can: a lone
+    surrogate in a string or key, an integer outside 64 bits, or a float that is not finite."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item) is not None:
+                return "a string holds a lone UTF-16 surrogate"
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                return "an integer does not fit in 64 bits"
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return "a number is too large"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if _SURROGATE.search(key) is not None:
+                    return "a key holds a lone UTF-16 surrogate"
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
+
+
 def parse_json(raw: bytes) -> Any:
-    """Decode a JSON body; 400 when it is not JSON or nests deeper than MAX_JSON_DEPTH."""
+    """Decode a JSON body; 400 when it is not JSON (see the module's note on what that
+    includes) or nests deeper than MAX_JSON_DEPTH."""
     too_deep = ApiError(
         400, "too_deep", f"the body nests arrays or objects deeper than {MAX_JSON_DEPTH} levels"
     )
     try:
-        body = json.loads(raw or b"null")
+        body = json.loads(raw or b"null", parse_constant=_refuse_constant)
     except RecursionError:
         raise too_deep from None
+    except _NotJson as exc:
+        raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from None
     except ValueError:
         raise ApiError(400, "bad_json", "the body is not valid JSON") from None
     if json_depth_exceeds(body, MAX_JSON_DEPTH):
         raise too_deep
+    unfit = unfit_value(body)
+    if unfit is not None:
+        raise ApiError(400, "bad_json", f"the body is not valid JSON: {unfit}")
     return body
 
 

@@ -67,6 +67,7 @@ class Services:
         )
         keeper = workshop.PolicyKeeper(boards)
         rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
+        rooms.on_rebuild = keeper.on_rebuild
         bus.on_control(people.handle_control(rooms))
         sockets = SocketGate(settings, boards, rooms)
         return cls(

@@ -7,6 +7,7 @@ from the store, so a rotated link or a removed person loses access at once.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -51,9 +52,18 @@ def presence_of(person_id: str, name: str, role: str, color: str) -> dict[str, s
     return {"id": person_id, "name": name, "role": role, "color": color or PALETTE[0]}
 
 
+def name_key(name: str) -> str:
+    """A name as people read it, for comparing: compatibility forms folded (NFKC: fullwidth "Xp" is
+    "Xp"), invisible format characters dropped (zero-width space and joiners, soft hyphen, BOM,
+    bidi marks: Unicode category Cf), case folded, and runs of white space made one space."""
+    folded = unicodedata.normalize("NFKC", name)
+    visible = "".join(char for char in folded if unicodedata.category(char) != "Cf")
+    return unicodedata.normalize("NFKC", " ".join(visible.split()).casefold())
+
+
 def same_name(a: str, b: str) -> bool:
-    """Names compared the way people read them: case and spacing do not count."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    """Names compared the way people read them (`name_key`)."""
+    return name_key(a) == name_key(b)
 
 
 REMOVED_MESSAGE = (
@@ -259,6 +269,10 @@ class BoardService:
                 "rate_limited",
                 "too many joins to this board from this address; wait a minute",
                 CLOSE.RATE_LIMITED,
+            )
+        if not name_key(name):
+            raise AccessDenied(
+                400, "invalid_name", "a name needs a visible character", CLOSE.MALFORMED
             )
         people = await self.store.list_people(board.id)
         if any(

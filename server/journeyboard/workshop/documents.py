@@ -7,6 +7,7 @@ reads as nothing rather than failing.
 
 from __future__ import annotations
 
+import math
 import secrets
 import string
 from collections.abc import Callable
@@ -125,8 +126,32 @@ class _TooDeep(ValueError):
     pass
 
 
+class _Absent:
+    """What a value JSON cannot hold reads as: left out of its map or array."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _scalar(value: Any) -> Any:
+    """A value that is not a shared type, as JSON has it, or `_Absent`.
+
+    JSON holds null, booleans, strings and finite numbers. A client may also write NaN or
+    Infinity (a float64 in Yjs), bytes (binary content) or a subdocument: those read as absent,
+    so that no reader, JSON answer or export ever meets them (issue #23, finding 8).
+    """
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _Absent(f"not a JSON number ({value})")
+    return _Absent(f"not a JSON value ({type(value).__name__})")
+
+
 def _plain(value: Any, depth: int = 0) -> Any:
-    """A shared type as plain JSON, refusing nesting deeper than MAX_READ_DEPTH.
+    """A shared type as plain JSON, refusing nesting deeper than MAX_READ_DEPTH; a value JSON
+    cannot hold comes back as `_Absent` and is left out of the maps and arrays that hold it.
 
     `to_py` recurses without a bound: a value nested a thousand levels deep hits Python's
     recursion limit, so this walks the value itself and gives up early instead.
@@ -135,24 +160,32 @@ def _plain(value: Any, depth: int = 0) -> Any:
         raise _TooDeep(f"nested deeper than {MAX_READ_DEPTH} levels")
     if isinstance(value, Text):
         return str(value)
-    if isinstance(value, Map):
-        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
-    if isinstance(value, Array):
-        return [_plain(item, depth + 1) for item in value]
-    if isinstance(value, dict):
-        return {str(key): _plain(item, depth + 1) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item, depth + 1) for item in value]
+    if isinstance(value, Map | dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            read = _plain(item, depth + 1)
+            if not isinstance(read, _Absent):
+                out[str(key)] = read
+        return out
+    if isinstance(value, Array | list):
+        return [read for item in value if not isinstance(read := _plain(item, depth + 1), _Absent)]
+    if isinstance(value, Doc):
+        return _Absent("not a JSON value (a subdocument)")
     to_py = getattr(value, "to_py", None)  # another shared type (XML): read as pycrdt does
-    return to_py() if callable(to_py) else value
+    if callable(to_py):
+        value = to_py()
+        if isinstance(value, dict | list):
+            return _plain(value, depth)
+    return _scalar(value)
 
 
 def plain(value: Any, default: Any = None) -> Any:
     """A shared type (or any value) as plain JSON, or `default` when it cannot be read."""
     try:
-        return _plain(value)
+        read = _plain(value)
     except (RecursionError, ValueError, TypeError, RuntimeError):
         return default
+    return default if isinstance(read, _Absent) else read
 
 
 def _reason(exc: BaseException) -> str:
@@ -160,19 +193,28 @@ def _reason(exc: BaseException) -> str:
 
 
 def _read_entry(value: Any, note: Callable[[str | None, str], None]) -> Any:
-    """One entry of a root map, field by field: a field that cannot be read is left out."""
+    """One entry of a root map, field by field: a field that cannot be read, or that holds a
+    value JSON cannot, is left out (and noted). `_Absent` when the entry itself is such."""
     if not isinstance(value, Map):
         try:
-            return _plain(value, 1)
+            read = _plain(value, 1)
         except (RecursionError, ValueError, TypeError, RuntimeError) as exc:
             note(None, _reason(exc))
             return None
+        if isinstance(read, _Absent):
+            note(None, read.reason)
+        return read
     out: dict[str, Any] = {}
     for key, item in value.items():
         try:
-            out[str(key)] = _plain(item, 2)
+            read = _plain(item, 2)
         except (RecursionError, ValueError, TypeError, RuntimeError) as exc:
             note(str(key), _reason(exc))
+            continue
+        if isinstance(read, _Absent):
+            note(str(key), read.reason)
+        else:
+            out[str(key)] = read
     return out
 
 
@@ -204,6 +246,8 @@ def roots_to_json(doc: Doc[Any], roots: tuple[str, ...]) -> dict[str, Any]:
                 skipped.append({"root": root, "id": str(key), "field": field, "reason": reason})
 
             read = _read_entry(value, note)
+            if isinstance(read, _Absent):
+                continue
             if read is not None or not isinstance(value, Map | Array | Text):
                 entries[str(entry_id)] = read
         out[root] = entries

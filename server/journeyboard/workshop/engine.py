@@ -8,6 +8,7 @@ change the document, and never reach into the rooms of the node they happen to r
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,17 @@ class PolicyKeeper:
     def on_unload(self, room: Room) -> None:
         """Hook for `RoomManager.on_unload`."""
         self._forget(room.name)
+
+    def on_rebuild(self, rebuilt: Room) -> None:
+        """Hook for `RoomManager.on_rebuild`: a session document rebuilt after a failed change
+        is a new `Doc`, so every room following it observes the new one (and its rules)."""
+        for watch in list(self._watches.values()):
+            if watch.session is not rebuilt:
+                continue
+            for root, subscription in watch.observed:
+                with contextlib.suppress(Exception):  # the old document may be gone already
+                    root.unobserve(subscription)
+            self._watch(watch.room, watch.session)
 
     def _watch(self, room: Room, session: Room) -> None:
         roots = _roots(session.doc)

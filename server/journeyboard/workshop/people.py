@@ -11,7 +11,7 @@ from journeyboard.stores import PersonRecord
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.workshop import documents
 from journeyboard.workshop.commands import CommandContext, CommandError, Handler
-from journeyboard.workshop.tokens import LinkToken
+from journeyboard.workshop.tokens import LinkToken, as_role
 
 log = logging.getLogger(__name__)
 
@@ -62,31 +62,46 @@ def handle_control(rooms: Any) -> Any:
     return handle
 
 
-async def rotate_link(ctx: CommandContext) -> dict[str, Any]:
-    role = ctx.body["role"]
+async def _rotate(ctx: CommandContext, role: str) -> tuple[str, int]:
+    """Give a link a new version (older tokens of it stop working) and close the sockets
+    opened with the old one; return the new token and how many sockets were closed."""
     store = ctx.boards.store
     board = await store.get_board(ctx.board_id)
     assert board is not None
     old_version = board.link_versions.get(role, 1)
     board.link_versions[role] = old_version + 1
     await store.save_board(board)
-    token = ctx.boards.signer.sign(LinkToken(board.id, role, old_version + 1))
+    token = ctx.boards.signer.sign(LinkToken(board.id, as_role(role), old_version + 1))
     closed = close_everywhere(
         ctx, f"link:{role}:{old_version}", CLOSE.LINK_ROTATED.code, "link replaced"
     )
     log.info("rotated the %s link of %s; closed %d sockets", role, board.id, closed)
-    return {
-        "role": role,
-        "token": token,
-        "link": f"{ctx.base_url}/b/{board.id}#token={token}",
-        "closed_sockets": closed,
-    }
+    return token, closed
+
+
+def _link(ctx: CommandContext, token: str) -> str:
+    return f"{ctx.base_url}/b/{ctx.board_id}#token={token}"
+
+
+async def rotate_link(ctx: CommandContext) -> dict[str, Any]:
+    role = ctx.body["role"]
+    token, closed = await _rotate(ctx, role)
+    return {"role": role, "token": token, "link": _link(ctx, token), "closed_sockets": closed}
 
 
 async def remove(ctx: CommandContext) -> dict[str, Any]:
+    """Remove a person: their token, their sockets and their rejoining are refused.
+
+    A facilitator could read the facilitator link (`GET /links`), which needs no person and
+    outlives their removal; so removing a facilitator also rotates the facilitator link (and
+    only that one: the participant and viewer links give no power over anyone, and everyone
+    else's personal tokens stay). The answer carries the new link; the remover's own page
+    tells them it changed.
+    """
     person = await _person(ctx)
     if ctx.identity.person is not None and ctx.identity.person.id == person.id:
         raise CommandError(400, "cannot_remove_self", "you cannot remove yourself")
+    was_facilitator = person.role == "facilitator"
     # The record bars their token and their rejoining (boards.BoardService.join); the session
     # entry makes every node close their sockets (workshop.PolicyKeeper) even if the control
     # message below is lost. Closing first counts the sockets this node had.
@@ -96,6 +111,11 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
     closed = close_everywhere(
         ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
     )
+    links: dict[str, str] = {}
+    if was_facilitator:
+        token, closed_links = await _rotate(ctx, "facilitator")
+        links["facilitator"] = _link(ctx, token)
+        closed += closed_links
     mark_removed = _set_participant_field(person.id, "removed", True)
 
     def change(doc: Doc[Any]) -> None:
@@ -108,7 +128,13 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
 
     await ctx.boards.change_session(ctx.board_id, change)
     log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
-    return {"participant": person.id, "removed": True, "closed_sockets": closed}
+    return {
+        "participant": person.id,
+        "removed": True,
+        "closed_sockets": closed,
+        "rotated": sorted(links),
+        "links": links,
+    }
 
 
 async def promote(ctx: CommandContext) -> dict[str, Any]:

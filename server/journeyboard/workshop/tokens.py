@@ -72,6 +72,8 @@ class TokenSigner:
             data = self._serializer.loads(text)
         except BadSignature as exc:
             raise InvalidToken("bad signature") from exc
+        except UnicodeError as exc:  # a lone surrogate has no UTF-8 form to check
+            raise InvalidToken("not a token") from exc
         if not isinstance(data, dict):
             raise InvalidToken("bad token payload")
         board, role = data.get("b"), data.get("r")
