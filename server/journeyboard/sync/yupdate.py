@@ -1,0 +1,415 @@
+"""A reader for Yjs updates (encoding v1) that accepts exactly what the browser's yjs reads.
+
+yrs (under pycrdt) reads more than yjs does: subdocuments with any options, Move and weak-link
+content, type refs 7-15, an XmlHook without its name, var-ints beyond 2**53. An update holding
+one of those applies on the server and then throws inside every browser's sync step 2, so the
+board looks empty there. `parse_update` reads an update the way yjs 13.6 reads it
+(`readClientsStructRefs`, `readItemContent`, `readContentType`, lib0's `readAny`) and raises
+`MalformedUpdate` for anything yjs would throw on, or read differently from yrs:
+
+- struct info: 0 is a GC struct, 10 a Skip struct (both only as yjs writes them: the info byte
+  exactly 0 or 10), 1-8 an item with content (1 Deleted, 2 JSON, 3 Binary, 4 String, 5 Embed,
+  6 Format, 7 Type, 8 Any). 9 (a subdocument) has no place on a board; 11 (Move) and 12-31
+  are not yjs content at all.
+- type refs 0-6 (Array, Map, Text, XmlElement, XmlFragment, XmlHook, XmlText); XmlElement and
+  XmlHook carry their name.
+- every var-uint (client ids, clocks, lengths, counts) and every Any integer is at most
+  2**53 - 1 (JavaScript's `Number.MAX_SAFE_INTEGER`), and a client's clocks stay below it.
+- strings are valid UTF-8 (lib0 decodes with `fatal: true`); JSON content parses with the
+  rules of `JSON.parse` (no NaN or Infinity literals); Any values use lib0's tags 116-127.
+- a client's structs appear once per update (yjs keeps only the last list for a client id, yrs
+  applies both, so the browser and the server would hold different boards).
+
+The result lists, per client, every struct with its id range, kind and content ref, and the
+delete set as (client, clock, length) ranges, with byte offsets so a caller can rewrite one
+struct (see `updates.repair_update`). Parsing is pure and allocation-light: a typing update
+costs a few microseconds (docs/SECURITY.md, "Round two: what yjs can read").
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Final, NoReturn
+
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+"""JavaScript's `Number.MAX_SAFE_INTEGER`: lib0 throws "Integer out of Range" above it (or,
+for the last byte of a var-int, silently loses precision), so no var-int may exceed it."""
+
+MAX_ANY_DEPTH: Final = 100
+"""How deeply Any values (objects and arrays) may nest. lib0 reads them recursively, so a deep
+enough value overflows the browser's stack; no board value nests more than a few levels."""
+
+GC_REF: Final = 0
+SKIP_REF: Final = 10
+BITS5: Final = 0x1F
+BIT6: Final = 0x20
+BIT7: Final = 0x40
+BIT8: Final = 0x80
+
+
+class ContentRef(enum.IntEnum):
+    """Item content refs as yjs numbers them (the low five bits of a struct's info byte)."""
+
+    DELETED = 1
+    JSON = 2
+    BINARY = 3
+    STRING = 4
+    EMBED = 5
+    FORMAT = 6
+    TYPE = 7
+    ANY = 8
+    DOC = 9  # yjs reads it; refused here (a subdocument has no place on a board)
+    MOVE = 11  # yrs only
+
+
+ACCEPTED_CONTENT: Final = frozenset(range(1, 9))
+"""Content refs a board update may carry: what yjs reads, without subdocuments."""
+
+
+class TypeRef(enum.IntEnum):
+    """Shared type refs of `ContentType` as yjs numbers them (`typeRefs` in ContentType.js)."""
+
+    ARRAY = 0
+    MAP = 1
+    TEXT = 2
+    XML_ELEMENT = 3
+    XML_FRAGMENT = 4
+    XML_HOOK = 5
+    XML_TEXT = 6
+
+
+NAMED_TYPES: Final = frozenset((TypeRef.XML_ELEMENT, TypeRef.XML_HOOK))
+"""Type refs that yjs reads with a name (`decoder.readKey()`) after the ref."""
+
+
+class StructKind(enum.Enum):
+    ITEM = "item"
+    GC = "gc"
+    SKIP = "skip"
+
+
+class MalformedUpdate(ValueError):
+    """An update yjs would not read (or would read differently from yrs).
+
+    `reason` is a fixed phrase with numbers only (never text from the update), safe to log;
+    `offset` is the byte where reading stopped.
+    """
+
+    def __init__(self, reason: str, offset: int) -> None:
+        super().__init__(f"{reason} (at byte {offset})")
+        self.reason = reason
+        self.offset = offset
+
+
+@dataclass(frozen=True, slots=True)
+class ID:
+    client: int
+    clock: int
+
+
+@dataclass(frozen=True, slots=True)
+class Struct:
+    """One struct of an update: an item, a GC range or a Skip range.
+
+    `start` and `end` are byte offsets of the struct inside the update (from its info byte to
+    the end of its content). `parent` is a root name (str), an item id, or None when the item
+    takes its parent from its origin.
+    """
+
+    kind: StructKind
+    client: int
+    clock: int
+    length: int
+    start: int
+    end: int
+    content_ref: int | None = None
+    type_ref: int | None = None
+    origin: ID | None = None
+    right_origin: ID | None = None
+    parent: str | ID | None = None
+    parent_sub: str | None = None
+
+    @property
+    def end_clock(self) -> int:
+        return self.clock + self.length
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStructs:
+    """A client's consecutive structs in an update, starting at `clock`."""
+
+    client: int
+    clock: int
+    structs: tuple[Struct, ...]
+
+    @property
+    def end_clock(self) -> int:
+        return self.structs[-1].end_clock if self.structs else self.clock
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRange:
+    client: int
+    clock: int
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedUpdate:
+    clients: tuple[ClientStructs, ...]
+    delete_set: tuple[DeleteRange, ...]
+    delete_set_start: int
+    """Byte offset where the delete set begins (the structs section ends there)."""
+
+    def structs(self) -> Iterator[Struct]:
+        for entry in self.clients:
+            yield from entry.structs
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(name)
+
+
+def _js_json_valid(text: str) -> bool:
+    """Whether `JSON.parse` accepts this text: Python's parser minus NaN and Infinity."""
+    try:
+        json.loads(text, parse_constant=_refuse_constant, parse_int=len, parse_float=len)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _utf16_length(text: str) -> int:
+    """A string's length in JavaScript (UTF-16 code units), which is a ContentString's length."""
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+class _Reader:
+    __slots__ = ("data", "end", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+        self.end = len(data)
+
+    def fail(self, reason: str) -> NoReturn:
+        raise MalformedUpdate(reason, self.pos)
+
+    def uint8(self) -> int:
+        if self.pos >= self.end:
+            self.fail("unexpected end of update")
+        byte = self.data[self.pos]
+        self.pos += 1
+        return byte
+
+    def var_uint(self) -> int:
+        data = self.data
+        pos = self.pos
+        end = self.end
+        value = 0
+        shift = 0
+        while pos < end:
+            byte = data[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            if byte < 0x80:
+                if value > MAX_SAFE_INTEGER:
+                    self.pos = pos
+                    self.fail("integer above 2**53")
+                self.pos = pos
+                return value
+            shift += 7
+            if shift > 56:
+                self.pos = pos
+                self.fail("integer above 2**53")
+        self.pos = pos
+        self.fail("unexpected end of update")
+
+    def var_int(self) -> None:
+        """lib0's signed var-int (6 bits and a sign in the first byte); the value is not kept."""
+        byte = self.uint8()
+        value = byte & 0x3F
+        shift = 6
+        while byte & 0x80:
+            byte = self.uint8()
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if value > MAX_SAFE_INTEGER or shift > 62:
+                self.fail("integer above 2**53")
+        if value > MAX_SAFE_INTEGER:
+            self.fail("integer above 2**53")
+
+    def bytes_(self, length: int) -> bytes:
+        start = self.pos
+        if length > self.end - start:
+            self.fail("unexpected end of update")
+        self.pos = start + length
+        return self.data[start : self.pos]
+
+    def string(self) -> str:
+        raw = self.bytes_(self.var_uint())
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.fail("string is not valid UTF-8")
+
+    def json(self) -> None:
+        text = self.string()
+        if not _js_json_valid(text):
+            self.fail("JSON content does not parse")
+
+    def any(self, depth: int = 0) -> None:
+        tag = self.uint8()
+        if tag in (127, 126, 121, 120):  # undefined, null, false, true
+            return
+        if tag == 125:
+            self.var_int()
+        elif tag == 124:
+            self.bytes_(4)
+        elif tag in (123, 122):  # float64, bigint64
+            self.bytes_(8)
+        elif tag == 119:
+            self.string()
+        elif tag in (118, 117):
+            if depth >= MAX_ANY_DEPTH:
+                self.fail("value nested too deeply")
+            count = self.var_uint()
+            for _ in range(count):
+                if tag == 118:
+                    self.string()
+                self.any(depth + 1)
+        elif tag == 116:
+            self.bytes_(self.var_uint())
+        else:
+            self.fail(f"unknown value tag {tag}")
+
+    def id_(self) -> ID:
+        return ID(self.var_uint(), self.var_uint())
+
+
+def _read_content(reader: _Reader, ref: int) -> tuple[int, int | None]:
+    """Read an item's content; return (its length in clocks, its type ref for ContentType)."""
+    if ref == ContentRef.STRING:
+        return _utf16_length(reader.string()), None
+    if ref == ContentRef.ANY:
+        count = reader.var_uint()
+        for _ in range(count):
+            reader.any()
+        return count, None
+    if ref == ContentRef.TYPE:
+        type_ref = reader.var_uint()
+        if type_ref > TypeRef.XML_TEXT:
+            reader.fail(f"type ref {type_ref} is not a yjs type")
+        if type_ref in NAMED_TYPES:
+            reader.string()
+        return 1, type_ref
+    if ref == ContentRef.DELETED:
+        return reader.var_uint(), None
+    if ref == ContentRef.JSON:
+        count = reader.var_uint()
+        for _ in range(count):
+            text = reader.string()
+            if text != "undefined" and not _js_json_valid(text):
+                reader.fail("JSON content does not parse")
+        return count, None
+    if ref == ContentRef.BINARY:
+        reader.bytes_(reader.var_uint())
+        return 1, None
+    if ref == ContentRef.EMBED:
+        reader.json()
+        return 1, None
+    if ref == ContentRef.FORMAT:
+        reader.string()
+        reader.json()
+        return 1, None
+    if ref == ContentRef.DOC:
+        reader.fail("subdocument content (ref 9) has no place on a board")
+    reader.fail(f"content ref {ref} is not yjs content")
+
+
+def _read_item(reader: _Reader, info: int, client: int, clock: int, start: int) -> Struct:
+    origin = reader.id_() if info & BIT8 else None
+    right_origin = reader.id_() if info & BIT7 else None
+    parent: str | ID | None = None
+    parent_sub: str | None = None
+    if not info & (BIT7 | BIT8):
+        parent = reader.string() if reader.var_uint() == 1 else reader.id_()
+        if info & BIT6:
+            parent_sub = reader.string()
+    ref = info & BITS5
+    length, type_ref = _read_content(reader, ref)
+    return Struct(
+        StructKind.ITEM,
+        client,
+        clock,
+        length,
+        start,
+        reader.pos,
+        ref,
+        type_ref,
+        origin,
+        right_origin,
+        parent,
+        parent_sub,
+    )
+
+
+def parse_update(data: bytes) -> ParsedUpdate:
+    """Read a Yjs v1 update as yjs does; raise `MalformedUpdate` for anything yjs cannot read.
+
+    Only the update's own structure is checked: items may refer to ids this update does not
+    hold (yjs keeps such items pending), and the delete set may name any ids.
+    """
+    reader = _Reader(bytes(data))
+    clients: list[ClientStructs] = []
+    seen: set[int] = set()
+    for _ in range(reader.var_uint()):
+        count = reader.var_uint()
+        client = reader.var_uint()
+        if client in seen:
+            reader.fail("a client's structs appear twice")
+        seen.add(client)
+        first = clock = reader.var_uint()
+        structs: list[Struct] = []
+        for _ in range(count):
+            start = reader.pos
+            info = reader.uint8()
+            ref = info & BITS5
+            if ref in (GC_REF, SKIP_REF):
+                if info != ref:
+                    reader.fail(f"struct info {info} is not how yjs writes a GC or Skip")
+                length = reader.var_uint()
+                kind = StructKind.GC if ref == GC_REF else StructKind.SKIP
+                struct = Struct(kind, client, clock, length, start, reader.pos)
+            else:
+                struct = _read_item(reader, info, client, clock, start)
+            clock += struct.length
+            if clock > MAX_SAFE_INTEGER:
+                reader.fail("clock above 2**53")
+            structs.append(struct)
+        clients.append(ClientStructs(client, first, tuple(structs)))
+    delete_set_start = reader.pos
+    ranges: list[DeleteRange] = []
+    for _ in range(reader.var_uint()):
+        client = reader.var_uint()
+        for _ in range(reader.var_uint()):
+            clock = reader.var_uint()
+            length = reader.var_uint()
+            if clock + length > MAX_SAFE_INTEGER:
+                reader.fail("clock above 2**53")
+            ranges.append(DeleteRange(client, clock, length))
+    return ParsedUpdate(tuple(clients), tuple(ranges), delete_set_start)
+
+
+def refusal_reason(data: bytes) -> str | None:
+    """Why yjs would not read this update, or None when it reads it."""
+    try:
+        parse_update(data)
+    except MalformedUpdate as exc:
+        return str(exc)
+    return None

@@ -1,0 +1,141 @@
+"""The server stores no update the browser's yjs cannot read (issue #23, finding 1).
+
+Candidate updates are real updates, written by yjs (client/tools/yread.mjs --sample) and by
+pycrdt, mutated with a fixed seed: random bytes, the interesting values of a struct's info and
+type ref bytes, var-ints beyond 2**53, truncations. Each candidate the server accepts
+(`updates.unreadable_reason`, the check every client update passes) is then applied with the
+stock yjs from client/node_modules, as y-protocols' sync step 2 applies it, both to a fresh
+document and on top of the board the honest updates build, and the board is read back.
+yjs must neither throw nor fail to read any of them.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
+
+from journeyboard.sync.updates import unreadable_reason
+from journeyboard.sync.yupdate import StructKind, parse_update
+from nodeclient import ROOT, require_node
+
+SEED = 20261206
+TOOL = ROOT / "client" / "tools" / "yread.mjs"
+INTERESTING = (0, 1, 4, 5, 7, 8, 9, 10, 11, 12, 14, 15, 0x27, 0x28, 0x7F, 0x80, 0xFF)
+INTERESTING += tuple(range(116, 128))  # lib0's Any tags
+BEYOND_2_53 = (bytes([0xFF] * 7 + [0x0F]), bytes([0x81] + [0x80] * 6 + [0x10]))
+
+
+def yjs_sample() -> list[bytes]:
+    done = subprocess.run(
+        [require_node(), str(TOOL), "--sample"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return [bytes.fromhex(line) for line in done.stdout.split()]
+
+
+def pycrdt_sample() -> list[bytes]:
+    doc: Doc[Any] = Doc(client_id=4242)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    cards = doc.get("cards", type=Map)
+    for i in range(3):
+        with doc.transaction():
+            card: Map[Any] = Map()
+            cards[f"card{i}"] = card
+            card["kind"] = "pain"
+            card["pos"] = i + 0.5
+            card["votes"] = Array([1, "two", None, {"k": [True]}])
+            card["text"] = Text(f"card {i} \u00e9\U0001f600")
+        card["text"].insert(2, "XY")
+    del cards["card1"]
+    xml = doc.get("xml", type=XmlFragment)
+    xml.children.append(XmlElement("p", {"a": "b"}, [XmlText("hi")]))
+    updates.append(doc.get_update())
+    return updates
+
+
+def mutations(update: bytes, rng: random.Random) -> Iterator[bytes]:
+    """Targeted and random mutations of one update."""
+    parsed = parse_update(update)
+    for struct in parsed.structs():
+        if struct.kind is not StructKind.ITEM:
+            continue
+        info = update[struct.start]
+        for ref in range(32):  # every content ref under this struct's info bits
+            yield update[: struct.start] + bytes([(info & 0xE0) | ref]) + update[struct.start + 1 :]
+        if struct.type_ref is not None:
+            at = struct.end - 1 if struct.type_ref != 3 else None
+            if at is not None:
+                for ref in range(16):
+                    yield update[:at] + bytes([ref]) + update[at + 1 :]
+    for _ in range(60):
+        data = bytearray(update)
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            pos = rng.randrange(len(data))
+            action = rng.random()
+            if action < 0.45:
+                data[pos] = rng.choice(INTERESTING)
+            elif action < 0.7:
+                data[pos] = rng.randrange(256)
+            elif action < 0.8:
+                data[pos : pos + 1] = rng.choice(BEYOND_2_53)
+            elif action < 0.9:
+                data.insert(pos, rng.choice(INTERESTING))
+            else:
+                del data[pos]
+        yield bytes(data)
+
+
+def candidates() -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """(yjs sample, pycrdt sample, mutated candidates), all from a fixed seed."""
+    rng = random.Random(SEED)
+    from_yjs, from_pycrdt = yjs_sample(), pycrdt_sample()
+    found: list[bytes] = []
+    seen: set[bytes] = set()
+    for update in from_yjs + from_pycrdt:
+        for mutated in mutations(update, rng):
+            if mutated not in seen:
+                seen.add(mutated)
+                found.append(mutated)
+    return from_yjs, from_pycrdt, found
+
+
+def yjs_verdicts(updates: list[bytes], base: list[bytes]) -> list[dict[str, str | None]]:
+    """What the stock yjs makes of each update, applied after `base` to a fresh document."""
+    lines = "".join(
+        json.dumps({"update": update.hex(), "base": [part.hex() for part in base]}) + "\n"
+        for update in updates
+    )
+    done = subprocess.run(
+        [require_node(), str(TOOL)], input=lines, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    verdicts = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(verdicts) == len(updates)
+    return verdicts
+
+
+def test_the_node_tool_sees_what_the_browser_sees() -> None:
+    """The tool itself: honest updates read, the finding's crafted update throws."""
+    from_yjs, from_pycrdt = yjs_sample(), pycrdt_sample()
+    crafted = bytes.fromhex("01012a002701056361726473056361726431070900")  # type ref 9
+    verdicts = yjs_verdicts([*from_yjs, *from_pycrdt, crafted], [])
+    assert all(v == {"apply": None, "read": None} for v in verdicts[:-1]), verdicts
+    assert verdicts[-1]["apply"] is not None
+
+
+def test_the_server_accepts_nothing_yjs_cannot_read() -> None:
+    from_yjs, from_pycrdt, found = candidates()
+    accepted = [update for update in found if unreadable_reason(update) is None]
+    assert len(found) > 2000 and len(accepted) > 100, (len(found), len(accepted))
+    failures: list[tuple[str, str, dict[str, str | None]]] = []
+    for label, base in (("fresh", []), ("on yjs board", from_yjs), ("on pycrdt", from_pycrdt)):
+        for update, verdict in zip(accepted, yjs_verdicts(accepted, base), strict=True):
+            if verdict["apply"] is not None or verdict["read"] is not None:
+                failures.append((label, update.hex(), verdict))
+    assert not failures, f"{len(failures)} accepted updates break yjs, e.g. {failures[:5]}"

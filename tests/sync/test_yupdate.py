@@ -1,0 +1,100 @@
+"""The Yjs v1 update reader (`sync/yupdate.py`): it reads what yjs and pycrdt write, and it
+refuses what the browser's yjs throws on (issue #23, finding 1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pycrdt import Array, Doc, Map, Text, XmlElement, XmlFragment, XmlText
+
+from journeyboard.sync.protocol import write_var_uint
+from journeyboard.sync.yupdate import (
+    ID,
+    MAX_SAFE_INTEGER,
+    DeleteRange,
+    MalformedUpdate,
+    StructKind,
+    parse_update,
+    refusal_reason,
+)
+
+
+def map_entry(content: bytes, client: int = 1, clock: int = 0, key: bytes = b"x") -> bytes:
+    """One struct: an entry `key` of the root map "board", holding `content` (info byte first)."""
+    info, rest = content[0] | 0x20, content[1:]  # BIT6: the entry has a key
+    struct = bytes([info]) + b"\x01" + b"\x05board" + bytes([len(key)]) + key + rest
+    return b"\x01\x01" + write_var_uint(client) + write_var_uint(clock) + struct + b"\x00"
+
+
+def test_reads_what_pycrdt_writes() -> None:
+    doc: Doc[Any] = Doc(client_id=7)
+    board = doc.get("board", type=Map)
+    board["s"] = "x"
+    board["t"] = Text("h\u00e9\U0001f600")
+    board["a"] = Array([1, 2.5, None, {"k": [True]}])
+    board["b"] = b"\x00\x01"
+    xml = doc.get("xml", type=XmlFragment)
+    xml.children.append(XmlElement("p", {"a": "b"}, [XmlText("hi")]))
+    del board["s"]
+    parsed = parse_update(doc.get_update())
+    [entry] = parsed.clients
+    assert entry.client == 7 and entry.clock == 0
+    text = next(s for s in entry.structs if s.content_ref == 4 and s.clock == 2)
+    assert text.length == 4  # UTF-16 code units, as a JavaScript string counts them
+    assert text.parent == ID(7, 1)
+    element = next(s for s in entry.structs if s.type_ref == 3)
+    assert element.parent == "xml" and element.kind is StructKind.ITEM
+    assert entry.end_clock == max(s.end_clock for s in entry.structs)
+    assert parsed.delete_set == (DeleteRange(7, 0, 1),)
+
+
+def test_a_plain_entry_is_read() -> None:
+    parsed = parse_update(map_entry(b"\x08\x01\x77\x02hi"))  # Any: one string
+    [struct] = parsed.structs()
+    assert (struct.client, struct.clock, struct.length, struct.content_ref) == (1, 0, 1, 8)
+    assert struct.parent == "board" and struct.parent_sub == "x"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\x07\x09", "type ref 9"),  # Doc as a type ref: yrs reads it, yjs does not
+        (b"\x07\x0f", "type ref 15"),  # Undefined
+        (b"\x07\x05", "unexpected end"),  # XmlHook without its name
+        (b"\x09\x03abc\x7e", "subdocument"),  # subdoc with options null ("shouldLoad")
+        (b"\x0b\x00\x01\x00", "content ref 11"),  # Move
+        (b"\x0c\x00", "content ref 12"),
+        (b"\x08\x01\x70", "unknown value tag 112"),
+        (b"\x08\x01\x77\x02\xff\xfe", "UTF-8"),
+        (b"\x02\x01\x03NaN", "JSON"),
+        (b"\x05\x08Infinity", "JSON"),
+    ],
+)
+def test_refuses_what_yjs_cannot_read(content: bytes, reason: str) -> None:
+    with pytest.raises(MalformedUpdate, match=reason):
+        parse_update(map_entry(content))
+
+
+def test_refuses_integers_beyond_javascript() -> None:
+    assert refusal_reason(map_entry(b"\x08\x01\x77\x00", client=MAX_SAFE_INTEGER)) is None
+    reason = refusal_reason(map_entry(b"\x08\x01\x77\x00", client=MAX_SAFE_INTEGER + 1))
+    assert reason is not None and "2**53" in reason
+    assert refusal_reason(map_entry(b"\x08\x01\x77\x00", clock=MAX_SAFE_INTEGER)) is not None
+    big_any_int = b"\x08\x01\x7d" + b"\xff" * 8 + b"\x7f"
+    assert refusal_reason(map_entry(big_any_int)) is not None
+
+
+def test_refuses_a_client_listed_twice() -> None:
+    one = map_entry(b"\x08\x01\x7e")
+    twice = b"\x02" + one[1:-1] + one[1:-1].replace(b"\x01\x00", b"\x01\x01", 1) + b"\x00"
+    with pytest.raises(MalformedUpdate, match="twice"):
+        parse_update(twice)
+
+
+def test_refuses_truncated_updates_everywhere() -> None:
+    doc: Doc[Any] = Doc(client_id=3)
+    doc.get("board", type=Map)["x"] = Text("hello")
+    update = doc.get_update()
+    for cut in range(len(update) - 1):  # the last byte is the empty delete set's count
+        assert refusal_reason(update[:cut]) is not None, cut
