@@ -20,11 +20,11 @@ from typing import Any
 import httpx
 
 from conftest import ServerProcess
-from nodeclient import NodeClient
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.protocol import write_var_uint
 from journeyboard.sync.updates import state_vector
+from nodeclient import NodeClient
 from ysync import YClient
 
 REFUSED = CLOSE.UNREADABLE_UPDATE.code

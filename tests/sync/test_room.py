@@ -234,7 +234,8 @@ async def test_a_locked_room_reverts_writers_without_bypass() -> None:
     watcher, _ = join(room, can_write=False)
     writer = Writer()
     room.receive(participant, writer.frame("c1", "while locked"))
-    assert store.pending == 2  # the update, then the server's revert of it
+    # the writer's client id binding (sync/claims.py), the update, the server's revert of it
+    assert store.pending == 3
     await store.commit()
     await room.flush()
     assert cards(room.doc) == {}

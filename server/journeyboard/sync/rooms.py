@@ -23,6 +23,14 @@ from typing import Any, Final, TypeVar
 from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
 
 from journeyboard.sync import protocol
+from journeyboard.sync.claims import (
+    MAX_BINDINGS,
+    SERVER_WRITER,
+    WriterKey,
+    check_claims,
+    may_take_over,
+    writer_key,
+)
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
 from journeyboard.sync.protocol import (
@@ -36,7 +44,14 @@ from journeyboard.sync.protocol import (
     SyncUpdate,
 )
 from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import DOES_NOT_APPLY, apply_tolerantly, try_apply, unreadable_reason
+from journeyboard.sync.updates import (
+    DOES_NOT_APPLY,
+    apply_tolerantly,
+    state_vector,
+    try_apply,
+    unreadable_reason,
+)
+from journeyboard.sync.yupdate import MalformedUpdate, parse_update
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +73,11 @@ class RoomClosed(RuntimeError):
 
 class UnreadableUpdate(ProtocolError):
     """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
+
+
+class ForeignClaim(UnreadableUpdate):
+    """An update that claims clocks of a client id bound to someone else, or deletes clocks
+    the room does not hold (see `sync/claims.py`)."""
 
 
 class DocumentTooLarge(RuntimeError):
@@ -114,6 +134,17 @@ class _Outgoing:
     """The update a broadcast carries (empty for anything else): what coalescing merges."""
 
 
+BINDINGS_SUFFIX: Final = "#clients"
+"""Appended to a document's name, names the log of its client id bindings (`bindings_name`)."""
+
+
+def bindings_name(name: str) -> str:
+    """The log that keeps which writer each client id of a document is bound to: a small Yjs
+    document (root map "clients": client id as a decimal string -> writer key), written only by
+    the server, so that bindings survive a restart and reach a node that loads the room."""
+    return name + BINDINGS_SUFFIX
+
+
 REBUILD_JOURNAL_BYTES: Final = 1 << 20
 """Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
 
@@ -158,6 +189,13 @@ class Room:
         self._owners: dict[int, str] = {}
         """Awareness client ids and the person (presence "id") who first announced each one in
         this room, on any node; kept after they leave, so nobody else can take the id."""
+        self._writers: dict[int, WriterKey] = {}
+        """Client ids and the writer each is bound to (`sync/claims.py`): who may write past
+        the room's clock under it. Loaded from and stored to `bindings_name(name)`."""
+        self._bindings: Doc[Any] | None = None
+        """The stored bindings as a document (None for rooms clients cannot write)."""
+        self.binding_entries = 0
+        """Stored log entries behind the bindings (compacted with the document)."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
         self._closed: BaseException | None = None
@@ -194,7 +232,13 @@ class Room:
     async def load(self) -> Position:
         """Read the document from the log; messages for it wait until this is done. Return
         the position the log was read up to."""
-        loaded = await self._log.load(self.name)
+        if self.clients_may_write:
+            loaded, stored_bindings = await asyncio.gather(
+                self._log.load(self.name), self._log.load(bindings_name(self.name))
+            )
+            self._load_bindings(stored_bindings.updates)
+        else:
+            loaded = await self._log.load(self.name)
         updates = loaded.updates
         self.doc, skipped = apply_tolerantly(updates)
         for bad in skipped:
@@ -217,8 +261,21 @@ class Room:
             # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
+        self._writers[self.doc.client_id] = SERVER_WRITER
         self.ready.set()
         return loaded.position
+
+    def _load_bindings(self, updates: list[bytes]) -> None:
+        doc, skipped = apply_tolerantly(updates)
+        for bad in skipped:
+            log.error(
+                "%s: stored client binding %d does not apply: %s", self.name, bad.index, bad.reason
+            )
+        self._bindings = doc
+        self.binding_entries = len(updates)
+        for key, value in doc.get("clients", type=Map).items():
+            if key.isdigit() and isinstance(value, str) and len(self._writers) < MAX_BINDINGS:
+                self._writers[int(key)] = value
 
     @property
     def closed(self) -> bool:
@@ -368,6 +425,7 @@ class Room:
             if reason.startswith(DOES_NOT_APPLY):  # not even a Yjs update: malformed (4400)
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
+        extended = self._check_claims(update, origin)
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -387,6 +445,9 @@ class Room:
             self.stats.unreadable_updates += 1
             self._rebuild(f"an update from {origin.label if origin else 'the server'}: {exc}")
             raise UnreadableUpdate(f"invalid Yjs update: {exc}") from exc
+        if origin is not None:
+            for client in extended:
+                self._bind_writer(client, writer_key(origin.principal))
         self.size += len(update)
         self.stats.updates_in += 1
         seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
@@ -397,6 +458,61 @@ class Room:
                 self.stats.reverted_updates += 1
                 seq = self._commit(reverted, protocol.encode_sync_update(reverted))
         return seq
+
+    def _check_claims(self, update: bytes, origin: Connection | None) -> tuple[int, ...]:
+        """Refuse an update that claims clocks it may not (`sync/claims.py`); return the client
+        ids whose clocks it extends, to bind to the sender once it applied."""
+        if origin is None:
+            return ()
+        try:
+            parsed = parse_update(update)
+        except MalformedUpdate as exc:
+            self.stats.unreadable_updates += 1
+            raise UnreadableUpdate(f"an update yjs cannot read: {exc}") from exc
+        writer = writer_key(origin.principal)
+        role = _role_of(origin.presence)
+
+        def may_write(client: int) -> tuple[bool, WriterKey | None]:
+            owner = self._owner_of(client)
+            return owner is None or may_take_over(owner, writer, role), owner
+
+        check = check_claims(parsed, state_vector(self.doc), may_write)
+        if check.refused is not None:
+            self.stats.refused_claims += 1
+            claim = check.refused.describe()
+            log.warning("%s: refused an update from %s: %s", self.name, origin.label, claim)
+            raise ForeignClaim(f"refused a claim on clocks the room does not hold: {claim}")
+        return check.extended
+
+    def _owner_of(self, client: int) -> WriterKey | None:
+        owner = self._writers.get(client)
+        if owner is None:
+            person = self._owners.get(client)
+            if person is not None:
+                owner = f"person:{person}"
+        return owner
+
+    def _bind_writer(self, client: int, writer: WriterKey) -> None:
+        """Bind a client id to a writer (or move it from a link to a person), and store it.
+        A socket admitted without a principal (only in-process tests) binds nothing."""
+        if not writer or self._writers.get(client) == writer:
+            return
+        if client not in self._writers and len(self._writers) >= MAX_BINDINGS:
+            return
+        self._writers[client] = writer
+        doc = self._bindings
+        if doc is None:
+            return
+        before = doc.get_state()
+        doc.get("clients", type=Map)[str(client)] = writer
+        name = bindings_name(self.name)
+        try:
+            stored = self._log.append_update(name, doc.get_update(before))
+        except Exception as exc:  # a closed store: the room closes on its next content write
+            log.warning("%s: cannot store a client binding: %s", self.name, exc)
+            return
+        self.binding_entries += 1
+        stored.add_done_callback(_binding_stored)
 
     def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
         """Queue an applied update for the store and its fan-out behind the commit."""
@@ -437,6 +553,7 @@ class Room:
             for update in self._journal:
                 doc.apply_update(update)
         self.doc = doc
+        self._writers[doc.client_id] = SERVER_WRITER
         self._version += 1
         self._step2 = None
         self.stats.rebuilt_documents += 1
@@ -710,6 +827,10 @@ class Room:
         owner = self._owners.get(client_id)
         if owner is not None and owner != person:
             return
+        writer = writer_key(conn.principal)
+        bound = self._writers.get(client_id)
+        if bound is not None and not may_take_over(bound, writer, _role_of(conn.presence)):
+            return
         if client_id in self._remote_owner and (person is None or owner != person):
             return
         for other in self.connections:
@@ -720,6 +841,8 @@ class Room:
         self._remote_owner.pop(client_id, None)
         if person is not None and owner is None:
             self._own(client_id, person)
+        if conn.can_write:
+            self._bind_writer(client_id, writer)
 
     def _own(self, client_id: int, person: str) -> None:
         self._owners[client_id] = person
@@ -796,6 +919,13 @@ class Room:
         if entry.is_removal:
             return False  # that node never announced it
         person = _person_in(entry.state)
+        bound = self._writers.get(client_id)
+        if bound is not None:
+            if person is None:
+                if not bound.startswith("link:"):
+                    return False
+            elif not may_take_over(bound, f"person:{person}", _role_in(entry.state)):
+                return False
         owner = self._owners.get(client_id)
         if owner is None:
             if person is not None:
@@ -840,14 +970,35 @@ def _person_of(presence: dict[str, Any] | None) -> str | None:
     return person if isinstance(person, str) and person else None
 
 
-def _person_in(state: str) -> str | None:
-    """The person another node stamped an awareness state with."""
+def _role_of(presence: dict[str, Any] | None) -> str | None:
+    """The role a presence stamp names."""
+    role = presence.get("role") if presence is not None else None
+    return role if isinstance(role, str) else None
+
+
+def _stamped_user(state: str) -> dict[str, Any] | None:
     try:
         value = json.loads(state)
     except ValueError:
         return None
     user = value.get("user") if isinstance(value, dict) else None
-    return _person_of(user) if isinstance(user, dict) else None
+    return user if isinstance(user, dict) else None
+
+
+def _person_in(state: str) -> str | None:
+    """The person another node stamped an awareness state with."""
+    return _person_of(_stamped_user(state))
+
+
+def _role_in(state: str) -> str | None:
+    """The role another node stamped an awareness state with."""
+    return _role_of(_stamped_user(state))
+
+
+def _binding_stored(future: asyncio.Future[int]) -> None:
+    """A binding that was not stored costs protection after a restart, never content."""
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("a client binding was not stored: %s", future.exception())
 
 
 def _stamp(state: str, presence: dict[str, Any] | None) -> str:
@@ -1014,6 +1165,9 @@ class RoomManager:
             log.debug("unloaded %s", name)
             if room.log_entries > 1 and not room.closed:
                 self._spawn(self.compact(name), f"compact {name}")
+            if room.binding_entries > 1 and not room.closed:
+                bindings = bindings_name(name)
+                self._spawn(self.compact(bindings), f"compact {bindings}")
         finally:
             self._unloading.pop(name, None)
 

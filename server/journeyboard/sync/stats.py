@@ -53,6 +53,9 @@ class RoomStats:
     """Updates that went out merged with others (released by one commit)."""
     unreadable_updates: int = 0
     """Updates refused before storing because they do not round-trip, or failed to apply."""
+    refused_claims: int = 0
+    """Client updates refused for claiming another writer's clocks, or clocks the room does
+    not hold (`sync/claims.py`)."""
     quarantined_updates: int = 0
     """Stored updates that loading could not apply, moved aside (never deleted)."""
     rebuilt_documents: int = 0

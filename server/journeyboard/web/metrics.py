@@ -67,6 +67,12 @@ class ServerCollector(Collector):
             value=stats.unreadable_updates,
         )
         yield CounterMetricFamily(
+            "journeyboard_refused_claims",
+            "Client updates refused for claiming clocks of another person's client id, or "
+            "deleting clocks the room does not hold",
+            value=stats.refused_claims,
+        )
+        yield CounterMetricFamily(
             "journeyboard_quarantined_updates",
             "Stored updates that loading could not apply, moved to quarantine (never deleted)",
             value=stats.quarantined_updates,

@@ -1,0 +1,129 @@
+"""Whose a client id is, and which clocks an update may claim (issue #23, findings 5 and 6).
+
+In Yjs every edit is an id (client id, clock), and each client numbers its own edits. A peer
+that holds a delete set or a GC struct for clocks a client has not written yet treats that
+client's next edits as already deleted or already present: yrs keeps a delete set for unknown
+clocks pending and applies it to whatever arrives there later, and a GC struct over a range
+makes every later item in that range a duplicate. So one small update can destroy the next
+edits of anyone whose client id and clock it knows (both are public: presence carries the id,
+sync step 1 the clock).
+
+The rule, in DESIGN.md's terms ("claims on another person's future edits are refused"):
+
+- A **claim** is any part of an update that reaches past the room's state vector: structs
+  (items or GC; Skip structs claim nothing) whose range ends beyond the room's clock for their
+  client, and delete-set ranges that end beyond it.
+- A client id is **bound** to a writer (a `WriterKey`): the person (`person:ID`) or the link
+  (`link:ROLE`) whose socket first announced it in presence or first wrote clocks under it. The
+  room also binds its own document's client id to the server. Bindings are stored beside the
+  document (see `rooms.bindings_name`), so they survive a restart.
+- Structs past the room's clock under a client id bound to another writer are refused.
+  Structs under an unbound id are accepted, and bind it to the sender.
+- A delete-set range must end within what the room holds for that client, or what the same
+  update's own structs bring (a client that creates and deletes a card offline sends both).
+  Nothing else is ever honest: the server commits what anyone has seen before they see it,
+  so a stock client never deletes an edit the room does not hold. This holds for every
+  client id, bound or not, the sender's own included: a pending delete on a client id nobody
+  has used yet would wait for whoever gets it.
+- A person may take over an id bound to a link of their own role: the browser keeps its
+  document (and client id) when someone who opened a link joins and switches to their
+  personal token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from journeyboard.sync.yupdate import ParsedUpdate, StructKind
+
+WriterKey = str
+"""Who writes under a client id: "person:ID", "link:ROLE", or `SERVER_WRITER`."""
+
+SERVER_WRITER: Final[WriterKey] = "server"
+
+MAX_BINDINGS: Final = 100_000
+"""Client ids a room keeps bindings for. Past it new ids stay unbound (never refused for
+that); an honest board sees one new id per writer's page load."""
+
+
+def writer_key(principal: str) -> WriterKey:
+    """The binding key of a socket's principal. A link's version is dropped: a rotated link
+    gives the same role's holders a new link, not a new identity."""
+    if principal.startswith("link:"):
+        role = principal.split(":")[1]
+        return f"link:{role}"
+    return principal
+
+
+def may_take_over(owner: WriterKey, writer: WriterKey, role: str | None) -> bool:
+    """Whether `writer` may write past the room's clock under an id bound to `owner`."""
+    if owner == writer:
+        return True
+    # Joining switches the browser's sockets from the link to the personal token.
+    return owner.startswith("link:") and writer.startswith("person:") and owner[5:] == role
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The first part of an update that claims clocks it may not."""
+
+    client: int
+    clock: int
+    """The first clock claimed past the room's (or the struct's own start, if later)."""
+    end: int
+    what: str
+    """"delete set", "GC struct" or "item"."""
+    owner: WriterKey | None
+
+    def describe(self) -> str:
+        whose = f"bound to {self.owner}" if self.owner else "unbound"
+        return f"{self.what} over clocks {self.clock}..{self.end} of client {self.client} ({whose})"
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimCheck:
+    refused: Claim | None
+    extended: tuple[int, ...]
+    """Client ids whose clocks the update extends past the room's (bind them to the sender)."""
+
+
+def check_claims(
+    parsed: ParsedUpdate,
+    state: Mapping[int, int],
+    may_write: Callable[[int], tuple[bool, WriterKey | None]],
+) -> ClaimCheck:
+    """Check an update against the room's state vector; `may_write(client)` says whether the
+    sender may write past the room's clock under that id, and who the id is bound to."""
+    reach: dict[int, int] = {}
+    extended: list[int] = []
+    for entry in parsed.clients:
+        client = entry.client
+        known = state.get(client, 0)
+        end = known
+        first_new: tuple[int, str] | None = None
+        for struct in entry.structs:
+            if struct.kind is StructKind.SKIP or struct.length == 0:
+                continue
+            end = max(end, struct.end_clock)
+            if first_new is None and struct.end_clock > known:
+                what = "GC struct" if struct.kind is StructKind.GC else "item"
+                first_new = (max(struct.clock, known), what)
+        if first_new is None:
+            continue
+        allowed, owner = may_write(client)
+        if not allowed:
+            return ClaimCheck(Claim(client, first_new[0], end, first_new[1], owner), ())
+        reach[client] = end
+        extended.append(client)
+    for deleted in parsed.delete_set:
+        end = deleted.clock + deleted.length
+        if deleted.length == 0:
+            continue
+        limit = max(state.get(deleted.client, 0), reach.get(deleted.client, 0))
+        if end > limit:
+            _, owner = may_write(deleted.client)
+            start = max(deleted.clock, limit)
+            return ClaimCheck(Claim(deleted.client, start, end, "delete set", owner), ())
+    return ClaimCheck(None, tuple(extended))
