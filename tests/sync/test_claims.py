@@ -11,7 +11,13 @@ from pycrdt import Doc, Map
 
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
-from journeyboard.sync.claims import check_claims, may_take_over, writer_key
+from journeyboard.sync.claims import (
+    ClaimCheck,
+    check_claims,
+    decode_state_vector,
+    may_take_over,
+    writer_key,
+)
 from journeyboard.sync.protocol import write_var_uint
 from journeyboard.sync.rooms import Connection, ForeignClaim, Room, bindings_name
 from journeyboard.sync.updates import state_vector
@@ -71,58 +77,74 @@ def created_and_deleted(client: int) -> bytes:
 # -- the rule on a parsed update ---------------------------------------------------------------
 
 
-def everyone_may(client: int) -> tuple[bool, str | None]:
-    return True, None
+def check(
+    update: bytes,
+    clocks: dict[int, int],
+    owners: dict[int, str] | None = None,
+    writer: str = "person:me",
+) -> ClaimCheck:
+    owners = owners or {}
+    return check_claims(
+        parse_update(update),
+        lambda client: clocks.get(client, 0),
+        owners.get,
+        writer,
+        "participant",
+    )
 
 
-def nobody_may(client: int) -> tuple[bool, str | None]:
-    return False, "person:someone"
+SOMEONE = {7: "person:someone"}
 
 
 def test_a_delete_set_past_the_rooms_clock_is_refused_whoever_holds_the_id() -> None:
-    for may in (everyone_may, nobody_may):
-        check = check_claims(parse_update(delete_set(7, 5, 100_000)), {7: 5}, may)
-        assert check.refused is not None
-        assert (check.refused.what, check.refused.clock, check.refused.end) == (
-            "delete set",
-            5,
-            100_005,
-        )
+    for owners in ({}, SOMEONE, {7: "person:me"}):
+        refused = check(delete_set(7, 5, 100_000), {7: 5}, owners).refused
+        assert refused is not None
+        assert (refused.what, refused.clock, refused.end) == ("delete set", 5, 100_005)
     # An id the room has never seen: a pending delete would wait for whoever gets it.
-    assert check_claims(parse_update(delete_set(8, 0, 1)), {}, everyone_may).refused is not None
+    assert check(delete_set(8, 0, 1), {}).refused is not None
 
 
 def test_deleting_what_the_room_holds_is_anyones_right() -> None:
-    check = check_claims(parse_update(delete_set(7, 0, 5)), {7: 5}, nobody_may)
-    assert check.refused is None and check.extended == ()
+    result = check(delete_set(7, 0, 5), {7: 5}, SOMEONE)
+    assert result.refused is None and result.extended == ()
 
 
 def test_an_update_may_delete_what_it_brings_itself() -> None:
-    check = check_claims(parse_update(created_and_deleted(9)), {}, everyone_may)
-    assert check.refused is None and check.extended == (9,)
+    result = check(created_and_deleted(9), {})
+    assert result.refused is None and result.extended == (9,)
+    # its own id already: nothing to bind, nothing to refuse
+    result = check(created_and_deleted(9), {}, {9: "person:me"})
+    assert result.refused is None and result.extended == ()
 
 
 def test_structs_past_the_clock_need_the_id_and_structs_within_it_do_not() -> None:
-    check = check_claims(parse_update(gc(7, 5, 10**9)), {7: 5}, nobody_may)
-    assert check.refused is not None
-    assert (check.refused.what, check.refused.clock, check.refused.owner) == (
-        "GC struct",
-        5,
-        "person:someone",
-    )
-    assert check_claims(parse_update(gc(7, 5, 10**9)), {7: 5}, everyone_may).extended == (7,)
+    refused = check(gc(7, 5, 10**9), {7: 5}, SOMEONE).refused
+    assert refused is not None
+    assert (refused.what, refused.clock, refused.owner) == ("GC struct", 5, "person:someone")
+    assert check(gc(7, 5, 10**9), {7: 5}).extended == (7,)  # unbound: binds to the sender
+    assert check(gc(7, 5, 10**9), {7: 5}, {7: "person:me"}).refused is None
     # A struct the room already holds (a resend) claims nothing.
-    assert check_claims(parse_update(gc(7, 0, 5)), {7: 5}, nobody_may).refused is None
+    assert check(gc(7, 0, 5), {7: 5}, SOMEONE).refused is None
     # Overlapping the room's clock counts from the room's clock.
-    overlapping = check_claims(parse_update(gc(7, 3, 4)), {7: 5}, nobody_may).refused
+    overlapping = check(gc(7, 3, 4), {7: 5}, SOMEONE).refused
     assert overlapping is not None and (overlapping.clock, overlapping.end) == (5, 7)
 
 
 def test_skip_structs_claim_nothing() -> None:
-    update = skip_then_gc(7, 0, 5, 1)
-    refused = check_claims(parse_update(update), {7: 5}, nobody_may).refused
+    refused = check(skip_then_gc(7, 0, 5, 1), {7: 5}, SOMEONE).refused
     assert refused is not None and refused.clock == 5  # the GC after the skip, not the skip
-    assert check_claims(parse_update(skip_then_gc(7, 0, 3, 2)), {7: 5}, nobody_may).refused is None
+    assert check(skip_then_gc(7, 0, 3, 2), {7: 5}, SOMEONE).refused is None
+
+
+def test_the_state_vector_decodes_as_yrs_wrote_it() -> None:
+    doc: Doc[Any] = Doc()
+    for client in (1, 300, 2**40, 2**53 - 1):
+        writer: Doc[Any] = Doc(client_id=client)
+        writer.get("cards", type=Map)["k"] = "x" * 200
+        doc.apply_update(writer.get_update())
+    assert decode_state_vector(doc.get_state()) == state_vector(doc)
+    assert decode_state_vector(Doc().get_state()) == {}
 
 
 def test_writer_keys_and_taking_an_id_over() -> None:

@@ -28,6 +28,7 @@ from journeyboard.sync.claims import (
     SERVER_WRITER,
     WriterKey,
     check_claims,
+    decode_state_vector,
     may_take_over,
     writer_key,
 )
@@ -47,7 +48,6 @@ from journeyboard.sync.stats import RoomStats
 from journeyboard.sync.updates import (
     DOES_NOT_APPLY,
     apply_tolerantly,
-    state_vector,
     try_apply,
     unreadable_reason,
 )
@@ -196,6 +196,9 @@ class Room:
         """The stored bindings as a document (None for rooms clients cannot write)."""
         self.binding_entries = 0
         """Stored log entries behind the bindings (compacted with the document)."""
+        self._clocks: dict[int, int] = {}
+        self._clocks_of = b""
+        """The state vector `_clocks` was decoded from (see `_clock_of`)."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
         self._closed: BaseException | None = None
@@ -470,19 +473,24 @@ class Room:
             self.stats.unreadable_updates += 1
             raise UnreadableUpdate(f"an update yjs cannot read: {exc}") from exc
         writer = writer_key(origin.principal)
-        role = _role_of(origin.presence)
-
-        def may_write(client: int) -> tuple[bool, WriterKey | None]:
-            owner = self._owner_of(client)
-            return owner is None or may_take_over(owner, writer, role), owner
-
-        check = check_claims(parsed, state_vector(self.doc), may_write)
+        check = check_claims(
+            parsed, self._clock_of, self._owner_of, writer, _role_of(origin.presence)
+        )
         if check.refused is not None:
             self.stats.refused_claims += 1
             claim = check.refused.describe()
             log.warning("%s: refused an update from %s: %s", self.name, origin.label, claim)
             raise ForeignClaim(f"refused a claim on clocks the room does not hold: {claim}")
         return check.extended
+
+    def _clock_of(self, client: int) -> int:
+        """The document's clock for a client id (the next clock it has not seen). The decoded
+        state vector is kept until the document's state changes."""
+        state = self.doc.get_state()
+        if state != self._clocks_of:
+            self._clocks = decode_state_vector(state)
+            self._clocks_of = state
+        return self._clocks.get(client, 0)
 
     def _owner_of(self, client: int) -> WriterKey | None:
         owner = self._writers.get(client)
