@@ -36,7 +36,7 @@ from journeyboard.sync.protocol import (
     SyncUpdate,
 )
 from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import DOES_NOT_APPLY, apply_tolerantly, try_apply, unreadable_reason
+from journeyboard.sync.updates import apply_tolerantly, is_malformed, try_apply, unreadable_reason
 
 log = logging.getLogger(__name__)
 
@@ -365,7 +365,7 @@ class Room:
         reason = unreadable_reason(update)
         if reason is not None:
             self.stats.unreadable_updates += 1
-            if reason.startswith(DOES_NOT_APPLY):  # not even a Yjs update: malformed (4400)
+            if is_malformed(reason):  # not an update a Yjs client writes: malformed (4400)
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
         undo: UndoManager | None = None

@@ -11,8 +11,14 @@ board looks empty there. `parse_update` reads an update the way yjs 13.6 reads i
   exactly 0 or 10), 1-8 an item with content (1 Deleted, 2 JSON, 3 Binary, 4 String, 5 Embed,
   6 Format, 7 Type, 8 Any). 9 (a subdocument) has no place on a board; 11 (Move) and 12-31
   are not yjs content at all.
-- type refs 0-6 (Array, Map, Text, XmlElement, XmlFragment, XmlHook, XmlText); XmlElement and
-  XmlHook carry their name.
+- type refs 0-2 (Array, Map, Text): yjs knows 0-6, but the XML types 3-6 either read
+  differently in yrs (an XmlHook's name) or make yjs throw when a later update gives them
+  children that are not XML nodes (see `ACCEPTED_TYPES`); a board never holds XML.
+- every struct and every delete range covers at least one clock (yjs never writes an empty
+  one, and throws on an empty Deleted item or delete range).
+- an item refers to its own client's ids (origin, right origin, parent) only below its own
+  clock, as every id it could have seen when it was written; yjs takes such ids as present
+  and throws when they are not.
 - every var-uint (client ids, clocks, lengths, counts) and every Any integer is at most
   2**53 - 1 (JavaScript's `Number.MAX_SAFE_INTEGER`), and a client's clocks stay below it.
 - strings are valid UTF-8 (lib0 decodes with `fatal: true`); JSON content parses with the
@@ -81,8 +87,12 @@ class TypeRef(enum.IntEnum):
     XML_TEXT = 6
 
 
-NAMED_TYPES: Final = frozenset((TypeRef.XML_ELEMENT, TypeRef.XML_HOOK))
-"""Type refs that yjs reads with a name (`decoder.readKey()`) after the ref."""
+ACCEPTED_TYPES: Final = frozenset((TypeRef.ARRAY, TypeRef.MAP, TypeRef.TEXT))
+"""Type refs a board update may carry: the types the board writes. The XML types are refused:
+an XmlHook because yjs reads a name after its ref and yrs does not (the server and the
+browsers would read different boards), an XmlFragment or XmlElement because yjs throws when
+it reads one holding anything but XML nodes (a later update can put a number in it, which no
+check of a single update can see), and XmlText with them (no board writes XML)."""
 
 
 class StructKind(enum.Enum):
@@ -303,10 +313,10 @@ def _read_content(reader: _Reader, ref: int) -> tuple[int, int | None]:
         return count, None
     if ref == ContentRef.TYPE:
         type_ref = reader.var_uint()
-        if type_ref > TypeRef.XML_TEXT:
+        if type_ref not in ACCEPTED_TYPES:
+            if type_ref <= TypeRef.XML_TEXT:
+                reader.fail(f"type ref {type_ref} is an XML type, which a board never holds")
             reader.fail(f"type ref {type_ref} is not a yjs type")
-        if type_ref in NAMED_TYPES:
-            reader.string()
         return 1, type_ref
     if ref == ContentRef.DELETED:
         return reader.var_uint(), None
@@ -341,6 +351,9 @@ def _read_item(reader: _Reader, info: int, client: int, clock: int, start: int) 
         parent = reader.string() if reader.var_uint() == 1 else reader.id_()
         if info & BIT6:
             parent_sub = reader.string()
+    for ref_id in (origin, right_origin, parent):
+        if isinstance(ref_id, ID) and ref_id.client == client and ref_id.clock >= clock:
+            reader.fail("an item refers to its own client's future")
     ref = info & BITS5
     length, type_ref = _read_content(reader, ref)
     return Struct(
@@ -388,6 +401,8 @@ def parse_update(data: bytes) -> ParsedUpdate:
                 struct = Struct(kind, client, clock, length, start, reader.pos)
             else:
                 struct = _read_item(reader, info, client, clock, start)
+            if struct.length == 0:
+                reader.fail("empty struct")
             clock += struct.length
             if clock > MAX_SAFE_INTEGER:
                 reader.fail("clock above 2**53")
@@ -400,6 +415,8 @@ def parse_update(data: bytes) -> ParsedUpdate:
         for _ in range(reader.var_uint()):
             clock = reader.var_uint()
             length = reader.var_uint()
+            if length == 0:
+                reader.fail("empty delete range")
             if clock + length > MAX_SAFE_INTEGER:
                 reader.fail("clock above 2**53")
             ranges.append(DeleteRange(client, clock, length))
