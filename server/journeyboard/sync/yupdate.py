@@ -38,7 +38,7 @@ import enum
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final, NoReturn
+from typing import Final, NamedTuple, NoReturn
 
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 """JavaScript's `Number.MAX_SAFE_INTEGER`: lib0 throws "Integer out of Range" above it (or,
@@ -114,14 +114,12 @@ class MalformedUpdate(ValueError):
         self.offset = offset
 
 
-@dataclass(frozen=True, slots=True)
-class ID:
+class ID(NamedTuple):
     client: int
     clock: int
 
 
-@dataclass(frozen=True, slots=True)
-class Struct:
+class Struct(NamedTuple):
     """One struct of an update: an item, a GC range or a Skip range.
 
     `start` and `end` are byte offsets of the struct inside the update (from its info byte to
@@ -220,6 +218,9 @@ class _Reader:
     def var_uint(self) -> int:
         data = self.data
         pos = self.pos
+        if pos < self.end and data[pos] < 0x80:
+            self.pos = pos + 1
+            return data[pos]
         end = self.end
         value = 0
         shift = 0
