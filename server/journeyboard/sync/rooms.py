@@ -36,7 +36,13 @@ from journeyboard.sync.protocol import (
     SyncUpdate,
 )
 from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import apply_tolerantly, is_malformed, try_apply, unreadable_reason
+from journeyboard.sync.updates import (
+    apply_tolerantly,
+    check_stored,
+    is_malformed,
+    try_apply,
+    unreadable_reason,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +119,9 @@ class _Outgoing:
     update: bytes = b""
     """The update a broadcast carries (empty for anything else): what coalescing merges."""
 
+
+CHECK_INLINE_BYTES: Final = 64 * 1024
+"""Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
 
 REBUILD_JOURNAL_BYTES: Final = 1 << 20
 """Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
@@ -195,7 +204,7 @@ class Room:
         """Read the document from the log; messages for it wait until this is done. Return
         the position the log was read up to."""
         loaded = await self._log.load(self.name)
-        updates = loaded.updates
+        updates = await self._checked(loaded.updates)
         self.doc, skipped = apply_tolerantly(updates)
         for bad in skipped:
             self.stats.quarantined_updates += 1
@@ -219,6 +228,29 @@ class Room:
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
         self.ready.set()
         return loaded.position
+
+    async def _checked(self, stored: list[bytes]) -> list[bytes]:
+        """The stored updates with every one yjs cannot read repaired (`check_stored`): the
+        repaired version is committed to the log first, then the original is moved to the
+        store's quarantine, so a crash in between leaves both (loading repairs it again)."""
+        if sum(len(update) for update in stored) > CHECK_INLINE_BYTES:
+            check = await asyncio.to_thread(check_stored, stored)
+        else:
+            check = check_stored(stored)
+        for update in check.appended:
+            await self._log.append_update(self.name, update)
+        for repair in check.repairs:
+            self.stats.repaired_updates += 1
+            log.error(
+                "%s: stored update %d of %d (%d bytes) is not readable by yjs; %s",
+                self.name,
+                repair.index + 1,
+                len(stored),
+                len(repair.original),
+                repair.reason,
+            )
+            await self._log.quarantine(self.name, repair.original, repair.reason)
+        return check.updates
 
     @property
     def closed(self) -> bool:

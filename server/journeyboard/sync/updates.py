@@ -13,6 +13,9 @@ the document half-changed. Three rules follow, used by the rooms, the stores and
   document as the log it replaces.
 - `apply_tolerantly`: loading applies what it can, and names what it had to skip, so that one
   bad entry never hides the rest of a board.
+- `check_stored`: loading also repairs stored updates the browser's yjs cannot read (stored
+  before the first rule knew yjs): each offending struct becomes a GC struct of the same id
+  range (`yupdate.repair_update`), everything else stays.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any, Final
 from pycrdt import Doc, merge_updates
 
 from journeyboard.sync.protocol import read_var_uint
-from journeyboard.sync.yupdate import MalformedUpdate, parse_update
+from journeyboard.sync.yupdate import MalformedUpdate, Repair, parse_update, repair_update
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +179,9 @@ def verified_merge(parts: Sequence[bytes]) -> bytes | None:
         if _is_control_flow(exc):
             raise
         merged = None
+    if merged is not None and yjs_refusal(merged) is not None:
+        log.warning("compaction: yjs cannot read the merged snapshot; re-encoding the document")
+        merged = None
     if merged is not None:
         result: Doc[Any] = Doc()
         if try_apply(result, merged) is None:
@@ -194,5 +200,97 @@ def verified_merge(parts: Sequence[bytes]) -> bytes | None:
 
 
 def _yields(snapshot: bytes, expected: Doc[Any]) -> bool:
+    if yjs_refusal(snapshot) is not None:
+        return False
     result: Doc[Any] = Doc()
     return try_apply(result, snapshot) is None and same_document(expected, result)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRepair:
+    """A stored update yjs cannot read, and what loading did about it."""
+
+    index: int
+    original: bytes
+    reason: str
+    """Why yjs cannot read it, and what was quarantined: fixed phrases and numbers only."""
+    quarantined_structs: int
+    """Structs of it replaced by GC structs or left out (-1: it was re-encoded as a whole)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCheck:
+    """The outcome of `check_stored`."""
+
+    updates: list[bytes]
+    """What to build the document from: every update here passed the yjs check."""
+    appended: list[bytes]
+    """Repaired updates to append to the log (committed before the originals are moved)."""
+    repairs: list[StoredRepair]
+    """Originals to move to the store's quarantine, in order."""
+
+
+def _repaired(update: bytes) -> Repair | None:
+    """`repair_update`, kept only when yrs reads the result too."""
+    try:
+        repair = repair_update(update)
+    except MalformedUpdate:
+        return None
+    if try_apply(Doc(), repair.update) is not None:
+        return None
+    return repair
+
+
+def _describe(repair: Repair) -> str:
+    reasons = sorted({q.reason for q in repair.quarantined})
+    ids = ", ".join(f"{q.client}:{q.clock}+{q.length}" for q in repair.quarantined[:5])
+    more = f" and {len(repair.quarantined) - 5} more" if len(repair.quarantined) > 5 else ""
+    return (
+        f"{len(repair.quarantined)} structs quarantined ({ids}{more}: {'; '.join(reasons)}), "
+        f"{repair.dropped_deletes} delete ranges left out"
+    )
+
+
+def check_stored(updates: Sequence[bytes]) -> LoadCheck:
+    """Check every stored update with the rule clients are held to (yjs must read it) and
+    repair the ones that fail: the offending structs become GC structs, the rest is kept.
+
+    An update whose structs cannot be told apart even as yrs reads them, but which yrs
+    applies to the document, is replaced by the document's own encoding, repaired the same
+    way (only what yrs could not place, items still waiting for others, then stays behind
+    in the quarantine). One that yrs does not apply either is left where it is, for
+    `apply_tolerantly` to skip and the room to quarantine as before.
+    """
+    slots: list[bytes | None] = list(updates)
+    appended: list[bytes] = []
+    repairs: list[StoredRepair] = []
+    unrepaired: list[tuple[int, str]] = []
+    for index, update in enumerate(updates):
+        refusal = yjs_refusal(update)
+        if refusal is None:
+            continue
+        repair = _repaired(update)
+        if repair is None:
+            unrepaired.append((index, refusal))
+            continue
+        slots[index] = repair.update
+        appended.append(repair.update)
+        reason = f"{refusal}; repaired: {_describe(repair)}"
+        repairs.append(StoredRepair(index, update, reason, len(repair.quarantined)))
+    if unrepaired:
+        doc, skipped = apply_tolerantly(updates)
+        failing = {bad.index for bad in skipped}
+        integrated = [(index, refusal) for index, refusal in unrepaired if index not in failing]
+        if integrated:
+            whole = _repaired(doc.get_update())
+            if whole is not None:
+                slots.append(whole.update)
+                appended.append(whole.update)
+                kept = f"the document re-encoded and repaired ({_describe(whole)})"
+            else:
+                kept = "nothing (the document's encoding could not be repaired either)"
+            for index, refusal in integrated:
+                reason = f"{refusal}; not repairable on its own; kept instead: {kept}"
+                repairs.append(StoredRepair(index, updates[index], reason, -1))
+                slots[index] = None
+    return LoadCheck([update for update in slots if update is not None], appended, repairs)
