@@ -108,9 +108,8 @@ function sample() {
     card.set('kind', 'idea');
   });
   cards.delete('c2');
-  const xml = doc.getXmlFragment('xml');
-  xml.insert(0, [new Y.XmlElement('p'), new Y.XmlText('t')]);
-  /** @type {Y.XmlElement} */ (xml.get(0)).setAttribute('a', 'b');
+  const list = doc.getMap('lists');
+  list.set('l', Y.Array.from([new Y.Map(), 'x']));
   doc.getMap('stages').set('s1', 'one');
   updates.push(Buffer.from(Y.encodeStateAsUpdate(doc)).toString('hex'));
   for (const update of updates) process.stdout.write(update + '\n');

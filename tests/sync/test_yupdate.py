@@ -34,8 +34,7 @@ def test_reads_what_pycrdt_writes() -> None:
     board["t"] = Text("h\u00e9\U0001f600")
     board["a"] = Array([1, 2.5, None, {"k": [True]}])
     board["b"] = b"\x00\x01"
-    xml = doc.get("xml", type=XmlFragment)
-    xml.children.append(XmlElement("p", {"a": "b"}, [XmlText("hi")]))
+    board["m"] = Map({"k": "v"})
     del board["s"]
     parsed = parse_update(doc.get_update())
     [entry] = parsed.clients
@@ -43,8 +42,9 @@ def test_reads_what_pycrdt_writes() -> None:
     text = next(s for s in entry.structs if s.content_ref == 4 and s.clock == 2)
     assert text.length == 4  # UTF-16 code units, as a JavaScript string counts them
     assert text.parent == ID(7, 1)
-    element = next(s for s in entry.structs if s.type_ref == 3)
-    assert element.parent == "xml" and element.kind is StructKind.ITEM
+    nested = next(s for s in entry.structs if s.type_ref == 1)
+    assert nested.parent == "board" and nested.parent_sub == "m"
+    assert nested.kind is StructKind.ITEM
     assert entry.end_clock == max(s.end_clock for s in entry.structs)
     assert parsed.delete_set == (DeleteRange(7, 0, 1),)
 
@@ -61,7 +61,10 @@ def test_a_plain_entry_is_read() -> None:
     [
         (b"\x07\x09", "type ref 9"),  # Doc as a type ref: yrs reads it, yjs does not
         (b"\x07\x0f", "type ref 15"),  # Undefined
-        (b"\x07\x05", "unexpected end"),  # XmlHook without its name
+        (b"\x07\x05", "XML type"),  # XmlHook: yrs reads no name after the ref, yjs does
+        (b"\x07\x05\x01h", "XML type"),
+        (b"\x01\x00", "empty struct"),  # yjs: "Unexpected case"
+        (b"\x04\x00", "empty struct"),
         (b"\x09\x03abc\x7e", "subdocument"),  # subdoc with options null ("shouldLoad")
         (b"\x0b\x00\x01\x00", "content ref 11"),  # Move
         (b"\x0c\x00", "content ref 12"),
@@ -74,6 +77,26 @@ def test_a_plain_entry_is_read() -> None:
 def test_refuses_what_yjs_cannot_read(content: bytes, reason: str) -> None:
     with pytest.raises(MalformedUpdate, match=reason):
         parse_update(map_entry(content))
+
+
+def test_refuses_xml_which_a_board_never_holds() -> None:
+    doc: Doc[Any] = Doc()
+    doc.get("xml", type=XmlFragment).children.append(XmlElement("p", {}, [XmlText("hi")]))
+    with pytest.raises(MalformedUpdate, match="XML type"):
+        parse_update(doc.get_update())
+
+
+def test_refuses_references_to_its_own_future() -> None:
+    origin_ahead = b"\x01\x01\x01\x00\x88\x01\x05\x01\x77\x01a\x00"  # origin (1, 5) at clock 0
+    with pytest.raises(MalformedUpdate, match="future"):
+        parse_update(origin_ahead)
+    assert refusal_reason(origin_ahead.replace(b"\x88\x01\x05", b"\x88\x02\x05")) is None
+
+
+def test_refuses_empty_delete_ranges() -> None:
+    with pytest.raises(MalformedUpdate, match="empty delete range"):
+        parse_update(b"\x00\x01\x07\x01\x03\x00")
+    assert refusal_reason(b"\x00\x01\x07\x01\x03\x01") is None
 
 
 def test_refuses_integers_beyond_javascript() -> None:

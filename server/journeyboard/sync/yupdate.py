@@ -11,8 +11,14 @@ board looks empty there. `parse_update` reads an update the way yjs 13.6 reads i
   exactly 0 or 10), 1-8 an item with content (1 Deleted, 2 JSON, 3 Binary, 4 String, 5 Embed,
   6 Format, 7 Type, 8 Any). 9 (a subdocument) has no place on a board; 11 (Move) and 12-31
   are not yjs content at all.
-- type refs 0-6 (Array, Map, Text, XmlElement, XmlFragment, XmlHook, XmlText); XmlElement and
-  XmlHook carry their name.
+- type refs 0-2 (Array, Map, Text): yjs knows 0-6, but the XML types 3-6 either read
+  differently in yrs (an XmlHook's name) or make yjs throw when a later update gives them
+  children that are not XML nodes (see `ACCEPTED_TYPES`); a board never holds XML.
+- every struct and every delete range covers at least one clock (yjs never writes an empty
+  one, and throws on an empty Deleted item or delete range).
+- an item refers to its own client's ids (origin, right origin, parent) only below its own
+  clock, as every id it could have seen when it was written; yjs takes such ids as present
+  and throws when they are not.
 - every var-uint (client ids, clocks, lengths, counts) and every Any integer is at most
   2**53 - 1 (JavaScript's `Number.MAX_SAFE_INTEGER`), and a client's clocks stay below it.
 - strings are valid UTF-8 (lib0 decodes with `fatal: true`); JSON content parses with the
@@ -32,7 +38,7 @@ import enum
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final, NoReturn
+from typing import Final, NamedTuple, NoReturn
 
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 """JavaScript's `Number.MAX_SAFE_INTEGER`: lib0 throws "Integer out of Range" above it (or,
@@ -81,8 +87,12 @@ class TypeRef(enum.IntEnum):
     XML_TEXT = 6
 
 
-NAMED_TYPES: Final = frozenset((TypeRef.XML_ELEMENT, TypeRef.XML_HOOK))
-"""Type refs that yjs reads with a name (`decoder.readKey()`) after the ref."""
+ACCEPTED_TYPES: Final = frozenset((TypeRef.ARRAY, TypeRef.MAP, TypeRef.TEXT))
+"""Type refs a board update may carry: the types the board writes. The XML types are refused:
+an XmlHook because yjs reads a name after its ref and yrs does not (the server and the
+browsers would read different boards), an XmlFragment or XmlElement because yjs throws when
+it reads one holding anything but XML nodes (a later update can put a number in it, which no
+check of a single update can see), and XmlText with them (no board writes XML)."""
 
 
 class StructKind(enum.Enum):
@@ -104,14 +114,12 @@ class MalformedUpdate(ValueError):
         self.offset = offset
 
 
-@dataclass(frozen=True, slots=True)
-class ID:
+class ID(NamedTuple):
     client: int
     clock: int
 
 
-@dataclass(frozen=True, slots=True)
-class Struct:
+class Struct(NamedTuple):
     """One struct of an update: an item, a GC range or a Skip range.
 
     `start` and `end` are byte offsets of the struct inside the update (from its info byte to
@@ -190,12 +198,17 @@ def _utf16_length(text: str) -> int:
 
 
 class _Reader:
-    __slots__ = ("data", "end", "pos")
+    """Reads the way yjs does (strict), or the way yrs does (not strict: to find where each
+    struct of a stored update ends, so that `repair_update` can replace one)."""
 
-    def __init__(self, data: bytes) -> None:
+    __slots__ = ("data", "end", "limit", "pos", "strict")
+
+    def __init__(self, data: bytes, strict: bool = True) -> None:
         self.data = data
         self.pos = 0
         self.end = len(data)
+        self.strict = strict
+        self.limit = MAX_SAFE_INTEGER if strict else 2**64 - 1
 
     def fail(self, reason: str) -> NoReturn:
         raise MalformedUpdate(reason, self.pos)
@@ -210,6 +223,9 @@ class _Reader:
     def var_uint(self) -> int:
         data = self.data
         pos = self.pos
+        if pos < self.end and data[pos] < 0x80:
+            self.pos = pos + 1
+            return data[pos]
         end = self.end
         value = 0
         shift = 0
@@ -218,13 +234,13 @@ class _Reader:
             pos += 1
             value |= (byte & 0x7F) << shift
             if byte < 0x80:
-                if value > MAX_SAFE_INTEGER:
+                if value > self.limit:
                     self.pos = pos
                     self.fail("integer above 2**53")
                 self.pos = pos
                 return value
             shift += 7
-            if shift > 56:
+            if shift > 63:
                 self.pos = pos
                 self.fail("integer above 2**53")
         self.pos = pos
@@ -239,9 +255,9 @@ class _Reader:
             byte = self.uint8()
             value |= (byte & 0x7F) << shift
             shift += 7
-            if value > MAX_SAFE_INTEGER or shift > 62:
+            if value > self.limit or shift > 70:
                 self.fail("integer above 2**53")
-        if value > MAX_SAFE_INTEGER:
+        if value > self.limit:
             self.fail("integer above 2**53")
 
     def bytes_(self, length: int) -> bytes:
@@ -260,7 +276,7 @@ class _Reader:
 
     def json(self) -> None:
         text = self.string()
-        if not _js_json_valid(text):
+        if self.strict and not _js_json_valid(text):
             self.fail("JSON content does not parse")
 
     def any(self, depth: int = 0) -> None:
@@ -276,7 +292,7 @@ class _Reader:
         elif tag == 119:
             self.string()
         elif tag in (118, 117):
-            if depth >= MAX_ANY_DEPTH:
+            if depth >= MAX_ANY_DEPTH and self.strict:
                 self.fail("value nested too deeply")
             count = self.var_uint()
             for _ in range(count):
@@ -292,6 +308,10 @@ class _Reader:
         return ID(self.var_uint(), self.var_uint())
 
 
+YRS_TYPES_WITHOUT_NAME: Final = frozenset((0, 1, 2, 4, 5, 6, 9, 15))
+"""Type refs yrs reads with nothing after them (3, XmlElement, carries its name)."""
+
+
 def _read_content(reader: _Reader, ref: int) -> tuple[int, int | None]:
     """Read an item's content; return (its length in clocks, its type ref for ContentType)."""
     if ref == ContentRef.STRING:
@@ -303,10 +323,15 @@ def _read_content(reader: _Reader, ref: int) -> tuple[int, int | None]:
         return count, None
     if ref == ContentRef.TYPE:
         type_ref = reader.var_uint()
-        if type_ref > TypeRef.XML_TEXT:
+        if not reader.strict:
+            if type_ref == TypeRef.XML_ELEMENT:
+                reader.string()
+            elif type_ref not in YRS_TYPES_WITHOUT_NAME:
+                reader.fail(f"type ref {type_ref} is not a yrs type")
+        elif type_ref not in ACCEPTED_TYPES:
+            if type_ref <= TypeRef.XML_TEXT:
+                reader.fail(f"type ref {type_ref} is an XML type, which a board never holds")
             reader.fail(f"type ref {type_ref} is not a yjs type")
-        if type_ref in NAMED_TYPES:
-            reader.string()
         return 1, type_ref
     if ref == ContentRef.DELETED:
         return reader.var_uint(), None
@@ -314,7 +339,7 @@ def _read_content(reader: _Reader, ref: int) -> tuple[int, int | None]:
         count = reader.var_uint()
         for _ in range(count):
             text = reader.string()
-            if text != "undefined" and not _js_json_valid(text):
+            if reader.strict and text != "undefined" and not _js_json_valid(text):
                 reader.fail("JSON content does not parse")
         return count, None
     if ref == ContentRef.BINARY:
@@ -328,7 +353,11 @@ def _read_content(reader: _Reader, ref: int) -> tuple[int, int | None]:
         reader.json()
         return 1, None
     if ref == ContentRef.DOC:
-        reader.fail("subdocument content (ref 9) has no place on a board")
+        if reader.strict:
+            reader.fail("subdocument content (ref 9) has no place on a board")
+        reader.string()  # its guid
+        reader.any()  # its options
+        return 1, None
     reader.fail(f"content ref {ref} is not yjs content")
 
 
@@ -341,7 +370,11 @@ def _read_item(reader: _Reader, info: int, client: int, clock: int, start: int) 
         parent = reader.string() if reader.var_uint() == 1 else reader.id_()
         if info & BIT6:
             parent_sub = reader.string()
-    ref = info & BITS5
+    if reader.strict:
+        for ref_id in (origin, right_origin, parent):
+            if isinstance(ref_id, ID) and ref_id.client == client and ref_id.clock >= clock:
+                reader.fail("an item refers to its own client's future")
+    ref = info & (BITS5 if reader.strict else 0x0F)  # yrs reads four bits
     length, type_ref = _read_content(reader, ref)
     return Struct(
         StructKind.ITEM,
@@ -359,13 +392,27 @@ def _read_item(reader: _Reader, info: int, client: int, clock: int, start: int) 
     )
 
 
-def parse_update(data: bytes) -> ParsedUpdate:
-    """Read a Yjs v1 update as yjs does; raise `MalformedUpdate` for anything yjs cannot read.
+def _read_struct(reader: _Reader, client: int, clock: int) -> Struct:
+    start = reader.pos
+    info = reader.uint8()
+    ref = info & (BITS5 if reader.strict else 0x0F)
+    if ref in (GC_REF, SKIP_REF):
+        if info != ref and reader.strict:
+            reader.fail(f"struct info {info} is not how yjs writes a GC or Skip")
+        length = reader.var_uint()
+        kind = StructKind.GC if ref == GC_REF else StructKind.SKIP
+        struct = Struct(kind, client, clock, length, start, reader.pos)
+    else:
+        struct = _read_item(reader, info, client, clock, start)
+    if reader.strict:
+        if struct.length == 0:
+            reader.fail("empty struct")
+        if struct.end_clock > MAX_SAFE_INTEGER:
+            reader.fail("clock above 2**53")
+    return struct
 
-    Only the update's own structure is checked: items may refer to ids this update does not
-    hold (yjs keeps such items pending), and the delete set may name any ids.
-    """
-    reader = _Reader(bytes(data))
+
+def _read_update(reader: _Reader) -> ParsedUpdate:
     clients: list[ClientStructs] = []
     seen: set[int] = set()
     for _ in range(reader.var_uint()):
@@ -377,20 +424,8 @@ def parse_update(data: bytes) -> ParsedUpdate:
         first = clock = reader.var_uint()
         structs: list[Struct] = []
         for _ in range(count):
-            start = reader.pos
-            info = reader.uint8()
-            ref = info & BITS5
-            if ref in (GC_REF, SKIP_REF):
-                if info != ref:
-                    reader.fail(f"struct info {info} is not how yjs writes a GC or Skip")
-                length = reader.var_uint()
-                kind = StructKind.GC if ref == GC_REF else StructKind.SKIP
-                struct = Struct(kind, client, clock, length, start, reader.pos)
-            else:
-                struct = _read_item(reader, info, client, clock, start)
-            clock += struct.length
-            if clock > MAX_SAFE_INTEGER:
-                reader.fail("clock above 2**53")
+            struct = _read_struct(reader, client, clock)
+            clock = struct.end_clock
             structs.append(struct)
         clients.append(ClientStructs(client, first, tuple(structs)))
     delete_set_start = reader.pos
@@ -400,10 +435,22 @@ def parse_update(data: bytes) -> ParsedUpdate:
         for _ in range(reader.var_uint()):
             clock = reader.var_uint()
             length = reader.var_uint()
-            if clock + length > MAX_SAFE_INTEGER:
-                reader.fail("clock above 2**53")
+            if reader.strict:
+                if length == 0:
+                    reader.fail("empty delete range")
+                if clock + length > MAX_SAFE_INTEGER:
+                    reader.fail("clock above 2**53")
             ranges.append(DeleteRange(client, clock, length))
     return ParsedUpdate(tuple(clients), tuple(ranges), delete_set_start)
+
+
+def parse_update(data: bytes) -> ParsedUpdate:
+    """Read a Yjs v1 update as yjs does; raise `MalformedUpdate` for anything yjs cannot read.
+
+    Only the update's own structure is checked: items may refer to ids this update does not
+    hold (yjs keeps such items pending), and the delete set may name any ids.
+    """
+    return _read_update(_Reader(bytes(data)))
 
 
 def refusal_reason(data: bytes) -> str | None:
@@ -413,3 +460,109 @@ def refusal_reason(data: bytes) -> str | None:
     except MalformedUpdate as exc:
         return str(exc)
     return None
+
+
+# repairing a stored update ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """A struct that `repair_update` replaced (by a GC struct of the same id range) or left
+    out (a client id or clock beyond 2**53, or an empty struct); `reason` names no user text."""
+
+    client: int
+    clock: int
+    length: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    update: bytes
+    """The repaired update: yjs reads it, and yrs reads it as the original minus the
+    quarantined structs."""
+    quarantined: tuple[Quarantined, ...]
+    dropped_deletes: int
+    """Delete ranges left out (empty, or beyond 2**53)."""
+
+
+def _var_uint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _problem(data: bytes, struct: Struct) -> str | None:
+    """Why yjs would not read this struct (read as yrs wrote it), or None."""
+    reader = _Reader(data)
+    reader.pos = struct.start
+    reader.end = struct.end
+    try:
+        again = _read_struct(reader, struct.client, struct.clock)
+    except MalformedUpdate as exc:
+        return exc.reason
+    if again.end != struct.end or again.length != struct.length:
+        return "yjs reads the struct differently from yrs"
+    return None
+
+
+def repair_update(data: bytes) -> Repair:
+    """Rewrite a stored update so that yjs reads it, keeping every struct yjs can read.
+
+    The update is read as yrs reads it (it was stored because yrs read it). Each item yjs
+    cannot read becomes a GC struct of the same client, clock and length (yjs and yrs then
+    treat the item's children as garbage too); a Skip or GC struct written oddly is written
+    the way yjs writes it; a client whose ids or clocks exceed 2**53 is left out whole, as
+    are empty structs and delete ranges yjs cannot read. Raises `MalformedUpdate` when even
+    yrs's reading fails, or the result is still not readable (the caller then quarantines
+    the whole update).
+    """
+    data = bytes(data)
+    parsed = _read_update(_Reader(data, strict=False))
+    quarantined: list[Quarantined] = []
+    sections: list[bytes] = []
+    for entry in parsed.clients:
+        if entry.client > MAX_SAFE_INTEGER or entry.end_clock > MAX_SAFE_INTEGER:
+            quarantined.extend(
+                Quarantined(s.client, s.clock, s.length, "client id or clock above 2**53")
+                for s in entry.structs
+            )
+            continue
+        body = bytearray()
+        count = 0
+        for struct in entry.structs:
+            problem = _problem(data, struct)
+            if problem is None:
+                body += data[struct.start : struct.end]
+                count += 1
+                continue
+            quarantined.append(Quarantined(struct.client, struct.clock, struct.length, problem))
+            if struct.length == 0:
+                continue
+            ref = SKIP_REF if struct.kind is StructKind.SKIP else GC_REF
+            body += bytes([ref]) + _var_uint(struct.length)
+            count += 1
+        if count:
+            sections.append(_var_uint(count) + _var_uint(entry.client) + _var_uint(entry.clock))
+            sections.append(bytes(body))
+    kept: dict[int, list[DeleteRange]] = {}
+    dropped = 0
+    for r in parsed.delete_set:
+        if r.length == 0 or r.client > MAX_SAFE_INTEGER or r.clock + r.length > MAX_SAFE_INTEGER:
+            dropped += 1
+        else:
+            kept.setdefault(r.client, []).append(r)
+    out = bytearray(_var_uint(len(sections) // 2))
+    for part in sections:
+        out += part
+    out += _var_uint(len(kept))
+    for client, ranges in kept.items():
+        out += _var_uint(client) + _var_uint(len(ranges))
+        for r in ranges:
+            out += _var_uint(r.clock) + _var_uint(r.length)
+    repaired = bytes(out)
+    parse_update(repaired)  # raises if the repair did not make it readable
+    return Repair(repaired, tuple(quarantined), dropped)

@@ -78,6 +78,11 @@ class ServerCollector(Collector):
             value=stats.quarantined_updates,
         )
         yield CounterMetricFamily(
+            "journeyboard_repaired_updates",
+            "Stored updates yjs could not read, repaired on load (originals moved to quarantine)",
+            value=stats.repaired_updates,
+        )
+        yield CounterMetricFamily(
             "journeyboard_rebuilt_documents",
             "Documents rebuilt in memory after an update failed half-way through",
             value=stats.rebuilt_documents,
