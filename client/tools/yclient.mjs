@@ -4,7 +4,7 @@
 // Usage: node client/tools/yclient.mjs <serverUrl, e.g. ws://127.0.0.1:PORT/ws> <room> <token>
 //
 // stdin: one JSON command per line (set, text, delete, wait, dump, awareness, offline, online,
-// client, quit); replies and events
+// pending, client, quit); replies and events
 // are JSON lines on stdout. A command's optional "id" is echoed in its reply. Commands run one
 // after another, in order. Closing stdin ends the process like "quit".
 import { createInterface } from 'node:readline';
@@ -222,6 +222,13 @@ async function run(cmd) {
     case 'online':
       provider.connect();
       return { ok: 'online' };
+    case 'pending':
+      // Structs (or deletes) received but waiting for a dependency, as yjs keeps them.
+      return {
+        ok: 'pending',
+        structs: doc.store.pendingStructs !== null,
+        deletes: doc.store.pendingDs !== null,
+      };
     case 'client':
       return {
         ok: 'client',

@@ -290,3 +290,37 @@ async def test_an_offline_persons_clocks_stay_theirs_across_a_restart(
         assert claims_refused(server) == 2
     finally:
         await vera.quit()
+
+
+async def test_structs_the_room_holds_pending_can_be_relayed_by_anyone(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    """A writer may send structs that wait for a dependency (here: a gap in its own clocks).
+    The room stores them and every browser keeps them pending too, and the stock client sends
+    its pending structs again in its sync step 2 after a reconnect. Those are not claims: the
+    room holds them, so nobody is refused for relaying them."""
+    vera_token = server.join(board["tokens"]["participant"], "Vera")["token"]
+    mallory_token = server.join(board["tokens"]["participant"], "Mallory")["token"]
+    vera = await stock(server, board, vera_token)
+    try:
+        await ok(vera, "text", key="v0", text="online")
+        await board_shows(server, board, {"v0": "online"})
+        mallory = await spy(server, board, mallory_token)
+        own = 987_654_321
+        await mallory.send_raw(protocol.encode_sync_update(future_gc(own, 5, 3)))
+        await mallory.send_raw(protocol.encode_sync_update(future_gc(own + 1, 5, 3)))
+        deadline = time.monotonic() + 10
+        while not (await ok(vera, "pending"))["structs"]:  # Vera holds them, waiting
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        assert not mallory.closed.is_set()
+        await ok(vera, "offline")
+        await ok(vera, "text", key="v1", text="offline")
+        await ok(vera, "online")
+        await board_shows(server, board, {"v0": "online", "v1": "offline"})
+        assert claims_refused(server) == 0
+        assert not any(
+            m.get("event") in ("close", "closed") and m.get("code") != 1000 for m in vera.messages
+        )
+    finally:
+        await vera.quit()
