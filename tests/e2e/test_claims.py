@@ -314,6 +314,7 @@ async def test_structs_the_room_holds_pending_can_be_relayed_by_anyone(
             assert time.monotonic() < deadline
             await asyncio.sleep(0.02)
         assert not mallory.closed.is_set()
+        await mallory.close()
         await ok(vera, "offline")
         await ok(vera, "text", key="v1", text="offline")
         await ok(vera, "online")

@@ -25,6 +25,10 @@ The rule, in DESIGN.md's terms ("claims on another person's future edits are ref
   so a stock client never deletes an edit the room does not hold. This holds for every
   client id, bound or not, the sender's own included: a pending delete on a client id nobody
   has used yet would wait for whoever gets it.
+- What the room **holds** for a client id is its state vector, and beyond it the structs it
+  stored that still wait for a dependency (yrs keeps them pending, and so does every browser
+  that received them; the stock client sends its pending structs again in its sync step 2).
+  Relaying those is not a claim (`held_beyond`).
 - A person may take over an id bound to a link of their own role: the browser keeps its
   document (and client id) when someone who opened a link joins and switches to their
   personal token.
@@ -36,7 +40,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from journeyboard.sync.yupdate import ParsedUpdate, StructKind
+import pycrdt
+
+from journeyboard.sync.yupdate import MalformedUpdate, ParsedUpdate, StructKind, parse_update
 
 WriterKey = str
 """Who writes under a client id: "person:ID", "link:ROLE", or `SERVER_WRITER`."""
@@ -158,3 +164,26 @@ def check_claims(
             claim = Claim(deleted.client, start, end, "delete set", owner_of(deleted.client))
             return ClaimCheck(claim, ())
     return ClaimCheck(None, tuple(extended))
+
+
+def held_beyond(update: bytes, state: bytes) -> dict[int, int]:
+    """For an update just applied to a document whose state vector is now `state`: the end
+    clock, per client id, of the update's structs that the document holds pending (they wait
+    for a dependency, so the state vector does not count them). Empty for nearly every
+    update: a diff against the state vector in yrs (a few microseconds) finds nothing."""
+    try:
+        diff = pycrdt.get_update(update, state)
+    except Exception:  # a failed diff: count nothing as held (stricter, never looser)
+        return {}
+    if diff[:1] == b"\x00":  # no client has structs past the state vector
+        return {}
+    try:
+        parsed = parse_update(diff)
+    except MalformedUpdate:
+        return {}
+    held: dict[int, int] = {}
+    for entry in parsed.clients:
+        ends = [s.end_clock for s in entry.structs if s.kind is not StructKind.SKIP and s.length]
+        if ends:
+            held[entry.client] = max(ends)
+    return held

@@ -29,6 +29,7 @@ from journeyboard.sync.claims import (
     WriterKey,
     check_claims,
     decode_state_vector,
+    held_beyond,
     may_take_over,
     writer_key,
 )
@@ -200,6 +201,9 @@ class Room:
         """The stored bindings as a document (None for rooms clients cannot write)."""
         self.binding_entries = 0
         """Stored log entries behind the bindings (compacted with the document)."""
+        self._held: dict[int, int] = {}
+        """Client ids whose structs the room stored but holds pending (waiting for a
+        dependency), and the end clock of those structs (`claims.held_beyond`)."""
         self._clocks: dict[int, int] = {}
         self._clocks_of = b""
         """The state vector `_clocks` was decoded from (see `_clock_of`)."""
@@ -269,6 +273,8 @@ class Room:
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
         self._writers[self.doc.client_id] = SERVER_WRITER
+        for update in good:
+            self._note_held(update)
         self.ready.set()
         return loaded.position
 
@@ -478,6 +484,7 @@ class Room:
         if origin is not None:
             for client in extended:
                 self._bind_writer(client, writer_key(origin.principal))
+        self._note_held(update)
         self.size += len(update)
         self.stats.updates_in += 1
         seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
@@ -500,15 +507,23 @@ class Room:
             self.stats.unreadable_updates += 1
             raise UnreadableUpdate(f"an update yjs cannot read: {exc}") from exc
         writer = writer_key(origin.principal)
-        check = check_claims(
-            parsed, self._clock_of, self._owner_of, writer, _role_of(origin.presence)
-        )
+        check = check_claims(parsed, self._holds, self._owner_of, writer, _role_of(origin.presence))
         if check.refused is not None:
             self.stats.refused_claims += 1
             claim = check.refused.describe()
             log.warning("%s: refused an update from %s: %s", self.name, origin.label, claim)
             raise ForeignClaim(f"refused a claim on clocks the room does not hold: {claim}")
         return check.extended
+
+    def _holds(self, client: int) -> int:
+        """The clock up to which the room holds a client's structs: its state vector, or the
+        end of structs it stored that wait for a dependency."""
+        return max(self._clock_of(client), self._held.get(client, 0))
+
+    def _note_held(self, update: bytes) -> None:
+        for client, end in held_beyond(update, self.doc.get_state()).items():
+            if end > self._held.get(client, 0):
+                self._held[client] = end
 
     def _clock_of(self, client: int) -> int:
         """The document's clock for a client id (the next clock it has not seen). The decoded
@@ -901,6 +916,7 @@ class Room:
             self.stats.unreadable_updates += 1
             self._rebuild(f"a remote update that failed: {exc}")
             return
+        self._note_held(update)
         self._record(update)
         self.size += len(update)
         self._version += 1

@@ -313,3 +313,21 @@ async def test_a_refused_claim_leaves_the_room_as_it_was() -> None:
     await room.flush()
     assert room.doc.get_update() == before
     assert len((await store.load("doc")).updates) == entries
+
+
+async def test_structs_the_room_holds_pending_may_be_relayed_also_after_a_restart() -> None:
+    store = MemoryStore()
+    room = await open_room(store)
+    mallory = join(room, "person:mallory", {**BOB, "id": "mallory"})
+    waiting = gc(77, 5, 3)  # clocks 5..8 of a new id, without 0..5: yrs keeps it pending
+    room.receive(mallory, protocol.encode_sync_update(waiting))
+    assert state_vector(room.doc).get(77, 0) == 0
+    ann = join(room, "person:ann", ANN)
+    # A browser that received it sends it back in its sync step 2 after a reconnect.
+    assert not refused(room, ann, waiting)
+    assert refused(room, ann, gc(77, 8, 1))  # one clock further is a claim
+    await room.flush()
+    again = await open_room(store)
+    ann = join(again, "person:ann", ANN)
+    assert not refused(again, ann, waiting)
+    assert refused(again, ann, gc(77, 8, 1))
