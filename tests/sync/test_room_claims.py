@@ -86,6 +86,7 @@ def check(
     owners = owners or {}
     return check_claims(
         parse_update(update),
+        lambda client, end: end <= clocks.get(client, 0),
         lambda client: clocks.get(client, 0),
         owners.get,
         writer,
@@ -331,3 +332,37 @@ async def test_structs_the_room_holds_pending_may_be_relayed_also_after_a_restar
     ann = join(again, "person:ann", ANN)
     assert not refused(again, ann, waiting)
     assert refused(again, ann, gc(77, 8, 1))
+
+
+async def test_the_room_decodes_its_state_vector_only_past_what_it_knows() -> None:
+    """Typing and deleting one's own text (the common updates) are checked without decoding
+    the state vector; deleting what came from elsewhere decodes it once, and is allowed."""
+    room = await open_room(MemoryStore())
+    ann = join(room, "person:ann", ANN)
+    bob = join(room, "person:bob", BOB)
+    writer = Writer(client_id=10)
+    room.receive(ann, awareness_frame(10, 1, {}))
+    room.receive(ann, writer.frame("a1", "Ann's card"))
+    decodes = 0
+    decode = room._held_clock
+
+    def counting(client: int) -> int:
+        nonlocal decodes
+        decodes += 1
+        return decode(client)
+
+    room._held_clock = counting  # type: ignore[method-assign]
+    for i in range(5):
+        room.receive(ann, writer.frame(f"a{i + 2}", "more"))
+        with writer.doc.transaction():
+            del writer.doc.get("cards", type=Map)[f"a{i + 2}"]
+        room.receive(ann, protocol.encode_sync_update(writer._out.pop()))
+    assert decodes == 0
+    room.apply_remote(Writer(client_id=40).set("r1", "from another node"))
+    remote = Doc(client_id=41)
+    remote.apply_update(room.doc.get_update())
+    with remote.transaction():
+        del remote.get("cards", type=Map)["r1"]
+    room.receive(bob, protocol.encode_sync_update(remote.get_update(room.doc.get_state())))
+    assert decodes == 1
+    assert "r1" not in cards(room.doc)

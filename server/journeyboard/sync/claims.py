@@ -36,7 +36,7 @@ The rule, in DESIGN.md's terms ("claims on another person's future edits are ref
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -112,22 +112,26 @@ class ClaimCheck:
     refused: Claim | None
     extended: tuple[int, ...]
     """Client ids whose clocks the update extends past the room's (bind them to the sender)."""
+    reach: Mapping[int, int]
+    """The end clock of the update's structs per client id whose structs it may write."""
 
 
 def check_claims(
     parsed: ParsedUpdate,
+    holds: Callable[[int, int], bool],
     clock_of: Callable[[int], int],
     owner_of: Callable[[int], WriterKey | None],
     writer: WriterKey,
     role: str | None,
 ) -> ClaimCheck:
     """Check an update from `writer` (whose presence names `role`) against the room:
-    `clock_of(client)` is the room's clock for a client id (its state vector; only asked when
-    needed, it costs a decode of the state vector), `owner_of(client)` whom the id is bound to.
+    `holds(client, end)` says whether the room holds that client's clocks below `end`,
+    `clock_of(client)` up to which clock it holds them (only asked to describe a refusal),
+    `owner_of(client)` whom the id is bound to.
 
     An update that writes only under the sender's own ids and deletes only what it brings or
-    the room holds is the common case (typing): it never needs more than the clocks of the
-    clients its delete set names.
+    the room holds is the common case (typing); the room answers `holds` for it from what it
+    knows without decoding its state vector (see `Room._holds`).
     """
     reach: dict[int, int] = {}
     extended: list[int] = []
@@ -145,25 +149,24 @@ def check_claims(
         if owner is not None and owner == writer:
             reach[client] = end
             continue
-        known = clock_of(client)
-        if end <= known:
+        if holds(client, end):
             continue  # all of it held already: a resend claims nothing
         if owner is not None and not may_take_over(owner, writer, role):
+            known = clock_of(client)
             first = next(struct for struct in structs if struct.end_clock > known)
             what = "GC struct" if first.kind is StructKind.GC else "item"
-            return ClaimCheck(Claim(client, max(first.clock, known), end, what, owner), ())
+            return ClaimCheck(Claim(client, max(first.clock, known), end, what, owner), (), {})
         reach[client] = end
         extended.append(client)
     for deleted in parsed.delete_set:
         end = deleted.clock + deleted.length
-        if deleted.length == 0 or end <= reach.get(deleted.client, 0):
+        client = deleted.client
+        if deleted.length == 0 or end <= reach.get(client, 0) or holds(client, end):
             continue
-        limit = max(clock_of(deleted.client), reach.get(deleted.client, 0))
-        if end > limit:
-            start = max(deleted.clock, limit)
-            claim = Claim(deleted.client, start, end, "delete set", owner_of(deleted.client))
-            return ClaimCheck(claim, ())
-    return ClaimCheck(None, tuple(extended))
+        start = max(deleted.clock, clock_of(client), reach.get(client, 0))
+        claim = Claim(client, start, end, "delete set", owner_of(client))
+        return ClaimCheck(claim, (), {})
+    return ClaimCheck(None, tuple(extended), reach)
 
 
 def held_beyond(update: bytes, state: bytes) -> dict[int, int]:

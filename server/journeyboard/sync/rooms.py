@@ -16,7 +16,7 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
@@ -26,6 +26,7 @@ from journeyboard.sync import protocol
 from journeyboard.sync.claims import (
     MAX_BINDINGS,
     SERVER_WRITER,
+    ClaimCheck,
     WriterKey,
     check_claims,
     decode_state_vector,
@@ -75,6 +76,10 @@ class RoomClosed(RuntimeError):
 
 class UnreadableUpdate(ProtocolError):
     """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
+
+
+NO_CLAIMS: Final = ClaimCheck(None, (), {})
+"""What the server's own changes claim: nothing to check."""
 
 
 class ForeignClaim(UnreadableUpdate):
@@ -204,9 +209,10 @@ class Room:
         self._held: dict[int, int] = {}
         """Client ids whose structs the room stored but holds pending (waiting for a
         dependency), and the end clock of those structs (`claims.held_beyond`)."""
-        self._clocks: dict[int, int] = {}
-        self._clocks_of = b""
-        """The state vector `_clocks` was decoded from (see `_clock_of`)."""
+        self._floor: dict[int, int] = {}
+        """Clocks the document holds at least, per client id: the state vector when it was
+        last decoded, raised by every update applied whole since (a state vector only grows).
+        Decoding it costs about 0.3 us per client id; `_holds` does so only past the floor."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
         self._closed: BaseException | None = None
@@ -274,7 +280,7 @@ class Room:
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
         self._writers[self.doc.client_id] = SERVER_WRITER
         for update in good:
-            self._note_held(update)
+            self._note_applied(update, {})
         self.ready.set()
         return loaded.position
 
@@ -461,7 +467,7 @@ class Room:
             if is_malformed(reason):  # not an update a Yjs client writes: malformed (4400)
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
-        extended = self._check_claims(update, origin)
+        claims = self._check_claims(update, origin)
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -482,9 +488,9 @@ class Room:
             self._rebuild(f"an update from {origin.label if origin else 'the server'}: {exc}")
             raise UnreadableUpdate(f"invalid Yjs update: {exc}") from exc
         if origin is not None:
-            for client in extended:
+            for client in claims.extended:
                 self._bind_writer(client, writer_key(origin.principal))
-        self._note_held(update)
+        self._note_applied(update, claims.reach)
         self.size += len(update)
         self.stats.updates_in += 1
         seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
@@ -496,43 +502,51 @@ class Room:
                 seq = self._commit(reverted, protocol.encode_sync_update(reverted))
         return seq
 
-    def _check_claims(self, update: bytes, origin: Connection | None) -> tuple[int, ...]:
-        """Refuse an update that claims clocks it may not (`sync/claims.py`); return the client
-        ids whose clocks it extends, to bind to the sender once it applied."""
+    def _check_claims(self, update: bytes, origin: Connection | None) -> ClaimCheck:
+        """Refuse an update that claims clocks it may not (`sync/claims.py`); return the check,
+        whose client ids the update extends are bound to the sender once it applied."""
         if origin is None:
-            return ()
+            return NO_CLAIMS
         try:
             parsed = parse_update(update)
         except MalformedUpdate as exc:
             self.stats.unreadable_updates += 1
             raise UnreadableUpdate(f"an update yjs cannot read: {exc}") from exc
         writer = writer_key(origin.principal)
-        check = check_claims(parsed, self._holds, self._owner_of, writer, _role_of(origin.presence))
+        check = check_claims(
+            parsed, self._holds, self._held_clock, self._owner_of, writer, _role_of(origin.presence)
+        )
         if check.refused is not None:
             self.stats.refused_claims += 1
             claim = check.refused.describe()
             log.warning("%s: refused an update from %s: %s", self.name, origin.label, claim)
             raise ForeignClaim(f"refused a claim on clocks the room does not hold: {claim}")
-        return check.extended
+        return check
 
-    def _holds(self, client: int) -> int:
-        """The clock up to which the room holds a client's structs: its state vector, or the
-        end of structs it stored that wait for a dependency."""
-        return max(self._clock_of(client), self._held.get(client, 0))
+    def _holds(self, client: int, end: int) -> bool:
+        """Whether the document holds a client's clocks below `end`: in its state vector, or
+        as structs it stored that wait for a dependency."""
+        if end <= self._floor.get(client, 0) or end <= self._held.get(client, 0):
+            return True
+        return end <= self._held_clock(client)
 
-    def _note_held(self, update: bytes) -> None:
-        for client, end in held_beyond(update, self.doc.get_state()).items():
+    def _held_clock(self, client: int) -> int:
+        """The clock up to which the document holds a client's structs (decodes the state
+        vector, and keeps it as the new floor)."""
+        self._floor = decode_state_vector(self.doc.get_state())
+        return max(self._floor.get(client, 0), self._held.get(client, 0))
+
+    def _note_applied(self, update: bytes, reach: Mapping[int, int]) -> None:
+        """After an update applied: note the structs it left pending, and raise the floor for
+        the clients whose structs it brought whole (`reach`, when the claim check read it)."""
+        held = held_beyond(update, self.doc.get_state())
+        for client, end in held.items():
             if end > self._held.get(client, 0):
                 self._held[client] = end
-
-    def _clock_of(self, client: int) -> int:
-        """The document's clock for a client id (the next clock it has not seen). The decoded
-        state vector is kept until the document's state changes."""
-        state = self.doc.get_state()
-        if state != self._clocks_of:
-            self._clocks = decode_state_vector(state)
-            self._clocks_of = state
-        return self._clocks.get(client, 0)
+        floor = self._floor
+        for client, end in reach.items():
+            if client not in held and end > floor.get(client, 0):
+                floor[client] = end
 
     def _owner_of(self, client: int) -> WriterKey | None:
         owner = self._writers.get(client)
@@ -916,7 +930,7 @@ class Room:
             self.stats.unreadable_updates += 1
             self._rebuild(f"a remote update that failed: {exc}")
             return
-        self._note_held(update)
+        self._note_applied(update, {})
         self._record(update)
         self.size += len(update)
         self._version += 1
