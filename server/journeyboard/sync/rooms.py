@@ -279,8 +279,10 @@ class Room:
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
         self._writers[self.doc.client_id] = SERVER_WRITER
+        state = self.doc.get_state()
         for update in good:
-            self._note_applied(update, {})
+            for client, end in held_beyond(update, state).items():
+                self._held[client] = max(end, self._held.get(client, 0))
         self.ready.set()
         return loaded.position
 
