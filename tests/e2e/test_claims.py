@@ -25,6 +25,8 @@ from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.protocol import write_var_uint
 from journeyboard.sync.updates import state_vector
 from nodeclient import NodeClient
+from redisserver import RedisServer, nodes
+from redisserver import redis as redis  # the fixture
 from ysync import YClient
 
 REFUSED = CLOSE.UNREADABLE_UPDATE.code
@@ -323,5 +325,34 @@ async def test_structs_the_room_holds_pending_can_be_relayed_by_anyone(
         assert not any(
             m.get("event") in ("close", "closed") and m.get("code") != 1000 for m in vera.messages
         )
+    finally:
+        await vera.quit()
+
+
+async def test_a_binding_made_on_one_node_holds_on_another(
+    make_server: Any, redis: RedisServer
+) -> None:
+    """Two nodes on one Redis store. Vera writes through node A and goes offline; node B opens
+    the board afterwards (its room reads the stored bindings) and refuses the attack; her
+    offline cards arrive through A and read the same on B."""
+    a, b = nodes(make_server, redis, 2)
+    board = a.create_board()
+    vera_token = a.join(board["tokens"]["participant"], "Vera")["token"]
+    mallory_token = a.join(board["tokens"]["participant"], "Mallory")["token"]
+    vera = await stock(a, board, vera_token)
+    try:
+        await ok(vera, "text", key="v0", text="online")
+        await board_shows(a, board, {"v0": "online"})
+        vera_id = int((await ok(vera, "client"))["client"])
+        await ok(vera, "offline")
+        offline = {f"v{i}": f"offline {i}" for i in range(1, 4)}
+        for key, text in offline.items():
+            await ok(vera, "text", key=key, text=text)
+        attacker = await spy(b, board, mallory_token)
+        clock = state_vector(attacker.doc)[vera_id]
+        await send_and_expect_refusal(attacker, future_gc(vera_id, clock, 10**9))
+        assert claims_refused(b) == 1
+        await ok(vera, "online")
+        await board_shows(b, board, {"v0": "online", **offline})
     finally:
         await vera.quit()
