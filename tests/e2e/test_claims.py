@@ -193,7 +193,9 @@ async def test_the_stock_clients_own_gc_structs_are_accepted(
     server: ServerProcess, board: dict[str, Any]
 ) -> None:
     """Cards created and deleted while offline reach the server as GC structs under the
-    client's own id, beyond the room's clocks: those are the client's own and merge."""
+    client's own id, beyond the room's clocks: those are the client's own and merge. (yjs
+    13.6 encodes this offline update as Item, GC, Item...: the deleted card's fields are
+    collected into a GC struct.)"""
     vera_token = server.join(board["tokens"]["participant"], "Vera")["token"]
     vera = await stock(server, board, vera_token)
     try:
