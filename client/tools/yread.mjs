@@ -55,16 +55,20 @@ function readAll(doc) {
 async function check(line) {
   const request = /** @type {{ update: string, base?: string[] }} */ (JSON.parse(line));
   const doc = new Y.Doc();
-  for (const part of request.base ?? []) Y.applyUpdate(doc, bytes(part));
   late = null;
   /** @type {string | null} */
   let apply = null;
   /** @type {string | null} */
   let read = null;
   try {
+    for (const part of request.base ?? []) Y.applyUpdate(doc, bytes(part));
+  } catch (error) {
+    apply = `base: ${describe(error)}`;
+  }
+  try {
     Y.applyUpdate(doc, bytes(request.update));
   } catch (error) {
-    apply = describe(error);
+    apply ??= describe(error);
   }
   try {
     readAll(doc);
