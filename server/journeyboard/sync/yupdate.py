@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, NamedTuple, NoReturn
@@ -47,6 +48,9 @@ for the last byte of a var-int, silently loses precision), so no var-int may exc
 MAX_ANY_DEPTH: Final = 100
 """How deeply Any values (objects and arrays) may nest. lib0 reads them recursively, so a deep
 enough value overflows the browser's stack; no board value nests more than a few levels."""
+
+_LONG_VAR_UINT: Final = re.compile(rb"[\x80-\xff]{1,9}[\x00-\x7f]")
+"""A var-int of two to ten bytes (ten: 64 bits and more, which the limit then refuses)."""
 
 GC_REF: Final = 0
 SKIP_REF: Final = 10
@@ -201,7 +205,7 @@ class _Reader:
     """Reads the way yjs does (strict), or the way yrs does (not strict: to find where each
     struct of a stored update ends, so that `repair_update` can replace one)."""
 
-    __slots__ = ("data", "end", "limit", "pos", "strict")
+    __slots__ = ("data", "end", "limit", "pos", "seen", "strict")
 
     def __init__(self, data: bytes, strict: bool = True) -> None:
         self.data = data
@@ -209,6 +213,7 @@ class _Reader:
         self.end = len(data)
         self.strict = strict
         self.limit = MAX_SAFE_INTEGER if strict else 2**64 - 1
+        self.seen: dict[bytes, int] = {}
 
     def fail(self, reason: str) -> NoReturn:
         raise MalformedUpdate(reason, self.pos)
@@ -226,25 +231,33 @@ class _Reader:
         if pos < self.end and data[pos] < 0x80:
             self.pos = pos + 1
             return data[pos]
-        end = self.end
-        value = 0
-        shift = 0
-        while pos < end:
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                if value > self.limit:
-                    self.pos = pos
-                    self.fail("integer above 2**53")
-                self.pos = pos
-                return value
-            shift += 7
-            if shift > 63:
-                self.pos = pos
+        # A longer var-int (a client id, mostly): found by a regex, decoded once per update.
+        match = _LONG_VAR_UINT.match(data, pos, self.end)
+        if match is None:
+            return self._var_uint_slowly()
+        stop = match.end()
+        raw = data[pos:stop]
+        value = self.seen.get(raw)
+        if value is None:
+            value = 0
+            for index, byte in enumerate(raw):
+                value |= (byte & 0x7F) << (7 * index)
+            if value > self.limit:
+                self.pos = stop
                 self.fail("integer above 2**53")
+            self.seen[raw] = value
+        self.pos = stop
+        return value
+
+    def _var_uint_slowly(self) -> NoReturn:
+        """Say why no var-int ends here: the update ends first, or it is far too long."""
+        pos = self.pos
+        while pos < self.end and self.data[pos] >= 0x80:
+            pos += 1
         self.pos = pos
-        self.fail("unexpected end of update")
+        if pos >= self.end:
+            self.fail("unexpected end of update")
+        self.fail("integer above 2**53")
 
     def var_int(self) -> None:
         """lib0's signed var-int (6 bits and a sign in the first byte); the value is not kept."""
