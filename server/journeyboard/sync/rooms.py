@@ -240,7 +240,7 @@ class Room:
         for update in check.appended:
             await self._log.append_update(self.name, update)
         for repair in check.repairs:
-            self.stats.repaired_updates += 1
+            self.stats.stored_updates_repaired += 1
             log.error(
                 "%s: stored update %d of %d (%d bytes) is not readable by yjs; %s",
                 self.name,

@@ -55,7 +55,7 @@ class RoomStats:
     """Updates refused before storing because they do not round-trip, or failed to apply."""
     quarantined_updates: int = 0
     """Stored updates that loading could not apply, moved aside (never deleted)."""
-    repaired_updates: int = 0
+    stored_updates_repaired: int = 0
     """Stored updates yjs could not read, repaired on load (the originals moved aside)."""
     rebuilt_documents: int = 0
     """Times a room rebuilt its document after an update failed half-way through."""
