@@ -14,8 +14,8 @@ board looks empty there. `parse_update` reads an update the way yjs 13.6 reads i
 - type refs 0-2 (Array, Map, Text): yjs knows 0-6, but the XML types 3-6 either read
   differently in yrs (an XmlHook's name) or make yjs throw when a later update gives them
   children that are not XML nodes (see `ACCEPTED_TYPES`); a board never holds XML.
-- every struct and every delete range covers at least one clock (yjs never writes an empty
-  one, and throws on an empty Deleted item or delete range).
+- no empty Deleted item and no empty delete range (yjs throws "Unexpected case" on both;
+  other empty structs it reads, and yrs writes some when it encodes pending structs).
 - an item refers to its own client's ids (origin, right origin, parent) only below its own
   clock, as every id it could have seen when it was written; yjs takes such ids as present
   and throws when they are not.
@@ -418,8 +418,8 @@ def _read_struct(reader: _Reader, client: int, clock: int) -> Struct:
     else:
         struct = _read_item(reader, info, client, clock, start)
     if reader.strict:
-        if struct.length == 0:
-            reader.fail("empty struct")
+        if struct.length == 0 and struct.content_ref == ContentRef.DELETED:
+            reader.fail("empty deleted item")
         if struct.end_clock > MAX_SAFE_INTEGER:
             reader.fail("clock above 2**53")
     return struct
@@ -481,7 +481,8 @@ def refusal_reason(data: bytes) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Quarantined:
     """A struct that `repair_update` replaced (by a GC struct of the same id range) or left
-    out (a client id or clock beyond 2**53, or an empty struct); `reason` names no user text."""
+    out (a client id or clock beyond 2**53, or an empty Deleted item); `reason` names no user
+    text."""
 
     client: int
     clock: int
@@ -529,7 +530,7 @@ def repair_update(data: bytes) -> Repair:
     cannot read becomes a GC struct of the same client, clock and length (yjs and yrs then
     treat the item's children as garbage too); a Skip or GC struct written oddly is written
     the way yjs writes it; a client whose ids or clocks exceed 2**53 is left out whole, as
-    are empty structs and delete ranges yjs cannot read. Raises `MalformedUpdate` when even
+    are empty Deleted items and delete ranges yjs cannot read. Raises `MalformedUpdate` when even
     yrs's reading fails, or the result is still not readable (the caller then quarantines
     the whole update).
     """
