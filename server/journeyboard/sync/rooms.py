@@ -40,8 +40,11 @@ from journeyboard.sync.updates import (
     apply_tolerantly,
     check_stored,
     is_malformed,
+    new_structs_refusal,
+    overlap,
+    screen_update,
+    state_vector,
     try_apply,
-    unreadable_reason,
 )
 
 log = logging.getLogger(__name__)
@@ -394,12 +397,14 @@ class Room:
             raise RoomClosed(str(self._closed))
         if self.size + len(update) > self.max_document_bytes:
             raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
-        reason = unreadable_reason(update)
-        if reason is not None:
+        screened = screen_update(update)
+        reason = screened.reason
+        if reason is not None or screened.parsed is None:
             self.stats.unreadable_updates += 1
-            if is_malformed(reason):  # not an update a Yjs client writes: malformed (4400)
+            if reason is None or is_malformed(reason):  # not what a Yjs client writes (4400)
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
+        restated = overlap(screened.parsed, state_vector(self.doc))
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -419,6 +424,16 @@ class Room:
             self.stats.unreadable_updates += 1
             self._rebuild(f"an update from {origin.label if origin else 'the server'}: {exc}")
             raise UnreadableUpdate(f"invalid Yjs update: {exc}") from exc
+        if restated:
+            # It restated clocks the document has: an honest resend restates the same
+            # content, a crafted one other content, from which yrs can build items yjs
+            # cannot read. Check what it added, and undo it if yjs could not read that.
+            corrupt = new_structs_refusal(self.doc, restated)
+            if corrupt is not None:
+                self.stats.unreadable_updates += 1
+                label = origin.label if origin else "the server"
+                self._rebuild(f"an update from {label} that restated known clocks: {corrupt}")
+                raise UnreadableUpdate(f"unreadable Yjs update: {corrupt}")
         self.size += len(update)
         self.stats.updates_in += 1
         seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
