@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 from pycrdt import Doc, Map, Text, merge_updates
 
 from conftest import ServerProcess
@@ -168,6 +169,8 @@ async def test_a_store_holding_such_an_update_loads_repaired(
     assert len(stored) == 2 and all(yjs_refusal(update) is not None for update in stored)
     server.start()
     assert await fresh_joiner_cards(server, board) == CARDS
+    metrics = httpx.get(f"{server.http}/metrics").text
+    assert "journeyboard_stored_updates_repaired_total 2.0" in metrics
     data = server.get_board(board["id"], board["tokens"]["viewer"])
     assert {key: card["text"] for key, card in data["content"]["cards"].items()} == CARDS
     server.stop()

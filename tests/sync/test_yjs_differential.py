@@ -20,7 +20,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map, Text
 
-from journeyboard.sync.updates import try_apply, unreadable_reason
+from journeyboard.sync.updates import check_stored, try_apply, unreadable_reason, yjs_refusal
 from journeyboard.sync.yupdate import StructKind, parse_update
 from nodeclient import ROOT, require_node
 
@@ -138,6 +138,23 @@ def yjs_verdicts(updates: list[bytes], base: list[bytes]) -> list[dict[str, str 
     return verdicts
 
 
+def yjs_verdicts_with_bases(
+    requests: list[tuple[list[bytes], bytes]],
+) -> list[dict[str, str | None]]:
+    """Like `yjs_verdicts`, with a base of its own for each update."""
+    lines = "".join(
+        json.dumps({"update": update.hex(), "base": [part.hex() for part in base]}) + "\n"
+        for base, update in requests
+    )
+    done = subprocess.run(
+        [require_node(), str(TOOL)], input=lines, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    verdicts = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(verdicts) == len(requests)
+    return verdicts
+
+
 def test_the_node_tool_sees_what_the_browser_sees() -> None:
     """The tool itself: honest updates read, the finding's crafted update throws."""
     from_yjs, from_pycrdt = yjs_sample(), pycrdt_sample()
@@ -180,3 +197,33 @@ def test_a_joiner_reads_every_board_the_server_accepted_updates_into() -> None:
             if verdict["apply"] is not None or verdict["read"] is not None:
                 failures.append((label, board.hex(), verdict))
     assert not failures, f"{len(failures)} boards break yjs, e.g. {failures[:5]}"
+
+
+def yrs_round_trips(update: bytes) -> bool:
+    """The check the server made before it knew yjs: what an older server may have stored."""
+    probe: Doc[Any] = Doc()
+    if try_apply(probe, update) is not None:
+        return False
+    return try_apply(Doc(), probe.get_update()) is None
+
+
+def test_stored_updates_yjs_cannot_read_are_repaired_into_ones_it_reads() -> None:
+    """Loading repairs what an older server stored: every candidate the yrs round-trip let
+    through and yjs cannot read, stored behind the honest board, loads into updates that
+    each pass the yjs check and that the stock yjs applies and reads, one after another."""
+    from_yjs, from_pycrdt, found = candidates()
+    stored = [u for u in found if yjs_refusal(u) is not None and yrs_round_trips(u)]
+    assert len(stored) > 200, len(stored)
+    logs: list[list[bytes]] = []
+    for base in (from_yjs, from_pycrdt):
+        for update in stored:
+            check = check_stored([*base, update])
+            assert check.repairs, update.hex()
+            assert all(yjs_refusal(part) is None for part in check.updates), update.hex()
+            logs.append(check.updates)
+    lines = [(log[:-1], log[-1]) for log in logs]
+    verdicts = yjs_verdicts_with_bases(lines)
+    failures = [
+        (log[-1].hex(), v) for log, v in zip(logs, verdicts, strict=True) if any(v.values())
+    ]
+    assert not failures, f"{len(failures)} repaired logs break yjs, e.g. {failures[:3]}"

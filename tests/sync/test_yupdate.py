@@ -49,6 +49,13 @@ def test_reads_what_pycrdt_writes() -> None:
     assert parsed.delete_set == (DeleteRange(7, 0, 1),)
 
 
+def test_other_empty_structs_are_read_as_yjs_reads_them() -> None:
+    """yjs reads an empty string item or GC struct, and yrs writes some when it encodes
+    pending structs: refusing them would refuse the server's own snapshots."""
+    assert refusal_reason(map_entry(b"\x04\x00")) is None
+    assert refusal_reason(b"\x01\x01\x01\x00\x00\x00\x00") is None
+
+
 def test_a_plain_entry_is_read() -> None:
     parsed = parse_update(map_entry(b"\x08\x01\x77\x02hi"))  # Any: one string
     [struct] = parsed.structs()
@@ -63,8 +70,7 @@ def test_a_plain_entry_is_read() -> None:
         (b"\x07\x0f", "type ref 15"),  # Undefined
         (b"\x07\x05", "XML type"),  # XmlHook: yrs reads no name after the ref, yjs does
         (b"\x07\x05\x01h", "XML type"),
-        (b"\x01\x00", "empty struct"),  # yjs: "Unexpected case"
-        (b"\x04\x00", "empty struct"),
+        (b"\x01\x00", "empty deleted item"),  # yjs: "Unexpected case"
         (b"\x09\x03abc\x7e", "subdocument"),  # subdoc with options null ("shouldLoad")
         (b"\x0b\x00\x01\x00", "content ref 11"),  # Move
         (b"\x0c\x00", "content ref 12"),

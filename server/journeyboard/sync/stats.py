@@ -58,7 +58,7 @@ class RoomStats:
     not hold (`sync/claims.py`)."""
     quarantined_updates: int = 0
     """Stored updates that loading could not apply, moved aside (never deleted)."""
-    repaired_updates: int = 0
+    stored_updates_repaired: int = 0
     """Stored updates yjs could not read, repaired on load (the originals moved aside)."""
     rebuilt_documents: int = 0
     """Times a room rebuilt its document after an update failed half-way through."""

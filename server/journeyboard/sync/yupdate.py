@@ -14,8 +14,8 @@ board looks empty there. `parse_update` reads an update the way yjs 13.6 reads i
 - type refs 0-2 (Array, Map, Text): yjs knows 0-6, but the XML types 3-6 either read
   differently in yrs (an XmlHook's name) or make yjs throw when a later update gives them
   children that are not XML nodes (see `ACCEPTED_TYPES`); a board never holds XML.
-- every struct and every delete range covers at least one clock (yjs never writes an empty
-  one, and throws on an empty Deleted item or delete range).
+- no empty Deleted item and no empty delete range (yjs throws "Unexpected case" on both;
+  other empty structs it reads, and yrs writes some when it encodes pending structs).
 - an item refers to its own client's ids (origin, right origin, parent) only below its own
   clock, as every id it could have seen when it was written; yjs takes such ids as present
   and throws when they are not.
@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final, NamedTuple, NoReturn
@@ -47,6 +48,9 @@ for the last byte of a var-int, silently loses precision), so no var-int may exc
 MAX_ANY_DEPTH: Final = 100
 """How deeply Any values (objects and arrays) may nest. lib0 reads them recursively, so a deep
 enough value overflows the browser's stack; no board value nests more than a few levels."""
+
+_LONG_VAR_UINT: Final = re.compile(rb"[\x80-\xff]{1,9}[\x00-\x7f]")
+"""A var-int of two to ten bytes (ten: 64 bits and more, which the limit then refuses)."""
 
 GC_REF: Final = 0
 SKIP_REF: Final = 10
@@ -201,7 +205,7 @@ class _Reader:
     """Reads the way yjs does (strict), or the way yrs does (not strict: to find where each
     struct of a stored update ends, so that `repair_update` can replace one)."""
 
-    __slots__ = ("data", "end", "limit", "pos", "strict")
+    __slots__ = ("data", "end", "limit", "pos", "seen", "strict")
 
     def __init__(self, data: bytes, strict: bool = True) -> None:
         self.data = data
@@ -209,6 +213,7 @@ class _Reader:
         self.end = len(data)
         self.strict = strict
         self.limit = MAX_SAFE_INTEGER if strict else 2**64 - 1
+        self.seen: dict[bytes, int] = {}
 
     def fail(self, reason: str) -> NoReturn:
         raise MalformedUpdate(reason, self.pos)
@@ -226,25 +231,33 @@ class _Reader:
         if pos < self.end and data[pos] < 0x80:
             self.pos = pos + 1
             return data[pos]
-        end = self.end
-        value = 0
-        shift = 0
-        while pos < end:
-            byte = data[pos]
-            pos += 1
-            value |= (byte & 0x7F) << shift
-            if byte < 0x80:
-                if value > self.limit:
-                    self.pos = pos
-                    self.fail("integer above 2**53")
-                self.pos = pos
-                return value
-            shift += 7
-            if shift > 63:
-                self.pos = pos
+        # A longer var-int (a client id, mostly): found by a regex, decoded once per update.
+        match = _LONG_VAR_UINT.match(data, pos, self.end)
+        if match is None:
+            return self._var_uint_slowly()
+        stop = match.end()
+        raw = data[pos:stop]
+        value = self.seen.get(raw)
+        if value is None:
+            value = 0
+            for index, byte in enumerate(raw):
+                value |= (byte & 0x7F) << (7 * index)
+            if value > self.limit:
+                self.pos = stop
                 self.fail("integer above 2**53")
+            self.seen[raw] = value
+        self.pos = stop
+        return value
+
+    def _var_uint_slowly(self) -> NoReturn:
+        """Say why no var-int ends here: the update ends first, or it is far too long."""
+        pos = self.pos
+        while pos < self.end and self.data[pos] >= 0x80:
+            pos += 1
         self.pos = pos
-        self.fail("unexpected end of update")
+        if pos >= self.end:
+            self.fail("unexpected end of update")
+        self.fail("integer above 2**53")
 
     def var_int(self) -> None:
         """lib0's signed var-int (6 bits and a sign in the first byte); the value is not kept."""
@@ -405,8 +418,8 @@ def _read_struct(reader: _Reader, client: int, clock: int) -> Struct:
     else:
         struct = _read_item(reader, info, client, clock, start)
     if reader.strict:
-        if struct.length == 0:
-            reader.fail("empty struct")
+        if struct.length == 0 and struct.content_ref == ContentRef.DELETED:
+            reader.fail("empty deleted item")
         if struct.end_clock > MAX_SAFE_INTEGER:
             reader.fail("clock above 2**53")
     return struct
@@ -468,7 +481,8 @@ def refusal_reason(data: bytes) -> str | None:
 @dataclass(frozen=True, slots=True)
 class Quarantined:
     """A struct that `repair_update` replaced (by a GC struct of the same id range) or left
-    out (a client id or clock beyond 2**53, or an empty struct); `reason` names no user text."""
+    out (a client id or clock beyond 2**53, or an empty Deleted item); `reason` names no user
+    text."""
 
     client: int
     clock: int
@@ -516,7 +530,7 @@ def repair_update(data: bytes) -> Repair:
     cannot read becomes a GC struct of the same client, clock and length (yjs and yrs then
     treat the item's children as garbage too); a Skip or GC struct written oddly is written
     the way yjs writes it; a client whose ids or clocks exceed 2**53 is left out whole, as
-    are empty structs and delete ranges yjs cannot read. Raises `MalformedUpdate` when even
+    are empty Deleted items and delete ranges yjs cannot read. Raises `MalformedUpdate` when even
     yrs's reading fails, or the result is still not readable (the caller then quarantines
     the whole update).
     """

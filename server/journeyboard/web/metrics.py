@@ -78,9 +78,9 @@ class ServerCollector(Collector):
             value=stats.quarantined_updates,
         )
         yield CounterMetricFamily(
-            "journeyboard_repaired_updates",
+            "journeyboard_stored_updates_repaired",
             "Stored updates yjs could not read, repaired on load (originals moved to quarantine)",
-            value=stats.repaired_updates,
+            value=stats.stored_updates_repaired,
         )
         yield CounterMetricFamily(
             "journeyboard_rebuilt_documents",
