@@ -46,8 +46,11 @@ class ServerProcess:
     def ws(self) -> str:
         return f"ws://127.0.0.1:{self.port}/ws"
 
-    def start(self) -> ServerProcess:
-        self.port = free_port()
+    def start(self, *, same_port: bool = False) -> ServerProcess:
+        """Start the server; `same_port` keeps the port of the last run, so clients that
+        reconnect to the same URL (the stock provider) find the restarted server."""
+        if not (same_port and self.port):
+            self.port = free_port()
         env = {**os.environ, "JOURNEYBOARD_SECRET": SECRET, "PYTHONUNBUFFERED": "1", **self.env}
         assert self.log_path is not None
         with self.log_path.open("ab") as log:

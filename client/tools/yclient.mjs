@@ -3,7 +3,8 @@
 //
 // Usage: node client/tools/yclient.mjs <serverUrl, e.g. ws://127.0.0.1:PORT/ws> <room> <token>
 //
-// stdin: one JSON command per line (set, text, wait, dump, awareness, quit); replies and events
+// stdin: one JSON command per line (set, text, delete, wait, dump, awareness, offline, online,
+// pending, client, quit); replies and events
 // are JSON lines on stdout. A command's optional "id" is echoed in its reply. Commands run one
 // after another, in order. Closing stdin ends the process like "quit".
 import { createInterface } from 'node:readline';
@@ -211,6 +212,29 @@ async function run(cmd) {
     case 'awareness':
       provider.awareness.setLocalState(cmd['state'] ?? null);
       return { ok: 'awareness' };
+    case 'delete':
+      doc.getMap(stringArg(cmd, 'map')).delete(stringArg(cmd, 'key'));
+      return { ok: 'delete' };
+    case 'offline':
+      // What a browser does when the network goes: the socket closes, edits stay local.
+      provider.disconnect();
+      return { ok: 'offline' };
+    case 'online':
+      provider.connect();
+      return { ok: 'online' };
+    case 'pending':
+      // Structs (or deletes) received but waiting for a dependency, as yjs keeps them.
+      return {
+        ok: 'pending',
+        structs: doc.store.pendingStructs !== null,
+        deletes: doc.store.pendingDs !== null,
+      };
+    case 'client':
+      return {
+        ok: 'client',
+        client: doc.clientID,
+        state: Object.fromEntries(Y.decodeStateVector(Y.encodeStateVector(doc))),
+      };
     case 'quit':
       await quit();
       return { ok: 'quit' };

@@ -234,7 +234,8 @@ async def test_a_locked_room_reverts_writers_without_bypass() -> None:
     watcher, _ = join(room, can_write=False)
     writer = Writer()
     room.receive(participant, writer.frame("c1", "while locked"))
-    assert store.pending == 2  # the update, then the server's revert of it
+    # the writer's client id binding (sync/claims.py), the update, the server's revert of it
+    assert store.pending == 3
     await store.commit()
     await room.flush()
     assert cards(room.doc) == {}
@@ -439,3 +440,41 @@ async def test_a_stored_update_that_cannot_apply_is_quarantined_on_load() -> Non
     assert room.stats.quarantined_updates == 1
     assert [update for update, _ in await store.quarantined("doc")] == [b"\xff\xff\xff"]
     assert await store.load_document("doc") == [good]
+
+
+# -- restating known clocks with other content (issue #23, what yjs can read) ----------------
+
+# Two updates of client 4242 that assign different content to the same clocks (found by the
+# pair fuzz of tests/sync/test_yjs_differential.py): each passes every check on its own, but
+# after A, yrs integrates the rest of B into an item whose origin is its own id, which the
+# browser's yjs throws on ("Unexpected case") when it joins.
+RESTATES_A = bytes.fromhex(
+    "01079221002701056361726473056361726430022800922100046b696e640177047061696e28009221000370"
+    "6f73017c3f000000270092210005766f746573000800922103047c3f800000770374776f7e7601016b750178"
+    "270092210004746578740204009221080d63617264203020c3a9f09f988000"
+)
+RESTATES_B = bytes.fromhex(
+    "01179221002701056361726473056361726430012800922100046b696e640177047061696e28009221000370"
+    "6f73017c3f000000270092210005766f746573000800922103047c3f800000770374776f7e7601016b750178"
+    "210092210004746578740204009221080263618492210a0b7264203220c3a9f09f9880c492210a92210b0258"
+    "592101056361726473056361726431010014270105636172647305636172643201280092212a046b696e6401"
+    "77047061696e280092212a03706f73017c40200000270092212a05766f74657300080092212d047c3f800000"
+    "770374776f7e7601016b750178270092212a0474657874020400922132026361849221340b7264203220c3a9"
+    "f09f9880c492213492213502585927010673746167657302733101270092213f057469746c65020400922140"
+    "036f6e65019221011515"
+)
+
+
+async def test_restating_known_clocks_with_other_content_is_refused_and_changes_nothing() -> None:
+    from journeyboard.sync.rooms import UnreadableUpdate
+    from journeyboard.sync.updates import unreadable_reason, yjs_refusal
+
+    assert unreadable_reason(RESTATES_A) is None and unreadable_reason(RESTATES_B) is None
+    room, _, _ = await open_room()
+    _, ca = join(room)
+    room.receive(ca, protocol.encode_sync_update(RESTATES_A))
+    before = room.doc.get_update()
+    with pytest.raises(UnreadableUpdate):
+        room.receive(ca, protocol.encode_sync_update(RESTATES_B))
+    assert room.doc.get_update() == before
+    assert yjs_refusal(room.doc.get_update()) is None

@@ -14,14 +14,15 @@ from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
 from journeyboard.sync.ports import LoadedDocument
-from journeyboard.sync.rooms import Room, RoomManager
+from journeyboard.sync.rooms import BINDINGS_SUFFIX, Room, RoomManager
 from sync.fakes import FakeChannel, RecordingBus, Writer, cards
 
 GRACE = 0.05
 
 
 class GatedStore(MemoryStore):
-    """A memory store that counts loads and holds each one until `opened` is set."""
+    """A memory store that counts document loads (a room also loads its client bindings,
+    `bindings_name`, in the same step) and holds each load until `opened` is set."""
 
     def __init__(self, *, auto_commit: bool = True) -> None:
         super().__init__(auto_commit=auto_commit)
@@ -31,7 +32,8 @@ class GatedStore(MemoryStore):
         self.failing: BaseException | None = None
 
     async def load(self, name: str) -> LoadedDocument:
-        self.loads += 1
+        if not name.endswith(BINDINGS_SUFFIX):
+            self.loads += 1
         await self.opened.wait()
         if self.failing is not None:
             raise self.failing

@@ -16,13 +16,24 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar
 
 from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
 
 from journeyboard.sync import protocol
+from journeyboard.sync.claims import (
+    MAX_BINDINGS,
+    SERVER_WRITER,
+    ClaimCheck,
+    WriterKey,
+    check_claims,
+    decode_state_vector,
+    held_beyond,
+    may_take_over,
+    writer_key,
+)
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
 from journeyboard.sync.protocol import (
@@ -36,7 +47,16 @@ from journeyboard.sync.protocol import (
     SyncUpdate,
 )
 from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import DOES_NOT_APPLY, apply_tolerantly, try_apply, unreadable_reason
+from journeyboard.sync.updates import (
+    apply_tolerantly,
+    check_stored,
+    is_malformed,
+    new_structs_refusal,
+    overlap,
+    screen_update,
+    try_apply,
+)
+from journeyboard.sync.yupdate import ParsedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +83,15 @@ class ServerChangeFailed(RuntimeError):
 
 class UnreadableUpdate(ProtocolError):
     """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
+
+
+NO_CLAIMS: Final = ClaimCheck(None, (), {})
+"""What the server's own changes claim: nothing to check."""
+
+
+class ForeignClaim(UnreadableUpdate):
+    """An update that claims clocks of a client id bound to someone else, or deletes clocks
+    the room does not hold (see `sync/claims.py`)."""
 
 
 class DocumentTooLarge(RuntimeError):
@@ -119,6 +148,20 @@ class _Outgoing:
     """The update a broadcast carries (empty for anything else): what coalescing merges."""
 
 
+BINDINGS_SUFFIX: Final = "#clients"
+"""Appended to a document's name, names the log of its client id bindings (`bindings_name`)."""
+
+
+def bindings_name(name: str) -> str:
+    """The log that keeps which writer each client id of a document is bound to: a small Yjs
+    document (root map "clients": client id as a decimal string -> writer key), written only by
+    the server, so that bindings survive a restart and reach a node that loads the room."""
+    return name + BINDINGS_SUFFIX
+
+
+CHECK_INLINE_BYTES: Final = 64 * 1024
+"""Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
+
 REBUILD_JOURNAL_BYTES: Final = 1 << 20
 """Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
 
@@ -169,6 +212,21 @@ class Room:
         this room, on any node; kept after they leave, so nobody else can take the id."""
         self.on_rebuild: Callable[[Room], None] | None = None
         """Called after `_rebuild` replaced `doc` (observers of the old one must move)."""
+
+        self._writers: dict[int, WriterKey] = {}
+        """Client ids and the writer each is bound to (`sync/claims.py`): who may write past
+        the room's clock under it. Loaded from and stored to `bindings_name(name)`."""
+        self._bindings: Doc[Any] | None = None
+        """The stored bindings as a document (None for rooms clients cannot write)."""
+        self.binding_entries = 0
+        """Stored log entries behind the bindings (compacted with the document)."""
+        self._held: dict[int, int] = {}
+        """Client ids whose structs the room stored but holds pending (waiting for a
+        dependency), and the end clock of those structs (`claims.held_beyond`)."""
+        self._floor: dict[int, int] = {}
+        """Clocks the document holds at least, per client id: the state vector when it was
+        last decoded, raised by every update applied whole since (a state vector only grows).
+        Decoding it costs about 0.3 us per client id; `_holds` does so only past the floor."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
         self._closed: BaseException | None = None
@@ -205,8 +263,14 @@ class Room:
     async def load(self) -> Position:
         """Read the document from the log; messages for it wait until this is done. Return
         the position the log was read up to."""
-        loaded = await self._log.load(self.name)
-        updates = loaded.updates
+        if self.clients_may_write:
+            loaded, stored_bindings = await asyncio.gather(
+                self._log.load(self.name), self._log.load(bindings_name(self.name))
+            )
+            self._load_bindings(stored_bindings.updates)
+        else:
+            loaded = await self._log.load(self.name)
+        updates = await self._checked(loaded.updates)
         self.doc, skipped = apply_tolerantly(updates)
         for bad in skipped:
             self.stats.quarantined_updates += 1
@@ -228,8 +292,48 @@ class Room:
             # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
+        self._writers[self.doc.client_id] = SERVER_WRITER
+        state = self.doc.get_state()
+        for update in good:
+            for client, end in held_beyond(update, state).items():
+                self._held[client] = max(end, self._held.get(client, 0))
         self.ready.set()
         return loaded.position
+
+    def _load_bindings(self, updates: list[bytes]) -> None:
+        doc, skipped = apply_tolerantly(updates)
+        for bad in skipped:
+            log.error(
+                "%s: stored client binding %d does not apply: %s", self.name, bad.index, bad.reason
+            )
+        self._bindings = doc
+        self.binding_entries = len(updates)
+        for key, value in doc.get("clients", type=Map).items():
+            if key.isdigit() and isinstance(value, str) and len(self._writers) < MAX_BINDINGS:
+                self._writers[int(key)] = value
+
+    async def _checked(self, stored: list[bytes]) -> list[bytes]:
+        """The stored updates with every one yjs cannot read repaired (`check_stored`): the
+        repaired version is committed to the log first, then the original is moved to the
+        store's quarantine, so a crash in between leaves both (loading repairs it again)."""
+        if sum(len(update) for update in stored) > CHECK_INLINE_BYTES:
+            check = await asyncio.to_thread(check_stored, stored)
+        else:
+            check = check_stored(stored)
+        for update in check.appended:
+            await self._log.append_update(self.name, update)
+        for repair in check.repairs:
+            self.stats.stored_updates_repaired += 1
+            log.error(
+                "%s: stored update %d of %d (%d bytes) is not readable by yjs; %s",
+                self.name,
+                repair.index + 1,
+                len(stored),
+                len(repair.original),
+                repair.reason,
+            )
+            await self._log.quarantine(self.name, repair.original, repair.reason)
+        return check.updates
 
     @property
     def closed(self) -> bool:
@@ -373,12 +477,16 @@ class Room:
             raise RoomClosed(str(self._closed))
         if self.size + len(update) > self.max_document_bytes:
             raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
-        reason = unreadable_reason(update)
-        if reason is not None:
+        screened = screen_update(update)
+        reason = screened.reason
+        if reason is not None or screened.parsed is None:
             self.stats.unreadable_updates += 1
-            if reason.startswith(DOES_NOT_APPLY):  # not even a Yjs update: malformed (4400)
+            if reason is None or is_malformed(reason):  # not what a Yjs client writes (4400)
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
+        clocks = self._decode_clocks()
+        restated = overlap(screened.parsed, clocks)
+        claims = self._check_claims(screened.parsed, origin)
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -398,6 +506,20 @@ class Room:
             self.stats.unreadable_updates += 1
             self._rebuild(f"an update from {origin.label if origin else 'the server'}: {exc}")
             raise UnreadableUpdate(f"invalid Yjs update: {exc}") from exc
+        if restated:
+            # It restated clocks the document has: an honest resend restates the same
+            # content, a crafted one other content, from which yrs can build items yjs
+            # cannot read. Check what it added, and undo it if yjs could not read that.
+            corrupt = new_structs_refusal(self.doc, restated)
+            if corrupt is not None:
+                self.stats.unreadable_updates += 1
+                label = origin.label if origin else "the server"
+                self._rebuild(f"an update from {label} that restated known clocks: {corrupt}")
+                raise UnreadableUpdate(f"unreadable Yjs update: {corrupt}")
+        if origin is not None:
+            for client in claims.extended:
+                self._bind_writer(client, writer_key(origin.principal))
+        self._note_applied(update, claims.reach)
         self.size += len(update)
         self.stats.updates_in += 1
         seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
@@ -408,6 +530,82 @@ class Room:
                 self.stats.reverted_updates += 1
                 seq = self._commit(reverted, protocol.encode_sync_update(reverted))
         return seq
+
+    def _check_claims(self, parsed: ParsedUpdate, origin: Connection | None) -> ClaimCheck:
+        """Refuse an update that claims clocks it may not (`sync/claims.py`); return the check,
+        whose client ids the update extends are bound to the sender once it applied."""
+        if origin is None:
+            return NO_CLAIMS
+        writer = writer_key(origin.principal)
+        check = check_claims(
+            parsed, self._holds, self._held_clock, self._owner_of, writer, _role_of(origin.presence)
+        )
+        if check.refused is not None:
+            self.stats.refused_claims += 1
+            claim = check.refused.describe()
+            log.warning("%s: refused an update from %s: %s", self.name, origin.label, claim)
+            raise ForeignClaim(f"refused a claim on clocks the room does not hold: {claim}")
+        return check
+
+    def _holds(self, client: int, end: int) -> bool:
+        """Whether the document holds a client's clocks below `end`: in its state vector, or
+        as structs it stored that wait for a dependency."""
+        if end <= self._floor.get(client, 0) or end <= self._held.get(client, 0):
+            return True
+        return end <= self._held_clock(client)
+
+    def _held_clock(self, client: int) -> int:
+        """The clock up to which the document holds a client's structs (decodes the state
+        vector, and keeps it as the new floor)."""
+        return max(self._decode_clocks().get(client, 0), self._held.get(client, 0))
+
+    def _decode_clocks(self) -> dict[int, int]:
+        """The document's state vector, decoded (about 0.3 us per client id); it becomes the
+        floor `_holds` answers from."""
+        self._floor = decode_state_vector(self.doc.get_state())
+        return self._floor
+
+    def _note_applied(self, update: bytes, reach: Mapping[int, int]) -> None:
+        """After an update applied: note the structs it left pending, and raise the floor for
+        the clients whose structs it brought whole (`reach`, when the claim check read it)."""
+        held = held_beyond(update, self.doc.get_state())
+        for client, end in held.items():
+            if end > self._held.get(client, 0):
+                self._held[client] = end
+        floor = self._floor
+        for client, end in reach.items():
+            if client not in held and end > floor.get(client, 0):
+                floor[client] = end
+
+    def _owner_of(self, client: int) -> WriterKey | None:
+        owner = self._writers.get(client)
+        if owner is None:
+            person = self._owners.get(client)
+            if person is not None:
+                owner = f"person:{person}"
+        return owner
+
+    def _bind_writer(self, client: int, writer: WriterKey) -> None:
+        """Bind a client id to a writer (or move it from a link to a person), and store it.
+        A socket admitted without a principal (only in-process tests) binds nothing."""
+        if not writer or self._writers.get(client) == writer:
+            return
+        if client not in self._writers and len(self._writers) >= MAX_BINDINGS:
+            return
+        self._writers[client] = writer
+        doc = self._bindings
+        if doc is None:
+            return
+        before = doc.get_state()
+        doc.get("clients", type=Map)[str(client)] = writer
+        name = bindings_name(self.name)
+        try:
+            stored = self._log.append_update(name, doc.get_update(before))
+        except Exception as exc:  # a closed store: the room closes on its next content write
+            log.warning("%s: cannot store a client binding: %s", self.name, exc)
+            return
+        self.binding_entries += 1
+        stored.add_done_callback(_binding_stored)
 
     def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
         """Queue an applied update for the store and its fan-out behind the commit."""
@@ -448,6 +646,7 @@ class Room:
             for update in self._journal:
                 doc.apply_update(update)
         self.doc = doc
+        self._writers[doc.client_id] = SERVER_WRITER
         self._version += 1
         self._step2 = None
         self.stats.rebuilt_documents += 1
@@ -771,6 +970,10 @@ class Room:
         owner = self._owners.get(client_id)
         if owner is not None and owner != person:
             return
+        writer = writer_key(conn.principal)
+        bound = self._writers.get(client_id)
+        if bound is not None and not may_take_over(bound, writer, _role_of(conn.presence)):
+            return
         if client_id in self._remote_owner and (person is None or owner != person):
             return
         for other in self.connections:
@@ -781,6 +984,8 @@ class Room:
         self._remote_owner.pop(client_id, None)
         if person is not None and owner is None:
             self._own(client_id, person)
+        if conn.can_write:
+            self._bind_writer(client_id, writer)
 
     def _own(self, client_id: int, person: str) -> None:
         self._owners[client_id] = person
@@ -804,6 +1009,7 @@ class Room:
             self.stats.unreadable_updates += 1
             self._rebuild(f"a remote update that failed: {exc}")
             return
+        self._note_applied(update, {})
         self._record(update)
         self.size += len(update)
         self._version += 1
@@ -857,6 +1063,13 @@ class Room:
         if entry.is_removal:
             return False  # that node never announced it
         person = _person_in(entry.state)
+        bound = self._writers.get(client_id)
+        if bound is not None:
+            if person is None:
+                if not bound.startswith("link:"):
+                    return False
+            elif not may_take_over(bound, f"person:{person}", _role_in(entry.state)):
+                return False
         owner = self._owners.get(client_id)
         if owner is None:
             if person is not None:
@@ -901,14 +1114,35 @@ def _person_of(presence: dict[str, Any] | None) -> str | None:
     return person if isinstance(person, str) and person else None
 
 
-def _person_in(state: str) -> str | None:
-    """The person another node stamped an awareness state with."""
+def _role_of(presence: dict[str, Any] | None) -> str | None:
+    """The role a presence stamp names."""
+    role = presence.get("role") if presence is not None else None
+    return role if isinstance(role, str) else None
+
+
+def _stamped_user(state: str) -> dict[str, Any] | None:
     try:
         value = json.loads(state)
     except ValueError:
         return None
     user = value.get("user") if isinstance(value, dict) else None
-    return _person_of(user) if isinstance(user, dict) else None
+    return user if isinstance(user, dict) else None
+
+
+def _person_in(state: str) -> str | None:
+    """The person another node stamped an awareness state with."""
+    return _person_of(_stamped_user(state))
+
+
+def _role_in(state: str) -> str | None:
+    """The role another node stamped an awareness state with."""
+    return _role_of(_stamped_user(state))
+
+
+def _binding_stored(future: asyncio.Future[int]) -> None:
+    """A binding that was not stored costs protection after a restart, never content."""
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("a client binding was not stored: %s", future.exception())
 
 
 def _stamp(state: str, presence: dict[str, Any] | None) -> str:
@@ -1085,6 +1319,9 @@ class RoomManager:
             log.debug("unloaded %s", name)
             if room.log_entries > 1 and not room.closed:
                 self._spawn(self.compact(name), f"compact {name}")
+            if room.binding_entries > 1 and not room.closed:
+                bindings = bindings_name(name)
+                self._spawn(self.compact(bindings), f"compact {bindings}")
         finally:
             self._unloading.pop(name, None)
 

@@ -53,8 +53,13 @@ class RoomStats:
     """Updates that went out merged with others (released by one commit)."""
     unreadable_updates: int = 0
     """Updates refused before storing because they do not round-trip, or failed to apply."""
+    refused_claims: int = 0
+    """Client updates refused for claiming another writer's clocks, or clocks the room does
+    not hold (`sync/claims.py`)."""
     quarantined_updates: int = 0
     """Stored updates that loading could not apply, moved aside (never deleted)."""
+    stored_updates_repaired: int = 0
+    """Stored updates yjs could not read, repaired on load (the originals moved aside)."""
     rebuilt_documents: int = 0
     """Times a room rebuilt its document after an update failed half-way through."""
     store_latency: Histogram = field(

@@ -5,12 +5,17 @@ update may apply and still encode into bytes that do not decode, two updates may
 snapshot that does not decode, and some updates panic half-way through `apply_update`, leaving
 the document half-changed. Three rules follow, used by the rooms, the stores and the exports:
 
-- `unreadable_reason`: an update is stored only if it round-trips on its own (apply it to a
-  fresh document, encode that, and apply the encoding to another fresh document).
+- `unreadable_reason`: an update is stored only if the browser's yjs reads it
+  (`yupdate.parse_update`: yrs reads more than yjs, issue #23) and it round-trips on its own
+  in yrs (apply it to a fresh document, encode that, and apply the encoding to another fresh
+  document); the encoding, which is what the server will send, must be readable by yjs too.
 - `verified_merge`: a compaction replaces the log only with a snapshot that yields the same
   document as the log it replaces.
 - `apply_tolerantly`: loading applies what it can, and names what it had to skip, so that one
   bad entry never hides the rest of a board.
+- `check_stored`: loading also repairs stored updates the browser's yjs cannot read (stored
+  before the first rule knew yjs): each offending struct becomes a GC struct of the same id
+  range (`yupdate.repair_update`), everything else stays.
 """
 
 from __future__ import annotations
@@ -23,7 +28,14 @@ from typing import Any, Final
 
 from pycrdt import Doc, merge_updates
 
-from journeyboard.sync.protocol import read_var_uint
+from journeyboard.sync.protocol import read_var_uint, write_var_uint
+from journeyboard.sync.yupdate import (
+    MalformedUpdate,
+    ParsedUpdate,
+    Repair,
+    parse_update,
+    repair_update,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +61,54 @@ def try_apply(doc: Doc[Any], update: bytes) -> BaseException | None:
 DOES_NOT_APPLY: Final = "does not apply"
 """How `unreadable_reason` begins for an update that is malformed even on its own."""
 
+YJS_CANNOT_READ: Final = "yjs cannot read it"
+"""How `unreadable_reason` begins for an update the browser's yjs would throw on: malformed
+too, since no yjs client could have written it."""
+
+
+def is_malformed(reason: str) -> bool:
+    """Whether a reason of `unreadable_reason` names an update that is malformed on its own
+    (refused as malformed), rather than one that applies but does not read back."""
+    return reason.startswith((DOES_NOT_APPLY, YJS_CANNOT_READ))
+
+
+def yjs_refusal(update: bytes) -> str | None:
+    """Why the browser's yjs would not read this update (see `yupdate`), or None."""
+    try:
+        parse_update(update)
+    except MalformedUpdate as exc:
+        return f"{YJS_CANNOT_READ}: {exc}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Screened:
+    """The verdict of `screen_update`, with the parse when yjs reads the update."""
+
+    reason: str | None
+    parsed: ParsedUpdate | None
+
 
 def unreadable_reason(update: bytes) -> str | None:
-    """Why this update must not be stored, or None when it round-trips.
+    """Why this update must not be stored, or None when yjs reads it and it round-trips.
 
     Only the update's own structure is checked: an honest update that depends on items this
     document does not have yet still passes (yrs keeps it pending), so a writable client is
-    never refused for its ordering. Cost: about 20 microseconds for a typing update.
+    never refused for its ordering. Cost: about 25 microseconds for a typing update.
     """
+    return screen_update(update).reason
+
+
+def screen_update(update: bytes) -> Screened:
+    """`unreadable_reason`, keeping the parse for `overlap` (a room reads it once)."""
+    try:
+        parsed = parse_update(update)
+    except MalformedUpdate as exc:
+        return Screened(f"{YJS_CANNOT_READ}: {exc}", None)
+    return Screened(_round_trip_reason(update), parsed)
+
+
+def _round_trip_reason(update: bytes) -> str | None:
     probe: Doc[Any] = Doc()
     error = try_apply(probe, update)
     if error is not None:
@@ -70,6 +122,9 @@ def unreadable_reason(update: bytes) -> str | None:
     error = try_apply(Doc(), encoded)
     if error is not None:
         return f"does not decode after encoding: {type(error).__name__}: {error}"
+    refusal = yjs_refusal(encoded)
+    if refusal is not None:  # yrs read it differently from yjs
+        return f"its encoding: {refusal}"
     return None
 
 
@@ -105,6 +160,43 @@ def apply_tolerantly(updates: Sequence[bytes]) -> tuple[Doc[Any], list[Skipped]]
             return doc, skipped
         skipped.append(failed)
         left_out.add(failed.index)
+
+
+def overlap(parsed: ParsedUpdate, known: dict[int, int]) -> dict[int, int]:
+    """The clients whose structs in this update start below the clocks the document already
+    has, with those clocks: such an update restates part of what is known, and yrs
+    integrates the rest of a straddling struct from an offset.
+
+    An honest client restates only what it wrote (a resend); a crafted update can restate
+    other content under the same ids, and yrs then builds items that point at themselves,
+    which yjs throws on (issue #23's differential test found one). See `new_structs_refusal`.
+    """
+    since: dict[int, int] = {}
+    for entry in parsed.clients:
+        have = known.get(entry.client, 0)
+        if entry.clock < have and entry.structs:
+            since[entry.client] = have
+    return since
+
+
+def encode_state_vector(clocks: dict[int, int]) -> bytes:
+    return write_var_uint(len(clocks)) + b"".join(
+        write_var_uint(client) + write_var_uint(clock) for client, clock in clocks.items()
+    )
+
+
+def new_structs_refusal(doc: Doc[Any], since: dict[int, int]) -> str | None:
+    """Why yjs could not read what the document now holds of these clients beyond these
+    clocks (what an update that restated known clocks added), or None."""
+    clocks = state_vector(doc)
+    clocks.update(since)
+    try:
+        added = doc.get_update(encode_state_vector(clocks))
+    except BaseException as exc:
+        if _is_control_flow(exc):
+            raise
+        return f"does not encode: {type(exc).__name__}: {exc}"
+    return yjs_refusal(added)
 
 
 def state_vector(doc: Doc[Any]) -> dict[int, int]:
@@ -148,6 +240,9 @@ def verified_merge(parts: Sequence[bytes]) -> bytes | None:
         if _is_control_flow(exc):
             raise
         merged = None
+    if merged is not None and yjs_refusal(merged) is not None:
+        log.warning("compaction: yjs cannot read the merged snapshot; re-encoding the document")
+        merged = None
     if merged is not None:
         result: Doc[Any] = Doc()
         if try_apply(result, merged) is None:
@@ -166,5 +261,97 @@ def verified_merge(parts: Sequence[bytes]) -> bytes | None:
 
 
 def _yields(snapshot: bytes, expected: Doc[Any]) -> bool:
+    if yjs_refusal(snapshot) is not None:
+        return False
     result: Doc[Any] = Doc()
     return try_apply(result, snapshot) is None and same_document(expected, result)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRepair:
+    """A stored update yjs cannot read, and what loading did about it."""
+
+    index: int
+    original: bytes
+    reason: str
+    """Why yjs cannot read it, and what was quarantined: fixed phrases and numbers only."""
+    quarantined_structs: int
+    """Structs of it replaced by GC structs or left out (-1: it was re-encoded as a whole)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadCheck:
+    """The outcome of `check_stored`."""
+
+    updates: list[bytes]
+    """What to build the document from: every update here passed the yjs check."""
+    appended: list[bytes]
+    """Repaired updates to append to the log (committed before the originals are moved)."""
+    repairs: list[StoredRepair]
+    """Originals to move to the store's quarantine, in order."""
+
+
+def _repaired(update: bytes) -> Repair | None:
+    """`repair_update`, kept only when yrs reads the result too."""
+    try:
+        repair = repair_update(update)
+    except MalformedUpdate:
+        return None
+    if try_apply(Doc(), repair.update) is not None:
+        return None
+    return repair
+
+
+def _describe(repair: Repair) -> str:
+    reasons = sorted({q.reason for q in repair.quarantined})
+    ids = ", ".join(f"{q.client}:{q.clock}+{q.length}" for q in repair.quarantined[:5])
+    more = f" and {len(repair.quarantined) - 5} more" if len(repair.quarantined) > 5 else ""
+    return (
+        f"{len(repair.quarantined)} structs quarantined ({ids}{more}: {'; '.join(reasons)}), "
+        f"{repair.dropped_deletes} delete ranges left out"
+    )
+
+
+def check_stored(updates: Sequence[bytes]) -> LoadCheck:
+    """Check every stored update with the rule clients are held to (yjs must read it) and
+    repair the ones that fail: the offending structs become GC structs, the rest is kept.
+
+    An update whose structs cannot be told apart even as yrs reads them, but which yrs
+    applies to the document, is replaced by the document's own encoding, repaired the same
+    way (only what yrs could not place, items still waiting for others, then stays behind
+    in the quarantine). One that yrs does not apply either is left where it is, for
+    `apply_tolerantly` to skip and the room to quarantine as before.
+    """
+    slots: list[bytes | None] = list(updates)
+    appended: list[bytes] = []
+    repairs: list[StoredRepair] = []
+    unrepaired: list[tuple[int, str]] = []
+    for index, update in enumerate(updates):
+        refusal = yjs_refusal(update)
+        if refusal is None:
+            continue
+        repair = _repaired(update)
+        if repair is None:
+            unrepaired.append((index, refusal))
+            continue
+        slots[index] = repair.update
+        appended.append(repair.update)
+        reason = f"{refusal}; repaired: {_describe(repair)}"
+        repairs.append(StoredRepair(index, update, reason, len(repair.quarantined)))
+    if unrepaired:
+        doc, skipped = apply_tolerantly(updates)
+        failing = {bad.index for bad in skipped}
+        integrated = [(index, refusal) for index, refusal in unrepaired if index not in failing]
+        if integrated:
+            whole = _repaired(doc.get_update())
+            if whole is not None:
+                slots.append(whole.update)
+                appended.append(whole.update)
+                kept = f"the document re-encoded and repaired ({_describe(whole)})"
+            else:
+                kept = "nothing (the document's encoding could not be repaired either)"
+            for index, refusal in integrated:
+                reason = f"{refusal}; not repairable on its own; kept instead: {kept}"
+                repairs.append(StoredRepair(index, updates[index], reason, -1))
+                slots[index] = None
+    return LoadCheck([update for update in slots if update is not None], appended, repairs)

@@ -71,9 +71,20 @@ class ServerCollector(Collector):
             value=stats.unreadable_updates,
         )
         yield CounterMetricFamily(
+            "journeyboard_refused_claims",
+            "Client updates refused for claiming clocks of another person's client id, or "
+            "deleting clocks the room does not hold",
+            value=stats.refused_claims,
+        )
+        yield CounterMetricFamily(
             "journeyboard_quarantined_updates",
             "Stored updates that loading could not apply, moved to quarantine (never deleted)",
             value=stats.quarantined_updates,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_stored_updates_repaired",
+            "Stored updates yjs could not read, repaired on load (originals moved to quarantine)",
+            value=stats.stored_updates_repaired,
         )
         yield CounterMetricFamily(
             "journeyboard_rebuilt_documents",

@@ -30,6 +30,7 @@ from journeyboard.sync.protocol import (
 from journeyboard.sync.rooms import (
     Connection,
     DocumentTooLarge,
+    ForeignClaim,
     Room,
     RoomClosed,
     UnreadableUpdate,
@@ -223,6 +224,8 @@ class SyncSession:
         """Hand a message to the room; close this socket with the code its failure names."""
         try:
             call(self.conn, value)
+        except ForeignClaim as exc:
+            self._refuse(CLOSE.UNREADABLE_UPDATE.code, "claim on clocks of another", exc)
         except UnreadableUpdate as exc:
             self._refuse(CLOSE.UNREADABLE_UPDATE.code, "unreadable update", exc)
         except ProtocolError as exc:
