@@ -477,3 +477,57 @@ async def test_restating_known_clocks_with_other_content_is_refused_and_changes_
         room.receive(ca, protocol.encode_sync_update(RESTATES_B))
     assert room.doc.get_update() == before
     assert yjs_refusal(room.doc.get_update()) is None
+
+
+# -- updates that wait for clocks the document lacks ----------------------------------------
+
+
+async def test_an_update_waiting_for_missing_clocks_is_held_until_they_arrive() -> None:
+    """The honest race: an edit typed while the reconnecting sync step 2 is on its way
+    arrives first. It is held (not applied, stored or shown), then applied after the gap
+    fills, and the writer is not refused."""
+    room, store, _ = await open_room()
+    a, ca = join(room)
+    b, _ = join(room)
+    writer = Writer()
+    first = writer.set("c1", "offline")
+    second = writer.set("c2", "typed while reconnecting")
+    room.receive(ca, protocol.encode_sync_update(second))
+    assert cards(room.doc) == {} and store.pending == 0
+    assert room.stats.held_updates == 1
+    room.receive(ca, protocol.encode_sync_step2(first))
+    assert cards(room.doc) == {"c1": "offline", "c2": "typed while reconnecting"}
+    assert store.pending == 2
+    await store.commit()
+    await room.flush()
+    assert cards(b.doc()) == cards(room.doc)
+    assert not a.closed
+
+
+# WAITS names clocks 63-67 of client 4242 (a board without them keeps it pending in yrs);
+# FILLS writes clocks 0-70 of that client with other content. Applied in this order, yrs
+# crashed the process (SIGSEGV); see tests/e2e/test_yjs_readable.py.
+WAITS = bytes.fromhex(
+    "010392213f27010673746167657d02733101270092213f057469746c65020400922140036f0a6500"
+)
+FILLS = bytes.fromhex(
+    "01179221002701056361726473056361726430012800922100046b696e640177047061696e28009221000370"
+    "6f73017c3f000000270092210005766f746573000800922103047c3f800000770374776f7e7601016b750178"
+    "270092210004746578740204009221080263618492210a0b7264203020c3a9f09f9880c492210a92210b0258"
+    "592101056361726473056361726431090014270105636172647305636172643201280092212a046b696e6401"
+    "77047061696e280092212a03706f73017c40202100270092212a05766f74657300080092212d047c3f800000"
+    "770374776f7e7601016b750178270092212a0474657874020400922132026361849221340b7264203220c3a9"
+    "f09f9880c492213492213502585927010673746167657302733101270092213f057469746c65020400922140"
+    "036f6e65019221011515"
+)
+
+
+async def test_a_stored_update_waiting_for_missing_clocks_stays_held_after_loading() -> None:
+    store = MemoryStore()
+    await store.append_update("doc", WAITS)  # what an older server stored
+    room, _, _ = await open_room(store)
+    assert room.stats.held_updates == 1 and room.doc.get_update() == Doc().get_update()
+    _, ca = join(room)
+    room.receive(ca, protocol.encode_sync_update(FILLS))  # crashed the process before
+    assert "cards" in room.doc.get_update().decode("latin-1")
+    assert room.stats.held_updates == 1 and room.log_entries == 2

@@ -45,7 +45,9 @@ from journeyboard.sync.updates import (
     screen_update,
     state_vector,
     try_apply,
+    waits_for_missing,
 )
+from journeyboard.sync.yupdate import ParsedUpdate, read_as_yrs
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,22 @@ class _Outgoing:
     """The update a broadcast carries (empty for anything else): what coalescing merges."""
 
 
+MAX_HELD_UPDATES: Final = 100
+MAX_HELD_BYTES: Final = 1 << 20
+"""Updates (and their bytes) a room holds at most while they wait for clocks it lacks; an
+honest client needs one for a moment (an edit racing its reconnecting sync step 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    update: bytes
+    frame: bytes | None
+    origin: Connection | None
+    parsed: ParsedUpdate
+    stored: bool
+    """Read from the log at load (already durable): applied as a remote update."""
+
+
 CHECK_INLINE_BYTES: Final = 64 * 1024
 """Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
 
@@ -179,6 +197,10 @@ class Room:
         self._base = b""
         """The document's state at some point, encoded; with `_journal`, what rebuilds it."""
         self._journal: list[bytes] = []
+        self._held: list[_Held] = []
+        """Updates waiting for clocks the document lacks (`updates.waits_for_missing`)."""
+        self._held_bytes = 0
+        self._releasing = False
         """Every update applied since `_base`, in order (see `_rebuild`)."""
         self._journal_bytes = 0
         self.log_entries = 0
@@ -208,7 +230,8 @@ class Room:
         the position the log was read up to."""
         loaded = await self._log.load(self.name)
         updates = await self._checked(loaded.updates)
-        self.doc, skipped = apply_tolerantly(updates)
+        waiting: list[int] = []
+        self.doc, skipped = apply_tolerantly(updates, waiting)
         for bad in skipped:
             self.stats.quarantined_updates += 1
             log.error(
@@ -221,11 +244,14 @@ class Room:
             )
             await self._log.quarantine(self.name, bad.update, bad.reason)
         left_out = {bad.index for bad in skipped}
-        good = [update for index, update in enumerate(updates) if index not in left_out]
+        for index in waiting:  # stored, but waiting for clocks the log lacks
+            self._hold(_Held(updates[index], None, None, read_as_yrs(updates[index]), True))
+        applied = left_out | set(waiting)
+        good = [update for index, update in enumerate(updates) if index not in applied]
         self._journal = good
         self._journal_bytes = self.size = sum(len(update) for update in good)
-        self.log_entries = len(good)
-        if len(good) == 1:
+        self.log_entries = len(good) + len(waiting)
+        if len(good) == 1 and not waiting:
             # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
@@ -404,7 +430,11 @@ class Room:
             if reason is None or is_malformed(reason):  # not what a Yjs client writes (4400)
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
-        restated = overlap(screened.parsed, state_vector(self.doc))
+        known = state_vector(self.doc)
+        if waits_for_missing(screened.parsed, known):
+            self._hold(_Held(update, frame, origin, screened.parsed, False))
+            return self._applied
+        restated = overlap(screened.parsed, known)
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -443,7 +473,60 @@ class Room:
             if reverted != protocol.EMPTY_UPDATE:
                 self.stats.reverted_updates += 1
                 seq = self._commit(reverted, protocol.encode_sync_update(reverted))
+        self._release_held()
         return seq
+
+    def _hold(self, held: _Held) -> None:
+        """Keep an update that waits for clocks the document lacks, unapplied and unseen,
+        until they arrive (see `updates.waits_for_missing`: yrs could crash on it)."""
+        if not held.stored and (
+            len(self._held) >= MAX_HELD_UPDATES
+            or self._held_bytes + len(held.update) > MAX_HELD_BYTES
+        ):
+            self.stats.unreadable_updates += 1
+            raise UnreadableUpdate("too many updates wait for clocks this board does not have")
+        self._held.append(held)
+        self._held_bytes += len(held.update)
+        self.stats.held_updates += 1
+
+    def _release_held(self) -> None:
+        """Apply the held updates whose clocks have arrived (yrs skips what it has)."""
+        if not self._held or self._releasing:
+            return
+        self._releasing = True
+        try:
+            progress = True
+            while progress and self._held and self._closed is None:
+                progress = False
+                known = state_vector(self.doc)
+                for held in self._held:
+                    if not waits_for_missing(held.parsed, known):
+                        break
+                else:
+                    return
+                self._held.remove(held)
+                self._held_bytes -= len(held.update)
+                progress = True
+                if held.stored:
+                    self.apply_remote(held.update)  # already durable,
+                    self.log_entries -= 1  # and counted when the log was loaded
+                    continue
+                try:
+                    self._accept(held.update, held.frame, held.origin)
+                except UnreadableUpdate as exc:
+                    self._refuse_held(held, CLOSE.UNREADABLE_UPDATE.code, exc)
+                except ProtocolError as exc:
+                    self._refuse_held(held, CLOSE.MALFORMED.code, exc)
+                except DocumentTooLarge as exc:
+                    self._refuse_held(held, CLOSE.DOCUMENT_TOO_LARGE.code, exc)
+        finally:
+            self._releasing = False
+
+    def _refuse_held(self, held: _Held, code: int, exc: BaseException) -> None:
+        label = held.origin.label if held.origin else "the log"
+        log.warning("%s: a held update from %s was refused: %s", self.name, label, exc)
+        if held.origin is not None and held.origin in self.connections:
+            held.origin.channel.close(code, "update refused")
 
     def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
         """Queue an applied update for the store and its fan-out behind the commit."""
@@ -793,6 +876,7 @@ class Room:
         self._record(update)
         self.size += len(update)
         self._version += 1
+        self._release_held()
         # Already durable; it only queues behind this node's own uncommitted updates.
         self._emit(
             _Outgoing(

@@ -30,10 +30,13 @@ from pycrdt import Doc, merge_updates
 
 from journeyboard.sync.protocol import read_var_uint, write_var_uint
 from journeyboard.sync.yupdate import (
+    ID,
     MalformedUpdate,
     ParsedUpdate,
     Repair,
+    StructKind,
     parse_update,
+    read_as_yrs,
     repair_update,
 )
 
@@ -137,29 +140,108 @@ class Skipped:
     reason: str
 
 
-def apply_tolerantly(updates: Sequence[bytes]) -> tuple[Doc[Any], list[Skipped]]:
+def waits_for_missing(parsed: ParsedUpdate, known: dict[int, int]) -> bool:
+    """Whether yrs would keep part of this update pending: a client's structs start beyond
+    the clock the document has for it (or skip some), or an item refers to another client's
+    clock that neither the document nor this update holds.
+
+    yrs merges what it keeps pending with what arrives later, and a later update that writes
+    the same clocks with other content makes it crash the whole process (SIGSEGV). So such
+    an update is held back, not applied, until what it waits for has arrived; by then yrs
+    skips every clock it already has. An honest client sends one only in a race (an edit
+    typed while its reconnecting sync step 2 is on the way), and that step 2 fills the gap.
+    """
+    available = dict(known)
+    for entry in parsed.clients:
+        have = known.get(entry.client, 0)
+        if entry.clock > have:
+            return True
+        if entry.structs:
+            available[entry.client] = max(have, entry.end_clock)
+    for struct in parsed.structs():
+        if struct.kind is StructKind.SKIP:
+            if struct.end_clock > known.get(struct.client, 0):
+                return True
+            continue
+        for ref in (struct.origin, struct.right_origin, struct.parent):
+            if isinstance(ref, ID) and ref.clock >= available.get(ref.client, 0):
+                return True
+    return False
+
+
+def apply_tolerantly(
+    updates: Sequence[bytes], held: list[int] | None = None
+) -> tuple[Doc[Any], list[Skipped]]:
     """Build a document from stored updates, leaving out the ones that fail to apply.
 
     A failed apply may have changed the document half-way (a panic inside yrs), so after a
     failure the document is built again from scratch without the failing update.
+
+    With `held`, an update that waits for clocks the document lacks (`waits_for_missing`)
+    is applied only once they have arrived, later in the log; the indexes of those still
+    waiting at the end are added to `held`, unapplied (a room keeps them waiting).
     """
     skipped: list[Skipped] = []
     left_out: set[int] = set()
+    parsed = [_parse_as_yrs(update) for update in updates] if held is not None else []
     while True:
         doc: Doc[Any] = Doc()
         failed: Skipped | None = None
+        waiting: list[int] = []
         with doc.transaction():
             for index, update in enumerate(updates):
                 if index in left_out:
                     continue
+                if held is not None:
+                    known = state_vector(doc)
+                    this = parsed[index]
+                    if this is not None and waits_for_missing(this, known):
+                        waiting.append(index)
+                        continue
                 error = try_apply(doc, update)
                 if error is not None:
                     failed = Skipped(index, update, f"{type(error).__name__}: {error}")
                     break
+                if waiting:
+                    failed = _release(doc, updates, parsed, waiting)
+                    if failed is not None:
+                        break
         if failed is None:
+            if held is not None:
+                held.extend(waiting)
             return doc, skipped
         skipped.append(failed)
         left_out.add(failed.index)
+
+
+def _parse_as_yrs(update: bytes) -> ParsedUpdate | None:
+    try:
+        return read_as_yrs(update)
+    except MalformedUpdate:
+        return None
+
+
+def _release(
+    doc: Doc[Any],
+    updates: Sequence[bytes],
+    parsed: Sequence[ParsedUpdate | None],
+    waiting: list[int],
+) -> Skipped | None:
+    """Apply the waiting updates whose clocks have arrived, until none is left to apply."""
+    progress = True
+    while progress and waiting:
+        progress = False
+        for index in list(waiting):
+            this = parsed[index]
+            assert this is not None
+            if waits_for_missing(this, state_vector(doc)):
+                continue
+            waiting.remove(index)
+            progress = True
+            error = try_apply(doc, updates[index])
+            if error is not None:
+                return Skipped(index, updates[index], f"{type(error).__name__}: {error}")
+    return None
 
 
 def overlap(parsed: ParsedUpdate, known: dict[int, int]) -> dict[int, int]:

@@ -466,6 +466,12 @@ def parse_update(data: bytes) -> ParsedUpdate:
     return _read_update(_Reader(bytes(data)))
 
 
+def read_as_yrs(data: bytes) -> ParsedUpdate:
+    """Read an update as yrs reads it (its structure only, nothing refused that yrs reads):
+    what a stored update holds, whether or not yjs could read it."""
+    return _read_update(_Reader(bytes(data), strict=False))
+
+
 def refusal_reason(data: bytes) -> str | None:
     """Why yjs would not read this update, or None when it reads it."""
     try:
@@ -535,7 +541,7 @@ def repair_update(data: bytes) -> Repair:
     the whole update).
     """
     data = bytes(data)
-    parsed = _read_update(_Reader(data, strict=False))
+    parsed = read_as_yrs(data)
     quarantined: list[Quarantined] = []
     sections: list[bytes] = []
     for entry in parsed.clients:
