@@ -531,3 +531,30 @@ async def test_a_stored_update_waiting_for_missing_clocks_stays_held_after_loadi
     room.receive(ca, protocol.encode_sync_update(FILLS))  # crashed the process before
     assert "cards" in room.doc.get_update().decode("latin-1")
     assert room.stats.held_updates == 1 and room.log_entries == 2
+
+
+async def test_an_update_splitting_a_surrogate_pair_is_refused() -> None:
+    """yrs keeps strings in UTF-8, so an item split between the halves of a surrogate pair
+    (an emoji) loses a clock: every later struct of its writer is encoded one clock off,
+    and each joiner's yjs throws. The stock client never splits a pair (textDiff)."""
+    from pycrdt import Text
+
+    from journeyboard.sync.updates import yjs_refusal
+    from journeyboard.sync.yupdate import parse_update
+
+    room, _, _ = await open_room()
+    _, ca = join(room)
+    writer = Writer(client_id=1)
+    made = writer.set("c1", Text("lo \U0001f600"))
+    room.receive(ca, protocol.encode_sync_update(made))
+    room.receive(ca, protocol.encode_sync_update(writer.set("c2", "after")))
+    [text] = [s for s in parse_update(made).structs() if s.content_ref == 4]
+    high = text.clock + text.low_surrogates[0] - 1
+    before = room.doc.get_update()
+    deletes_half = bytes([0, 1, 1, 1, high, 1])  # delete set: client 1, clock `high`, 1
+    with pytest.raises(ProtocolError):
+        room.receive(ca, protocol.encode_sync_update(deletes_half))
+    assert room.doc.get_update() == before and yjs_refusal(before) is None
+    deletes_both = bytes([0, 1, 1, 1, high, 2])
+    room.receive(ca, protocol.encode_sync_update(deletes_both))  # the whole emoji: fine
+    assert yjs_refusal(room.doc.get_update()) is None

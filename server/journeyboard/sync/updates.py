@@ -257,7 +257,7 @@ def overlap(parsed: ParsedUpdate, known: dict[int, int]) -> dict[int, int]:
     for entry in parsed.clients:
         have = known.get(entry.client, 0)
         if entry.clock < have and entry.structs:
-            since[entry.client] = have
+            since[entry.client] = 0
     return since
 
 
