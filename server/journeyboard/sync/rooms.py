@@ -37,17 +37,20 @@ from journeyboard.sync.protocol import (
 )
 from journeyboard.sync.stats import RoomStats
 from journeyboard.sync.updates import (
+    Pairs,
+    add_pairs,
     apply_tolerantly,
     check_stored,
     is_malformed,
     new_structs_refusal,
     overlap,
     screen_update,
+    splits_a_pair,
     state_vector,
     try_apply,
     waits_for_missing,
 )
-from journeyboard.sync.yupdate import ParsedUpdate, read_as_yrs
+from journeyboard.sync.yupdate import MalformedUpdate, ParsedUpdate, read_as_yrs
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +204,8 @@ class Room:
         """Updates waiting for clocks the document lacks (`updates.waits_for_missing`)."""
         self._held_bytes = 0
         self._releasing = False
+        self._pairs: Pairs = {}
+        """Where the document's String items hold surrogate pairs (`splits_a_pair`)."""
         """Every update applied since `_base`, in order (see `_rebuild`)."""
         self._journal_bytes = 0
         self.log_entries = 0
@@ -266,6 +271,7 @@ class Room:
             check = await asyncio.to_thread(check_stored, stored)
         else:
             check = check_stored(stored)
+        self._pairs = check.pairs
         for update in check.appended:
             await self._log.append_update(self.name, update)
         for repair in check.repairs:
@@ -431,6 +437,9 @@ class Room:
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
         known = state_vector(self.doc)
+        if splits_a_pair(screened.parsed, self._pairs, known):
+            self.stats.unreadable_updates += 1
+            raise ProtocolError("invalid Yjs update: it splits a surrogate pair (half an emoji)")
         if waits_for_missing(screened.parsed, known):
             self._hold(_Held(update, frame, origin, screened.parsed, False))
             return self._applied
@@ -466,7 +475,10 @@ class Room:
                 raise UnreadableUpdate(f"unreadable Yjs update: {corrupt}")
         self.size += len(update)
         self.stats.updates_in += 1
-        seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
+        add_pairs(self._pairs, screened.parsed)
+        seq = self._commit(
+            update, frame or protocol.encode_sync_update(update), exclude=origin, noted=True
+        )
         if undo is not None:
             reverted = self._capture(undo.undo)
             undo.clear()
@@ -475,6 +487,11 @@ class Room:
                 seq = self._commit(reverted, protocol.encode_sync_update(reverted))
         self._release_held()
         return seq
+
+    def _note_pairs(self, update: bytes) -> None:
+        """Record the surrogate pairs of an update the server wrote or another node sent."""
+        with contextlib.suppress(MalformedUpdate):  # then it did not apply either
+            add_pairs(self._pairs, read_as_yrs(update))
 
     def _hold(self, held: _Held) -> None:
         """Keep an update that waits for clocks the document lacks, unapplied and unseen,
@@ -528,8 +545,17 @@ class Room:
         if held.origin is not None and held.origin in self.connections:
             held.origin.channel.close(code, "update refused")
 
-    def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
-        """Queue an applied update for the store and its fan-out behind the commit."""
+    def _commit(
+        self,
+        update: bytes,
+        frame: bytes,
+        exclude: Connection | None = None,
+        noted: bool = False,
+    ) -> int:
+        """Queue an applied update for the store and its fan-out behind the commit (`noted`:
+        its surrogate pairs are recorded already)."""
+        if not noted:
+            self._note_pairs(update)
         self._record(update)
         self._applied += 1
         self._version += 1
@@ -874,6 +900,7 @@ class Room:
             self._rebuild(f"a remote update that failed: {exc}")
             return
         self._record(update)
+        self._note_pairs(update)
         self.size += len(update)
         self._version += 1
         self._release_held()
