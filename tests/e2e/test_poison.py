@@ -4,7 +4,9 @@ board unreadable, now or after compaction and a restart.
 The byte strings below were found by mutating the honest updates of `honest_updates()` (a
 seeded loop like `test_mutated_updates_never_cost_an_honest_card`). Each one reproduces a
 failure of the server before the fix:
-- PANICS_HALF_WAY makes yrs fail inside `apply_update` after it has changed the document;
+- PANICS_HALF_WAY makes yrs fail inside `apply_update` after it has changed the document
+  (found with its client's clocks at 56; now at 0, since an update that waits for clocks the
+  board lacks is held, not applied: issue #23);
 - BREAKS_MERGE applies, but `merge_updates` of the log with it gives a snapshot that does not
   decode, so compaction used to store a board nobody could load;
 - DOES_NOT_ROUND_TRIP applies on top of the board, but not on its own: stored, it would fail
@@ -37,8 +39,8 @@ from redisserver import RedisServer, nodes
 from redisserver import redis as redis  # the fixture
 from ysync import YClient, synced_client
 
-PANICS_HALF_WAY = bytes.fromhex(
-    "01069211382701056361726473056361726431012800922115046b696e640177047061696e280092214a05"
+PANICS_HALF_WAY = bytes.fromhex(  # client 2194 from clock 0 (at 56 it would wait for 0-55)
+    "01069211002701056361726473056361726431012800922115046b696e640177047061696e280092214a05"
     "73746167650177027331280092211503706f730177026131270092211504746578740204009221190d686f"
     "6e6573742063617264203100"
 )

@@ -183,3 +183,47 @@ async def test_a_store_holding_such_an_update_loads_repaired(
     with sqlite3.connect(tmp_path / "board.db") as conn:
         assert conn.execute("SELECT count(*) FROM quarantine").fetchone()[0] == len(kept)
     assert "not readable by yjs" in server.logs()
+
+
+# Two updates from one participant that crashed the whole server process (SIGSEGV inside yrs),
+# found by the pair fuzz: WAITS names clocks 63-67 of client 4242 that the board lacks (yrs
+# keeps it pending), FILLS writes clocks 0-70 of the same client with other content, and yrs
+# merging the two segfaults. Each passes every check alone.
+WAITS = bytes.fromhex(
+    "010392213f27010673746167657d02733101270092213f057469746c65020400922140036f0a6500"
+)
+FILLS = bytes.fromhex(
+    "01179221002701056361726473056361726430012800922100046b696e640177047061696e28009221000370"
+    "6f73017c3f000000270092210005766f746573000800922103047c3f800000770374776f7e7601016b750178"
+    "270092210004746578740204009221080263618492210a0b7264203020c3a9f09f9880c492210a92210b0258"
+    "592101056361726473056361726431090014270105636172647305636172643201280092212a046b696e6401"
+    "77047061696e280092212a03706f73017c40202100270092212a05766f74657300080092212d047c3f800000"
+    "770374776f7e7601016b750178270092212a0474657874020400922132026361849221340b7264203220c3a9"
+    "f09f9880c492213492213502585927010673746167657302733101270092213f057469746c65020400922140"
+    "036f6e65019221011515"
+)
+
+
+async def test_an_update_restating_what_waits_for_missing_clocks_leaves_the_server_running(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    writer = await NodeClient.start(server.ws, board["id"], board["tokens"]["participant"])
+    try:
+        await writer.next(lambda m: m.get("event") == "synced")
+        await write_cards(writer)
+        attacker = YClient(server.url(board["id"], board["tokens"]["participant"]))
+        await attacker.connect()
+        await attacker.synced.wait()
+        await attacker.send_raw(protocol.encode_sync_update(WAITS))
+        await attacker.send_raw(protocol.encode_sync_update(FILLS))
+        seen = len(attacker.document_frames())
+        await attacker.send_raw(protocol.encode_sync_step1(b"\x00"))  # a round trip
+        await attacker.wait_until(lambda: len(attacker.document_frames()) > seen, timeout=5)
+        await attacker.close()
+        assert server.process is not None and server.process.poll() is None
+        assert (await writer.command("text", key="c4", text="after"))["ok"] == "text"
+    finally:
+        await writer.quit()
+    assert httpx.get(f"{server.http}/healthz").status_code == 200
+    cards = await fresh_joiner_cards(server, board)
+    assert {key: cards[key] for key in CARDS} == CARDS and cards["c4"] == "after"

@@ -466,7 +466,6 @@ RESTATES_B = bytes.fromhex(
 
 
 async def test_restating_known_clocks_with_other_content_is_refused_and_changes_nothing() -> None:
-    from journeyboard.sync.rooms import UnreadableUpdate
     from journeyboard.sync.updates import unreadable_reason, yjs_refusal
 
     assert unreadable_reason(RESTATES_A) is None and unreadable_reason(RESTATES_B) is None
@@ -474,7 +473,95 @@ async def test_restating_known_clocks_with_other_content_is_refused_and_changes_
     _, ca = join(room)
     room.receive(ca, protocol.encode_sync_update(RESTATES_A))
     before = room.doc.get_update()
-    with pytest.raises(UnreadableUpdate):
+    with pytest.raises(ProtocolError):  # it also splits a surrogate pair of A's text
         room.receive(ca, protocol.encode_sync_update(RESTATES_B))
     assert room.doc.get_update() == before
+    assert yjs_refusal(room.doc.get_update()) is None
+
+
+# -- updates that wait for clocks the document lacks ----------------------------------------
+
+
+async def test_an_update_waiting_for_missing_clocks_is_held_until_they_arrive() -> None:
+    """The honest race: an edit typed while the reconnecting sync step 2 is on its way
+    arrives first. It is held (not applied, stored or shown), then applied after the gap
+    fills, and the writer is not refused."""
+    room, store, _ = await open_room()
+    a, ca = join(room)
+    b, _ = join(room)
+    writer = Writer()
+    first = writer.set("c1", "offline")
+    second = writer.set("c2", "typed while reconnecting")
+    room.receive(ca, protocol.encode_sync_update(second))
+    assert cards(room.doc) == {} and store.pending == 0
+    assert room.stats.held_updates == 1
+    room.receive(ca, protocol.encode_sync_step2(first))
+    assert cards(room.doc) == {"c1": "offline", "c2": "typed while reconnecting"}
+    assert store.pending == 2
+    await store.commit()
+    await room.flush()
+    assert cards(b.doc()) == cards(room.doc)
+    assert not a.closed
+
+
+# WAITS names clocks 63-67 of client 4242 (a board without them keeps it pending in yrs);
+# FILLS writes clocks 0-70 of that client with other content. Applied in this order, yrs
+# crashed the process (SIGSEGV); see tests/e2e/test_yjs_readable.py.
+WAITS = bytes.fromhex(
+    "010392213f27010673746167657d02733101270092213f057469746c65020400922140036f0a6500"
+)
+FILLS = bytes.fromhex(
+    "01179221002701056361726473056361726430012800922100046b696e640177047061696e28009221000370"
+    "6f73017c3f000000270092210005766f746573000800922103047c3f800000770374776f7e7601016b750178"
+    "270092210004746578740204009221080263618492210a0b7264203020c3a9f09f9880c492210a92210b0258"
+    "592101056361726473056361726431090014270105636172647305636172643201280092212a046b696e6401"
+    "77047061696e280092212a03706f73017c40202100270092212a05766f74657300080092212d047c3f800000"
+    "770374776f7e7601016b750178270092212a0474657874020400922132026361849221340b7264203220c3a9"
+    "f09f9880c492213492213502585927010673746167657302733101270092213f057469746c65020400922140"
+    "036f6e65019221011515"
+)
+
+
+async def test_a_stored_update_waiting_for_missing_clocks_stays_held_after_loading() -> None:
+    store = MemoryStore()
+    await store.append_update("doc", WAITS)  # what an older server stored
+    room, _, _ = await open_room(store)
+    assert room.stats.held_updates == 1 and room.doc.get_update() == Doc().get_update()
+    _, ca = join(room)
+    room.receive(ca, protocol.encode_sync_update(FILLS))  # crashed the process before
+    assert "cards" in room.doc.get_update().decode("latin-1")
+    assert room.stats.held_updates == 1 and room.log_entries == 2
+
+
+# A board the stock yjs wrote (client/tools/yread.mjs --sample): card c1's text holds
+# "lo \U0001f600" at clocks 9-13 of client 777, the emoji's halves at 12 and 13.
+YJS_BOARD = bytes.fromhex(
+    "01198906002701056361726473026331012800890600046b696e640177047061696e280089060003706f7301"
+    "7c3fc0000028008906000474616773017502770161760201627e016e7d472300890600056279746573030102"
+    "032700890600047465787402040089060501688489060602c3a9818906070184890608076c6f20f09f988027"
+    "00890600046c69737400080089060e037d017d027d03c48906078906080158c1890612890608014689060604"
+    "626f6c640474727565c689061289061304626f6c64046e756c6cc689060689060704626f6c64046e756c6cc5"
+    "8906168906070d7b22696d616765223a2278227dc689061789060704626f6c64047472756521010563617264"
+    "730263320100012701056c69737473016c00070089061b018889061c01770178280106737461676573027331"
+    "0177036f6e6501890603080113011902"
+)
+
+
+async def test_an_update_splitting_a_surrogate_pair_is_refused() -> None:
+    """yrs keeps strings in UTF-8, so an item split between the halves of a surrogate pair
+    (an emoji) loses a clock: every later struct of its writer is encoded one clock off,
+    and each joiner's yjs throws. The stock client never splits a pair (textDiff)."""
+    from journeyboard.sync.updates import yjs_refusal
+
+    store = MemoryStore()
+    await store.append_update("doc", YJS_BOARD)
+    room, _, _ = await open_room(store)
+    _, ca = join(room)
+    before = room.doc.get_update()
+    deletes_half = bytes.fromhex("00018906010c01")  # delete set: client 777, clock 12, 1
+    with pytest.raises(ProtocolError):
+        room.receive(ca, protocol.encode_sync_update(deletes_half))
+    assert room.doc.get_update() == before and yjs_refusal(before) is None
+    deletes_both = bytes.fromhex("00018906010c02")
+    room.receive(ca, protocol.encode_sync_update(deletes_both))  # the whole emoji: fine
     assert yjs_refusal(room.doc.get_update()) is None

@@ -48,15 +48,19 @@ from journeyboard.sync.protocol import (
 )
 from journeyboard.sync.stats import RoomStats
 from journeyboard.sync.updates import (
+    Pairs,
+    add_pairs,
     apply_tolerantly,
     check_stored,
     is_malformed,
     new_structs_refusal,
     overlap,
     screen_update,
+    splits_a_pair,
     try_apply,
+    waits_for_missing,
 )
-from journeyboard.sync.yupdate import ParsedUpdate
+from journeyboard.sync.yupdate import MalformedUpdate, ParsedUpdate, read_as_yrs
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +163,22 @@ def bindings_name(name: str) -> str:
     return name + BINDINGS_SUFFIX
 
 
+MAX_HELD_UPDATES: Final = 100
+MAX_HELD_BYTES: Final = 1 << 20
+"""Updates (and their bytes) a room holds at most while they wait for clocks it lacks; an
+honest client needs one for a moment (an edit racing its reconnecting sync step 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Held:
+    update: bytes
+    frame: bytes | None
+    origin: Connection | None
+    parsed: ParsedUpdate
+    stored: bool
+    """Read from the log at load (already durable): applied as a remote update."""
+
+
 CHECK_INLINE_BYTES: Final = 64 * 1024
 """Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
 
@@ -220,7 +240,7 @@ class Room:
         """The stored bindings as a document (None for rooms clients cannot write)."""
         self.binding_entries = 0
         """Stored log entries behind the bindings (compacted with the document)."""
-        self._held: dict[int, int] = {}
+        self._pending_ends: dict[int, int] = {}
         """Client ids whose structs the room stored but holds pending (waiting for a
         dependency), and the end clock of those structs (`claims.held_beyond`)."""
         self._floor: dict[int, int] = {}
@@ -237,6 +257,12 @@ class Room:
         """The document's state at some point, encoded; with `_journal`, what rebuilds it."""
         self._journal: list[bytes] = []
         """Every update applied since `_base`, in order (see `_rebuild`)."""
+        self._held: list[_Held] = []
+        """Updates waiting for clocks the document lacks (`updates.waits_for_missing`)."""
+        self._held_bytes = 0
+        self._releasing = False
+        self._pairs: Pairs = {}
+        """Where the document's String items hold surrogate pairs (`splits_a_pair`)."""
         self._journal_bytes = 0
         self.log_entries = 0
         """Stored log entries behind the document, as far as this room knows (see
@@ -271,7 +297,8 @@ class Room:
         else:
             loaded = await self._log.load(self.name)
         updates = await self._checked(loaded.updates)
-        self.doc, skipped = apply_tolerantly(updates)
+        waiting: list[int] = []
+        self.doc, skipped = apply_tolerantly(updates, waiting)
         for bad in skipped:
             self.stats.quarantined_updates += 1
             log.error(
@@ -284,11 +311,14 @@ class Room:
             )
             await self._log.quarantine(self.name, bad.update, bad.reason)
         left_out = {bad.index for bad in skipped}
-        good = [update for index, update in enumerate(updates) if index not in left_out]
+        for index in waiting:  # stored, but waiting for clocks the log lacks
+            self._hold(_Held(updates[index], None, None, read_as_yrs(updates[index]), True))
+        applied = left_out | set(waiting)
+        good = [update for index, update in enumerate(updates) if index not in applied]
         self._journal = good
         self._journal_bytes = self.size = sum(len(update) for update in good)
-        self.log_entries = len(good)
-        if len(good) == 1:
+        self.log_entries = len(good) + len(waiting)
+        if len(good) == 1 and not waiting:
             # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
@@ -296,7 +326,7 @@ class Room:
         state = self.doc.get_state()
         for update in good:
             for client, end in held_beyond(update, state).items():
-                self._held[client] = max(end, self._held.get(client, 0))
+                self._pending_ends[client] = max(end, self._pending_ends.get(client, 0))
         self.ready.set()
         return loaded.position
 
@@ -320,6 +350,7 @@ class Room:
             check = await asyncio.to_thread(check_stored, stored)
         else:
             check = check_stored(stored)
+        self._pairs = check.pairs
         for update in check.appended:
             await self._log.append_update(self.name, update)
         for repair in check.repairs:
@@ -485,8 +516,15 @@ class Room:
                 raise ProtocolError(f"invalid Yjs update: {reason}")
             raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
         clocks = self._decode_clocks()
-        restated = overlap(screened.parsed, clocks)
+        if splits_a_pair(screened.parsed, self._pairs, clocks):
+            self.stats.unreadable_updates += 1
+            raise ProtocolError("invalid Yjs update: it splits a surrogate pair (half an emoji)")
+        # Claims on other people's clocks are refused before anything waits (`sync/claims.py`).
         claims = self._check_claims(screened.parsed, origin)
+        if waits_for_missing(screened.parsed, clocks):
+            self._hold(_Held(update, frame, origin, screened.parsed, False))
+            return self._applied
+        restated = overlap(screened.parsed, clocks)
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -522,13 +560,17 @@ class Room:
         self._note_applied(update, claims.reach)
         self.size += len(update)
         self.stats.updates_in += 1
-        seq = self._commit(update, frame or protocol.encode_sync_update(update), exclude=origin)
+        add_pairs(self._pairs, screened.parsed)
+        seq = self._commit(
+            update, frame or protocol.encode_sync_update(update), exclude=origin, noted=True
+        )
         if undo is not None:
             reverted = self._capture(undo.undo)
             undo.clear()
             if reverted != protocol.EMPTY_UPDATE:
                 self.stats.reverted_updates += 1
                 seq = self._commit(reverted, protocol.encode_sync_update(reverted))
+        self._release_held()
         return seq
 
     def _check_claims(self, parsed: ParsedUpdate, origin: Connection | None) -> ClaimCheck:
@@ -550,14 +592,14 @@ class Room:
     def _holds(self, client: int, end: int) -> bool:
         """Whether the document holds a client's clocks below `end`: in its state vector, or
         as structs it stored that wait for a dependency."""
-        if end <= self._floor.get(client, 0) or end <= self._held.get(client, 0):
+        if end <= self._floor.get(client, 0) or end <= self._pending_ends.get(client, 0):
             return True
         return end <= self._held_clock(client)
 
     def _held_clock(self, client: int) -> int:
         """The clock up to which the document holds a client's structs (decodes the state
         vector, and keeps it as the new floor)."""
-        return max(self._decode_clocks().get(client, 0), self._held.get(client, 0))
+        return max(self._decode_clocks().get(client, 0), self._pending_ends.get(client, 0))
 
     def _decode_clocks(self) -> dict[int, int]:
         """The document's state vector, decoded (about 0.3 us per client id); it becomes the
@@ -570,8 +612,8 @@ class Room:
         the clients whose structs it brought whole (`reach`, when the claim check read it)."""
         held = held_beyond(update, self.doc.get_state())
         for client, end in held.items():
-            if end > self._held.get(client, 0):
-                self._held[client] = end
+            if end > self._pending_ends.get(client, 0):
+                self._pending_ends[client] = end
         floor = self._floor
         for client, end in reach.items():
             if client not in held and end > floor.get(client, 0):
@@ -607,8 +649,74 @@ class Room:
         self.binding_entries += 1
         stored.add_done_callback(_binding_stored)
 
-    def _commit(self, update: bytes, frame: bytes, exclude: Connection | None = None) -> int:
-        """Queue an applied update for the store and its fan-out behind the commit."""
+    def _note_pairs(self, update: bytes) -> None:
+        """Record the surrogate pairs of an update the server wrote or another node sent."""
+        with contextlib.suppress(MalformedUpdate):  # then it did not apply either
+            add_pairs(self._pairs, read_as_yrs(update))
+
+    def _hold(self, held: _Held) -> None:
+        """Keep an update that waits for clocks the document lacks, unapplied and unseen,
+        until they arrive (see `updates.waits_for_missing`: yrs could crash on it)."""
+        if not held.stored and (
+            len(self._held) >= MAX_HELD_UPDATES
+            or self._held_bytes + len(held.update) > MAX_HELD_BYTES
+        ):
+            self.stats.unreadable_updates += 1
+            raise UnreadableUpdate("too many updates wait for clocks this board does not have")
+        self._held.append(held)
+        self._held_bytes += len(held.update)
+        self.stats.held_updates += 1
+
+    def _release_held(self) -> None:
+        """Apply the held updates whose clocks have arrived (yrs skips what it has)."""
+        if not self._held or self._releasing:
+            return
+        self._releasing = True
+        try:
+            progress = True
+            while progress and self._held and self._closed is None:
+                progress = False
+                known = self._decode_clocks()
+                for held in self._held:
+                    if not waits_for_missing(held.parsed, known):
+                        break
+                else:
+                    return
+                self._held.remove(held)
+                self._held_bytes -= len(held.update)
+                progress = True
+                if held.stored:
+                    self.apply_remote(held.update)  # already durable,
+                    self.log_entries -= 1  # and counted when the log was loaded
+                    continue
+                try:
+                    self._accept(held.update, held.frame, held.origin)
+                except UnreadableUpdate as exc:
+                    self._refuse_held(held, CLOSE.UNREADABLE_UPDATE.code, exc)
+                except ProtocolError as exc:
+                    self._refuse_held(held, CLOSE.MALFORMED.code, exc)
+                except DocumentTooLarge as exc:
+                    self._refuse_held(held, CLOSE.DOCUMENT_TOO_LARGE.code, exc)
+        finally:
+            self._releasing = False
+
+    def _refuse_held(self, held: _Held, code: int, exc: BaseException) -> None:
+        label = held.origin.label if held.origin else "the log"
+        log.warning("%s: a held update from %s was refused: %s", self.name, label, exc)
+        if held.origin is not None and held.origin in self.connections:
+            held.origin.channel.close(code, "update refused")
+
+    def _commit(
+        self,
+        update: bytes,
+        frame: bytes,
+        exclude: Connection | None = None,
+        noted: bool = False,
+    ) -> int:
+        """Queue an applied update for the store and its fan-out behind the commit (`noted`:
+        its surrogate pairs are recorded already)."""
+        if not noted:
+            self._note_pairs(update)
         self._record(update)
         self._applied += 1
         self._version += 1
@@ -1011,8 +1119,10 @@ class Room:
             return
         self._note_applied(update, {})
         self._record(update)
+        self._note_pairs(update)
         self.size += len(update)
         self._version += 1
+        self._release_held()
         # Already durable; it only queues behind this node's own uncommitted updates.
         self._emit(
             _Outgoing(

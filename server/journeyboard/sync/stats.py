@@ -60,6 +60,8 @@ class RoomStats:
     """Stored updates that loading could not apply, moved aside (never deleted)."""
     stored_updates_repaired: int = 0
     """Stored updates yjs could not read, repaired on load (the originals moved aside)."""
+    held_updates: int = 0
+    """Updates held back until the clocks they wait for arrived (`waits_for_missing`)."""
     rebuilt_documents: int = 0
     """Times a room rebuilt its document after an update failed half-way through."""
     store_latency: Histogram = field(

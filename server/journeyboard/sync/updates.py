@@ -30,10 +30,13 @@ from pycrdt import Doc, merge_updates
 
 from journeyboard.sync.protocol import read_var_uint, write_var_uint
 from journeyboard.sync.yupdate import (
+    ID,
     MalformedUpdate,
     ParsedUpdate,
     Repair,
+    StructKind,
     parse_update,
+    read_as_yrs,
     repair_update,
 )
 
@@ -137,29 +140,109 @@ class Skipped:
     reason: str
 
 
-def apply_tolerantly(updates: Sequence[bytes]) -> tuple[Doc[Any], list[Skipped]]:
+def waits_for_missing(parsed: ParsedUpdate, known: dict[int, int]) -> bool:
+    """Whether yrs would keep part of this update pending: a client's structs start beyond
+    the clock the document has for it (or skip some), an item refers to another client's
+    clock that neither the document nor this update holds, or it deletes such clocks (held
+    too, so that `splits_a_pair` sees the text a delete lands in).
+
+    yrs merges what it keeps pending with what arrives later, and a later update that writes
+    the same clocks with other content makes it crash the whole process (SIGSEGV). So such
+    an update is held back, not applied, until what it waits for has arrived; by then yrs
+    skips every clock it already has. An honest client sends one only in a race (an edit
+    typed while its reconnecting sync step 2 is on the way), and that step 2 fills the gap.
+    """
+    available = dict(known)
+    for entry in parsed.clients:
+        have = known.get(entry.client, 0)
+        if entry.clock > have:
+            return True
+        if entry.structs:
+            available[entry.client] = max(have, entry.end_clock)
+    for struct in parsed.structs():
+        if struct.kind is StructKind.SKIP:
+            if struct.end_clock > known.get(struct.client, 0):
+                return True
+            continue
+        for ref in (struct.origin, struct.right_origin, struct.parent):
+            if isinstance(ref, ID) and ref.clock >= available.get(ref.client, 0):
+                return True
+    return any(r.clock + r.length > available.get(r.client, 0) for r in parsed.delete_set)
+
+
+def apply_tolerantly(
+    updates: Sequence[bytes], held: list[int] | None = None
+) -> tuple[Doc[Any], list[Skipped]]:
     """Build a document from stored updates, leaving out the ones that fail to apply.
 
     A failed apply may have changed the document half-way (a panic inside yrs), so after a
     failure the document is built again from scratch without the failing update.
+
+    With `held`, an update that waits for clocks the document lacks (`waits_for_missing`)
+    is applied only once they have arrived, later in the log; the indexes of those still
+    waiting at the end are added to `held`, unapplied (a room keeps them waiting).
     """
     skipped: list[Skipped] = []
     left_out: set[int] = set()
+    parsed = [_parse_as_yrs(update) for update in updates] if held is not None else []
     while True:
         doc: Doc[Any] = Doc()
         failed: Skipped | None = None
+        waiting: list[int] = []
         with doc.transaction():
             for index, update in enumerate(updates):
                 if index in left_out:
                     continue
+                if held is not None:
+                    known = state_vector(doc)
+                    this = parsed[index]
+                    if this is not None and waits_for_missing(this, known):
+                        waiting.append(index)
+                        continue
                 error = try_apply(doc, update)
                 if error is not None:
                     failed = Skipped(index, update, f"{type(error).__name__}: {error}")
                     break
+                if waiting:
+                    failed = _release(doc, updates, parsed, waiting)
+                    if failed is not None:
+                        break
         if failed is None:
+            if held is not None:
+                held.extend(waiting)
             return doc, skipped
         skipped.append(failed)
         left_out.add(failed.index)
+
+
+def _parse_as_yrs(update: bytes) -> ParsedUpdate | None:
+    try:
+        return read_as_yrs(update)
+    except MalformedUpdate:
+        return None
+
+
+def _release(
+    doc: Doc[Any],
+    updates: Sequence[bytes],
+    parsed: Sequence[ParsedUpdate | None],
+    waiting: list[int],
+) -> Skipped | None:
+    """Apply the waiting updates whose clocks have arrived, until none is left to apply."""
+    progress = True
+    while progress and waiting:
+        progress = False
+        for index in list(waiting):
+            this = parsed[index]
+            assert this is not None
+            if waits_for_missing(this, state_vector(doc)):
+                continue
+            waiting.remove(index)
+            progress = True
+            error = try_apply(doc, updates[index])
+            if error is not None:
+                return Skipped(index, updates[index], f"{type(error).__name__}: {error}")
+    return None
 
 
 def overlap(parsed: ParsedUpdate, known: dict[int, int]) -> dict[int, int]:
@@ -168,8 +251,8 @@ def overlap(parsed: ParsedUpdate, known: dict[int, int]) -> dict[int, int]:
     integrates the rest of a straddling struct from an offset.
 
     An honest client restates only what it wrote (a resend); a crafted update can restate
-    other content under the same ids, and yrs then builds items that point at themselves,
-    which yjs throws on (issue #23's differential test found one). See `new_structs_refusal`.
+    other content under the same ids. See `new_structs_refusal`: a second net behind
+    `splits_a_pair`, which stopped every case the pair fuzz found.
     """
     since: dict[int, int] = {}
     for entry in parsed.clients:
@@ -177,6 +260,47 @@ def overlap(parsed: ParsedUpdate, known: dict[int, int]) -> dict[int, int]:
         if entry.clock < have and entry.structs:
             since[entry.client] = have
     return since
+
+
+Pairs = dict[int, set[int]]
+"""Per client id, the clocks of the second halves of surrogate pairs in its String items."""
+
+
+def add_pairs(pairs: Pairs, parsed: ParsedUpdate) -> None:
+    """Record the surrogate pairs of an update's String items."""
+    for struct in parsed.structs():
+        if struct.low_surrogates:
+            clocks = pairs.setdefault(struct.client, set())
+            clocks.update(struct.clock + offset for offset in struct.low_surrogates)
+
+
+def splits_a_pair(parsed: ParsedUpdate, pairs: Pairs, known: dict[int, int]) -> bool:
+    """Whether applying this update would split an item between the two halves of a
+    surrogate pair: a delete range that starts or ends there, an item inserted there (its
+    origin or right origin), or a struct restating known clocks whose new part starts there.
+
+    yrs keeps strings in UTF-8 and loses a clock when it splits a pair, so every later struct
+    of the item's writer is encoded one clock off and every joiner's yjs throws. yjs never
+    splits a pair on its own, and the board's client never asks it to (textDiff).
+    """
+    own: Pairs = {}
+    add_pairs(own, parsed)
+
+    def inside(client: int, clock: int) -> bool:
+        return clock in pairs.get(client, ()) or clock in own.get(client, ())
+
+    for r in parsed.delete_set:
+        if inside(r.client, r.clock) or inside(r.client, r.clock + r.length):
+            return True
+    for struct in parsed.structs():
+        if struct.origin is not None and inside(struct.origin.client, struct.origin.clock + 1):
+            return True
+        if struct.right_origin is not None and inside(*struct.right_origin):
+            return True
+        have = known.get(struct.client, 0)
+        if struct.clock < have < struct.end_clock and have - struct.clock in struct.low_surrogates:
+            return True
+    return False
 
 
 def encode_state_vector(clocks: dict[int, int]) -> bytes:
@@ -289,6 +413,8 @@ class LoadCheck:
     """Repaired updates to append to the log (committed before the originals are moved)."""
     repairs: list[StoredRepair]
     """Originals to move to the store's quarantine, in order."""
+    pairs: Pairs
+    """The surrogate pairs of every String item in `updates` (see `splits_a_pair`)."""
 
 
 def _repaired(update: bytes) -> Repair | None:
@@ -326,14 +452,18 @@ def check_stored(updates: Sequence[bytes]) -> LoadCheck:
     appended: list[bytes] = []
     repairs: list[StoredRepair] = []
     unrepaired: list[tuple[int, str]] = []
+    pairs: Pairs = {}
     for index, update in enumerate(updates):
-        refusal = yjs_refusal(update)
-        if refusal is None:
+        try:
+            add_pairs(pairs, parse_update(update))
             continue
+        except MalformedUpdate as exc:
+            refusal = f"{YJS_CANNOT_READ}: {exc}"
         repair = _repaired(update)
         if repair is None:
             unrepaired.append((index, refusal))
             continue
+        add_pairs(pairs, parse_update(repair.update))
         slots[index] = repair.update
         appended.append(repair.update)
         reason = f"{refusal}; repaired: {_describe(repair)}"
@@ -345,6 +475,7 @@ def check_stored(updates: Sequence[bytes]) -> LoadCheck:
         if integrated:
             whole = _repaired(doc.get_update())
             if whole is not None:
+                add_pairs(pairs, parse_update(whole.update))
                 slots.append(whole.update)
                 appended.append(whole.update)
                 kept = f"the document re-encoded and repaired ({_describe(whole)})"
@@ -354,4 +485,5 @@ def check_stored(updates: Sequence[bytes]) -> LoadCheck:
                 reason = f"{refusal}; not repairable on its own; kept instead: {kept}"
                 repairs.append(StoredRepair(index, updates[index], reason, -1))
                 slots[index] = None
-    return LoadCheck([update for update in slots if update is not None], appended, repairs)
+    readable = [update for update in slots if update is not None]
+    return LoadCheck(readable, appended, repairs, pairs)

@@ -143,6 +143,10 @@ class Struct(NamedTuple):
     right_origin: ID | None = None
     parent: str | ID | None = None
     parent_sub: str | None = None
+    low_surrogates: tuple[int, ...] = ()
+    """For a String item: the offsets of the second halves of its surrogate pairs (its
+    astral characters, such as most emoji). yrs cannot split an item there (see
+    `updates.splits_a_pair`)."""
 
     @property
     def end_clock(self) -> int:
@@ -194,18 +198,27 @@ def _js_json_valid(text: str) -> bool:
     return True
 
 
-def _utf16_length(text: str) -> int:
-    """A string's length in JavaScript (UTF-16 code units), which is a ContentString's length."""
+def _utf16_length(text: str) -> tuple[int, tuple[int, ...]]:
+    """A string's length in JavaScript (UTF-16 code units), which is a ContentString's
+    length, and the offsets of the second halves of its surrogate pairs."""
     if text.isascii():
-        return len(text)
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+        return len(text), ()
+    lows: list[int] = []
+    offset = 0
+    for char in text:
+        if ord(char) > 0xFFFF:
+            lows.append(offset + 1)
+            offset += 2
+        else:
+            offset += 1
+    return offset, tuple(lows)
 
 
 class _Reader:
     """Reads the way yjs does (strict), or the way yrs does (not strict: to find where each
     struct of a stored update ends, so that `repair_update` can replace one)."""
 
-    __slots__ = ("data", "end", "limit", "pos", "seen", "strict")
+    __slots__ = ("data", "end", "limit", "lows", "pos", "seen", "strict")
 
     def __init__(self, data: bytes, strict: bool = True) -> None:
         self.data = data
@@ -214,6 +227,7 @@ class _Reader:
         self.strict = strict
         self.limit = MAX_SAFE_INTEGER if strict else 2**64 - 1
         self.seen: dict[bytes, int] = {}
+        self.lows: tuple[int, ...] = ()
 
     def fail(self, reason: str) -> NoReturn:
         raise MalformedUpdate(reason, self.pos)
@@ -325,10 +339,15 @@ YRS_TYPES_WITHOUT_NAME: Final = frozenset((0, 1, 2, 4, 5, 6, 9, 15))
 """Type refs yrs reads with nothing after them (3, XmlElement, carries its name)."""
 
 
+_NO_PAIRS: Final[tuple[int, ...]] = ()
+
+
 def _read_content(reader: _Reader, ref: int) -> tuple[int, int | None]:
-    """Read an item's content; return (its length in clocks, its type ref for ContentType)."""
+    """Read an item's content; return (its length in clocks, its type ref for ContentType).
+    A String's surrogate pairs are left in `reader.lows`."""
     if ref == ContentRef.STRING:
-        return _utf16_length(reader.string()), None
+        length, reader.lows = _utf16_length(reader.string())
+        return length, None
     if ref == ContentRef.ANY:
         count = reader.var_uint()
         for _ in range(count):
@@ -388,6 +407,7 @@ def _read_item(reader: _Reader, info: int, client: int, clock: int, start: int) 
             if isinstance(ref_id, ID) and ref_id.client == client and ref_id.clock >= clock:
                 reader.fail("an item refers to its own client's future")
     ref = info & (BITS5 if reader.strict else 0x0F)  # yrs reads four bits
+    reader.lows = _NO_PAIRS
     length, type_ref = _read_content(reader, ref)
     return Struct(
         StructKind.ITEM,
@@ -402,6 +422,7 @@ def _read_item(reader: _Reader, info: int, client: int, clock: int, start: int) 
         right_origin,
         parent,
         parent_sub,
+        reader.lows,
     )
 
 
@@ -464,6 +485,12 @@ def parse_update(data: bytes) -> ParsedUpdate:
     hold (yjs keeps such items pending), and the delete set may name any ids.
     """
     return _read_update(_Reader(bytes(data)))
+
+
+def read_as_yrs(data: bytes) -> ParsedUpdate:
+    """Read an update as yrs reads it (its structure only, nothing refused that yrs reads):
+    what a stored update holds, whether or not yjs could read it."""
+    return _read_update(_Reader(bytes(data), strict=False))
 
 
 def refusal_reason(data: bytes) -> str | None:
@@ -535,7 +562,7 @@ def repair_update(data: bytes) -> Repair:
     the whole update).
     """
     data = bytes(data)
-    parsed = _read_update(_Reader(data, strict=False))
+    parsed = read_as_yrs(data)
     quarantined: list[Quarantined] = []
     sections: list[bytes] = []
     for entry in parsed.clients:

@@ -87,6 +87,11 @@ class ServerCollector(Collector):
             value=stats.stored_updates_repaired,
         )
         yield CounterMetricFamily(
+            "journeyboard_held_updates",
+            "Updates held back until the clocks they wait for arrived (yrs could crash on them)",
+            value=stats.held_updates,
+        )
+        yield CounterMetricFamily(
             "journeyboard_rebuilt_documents",
             "Documents rebuilt in memory after an update failed half-way through",
             value=stats.rebuilt_documents,
