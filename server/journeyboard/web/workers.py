@@ -1,0 +1,388 @@
+"""Heavy work in worker processes, so that no request holds the event loop (or the GIL).
+
+Imports of a board, PDF exports and reads of a large board each take from a second to a
+minute of CPU. They run in a small pool of warm worker processes, each a fresh interpreter
+(`python -c ...`, like multiprocessing's spawn, without its resource tracker) that talks to
+the server over its stdin and stdout:
+
+- a job is a function of `jobs.JOBS` and its arguments (picklable), sent as one frame (an
+  8-byte length and a pickle); the answer comes back the same way;
+- the worker runs at a lower priority (`nice`), so that the server's own sockets win the CPU;
+- its address space is capped (`RLIMIT_AS`, `worker_memory_bytes`): an allocation past it
+  raises MemoryError in the job, which answers the job's "over budget" error;
+- each job has a CPU budget (`RLIMIT_CPU`, set again before every job: the process dies of
+  SIGXCPU past it) and a wall-clock deadline after which the server kills the worker;
+- a job whose requester gives up (the HTTP client disconnects, `cancel_when` completes, or
+  the awaiting task is cancelled) kills its worker at once: no CPU is spent for nobody;
+- `processes` jobs run at once; up to `queue` more wait for a worker; past that the request is
+  refused at once with 503 and `Retry-After`.
+
+A killed or crashed worker is replaced by a fresh one when the next job needs it. A worker
+dies with the server (`PR_SET_PDEATHSIG`) and when its stdin closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import concurrent.futures
+import contextlib
+import ctypes
+import logging
+import os
+import pickle
+import resource
+import signal
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from journeyboard.workshop.errors import ApiError
+
+log = logging.getLogger(__name__)
+
+HEADER = struct.Struct("!Q")
+"""A frame's length, before its pickle."""
+
+RETIRE_RSS_BYTES = 512 * 1024 * 1024
+"""A worker whose resident memory grew past this after a job is replaced (fragmentation)."""
+
+NICE = 10
+"""How much lower the workers' priority is than the server's."""
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What one job may spend: CPU seconds in the worker, and wall seconds in all."""
+
+    cpu_seconds: float
+    wall_seconds: float
+
+
+class JobRefused(ApiError):
+    """A job's own refusal (bad input): answered as it is, with its status and code."""
+
+
+class WorkerGone(Exception):
+    """The worker died during the job (killed, over its CPU budget, out of memory)."""
+
+
+# The worker process ------------------------------------------------------------------------
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when the server dies (no orphan keeps rendering)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def _cpu_used() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:  # pragma: no cover - not Linux
+        return 0
+
+
+def _read_frame(stream: IO[bytes]) -> bytes | None:
+    head = stream.read(HEADER.size)
+    if len(head) < HEADER.size:
+        return None
+    (length,) = HEADER.unpack(head)
+    body = stream.read(length)
+    return body if len(body) == length else None
+
+
+def _write_frame(stream: IO[bytes], body: bytes) -> None:
+    stream.write(HEADER.pack(len(body)))
+    stream.write(body)
+    stream.flush()
+
+
+def child_main(memory_bytes: int) -> None:
+    """The worker's loop: read a job, run it under its CPU budget, answer; until stdin ends."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server; it stops us
+    with contextlib.suppress(OSError):
+        os.nice(NICE)
+    # The frames use the original stdout; anything a library prints goes to stderr instead.
+    requests = os.fdopen(os.dup(0), "rb")
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    if memory_bytes > 0:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, resource.RLIM_INFINITY))
+    from journeyboard.web.jobs import JOBS
+
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    while True:
+        frame = _read_frame(requests)
+        if frame is None:
+            return
+        name, args, cpu_seconds = pickle.loads(frame)
+        soft = int(_cpu_used() + cpu_seconds) + 1
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        try:
+            reply: tuple[Any, ...] = ("ok", JOBS[name](*args))
+        except ApiError as exc:
+            reply = ("refused", exc.status, exc.code, exc.message)
+        except (MemoryError, RecursionError):
+            reply = ("over_budget", "memory")
+        except Exception as exc:  # a bug: the server logs it and answers 500
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            body = pickle.dumps((reply, _rss_bytes()), protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            body = pickle.dumps((("over_budget", "memory"), _rss_bytes()))
+        _write_frame(answers, body)
+
+
+# The server's side ------------------------------------------------------------------------
+
+
+class Worker:
+    """One worker process and its pipes; `call` blocks, so it runs in a thread."""
+
+    def __init__(self, memory_bytes: int) -> None:
+        package_root = str(Path(__file__).resolve().parents[2])
+        code = (
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "from journeyboard.web.workers import child_main; child_main(int(sys.argv[2]))"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code, package_root, str(memory_bytes)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
+        self.jobs = 0
+        self.rss = 0
+        self.killed = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def call(self, name: str, args: tuple[Any, ...], cpu_seconds: float) -> tuple[Any, ...]:
+        """Run one job and return its reply; raise WorkerGone if the worker died meanwhile."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.jobs += 1
+        try:
+            frame = pickle.dumps((name, args, cpu_seconds), protocol=pickle.HIGHEST_PROTOCOL)
+            _write_frame(self.process.stdin, frame)
+            body = _read_frame(self.process.stdout)
+        except (OSError, ValueError):
+            body = None
+        if body is None:
+            self.kill()
+            raise WorkerGone(self.describe_exit())
+        reply, self.rss = pickle.loads(body)
+        assert isinstance(reply, tuple)
+        return reply
+
+    def describe_exit(self) -> str:
+        try:
+            code = self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover - kill() was sent
+            return "did not exit"
+        if code == -signal.SIGXCPU:
+            return "cpu"
+        if self.killed:
+            return "killed"
+        return f"exit {code}"
+
+    def kill(self) -> None:
+        self.killed = True
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()
+
+    def close(self) -> None:
+        """End an idle worker: closing its stdin ends its loop; kill it if it lingers."""
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.process.wait(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class WorkerPool:
+    """At most `processes` jobs at once in warm workers, `queue` more waiting; see the module."""
+
+    def __init__(self, processes: int, queue: int, memory_bytes: int) -> None:
+        self.processes = processes
+        self.queue = queue
+        self.memory_bytes = memory_bytes
+        self._idle: list[Worker] = []
+        self._busy: set[Worker] = set()
+        self._running = 0
+        self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            max_workers=processes + 1, thread_name_prefix="worker-pipe"
+        )
+        self.completed = 0
+        self.killed = 0
+        self.refused_busy = 0
+
+    @property
+    def running(self) -> int:
+        return self._running
+
+    @property
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+    def pids(self) -> list[int]:
+        return [worker.pid for worker in (*self._idle, *self._busy)]
+
+    async def run(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        budget: Budget,
+        *,
+        over_budget: ApiError,
+        cancel_when: asyncio.Future[Any] | None = None,
+    ) -> Any:
+        """Run job `name` in a worker and return its result.
+
+        Raise the job's own `ApiError`; `over_budget` when it runs out of CPU, memory or time;
+        503 `busy` when the queue is full; 499 `abandoned` when `cancel_when` completes first
+        (the client left: the worker is killed, and the answer goes nowhere).
+        """
+        await self._take_slot()
+        worker: Worker | None = None
+        loop = asyncio.get_running_loop()
+        try:
+            worker = (
+                self._idle.pop()
+                if self._idle
+                else await loop.run_in_executor(self._threads, Worker, self.memory_bytes)
+            )
+            self._busy.add(worker)
+            call = loop.run_in_executor(self._threads, worker.call, name, args, budget.cpu_seconds)
+            waiting: set[asyncio.Future[Any]] = {call}
+            if cancel_when is not None:
+                waiting.add(cancel_when)
+            try:
+                done, _ = await asyncio.wait(
+                    waiting, timeout=budget.wall_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+            except asyncio.CancelledError:
+                await self._stop(worker, call)
+                raise
+            if call not in done:
+                await self._stop(worker, call)
+                if cancel_when is not None and cancel_when in done:
+                    log.info("job %s: the requester left; its worker was stopped", name)
+                    raise ApiError(499, "abandoned", "the client left before the answer was ready")
+                log.warning(
+                    "job %s: over its %gs deadline; worker killed", name, budget.wall_seconds
+                )
+                raise over_budget
+            try:
+                reply = call.result()
+            except WorkerGone as gone:
+                self.killed += 1
+                log.warning("job %s: its worker died (%s)", name, gone)
+                raise over_budget from None
+            return self._answer(name, reply, over_budget)
+        finally:
+            if worker is not None:
+                self._busy.discard(worker)
+                self._put_back(worker)
+            self._give_slot()
+
+    async def _stop(self, worker: Worker, call: asyncio.Future[Any]) -> None:
+        """Kill a worker in the middle of a job and wait for its thread to notice."""
+        worker.kill()
+        self.killed += 1
+        with contextlib.suppress(WorkerGone, Exception):
+            await asyncio.shield(call)
+
+    def _answer(self, name: str, reply: tuple[Any, ...], over_budget: ApiError) -> Any:
+        kind = reply[0]
+        if kind == "ok":
+            self.completed += 1
+            return reply[1]
+        if kind == "refused":
+            raise JobRefused(reply[1], reply[2], reply[3])
+        if kind == "over_budget":
+            log.warning("job %s: out of memory in its worker", name)
+            raise over_budget
+        log.error("job %s failed in its worker: %s", name, reply[1])
+        raise ApiError(500, "internal", "something went wrong on the server")
+
+    def _put_back(self, worker: Worker) -> None:
+        if worker.killed or worker.process.poll() is not None or worker.rss > RETIRE_RSS_BYTES:
+            worker.kill()
+            self._threads.submit(worker.close)
+            return
+        self._idle.append(worker)
+
+    async def _take_slot(self) -> None:
+        if self._running < self.processes and not self._waiting:
+            self._running += 1
+            return
+        if len(self._waiting) >= self.queue:
+            self.refused_busy += 1
+            raise ApiError(
+                503,
+                "busy",
+                "the server is busy with other large imports and exports; try again shortly",
+                retry_after=5,
+            )
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(turn)
+        try:
+            await turn
+        except asyncio.CancelledError:
+            if turn.done() and not turn.cancelled():
+                self._give_slot()  # the slot was handed to us as we left: pass it on
+            else:
+                self._waiting.remove(turn)
+            raise
+
+    def _give_slot(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the slot passes on; `_running` stays
+                return
+        self._running -= 1
+
+    async def close(self) -> None:
+        """End every worker (at shutdown); busy ones are killed."""
+        for worker in list(self._busy):
+            worker.kill()
+        idle, self._idle = self._idle, []
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._threads, worker.close) for worker in idle)
+        )
+        self._threads.shutdown(wait=False)
+
+
+async def client_gone(receive: Any) -> None:
+    """Complete when the HTTP client disconnects (ASGI `http.disconnect`)."""
+    while True:
+        message = await receive()
+        if message.get("type") == "http.disconnect":
+            return
