@@ -235,7 +235,7 @@ class WorkerPool:
         self._running = 0
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
         self._threads = concurrent.futures.ThreadPoolExecutor(
-            max_workers=processes + 1, thread_name_prefix="worker-pipe"
+            max_workers=2 * processes + 2, thread_name_prefix="worker-pipe"
         )
         self.completed = 0
         self.killed = 0
@@ -271,11 +271,7 @@ class WorkerPool:
         worker: Worker | None = None
         loop = asyncio.get_running_loop()
         try:
-            worker = (
-                self._idle.pop()
-                if self._idle
-                else await loop.run_in_executor(self._threads, Worker, self.memory_bytes)
-            )
+            worker = self._idle.pop() if self._idle else await self._spawn()
             self._busy.add(worker)
             call = loop.run_in_executor(self._threads, worker.call, name, args, budget.cpu_seconds)
             waiting: set[asyncio.Future[Any]] = {call}
@@ -309,6 +305,21 @@ class WorkerPool:
                 self._busy.discard(worker)
                 self._put_back(worker)
             self._give_slot()
+
+    async def _spawn(self) -> Worker:
+        """Start a fresh worker (in a thread: starting a process takes a few milliseconds)."""
+        loop = asyncio.get_running_loop()
+        starting = loop.run_in_executor(self._threads, Worker, self.memory_bytes)
+        try:
+            return await asyncio.shield(starting)
+        except asyncio.CancelledError:
+            # The job was given up while its worker started: keep the worker for the next.
+            starting.add_done_callback(self._adopt)
+            raise
+
+    def _adopt(self, started: asyncio.Future[Worker]) -> None:
+        if not started.cancelled() and started.exception() is None:
+            self._idle.append(started.result())
 
     async def _stop(self, worker: Worker, call: asyncio.Future[Any]) -> None:
         """Kill a worker in the middle of a job and wait for its thread to notice."""
