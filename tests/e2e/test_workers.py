@@ -248,6 +248,8 @@ async def test_an_abandoned_pdf_request_stops_its_worker(server: ServerProcess) 
     while alive(busy) and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     assert not alive(busy), "the worker kept rendering for a client that left"
+    metrics = httpx.get(f"{server.http}/metrics").text
+    assert "journeyboard_worker_jobs_killed_total 1.0" in metrics
     # The pool carries on with a fresh worker.
     small = server.create_board("small", template="insurance_claim")
     again = httpx.get(export_url(server, small, "pdf"), headers=viewer(small), timeout=120)

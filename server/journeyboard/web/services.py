@@ -19,7 +19,7 @@ from journeyboard.stores import Store
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.rooms import RoomManager
 from journeyboard.web.admission import SocketGate
-from journeyboard.web.metrics import registry_for
+from journeyboard.web.metrics import WorkerCollector, registry_for
 from journeyboard.web.workers import WorkerPool
 from journeyboard.workshop import documents, people
 from journeyboard.workshop import engine as workshop
@@ -78,6 +78,9 @@ class Services:
         rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
         bus.on_control(people.handle_control(rooms))
         sockets = SocketGate(settings, boards, rooms)
+        pool = WorkerPool(limits.worker_processes, limits.worker_queue, limits.worker_memory_bytes)
+        registry = registry_for(rooms, sockets, store, bus)
+        registry.register(WorkerCollector(pool))
         return cls(
             settings,
             store,
@@ -88,8 +91,8 @@ class Services:
             sockets,
             KeyedRateLimiter(limits.boards_per_address_per_minute),
             KeyedRateLimiter(limits.joins_per_address_per_minute),
-            registry_for(rooms, sockets, store, bus),
-            WorkerPool(limits.worker_processes, limits.worker_queue, limits.worker_memory_bytes),
+            registry,
+            pool,
             KeyedRateLimiter(limits.imports_per_address_per_minute),
             KeyedRateLimiter(limits.stored_bytes_per_address_per_day, window=86_400.0),
         )
