@@ -152,7 +152,7 @@ async def create_board(request: Request) -> Response:
             retry_after=60 // max(1, limits.imports_per_address_per_minute) + 1,
         )
     created_at_ms = server_now_ms()
-    if small:
+    if not imported:
         fields, seed, content = jobs.create_board_documents(raw, created_at_ms)
     else:
         too_large = ApiError(

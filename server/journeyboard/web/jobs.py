@@ -2,8 +2,8 @@
 
 Each takes and returns picklable values (bytes, strings, numbers) and raises `ApiError` for
 bad input. They are also called directly, on the event loop, when the input is small (a
-board under `inline_read_bytes`, a create body under `inline_body_bytes`): one code path, the
-same answers either way.
+board under `inline_read_bytes`, a create body under `inline_body_bytes` without an import):
+one code path, the same answers either way.
 """
 
 from __future__ import annotations
