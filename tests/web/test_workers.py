@@ -120,3 +120,40 @@ async def test_a_full_queue_is_refused_at_once_with_retry_after(pool: WorkerPool
             await task
     assert pool.running == 0 and pool.waiting == 0
     assert pool.pids() == []  # the cancelled job's worker was killed, not put back
+
+
+async def test_a_lane_leaves_workers_to_other_jobs_and_a_leaver_waits_for_nothing() -> None:
+    pool = WorkerPool(processes=2, queue=2, memory_bytes=3 << 30)
+    big = import_raw(20_000)
+    try:
+        long = asyncio.create_task(
+            pool.run("create_board_documents", (big, 1), ROOMY, over_budget=OVER, lane="pdf")
+        )
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queued = asyncio.create_task(
+            pool.run(
+                "create_board_documents",
+                (big, 1),
+                ROOMY,
+                over_budget=OVER,
+                lane="pdf",
+                cancel_when=gone,
+            )
+        )
+        async with asyncio.timeout(10):
+            while pool.running != 1:
+                await asyncio.sleep(0.01)
+        # The second job of the lane waits; a job of no lane gets the other worker at once.
+        small = await pool.run(
+            "create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER
+        )
+        assert small[0] == {"title": "t"} and not queued.done()
+        killed = pool.killed
+        gone.set_result(None)  # the waiting job's client leaves: no worker is started or killed
+        with pytest.raises(ApiError) as left:
+            await queued
+        assert left.value.status == 499 and pool.killed == killed
+        await long
+        assert pool.running == 0
+    finally:
+        await pool.close()

@@ -322,12 +322,15 @@ async def export(request: Request) -> Response:
                 "s of CPU, or the worker's memory); export it as json, csv or html instead",
             )
             async with watching(request) as gone:
+                # PDFs take minutes at most; they leave one worker to imports and reads.
                 rendered = await app.workers.run(
                     "export_board",
                     args,
                     export_budget(app.settings),
                     over_budget=too_large,
                     cancel_when=gone,
+                    lane="pdf" if heavy else None,
+                    lane_limit=max(1, limits.worker_processes - 1),
                 )
     finally:
         if heavy:

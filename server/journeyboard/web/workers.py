@@ -36,6 +36,7 @@ import signal
 import struct
 import subprocess
 import sys
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -60,6 +61,11 @@ class Budget:
 
     cpu_seconds: float
     wall_seconds: float
+
+
+def abandoned() -> ApiError:
+    """What a job whose requester left answers (nobody reads it; the access log shows it)."""
+    return ApiError(499, "abandoned", "the client left before the answer was ready")
 
 
 class JobRefused(ApiError):
@@ -234,6 +240,8 @@ class WorkerPool:
         self._busy: set[Worker] = set()
         self._running = 0
         self._waiting: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._lanes: dict[str, asyncio.Semaphore] = {}
+        self._lane_waiting: dict[str, int] = {}
         self._threads = concurrent.futures.ThreadPoolExecutor(
             max_workers=2 * processes + 2, thread_name_prefix="worker-pipe"
         )
@@ -260,14 +268,68 @@ class WorkerPool:
         *,
         over_budget: ApiError,
         cancel_when: asyncio.Future[Any] | None = None,
+        lane: str | None = None,
+        lane_limit: int = 1,
     ) -> Any:
         """Run job `name` in a worker and return its result.
 
         Raise the job's own `ApiError`; `over_budget` when it runs out of CPU, memory or time;
         503 `busy` when the queue is full; 499 `abandoned` when `cancel_when` completes first
-        (the client left: the worker is killed, and the answer goes nowhere).
+        (the client left: the worker is killed, and the answer goes nowhere). Jobs of one
+        `lane` take at most `lane_limit` workers at once (so that long renders leave a worker
+        for the others); more of them wait, at most `queue`.
         """
-        await self._take_slot()
+        if lane is None:
+            return await self._run(name, args, budget, over_budget, cancel_when)
+        gate = self._lanes.get(lane)
+        if gate is None:
+            gate = self._lanes[lane] = asyncio.Semaphore(lane_limit)
+        waiting = self._lane_waiting.get(lane, 0)
+        if gate.locked() and waiting >= self.queue:
+            raise self._busy_error()
+        self._lane_waiting[lane] = waiting + 1
+        try:
+            await self._unless_gone(gate.acquire(), cancel_when)
+        finally:
+            self._lane_waiting[lane] -= 1
+        try:
+            return await self._run(name, args, budget, over_budget, cancel_when)
+        finally:
+            gate.release()
+
+    async def _unless_gone(
+        self, waiting: Coroutine[Any, Any, Any], cancel_when: asyncio.Future[Any] | None
+    ) -> None:
+        """Wait for a turn; raise 499 `abandoned` if the requester leaves first."""
+        if cancel_when is None:
+            await waiting
+            return
+        turn = asyncio.ensure_future(waiting)
+        try:
+            await asyncio.wait({turn, cancel_when}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not turn.done():
+                turn.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await turn
+        if turn.cancelled():
+            raise abandoned()
+        error = turn.exception()
+        if error is not None:
+            raise error
+
+    async def _run(
+        self,
+        name: str,
+        args: tuple[Any, ...],
+        budget: Budget,
+        over_budget: ApiError,
+        cancel_when: asyncio.Future[Any] | None,
+    ) -> Any:
+        await self._unless_gone(self._take_slot(), cancel_when)
+        if cancel_when is not None and cancel_when.done():
+            self._give_slot()  # the turn came as the requester left: no worker spent on it
+            raise abandoned()
         worker: Worker | None = None
         loop = asyncio.get_running_loop()
         try:
@@ -288,7 +350,7 @@ class WorkerPool:
                 await self._stop(worker, call)
                 if cancel_when is not None and cancel_when in done:
                     log.info("job %s: the requester left; its worker was stopped", name)
-                    raise ApiError(499, "abandoned", "the client left before the answer was ready")
+                    raise abandoned()
                 log.warning(
                     "job %s: over its %gs deadline; worker killed", name, budget.wall_seconds
                 )
@@ -353,13 +415,7 @@ class WorkerPool:
             self._running += 1
             return
         if len(self._waiting) >= self.queue:
-            self.refused_busy += 1
-            raise ApiError(
-                503,
-                "busy",
-                "the server is busy with other large imports and exports; try again shortly",
-                retry_after=5,
-            )
+            raise self._busy_error()
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiting.append(turn)
         try:
@@ -370,6 +426,15 @@ class WorkerPool:
             else:
                 self._waiting.remove(turn)
             raise
+
+    def _busy_error(self) -> ApiError:
+        self.refused_busy += 1
+        return ApiError(
+            503,
+            "busy",
+            "the server is busy with other large imports and exports; try again shortly",
+            retry_after=5,
+        )
 
     def _give_slot(self) -> None:
         while self._waiting:
