@@ -157,3 +157,31 @@ async def test_a_lane_leaves_workers_to_other_jobs_and_a_leaver_waits_for_nothin
         assert pool.running == 0
     finally:
         await pool.close()
+
+
+def address_space(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmSize")
+
+
+async def test_a_job_past_the_memory_limit_is_over_budget_and_its_worker_replaced(
+    pool: WorkerPool,
+) -> None:
+    await pool.run("create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER)
+    (pid,) = pool.pids()
+    tight = WorkerPool(processes=1, queue=1, memory_bytes=address_space(pid) + (64 << 20))
+    try:
+        await tight.run("create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER)
+        (first,) = tight.pids()
+        with pytest.raises(ApiError) as over:
+            await tight.run(
+                "create_board_documents", (import_raw(20_000), 1), ROOMY, over_budget=OVER
+            )
+        assert over.value is OVER
+        assert first not in tight.pids()
+        await tight.run("create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER)
+    finally:
+        await tight.close()

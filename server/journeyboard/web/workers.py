@@ -126,9 +126,15 @@ def child_main(memory_bytes: int) -> None:
     answers = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    with contextlib.suppress(ValueError, OSError):
+        # SIGXCPU (over the CPU budget) would otherwise dump a core of a large process.
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory_bytes > 0:
+        _, memory_hard = resource.getrlimit(resource.RLIMIT_AS)
+        if memory_hard != resource.RLIM_INFINITY:
+            memory_bytes = min(memory_bytes, memory_hard)
         with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, resource.RLIM_INFINITY))
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_hard))
     from journeyboard.web.jobs import JOBS
 
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
@@ -361,6 +367,8 @@ class WorkerPool:
                 self.killed += 1
                 log.warning("job %s: its worker died (%s)", name, gone)
                 raise over_budget from None
+            if reply[0] == "over_budget":
+                worker.kill()  # after a MemoryError, a fresh worker is the safe one
             return self._answer(name, reply, over_budget)
         finally:
             if worker is not None:
