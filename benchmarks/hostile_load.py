@@ -130,17 +130,9 @@ def stat_of(pid: int) -> tuple[float, int]:
     return cpu, int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
 
 
-def total_cpu(pid: int) -> float:
-    """CPU seconds of a process and its living descendants."""
-    total = 0.0
-    for member in tree(pid):
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            total += stat_of(member)[0]
-    return total
-
-
 class Sampler(threading.Thread):
-    """Peak RSS of the server and of its workers (together), sampled every 0.2 s."""
+    """Peak RSS of the server and of its workers (together), and everyone's CPU, sampled every
+    0.2 s (a worker's last 0.2 s before it ends are missed)."""
 
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -149,6 +141,8 @@ class Sampler(threading.Thread):
         self.workers_peak = 0
         self.workers_seen: set[int] = set()
         self.commands: set[str] = set()
+        self.cpu: dict[int, float] = {}
+        """The last CPU seconds seen of each process (so that ended workers still count)."""
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -156,7 +150,8 @@ class Sampler(threading.Thread):
             workers = 0
             for pid in tree(self.pid):
                 with contextlib.suppress(OSError, IndexError, ValueError):
-                    _, rss = stat_of(pid)
+                    cpu, rss = stat_of(pid)
+                    self.cpu[pid] = cpu
                     if pid == self.pid:
                         self.server_peak = max(self.server_peak, rss)
                     else:
@@ -358,8 +353,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             idle_seconds = 3.0
             await asyncio.sleep(idle_seconds)  # the bystander alone first: its quiet baseline
             sampler = Sampler(process.pid)
+            sampler.cpu = {pid: stat_of(pid)[0] for pid in tree(process.pid)}
+            cpu_before = sum(sampler.cpu.values())
             sampler.start()
-            cpu_before = total_cpu(process.pid)
             context = multiprocessing.get_context("fork")
             queue = context.Queue()
             child = context.Process(
@@ -375,7 +371,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             stop.set()
             trips = await probe
             sampler.stop.set()
-            cpu_after = total_cpu(process.pid)
+            for pid in tree(process.pid):
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    sampler.cpu[pid] = stat_of(pid)[0]
+            cpu_after = sum(sampler.cpu.values())
         finally:
             process.terminate()
             process.wait(timeout=30)
