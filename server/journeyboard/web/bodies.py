@@ -114,7 +114,11 @@ async def read_body(
     request: Request, settings: Settings, definition: str, limit: int
 ) -> dict[str, Any]:
     """Read a JSON body and validate it against shared_schema/http.json; raise ApiError."""
-    body = await read_json(request, settings, limit)
+    return validate_body(await read_json(request, settings, limit), definition)
+
+
+def validate_body(body: Any, definition: str) -> dict[str, Any]:
+    """Check a parsed body against shared_schema/http.json's `definition`; 400 saying where."""
     errors = sorted(validator(definition).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "body"

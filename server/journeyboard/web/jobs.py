@@ -15,7 +15,7 @@ from typing import Any, Final
 from pycrdt import Doc
 
 from journeyboard.exports.render import ExportError, Rendered, render
-from journeyboard.web.bodies import parse_json, validator
+from journeyboard.web.bodies import parse_json, validate_body
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import build_documents
 from journeyboard.workshop.boardview import build_view
@@ -75,12 +75,7 @@ def create_board_documents(
     The fields are the body without its `import`. Raises the same 400s as the endpoint's own
     checks (bad_json, too_deep, invalid_body, invalid_import, unknown_template).
     """
-    body = parse_json(raw)
-    errors = sorted(validator("create_board").iter_errors(body), key=lambda e: list(e.path))
-    if errors:
-        where = "/".join(str(p) for p in errors[0].path) or "body"
-        raise ApiError(400, "invalid_body", f"{where}: {errors[0].message}")
-    assert isinstance(body, dict)
+    body = validate_body(parse_json(raw), "create_board")
     title = body["title"].strip()
     seed, content = build_documents(
         title,
