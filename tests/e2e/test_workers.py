@@ -318,6 +318,9 @@ async def test_a_big_board_reads_the_same_off_the_loop_while_a_bystander_keeps_i
     worker_read = reads[0].json()
     assert len(worker_read["content"]["cards"]) == 12_000
     assert len(reads[3].json()["cards"]) == 12_000
+    # The session part is what the live document reads as (`?only=session` reads it there).
+    live = httpx.get(url, params={"only": "session"}, headers=viewer(board), timeout=60).json()
+    assert worker_read["session"] == live["session"]
     # The same answer as the event loop's own reading (everything inline on a second start).
     server.stop()
     inline = make_server("--limit", f"inline_read_bytes={1 << 30}", store_url=server.store_url)
