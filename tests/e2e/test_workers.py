@@ -174,6 +174,16 @@ async def test_an_import_over_its_cpu_budget_gets_a_clear_413_and_stores_nothing
     assert "Traceback" not in server.logs()
 
 
+async def test_an_import_over_the_card_limit_gets_a_short_400(server: ServerProcess) -> None:
+    before = stored_boards(server)
+    body = import_body(20_001, fields=0)
+    answer = httpx.post(f"{server.http}/api/boards", content=body, headers=JSON, timeout=60)
+    assert answer.status_code == 400 and error_of(answer) == "invalid_import"
+    assert len(answer.content) < 1000, "the error quotes the import back"
+    assert "20000" in answer.json()["error"]["message"]
+    assert stored_boards(server) == before
+
+
 async def test_imports_have_a_tighter_rate_than_plain_creation(make_server: Any) -> None:
     server = make_server("--limit", "imports_per_address_per_minute=2")
     body = import_body(300)

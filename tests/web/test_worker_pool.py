@@ -88,11 +88,12 @@ async def test_a_job_past_its_deadline_is_killed(pool: WorkerPool) -> None:
 async def test_a_job_whose_requester_leaves_kills_its_worker(pool: WorkerPool) -> None:
     await pool.run("create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER)
     (pid,) = pool.pids()
+    big = import_raw(20_000)  # built first: the client leaves 0.3 s into the job itself
     gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     asyncio.get_running_loop().call_later(0.3, gone.set_result, None)
     with pytest.raises(ApiError) as left:
         await pool.run(
-            "create_board_documents", (import_raw(20_000), 1), ROOMY, over_budget=OVER,
+            "create_board_documents", (big, 1), ROOMY, over_budget=OVER,
             cancel_when=gone,
         )  # fmt: skip
     assert left.value.status == 499
@@ -124,7 +125,7 @@ async def test_a_full_queue_is_refused_at_once_with_retry_after(pool: WorkerPool
 
 async def test_a_lane_leaves_workers_to_other_jobs_and_a_leaver_waits_for_nothing() -> None:
     pool = WorkerPool(processes=2, queue=2, memory_bytes=3 << 30)
-    big = import_raw(20_000)
+    big = import_raw(20_000)  # seconds of CPU (20,000 cards: the most an import may hold)
     try:
         long = asyncio.create_task(
             pool.run("create_board_documents", (big, 1), ROOMY, over_budget=OVER, lane="pdf")
@@ -143,16 +144,16 @@ async def test_a_lane_leaves_workers_to_other_jobs_and_a_leaver_waits_for_nothin
         async with asyncio.timeout(10):
             while pool.running != 1:
                 await asyncio.sleep(0.01)
-        # The second job of the lane waits; a job of no lane gets the other worker at once.
+        # The second job of the lane waits; its client leaves: no worker is started or killed.
+        gone.set_result(None)
+        with pytest.raises(ApiError) as left:
+            await queued
+        assert left.value.status == 499 and pool.killed == 0
+        # A job of no lane gets the other worker while the lane's job runs.
         small = await pool.run(
             "create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER
         )
-        assert small[0] == {"title": "t"} and not queued.done()
-        killed = pool.killed
-        gone.set_result(None)  # the waiting job's client leaves: no worker is started or killed
-        with pytest.raises(ApiError) as left:
-            await queued
-        assert left.value.status == 499 and pool.killed == killed
+        assert small[0] == {"title": "t"} and not long.done()
         await long
         assert pool.running == 0
     finally:

@@ -18,6 +18,7 @@ from starlette.requests import ClientDisconnect, Request
 from journeyboard import schema
 from journeyboard.settings import Settings
 from journeyboard.web.admission import origin_allowed
+from journeyboard.workshop import imports
 from journeyboard.workshop.errors import ApiError
 
 MAX_JSON_DEPTH = 64
@@ -122,6 +123,6 @@ def validate_body(body: Any, definition: str) -> dict[str, Any]:
     errors = sorted(validator(definition).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "body"
-        raise ApiError(400, "invalid_body", f"{where}: {errors[0].message}")
+        raise ApiError(400, "invalid_body", f"{where}: {imports.short(errors[0])}")
     assert isinstance(body, dict)
     return body
