@@ -30,7 +30,7 @@ from journeyboard.web.bodies import check_json_post, parse_json, read_body, read
 from journeyboard.web.responses import answer, error_response, server_now_ms
 from journeyboard.web.services import services
 from journeyboard.web.sockets import serve_starlette
-from journeyboard.web.workers import Budget, client_gone
+from journeyboard.web.workers import Budget, client_gone, digest
 from journeyboard.workshop import voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
@@ -227,8 +227,10 @@ async def get_board(request: Request) -> Response:
     if len(content) + len(session) <= app.settings.limits.inline_read_bytes:
         content_json, session_json = jobs.board_json(content, session)
     else:
+        key = ("board_json", await asyncio.to_thread(digest, content, session))
         async with watching(request) as gone:
-            content_json, session_json = await app.workers.run(
+            content_json, session_json = await app.shared.run(
+                key,
                 "board_json",
                 (content, session),
                 export_budget(app.settings),
@@ -322,16 +324,28 @@ async def export(request: Request) -> Response:
                 "s of CPU, or the worker's memory); export it as json, csv or html instead",
             )
             async with watching(request) as gone:
-                # PDFs take minutes at most; they leave one worker to imports and reads.
-                rendered = await app.workers.run(
-                    "export_board",
-                    args,
-                    export_budget(app.settings),
-                    over_budget=too_large,
-                    cancel_when=gone,
-                    lane="pdf" if heavy else None,
-                    lane_limit=max(1, limits.worker_processes - 1),
-                )
+                if heavy:
+                    # PDFs take minutes at most; they leave one worker to imports and reads.
+                    rendered = await app.workers.run(
+                        "export_board",
+                        args,
+                        export_budget(app.settings),
+                        over_budget=too_large,
+                        cancel_when=gone,
+                        lane="pdf",
+                        lane_limit=max(1, limits.worker_processes - 1),
+                    )
+                else:
+                    # The same export of the same state, asked for again meanwhile, shares it.
+                    state = await asyncio.to_thread(digest, content, session)
+                    rendered = await app.shared.run(
+                        ("export", board_id, fmt, tuple(sorted(options.items())), state),
+                        "export_board",
+                        args,
+                        export_budget(app.settings),
+                        over_budget=too_large,
+                        cancel_when=gone,
+                    )
     finally:
         if heavy:
             app.rendering.discard(board_id)

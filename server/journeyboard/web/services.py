@@ -20,7 +20,7 @@ from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.rooms import RoomManager
 from journeyboard.web.admission import SocketGate
 from journeyboard.web.metrics import WorkerCollector, registry_for
-from journeyboard.web.workers import WorkerPool
+from journeyboard.web.workers import SharedJobs, WorkerPool
 from journeyboard.workshop import documents, people
 from journeyboard.workshop import engine as workshop
 from journeyboard.workshop.boards import BoardService
@@ -47,8 +47,13 @@ class Services:
     """Imports per address (tighter than `board_creations`)."""
     stored_bytes: KeyedRateLimiter
     """Bytes of new boards' documents per address per day (the storage quota)."""
+    shared: SharedJobs = field(init=False)
+    """Reads of large boards: identical ones in flight share one job."""
     rendering: set[str] = field(default_factory=set)
     """Boards with a PDF being rendered: one at a time per board."""
+
+    def __post_init__(self) -> None:
+        self.shared = SharedJobs(self.workers)
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> Services:

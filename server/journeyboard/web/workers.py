@@ -28,6 +28,7 @@ import collections
 import concurrent.futures
 import contextlib
 import ctypes
+import hashlib
 import logging
 import os
 import pickle
@@ -36,7 +37,7 @@ import signal
 import struct
 import subprocess
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -432,7 +433,8 @@ class WorkerPool:
             if turn.done() and not turn.cancelled():
                 self._give_slot()  # the slot was handed to us as we left: pass it on
             else:
-                self._waiting.remove(turn)
+                with contextlib.suppress(ValueError):  # `_give_slot` may have dropped it
+                    self._waiting.remove(turn)
             raise
 
     def _busy_error(self) -> ApiError:
@@ -470,3 +472,79 @@ async def client_gone(receive: Any) -> None:
         message = await receive()
         if message.get("type") == "http.disconnect":
             return
+
+
+@dataclass(eq=False)
+class _Flight:
+    task: asyncio.Future[Any]
+    everyone_left: asyncio.Future[None]
+    waiting: int = 0
+
+
+class SharedJobs:
+    """Identical jobs asked for while one is running share it (single-flight).
+
+    A key names the job and its input (for a read: the format, its options and a digest of
+    the documents' encoded state), so only requests that would get the same answer share one.
+    The job is stopped when the last of its requesters leaves.
+    """
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self.pool = pool
+        self._flights: dict[Hashable, _Flight] = {}
+        self.shared = 0
+        """Requests answered by a job another request had started."""
+
+    async def run(
+        self,
+        key: Hashable,
+        name: str,
+        args: tuple[Any, ...],
+        budget: Budget,
+        *,
+        over_budget: ApiError,
+        cancel_when: asyncio.Future[Any] | None = None,
+    ) -> Any:
+        flight = self._flights.get(key)
+        if flight is None:
+            everyone_left: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            task = asyncio.ensure_future(
+                self.pool.run(
+                    name, args, budget, over_budget=over_budget, cancel_when=everyone_left
+                )
+            )
+            flight = self._flights[key] = _Flight(task, everyone_left)
+            task.add_done_callback(lambda done: self._landed(key, flight))
+        else:
+            self.shared += 1
+        flight.waiting += 1
+        try:
+            waiting: set[asyncio.Future[Any]] = {flight.task}
+            if cancel_when is not None:
+                waiting.add(cancel_when)
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if flight.task not in done:
+                raise abandoned()
+            return flight.task.result()
+        finally:
+            flight.waiting -= 1
+            if flight.waiting == 0 and not flight.task.done():
+                flight.everyone_left.set_result(None)
+                if self._flights.get(key) is flight:
+                    del self._flights[key]
+
+    def _landed(self, key: Hashable, flight: _Flight) -> None:
+        if self._flights.get(key) is flight:
+            del self._flights[key]
+        if not flight.task.cancelled():
+            flight.task.exception()  # read, so an answer nobody waited for is not logged
+
+
+def digest(*parts: bytes) -> bytes:
+    """A digest of some bytes, for a `SharedJobs` key (hashlib releases the GIL: a thread may
+    run it)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(len(part).to_bytes(8, "big"))
+        hasher.update(part)
+    return hasher.digest()
