@@ -86,6 +86,33 @@ class Limits:
     """Seconds an HTTP connection has to send a request's headers (and between body chunks)."""
     http_connections_per_address: int = 256
     """Open HTTP connections from one address (not counting sockets, nor trusted proxies)."""
+    worker_processes: int = 2
+    """Worker processes for heavy work (imports, PDFs, reads of large boards): jobs at once."""
+    worker_queue: int = 8
+    """Jobs that may wait for a worker; past it, 503 `busy` with Retry-After."""
+    worker_memory_bytes: int = 3 * 1024 * MiB
+    """The address space of one worker (RLIMIT_AS); a job past it is refused as too large."""
+    inline_body_bytes: int = 64 * 1024
+    """A `POST /api/boards` body up to this size without `import` is handled on the event loop;
+    a larger one, and any import (700 small cards fit in 64 KiB and take ~0.1 s to check), is
+    parsed, checked and built in a worker."""
+    inline_read_bytes: int = 256 * 1024
+    """Boards whose encoded documents are smaller are read and exported on the event loop."""
+    import_cpu_seconds: float = 10.0
+    """CPU one import may take in its worker (a 20,000-card import takes about 2.5 s)."""
+    import_seconds: float = 30.0
+    """Wall-clock seconds one import may take, waiting for a worker not counted."""
+    imports_per_address_per_minute: int = 10
+    """Imports (and any `POST /api/boards` body over `inline_body_bytes`) from one address."""
+    stored_bytes_per_address_per_day: int = 128 * MiB
+    """The documents of new boards one address may create per day (a rolling allowance)."""
+    export_cpu_seconds: float = 150.0
+    """CPU one export or large read may take in its worker (a PDF: about 25 s per MB of text)."""
+    export_seconds: float = 600.0
+    """Wall-clock seconds one export may take, waiting for a worker not counted: a report of
+    2 MB of text took 270 s on a busy 2-core machine, where the workers' low priority shows."""
+    max_export_text_bytes: int = 4 * MiB
+    """Text (every string of the board's documents, UTF-8) a PDF export may hold; past it 413."""
 
     @property
     def transport_max_bytes(self) -> int:
@@ -127,7 +154,8 @@ class KeyedRateLimiter:
         self.max_keys = max_keys
         self._buckets: OrderedDict[str, TokenBucket] = OrderedDict()
 
-    def allow(self, key: str) -> bool:
+    def allow(self, key: str, amount: float = 1.0) -> bool:
+        """Whether `amount` more events of `key` fit (and if so, count them)."""
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = TokenBucket(self.limit / self.window, self.limit)
@@ -136,7 +164,7 @@ class KeyedRateLimiter:
                 self._buckets.popitem(last=False)
         else:
             self._buckets.move_to_end(key)
-        return bucket.take()
+        return bucket.take(amount)
 
 
 class Counter:

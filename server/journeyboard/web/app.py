@@ -36,6 +36,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await stack.enter_async_context(running.store)
         await stack.enter_async_context(running.bus)
         await stack.enter_async_context(running.rooms)
+        stack.push_async_callback(running.workers.close)
         yield
         log.info("shutting down: flushing documents")
 

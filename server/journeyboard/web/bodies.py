@@ -26,6 +26,7 @@ from starlette.requests import ClientDisconnect, Request
 from journeyboard import schema
 from journeyboard.settings import Settings
 from journeyboard.web.admission import origin_allowed
+from journeyboard.workshop import imports
 from journeyboard.workshop.errors import ApiError
 
 MAX_JSON_DEPTH = 64
@@ -170,10 +171,14 @@ async def read_body(
     request: Request, settings: Settings, definition: str, limit: int
 ) -> dict[str, Any]:
     """Read a JSON body and validate it against shared_schema/http.json; raise ApiError."""
-    body = await read_json(request, settings, limit)
+    return validate_body(await read_json(request, settings, limit), definition)
+
+
+def validate_body(body: Any, definition: str) -> dict[str, Any]:
+    """Check a parsed body against shared_schema/http.json's `definition`; 400 saying where."""
     errors = sorted(validator(definition).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "body"
-        raise ApiError(400, "invalid_body", f"{where}: {errors[0].message}")
+        raise ApiError(400, "invalid_body", f"{where}: {imports.short(errors[0])}")
     assert isinstance(body, dict)
     return body

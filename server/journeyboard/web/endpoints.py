@@ -6,25 +6,31 @@ the workshop's errors through) and `errors.on_error` answers it. `routes` is the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
+import json
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from journeyboard.exports.render import ExportError, render
+from journeyboard.exports.render import ExportError, Rendered
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 from journeyboard.sync.limits import KeyedRateLimiter
-from journeyboard.web.bodies import read_body, read_json
+from journeyboard.web import jobs
+from journeyboard.web.bodies import check_json_post, parse_json, read_body, read_json, read_limited
 from journeyboard.web.responses import answer, error_response, server_now_ms
 from journeyboard.web.services import services
 from journeyboard.web.sockets import serve_starlette
+from journeyboard.web.workers import Budget, client_gone, digest
 from journeyboard.workshop import voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
@@ -71,6 +77,27 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
+def export_budget(settings: Settings) -> Budget:
+    return Budget(settings.limits.export_cpu_seconds, settings.limits.export_seconds)
+
+
+def json_bytes(value: Any) -> bytes:
+    """JSON as `JSONResponse` writes it."""
+    return json.dumps(
+        value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+@contextlib.asynccontextmanager
+async def watching(request: Request) -> AsyncIterator[asyncio.Future[None]]:
+    """A future that completes if the client disconnects while the block runs."""
+    gone = asyncio.ensure_future(client_gone(request.receive))
+    try:
+        yield gone
+    finally:
+        gone.cancel()
+
+
 def check_rate(limiter: KeyedRateLimiter, request: Request) -> None:
     if not limiter.allow(client_address(request)):
         raise ApiError(429, "rate_limited", "too many requests from this address; wait a minute")
@@ -105,17 +132,54 @@ async def identify(request: Request) -> Identity:
 
 
 async def create_board(request: Request) -> Response:
+    # A body with an import (or any large body) is parsed, checked and built in a worker
+    # process: a 20,000-card import takes seconds of CPU. Imports have their own, tighter rate,
+    # and each address a daily allowance of stored bytes.
     app = services(request)
+    limits = app.settings.limits
     check_rate(app.board_creations, request)
-    limit = app.settings.limits.max_import_bytes
-    body = await read_body(request, app.settings, "create_board", limit)
-    created = await app.boards.create(
-        body["title"].strip(),
-        template=body.get("template"),
-        persona=body.get("persona", ""),
-        scope=body.get("scope", ""),
-        imported=body.get("import"),
-    )
+    check_json_post(request, app.settings)
+    raw = await read_limited(request, limits.max_import_bytes, limits.header_timeout_seconds)
+    address = client_address(request)
+    small = len(raw) <= limits.inline_body_bytes
+    body = parse_json(raw) if small else None
+    imported = not small or (isinstance(body, dict) and "import" in body)
+    if imported and not app.imports.allow(address):
+        raise ApiError(
+            429,
+            "rate_limited",
+            "too many imports from this address; wait a minute",
+            retry_after=60 // max(1, limits.imports_per_address_per_minute) + 1,
+        )
+    created_at_ms = server_now_ms()
+    if not imported:
+        fields, seed, content = jobs.create_board_documents(raw, created_at_ms)
+    else:
+        too_large = ApiError(
+            413,
+            "import_too_large",
+            f"this import needs more than the server's budget ({limits.import_cpu_seconds:g} s "
+            "of CPU, or the worker's memory) to read; import a smaller board",
+        )
+        async with watching(request) as gone:
+            fields, seed, content = await app.workers.run(
+                "create_board_documents",
+                (raw, created_at_ms),
+                Budget(limits.import_cpu_seconds, limits.import_seconds),
+                over_budget=too_large,
+                cancel_when=gone,
+            )
+    stored = len(seed) + len(content or b"")
+    if not app.stored_bytes.allow(address, stored):
+        raise ApiError(
+            429,
+            "quota_exceeded",
+            f"this address has created as much board data today as it may "
+            f"({limits.stored_bytes_per_address_per_day} bytes a day; this board needs "
+            f"{stored}); try again later",
+            retry_after=3600,
+        )
+    created = await app.boards.create_built(fields["title"].strip(), created_at_ms, seed, content)
     board = created.board
     return answer(
         {
@@ -147,16 +211,46 @@ async def get_board(request: Request) -> Response:
     # `?only=session` leaves out the content document: the page reads the session part
     # to start (its role, phase, title) and gets the content from its socket; on a
     # 2,000-card board the content is 344 KB of JSON it would wait for and throw away.
-    boards = services(request).boards
+    app = services(request)
+    boards = app.boards
     identity = await identify(request)
+    board_id = identity.board.id
     only = request.query_params.get("only")
-    if only is None:
-        data = await boards.read(identity.board.id)
-    elif only == "session":
-        data = {"session": await boards.session_json(identity.board.id)}
-    else:
+    if only == "session":
+        data = {"session": await boards.session_json(board_id)}
+        return answer({"id": board_id, "role": identity.role, **data})
+    if only is not None:
         raise ApiError(400, "invalid_option", "only= takes the value session")
-    return answer({"id": identity.board.id, "role": identity.role, **data})
+    # The documents' encoded state is cheap to take; reading a large one as JSON is not
+    # (a 20,000-card board: ~0.7 s), so that happens in a worker.
+    content, session = await boards.encoded(board_id)
+    if len(content) + len(session) <= app.settings.limits.inline_read_bytes:
+        content_json, session_json = jobs.board_json(content, session)
+    else:
+        key = ("board_json", await asyncio.to_thread(digest, content, session))
+        async with watching(request) as gone:
+            content_json, session_json = await app.shared.run(
+                key,
+                "board_json",
+                (content, session),
+                export_budget(app.settings),
+                over_budget=ApiError(503, "too_large", "this board is too large to read at once"),
+                cancel_when=gone,
+            )
+    head = {"id": board_id, "role": identity.role}
+    body = b"".join(
+        (
+            json_bytes(head)[:-1],
+            b',"content":',
+            content_json,
+            b',"session":',
+            session_json,
+            b',"server_now_ms":',
+            str(server_now_ms()).encode(),
+            b"}",
+        )
+    )
+    return Response(body, media_type="application/json")
 
 
 async def board_links(request: Request) -> Response:
@@ -186,24 +280,76 @@ async def me(request: Request) -> Response:
 
 
 async def export(request: Request) -> Response:
+    # Every export is rendered from the documents' encoded state: on the event loop for a
+    # small board, in a worker for a large one and for every PDF (seconds of CPU). One PDF
+    # per board at a time; the worker is stopped when the client leaves.
+    app = services(request)
+    limits = app.settings.limits
     identity = await identify(request)
+    board_id = identity.board.id
     query = request.query_params
     try:
         page = int(query.get("page", "1"))
     except ValueError:
         raise ApiError(400, "invalid_option", "page must be a number") from None
-    view = await services(request).boards.view(identity.board.id)
+    fmt = request.path_params["fmt"]
+    options = {
+        "dialect": query.get("dialect", "excel"),
+        "sheet": query.get("sheet", "A0"),
+        "tile": query.get("tile"),
+    }
+    heavy = fmt in jobs.TEXT_CAPPED
+    if heavy:
+        if board_id in app.rendering:
+            raise ApiError(
+                429,
+                "export_in_progress",
+                "a PDF of this board is being made; try again when it is done",
+                retry_after=10,
+            )
+        app.rendering.add(board_id)
     try:
-        # A PDF takes seconds of CPU: off the event loop, so the node's sockets keep moving.
-        rendered = await run_in_threadpool(
-            render,
-            view,
-            request.path_params["fmt"],
-            server_now_ms(),
-            dialect=query.get("dialect", "excel"),
-            sheet=query.get("sheet", "A0"),
-            tile=query.get("tile"),
-        )
+        content, session = await app.boards.encoded(board_id)
+        args = (
+            board_id, content, session, fmt, server_now_ms(), options,
+            limits.max_export_text_bytes,
+        )  # fmt: skip
+        if not heavy and len(content) + len(session) <= limits.inline_read_bytes:
+            rendered: Rendered = jobs.export_board(*args)
+        else:
+            too_large = ApiError(
+                413,
+                "export_too_large",
+                f"this export needs more than the server's budget ({limits.export_cpu_seconds:g} "
+                "s of CPU, or the worker's memory); export it as json, csv or html instead",
+            )
+            async with watching(request) as gone:
+                if heavy:
+                    # PDFs take minutes at most; they leave one worker to imports and reads.
+                    rendered = await app.workers.run(
+                        "export_board",
+                        args,
+                        export_budget(app.settings),
+                        over_budget=too_large,
+                        cancel_when=gone,
+                        lane="pdf",
+                        lane_limit=max(1, limits.worker_processes - 1),
+                    )
+                else:
+                    # The same export of the same state, asked for again meanwhile, shares it.
+                    state = await asyncio.to_thread(digest, content, session)
+                    rendered = await app.shared.run(
+                        ("export", board_id, fmt, tuple(sorted(options.items())), state),
+                        "export_board",
+                        args,
+                        export_budget(app.settings),
+                        over_budget=too_large,
+                        cancel_when=gone,
+                    )
+    finally:
+        if heavy:
+            app.rendering.discard(board_id)
+    try:
         body = rendered.page(page)
     except ExportError as exc:
         raise ApiError(400, exc.code, str(exc)) from None

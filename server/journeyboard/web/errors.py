@@ -26,7 +26,10 @@ log = logging.getLogger(__name__)
 async def on_error(request: Request, exc: Exception) -> Response:
     """Answer any exception a route raised as `{"error": {"code", "message"}}`."""
     if isinstance(exc, ApiError):
-        return error_response(exc.status, exc.code, exc.message)
+        answer = error_response(exc.status, exc.code, exc.message)
+        if exc.retry_after is not None:
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
     if isinstance(exc, HTTPException):
         return error_response(exc.status_code, "http_error", str(exc.detail))
     if isinstance(exc, StoreError):

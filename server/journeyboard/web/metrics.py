@@ -113,6 +113,51 @@ class ServerCollector(Collector):
             yield CounterMetricFamily(counter.name, counter.documentation, value=counter.value)
 
 
+class WorkerCounts(Protocol):
+    @property
+    def running(self) -> int: ...
+    @property
+    def waiting(self) -> int: ...
+
+    completed: int
+    killed: int
+    refused_busy: int
+
+    def pids(self) -> list[int]: ...
+
+
+class WorkerCollector(Collector):
+    """The worker pool (`workers.py`): jobs running and waiting, and what became of them."""
+
+    def __init__(self, pool: WorkerCounts) -> None:
+        self.pool = pool
+
+    def collect(self) -> Iterator[Metric]:
+        pool = self.pool
+        yield GaugeMetricFamily(
+            "journeyboard_worker_processes", "Worker processes alive", value=len(pool.pids())
+        )
+        yield GaugeMetricFamily(
+            "journeyboard_worker_jobs_running", "Jobs running in workers", value=pool.running
+        )
+        yield GaugeMetricFamily(
+            "journeyboard_worker_jobs_waiting", "Jobs waiting for a worker", value=pool.waiting
+        )
+        yield CounterMetricFamily(
+            "journeyboard_worker_jobs_completed", "Jobs that answered", value=pool.completed
+        )
+        yield CounterMetricFamily(
+            "journeyboard_worker_jobs_killed",
+            "Jobs whose worker was killed or died (client gone, over budget or deadline)",
+            value=pool.killed,
+        )
+        yield CounterMetricFamily(
+            "journeyboard_worker_jobs_refused",
+            "Jobs refused at once because the queue was full (503 busy)",
+            value=pool.refused_busy,
+        )
+
+
 def _histogram(histogram: Histogram) -> HistogramMetricFamily:
     return HistogramMetricFamily(
         histogram.name,

@@ -1,13 +1,14 @@
 """The objects one app serves with, built in one place, and how an endpoint reaches them.
 
 `Services.build` wires the rooms, the board service, the command runner, the socket gate, the
-rate limiters and the metrics registry from the settings and a store; `create_app` keeps the
-result in `app.state`, and an endpoint reads it back with `services(request)`.
+rate limiters, the worker pool and the metrics registry from the settings and a store;
+`create_app` keeps the result in `app.state`, and an endpoint reads it back with
+`services(request)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
 from starlette.requests import HTTPConnection
@@ -18,7 +19,8 @@ from journeyboard.stores import Store
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.rooms import RoomManager
 from journeyboard.web.admission import SocketGate
-from journeyboard.web.metrics import registry_for
+from journeyboard.web.metrics import WorkerCollector, registry_for
+from journeyboard.web.workers import SharedJobs, WorkerPool
 from journeyboard.workshop import documents, people
 from journeyboard.workshop import engine as workshop
 from journeyboard.workshop.boards import BoardService
@@ -40,6 +42,18 @@ class Services:
     board_creations: KeyedRateLimiter
     joins: KeyedRateLimiter
     metrics: CollectorRegistry
+    workers: WorkerPool
+    imports: KeyedRateLimiter
+    """Imports per address (tighter than `board_creations`)."""
+    stored_bytes: KeyedRateLimiter
+    """Bytes of new boards' documents per address per day (the storage quota)."""
+    shared: SharedJobs = field(init=False)
+    """Reads of large boards: identical ones in flight share one job."""
+    rendering: set[str] = field(default_factory=set)
+    """Boards with a PDF being rendered: one at a time per board."""
+
+    def __post_init__(self) -> None:
+        self.shared = SharedJobs(self.workers)
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> Services:
@@ -70,6 +84,9 @@ class Services:
         rooms.on_rebuild = keeper.on_rebuild
         bus.on_control(people.handle_control(rooms))
         sockets = SocketGate(settings, boards, rooms)
+        pool = WorkerPool(limits.worker_processes, limits.worker_queue, limits.worker_memory_bytes)
+        registry = registry_for(rooms, sockets, store, bus)
+        registry.register(WorkerCollector(pool))
         return cls(
             settings,
             store,
@@ -80,7 +97,10 @@ class Services:
             sockets,
             KeyedRateLimiter(limits.boards_per_address_per_minute),
             KeyedRateLimiter(limits.joins_per_address_per_minute),
-            registry_for(rooms, sockets, store, bus),
+            registry,
+            pool,
+            KeyedRateLimiter(limits.imports_per_address_per_minute),
+            KeyedRateLimiter(limits.stored_bytes_per_address_per_day, window=86_400.0),
         )
 
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 class ApiError(Exception):
     """A refused request: an HTTP `status`, a stable `code` for programs, a `message` for people."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.retry_after = retry_after
+        """Seconds after which trying again may succeed (sent as `Retry-After`), if known."""

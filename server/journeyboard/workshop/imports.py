@@ -20,12 +20,24 @@ def _validator() -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema.load("export.json"))
 
 
+MESSAGE_CHARS = 300
+"""How much of a schema error's message an answer quotes (it may quote the whole value)."""
+
+
+def short(error: jsonschema.ValidationError) -> str:
+    """A schema error's message, without echoing a large value back (a 16 MB import's list of
+    cards is "too long" in a message that quotes the list)."""
+    if len(error.message) <= MESSAGE_CHARS:
+        return error.message
+    return f"fails {error.validator!r} {error.validator_value!r}"[:MESSAGE_CHARS]
+
+
 def validate(data: Any) -> dict[str, Any]:
     """Check an import against shared_schema/export.json; raise InvalidExport saying where."""
     errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "import"
-        raise InvalidExport(f"import/{where}: {errors[0].message}")
+        raise InvalidExport(f"import/{where}: {short(errors[0])}")
     assert isinstance(data, dict)
     return data
 

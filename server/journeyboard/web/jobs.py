@@ -1,0 +1,125 @@
+"""The heavy work the server hands to its worker processes (`workers.py`), as plain functions.
+
+Each takes and returns picklable values (bytes, strings, numbers) and raises `ApiError` for
+bad input. They are also called directly, on the event loop, when the input is small (a
+board under `inline_read_bytes`, a create body under `inline_body_bytes` without an import):
+one code path, the same answers either way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final
+
+from pycrdt import Doc
+
+from journeyboard.exports.render import ExportError, Rendered, render
+from journeyboard.web.bodies import parse_json, validate_body
+from journeyboard.workshop import documents
+from journeyboard.workshop.boards import build_documents
+from journeyboard.workshop.boardview import build_view
+from journeyboard.workshop.errors import ApiError
+
+TEXT_CAPPED: Final = frozenset({"pdf", "poster-pdf"})
+"""The formats whose cost grows with the board's text fastest (about 25 s of CPU per MB):
+they are refused past `max_export_text_bytes`."""
+
+
+def _documents(content: bytes, session: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both documents, from their encoded state, as `roots_to_json` reads them."""
+    read = []
+    for update, roots in ((content, documents.CONTENT_ROOTS), (session, documents.SESSION_ROOTS)):
+        doc: Doc[Any] = Doc()
+        if update:
+            doc.apply_update(update)
+        read.append(documents.roots_to_json(doc, roots))
+    return read[0], read[1]
+
+
+def _json(value: Any) -> bytes:
+    """JSON as Starlette's JSONResponse writes it."""
+    return json.dumps(
+        value, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def text_bytes(value: Any) -> int:
+    """The UTF-8 bytes of every string (keys and values) in a JSON value, without recursion."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item.encode("utf-8", "surrogatepass"))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                total += len(str(key).encode("utf-8", "surrogatepass"))
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return total
+
+
+def board_json(content: bytes, session: bytes) -> tuple[bytes, bytes]:
+    """`GET /api/boards/{id}`'s two documents as JSON bytes (content, session)."""
+    content_json, session_json = _documents(content, session)
+    return _json(content_json), _json(session_json)
+
+
+def create_board_documents(
+    raw: bytes, created_at_ms: int
+) -> tuple[dict[str, Any], bytes, bytes | None]:
+    """A `POST /api/boards` body, parsed, checked and built: (its fields, seed, content).
+
+    The fields are the body without its `import`. Raises the same 400s as the endpoint's own
+    checks (bad_json, too_deep, invalid_body, invalid_import, unknown_template).
+    """
+    body = validate_body(parse_json(raw), "create_board")
+    title = body["title"].strip()
+    seed, content = build_documents(
+        title,
+        template=body.get("template"),
+        persona=body.get("persona", ""),
+        scope=body.get("scope", ""),
+        imported=body.get("import"),
+        created_at_ms=created_at_ms,
+    )
+    fields = {key: value for key, value in body.items() if key != "import"}
+    return fields, seed, content
+
+
+def export_board(
+    board_id: str,
+    content: bytes,
+    session: bytes,
+    fmt: str,
+    now_ms: int,
+    options: dict[str, Any],
+    max_text_bytes: int,
+) -> Rendered:
+    """Render an export from both documents' encoded state; 413 past the text cap, 400 for an
+    unknown format or option."""
+    content_json, session_json = _documents(content, session)
+    if fmt in TEXT_CAPPED:
+        size = text_bytes(content_json) + text_bytes(session_json)
+        if size > max_text_bytes:
+            raise ApiError(
+                413,
+                "export_too_large",
+                f"this board holds {size} bytes of text; a {fmt} export takes at most "
+                f"{max_text_bytes} (export it as json, csv or html instead)",
+            )
+    view = build_view(board_id, content_json, session_json)
+    try:
+        return render(view, fmt, now_ms, **options)
+    except ExportError as exc:
+        raise ApiError(400, exc.code, str(exc)) from None
+
+
+JOBS: Final[dict[str, Callable[..., Any]]] = {
+    "board_json": board_json,
+    "create_board_documents": create_board_documents,
+    "export_board": export_board,
+}
+"""What a worker may be asked to run, by name."""
