@@ -194,3 +194,98 @@ def test_chips_end_with_an_ellipsis_and_show_the_whole_text(
     page.mouse.move(0, 0)
     chip.focus()
     expect(full).to_be_visible()
+
+
+# Every visible text and icon of the top bar as the rectangle it is drawn in (clipped by any ancestor
+# that hides its overflow), the phase name's box and what is drawn at its centre.
+TOP_BAR_JS = """() => {
+    const bar = document.querySelector('[data-testid="topbar"]');
+    const walker = document.createTreeWalker(bar, NodeFilter.SHOW_TEXT);
+    const nodes = [...bar.querySelectorAll('svg')];
+    for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+        if (node.textContent.trim() !== '') nodes.push(node);
+    }
+    const texts = [];
+    for (const node of nodes) {
+        const range = document.createRange();
+        range.selectNode(node);
+        let box = node instanceof Element ? node.getBoundingClientRect() : range.getBoundingClientRect();
+        if (box.width === 0 || box.height === 0) continue;
+        let { left, right, top, bottom } = box;
+        for (let up = node.parentElement; up !== null && up !== bar.parentElement; up = up.parentElement) {
+            const style = getComputedStyle(up);
+            if (style.display === 'none' || style.visibility === 'hidden') { left = right; break; }
+            if (style.overflowX !== 'visible') {
+                const clip = up.getBoundingClientRect();
+                left = Math.max(left, clip.left); right = Math.min(right, clip.right);
+                top = Math.max(top, clip.top); bottom = Math.min(bottom, clip.bottom);
+            }
+        }
+        if (right - left < 1 || bottom - top < 1) continue;
+        const text = node instanceof Element
+            ? `icon in ${node.parentElement.dataset.testid ?? node.parentElement.className}`
+            : node.textContent.trim();
+        texts.push({ text, left, right, top, bottom });
+    }
+    const title = document.querySelector('[data-testid="phase-title"]');
+    const range = document.createRange();
+    range.selectNodeContents(title);
+    const drawn = range.getBoundingClientRect();
+    const chip = title.closest('.phase-chip').getBoundingClientRect();
+    const hit = document.elementFromPoint((drawn.left + drawn.right) / 2, (drawn.top + drawn.bottom) / 2);
+    return {
+        texts,
+        width: window.innerWidth,
+        title: title.textContent.trim(),
+        titleWhole: drawn.left >= chip.left && drawn.right <= chip.right
+            && title.scrollWidth <= title.clientWidth + 1,
+        titleOnTop: hit !== null && title.contains(hit),
+    };
+}"""
+
+
+def top_bar_problems(page: Page) -> list[str]:
+    """Overlapping texts, texts off the screen, a phase name that is not whole or covered."""
+    seen = page.evaluate(TOP_BAR_JS)
+    problems: list[str] = []
+    texts = seen["texts"]
+    for i, one in enumerate(texts):
+        if one["left"] < -0.5 or one["right"] > seen["width"] + 0.5:
+            problems.append(f"off screen: {one['text']!r}")
+        for other in texts[i + 1 :]:
+            wide = min(one["right"], other["right"]) - max(one["left"], other["left"])
+            high = min(one["bottom"], other["bottom"]) - max(one["top"], other["top"])
+            if wide > 1 and high > 1:
+                problems.append(f"{one['text']!r} overlaps {other['text']!r}")
+    if not seen["titleWhole"] or not seen["titleOnTop"]:
+        problems.append(f"phase name {seen['title']!r} not whole")
+    return problems
+
+
+def test_the_top_bar_never_overlaps_in_any_phase_for_any_role(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = laptop_board(server)
+    for viewport in (SMALL_LAPTOP, LAPTOP):
+        pages = {role: open_as(browser, board, role, viewport) for role in ROLES}
+        for phase in ["lobby", "discovery", "pain_points", "solution_rating", "action_plan"]:
+            command(server, board, type="set_phase", phase=phase)
+            command(server, board, type="timer", action="start", seconds=1)
+            if phase == "pain_points":
+                command(server, board, type="reveal", what="votes")
+            if phase == "solution_rating":
+                command(server, board, type="reveal", what="ratings")
+            for role, page in pages.items():
+                where = f"{role} in {phase} at {viewport['width']}px"
+                expect(page.get_by_test_id("phase-banner")).to_have_attribute("data-phase", phase)
+                expect(page.get_by_test_id("timer")).to_have_attribute("data-state", "done")
+                assert top_bar_problems(page) == [], where
+                # The instruction gives way, with its full text one click away.
+                line = page.get_by_test_id("phase-line")
+                full = line.get_attribute("title")
+                line.click()
+                expect(page.get_by_test_id("phase-line-full")).to_have_text(full or "")
+                page.keyboard.press("Escape")
+                expect(page.get_by_test_id("phase-line-full")).to_have_count(0)
+        for page in pages.values():
+            page.context.close()
