@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from browsing import BROWSER_MARKS, LAPTOP
+from browsing import BROWSER_MARKS, LAPTOP, axe_violations
 from browsing import browser as browser
 from conftest import ServerProcess
 from laptop_board import STAGE_NAMES, laptop_export
@@ -289,3 +289,36 @@ def test_the_top_bar_never_overlaps_in_any_phase_for_any_role(
                 expect(page.get_by_test_id("phase-line-full")).to_have_count(0)
         for page in pages.values():
             page.context.close()
+
+
+def every_axe_violation(page: Page, where: str) -> None:
+    # Colours are judged once the arrival transitions (a fade of the phase chip) have ended.
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+    found = axe_violations(page, every_impact=True)
+    assert found == [], f"axe on {where}: {found}"
+
+
+def test_axe_finds_nothing_of_any_impact(server: ServerProcess, browser: Browser) -> None:
+    board = laptop_board(server)
+    home = browser.new_page(viewport=LAPTOP)  # type: ignore[arg-type]
+    home.goto(server.http + "/")
+    expect(home.locator("h1").first).to_be_visible()
+    every_axe_violation(home, "the home page")
+    home.close()
+    sheet = browser.new_page(viewport=LAPTOP)  # type: ignore[arg-type]
+    sheet.goto(board["links"]["participant"])
+    expect(sheet.get_by_test_id("join-form")).to_be_visible()
+    every_axe_violation(sheet, "the join sheet")
+    sheet.close()
+    command(server, board, type="set_phase", phase="pain_points")
+    command(server, board, type="reveal", what="votes")
+    pages = {role: open_as(browser, board, role) for role in ROLES}
+    for role, page in pages.items():
+        every_axe_violation(page, f"the board as {role} in pain points")
+    command(server, board, type="set_phase", phase="solution_rating")
+    command(server, board, type="reveal", what="ratings")
+    command(server, board, type="set_phase", phase="action_plan")
+    for role, page in pages.items():
+        expect(page.get_by_test_id("action-plan")).to_be_visible()
+        every_axe_violation(page, f"the board as {role} in the action plan")
+        page.context.close()
