@@ -7,6 +7,7 @@ on screen, whether two texts of the top bar overlap.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -322,3 +323,38 @@ def test_axe_finds_nothing_of_any_impact(server: ServerProcess, browser: Browser
         expect(page.get_by_test_id("action-plan")).to_be_visible()
         every_axe_violation(page, f"the board as {role} in the action plan")
         page.context.close()
+
+
+def test_a_new_touchpoint_and_feeling_carry_no_channel_and_no_score(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = laptop_board(server)
+    page = open_as(browser, board, "participant")
+    stage = page.locator('[data-testid="stage"]').nth(4).get_attribute("data-stage-header")
+    added: dict[str, str] = {}
+    for kind, text in [("touchpoint", "Survey e-mail"), ("feeling", "Mildly annoyed")]:
+        cell = page.locator(f'[data-testid="cell"][data-stage="{stage}"][data-kind="{kind}"]')
+        cell.locator('[data-testid="add-card"]').click()
+        page.wait_for_function(
+            "() => document.activeElement?.matches('[data-card-id] textarea') === true"
+        )
+        added[kind] = str(
+            page.evaluate("() => document.activeElement.closest('[data-card-id]').dataset.cardId")
+        )
+        page.keyboard.type(text)
+        page.keyboard.press("Escape")
+    touchpoint = page.locator(f'[data-card-id="{added["touchpoint"]}"]')
+    feeling = page.locator(f'[data-card-id="{added["feeling"]}"]')
+    expect(touchpoint.get_by_test_id("channel-badge")).to_have_count(0)
+    expect(feeling.get_by_test_id("emotion-value")).to_have_attribute("data-emotion", "")
+    # What the server stores: no channel, no score, until someone picks one.
+    deadline = time.monotonic() + 10
+    while True:
+        stored = server.get_board(board["id"], board["tokens"]["facilitator"])
+        cards = stored["content"]["cards"]
+        if all(cards.get(card_id, {}).get("text") for card_id in added.values()):
+            break
+        assert time.monotonic() < deadline, "the new cards did not reach the server"
+        page.wait_for_timeout(100)
+    assert "channel" not in cards[added["touchpoint"]], cards[added["touchpoint"]]
+    assert "emotion" not in cards[added["feeling"]], cards[added["feeling"]]

@@ -263,11 +263,9 @@ export function addCard(
     card.set('text', new Y.Text(text));
     card.set('author', author);
     if (authorId !== '') card.set('author_id', authorId);
-    if (kind === 'feeling') card.set('emotion', 0);
-    if (kind === 'touchpoint') {
-      card.set('channel', 'web');
-      card.set('moment_of_truth', false);
-    }
+    // No channel and no score until someone picks one: a default nobody chose would become
+    // data (the curve's median, the CSV, the report).
+    if (kind === 'touchpoint') card.set('moment_of_truth', false);
   }, origin);
   return id;
 }
