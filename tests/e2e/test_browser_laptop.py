@@ -358,3 +358,75 @@ def test_a_new_touchpoint_and_feeling_carry_no_channel_and_no_score(
         page.wait_for_timeout(100)
     assert "channel" not in cards[added["touchpoint"]], cards[added["touchpoint"]]
     assert "emotion" not in cards[added["feeling"]], cards[added["feeling"]]
+
+
+def test_popovers_keep_their_size_and_tools_never_cover_text(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = laptop_board(server)
+    page = open_as(browser, board, "participant")
+    page.get_by_test_id("map-scroll").focus()
+    while zoom_of(page) > 0.7:
+        page.get_by_test_id("zoom-out").click()
+    # The card details and the face picker at 70%: 13-14 px text and 24 px targets on screen.
+    touchpoint = page.locator('[data-testid="card"][data-kind="touchpoint"]').first
+    touchpoint.hover()
+    touchpoint.get_by_test_id("card-details").click()
+    details = page.get_by_test_id("details")
+    expect(details).to_be_visible()
+    select = details.get_by_test_id("channel-select").bounding_box()
+    assert select is not None and select["height"] >= 24, select
+    size = details.evaluate(
+        "(e) => parseFloat(getComputedStyle(e).fontSize) * e.getBoundingClientRect().width"
+        " / e.offsetWidth"
+    )
+    assert size >= 12, f"details text {size} px on screen"
+    page.keyboard.press("Escape")
+    feeling = page.locator('[data-testid="card"][data-kind="feeling"]').first
+    feeling.hover()
+    feeling.get_by_test_id("face-button").click()
+    face = feeling.get_by_test_id("face-picker").get_by_test_id("face-0").bounding_box()
+    assert face is not None and face["width"] >= 24 and face["height"] >= 24, face
+    page.keyboard.press("Escape")
+    # Editing a card: its tools sit beside the text, never over it.
+    action = page.locator('[data-testid="card"][data-kind="action"]').first
+    action.get_by_test_id("card-text").click()
+    area = action.locator("textarea")
+    expect(area).to_be_focused()
+    tools = action.locator(".tools").bounding_box()
+    text = area.bounding_box()
+    assert tools is not None and text is not None
+    overlap_x = min(tools["x"] + tools["width"], text["x"] + text["width"]) - max(
+        tools["x"], text["x"]
+    )
+    overlap_y = min(tools["y"] + tools["height"], text["y"] + text["height"]) - max(
+        tools["y"], text["y"]
+    )
+    assert overlap_x <= 0 or overlap_y <= 0, (tools, text)
+    page.keyboard.press("Escape")
+
+
+def test_an_idle_cursor_label_fades_and_comes_back_on_a_move(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = laptop_board(server)
+    ann = open_as(browser, board, "participant")
+    viewer = open_as(browser, board, "viewer")
+    target = ann.locator('[data-testid="card"]').nth(3).bounding_box()
+    assert target is not None
+    ann.mouse.move(target["x"] + 20, target["y"] + 10)
+    ann.mouse.move(target["x"] + 40, target["y"] + 12)
+    label = viewer.get_by_test_id("cursor-name")
+    expect(label).to_be_visible()
+    assert float(label.evaluate("(e) => getComputedStyle(e).opacity")) > 0.5
+    viewer.wait_for_function(
+        "() => getComputedStyle(document.querySelector('[data-testid=cursor-name]')).opacity"
+        " === '0'",
+        timeout=8_000,
+    )
+    ann.mouse.move(target["x"] + 60, target["y"] + 14)
+    viewer.wait_for_function(
+        "() => parseFloat(getComputedStyle("
+        "document.querySelector('[data-testid=cursor-name]')).opacity) > 0.9",
+        timeout=5_000,
+    )
