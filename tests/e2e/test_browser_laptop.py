@@ -430,3 +430,21 @@ def test_an_idle_cursor_label_fades_and_comes_back_on_a_move(
         "document.querySelector('[data-testid=cursor-name]')).opacity) > 0.9",
         timeout=5_000,
     )
+
+
+def test_a_failed_command_puts_the_control_back(server: ServerProcess, browser: Browser) -> None:
+    board = laptop_board(server)
+    page = open_as(browser, board, "facilitator")
+    # The server cannot be reached for commands: the lock and the spotlight do not stick.
+    page.route("**/commands", lambda route: route.abort("connectionrefused"))
+    page.get_by_test_id("lock-toggle").click()
+    expect(page.get_by_test_id("notice")).to_be_visible()
+    expect(page.get_by_test_id("lock-toggle")).not_to_be_checked()
+    stage = page.locator('[data-testid="stage"]').nth(1).get_attribute("data-stage-header")
+    page.get_by_test_id("spotlight-select").select_option(stage)
+    expect(page.get_by_test_id("spotlight-select")).to_have_value("")
+    # Back online, the same clicks stick because the session document says so.
+    page.unroute("**/commands")
+    page.get_by_test_id("lock-toggle").click()
+    expect(page.get_by_test_id("locked")).to_be_visible()
+    expect(page.get_by_test_id("lock-toggle")).to_be_checked()
