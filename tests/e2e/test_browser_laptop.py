@@ -7,6 +7,7 @@ on screen, whether two texts of the top bar overlap.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -59,7 +60,11 @@ def command(server: ServerProcess, board: dict[str, Any], **body: object) -> Non
 
 
 def open_as(
-    browser: Browser, board: dict[str, Any], role: str, viewport: dict[str, int] = LAPTOP
+    browser: Browser,
+    board: dict[str, Any],
+    role: str,
+    viewport: dict[str, int] = LAPTOP,
+    stages: int = len(STAGE_NAMES),
 ) -> Page:
     """Open the board as `role` at `viewport`; facilitators and participants join by name."""
     context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
@@ -74,7 +79,7 @@ def open_as(
         page.get_by_test_id("join-department").fill("Customer Experience")
         page.get_by_test_id("join-submit").click()
         expect(page.get_by_test_id("join-form")).to_have_count(0)
-    expect(page.locator('[data-testid="stage"]')).to_have_count(len(STAGE_NAMES))
+    expect(page.locator('[data-testid="stage"]')).to_have_count(stages)
     return page
 
 
@@ -448,3 +453,49 @@ def test_a_failed_command_puts_the_control_back(server: ServerProcess, browser: 
     page.get_by_test_id("lock-toggle").click()
     expect(page.get_by_test_id("locked")).to_be_visible()
     expect(page.get_by_test_id("lock-toggle")).to_be_checked()
+
+
+def test_small_things_a_facilitator_trips_over(server: ServerProcess, browser: Browser) -> None:
+    board = laptop_board(server)
+    fay = open_as(browser, board, "facilitator")
+    # Stages added one after another with Enter: the name field stays focused.
+    fay.get_by_test_id("new-stage").click()
+    fay.get_by_test_id("new-stage-name").fill("Tells a friend")
+    fay.keyboard.press("Enter")
+    expect(fay.get_by_test_id("new-stage-name")).to_be_focused()
+    fay.keyboard.type("Switches provider")
+    fay.keyboard.press("Enter")
+    expect(fay.locator('[data-testid="stage"]')).to_have_count(len(STAGE_NAMES) + 2)
+    fay.keyboard.press("Escape")
+    # Deleting a stage that holds cards says so and offers Undo.
+    header = fay.locator('[data-testid="stage"][data-stage-name="Contacts support"]')
+    header.hover()
+    header.get_by_test_id("stage-menu").click()
+    header.get_by_test_id("delete-stage").click()
+    expect(header.get_by_test_id("confirm-delete-stage")).to_contain_text("8 cards go to Unplaced")
+    header.get_by_test_id("confirm-delete-stage").click()
+    toast = fay.get_by_test_id("toast").filter(has_text="Contacts support")
+    expect(toast).to_contain_text("8 cards moved to Unplaced")
+    expect(fay.locator('[data-stage-name="Contacts support"]')).to_have_count(0)
+    toast.get_by_test_id("toast-action").click()
+    restored = fay.locator('[data-testid="stage"][data-stage-name="Contacts support"]')
+    expect(restored).to_have_count(1)
+    expect(restored.locator(".count")).to_have_text("8")
+    # The export menu closes on Esc, also when the mouse opened it.
+    fay.get_by_test_id("export-menu").click()
+    expect(fay.get_by_role("menu", name="Export the board")).to_be_visible()
+    fay.keyboard.press("Escape")
+    expect(fay.get_by_role("menu", name="Export the board")).to_have_count(0)
+    # Ratings show how many rated before the reveal, as votes show how many voted.
+    ann = open_as(browser, board, "participant", stages=len(STAGE_NAMES) + 2)
+    command(server, board, type="set_phase", phase="solution_rating")
+    # Seven take part: the five people of the imported workshop, Fay and Ann.
+    expect(fay.get_by_test_id("raters")).to_have_text(re.compile(r"^\d+ of 7 rated$"))
+    # Participants are not offered to delete a stage in the action plan.
+    command(server, board, type="set_phase", phase="action_plan")
+    expect(ann.get_by_test_id("phase-banner")).to_have_attribute("data-phase", "action_plan")
+    first = ann.locator('[data-testid="stage"]').first
+    first.hover()
+    first.get_by_test_id("stage-menu").click()
+    expect(first.get_by_role("menuitem", name="Move right")).to_be_visible()
+    expect(first.get_by_test_id("delete-stage")).to_have_count(0)
