@@ -499,3 +499,36 @@ def test_small_things_a_facilitator_trips_over(server: ServerProcess, browser: B
     first.get_by_test_id("stage-menu").click()
     expect(first.get_by_role("menuitem", name="Move right")).to_be_visible()
     expect(first.get_by_test_id("delete-stage")).to_have_count(0)
+
+
+def test_the_lobby_puts_the_invite_first_and_ticks_itself(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = server.create_board("Broadband outage", template="purchase")
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    fay = context.new_page()
+    fay.goto(board["links"]["facilitator"])
+    expect(fay.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    links = fay.locator('[data-section="links"]')
+    phase = fay.locator('[data-section="phase"]')
+    links_box, phase_box = links.bounding_box(), phase.bounding_box()
+    assert links_box is not None and phase_box is not None
+    assert links_box["y"] < phase_box["y"], "the invite comes first in the lobby"
+    assert links_box["y"] < LAPTOP["height"], "and shows on the first screen"
+    steps = fay.get_by_test_id("checklist").locator("li")
+    expect(steps.first).to_contain_text("participant link")
+    expect(steps.first).to_have_attribute("data-done", "false")
+    fay.get_by_test_id("qr-toggle-participant").click()
+    expect(steps.first).to_have_attribute("data-done", "true")
+    joined = steps.filter(has_text="first person to join")
+    expect(joined).to_have_attribute("data-done", "false")
+    server.join(board["tokens"]["participant"], "Ann", "Claims")
+    expect(joined).to_have_attribute("data-done", "true")
+    expect(steps.filter(has_text="Name the stages")).to_have_attribute("data-done", "true")
+    expect(fay.get_by_test_id("phase-minutes")).to_contain_text("min")
+    # Past the lobby the invite goes back below the phase.
+    command(server, board, type="set_phase", phase="discovery")
+    expect(fay.get_by_test_id("phase-banner")).to_have_attribute("data-phase", "discovery")
+    links_box, phase_box = links.bounding_box(), phase.bounding_box()
+    assert links_box is not None and phase_box is not None and links_box["y"] > phase_box["y"]
+    context.close()
