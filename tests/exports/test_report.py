@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from exports.boards import NOW_MS, example_view
+from exports.boards import NOW_MS, example_view, view_of
 from exports.hostile import TEXTS, hostile_view, one_line
 from journeyboard.exports import report
 from journeyboard.workshop.boardview import BoardView
@@ -187,3 +187,12 @@ def test_a_hostile_title_and_persona_in_markdown() -> None:
     assert "- **Persona:** !\\[pixel\\](http://evil.example/p.png)" in md
     assert one_line(TEXTS[-2]) in md  # a formula is harmless in Markdown: left as written
     assert "Title \\[click me\\](http://evil.example/)" in md.splitlines()[0]
+
+
+def test_the_cover_names_the_phase_reached_never_its_raw_value() -> None:
+    revealed = {"votes": True, "ratings": True}
+    view = view_of({}, session={"phase": "action_plan", "revealed": revealed})
+    assert view.phase == "action_plan"
+    for text in (report.report_html(view, NOW_MS), report.report_markdown(view, NOW_MS)):
+        assert "phase reached: Action plan" in text
+        assert "action_plan" not in text

@@ -29,6 +29,7 @@ from journeyboard import schema
 from journeyboard.exports import charts, markdown
 from journeyboard.exports.numbers import one_decimal, signed_one_decimal, signed_whole
 from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card, Person, Stage
+from journeyboard.workshop.phases import phases
 
 STYLESHEETS: Final = ("report.css", "print.css")
 """Inlined into the HTML in this order; one that does not exist (yet) is skipped."""
@@ -117,7 +118,7 @@ class Report:
     title: str
     written: str  # "2025-11-19 08:40 UTC", when the report was made
     held: str  # "2025-11-19", the day the first participant joined (or the report's day)
-    phase: str
+    phase: str  # its title: "Action plan"
     facts: tuple[Fact, ...]
     people_count: int
     departments: tuple[Department, ...]
@@ -283,7 +284,8 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         title=view.title or "Customer journey workshop",
         written=_when(now_ms).strftime("%Y-%m-%d %H:%M UTC"),
         held=_when(first_join).strftime("%Y-%m-%d"),
-        phase=view.phase,
+        # The phase's name ("Action plan"), never its raw value ("action_plan").
+        phase=phase_known.title if (phase_known := phases().get(view.phase)) else view.phase,
         facts=(
             Fact("Persona", view.persona or "—"),
             Fact("Scope", view.scope or "—"),
