@@ -112,6 +112,18 @@ class Solution:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """Page 1's conclusions, by their text (the sections after it give the details)."""
+
+    curve_chart: Markup  # the emotion curve, small
+    top_pains: tuple[str, ...]  # "Slow claim form (5 votes)", the three most voted
+    quick_wins: tuple[str, ...]
+    big_bets: tuple[str, ...]
+    approved: tuple[str, ...]
+    rejected: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything the summary says, formatted, in the order it says it."""
 
@@ -133,6 +145,27 @@ class Report:
     matrix_chart: Markup | None
     solutions: tuple[Solution, ...]
     left_open: tuple[str, ...]
+    summary: Summary
+
+
+def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) -> Summary:
+    voted = [c for c in pains if c.votes > 0] if view.votes_revealed else []
+
+    def in_quadrant(name: str) -> tuple[str, ...]:
+        return tuple(
+            c.text for c in solutions if c.rating is not None and c.rating.quadrant == name
+        )
+
+    return Summary(
+        curve_chart=Markup(charts.to_string(charts.emotion_curve(view, 520, 150))),
+        top_pains=tuple(
+            f"{c.text} ({c.votes} {'vote' if c.votes == 1 else 'votes'})" for c in voted[:3]
+        ),
+        quick_wins=in_quadrant("quick_win") if view.ratings_revealed else (),
+        big_bets=in_quadrant("big_bet") if view.ratings_revealed else (),
+        approved=tuple(c.text for c in solutions if c.get_text("status") == "approved"),
+        rejected=tuple(c.text for c in solutions if c.get_text("status") == "rejected"),
+    )
 
 
 def _when(now_ms: int) -> datetime:
@@ -331,6 +364,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
             for c in solutions
         ),
         left_open=tuple(left_open),
+        summary=_summary(view, pains, solutions),
     )
 
 
