@@ -532,3 +532,24 @@ def test_the_lobby_puts_the_invite_first_and_ticks_itself(
     links_box, phase_box = links.bounding_box(), phase.bounding_box()
     assert links_box is not None and phase_box is not None and links_box["y"] > phase_box["y"]
     context.close()
+
+
+def test_the_customer_goal_is_set_in_the_board_settings(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = laptop_board(server)
+    fay = open_as(browser, board, "facilitator")
+    settings = fay.get_by_test_id("board-settings")
+    settings.scroll_into_view_if_needed()
+    expect(settings.get_by_test_id("setting-title")).to_have_value("Broadband outage")
+    goal = "Get back online the same day, without calling twice"
+    settings.get_by_test_id("setting-customer_goal").fill(goal)
+    settings.get_by_test_id("settings-save").click()
+    expect(settings.get_by_test_id("settings-save")).to_be_disabled()
+    stored = server.get_board(board["id"], board["tokens"]["facilitator"])
+    assert stored["session"]["board"]["customer_goal"] == goal
+    report = httpx.get(
+        f"{server.http}/api/boards/{board['id']}/export.md",
+        headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"},
+    )
+    assert report.status_code == 200 and goal in report.text
