@@ -534,6 +534,33 @@ def test_the_lobby_puts_the_invite_first_and_ticks_itself(
     context.close()
 
 
+def test_a_first_run_tour_guides_a_new_facilitator_once(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = server.create_board("Broadband outage", template="purchase")
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    fay = context.new_page()
+    fay.goto(board["links"]["facilitator"])
+    tour = fay.get_by_test_id("first-run")
+    expect(tour).to_contain_text("1 of 4")
+    expect(tour).to_contain_text("Invite people")
+    every_axe_violation(fay, "the lobby with the first-run tour")
+    for _ in range(3):
+        tour.get_by_test_id("first-run-next").click()
+    expect(tour).to_contain_text("export the report")
+    tour.get_by_test_id("first-run-done").click()
+    expect(tour).to_have_count(0)
+    # Remembered by this browser, on this board and any other.
+    fay.reload()
+    expect(fay.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    expect(fay.get_by_test_id("first-run")).to_have_count(0)
+    other = server.create_board("Another", template="purchase")
+    fay.goto(other["links"]["facilitator"])
+    expect(fay.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    expect(fay.get_by_test_id("first-run")).to_have_count(0)
+    context.close()
+
+
 def test_the_customer_goal_is_set_in_the_board_settings(
     server: ServerProcess, browser: Browser
 ) -> None:
