@@ -526,6 +526,9 @@ def test_the_lobby_puts_the_invite_first_and_ticks_itself(
     expect(joined).to_have_attribute("data-done", "true")
     expect(steps.filter(has_text="Name the stages")).to_have_attribute("data-done", "true")
     expect(fay.get_by_test_id("phase-minutes")).to_contain_text("min")
+    # Ticked steps say so to screen readers without making the page itself scroll.
+    height = fay.evaluate("() => document.scrollingElement.scrollHeight")
+    assert height <= LAPTOP["height"], height
     # Past the lobby the invite goes back below the phase.
     command(server, board, type="set_phase", phase="discovery")
     expect(fay.get_by_test_id("phase-banner")).to_have_attribute("data-phase", "discovery")
