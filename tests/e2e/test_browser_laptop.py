@@ -583,3 +583,30 @@ def test_the_customer_goal_is_set_in_the_board_settings(
         headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"},
     )
     assert report.status_code == 200 and goal in report.text
+
+
+def test_times_up_clears_by_itself_after_a_minute_and_on_the_next_phase(
+    server: ServerProcess, browser: Browser
+) -> None:
+    board = laptop_board(server)
+    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+    page = context.new_page()
+    page.clock.install()  # the page's own clock, moved on by the test instead of waited for
+    page.goto(board["links"]["viewer"])
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    # The next phase clears "Time's up" at once.
+    command(server, board, type="set_phase", phase="discovery")
+    command(server, board, type="timer", action="start", seconds=1)
+    page.clock.fast_forward(2_000)
+    expect(page.get_by_test_id("timer")).to_have_attribute("data-state", "done")
+    command(server, board, type="set_phase", phase="pain_points")
+    expect(page.get_by_test_id("timer")).to_have_count(0)
+    # Without a phase change it stays a minute, then clears by itself.
+    command(server, board, type="timer", action="start", seconds=1)
+    page.clock.fast_forward(2_000)
+    expect(page.get_by_test_id("timer")).to_have_attribute("data-state", "done")
+    page.clock.fast_forward(30_000)
+    expect(page.get_by_test_id("timer")).to_have_attribute("data-state", "done")
+    page.clock.fast_forward(35_000)
+    expect(page.get_by_test_id("timer")).to_have_count(0)
+    context.close()
