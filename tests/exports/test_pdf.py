@@ -124,9 +124,10 @@ def test_the_sections_come_in_order_each_from_a_new_page(report: PdfReader) -> N
 def test_every_card_is_printed_exactly_once(report: PdfReader, view: BoardView) -> None:
     """Pagination neither drops nor repeats anything: each card's text exactly once, as in the
     HTML (the matrix names solutions by their codes). Page 1's summary, which quotes the top
-    pains and solutions, is left out."""
-    assert "Summary" in page_texts(report)[0] and "Summary" not in " ".join(page_texts(report)[1:])
-    text = " ".join(page_texts(report)[1:])
+    pains and solutions, and the matrix's page, which explains its codes, are left out."""
+    pages = page_texts(report)
+    assert "Summary" in pages[0] and "Summary" not in " ".join(pages[1:])
+    text = " ".join(page for page in pages[1:] if "The codes on the matrix" not in page)
     reader = _ProseReader()
     reader.feed(render(view, "html", NOW_MS).page(1).decode())
     said = flat(" ".join(reader.words))
@@ -153,6 +154,15 @@ def test_the_first_pages_give_the_conclusions_by_their_text(
     assert flat(quick.text) in first
 
 
+def test_the_matrix_codes_are_explained_on_its_page(report: PdfReader, view: BoardView) -> None:
+    page = next(text for text in page_texts(report) if "Solutions: effort and impact" in text)
+    assert "The codes on the matrix" in page
+    rated = [card for card in view.of_kind("solution") if card.rating is not None]
+    assert rated
+    for card in rated:
+        assert flat(card.text) in page, card.text
+
+
 class _ProseReader(HTMLParser):
     """The text of an HTML page outside its charts, styles, title and page 1's summary."""
 
@@ -166,13 +176,15 @@ class _ProseReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.skipping += tag in self.SKIP
-        if tag == "section" and ("class", "summary") in attrs:
+        if tag in ("section", "table") and (
+            ("class", "summary") in attrs or ("class", "codes") in attrs
+        ):
             self.summary = True
             self.skipping += 1
 
     def handle_endtag(self, tag: str) -> None:
         self.skipping -= tag in self.SKIP
-        if tag == "section" and self.summary:
+        if tag in ("section", "table") and self.summary:
             self.summary = False
             self.skipping -= 1
 

@@ -25,8 +25,9 @@ TEMPLATES = Path(report.__file__).parent / "templates"
 
 
 def text_outside_charts(node: ET.Element, summary: bool = True) -> Iterator[str]:
-    """The text outside the charts (and outside page 1's summary, unless `summary`)."""
-    if node.tag == SVG + "svg" or (not summary and node.get("class") == "summary"):
+    """The text outside the charts (and, unless `summary`, outside the places that quote cards
+    the sections print: page 1's summary and the matrix's codes)."""
+    if node.tag == SVG + "svg" or (not summary and node.get("class") in ("summary", "codes")):
         return
     if node.text:
         yield node.text
