@@ -128,3 +128,21 @@ def test_a_point_on_a_border_is_drawn_in_the_quadrant_the_table_names() -> None:
     radius = float(dot.get("r", ""))
     assert float(dot.get("cx", "")) + radius <= mid_x
     assert float(dot.get("cy", "")) + radius <= mid_y
+
+
+def test_a_label_never_covers_its_own_dot_even_when_crowded() -> None:
+    for size in (420, 260, 160):
+        chart = charts.matrix_chart(crowded_view(), size=size)
+        root = ET.fromstring(charts.to_string(chart.element))
+        dots = [
+            (float(c.get("cx", "")), float(c.get("cy", "")), float(c.get("r", "")))
+            for g in root.iter(SVG + "g")
+            if g.get("data-card")
+            for c in g.findall(SVG + "circle")
+        ]
+        labels = [box.box for box in chart.boxes if box.role == "solution"]
+        assert len(labels) == len(dots)
+        for (x, y, r), box in zip(dots, labels, strict=True):  # drawn in the same order
+            inside_x = box.x - r < x < box.x + box.w + r
+            inside_y = box.y - r < y < box.y + box.h + r
+            assert not (inside_x and inside_y), (size, x, y, box)

@@ -563,9 +563,11 @@ def matrix_chart(
             numbered.append(point)
             point = _Point(point.card, point.x, point.y, [str(len(numbered))])
             found = _place(point, point.lines, fs, frame, obstacles, [b for _, b, _ in placed])
-            if found is None:  # nowhere at all: on its point, the last resort
-                w = block_width(point.lines, fs)
-                found = (Box(point.x - w / 2, point.y - fs, w, block_height(1, fs)), False)
+            if found is None:  # nowhere free: beside its dot (never on it), the last resort
+                w, h = block_width(point.lines, fs), block_height(1, fs)
+                gap = fs * 0.38 + fs * 0.3  # the dot's radius and a little air
+                x = point.x + gap if point.x + gap + w <= plot.right else point.x - gap - w
+                found = (Box(x, point.y - h / 2, w, h), False)
         placed.append((point, *found))
 
     legend_lines: list[list[str]] = []
