@@ -15,8 +15,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "journeyboard"
 LAYERS = ["sync", "stores", "cluster", "workshop", "exports", "web", "cli"]
 """Lowest first."""
 
-LEAVES = {"schema", "__init__"}
-"""Modules at the package's root that import nothing of the package: every layer may use them."""
+LEAVES = {"schema", "tasks", "__init__"}
+"""Modules at the package's root that import nothing of the package: every layer may use them
+(`tasks` is the owned-task facility, `Background`, below every layer)."""
 
 PLACED = {"settings": "web", "offline": "cli", "cli": "cli", "__main__": "cli"}
 """The other root modules, and the layer each belongs to."""
