@@ -23,8 +23,9 @@ from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Counter
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Channel
-from journeyboard.sync.rooms import RoomClosed, RoomManager
+from journeyboard.sync.room import RoomClosed
 from journeyboard.web.sync_session import SyncSession
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import AccessDenied, BoardService

@@ -17,7 +17,8 @@ from journeyboard.cluster import NodeBus, open_bus
 from journeyboard.settings import Settings
 from journeyboard.stores import Store
 from journeyboard.sync.limits import KeyedRateLimiter
-from journeyboard.sync.rooms import RoomManager
+from journeyboard.sync.manager import RoomManager
+from journeyboard.sync.room import RoomOptions
 from journeyboard.web.admission import SocketGate
 from journeyboard.web.metrics import WorkerCollector, registry_for
 from journeyboard.web.workers import SharedJobs, WorkerPool
@@ -60,18 +61,7 @@ class Services:
         """Wire a node: the store, the bus it needs (`cluster.open_bus`), rooms over both."""
         limits = settings.limits
         bus = open_bus(store, settings.bus_url)
-        rooms = RoomManager(
-            store,
-            bus,
-            grace_seconds=settings.grace_seconds,
-            keepalive_seconds=settings.keepalive_seconds,
-            server_only=documents.is_session,
-            max_document_bytes=limits.max_document_bytes,
-            lock_roots=documents.CONTENT_ROOTS,
-            busy_fanout=limits.busy_fanout_per_second,
-            busy_window=limits.busy_window_ms / 1000,
-            presence_tick=limits.presence_tick_ms / 1000,
-        )
+        rooms = RoomManager(store, bus, room_options(settings), hooks=workshop.PolicyKeeper)
         boards = BoardService(
             store,
             rooms,
@@ -79,9 +69,6 @@ class Services:
             max_participants=limits.participants_per_board,
             joins_per_address_per_board=limits.joins_per_address_per_board_per_minute,
         )
-        keeper = workshop.PolicyKeeper(boards)
-        rooms.on_open, rooms.on_unload = keeper.on_open, keeper.on_unload
-        rooms.on_rebuild = keeper.on_rebuild
         bus.on_control(people.handle_control(rooms))
         sockets = SocketGate(settings, boards, rooms)
         pool = WorkerPool(limits.worker_processes, limits.worker_queue, limits.worker_memory_bytes)
@@ -102,6 +89,21 @@ class Services:
             KeyedRateLimiter(limits.imports_per_address_per_minute),
             KeyedRateLimiter(limits.stored_bytes_per_address_per_day, window=86_400.0),
         )
+
+
+def room_options(settings: Settings) -> RoomOptions:
+    """How this node's rooms behave, from its settings and limits."""
+    limits = settings.limits
+    return RoomOptions(
+        max_document_bytes=limits.max_document_bytes,
+        lock_roots=documents.CONTENT_ROOTS,
+        busy_fanout=limits.busy_fanout_per_second,
+        busy_window=limits.busy_window_ms / 1000,
+        presence_tick=limits.presence_tick_ms / 1000,
+        grace_seconds=settings.grace_seconds,
+        keepalive_seconds=settings.keepalive_seconds,
+        server_only=documents.is_session,
+    )
 
 
 def services(connection: HTTPConnection) -> Services:
