@@ -56,6 +56,12 @@ class Job(Generic[T]):
         """Ask the job to stop; `wait()` then raises `CancelledError`."""
         self._task.cancel()
 
+    @property
+    def outcome(self) -> asyncio.Future[T]:
+        """The job's result as a future, for `asyncio.wait` among other futures. Cancelling it
+        does not stop the job (use `cancel`)."""
+        return self._outcome
+
     async def wait(self) -> T:
         """The job's result; its own error is raised here, `CancelledError` if it was stopped."""
         return await asyncio.shield(self._outcome)

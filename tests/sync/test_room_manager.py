@@ -268,3 +268,34 @@ async def test_shutdown_compacts_the_rooms_it_had_open() -> None:
     await manager.close()
     assert await store.log_length("doc") == 0
     assert len((await store.load("doc")).updates) == 1
+
+
+class BreaksOnce(FakeChannel):
+    """A channel whose first keepalive raises (a bug in a socket path, say)."""
+
+    broke = False
+
+    def send(self, frame: bytes) -> None:
+        if frame == protocol.KEEPALIVE_FRAME and not self.broke:
+            self.broke = True
+            raise RuntimeError("the first keepalive breaks")
+        super().send(frame)
+
+
+async def test_a_keepalive_loop_that_fails_once_restarts_and_the_node_keeps_serving(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    options = RoomOptions(grace_seconds=GRACE, keepalive_seconds=0.06)
+    async with RoomManager(GatedStore(), RecordingBus(), options) as manager:
+        manager.tasks.first_backoff = 0.01
+        room = await manager.acquire("doc")
+        broken, steady = BreaksOnce(), FakeChannel()
+        room.connect(broken, can_write=False)
+        room.connect(steady, can_write=False)
+        broken.frames.clear()
+        await until(lambda: broken.broke)
+        assert manager.tasks.failures == {"keepalive": 1}
+        await until(lambda: protocol.KEEPALIVE_FRAME in broken.frames)  # it started again
+        other = await manager.acquire("other")  # and the manager still opens rooms
+        assert manager.rooms == {"doc": room, "other": other}
+    assert "loop keepalive failed" in caplog.text

@@ -8,6 +8,7 @@ rate limiters, the worker pool and the metrics registry from the settings and a 
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
@@ -19,6 +20,7 @@ from journeyboard.stores import Store
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.room import RoomOptions
+from journeyboard.tasks import Background
 from journeyboard.web.admission import SocketGate
 from journeyboard.web.metrics import WorkerCollector, registry_for
 from journeyboard.web.workers import SharedJobs, WorkerPool
@@ -48,13 +50,35 @@ class Services:
     """Imports per address (tighter than `board_creations`)."""
     stored_bytes: KeyedRateLimiter
     """Bytes of new boards' documents per address per day (the storage quota)."""
+    tasks: Background
+    """The node's own short jobs: socket admissions, shared reads in flight."""
     shared: SharedJobs = field(init=False)
     """Reads of large boards: identical ones in flight share one job."""
     rendering: set[str] = field(default_factory=set)
     """Boards with a PDF being rendered: one at a time per board."""
 
+    _stack: contextlib.AsyncExitStack | None = field(default=None, init=False, repr=False)
+
     def __post_init__(self) -> None:
-        self.shared = SharedJobs(self.workers)
+        self.shared = SharedJobs(self.workers, self.tasks)
+
+    async def __aenter__(self) -> Services:
+        """Start the node: the store, the bus, the rooms, the worker pool's closing and the
+        node's tasks, in that order; leaving stops them in the reverse order (the node's tasks
+        first, the store last, after the rooms flushed into it)."""
+        async with contextlib.AsyncExitStack() as stack:
+            await stack.enter_async_context(self.store)
+            await stack.enter_async_context(self.bus)
+            await stack.enter_async_context(self.rooms)
+            stack.push_async_callback(self.workers.close)
+            await stack.enter_async_context(self.tasks)
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> Services:
@@ -70,7 +94,8 @@ class Services:
             joins_per_address_per_board=limits.joins_per_address_per_board_per_minute,
         )
         bus.on_control(people.handle_control(rooms))
-        sockets = SocketGate(settings, boards, rooms)
+        tasks = Background("node")
+        sockets = SocketGate(settings, boards, rooms, tasks)
         pool = WorkerPool(limits.worker_processes, limits.worker_queue, limits.worker_memory_bytes)
         registry = registry_for(rooms, sockets, store, bus)
         registry.register(WorkerCollector(pool))
@@ -88,6 +113,7 @@ class Services:
             pool,
             KeyedRateLimiter(limits.imports_per_address_per_minute),
             KeyedRateLimiter(limits.stored_bytes_per_address_per_day, window=86_400.0),
+            tasks,
         )
 
 
