@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import time
 from collections import deque
@@ -78,6 +79,46 @@ class Origin:
     """Every change the server itself makes (commands, rebuilding a document)."""
     LOCKED_WRITER: Final = "locked-writer"
     """An update that arrives while the room is locked for its writer (reverted at once)."""
+
+
+class RoomState(enum.Enum):
+    """A room's life (tldraw's `RoomSessionState` and Starlette's `WebSocketState` name theirs
+    the same way). The allowed transitions are `ROOM_TRANSITIONS`, nowhere else."""
+
+    LOADING = "loading"
+    """Built; reading its log. Messages for it wait (`Room.ready` is not set)."""
+    OPEN = "open"
+    """Loaded: takes sockets, updates, reads and server changes."""
+    CLOSING = "closing"
+    """`Room.close` is running: pending messages fail and sockets close; no new work."""
+    CLOSED = "closed"
+    """Closed for good (shutdown or a store failure); the cause is kept for `RoomClosed`."""
+
+
+ROOM_TRANSITIONS: Final[Mapping[RoomState, frozenset[RoomState]]] = {
+    RoomState.LOADING: frozenset({RoomState.OPEN, RoomState.CLOSING}),
+    RoomState.OPEN: frozenset({RoomState.CLOSING}),
+    RoomState.CLOSING: frozenset({RoomState.CLOSED}),
+    RoomState.CLOSED: frozenset(),
+}
+"""Every transition a room may make (a closed room is never opened again: the manager builds
+a new one)."""
+
+
+class IllegalTransition(RuntimeError):
+    """A room was asked to go from one state to another that `ROOM_TRANSITIONS` does not
+    allow (a bug in the caller, not bad input)."""
+
+    def __init__(self, old: RoomState, new: RoomState) -> None:
+        super().__init__(f"a room cannot go from {old.value} to {new.value}")
+        self.old = old
+        self.new = new
+
+
+def check_transition(old: RoomState, new: RoomState) -> None:
+    """Raise `IllegalTransition` unless a room may go from `old` to `new`."""
+    if new not in ROOM_TRANSITIONS[old]:
+        raise IllegalTransition(old, new)
 
 
 class RoomClosed(RuntimeError):
@@ -234,7 +275,9 @@ class Room:
         Decoding it costs about 0.3 us per client id; `_holds` does so only past the floor."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
+        self._state = RoomState.LOADING
         self._closed: BaseException | None = None
+        """Why the room closed (set as it starts closing)."""
         self._version = 0
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
         self._step2: tuple[int, bytes, bytes] | None = None
@@ -269,9 +312,22 @@ class Room:
 
     # loading and closing ------------------------------------------------------------------
 
+    @property
+    def state(self) -> RoomState:
+        return self._state
+
+    def _enter(self, state: RoomState) -> None:
+        check_transition(self._state, state)
+        self._state = state
+
     async def load(self) -> Position:
         """Read the document from the log; messages for it wait until this is done. Return
-        the position the log was read up to."""
+        the position the log was read up to. A room loads once (`IllegalTransition` after);
+        one closed meanwhile stays closed."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        if self._state is not RoomState.LOADING:
+            raise IllegalTransition(self._state, RoomState.OPEN)
         if self.clients_may_write:
             loaded, stored_bindings = await asyncio.gather(
                 self._log.load(self.name), self._log.load(bindings_name(self.name))
@@ -310,6 +366,8 @@ class Room:
         for update in good:
             for client, end in held_beyond(update, state).items():
                 self._pending_ends[client] = max(end, self._pending_ends.get(client, 0))
+        if self._state is RoomState.LOADING:
+            self._enter(RoomState.OPEN)
         self.ready.set()
         return loaded.position
 
@@ -351,12 +409,14 @@ class Room:
 
     @property
     def closed(self) -> bool:
+        """Closing or closed: it takes no more work."""
         return self._closed is not None
 
     def close(self, code: int, reason: str, error: BaseException | None = None) -> None:
         """Close every socket and refuse further work; pending messages are dropped."""
         if self._closed is None:
             self._closed = error or RoomClosed(reason)
+            self._enter(RoomState.CLOSING)
         for item in self._outgoing:
             if item.done is not None and not item.done.done():
                 item.done.set_exception(RoomClosed(reason))
@@ -365,6 +425,8 @@ class Room:
         for conn in list(self.connections):
             conn.channel.close(code, reason)
         self.connections.clear()
+        if self._state is RoomState.CLOSING:
+            self._enter(RoomState.CLOSED)
 
     async def flush(self) -> None:
         """Wait until every update applied so far is committed."""
