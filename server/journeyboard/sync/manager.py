@@ -25,13 +25,7 @@ from pycrdt import Doc
 from journeyboard.sync import protocol
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.ports import Bus, UpdateLog
-from journeyboard.sync.room import (
-    _CONTROL_FLOW,
-    Room,
-    RoomClosed,
-    RoomOptions,
-    bindings_name,
-)
+from journeyboard.sync.room import Room, RoomClosed, RoomOptions, bindings_name
 from journeyboard.sync.stats import RoomStats
 from journeyboard.tasks import Background, Job
 
@@ -229,9 +223,7 @@ class RoomManager:
         """
         try:
             await self.update_log.compact_document(name)
-        except _CONTROL_FLOW:
-            raise
-        except Exception as exc:
+        except Exception as exc:  # cancellation and exits are BaseExceptions: they go on
             log.warning("compaction of %s after its last socket left failed: %s", name, exc)
 
     async def close(self, code: int = 1001, reason: str = "server shutting down") -> None:
