@@ -15,8 +15,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "journeyboard"
 LAYERS = ["sync", "stores", "cluster", "workshop", "exports", "web", "cli"]
 """Lowest first."""
 
-LEAVES = {"schema", "__init__"}
-"""Modules at the package's root that import nothing of the package: every layer may use them."""
+LEAVES = {"schema", "tasks", "__init__"}
+"""Modules at the package's root that import nothing of the package: every layer may use them
+(`tasks` is the owned-task facility, `Background`, below every layer)."""
 
 PLACED = {"settings": "web", "offline": "cli", "cli": "cli", "__main__": "cli"}
 """The other root modules, and the layer each belongs to."""
@@ -115,3 +116,36 @@ def test_every_module_says_what_it_is_for() -> None:
         tree = ast.parse(path.read_text())
         doc = ast.get_docstring(tree)
         assert doc and len(doc) > 20, f"{module} has no docstring saying what it is for"
+
+
+BARE_TASKS_KNOWN = {
+    # TODO(house-stores): stores/ and cluster/ own their tasks through `tasks.Background` on
+    # their branch; the coordinator removes these four when it merges it.
+    "stores/postgresql.py",
+    "stores/redis.py",
+    "stores/sqlite.py",
+    "cluster/redis.py",
+}
+"""Files that may still start a task bare, until their owners' work is merged."""
+
+
+def test_no_bare_task_outside_tasks_py() -> None:
+    """Every task is owned (`journeyboard.tasks.Background`): nothing else in the package calls
+    `create_task` or `ensure_future` (on asyncio, a loop or a task group)."""
+    bare: list[str] = []
+    for module, path in _modules():
+        relative = path.relative_to(PACKAGE).as_posix()
+        if module == "tasks" or relative in BARE_TASKS_KNOWN:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            called = node.func if isinstance(node, ast.Call) else None
+            name = (
+                called.attr
+                if isinstance(called, ast.Attribute)
+                else called.id
+                if isinstance(called, ast.Name)
+                else None
+            )
+            if name in ("create_task", "ensure_future"):
+                bare.append(f"{relative}:{node.lineno} calls {name}")
+    assert not bare, "\n".join(bare)

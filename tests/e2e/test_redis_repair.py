@@ -21,7 +21,7 @@ from pycrdt import Doc, Map
 from conftest import ServerProcess
 from journeyboard.cluster import open_bus
 from journeyboard.stores.redis import RedisStore
-from journeyboard.sync.rooms import Room
+from journeyboard.sync.room import Room
 from redisserver import RedisServer, cards
 from redisserver import redis as redis  # the fixture
 from ysync import YClient, synced_client

@@ -14,9 +14,10 @@ from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.ports import Grant, RoomPolicy
 from journeyboard.sync.protocol import ProtocolError
-from journeyboard.sync.rooms import Connection, DocumentTooLarge, Room, RoomClosed
+from journeyboard.sync.room import DocumentTooLarge, Room, RoomClosed, RoomOptions
 from journeyboard.sync.updates import state_vector
 from sync.fakes import (
     FakeChannel,
@@ -41,7 +42,8 @@ async def open_room(
     store = store if store is not None else MemoryStore(auto_commit=False)
     bus = RecordingBus()
     options.setdefault("presence_tick", 0.0)  # every change at once; the batching tests set one
-    room = Room("doc", store, bus, **options)
+    writable = options.pop("clients_may_write", True)
+    room = Room("doc", store, bus, RoomOptions(**options), clients_may_write=writable)
     await room.load()
     return room, store, bus
 

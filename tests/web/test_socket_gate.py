@@ -16,8 +16,8 @@ from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Limits
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import LoadedDocument
-from journeyboard.sync.rooms import RoomManager
 from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
 from journeyboard.web.services import Services
 from journeyboard.workshop import documents
@@ -66,6 +66,7 @@ async def build(limits: Limits) -> tuple[Gate, RoomManager]:
     settings = Settings(store_url="memory://", secret=SECRET, grace_seconds=0.05, limits=limits)
     wired = Services.build(settings, store)  # as the app wires a node
     rooms, boards = wired.rooms, wired.boards
+    await rooms.__aenter__()  # the caller closes it
     created = await boards.create("Gate", template=None, persona="", scope="")
     return Gate(wired.sockets, store, rooms, boards, created.board.id, created.tokens), rooms
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from journeyboard.tasks import Background
 from journeyboard.web.workers import Budget, JobRefused, SharedJobs, WorkerPool
 from journeyboard.workshop.errors import ApiError
 
@@ -191,35 +192,38 @@ async def test_a_job_past_the_memory_limit_is_over_budget_and_its_worker_replace
 async def test_identical_jobs_in_flight_share_one_and_it_stops_when_all_leave(
     pool: WorkerPool,
 ) -> None:
-    shared = SharedJobs(pool)
-    big = import_raw(20_000)
-    job = ("create_board_documents", (big, 1), ROOMY)
-    first = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
-    second = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
-    one, two = await asyncio.gather(first, second)
-    assert one is two and pool.completed == 1 and shared.shared == 1
-    # One requester leaving does not stop the job the other still waits for.
-    gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    leaver = asyncio.create_task(shared.run("again", *job, over_budget=OVER, cancel_when=gone))
-    stayer = asyncio.create_task(shared.run("again", *job, over_budget=OVER))
-    async with asyncio.timeout(10):
-        while pool.running != 1:
-            await asyncio.sleep(0.01)
-    gone.set_result(None)
-    with pytest.raises(ApiError) as left:
-        await leaver
-    assert left.value.status == 499
-    assert (await stayer)[0] == {"title": "t"} and pool.killed == 0
-    # When everyone leaves, the worker is stopped.
-    everyone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    alone = asyncio.create_task(shared.run("last", *job, over_budget=OVER, cancel_when=everyone))
-    async with asyncio.timeout(10):
-        while pool.running != 1:
-            await asyncio.sleep(0.01)
-    everyone.set_result(None)
-    with pytest.raises(ApiError):
-        await alone
-    async with asyncio.timeout(10):
-        while pool.running:
-            await asyncio.sleep(0.01)
-    assert pool.killed == 1
+    async with Background("shared reads") as tasks:
+        shared = SharedJobs(pool, tasks)
+        big = import_raw(20_000)
+        job = ("create_board_documents", (big, 1), ROOMY)
+        first = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
+        second = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
+        one, two = await asyncio.gather(first, second)
+        assert one is two and pool.completed == 1 and shared.shared == 1
+        # One requester leaving does not stop the job the other still waits for.
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        leaver = asyncio.create_task(shared.run("again", *job, over_budget=OVER, cancel_when=gone))
+        stayer = asyncio.create_task(shared.run("again", *job, over_budget=OVER))
+        async with asyncio.timeout(10):
+            while pool.running != 1:
+                await asyncio.sleep(0.01)
+        gone.set_result(None)
+        with pytest.raises(ApiError) as left:
+            await leaver
+        assert left.value.status == 499
+        assert (await stayer)[0] == {"title": "t"} and pool.killed == 0
+        # When everyone leaves, the worker is stopped.
+        everyone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        alone = asyncio.create_task(
+            shared.run("last", *job, over_budget=OVER, cancel_when=everyone)
+        )
+        async with asyncio.timeout(10):
+            while pool.running != 1:
+                await asyncio.sleep(0.01)
+        everyone.set_result(None)
+        with pytest.raises(ApiError):
+            await alone
+        async with asyncio.timeout(10):
+            while pool.running:
+                await asyncio.sleep(0.01)
+        assert pool.killed == 1

@@ -165,7 +165,6 @@ class LeanSyncProtocol(asyncio.Protocol):
         "connections",
         "loop",
         "session",
-        "tasks",
         "transport",
         "ws",
     )
@@ -179,7 +178,6 @@ class LeanSyncProtocol(asyncio.Protocol):
     ) -> None:
         self.loop = _loop or asyncio.get_running_loop()
         self.connections: set[Any] = server_state.connections
-        self.tasks: set[asyncio.Task[None]] = server_state.tasks
         self.transport: asyncio.Transport | None = None
         self.ws = ServerProtocol(max_size=config.ws_max_size, logger=_ws_log)
         self.session: SyncSession | None = None
@@ -474,9 +472,11 @@ class LeanSyncProtocol(asyncio.Protocol):
         self._pending = []
         self._flush()
         self.transport.pause_reading()
-        task = self.loop.create_task(self._admit(socket_request))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        if not self.gate.tasks.running:  # the node is stopping
+            self._pending = None
+            self.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
+            return
+        self.gate.tasks.spawn(self._admit(socket_request), f"admit {target.board_id}")
 
     async def _admit(self, request: SocketRequest) -> None:
         try:

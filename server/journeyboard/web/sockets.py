@@ -3,7 +3,7 @@
 `journeyboard serve` runs the lean path (`lean_socket.py`); this one serves sync under any other
 ASGI server (or with `JOURNEYBOARD_WS` naming one of uvicorn's own websocket protocols). Both
 read the URL and ask the same `SocketGate` (admission.py), and hand messages to a `SyncSession`.
-Here a task per socket writes its queued frames.
+Here a task per socket, owned by the endpoint while it runs, writes its queued frames.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections import deque
 from starlette.websockets import WebSocket
 
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.tasks import Background
 from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
 
 log = logging.getLogger(__name__)
@@ -100,17 +101,18 @@ async def serve_starlette(gate: SocketGate, websocket: WebSocket) -> None:
     except Refused as refused:
         await websocket.close(refused.code, refused.reason)
         return
-    writer = asyncio.create_task(channel.run(), name=f"writer {sync.room.name}")
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            sync.receive(message.get("bytes"))
-    finally:
-        sync.end()
-        channel.stop()
-        await writer
+    async with Background(f"socket on {sync.room.name}") as owned:
+        writer = owned.spawn(channel.run(), "writer")
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                sync.receive(message.get("bytes"))
+        finally:
+            sync.end()
+            channel.stop()
+            await writer.wait()
 
 
 def _route_path(websocket: WebSocket) -> str:

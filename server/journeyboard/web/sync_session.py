@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.limits import TokenBucket
 from journeyboard.sync.protocol import (
     AwarenessEntry,
@@ -27,8 +28,7 @@ from journeyboard.sync.protocol import (
     AwarenessTooLarge,
     ProtocolError,
 )
-from journeyboard.sync.rooms import (
-    Connection,
+from journeyboard.sync.room import (
     DocumentTooLarge,
     ForeignClaim,
     Room,

@@ -18,7 +18,7 @@ from journeyboard import schema
 from journeyboard.stores import BoardRecord, PersonRecord, Store
 from journeyboard.sync.close_codes import CLOSE, CloseCode
 from journeyboard.sync.limits import KeyedRateLimiter
-from journeyboard.sync.rooms import RoomManager
+from journeyboard.sync.manager import RoomManager
 from journeyboard.workshop import documents, imports
 from journeyboard.workshop.boardview import BoardView, build_view
 from journeyboard.workshop.errors import ApiError
