@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from waiting import wait_until_sync
 
 pytest_plugins = ["pg"]  # postgres_server, pg_url, own_postgres: a real PostgreSQL
 
@@ -59,17 +60,18 @@ class ServerProcess:
                  "--store", self.store_url, *self.args],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+        process, log_path = self.process, self.log_path
+
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {log_path.read_text()}")
             try:
-                if httpx.get(f"{self.http}/healthz", timeout=1).status_code == 200:
-                    return self
+                return httpx.get(f"{self.http}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("server did not start in time")
+                return False
+
+        wait_until_sync(healthy, 20, "the server's /healthz")
+        return self
 
     def kill(self, sig: int = signal.SIGKILL) -> int:
         assert self.process is not None
