@@ -19,6 +19,26 @@ from waiting import wait_until_sync
 
 pytest_plugins = ["pg"]  # postgres_server, pg_url, own_postgres: a real PostgreSQL
 
+PROCESS_FIXTURES = frozenset(
+    {"make_server", "server", "board", "postgres_server", "pg_url", "own_postgres", "redis"}
+)
+"""Fixtures that start a process (a journeyboard server, PostgreSQL, Redis)."""
+PROCESS_FILES = frozenset(
+    {"test_pdf.py", "test_deploy.py", "test_yjs_differential.py", "test_worker_pool.py"}
+)
+"""Files whose tests start processes themselves: Chromium and poppler, docker-compose, Node's
+yjs, the worker pool's workers."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `process` every test under tests/e2e/ or that starts a process through a fixture:
+    `make test-fast` (`-m "not process"`) runs the in-process rest."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "e2e" in item.path.parts or item.path.name in PROCESS_FILES or names & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.process)
+
+
 SECRET = "test-secret-0123456789abcdef"
 
 
