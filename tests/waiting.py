@@ -61,3 +61,18 @@ async def turns(count: int = 1) -> None:
     """Let the event loop run `count` times round: tasks that are ready take one step each."""
     for _ in range(count):
         await asyncio.sleep(0)
+
+
+class Pace:
+    """Holds a client to `rate` sends a second, for the tests of rules about time itself (a
+    room that measures its fan-out per second). It does not wait for anything to happen: the
+    time between two sends is what such a test varies, so it is named, not a bare sleep."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self.due = time.monotonic()
+
+    async def __call__(self) -> None:
+        """Return at the next slot (at once if the caller is already late)."""
+        self.due = max(self.due + self.interval, time.monotonic())
+        await asyncio.sleep(max(0.0, self.due - time.monotonic()))

@@ -15,6 +15,7 @@ from pycrdt import Doc, Map, Text
 from conftest import ServerProcess
 from journeyboard.sync import protocol
 from journeyboard.sync.protocol import AwarenessEntry
+from waiting import wait_until
 from ysync import YClient, synced_client
 
 
@@ -40,9 +41,7 @@ def metric(server: ServerProcess, series: str) -> float:
 async def wait_for_metric(
     server: ServerProcess, series: str, at_least: float, timeout: float = 5
 ) -> None:
-    async with asyncio.timeout(timeout):
-        while metric(server, series) < at_least:
-            await asyncio.sleep(0.05)
+    await wait_until(lambda: metric(server, series) >= at_least, timeout, series)
 
 
 async def refused_with(url: str) -> tuple[int | None, list[bytes]]:
@@ -107,8 +106,8 @@ async def test_presence_cannot_be_forged(server: ServerProcess, board: dict[str,
             await m.send_raw(protocol.encode_awareness(protocol.encode_awareness_update([removal])))
             # Its own id, claiming to be Alice: the name is stamped from the token.
             await m.set_awareness({"cursor": "m", "user": {"name": "Alice", "role": "facilitator"}})
+            # Mallory's messages are handled in order: the forged ones came before this one.
             await watcher.wait_until(lambda: m.doc.client_id in watcher.awareness)
-            await asyncio.sleep(0.2)
             assert watcher.awareness[a.doc.client_id][1]["cursor"] == "alice's"
             assert watcher.awareness[a.doc.client_id][1]["user"]["name"] == "Alice"
             user = watcher.awareness[m.doc.client_id][1]["user"]
@@ -146,7 +145,7 @@ async def test_rotating_a_link_refuses_the_old_one_and_closes_its_sockets(
         result = response.json()["result"]
         assert result["link"].endswith(f"#token={result['token']}")
         assert await old_link.wait_closed() == 4410
-        await asyncio.sleep(0.2)
+        await personal.round_trip()  # answered after the rotation's closes went out
         assert not personal.closed.is_set()  # personal tokens stay valid
     assert (await refused_with(server.url(bid, tokens["participant"]))) == (4410, [])
     join = httpx.post(
@@ -247,37 +246,8 @@ async def test_default_limits_admit_a_one_mebibyte_update(
         assert not writer.closed.is_set()
 
 
-async def test_too_many_messages_close_with_rate_limited(make_server: Any) -> None:
-    server = make_server("--limit", "messages_per_second=5", "--limit", "message_burst=20")
-    board = server.create_board()
-    async with synced_client(server.url(board["id"], board["tokens"]["participant"])) as fast:
-        for i in range(40):
-            if fast.closed.is_set():
-                break
-            await fast.set_awareness({"n": i})
-        assert await fast.wait_closed() == 4429
-
-
-async def test_socket_ceilings_per_address_and_per_board(make_server: Any) -> None:
-    server = make_server("--limit", "sockets_per_address=3")
-    board = server.create_board()
-    url = server.url(board["id"], board["tokens"]["viewer"])
-    async with synced_client(url), synced_client(url), synced_client(url):
-        assert (await refused_with(url)) == (4430, [])
-    async with synced_client(url):  # freed again
-        pass
-
-
-async def test_document_size_limit_closes_the_writer_and_keeps_the_rest(make_server: Any) -> None:
-    server = make_server("--limit", "max_document_bytes=60000", "--grace", "0.2")
-    board = server.create_board()
-    url = server.url(board["id"], board["tokens"]["participant"])
-    async with synced_client(url) as writer:
-        await writer.change(lambda d: d.get("cards", type=Map).__setitem__("small", "x" * 100))
-        await writer.change(lambda d: d.get("cards", type=Map).__setitem__("huge", "x" * 100_000))
-        assert await writer.wait_closed() == 4414
-    async with synced_client(url) as reader:
-        assert set(cards(reader)) == {"small"}
+# The message rate (4429), the sockets per address (4430) and the document size (4414) are
+# decided by the gate and the room: tests/web/test_security_in_process.py, in-process.
 
 
 def test_participants_and_creation_rates_are_capped(make_server: Any) -> None:
