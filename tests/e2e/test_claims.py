@@ -208,9 +208,7 @@ async def test_the_stock_clients_own_gc_structs_are_accepted(
         await ok(vera, "delete", map="cards", key="gone-online")
         await ok(vera, "text", key="g3", text="after the delete")
         await ok(vera, "online")
-        await board_shows(
-            server, board, {"v0": "online", "g2": "kept", "g3": "after the delete"}
-        )
+        await board_shows(server, board, {"v0": "online", "g2": "kept", "g3": "after the delete"})
         await wait_for_value(
             lambda: asyncio.to_thread(card_texts, server, board),
             lambda cards: "gone-online" not in cards and "g1" not in cards,
