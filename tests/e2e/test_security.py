@@ -19,14 +19,6 @@ from waiting import wait_until
 from ysync import YClient, synced_client
 
 
-def command(server: ServerProcess, board_id: str, token: str, **body: Any) -> httpx.Response:
-    return httpx.post(
-        f"{server.http}/api/boards/{board_id}/commands",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-
-
 def cards(client: YClient) -> dict[str, Any]:
     return dict(client.doc.get("cards", type=Map).to_py() or {})
 
@@ -115,106 +107,15 @@ async def test_presence_cannot_be_forged(server: ServerProcess, board: dict[str,
     await wait_for_metric(server, 'journeyboard_dropped_total{cause="foreign_awareness"}', 2)
 
 
-async def test_viewers_are_marked_in_presence(server: ServerProcess, board: dict[str, Any]) -> None:
-    bid, tokens = board["id"], board["tokens"]
-    async with (
-        synced_client(server.url(bid, tokens["viewer"])) as viewer,
-        synced_client(server.url(bid, tokens["participant"])) as other,
-    ):
-        await viewer.set_awareness({"cursor": None})
-        await other.wait_until(lambda: viewer.doc.client_id in other.awareness)
-        assert other.awareness[viewer.doc.client_id][1]["user"]["role"] == "viewer"
+# Viewers marked in presence: tests/web/test_policy_in_process.py, in-process.
 
 
 # -- links and people ----------------------------------------------------------------------
 
 
-async def test_rotating_a_link_refuses_the_old_one_and_closes_its_sockets(
-    server: ServerProcess, board: dict[str, Any]
-) -> None:
-    bid, tokens = board["id"], board["tokens"]
-    person = server.join(tokens["participant"], "Pat")
-    async with (
-        synced_client(server.url(bid, tokens["participant"])) as old_link,
-        synced_client(server.url(bid, person["token"])) as personal,
-    ):
-        response = command(
-            server, bid, tokens["facilitator"], type="rotate_link", role="participant"
-        )
-        assert response.status_code == 200, response.text
-        result = response.json()["result"]
-        assert result["link"].endswith(f"#token={result['token']}")
-        assert await old_link.wait_closed() == 4410
-        await personal.round_trip()  # answered after the rotation's closes went out
-        assert not personal.closed.is_set()  # personal tokens stay valid
-    assert (await refused_with(server.url(bid, tokens["participant"]))) == (4410, [])
-    join = httpx.post(
-        f"{server.http}/api/boards/{bid}/join",
-        json={"name": "Late"},
-        headers={"Authorization": f"Bearer {tokens['participant']}"},
-    )
-    assert join.status_code == 401 and join.json()["error"]["code"] == "link_rotated"
-    assert server.join(result["token"], "Newcomer")["role"] == "participant"
-
-
-async def test_removed_person_is_closed_at_once_and_refused_after(
-    server: ServerProcess, board: dict[str, Any]
-) -> None:
-    bid, tokens = board["id"], board["tokens"]
-    pat = server.join(tokens["participant"], "Pat")
-    async with (
-        synced_client(server.url(bid, pat["token"])) as content,
-        synced_client(server.url(bid, pat["token"], session=True)) as session,
-    ):
-        response = command(
-            server, bid, tokens["facilitator"], type="remove", participant=pat["participant_id"]
-        )
-        assert response.status_code == 200, response.text
-        assert await content.wait_closed() == 4403
-        assert await session.wait_closed() == 4403
-    assert (await refused_with(server.url(bid, pat["token"]))) == (4403, [])
-    assert (
-        httpx.get(
-            f"{server.http}/api/boards/{bid}", headers={"Authorization": f"Bearer {pat['token']}"}
-        ).status_code
-        == 403
-    )
-    people = server.get_board(bid, tokens["viewer"])["session"]["participants"]
-    assert people[pat["participant_id"]]["removed"] is True
-
-
-def test_commands_are_validated_and_authorised(
-    server: ServerProcess, board: dict[str, Any]
-) -> None:
-    bid, tokens = board["id"], board["tokens"]
-    pat = server.join(tokens["participant"], "Pat")
-    cases = [
-        (tokens["facilitator"], {"type": "nope"}, 400, "unknown_command"),
-        (tokens["facilitator"], {"type": "rotate_link"}, 400, "invalid_command"),
-        (tokens["facilitator"], {"type": "rotate_link", "role": "king"}, 400, "invalid_command"),
-        (
-            tokens["facilitator"],
-            {"type": "remove", "participant": "ghost"},
-            404,
-            "unknown_participant",
-        ),
-        (tokens["participant"], {"type": "rotate_link", "role": "viewer"}, 403, "forbidden"),
-        (pat["token"], {"type": "remove", "participant": pat["participant_id"]}, 403, "forbidden"),
-        (tokens["viewer"], {"type": "rotate_link", "role": "viewer"}, 403, "forbidden"),
-        ("garbage", {"type": "rotate_link", "role": "viewer"}, 401, "unauthorized"),
-    ]
-    for token, body, status, code in cases:
-        response = command(server, bid, token, **body)
-        assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
-    raw = httpx.post(
-        f"{server.http}/api/boards/{bid}/commands",
-        content=b"[1,2",
-        headers={
-            "Authorization": f"Bearer {tokens['facilitator']}",
-            "Content-Type": "application/json",
-        },
-    )
-    assert raw.status_code == 400 and raw.json()["error"]["code"] == "bad_json"
+# Rotating a link, removing a person (closed at once, refused after) and the validation and
+# authorisation of commands run in-process over the whole app and its socket gate:
+# tests/web/test_policy_in_process.py.
 
 
 # -- limits --------------------------------------------------------------------------------

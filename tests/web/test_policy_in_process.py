@@ -17,7 +17,11 @@ import pytest
 
 from journeyboard.settings import Settings
 from journeyboard.stores.memory import MemoryStore
+from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
 from journeyboard.web.app import create_app
+from journeyboard.web.sync_session import SyncSession
+from sync.fakes import FakeChannel, awareness_frame
+from waiting import wait_until
 
 SECRET = "in-process-secret-0123456789abcdef"
 
@@ -27,6 +31,27 @@ class Api:
     http: httpx.AsyncClient
     board_id: str
     links: dict[str, str]
+    gate: SocketGate
+
+    async def socket(self, token: str, *, session: bool = False) -> tuple[SyncSession, FakeChannel]:
+        """A socket admitted by the app's own gate, as a websocket would be."""
+        channel = FakeChannel()
+        target = SocketTarget(self.board_id, session, token)
+        sync = await self.gate.start(SocketRequest(target, None, "t", "10.0.0.7"), channel)
+        return sync, channel
+
+    async def refused(self, token: str) -> int:
+        target = SocketTarget(self.board_id, False, token)
+        with pytest.raises(Refused) as refused:
+            await self.gate.start(SocketRequest(target, None, "t", "10.0.0.7"), FakeChannel())
+        return refused.value.code
+
+    async def post_command(self, token: str, **body: Any) -> httpx.Response:
+        return await self.http.post(
+            f"/api/boards/{self.board_id}/commands",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
 
     async def join(self, token: str, **body: Any) -> httpx.Response:
         return await self.http.post(
@@ -36,11 +61,7 @@ class Api:
         )
 
     async def command(self, token: str, **body: Any) -> httpx.Response:
-        response = await self.http.post(
-            f"/api/boards/{self.board_id}/commands",
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-        )
+        response = await self.post_command(token, **body)
         assert response.status_code == 200, response.text
         return response
 
@@ -67,7 +88,7 @@ async def api() -> AsyncIterator[Api]:
         created = await http.post("/api/boards", json={"title": "Claim journey"})
         assert created.status_code == 201, created.text
         board = created.json()
-        yield Api(http, board["id"], board["tokens"])
+        yield Api(http, board["id"], board["tokens"], app.state.services.sockets)
 
 
 async def test_a_removed_person_cannot_join_again_with_the_link_they_hold(api: Api) -> None:
@@ -114,3 +135,89 @@ async def test_a_device_id_must_look_like_one(api: Api, device: str) -> None:
     response = await api.join(api.links["participant"], name="Ann", device=device)
     assert response.status_code == 400, device
     assert response.json()["error"]["code"] == "invalid_body"
+
+
+# From tests/e2e/test_security.py: links, people, commands and presence roles ---------------
+
+
+async def test_rotating_a_link_refuses_the_old_one_and_closes_its_sockets(api: Api) -> None:
+    links = api.links
+    person = (await api.join(links["participant"], name="Pat")).json()
+    old_link, old_channel = await api.socket(links["participant"])
+    personal, personal_channel = await api.socket(person["token"])
+    response = await api.command(links["facilitator"], type="rotate_link", role="participant")
+    result = response.json()["result"]
+    assert result["link"].endswith(f"#token={result['token']}")
+    assert old_channel.closed is not None and old_channel.closed[0] == 4410
+    assert personal_channel.closed is None  # personal tokens stay valid
+    assert await api.refused(links["participant"]) == 4410
+    late = await api.join(links["participant"], name="Late")
+    assert late.status_code == 401 and late.json()["error"]["code"] == "link_rotated"
+    assert (await api.join(result["token"], name="Newcomer")).json()["role"] == "participant"
+    old_link.end()
+    personal.end()
+
+
+async def test_a_removed_person_is_closed_at_once_and_refused_after(api: Api) -> None:
+    links = api.links
+    pat = (await api.join(links["participant"], name="Pat")).json()
+    content, content_channel = await api.socket(pat["token"])
+    session, session_channel = await api.socket(pat["token"], session=True)
+    await api.command(links["facilitator"], type="remove", participant=pat["participant_id"])
+    await wait_until(lambda: content_channel.closed and session_channel.closed, timeout=5)
+    assert content_channel.closed is not None and content_channel.closed[0] == 4403
+    assert session_channel.closed is not None and session_channel.closed[0] == 4403
+    content.end()
+    session.end()
+    assert await api.refused(pat["token"]) == 4403
+    read = await api.http.get(
+        f"/api/boards/{api.board_id}", headers={"Authorization": f"Bearer {pat['token']}"}
+    )
+    assert read.status_code == 403
+    board = await api.http.get(
+        f"/api/boards/{api.board_id}", headers={"Authorization": f"Bearer {links['viewer']}"}
+    )
+    assert board.json()["session"]["participants"][pat["participant_id"]]["removed"] is True
+
+
+async def test_commands_are_validated_and_authorised(api: Api) -> None:
+    links = api.links
+    pat = (await api.join(links["participant"], name="Pat")).json()
+    cases = [
+        (links["facilitator"], {"type": "nope"}, 400, "unknown_command"),
+        (links["facilitator"], {"type": "rotate_link"}, 400, "invalid_command"),
+        (links["facilitator"], {"type": "rotate_link", "role": "king"}, 400, "invalid_command"),
+        (
+            links["facilitator"],
+            {"type": "remove", "participant": "ghost"},
+            404,
+            "unknown_participant",
+        ),
+        (links["participant"], {"type": "rotate_link", "role": "viewer"}, 403, "forbidden"),
+        (pat["token"], {"type": "remove", "participant": pat["participant_id"]}, 403, "forbidden"),
+        (links["viewer"], {"type": "rotate_link", "role": "viewer"}, 403, "forbidden"),
+        ("garbage", {"type": "rotate_link", "role": "viewer"}, 401, "unauthorized"),
+    ]
+    for token, body, status, code in cases:
+        response = await api.post_command(token, **body)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
+    raw = await api.http.post(
+        f"/api/boards/{api.board_id}/commands",
+        content=b"[1,2",
+        headers={
+            "Authorization": f"Bearer {links['facilitator']}",
+            "Content-Type": "application/json",
+        },
+    )
+    assert raw.status_code == 400 and raw.json()["error"]["code"] == "bad_json"
+
+
+async def test_viewers_are_marked_in_presence(api: Api) -> None:
+    viewer, _ = await api.socket(api.links["viewer"])
+    other, other_channel = await api.socket(api.links["participant"])
+    viewer.receive(awareness_frame(7, 1, {"cursor": None}))
+    await wait_until(lambda: [e for e in other_channel.awareness() if e.client_id == 7], 5)
+    (entry,) = [e for e in other_channel.awareness() if e.client_id == 7]
+    assert json.loads(entry.state)["user"]["role"] == "viewer"
+    viewer.end()
+    other.end()
