@@ -1,4 +1,7 @@
-"""Roles, tokens, presence, limits and hostile input, against a running server."""
+"""Roles, tokens, presence, limits and hostile input, against a running server.
+
+What the gate, the sessions and the commands decide alone runs in-process beside it:
+tests/web/test_security_in_process.py and tests/web/test_policy_in_process.py."""
 
 from __future__ import annotations
 
