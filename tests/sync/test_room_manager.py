@@ -4,7 +4,6 @@ period (and not when someone comes back), shutdown, the bus calls and the hooks.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -17,6 +16,7 @@ from journeyboard.sync.manager import NoHooks, RoomManager
 from journeyboard.sync.ports import LoadedDocument
 from journeyboard.sync.room import BINDINGS_SUFFIX, Room, RoomOptions
 from sync.fakes import FakeChannel, RecordingBus, Writer, cards
+from waiting import turns, wait_until
 
 GRACE = 0.05
 
@@ -74,11 +74,7 @@ async def manager_over(
 
 
 async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
+    await wait_until(condition, timeout)
 
 
 async def test_concurrent_acquirers_share_one_load() -> None:
@@ -117,14 +113,21 @@ async def test_a_room_in_use_stays_loaded() -> None:
     manager, bus = await manager_over(GatedStore())
     room = await manager.acquire("doc")
     await manager.acquire("doc")
+
+    async def witness(name: str) -> None:
+        """A room released now unloads after the grace period: by then "doc" would have."""
+        await manager.acquire(name)
+        manager.release(name)
+        await until(lambda: name not in manager.rooms)
+
     manager.release("doc")
-    await asyncio.sleep(GRACE * 3)
-    assert manager.rooms == {"doc": room} and bus.unfollows == []
+    await witness("witness-1")
+    assert manager.rooms == {"doc": room} and bus.unfollows == ["witness-1"]
     # Released and acquired again within the grace period: the unload is called off.
     manager.release("doc")
     assert await manager.acquire("doc") is room
-    await asyncio.sleep(GRACE * 3)
-    assert manager.rooms == {"doc": room} and bus.unfollows == []
+    await witness("witness-2")
+    assert manager.rooms == {"doc": room} and bus.unfollows == ["witness-1", "witness-2"]
     await manager.close()
 
 
@@ -194,7 +197,8 @@ async def test_close_flushes_then_closes_every_socket_with_going_away() -> None:
     update = Writer().set("c1", "last words")
     room.receive(conn, protocol.encode_sync_update(update))
     closing = asyncio.create_task(manager.close())
-    await asyncio.sleep(GRACE)
+    await until(lambda: store.pending)
+    await turns(20)  # in-process: nothing but the commit could let it finish
     assert not closing.done() and channel.closed is None  # waiting for the commit
     await store.commit()
     await closing

@@ -4,7 +4,6 @@ a refused socket gets; the board and address slots are given back whatever happe
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from journeyboard.web.services import Services
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import BoardService
 from sync.fakes import FakeChannel, Writer
+from waiting import wait_until
 
 SECRET = "in-process-secret-0123456789abcdef"
 
@@ -210,10 +210,11 @@ async def test_presence_queries_and_sync_step_1_have_their_own_rates() -> None:
             for _ in range(burst + 100):
                 sync.receive(frame)
             assert len(channel.frames) == burst  # the burst, answered at once
-            async with asyncio.timeout(2):
-                while len(channel.frames) < burst + 1:  # the newest, at the next slot
-                    await asyncio.sleep(0.01)
-            await asyncio.sleep(3 / 20)  # three more slots: nothing else was waiting
+            # the newest, at the next slot
+            await wait_until(lambda c=channel, b=burst: len(c.frames) >= b + 1, timeout=2)
+            # nothing else was waiting, and no slot is due: no answer will follow
+            for questions in (sync.queries, sync.step1s):
+                assert questions.waiting is None and questions.timer is None
             assert len(channel.frames) == burst + 1
             assert channel.closed is None
             sync.end()

@@ -17,6 +17,7 @@ from starlette.websockets import WebSocket
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.tasks import Background
 from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.web.socket_state import SocketState
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +35,18 @@ class SocketChannel:
         self._queue: deque[bytes] = deque()
         self._buffered = 0
         self._wake = asyncio.Event()
-        self._close: tuple[int, str] | None = None
-        self._stopped = False
+        self.state = SocketState.ADMITTING
+        """Made once the websocket is accepted, while the gate decides; see `opened`."""
+        self._close_frame = (CLOSE.SERVICE_RESTART.code, "")
+        """The code and reason of the close frame `run` sends once the socket is CLOSING."""
 
     @property
     def closing(self) -> bool:
-        return self._close is not None or self._stopped
+        return self.state.closing
+
+    def opened(self) -> None:
+        """The gate let the socket in."""
+        self.state = self.state.to(SocketState.OPEN)
 
     def send(self, frame: bytes) -> None:
         if self.closing:
@@ -53,14 +60,16 @@ class SocketChannel:
         self._wake.set()
 
     def close(self, code: int, reason: str) -> None:
-        if self._close is None:
-            self._close = (code, reason)
+        if not self.state.closing:
+            self.state = self.state.to(SocketState.CLOSING)
+            self._close_frame = (code, reason)
             self._wake.set()
 
     def stop(self) -> None:
         """The peer is gone: stop writing without a close frame."""
-        self._stopped = True
-        self._wake.set()
+        if self.state is not SocketState.CLOSED:
+            self.state = self.state.to(SocketState.CLOSED)
+            self._wake.set()
 
     async def run(self) -> None:
         """Write queued frames until the channel is closed or stopped."""
@@ -69,14 +78,14 @@ class SocketChannel:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
-                while self._queue and not self._stopped:
+                while self._queue and self.state is not SocketState.CLOSED:
                     frame = self._queue.popleft()
                     self._buffered -= len(frame)
                     await ws.send_bytes(frame)
-                if self._stopped:
+                if self.state is SocketState.CLOSED:
                     return
-                if self._close is not None:
-                    await ws.close(*self._close)
+                if self.state is SocketState.CLOSING:
+                    await ws.close(*self._close_frame)
                     return
         except Exception as exc:  # the peer vanished mid-write
             log.debug("socket writer ended: %s", exc)
@@ -101,6 +110,8 @@ async def serve_starlette(gate: SocketGate, websocket: WebSocket) -> None:
     except Refused as refused:
         await websocket.close(refused.code, refused.reason)
         return
+    if not channel.closing:
+        channel.opened()
     async with Background(f"socket on {sync.room.name}") as owned:
         writer = owned.spawn(channel.run(), "writer")
         try:
