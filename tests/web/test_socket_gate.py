@@ -67,6 +67,7 @@ async def build(limits: Limits) -> tuple[Gate, RoomManager]:
     wired = Services.build(settings, store)  # as the app wires a node
     rooms, boards = wired.rooms, wired.boards
     await rooms.__aenter__()  # the caller closes it
+    await wired.tasks.__aenter__()  # the node's tasks (admissions run there); idle when done
     created = await boards.create("Gate", template=None, persona="", scope="")
     return Gate(wired.sockets, store, rooms, boards, created.board.id, created.tokens), rooms
 
