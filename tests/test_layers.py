@@ -3,6 +3,10 @@
 sync → stores → cluster → workshop → exports → web → the command line (DESIGN.md §2). The sync
 core knows no framework, no store implementation, no bus and no workshop rule; it reaches them
 only through its ports (`sync/ports.py`).
+
+A store is two interfaces: rooms use its update log (`sync.ports.UpdateLog`), the workshop its
+board records (`stores/records.py`). What the stores and the bus both report, `StoreError` and
+`HealthCounter`, sits in the ports below both, so the bus takes neither from `stores/`.
 """
 
 from __future__ import annotations
@@ -116,3 +120,37 @@ def test_every_module_says_what_it_is_for() -> None:
         tree = ast.parse(path.read_text())
         doc = ast.get_docstring(tree)
         assert doc and len(doc) > 20, f"{module} has no docstring saying what it is for"
+
+
+def _imported_names(path: Path) -> list[tuple[str, str]]:
+    """(module, name) for every `from journeyboard.x import name` of a file."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+    ]
+
+
+def test_the_bus_takes_errors_and_counters_from_the_ports_not_the_stores() -> None:
+    wrong = [
+        f"{module} imports {name} from {source}"
+        for module, path in _modules()
+        if _layer(module) == "cluster"
+        for source, name in _imported_names(path)
+        if source.startswith("journeyboard.stores") and name in ("StoreError", "HealthCounter")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_workshop_reaches_a_store_only_through_its_records() -> None:
+    """The workshop rules use `BoardRecords` (and the log's port), never a store class."""
+    wrong = [
+        f"{module} imports {imported}"
+        for module, path in _modules()
+        if _layer(module) == "workshop"
+        for imported in _imports(path)
+        if imported.startswith("journeyboard.stores") and imported != "journeyboard.stores.records"
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
+from journeyboard.stores.base import Store
+from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.sync.ports import StoreError
 from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
@@ -258,7 +260,7 @@ class _Job:
 
 
 class SQLiteStore(Store):
-    """Store documents and board records in one SQLite file."""
+    """Store documents (`UpdateLog`) and board records (`BoardRecords`) in one SQLite file."""
 
     def __init__(self, path: Path, *, compact_after: int = COMPACT_AFTER) -> None:
         super().__init__()

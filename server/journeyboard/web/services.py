@@ -74,6 +74,7 @@ class Services:
         )
         boards = BoardService(
             store,
+            store,
             rooms,
             TokenSigner(settings.secret),
             max_participants=limits.participants_per_board,
