@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 CLIENT_SOURCES := $(shell find client/src client/index.html client/vite.config.ts client/svelte.config.js shared_schema -type f 2>/dev/null)
 
-.PHONY: setup serve test check client-test py-test system-deps clean
+.PHONY: setup serve test test-fast check client-test py-test system-deps clean
 
 setup: $(VENV)/.installed server/journeyboard/static/index.html
 
@@ -39,6 +39,11 @@ py-test: setup system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: check client-test py-test
+
+# The edit-test loop: the in-process tests only (no server, database, Node or browser process;
+# the `process` marker, tests/conftest.py), in seconds. `make test` stays the whole suite.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not process and not browser" $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) client/node_modules server/journeyboard/static

@@ -511,7 +511,9 @@ def instrument(events_path: Path) -> None:
     """
     import gc
 
-    from journeyboard.sync import rooms
+    from journeyboard.sync import connection
+    from journeyboard.sync import manager as managers
+    from journeyboard.sync import room as rooms
     from journeyboard.web.admission import SocketGate
 
     events = events_path.open("a", buffering=1, encoding="utf-8")
@@ -522,7 +524,7 @@ def instrument(events_path: Path) -> None:
 
     patched: Any = rooms  # wrapped from outside: the types stay the server's
     room: Any = rooms.Room
-    manager: Any = rooms.RoomManager
+    manager: Any = managers.RoomManager
     gate: Any = SocketGate
     store: Any = SQLiteStore
     apply = patched.apply_tolerantly
@@ -554,7 +556,7 @@ def instrument(events_path: Path) -> None:
     room.load = timed_room_load
     open_room = manager._load
 
-    async def timed_open(self: rooms.RoomManager, name: str) -> rooms.Room:
+    async def timed_open(self: managers.RoomManager, name: str) -> rooms.Room:
         started = time.perf_counter()
         result: rooms.Room = await open_room(self, name)
         note("open_room", started, doc=name)
@@ -563,7 +565,7 @@ def instrument(events_path: Path) -> None:
     manager._load = timed_open
     answer = room._answer_step1
 
-    def timed_answer(self: rooms.Room, conn: rooms.Connection, state: bytes) -> None:
+    def timed_answer(self: rooms.Room, conn: connection.Connection, state: bytes) -> None:
         started = time.perf_counter()
         answer(self, conn, state)
         note("answer_step1", started, doc=self.name)

@@ -2,7 +2,8 @@
 
 Starts a journeyboard server on a temporary SQLite file, imports the example board
 (shared_schema/examples/insurance_claim.json), and walks it through the phases with Chromium at
-1366x768: the facilitator in every phase, a participant and a viewer. Build the client first
+1366x768: the facilitator in every phase, a participant and a viewer, and the facilitator
+once more at 1280x720. Build the client first
 (`cd client && npm run build`). Usage: python scripts/screenshots.py [target-dir]
 """
 
@@ -25,6 +26,7 @@ EXAMPLE = ROOT / "shared_schema" / "examples" / "insurance_claim.json"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LAPTOP = {"width": 1366, "height": 768}
+SMALL_LAPTOP = {"width": 1280, "height": 720}
 PHASES = ["lobby", "discovery", "pain_points", "solution_rating", "action_plan"]
 
 
@@ -135,6 +137,11 @@ def shoot_all(base: str, target: Path) -> None:
             fay.screenshot(path=str(target / f"{phase}.png"))
             ann.screenshot(path=str(target / f"{phase}-participant.png"))
         viewer.screenshot(path=str(target / "viewer.png"))
+        # The smallest laptop screen: the facilitator's board reopened at 1280x720.
+        fay.set_viewport_size(SMALL_LAPTOP)  # type: ignore[arg-type]
+        fay.reload()
+        settle(fay)
+        fay.screenshot(path=str(target / "action_plan-1280x720.png"))
         browser.close()
 
 

@@ -44,20 +44,25 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-def axe_violations(page: Page, selector: str | None = None) -> list[str]:
-    """The serious and critical axe-core violations in the page (or under `selector`)."""
+def axe_violations(
+    page: Page, selector: str | None = None, *, every_impact: bool = False
+) -> list[str]:
+    """The serious and critical axe-core violations in the page (or under `selector`).
+
+    With `every_impact`, the minor and moderate ones too (issue #25: zero of any impact).
+    """
     # evaluate() runs over the DevTools protocol, so the page's CSP does not block the script.
     if page.evaluate("() => typeof window.axe") != "object":
         page.evaluate(AXE.read_text(encoding="utf-8") + "\n;0")
     found: list[str] = page.evaluate(
-        """async (selector) => {
+        """async ([selector, every]) => {
             const context = selector === null ? document : { include: [[selector]] };
             const result = await axe.run(context, { resultTypes: ['violations'] });
             return result.violations
-                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                .filter((v) => every || v.impact === 'serious' || v.impact === 'critical')
                 .map((v) => `${v.id} (${v.impact}): ` +
                     v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
         }""",
-        selector,
+        [selector, every_impact],
     )
     return found

@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,29 @@ from typing import Any
 import httpx
 import pytest
 
+from waiting import wait_until_sync
+
 pytest_plugins = ["pg"]  # postgres_server, pg_url, own_postgres: a real PostgreSQL
+
+PROCESS_FIXTURES = frozenset(
+    {"make_server", "server", "board", "postgres_server", "pg_url", "own_postgres", "redis"}
+)
+"""Fixtures that start a process (a journeyboard server, PostgreSQL, Redis)."""
+PROCESS_FILES = frozenset(
+    {"test_pdf.py", "test_deploy.py", "test_yjs_differential.py", "test_worker_pool.py"}
+)
+"""Files whose tests start processes themselves: Chromium and poppler, docker-compose, Node's
+yjs, the worker pool's workers."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `process` every test under tests/e2e/ or that starts a process through a fixture:
+    `make test-fast` (`-m "not process"`) runs the in-process rest."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "e2e" in item.path.parts or item.path.name in PROCESS_FILES or names & PROCESS_FIXTURES:
+            item.add_marker(pytest.mark.process)
+
 
 SECRET = "test-secret-0123456789abcdef"
 
@@ -59,17 +80,18 @@ class ServerProcess:
                  "--store", self.store_url, *self.args],
                 env=env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log_path.read_text()}")
+        process, log_path = self.process, self.log_path
+
+        def healthy() -> bool:
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited: {log_path.read_text()}")
             try:
-                if httpx.get(f"{self.http}/healthz", timeout=1).status_code == 200:
-                    return self
+                return httpx.get(f"{self.http}/healthz", timeout=1).status_code == 200
             except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("server did not start in time")
+                return False
+
+        wait_until_sync(healthy, 20, "the server's /healthz")
+        return self
 
     def kill(self, sig: int = signal.SIGKILL) -> int:
         assert self.process is not None

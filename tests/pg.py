@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import psycopg
 import pytest
 
 from conftest import free_port
+from waiting import wait_until_sync
 
 
 def postgres_bin() -> Path:
@@ -102,19 +102,21 @@ class PostgresServer:
         """SIGKILL the postmaster (a crash); `start()` recovers from the WAL."""
         pid = int((self.data / "postmaster.pid").read_text().split()[0])
         os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+
+        def gone() -> bool:
             try:
                 os.kill(pid, 0)
             except ProcessLookupError:
-                break
-            time.sleep(0.02)
+                return True
+            return False
+
+        def refused() -> bool:
+            return self._run(str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p",
+                             str(self.port), check=False).returncode == 2  # fmt: skip
+
+        wait_until_sync(gone, 10, "the killed postmaster's exit")
         # The postmaster's children notice it is gone and exit; wait for the port to be free.
-        while time.monotonic() < deadline:
-            if self._run(str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port),
-                         check=False).returncode == 2:  # fmt: skip
-                break
-            time.sleep(0.05)
+        wait_until_sync(refused, 10, "PostgreSQL's port to refuse")
 
     def discard(self) -> None:
         """Stop at once if running (the data directory is about to be removed)."""

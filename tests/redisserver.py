@@ -7,7 +7,6 @@ import asyncio
 import shutil
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 from pycrdt import Map
 
 from conftest import ServerProcess, free_port
+from waiting import wait_until_sync
 from ysync import YClient
 
 
@@ -36,15 +36,15 @@ class RedisServer:
              "--logfile", str(self.directory / "redis.log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             done = subprocess.run(
                 ["redis-cli", "-p", str(self.port), "ping"], capture_output=True, text=True
             )
-            if done.stdout.strip() == "PONG":
-                return self
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
+            return done.stdout.strip() == "PONG"
+
+        wait_until_sync(answers, 10, "redis-server's PONG")
+        return self
 
     def kill(self) -> None:
         assert self.process is not None

@@ -122,6 +122,28 @@ def test_every_module_says_what_it_is_for() -> None:
         assert doc and len(doc) > 20, f"{module} has no docstring saying what it is for"
 
 
+def test_no_bare_task_outside_tasks_py() -> None:
+    """Every task is owned (`journeyboard.tasks.Background`): nothing else in the package calls
+    `create_task` or `ensure_future` (on asyncio, a loop or a task group)."""
+    bare: list[str] = []
+    for module, path in _modules():
+        relative = path.relative_to(PACKAGE).as_posix()
+        if module == "tasks":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            called = node.func if isinstance(node, ast.Call) else None
+            name = (
+                called.attr
+                if isinstance(called, ast.Attribute)
+                else called.id
+                if isinstance(called, ast.Name)
+                else None
+            )
+            if name in ("create_task", "ensure_future"):
+                bare.append(f"{relative}:{node.lineno} calls {name}")
+    assert not bare, "\n".join(bare)
+
+
 def _imported_names(path: Path) -> list[tuple[str, str]]:
     """(module, name) for every `from journeyboard.x import name` of a file."""
     tree = ast.parse(path.read_text(), filename=str(path))

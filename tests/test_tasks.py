@@ -213,3 +213,23 @@ async def test_no_work_starts_outside_the_owners_life() -> None:
     with pytest.raises(RuntimeError, match="already started"):
         async with background:
             pass
+
+
+async def test_settle_waits_for_the_jobs_and_the_jobs_they_start_not_for_the_loops() -> None:
+    finished: list[str] = []
+
+    async def second() -> None:
+        await asyncio.sleep(0.01)
+        finished.append("second")
+
+    async def first(background: Background) -> None:
+        await asyncio.sleep(0.01)
+        background.spawn(second(), "second")
+        finished.append("first")
+
+    async with Background("node") as background:
+        background.start(asyncio.Event().wait, "loop")
+        background.spawn(first(background), "first")
+        assert background.jobs == 1
+        await background.settle()
+        assert finished == ["first", "second"] and background.jobs == 0

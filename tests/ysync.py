@@ -137,6 +137,19 @@ class YClient:
         async with asyncio.timeout(timeout), self._changed:
             await self._changed.wait_for(predicate)
 
+    async def round_trip(self, timeout: float = 10.0) -> None:
+        """Ask a sync step 1 and wait for its step 2 (or a close): the server has then handled
+        every message this client sent before, and what that made it send us has arrived."""
+        answers = sum(1 for f in self.frames if f[:2] == b"\x00\x01")
+        await self.send_raw(protocol.encode_sync_step1(self.doc.get_state()))
+        await self.wait_until(
+            lambda: (
+                sum(1 for f in self.frames if f[:2] == b"\x00\x01") > answers
+                or self.closed.is_set()
+            ),
+            timeout,
+        )
+
     async def wait_closed(self, timeout: float = 10.0) -> int | None:
         async with asyncio.timeout(timeout):
             await self.closed.wait()

@@ -56,6 +56,12 @@ class Job(Generic[T]):
         """Ask the job to stop; `wait()` then raises `CancelledError`."""
         self._task.cancel()
 
+    @property
+    def outcome(self) -> asyncio.Future[T]:
+        """The job's result as a future, for `asyncio.wait` among other futures. Cancelling it
+        does not stop the job (use `cancel`)."""
+        return self._outcome
+
     async def wait(self) -> T:
         """The job's result; its own error is raised here, `CancelledError` if it was stopped."""
         return await asyncio.shield(self._outcome)
@@ -92,12 +98,27 @@ class Background:
         self.failures: dict[str, int] = {}
         self._group: asyncio.TaskGroup | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loops: set[asyncio.Task[None]] = set()
         self._closing = False
 
     @property
     def running(self) -> bool:
         """True between entering and leaving: `start` and `spawn` are allowed."""
         return self._group is not None and not self._closing
+
+    @property
+    def jobs(self) -> int:
+        """One-shot jobs still running (loops not counted)."""
+        return len(self._tasks - self._loops)
+
+    async def settle(self) -> None:
+        """Wait until every one-shot job has finished, and those they started meanwhile;
+        the loops go on. An owner calls this on its way out, before it leaves."""
+        while True:
+            jobs = self._tasks - self._loops
+            if not jobs:
+                return
+            await asyncio.wait(jobs)
 
     async def __aenter__(self) -> Background:
         if self._group is not None or self._closing:
@@ -141,7 +162,9 @@ class Background:
         restart: bool = True,
     ) -> Job[None]:
         """Run `factory()` as a supervised loop for the owner's life (see the module docstring)."""
-        return self._run(self._supervise(factory, name, restart), name)
+        job = self._run(self._supervise(factory, name, restart), name)
+        self._loops.add(job._task)
+        return job
 
     def spawn(self, coro: Coroutine[Any, Any, T], name: str) -> Job[T]:
         """Run `coro` as an owned one-shot task; its outcome is the returned job's `wait()`."""
@@ -158,6 +181,7 @@ class Background:
 
         def finished(task: asyncio.Task[None]) -> None:
             self._tasks.discard(task)
+            self._loops.discard(task)
             coro.close()  # a task cancelled before its first step never started `coro`
             if not outcome.done():
                 outcome.cancel()

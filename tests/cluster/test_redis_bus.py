@@ -15,6 +15,7 @@ from journeyboard.cluster import NodeBus, open_bus
 from journeyboard.stores.redis import RedisStore
 from redisserver import RedisServer
 from redisserver import redis as redis  # the fixture
+from waiting import turns, wait_for_value, wait_until
 
 
 @dataclass
@@ -58,9 +59,7 @@ async def node(url: str) -> AsyncIterator[tuple[RedisStore, NodeBus]]:
 
 
 async def until(predicate: Callable[[], bool], timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
+    await wait_until(predicate, timeout)
 
 
 async def test_each_node_applies_the_others_entries_once_and_skips_its_own(
@@ -76,7 +75,7 @@ async def test_each_node_applies_the_others_entries_once_and_skips_its_own(
         await two.append_update("doc", b"two")
         await until(lambda: len(theirs.updates) == 20 and mine.updates == [b"two"])
         assert theirs.updates == [f"one {i}".encode() for i in range(20)]  # not "before"
-        await asyncio.sleep(0.2)
+        # "two" was appended after one's own twenty: one's tail has read past them all.
         assert mine.updates == [b"two"]
         assert two_bus.node_id == two.node_id  # the id the store tags its entries with
 
@@ -95,22 +94,38 @@ async def test_catch_up_returns_once_the_tail_has_read_the_newest_entry(
 
 async def test_the_board_lock_admits_one_node_at_a_time(redis: RedisServer) -> None:
     async with node(redis.url) as (_, one_bus), node(redis.url) as (_, two_bus):
-        inside = peak = 0
+        inside = peak = started = done = 0
+        count = 20
 
-        async def command(bus: NodeBus, arrives_after: float) -> None:
-            nonlocal inside, peak
-            await asyncio.sleep(arrives_after)
+        async def command(bus: NodeBus, arrives_after: int) -> None:
+            nonlocal inside, peak, started, done
+            await turns(arrives_after)
+            started += 1
             async with bus.board_lock("board"):
                 inside += 1
                 peak = max(peak, inside)
-                await asyncio.sleep(0.01)
+                # Held until another command waits for it, or none is left to come.
+                await wait_until(lambda: started - done > 1 or done == count - 1, timeout=5)
                 inside -= 1
+            done += 1
 
-        await asyncio.gather(
-            *(command(one_bus if i % 2 else two_bus, i * 0.004) for i in range(20))
-        )
+        await asyncio.gather(*(command(one_bus if i % 2 else two_bus, i) for i in range(count)))
         assert peak == 1
         assert not await redis_keys(redis.url, "jb:lock:*")
+
+
+async def until_subscribed(url: str, listeners: int) -> None:
+    """Until `listeners` buses listen on the control channel (each subscribes to the presence
+    pattern first, then to it)."""
+    async with RedisStore(url) as store:
+
+        async def count() -> int:
+            channels = await store.redis.pubsub_channels("*control*")
+            if not channels:
+                return 0
+            return int(sum(n for _, n in await store.redis.pubsub_numsub(*channels)))
+
+        await wait_for_value(count, lambda n: n >= listeners, timeout=5, what="subscribers")
 
 
 async def redis_keys(url: str, pattern: str) -> list[Any]:
@@ -128,17 +143,19 @@ async def test_presence_and_control_reach_the_other_node_only(redis: RedisServer
         there = Recorder()
         here = Recorder(snapshot=b"who is on one")
         one_bus.follow("doc", here, b"0-0")
-        await asyncio.sleep(0.2)  # one's listener is subscribed
+        await until_subscribed(redis.url, 2)  # both listeners are subscribed
         two_bus.follow("doc", there, b"0-0")  # asks the others for their presence
         await until(lambda: (one_bus.node_id, b"who is on one") in there.awareness)
         controls: list[dict[str, Any]] = []
         own: list[dict[str, Any]] = []
         two_bus.on_control(controls.append)
         one_bus.on_control(own.append)
-        await asyncio.sleep(0.2)
         one_bus.publish_control({"close": "someone"})
         await until(lambda: controls == [{"close": "someone"}])
-        assert own == []
+        # A witness from two, published after: once one has it, one has read past its own.
+        two_bus.publish_control({"close": "witness"})
+        await until(lambda: own != [])
+        assert own == [{"close": "witness"}]
 
 
 async def test_the_store_repair_sees_the_open_documents_and_their_tails(

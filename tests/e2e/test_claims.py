@@ -14,7 +14,6 @@ offline), and two people's offline edits merged after a server restart.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import httpx
@@ -27,6 +26,7 @@ from journeyboard.sync.updates import state_vector
 from nodeclient import NodeClient
 from redisserver import RedisServer, nodes
 from redisserver import redis as redis  # the fixture
+from waiting import wait_for_value
 from ysync import YClient
 
 REFUSED = CLOSE.UNREADABLE_UPDATE.code
@@ -65,13 +65,12 @@ async def board_shows(
 ) -> dict[str, str]:
     """Wait until the board's cards named in `expected` (and no other of those ids) are
     there with their texts; return every card the board has."""
-    deadline = time.monotonic() + timeout
-    while True:
-        cards = await asyncio.to_thread(card_texts, server, board)
-        if {key: cards.get(key) for key in expected} == expected:
-            return cards
-        assert time.monotonic() < deadline, (expected, cards)
-        await asyncio.sleep(0.05)
+    return await wait_for_value(
+        lambda: asyncio.to_thread(card_texts, server, board),
+        lambda cards: {key: cards.get(key) for key in expected} == expected,
+        timeout,
+        "the board's cards",
+    )
 
 
 def claims_refused(server: ServerProcess) -> float:
@@ -209,14 +208,11 @@ async def test_the_stock_clients_own_gc_structs_are_accepted(
         await ok(vera, "delete", map="cards", key="gone-online")
         await ok(vera, "text", key="g3", text="after the delete")
         await ok(vera, "online")
-        cards = await board_shows(
-            server, board, {"v0": "online", "g2": "kept", "g3": "after the delete"}
+        await board_shows(server, board, {"v0": "online", "g2": "kept", "g3": "after the delete"})
+        await wait_for_value(
+            lambda: asyncio.to_thread(card_texts, server, board),
+            lambda cards: "gone-online" not in cards and "g1" not in cards,
         )
-        deadline = time.monotonic() + 10
-        while "gone-online" in cards or "g1" in cards:
-            assert time.monotonic() < deadline, cards
-            await asyncio.sleep(0.05)
-            cards = await asyncio.to_thread(card_texts, server, board)
         assert claims_refused(server) == 0
         assert not any(
             m.get("event") in ("close", "closed") and m.get("code") != 1000 for m in vera.messages
@@ -247,14 +243,13 @@ async def test_two_peoples_offline_edits_merge_after_a_restart(
         server.start(same_port=True)
         await ok(ann, "online")
         await ok(bob, "online")
-        cards = await board_shows(
+        await board_shows(
             server, board, {"a1": "ann offline", "b0": "bob online", "b1": "bob offline"}
         )
-        deadline = time.monotonic() + 10
-        while "a0" in cards or "a2" in cards:
-            assert time.monotonic() < deadline, cards
-            await asyncio.sleep(0.05)
-            cards = await asyncio.to_thread(card_texts, server, board)
+        await wait_for_value(
+            lambda: asyncio.to_thread(card_texts, server, board),
+            lambda cards: "a0" not in cards and "a2" not in cards,
+        )
         assert claims_refused(server) == 0
     finally:
         await ann.quit()

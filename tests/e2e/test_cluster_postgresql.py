@@ -12,6 +12,7 @@ import asyncio
 import signal
 from typing import Any
 
+import httpx
 import pytest
 from pycrdt import Map
 
@@ -24,6 +25,7 @@ from redisserver import RedisServer, cards
 from redisserver import redis as redis  # the fixture
 from test_redis import contextlib_all
 from test_security import metric
+from waiting import wait_until
 from ysync import YClient, synced_client
 
 pytestmark = pytest.mark.slow
@@ -146,7 +148,7 @@ async def test_a_killed_node_loses_nothing_another_client_saw(
             if i == 150:
                 a.kill(signal.SIGKILL)
                 break
-        await asyncio.sleep(1)
+        await reader.round_trip()  # b's answer holds everything b has
         seen = set(cards(reader))
     assert first <= seen
     c = nodes(make_server, pg_url, redis, 1)[0]
@@ -174,7 +176,8 @@ async def test_restarting_postgresql_loses_nothing_any_client_saw(
             if writer.closed.is_set():
                 break
             await writer.change(put(f"during{i}", i))
-            await asyncio.sleep(0.02)
+            if i % 10 == 9:  # spread over the restart: each tenth is handled before the next
+                await writer.round_trip()
         held = writer.doc.get_update()
         await writer.close()
         seen_by_reader = set(cards(reader))
@@ -185,6 +188,19 @@ async def test_restarting_postgresql_loses_nothing_any_client_saw(
     for node in (a, b):
         async with synced_client(node.url(board["id"], board["tokens"]["viewer"])) as fresh:
             await fresh.wait_until(lambda f=fresh: set(cards(f)) == expected, timeout=20)
+
+
+async def until_healthy(ws_url: str) -> None:
+    """Until the node answers /healthz with 200: its store is reachable again."""
+    base = "http" + ws_url.split("/ws/")[0][len("ws") :]
+
+    def ok() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    await wait_until(ok, 30, "the node's store")
 
 
 async def reconnect_with(url: str, held: bytes) -> YClient:
@@ -202,4 +218,4 @@ async def reconnect_with(url: str, held: bytes) -> YClient:
             if client.synced.is_set() and not client.closed.is_set():
                 return client
             await client.close()
-            await asyncio.sleep(0.3)
+            await until_healthy(url)

@@ -19,6 +19,7 @@ from pycrdt import Map
 from conftest import ServerProcess
 from redisserver import RedisServer, cards, connected, nodes
 from redisserver import redis as redis  # the fixture
+from waiting import wait_until
 from ysync import YClient, synced_client
 
 
@@ -205,6 +206,17 @@ async def test_sigkill_of_a_node_under_load_loses_nothing(
         assert set(cards(fresh)) >= delivered
 
 
+def aof_holds(redis: RedisServer, marker: bytes) -> bool:
+    return any(marker in path.read_bytes() for path in redis.directory.rglob("*.aof*"))
+
+
+def store_reachable(server: ServerProcess) -> bool:
+    try:
+        return httpx.get(f"{server.http}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 async def test_redis_restart_mid_session_converges_without_loss_or_duplicates(
     make_server: Any, redis: RedisServer
 ) -> None:
@@ -214,7 +226,9 @@ async def test_redis_restart_mid_session_converges_without_loss_or_duplicates(
     async with synced_client(a.url(board["id"], token)) as writer:
         for i in range(100):
             await writer.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"r{i}", i))
-        await asyncio.sleep(1.2)  # appendfsync everysec: the AOF now holds them
+        # appendfsync everysec: the last one is in the AOF's file (a SIGKILL keeps what was
+        # written; the machine does not go down)
+        await wait_until(lambda: aof_holds(redis, b"r99"), 10, "the AOF")
         redis.kill()
         for i in range(100, 110):  # written while Redis is down: never relayed, socket closed
             if writer.closed.is_set():
@@ -238,7 +252,7 @@ async def test_redis_restart_mid_session_converges_without_loss_or_duplicates(
             if returning.synced.is_set() and not returning.closed.is_set():
                 break
             await returning.close()
-            await asyncio.sleep(0.2)
+            await wait_until(lambda: store_reachable(a), 20, "node a's store")
     expected = {f"r{i}" for i in range(110)}
     async with synced_client(b.url(board["id"], board["tokens"]["viewer"])) as reader:
         await reader.wait_until(lambda: set(cards(reader)) == expected, timeout=20)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,10 @@ from pycrdt import Doc, Map
 from conftest import ServerProcess
 from journeyboard.cluster import open_bus
 from journeyboard.stores.redis import RedisStore
-from journeyboard.sync.rooms import Room
+from journeyboard.sync.room import Room
 from redisserver import RedisServer, cards
 from redisserver import redis as redis  # the fixture
+from waiting import wait_for_value, wait_until
 from ysync import YClient, synced_client
 
 REPAIR_WINDOW = 15.0
@@ -54,21 +54,19 @@ async def wait_for_board(
     server: ServerProcess, board_id: str, token: str, expected: set[str]
 ) -> dict[str, Any]:
     """GET the board until it has every expected card (or fail after REPAIR_WINDOW)."""
-    deadline = time.monotonic() + REPAIR_WINDOW
-    seen: set[str] = set()
     async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
+
+        async def read() -> dict[str, Any]:
             response = await http.get(
                 f"{server.http}/api/boards/{board_id}",
                 headers={"Authorization": f"Bearer {token}"},
             )
-            if response.status_code == 200:
-                data: dict[str, Any] = response.json()
-                seen = set(data["content"]["cards"])
-                if seen >= expected:
-                    return data
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"after {REPAIR_WINDOW}s a fresh reader misses {len(expected - seen)}")
+            return dict(response.json()) if response.status_code == 200 else {}
+
+        def complete(data: dict[str, Any]) -> bool:
+            return bool(data) and set(data["content"]["cards"]) >= expected
+
+        return await wait_for_value(read, complete, REPAIR_WINDOW, "a fresh reader's board")
 
 
 async def write_cards(writers: list[YClient], start: int, stop: int) -> None:
@@ -167,13 +165,11 @@ async def test_a_tail_ahead_of_the_stream_is_reset_and_misses_nothing_new(
 
 
 async def _until(predicate: Any) -> None:
-    while not predicate():
-        await asyncio.sleep(0.02)
+    await wait_until(predicate)
 
 
 async def _until_async(read: Any, wanted: set[str]) -> None:
-    while not wanted <= await read():
-        await asyncio.sleep(0.05)
+    await wait_for_value(read, lambda have: wanted <= have)
 
 
 async def _stored_keys(store: RedisStore, name: str) -> set[str]:

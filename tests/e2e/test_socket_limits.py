@@ -1,7 +1,9 @@
 """Limits on what sockets may make the server hold: unfinished messages, presence, one address.
 
 Every test drives a real server: raw sockets that announce a big frame and send only part of
-it, real clients that flood presence, and joins and sockets from one address.
+it (the server's memory is measured), real clients that flood presence, and joins and sockets
+from one address. The frame-level refusals alone run in-process in
+tests/web/test_lean_socket_in_process.py.
 """
 
 from __future__ import annotations
@@ -170,49 +172,9 @@ async def test_unfinished_messages_are_capped_across_all_sockets(make_server: An
         assert writer.close_code is None
 
 
-async def test_one_address_holds_only_its_share_of_unfinished_messages(make_server: Any) -> None:
-    server = make_server(
-        "--trusted-proxy", "127.0.0.1",
-        "--limit", f"buffered_bytes_total={32 * MiB}",
-        "--limit", f"buffered_bytes_per_address={16 * MiB}",
-    )  # fmt: skip
-    board = server.create_board()
-    path = path_of(board, "participant")
-    here, there = "X-Forwarded-For: 203.0.113.1\r\n", "X-Forwarded-For: 203.0.113.2\r\n"
-    async with (
-        raw_sockets(server, path, 3, here) as mine,
-        raw_sockets(server, path, 2, there) as theirs,
-    ):
-        for raw in [*mine, *theirs]:
-            raw.send_header(8 * MiB)
-            await raw.send_payload(b"\x00" * MiB)
-        codes = await asyncio.gather(*(raw.close_code(2) for raw in [*mine, *theirs]))
-        assert codes == [None, None, 4503, None, None]
-
-
-async def test_a_viewer_announcing_a_big_message_is_refused_at_once(
-    server: ServerProcess, board: dict[str, Any]
-) -> None:
-    async with raw_sockets(server, path_of(board, "viewer"), 1) as (viewer,):
-        viewer.send_header(MiB)
-        await viewer.send_payload(b"\x00" * 1000)
-        started = time.monotonic()
-        assert await viewer.close_code(5) == 4413
-        assert time.monotonic() - started < 2
-    # a writer may still send a message of that size
-    async with raw_sockets(server, path_of(board, "participant"), 1) as (writer,):
-        writer.send_header(MiB)
-        await writer.send_payload(b"\x00" * 1000)
-        assert await writer.close_code(1) is None
-
-
-async def test_a_control_frame_announcing_a_big_payload_is_refused_at_once(
-    server: ServerProcess, board: dict[str, Any]
-) -> None:
-    async with raw_sockets(server, path_of(board, "participant"), 1) as (raw,):
-        raw.send_header(8 * MiB, opcode=0x9)  # a ping may carry 125 bytes
-        await raw.send_payload(b"\x00" * 1000)
-        assert await raw.close_code(2) == 4400
+# One address's share, a viewer's big message and a control frame's big payload are refused by
+# the lean protocol before any payload is buffered: tests/web/test_lean_socket_in_process.py
+# drives it in-process.
 
 
 @pytest.mark.parametrize("transport", ["lean", "starlette"])
@@ -288,18 +250,8 @@ async def test_a_presence_flood_is_coalesced_and_peers_receive_a_bounded_amount(
                 await peer.close()
 
 
-async def test_an_oversized_presence_state_closes_its_sender_and_reaches_nobody(
-    server: ServerProcess, board: dict[str, Any]
-) -> None:
-    url = server.url(board["id"], board["tokens"]["participant"])
-    async with synced_client(url) as sender, synced_client(url) as peer:
-        await sender.set_awareness({"name": "fine"})
-        await sender.set_awareness({"name": "OVERSIZE" + "x" * 5000})
-        assert await sender.wait_closed() == 4413
-        async with synced_client(url) as later:
-            await later.set_awareness({"name": "after"})
-            await peer.wait_until(lambda: shown(peer, "name", "after"))
-        assert not any(b"OVERSIZE" in frame for frame in peer.frames)
+# An oversized presence state (4413, reaching nobody) is refused by the session:
+# tests/web/test_security_in_process.py, in-process.
 
 
 async def test_honest_echoes_of_others_states_are_not_refused(
@@ -335,7 +287,7 @@ async def test_honest_echoes_of_others_states_are_not_refused(
 
 @pytest.mark.parametrize(
     ("depth", "cap", "code"),
-    [(100_000, None, 4413), (100_000, 1_000_000, 4400), (995, None, 4400)],
+    [(100_000, None, 4413)],  # the other two cases (4400) run in-process: test_security_in_process
 )
 async def test_deeply_nested_presence_is_a_named_close_without_a_traceback(
     make_server: Any, depth: int, cap: int | None, code: int

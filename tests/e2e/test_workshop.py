@@ -17,6 +17,7 @@ from journeyboard.workshop import documents
 from journeyboard.workshop.commands import CommandError
 from journeyboard.workshop.facilitation import timer_after
 from journeyboard.workshop.voting import quadrant, summarize
+from waiting import wait_until
 from ysync import YClient, synced_client
 
 
@@ -278,8 +279,8 @@ async def test_a_phase_change_stops_and_clears_the_timer(ws: Workshop) -> None:
         ws.ok(lead, type="timer", action="pause")
         back = ws.ok(lead, type="set_phase", phase="discovery")["state"]["session"]["timer"]
         assert back == cleared
-        ws.ok(lead, type="timer", action="start", seconds=1)
-        await asyncio.sleep(1.1)
+        ends = ws.ok(lead, type="timer", action="start", seconds=1)["state"]["session"]["timer"]
+        await wait_until(lambda: time.time() * 1000 > ends["ends_at_ms"], 5, "the timer's end")
         ws.phase("solution_rating")
         assert (
             ws.server.get_board(ws.id, ws.links["viewer"])["session"]["session"]["timer"] == cleared
@@ -501,7 +502,9 @@ async def test_a_room_opened_while_locked_stays_locked(make_server: Any) -> None
     server = make_server("--grace", "0.1")
     ws = Workshop(server)
     ws.ok(ws.lead["token"], type="lock", locked=True)
-    await asyncio.sleep(0.5)  # let every room unload
+    await wait_until(  # every room unloads
+        lambda: httpx.get(f"{server.http}/healthz").json()["rooms"] == 0, 10, "the unloads"
+    )
     async with synced_client(ws.url(ws.people[0]["token"])) as participant:
         await participant.change(lambda d: d.get("cards", type=Map).__setitem__("sneaky", 1))
         await participant.wait_until(lambda: "sneaky" not in cards(participant))

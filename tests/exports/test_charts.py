@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import xml.etree.ElementTree as ET
 
-from chart_boards import CROWDED, crowded_view, example_view
+from chart_boards import CROWDED, crowded_view, example_export, example_view, view_of
 
 from journeyboard.exports import charts, numbers
 from journeyboard.exports.measure import TextBox, text_width, wrap
@@ -106,3 +107,42 @@ def test_wrap_keeps_words_whole_and_marks_what_it_leaves_out() -> None:
     short = wrap("one two three four five six seven", 40, 10, max_lines=2)
     assert len(short) == 2 and short[-1].endswith("…")
     assert charts.one_decimal is numbers.one_decimal  # the one rounding rule
+
+
+def test_a_point_on_a_border_is_drawn_in_the_quadrant_the_table_names() -> None:
+    """The shared rule (quadrants.json): a mean on a threshold is low effort and high impact,
+    so a solution rated exactly 3 and 3 is a quick win, and its dot sits in the quick wins."""
+    data = copy.deepcopy(example_export())
+    data["cards"].append({"id": "edge", "kind": "solution", "stage": "st2", "pos": "z",
+                          "text": "On the border", "author": ""})  # fmt: skip
+    data["results"]["ratings"]["edge"] = {"effort": 3, "impact": 3, "n": 4, "effort_spread": 0,
+                                          "impact_spread": 0, "quadrant": "quick_win"}  # fmt: skip
+    root = ET.fromstring(charts.to_string(charts.matrix_chart(view_of(data)).element))
+    dashed = [line for line in root.iter(SVG + "line") if line.get("stroke-dasharray")]
+    mid_x = next(float(line.get("x1", "")) for line in dashed if line.get("x1") == line.get("x2"))
+    mid_y = next(float(line.get("y1", "")) for line in dashed if line.get("y1") == line.get("y2"))
+    group = next(g for g in root.iter(SVG + "g") if g.get("data-card") == "edge")
+    assert group.get("data-quadrant") == "quick_win"
+    dot = group.find(SVG + "circle")
+    assert dot is not None
+    radius = float(dot.get("r", ""))
+    assert float(dot.get("cx", "")) + radius <= mid_x
+    assert float(dot.get("cy", "")) + radius <= mid_y
+
+
+def test_a_label_never_covers_its_own_dot_even_when_crowded() -> None:
+    for size in (420, 260, 160):
+        chart = charts.matrix_chart(crowded_view(), size=size)
+        root = ET.fromstring(charts.to_string(chart.element))
+        dots = [
+            (float(c.get("cx", "")), float(c.get("cy", "")), float(c.get("r", "")))
+            for g in root.iter(SVG + "g")
+            if g.get("data-card")
+            for c in g.findall(SVG + "circle")
+        ]
+        labels = [box.box for box in chart.boxes if box.role == "solution"]
+        assert len(labels) == len(dots)
+        for (x, y, r), box in zip(dots, labels, strict=True):  # drawn in the same order
+            inside_x = box.x - r < x < box.x + box.w + r
+            inside_y = box.y - r < y < box.y + box.h + r
+            assert not (inside_x and inside_y), (size, x, y, box)

@@ -107,3 +107,33 @@ def test_hostile_text_survives_and_cannot_run() -> None:
         formula = next(i for i, text in enumerate(TEXTS) if text.startswith("="))
         assert rows[f"pain{formula:02d}"]["text"].startswith("'=")
         assert rows["sol00"]["pain_point"] == TEXTS[0]
+
+
+def test_the_department_column_names_the_author_s_department() -> None:
+    people = {
+        "p1": {"name": "Ann Berg", "department": "Claims", "role": "participant"},
+        "p2": {"name": "Bo Lund", "department": "IT", "role": "participant"},
+    }
+    cards = {
+        "a": {
+            "kind": "pain",
+            "stage": "s",
+            "pos": "a",
+            "text": "Slow",
+            "author": "Ann Berg",
+            "author_id": "p1",
+        },
+        "b": {"kind": "action", "stage": "s", "pos": "b", "text": "Calls", "author": "Bo Lund"},
+        "c": {
+            "kind": "backstage",
+            "stage": "s",
+            "pos": "c",
+            "text": "Batch",
+            "author": "Ann Berg",
+            "author_id": "p1",
+            "department": "Finance",
+        },
+        "d": {"kind": "note", "stage": "s", "pos": "d", "text": "Anon", "author": ""},
+    }
+    rows = {row["card_id"]: row for row in rows_of(view_of(cards, participants=people))}
+    assert [rows[key]["department"] for key in "abcd"] == ["Claims", "IT", "Finance", ""]

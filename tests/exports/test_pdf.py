@@ -123,8 +123,11 @@ def test_the_sections_come_in_order_each_from_a_new_page(report: PdfReader) -> N
 
 def test_every_card_is_printed_exactly_once(report: PdfReader, view: BoardView) -> None:
     """Pagination neither drops nor repeats anything: each card's text exactly once, as in the
-    HTML (the matrix names solutions by their codes)."""
-    text = " ".join(page_texts(report))
+    HTML (the matrix names solutions by their codes). Page 1's summary, which quotes the top
+    pains and solutions, and the matrix's page, which explains its codes, are left out."""
+    pages = page_texts(report)
+    assert "Summary" in pages[0] and "Summary" not in " ".join(pages[1:])
+    text = " ".join(page for page in pages[1:] if "The codes on the matrix" not in page)
     reader = _ProseReader()
     reader.feed(render(view, "html", NOW_MS).page(1).decode())
     said = flat(" ".join(reader.words))
@@ -136,8 +139,32 @@ def test_every_card_is_printed_exactly_once(report: PdfReader, view: BoardView) 
         assert text.count(flat(card.text)) == 1 + within, card.text
 
 
+def test_the_first_pages_give_the_conclusions_by_their_text(
+    report: PdfReader, view: BoardView
+) -> None:
+    """Page 1 names the most-voted pain and the best quick win by their text (a larger
+    workshop may take pages 1-2; the example's summary fits its cover)."""
+    first = page_texts(report)[0]
+    pain = max(view.of_kind("pain"), key=lambda card: card.votes)
+    quick = max(
+        (c for c in view.of_kind("solution") if c.rating and c.rating.quadrant == "quick_win"),
+        key=lambda card: card.rating.impact if card.rating else 0,
+    )
+    assert flat(pain.text) in first
+    assert flat(quick.text) in first
+
+
+def test_the_matrix_codes_are_explained_on_its_page(report: PdfReader, view: BoardView) -> None:
+    page = next(text for text in page_texts(report) if "Solutions: effort and impact" in text)
+    assert "The codes on the matrix" in page
+    rated = [card for card in view.of_kind("solution") if card.rating is not None]
+    assert rated
+    for card in rated:
+        assert flat(card.text) in page, card.text
+
+
 class _ProseReader(HTMLParser):
-    """The text of an HTML page outside its charts, styles and title."""
+    """The text of an HTML page outside its charts, styles, title and page 1's summary."""
 
     SKIP = frozenset({"svg", "style", "title"})
 
@@ -145,12 +172,21 @@ class _ProseReader(HTMLParser):
         super().__init__()
         self.words: list[str] = []
         self.skipping = 0
+        self.summary = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.skipping += tag in self.SKIP
+        if tag in ("section", "table") and (
+            ("class", "summary") in attrs or ("class", "codes") in attrs
+        ):
+            self.summary = True
+            self.skipping += 1
 
     def handle_endtag(self, tag: str) -> None:
         self.skipping -= tag in self.SKIP
+        if tag in ("section", "table") and self.summary:
+            self.summary = False
+            self.skipping -= 1
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:

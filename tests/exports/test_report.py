@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from exports.boards import NOW_MS, example_view
+from exports.boards import NOW_MS, example_view, view_of
 from exports.hostile import TEXTS, hostile_view, one_line
 from journeyboard.exports import report
 from journeyboard.workshop.boardview import BoardView
@@ -24,13 +24,15 @@ SVG = "{http://www.w3.org/2000/svg}"
 TEMPLATES = Path(report.__file__).parent / "templates"
 
 
-def text_outside_charts(node: ET.Element) -> Iterator[str]:
-    if node.tag == SVG + "svg":
+def text_outside_charts(node: ET.Element, summary: bool = True) -> Iterator[str]:
+    """The text outside the charts (and, unless `summary`, outside the places that quote cards
+    the sections print: page 1's summary and the matrix's codes)."""
+    if node.tag == SVG + "svg" or (not summary and node.get("class") in ("summary", "codes")):
         return
     if node.text:
         yield node.text
     for child in node:
-        yield from text_outside_charts(child)
+        yield from text_outside_charts(child, summary)
         if child.tail:
             yield child.tail
 
@@ -53,6 +55,12 @@ class Nesting(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         assert self.stack and self.stack.pop() == tag, (tag, self.stack[-3:])
+
+
+def without_summary(markdown: str) -> str:
+    """The Markdown report without its summary, which quotes cards the sections print."""
+    start, end = markdown.index("## Summary"), markdown.index("## Who took part")
+    return markdown[:start] + markdown[end:]
 
 
 def assert_each_card_once(view: BoardView, document_text: str) -> None:
@@ -78,7 +86,7 @@ def test_html_is_well_formed_xml_and_html() -> None:
 def test_every_card_once_in_the_html() -> None:
     view = example_view()
     root = ET.fromstring(report.report_html(view, NOW_MS))
-    assert_each_card_once(view, "\n".join(text_outside_charts(root)))
+    assert_each_card_once(view, "\n".join(text_outside_charts(root, summary=False)))
     spans = [
         node.text
         for node in root.iter(XHTML + "span")
@@ -89,7 +97,7 @@ def test_every_card_once_in_the_html() -> None:
 
 def test_every_card_once_in_the_markdown_raw_and_rendered() -> None:
     view = example_view()
-    text = report.report_markdown(view, NOW_MS)
+    text = without_summary(report.report_markdown(view, NOW_MS))
     assert_each_card_once(view, text)
     rendered = MarkdownIt("commonmark").enable("table").render(text)
     root = ET.fromstring(f"<body>{rendered}</body>")
@@ -187,3 +195,25 @@ def test_a_hostile_title_and_persona_in_markdown() -> None:
     assert "- **Persona:** !\\[pixel\\](http://evil.example/p.png)" in md
     assert one_line(TEXTS[-2]) in md  # a formula is harmless in Markdown: left as written
     assert "Title \\[click me\\](http://evil.example/)" in md.splitlines()[0]
+
+
+def test_the_cover_names_the_phase_reached_never_its_raw_value() -> None:
+    revealed = {"votes": True, "ratings": True}
+    view = view_of({}, session={"phase": "action_plan", "revealed": revealed})
+    assert view.phase == "action_plan"
+    for text in (report.report_html(view, NOW_MS), report.report_markdown(view, NOW_MS)):
+        assert "phase reached: Action plan" in text
+        assert "action_plan" not in text
+
+
+def test_page_one_opens_with_the_conclusions_by_their_text() -> None:
+    view = example_view()
+    summary = report.build_report(view, NOW_MS).summary
+    pains = sorted(view.of_kind("pain"), key=lambda card: -card.votes)
+    assert summary.top_pains[0].startswith(pains[0].text)
+    assert len(summary.top_pains) == 3
+    for text in (report.report_html(view, NOW_MS), report.report_markdown(view, NOW_MS)):
+        summary_part = text[text.index("Summary") : text.index("Who took part")]
+        assert pains[0].text in summary_part
+        for solution in summary.quick_wins + summary.big_bets + summary.approved:
+            assert solution in summary_part

@@ -4,6 +4,7 @@ nodes, atomic compaction, catch-up reads, migrations and a server restart under 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -21,6 +22,7 @@ from conftest import ServerProcess, free_port
 from journeyboard.stores import BoardRecord, PersonRecord, StoreError, open_store
 from journeyboard.stores.postgresql import SCHEMA_VERSION, PostgreSQLStore
 from pg import PostgresServer
+from waiting import turns, wait_for_value, wait_until
 from ysync import synced_client
 
 SERVER = Path(__file__).resolve().parent.parent / "server"
@@ -80,10 +82,7 @@ async def test_automatic_compaction_keeps_every_update(pg_url: str) -> None:
     async with PostgreSQLStore(pg_url, compact_after=50) as store:
         for update in updates:
             await store.append_update("doc", update)
-        deadline = time.monotonic() + 10
-        while await store.log_length("doc") >= 50 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
-        assert await store.log_length("doc") < 50
+        await wait_for_value(lambda: store.log_length("doc"), lambda n: n < 50, what="the log")
         assert _read(await store.load_document("doc")) == expected
 
 
@@ -237,18 +236,22 @@ async def test_nodes_appending_to_one_document_get_gap_free_numbers_in_commit_or
 
 async def test_board_lock_excludes_across_nodes(pg_url: str) -> None:
     async with PostgreSQLStore(pg_url) as one, PostgreSQLStore(pg_url) as two:
-        inside = peak = 0
+        inside = peak = started = done = 0
+        count = 40
 
-        async def command(store: PostgreSQLStore, arrives_after: float) -> None:
-            nonlocal inside, peak
-            await asyncio.sleep(arrives_after)
+        async def command(store: PostgreSQLStore, arrives_after: int) -> None:
+            nonlocal inside, peak, started, done
+            await turns(arrives_after)
+            started += 1
             async with store.board_lock("board"):
                 inside += 1
                 peak = max(peak, inside)
-                await asyncio.sleep(0.005)
+                # Held until another command waits for it, or none is left to come.
+                await wait_until(lambda: started - done > 1 or done == count - 1, timeout=5)
                 inside -= 1
+            done += 1
 
-        await asyncio.gather(*(command((one, two)[i % 2], i * 0.002) for i in range(40)))
+        await asyncio.gather(*(command((one, two)[i % 2], i) for i in range(count)))
         assert peak == 1
         # Another board is not held up by this one.
         async with one.board_lock("a"), two.board_lock("b"):
@@ -263,11 +266,17 @@ async def test_commands_on_many_boards_at_once_leave_room_for_commits_and_reads(
     async with PostgreSQLStore(pg_url, pool_size=4) as store:
         await store.create_board(BoardRecord("b", "B", 1), "b/session", b"\x00\x00")
 
+        started = done = 0
+
         async def command(n: int) -> None:
+            nonlocal started, done
+            started += 1
             async with store.board_lock(f"board{n}"):
                 assert await store.get_board("b") is not None
                 await store.append_update(f"doc{n}", b"x")
-                await asyncio.sleep(0.01)
+                # Held while more commands are under way than the pool has connections.
+                await wait_until(lambda: started - done > 4 or started == 30, timeout=5)
+            done += 1
 
         async with asyncio.timeout(10):
             await asyncio.gather(*(command(n) for n in range(30)))
@@ -376,23 +385,27 @@ async def test_a_server_restart_under_load_loses_nothing_it_confirmed(
                     else:
                         assert isinstance(outcome, StoreError), outcome
                         failed += 1
-                await asyncio.sleep(0.002)
+                        await up.wait()  # no spinning while the server is down
+                await turns()
 
+        up = asyncio.Event()
+        up.set()
         writers = [asyncio.create_task(writer(f"w{n}")) for n in range(3)]
-        await asyncio.sleep(0.3)
+        await wait_until(lambda: len(told) >= 30, what="writes before the outage")
         before = len(told)
+        up.clear()
         if how == "restart":
             await asyncio.to_thread(own_postgres.stop)
         else:
             await asyncio.to_thread(own_postgres.kill)
         with pytest.raises(StoreError):
             await store.ping()
-        await asyncio.sleep(0.3)
+        await wait_until(lambda: failed, what="an append refused while the server is down")
         await asyncio.to_thread(own_postgres.start)
-        deadline = time.monotonic() + 30
+        up.set()
         after = len(told)
-        while len(told) < after + 50 and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
+        with contextlib.suppress(AssertionError):  # asserted below, with the figures
+            await wait_until(lambda: len(told) >= after + 50, timeout=30)
         stop.set()
         await asyncio.gather(*writers)
         assert before > 0 and len(told) >= after + 50, (before, after, len(told), failed)

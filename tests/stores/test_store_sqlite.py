@@ -11,6 +11,7 @@ from pycrdt import Doc, Map
 
 from journeyboard.stores import BoardRecord, PersonRecord, open_store
 from journeyboard.stores.sqlite import SQLiteStore
+from waiting import wait_until
 
 
 def _updates(count: int) -> tuple[list[bytes], dict[str, int]]:
@@ -63,8 +64,7 @@ async def test_automatic_compaction_keeps_every_update(tmp_path: Path) -> None:
     async with SQLiteStore(tmp_path / "s.db", compact_after=50) as store:
         for update in updates:
             await store.append_update("doc", update)
-        await asyncio.sleep(0.1)
-        assert _log_length(tmp_path / "s.db", "doc") < 100
+        await wait_until(lambda: _log_length(tmp_path / "s.db", "doc") < 100, timeout=10)
         assert _read(await store.load_document("doc")) == expected
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from journeyboard.sync import protocol
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.protocol import AwarenessEntry, ProtocolError
-from journeyboard.sync.rooms import Connection, Room
+from journeyboard.sync.room import Room
 from sync.fakes import FakeChannel, awareness_frame
 from sync.test_room import ANN, BOB, join, open_room, states
 

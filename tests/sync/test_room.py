@@ -14,9 +14,10 @@ from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.ports import Grant, RoomPolicy
 from journeyboard.sync.protocol import ProtocolError
-from journeyboard.sync.rooms import Connection, DocumentTooLarge, Room, RoomClosed
+from journeyboard.sync.room import DocumentTooLarge, Room, RoomClosed, RoomOptions
 from journeyboard.sync.updates import state_vector
 from sync.fakes import (
     FakeChannel,
@@ -25,6 +26,7 @@ from sync.fakes import (
     awareness_frame,
     cards,
 )
+from waiting import wait_until
 
 EMPTY_STATE = Doc().get_state()
 
@@ -41,7 +43,8 @@ async def open_room(
     store = store if store is not None else MemoryStore(auto_commit=False)
     bus = RecordingBus()
     options.setdefault("presence_tick", 0.0)  # every change at once; the batching tests set one
-    room = Room("doc", store, bus, **options)
+    writable = options.pop("clients_may_write", True)
+    room = Room("doc", store, bus, RoomOptions(**options), clients_may_write=writable)
     await room.load()
     return room, store, bus
 
@@ -359,7 +362,7 @@ async def test_presence_in_one_tick_goes_out_in_one_frame_with_each_clients_newe
     room.receive(cb, awareness_frame(20, 1, {"cursor": 7}))
     room.receive(ca, awareness_frame(10, 3, {"cursor": 3}))
     assert viewer.frames == [] and len(bus.awareness) == 1  # held for the rest of the tick
-    await asyncio.sleep(0.08)
+    await wait_until(lambda: viewer.frames, timeout=2, what="the tick's presence frame")
     expected = [(10, 3, {"cursor": 3, "user": ANN}), (20, 1, {"cursor": 7, "user": BOB})]
     for channel in (a, b, viewer):
         assert len(channel.frames) == 1
@@ -386,7 +389,7 @@ async def test_a_leave_within_the_tick_supersedes_the_state_and_content_does_not
     assert watcher.awareness() == []
 
     room.disconnect(ca)
-    await asyncio.sleep(0.08)
+    await wait_until(lambda: states(watcher), timeout=2, what="the leave")
     assert states(watcher) == [(10, 3, None)]
     assert states(writer) == [(10, 3, None)]
 
@@ -399,7 +402,15 @@ async def test_a_closed_room_sends_no_held_presence() -> None:
     room.receive(ca, awareness_frame(10, 2, {"cursor": 2}))
     room.close(CLOSE.TRY_AGAIN_LATER.code, "shutting down")
     watcher.frames.clear()
-    await asyncio.sleep(0.08)
+    # A witness: a room whose tick starts later sends its held presence; by then the closed
+    # room's tick has come too.
+    other, _, _ = await open_room(presence_tick=0.05)
+    _, co = join(other, presence=ANN)
+    seen, _ = join(other, can_write=False)
+    other.receive(co, awareness_frame(10, 1, {"cursor": 1}))
+    other.receive(co, awareness_frame(10, 2, {"cursor": 2}))
+    seen.frames.clear()
+    await wait_until(lambda: seen.frames, timeout=2, what="the witness room's tick")
     assert watcher.frames == [] and len(bus.awareness) == 1
 
 

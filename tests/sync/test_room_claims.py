@@ -18,8 +18,9 @@ from journeyboard.sync.claims import (
     may_take_over,
     writer_key,
 )
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.protocol import write_var_uint
-from journeyboard.sync.rooms import Connection, ForeignClaim, Room, bindings_name
+from journeyboard.sync.room import ForeignClaim, Room, RoomOptions, bindings_name
 from journeyboard.sync.updates import state_vector
 from journeyboard.sync.yupdate import parse_update
 from sync.fakes import FakeChannel, RecordingBus, Writer, awareness_frame, cards
@@ -163,7 +164,7 @@ def test_writer_keys_and_taking_an_id_over() -> None:
 
 
 async def open_room(store: MemoryStore) -> Room:
-    room = Room("doc", store, RecordingBus(), presence_tick=0.0)
+    room = Room("doc", store, RecordingBus(), RoomOptions(presence_tick=0.0))
     await room.load()
     return room
 

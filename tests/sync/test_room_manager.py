@@ -4,8 +4,7 @@ period (and not when someone comes back), shutdown, the bus calls and the hooks.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from pycrdt import Doc
@@ -13,9 +12,11 @@ from pycrdt import Doc
 from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
+from journeyboard.sync.manager import NoHooks, RoomManager
 from journeyboard.sync.ports import LoadedDocument
-from journeyboard.sync.rooms import BINDINGS_SUFFIX, Room, RoomManager
+from journeyboard.sync.room import BINDINGS_SUFFIX, Room, RoomOptions
 from sync.fakes import FakeChannel, RecordingBus, Writer, cards
+from waiting import turns, wait_until
 
 GRACE = 0.05
 
@@ -40,23 +41,46 @@ class GatedStore(MemoryStore):
         return await super().load(name)
 
 
-def manager_over(store: MemoryStore) -> tuple[RoomManager, RecordingBus]:
+class Hooks(NoHooks):
+    """Room hooks for a test: what it sets runs, the rest does nothing."""
+
+    def __init__(
+        self,
+        on_open: Callable[[Room], Awaitable[None]] | None = None,
+        on_unload: Callable[[Room], None] | None = None,
+    ) -> None:
+        self.opened = on_open
+        self.unloaded = on_unload
+
+    async def on_open(self, room: Room) -> None:
+        if self.opened is not None:
+            await self.opened(room)
+
+    def on_unload(self, room: Room) -> None:
+        if self.unloaded is not None:
+            self.unloaded(room)
+
+
+async def manager_over(
+    store: MemoryStore, hooks: Hooks | None = None
+) -> tuple[RoomManager, RecordingBus]:
+    """A started manager (the test closes it)."""
     bus = RecordingBus()
-    return RoomManager(store, bus, grace_seconds=GRACE), bus
+    manager = RoomManager(
+        store, bus, RoomOptions(grace_seconds=GRACE), hooks=lambda _: hooks or Hooks()
+    )
+    await manager.__aenter__()
+    return manager, bus
 
 
 async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
+    await wait_until(condition, timeout)
 
 
 async def test_concurrent_acquirers_share_one_load() -> None:
     store = GatedStore()
     await store.append_update("doc", Writer().set("c1", 1))
-    manager, bus = manager_over(store)
+    manager, bus = await manager_over(store)
     store.opened.clear()
     first = asyncio.create_task(manager.acquire("doc"))
     second = asyncio.create_task(manager.acquire("doc"))
@@ -72,9 +96,8 @@ async def test_concurrent_acquirers_share_one_load() -> None:
 
 async def test_a_released_room_unloads_after_the_grace_period() -> None:
     store = GatedStore()
-    manager, bus = manager_over(store)
     unloaded: list[Room] = []
-    manager.on_unload = unloaded.append
+    manager, bus = await manager_over(store, Hooks(on_unload=unloaded.append))
     room = await manager.acquire("doc")
     manager.release("doc")
     assert manager.rooms == {"doc": room}  # not at once
@@ -87,23 +110,30 @@ async def test_a_released_room_unloads_after_the_grace_period() -> None:
 
 
 async def test_a_room_in_use_stays_loaded() -> None:
-    manager, bus = manager_over(GatedStore())
+    manager, bus = await manager_over(GatedStore())
     room = await manager.acquire("doc")
     await manager.acquire("doc")
+
+    async def witness(name: str) -> None:
+        """A room released now unloads after the grace period: by then "doc" would have."""
+        await manager.acquire(name)
+        manager.release(name)
+        await until(lambda: name not in manager.rooms)
+
     manager.release("doc")
-    await asyncio.sleep(GRACE * 3)
-    assert manager.rooms == {"doc": room} and bus.unfollows == []
+    await witness("witness-1")
+    assert manager.rooms == {"doc": room} and bus.unfollows == ["witness-1"]
     # Released and acquired again within the grace period: the unload is called off.
     manager.release("doc")
     assert await manager.acquire("doc") is room
-    await asyncio.sleep(GRACE * 3)
-    assert manager.rooms == {"doc": room} and bus.unfollows == []
+    await witness("witness-2")
+    assert manager.rooms == {"doc": room} and bus.unfollows == ["witness-1", "witness-2"]
     await manager.close()
 
 
 async def test_coming_back_while_the_room_flushes_keeps_it() -> None:
     store = GatedStore(auto_commit=False)
-    manager, bus = manager_over(store)
+    manager, bus = await manager_over(store)
     room = await manager.acquire("doc")
     conn = room.connect(FakeChannel(), can_write=True)
     room.receive(conn, Writer().frame("c1", "pending"))
@@ -122,7 +152,7 @@ async def test_coming_back_while_the_room_flushes_keeps_it() -> None:
 
 async def test_a_failed_load_is_not_kept_and_the_next_acquire_tries_again() -> None:
     store = GatedStore()
-    manager, bus = manager_over(store)
+    manager, bus = await manager_over(store)
     store.failing = StoreError("unreachable")
     with pytest.raises(StoreError):
         await manager.acquire("doc")
@@ -134,26 +164,23 @@ async def test_a_failed_load_is_not_kept_and_the_next_acquire_tries_again() -> N
 
 
 async def test_on_open_runs_before_anyone_gets_the_room() -> None:
-    manager, _ = manager_over(GatedStore())
     seen: list[tuple[Room, bool]] = []
 
     async def on_open(room: Room) -> None:
         await asyncio.sleep(0)
         seen.append((room, "doc" in manager.rooms))
 
-    manager.on_open = on_open
+    manager, _ = await manager_over(GatedStore(), Hooks(on_open=on_open))
     room = await manager.acquire("doc")
     assert seen == [(room, False)]  # called before the room is registered
     await manager.close()
 
 
 async def test_a_failing_on_open_leaves_the_bus_not_following() -> None:
-    manager, bus = manager_over(GatedStore())
-
     async def on_open(room: Room) -> None:
         raise StoreError("the session document cannot be opened")
 
-    manager.on_open = on_open
+    manager, bus = await manager_over(GatedStore(), Hooks(on_open=on_open))
     with pytest.raises(StoreError):
         await manager.acquire("doc")
     assert manager.rooms == {}
@@ -163,14 +190,15 @@ async def test_a_failing_on_open_leaves_the_bus_not_following() -> None:
 
 async def test_close_flushes_then_closes_every_socket_with_going_away() -> None:
     store = GatedStore(auto_commit=False)
-    manager, bus = manager_over(store)
+    manager, bus = await manager_over(store)
     room = await manager.acquire("doc")
     channel = FakeChannel()
     conn = room.connect(channel, can_write=True)
     update = Writer().set("c1", "last words")
     room.receive(conn, protocol.encode_sync_update(update))
     closing = asyncio.create_task(manager.close())
-    await asyncio.sleep(GRACE)
+    await until(lambda: store.pending)
+    await turns(20)  # in-process: nothing but the commit could let it finish
     assert not closing.done() and channel.closed is None  # waiting for the commit
     await store.commit()
     await closing
@@ -180,7 +208,7 @@ async def test_close_flushes_then_closes_every_socket_with_going_away() -> None:
 
 
 async def test_close_connections_picks_sockets_by_principal() -> None:
-    manager, _ = manager_over(GatedStore())
+    manager, _ = await manager_over(GatedStore())
     room = await manager.acquire("doc")
     ann, bob = FakeChannel(), FakeChannel()
     room.connect(ann, can_write=True, principal="person:ann")
@@ -194,7 +222,8 @@ async def test_close_connections_picks_sockets_by_principal() -> None:
 async def test_idle_sockets_get_keepalives() -> None:
     store = GatedStore()
     bus = RecordingBus()
-    async with RoomManager(store, bus, grace_seconds=GRACE, keepalive_seconds=0.06) as manager:
+    options = RoomOptions(grace_seconds=GRACE, keepalive_seconds=0.06)
+    async with RoomManager(store, bus, options) as manager:
         room = await manager.acquire("doc")
         channel = FakeChannel()
         room.connect(channel, can_write=False)
@@ -205,7 +234,7 @@ async def test_idle_sockets_get_keepalives() -> None:
 
 async def test_a_room_left_alone_is_stored_as_one_snapshot_that_answers_the_next_crowd() -> None:
     store = MemoryStore()
-    manager, _ = manager_over(store)
+    manager, _ = await manager_over(store)
     room = await manager.acquire("doc")
     writer = Writer()
     for index in range(5):
@@ -216,7 +245,7 @@ async def test_a_room_left_alone_is_stored_as_one_snapshot_that_answers_the_next
     await room.flush()
     manager.release("doc")
     await until(lambda: "doc" not in manager.rooms)
-    await until(lambda: not manager._tasks)  # the compaction it started
+    await until(lambda: not manager.tasks.jobs)  # the compaction it started
     assert await store.log_length("doc") == 0
     (snapshot,) = (await store.load("doc")).updates
 
@@ -234,7 +263,7 @@ async def test_a_room_left_alone_is_stored_as_one_snapshot_that_answers_the_next
 
 async def test_shutdown_compacts_the_rooms_it_had_open() -> None:
     store = MemoryStore()
-    manager, _ = manager_over(store)
+    manager, _ = await manager_over(store)
     room = await manager.acquire("doc")
     conn = room.connect(FakeChannel(), can_write=True)
     writer = Writer()
@@ -243,3 +272,34 @@ async def test_shutdown_compacts_the_rooms_it_had_open() -> None:
     await manager.close()
     assert await store.log_length("doc") == 0
     assert len((await store.load("doc")).updates) == 1
+
+
+class BreaksOnce(FakeChannel):
+    """A channel whose first keepalive raises (a bug in a socket path, say)."""
+
+    broke = False
+
+    def send(self, frame: bytes) -> None:
+        if frame == protocol.KEEPALIVE_FRAME and not self.broke:
+            self.broke = True
+            raise RuntimeError("the first keepalive breaks")
+        super().send(frame)
+
+
+async def test_a_keepalive_loop_that_fails_once_restarts_and_the_node_keeps_serving(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    options = RoomOptions(grace_seconds=GRACE, keepalive_seconds=0.06)
+    async with RoomManager(GatedStore(), RecordingBus(), options) as manager:
+        manager.tasks.first_backoff = 0.01
+        room = await manager.acquire("doc")
+        broken, steady = BreaksOnce(), FakeChannel()
+        room.connect(broken, can_write=False)
+        room.connect(steady, can_write=False)
+        broken.frames.clear()
+        await until(lambda: broken.broke)
+        assert manager.tasks.failures == {"keepalive": 1}
+        await until(lambda: protocol.KEEPALIVE_FRAME in broken.frames)  # it started again
+        other = await manager.acquire("other")  # and the manager still opens rooms
+        assert manager.rooms == {"doc": room, "other": other}
+    assert "loop keepalive failed" in caplog.text

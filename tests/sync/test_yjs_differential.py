@@ -241,7 +241,7 @@ async def test_a_room_fed_accepted_updates_in_any_order_stays_readable_by_yjs() 
     from journeyboard.stores.memory import MemoryStore
     from journeyboard.sync import protocol
     from journeyboard.sync.protocol import ProtocolError
-    from journeyboard.sync.rooms import Room
+    from journeyboard.sync.room import Room, RoomOptions
     from sync.fakes import FakeChannel, RecordingBus
 
     from_yjs, from_pycrdt, found = candidates()
@@ -258,14 +258,14 @@ async def test_a_room_fed_accepted_updates_in_any_order_stays_readable_by_yjs() 
         store = MemoryStore()
         for part in rng.choice((from_yjs, from_pycrdt)):
             await store.append_update("doc", part)
-        room = Room("doc", store, RecordingBus(), presence_tick=0.0)
+        room = Room("doc", store, RecordingBus(), RoomOptions(presence_tick=0.0))
         await room.load()
         for update in [rng.choice(accepted) for _ in range(rng.randint(2, 6))]:
             conn = room.connect(FakeChannel(), can_write=True)
             with contextlib.suppress(ProtocolError):
                 room.receive(conn, protocol.encode_sync_update(update))
         boards.append(room.doc.get_update())
-        again = Room("doc", store, RecordingBus(), presence_tick=0.0)
+        again = Room("doc", store, RecordingBus(), RoomOptions(presence_tick=0.0))
         await again.load()
     assert [yjs_refusal(board) for board in boards] == [None] * len(boards)
     verdicts = yjs_verdicts(boards, [])

@@ -4,7 +4,6 @@ a refused socket gets; the board and address slots are given back whatever happe
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -16,13 +15,14 @@ from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Limits
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import LoadedDocument
-from journeyboard.sync.rooms import RoomManager
 from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
 from journeyboard.web.services import Services
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import BoardService
 from sync.fakes import FakeChannel, Writer
+from waiting import wait_until
 
 SECRET = "in-process-secret-0123456789abcdef"
 
@@ -66,6 +66,8 @@ async def build(limits: Limits) -> tuple[Gate, RoomManager]:
     settings = Settings(store_url="memory://", secret=SECRET, grace_seconds=0.05, limits=limits)
     wired = Services.build(settings, store)  # as the app wires a node
     rooms, boards = wired.rooms, wired.boards
+    await rooms.__aenter__()  # the caller closes it
+    await wired.tasks.__aenter__()  # the node's tasks (admissions run there); idle when done
     created = await boards.create("Gate", template=None, persona="", scope="")
     return Gate(wired.sockets, store, rooms, boards, created.board.id, created.tokens), rooms
 
@@ -209,10 +211,11 @@ async def test_presence_queries_and_sync_step_1_have_their_own_rates() -> None:
             for _ in range(burst + 100):
                 sync.receive(frame)
             assert len(channel.frames) == burst  # the burst, answered at once
-            async with asyncio.timeout(2):
-                while len(channel.frames) < burst + 1:  # the newest, at the next slot
-                    await asyncio.sleep(0.01)
-            await asyncio.sleep(3 / 20)  # three more slots: nothing else was waiting
+            # the newest, at the next slot
+            await wait_until(lambda c=channel, b=burst: len(c.frames) >= b + 1, timeout=2)
+            # nothing else was waiting, and no slot is due: no answer will follow
+            for questions in (sync.queries, sync.step1s):
+                assert questions.waiting is None and questions.timer is None
             assert len(channel.frames) == burst + 1
             assert channel.closed is None
             sync.end()

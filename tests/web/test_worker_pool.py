@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from journeyboard.tasks import Background
 from journeyboard.web.workers import Budget, JobRefused, SharedJobs, WorkerPool
 from journeyboard.workshop.errors import ApiError
+from waiting import wait_until
 
 OVER = ApiError(413, "too_large", "over budget")
 ROOMY = Budget(cpu_seconds=30, wall_seconds=60)
@@ -33,6 +35,12 @@ async def pool() -> AsyncIterator[WorkerPool]:
     workers = WorkerPool(processes=1, queue=1, memory_bytes=3 << 30)
     yield workers
     await workers.close()
+
+
+def in_a_worker(pool: WorkerPool) -> bool:
+    """A job runs in a worker (not one that is still starting: a job given up then leaves its
+    worker to the next job, `WorkerPool._spawn`)."""
+    return len(pool.pids()) == 1
 
 
 def alive(pid: int) -> bool:
@@ -108,9 +116,7 @@ async def test_a_full_queue_is_refused_at_once_with_retry_after(pool: WorkerPool
     waiting = asyncio.create_task(
         pool.run("create_board_documents", (big, 1), ROOMY, over_budget=OVER)
     )
-    async with asyncio.timeout(10):
-        while not (pool.running == 1 and pool.waiting == 1):
-            await asyncio.sleep(0.01)
+    await wait_until(lambda: pool.running == 1 and pool.waiting == 1 and in_a_worker(pool))
     with pytest.raises(ApiError) as busy:
         await pool.run("create_board_documents", (big, 1), ROOMY, over_budget=OVER)
     assert (busy.value.status, busy.value.code) == (503, "busy") and busy.value.retry_after
@@ -141,9 +147,7 @@ async def test_a_lane_leaves_workers_to_other_jobs_and_a_leaver_waits_for_nothin
                 cancel_when=gone,
             )
         )
-        async with asyncio.timeout(10):
-            while pool.running != 1:
-                await asyncio.sleep(0.01)
+        await wait_until(lambda: pool.running == 1 and in_a_worker(pool))
         # The second job of the lane waits; its client leaves: no worker is started or killed.
         gone.set_result(None)
         with pytest.raises(ApiError) as left:
@@ -191,35 +195,32 @@ async def test_a_job_past_the_memory_limit_is_over_budget_and_its_worker_replace
 async def test_identical_jobs_in_flight_share_one_and_it_stops_when_all_leave(
     pool: WorkerPool,
 ) -> None:
-    shared = SharedJobs(pool)
-    big = import_raw(20_000)
-    job = ("create_board_documents", (big, 1), ROOMY)
-    first = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
-    second = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
-    one, two = await asyncio.gather(first, second)
-    assert one is two and pool.completed == 1 and shared.shared == 1
-    # One requester leaving does not stop the job the other still waits for.
-    gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    leaver = asyncio.create_task(shared.run("again", *job, over_budget=OVER, cancel_when=gone))
-    stayer = asyncio.create_task(shared.run("again", *job, over_budget=OVER))
-    async with asyncio.timeout(10):
-        while pool.running != 1:
-            await asyncio.sleep(0.01)
-    gone.set_result(None)
-    with pytest.raises(ApiError) as left:
-        await leaver
-    assert left.value.status == 499
-    assert (await stayer)[0] == {"title": "t"} and pool.killed == 0
-    # When everyone leaves, the worker is stopped.
-    everyone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    alone = asyncio.create_task(shared.run("last", *job, over_budget=OVER, cancel_when=everyone))
-    async with asyncio.timeout(10):
-        while pool.running != 1:
-            await asyncio.sleep(0.01)
-    everyone.set_result(None)
-    with pytest.raises(ApiError):
-        await alone
-    async with asyncio.timeout(10):
-        while pool.running:
-            await asyncio.sleep(0.01)
-    assert pool.killed == 1
+    async with Background("shared reads") as tasks:
+        shared = SharedJobs(pool, tasks)
+        big = import_raw(20_000)
+        job = ("create_board_documents", (big, 1), ROOMY)
+        first = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
+        second = asyncio.create_task(shared.run("same", *job, over_budget=OVER))
+        one, two = await asyncio.gather(first, second)
+        assert one is two and pool.completed == 1 and shared.shared == 1
+        # One requester leaving does not stop the job the other still waits for.
+        gone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        leaver = asyncio.create_task(shared.run("again", *job, over_budget=OVER, cancel_when=gone))
+        stayer = asyncio.create_task(shared.run("again", *job, over_budget=OVER))
+        await wait_until(lambda: pool.running == 1 and in_a_worker(pool))
+        gone.set_result(None)
+        with pytest.raises(ApiError) as left:
+            await leaver
+        assert left.value.status == 499
+        assert (await stayer)[0] == {"title": "t"} and pool.killed == 0
+        # When everyone leaves, the worker is stopped.
+        everyone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        alone = asyncio.create_task(
+            shared.run("last", *job, over_budget=OVER, cancel_when=everyone)
+        )
+        await wait_until(lambda: pool.running == 1 and in_a_worker(pool))
+        everyone.set_result(None)
+        with pytest.raises(ApiError):
+            await alone
+        await wait_until(lambda: not pool.running)
+        assert pool.killed == 1

@@ -13,8 +13,10 @@ from pycrdt import Doc, Map
 from journeyboard.settings import Settings
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.connection import Connection
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Grant
-from journeyboard.sync.rooms import Connection, Room, RoomManager
+from journeyboard.sync.room import Room
 from journeyboard.web.services import Services
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import AccessDenied, BoardService, Identity, presence_of
@@ -47,6 +49,7 @@ async def workshop() -> AsyncIterator[Workshop]:
         Settings(store_url="memory://", secret=SECRET, grace_seconds=0.05), store
     )
     rooms, boards, runner = wired.rooms, wired.boards, wired.commands
+    await rooms.__aenter__()  # closed at the end
     created = await boards.create("Onboarding", template=None, persona="", scope="")
     board_id = created.board.id
     lead_link = await boards.authenticate(board_id, created.tokens["facilitator"])

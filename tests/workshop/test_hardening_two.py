@@ -15,7 +15,7 @@ from pycrdt import Array, Doc, Map, Text
 
 from journeyboard.settings import Settings
 from journeyboard.stores.memory import MemoryStore
-from journeyboard.sync.rooms import RoomManager
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.updates import apply_tolerantly
 from journeyboard.web.bodies import parse_json
 from journeyboard.web.services import Services
@@ -114,6 +114,7 @@ async def workshop() -> AsyncIterator[Workshop]:
     wired = Services.build(
         Settings(store_url="memory://", secret=SECRET, grace_seconds=0.05), store
     )
+    await wired.rooms.__aenter__()  # closed at the end
     boards = wired.boards
     created = await boards.create("Panics", template=None, persona="", scope="")
     board_id = created.board.id

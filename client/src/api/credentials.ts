@@ -73,3 +73,14 @@ export function deviceId(): string {
   save(deviceKey, made);
   return made;
 }
+
+const tourKey = 'journeyboard:first-run-done';
+
+/** True once this browser finished or dismissed the facilitator's first-run tour. */
+export function tourDone(): boolean {
+  return load(tourKey) === true;
+}
+
+export function markTourDone(): void {
+  save(tourKey, true);
+}

@@ -87,11 +87,12 @@ describe('BoardIndex', () => {
   it('keeps the card when a field is set to the value it already has', () => {
     const { doc, s1 } = board();
     const id = addCard(doc, 'feeling', s1, 'Anxious');
+    setCardField(doc, id, 'emotion', -1);
     const index = new BoardIndex(doc);
     const card = index.card(id);
     const cards = index.cards;
     const columns = index.columns;
-    setCardField(doc, id, 'emotion', 0);
+    setCardField(doc, id, 'emotion', -1);
     expect(index.card(id)).toBe(card);
     expect(index.cards).toBe(cards);
     expect(index.columns).toBe(columns);

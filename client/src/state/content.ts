@@ -233,6 +233,20 @@ export function deleteStage(doc: Y.Doc, id: string, origin: unknown = null): voi
 }
 
 /**
+ * Put a deleted stage back with its id, name and place: its cards, which kept the stage's id
+ * while they waited under "Unplaced", return to it.
+ */
+export function restoreStage(doc: Y.Doc, saved: Stage, origin: unknown = null): void {
+  if (stageMap(doc, saved.id) !== undefined) return;
+  doc.transact(() => {
+    const stage = new Y.Map<unknown>();
+    doc.getMap<unknown>('stages').set(saved.id, stage);
+    stage.set('name', saved.name);
+    stage.set('pos', saved.pos);
+  }, origin);
+}
+
+/**
  * Append a card to a cell; returns its id. `author` is the display name, `authorId` the
  * participant id (written as `author_id` when given), which lets the author change it later.
  */
@@ -263,11 +277,9 @@ export function addCard(
     card.set('text', new Y.Text(text));
     card.set('author', author);
     if (authorId !== '') card.set('author_id', authorId);
-    if (kind === 'feeling') card.set('emotion', 0);
-    if (kind === 'touchpoint') {
-      card.set('channel', 'web');
-      card.set('moment_of_truth', false);
-    }
+    // No channel and no score until someone picks one: a default nobody chose would become
+    // data (the curve's median, the CSV, the report).
+    if (kind === 'touchpoint') card.set('moment_of_truth', false);
   }, origin);
   return id;
 }

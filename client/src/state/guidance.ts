@@ -9,6 +9,8 @@ export interface Guidance {
   readonly checklist: readonly string[];
   /** What the next phase brings, for the facilitator. */
   readonly next: string;
+  /** How long the phase usually takes, for the facilitator's script. */
+  readonly minutes: string;
 }
 
 const FACILITATOR_LOBBY =
@@ -24,6 +26,7 @@ const GUIDANCE: Readonly<Record<string, Guidance>> = {
       'Add your name to vote and rate as yourself',
     ],
     next: 'Discovery: everyone maps the journey.',
+    minutes: '5 min',
   },
   discovery: {
     line: 'Map the journey stage by stage: what the customer does, touchpoints, thoughts and feelings.',
@@ -34,6 +37,7 @@ const GUIDANCE: Readonly<Record<string, Guidance>> = {
       'Bring everyone to you before moving on',
     ],
     next: 'Pain points: add pains, then dot-vote.',
+    minutes: '20–30 min',
   },
   pain_points: {
     line: 'Add pain points, then spend your votes on the ones that hurt the customer most.',
@@ -44,6 +48,7 @@ const GUIDANCE: Readonly<Record<string, Guidance>> = {
       'Reveal the votes and discuss the top pains',
     ],
     next: 'Solution rating: propose and rate solutions.',
+    minutes: '15–20 min',
   },
   solution_rating: {
     line: 'Propose solutions to the top pains, then rate each for effort and impact.',
@@ -54,6 +59,7 @@ const GUIDANCE: Readonly<Record<string, Guidance>> = {
       'Start with the quick wins',
     ],
     next: 'Action plan: owners, dates and decisions.',
+    minutes: '20 min',
   },
   action_plan: {
     line: 'Agree who owns each solution, by when, and approve or reject it.',
@@ -64,10 +70,11 @@ const GUIDANCE: Readonly<Record<string, Guidance>> = {
       'Export the report for the stakeholders',
     ],
     next: 'The workshop is done: export the report.',
+    minutes: '15 min',
   },
 };
 
-const UNKNOWN: Guidance = { line: '', checklist: [], next: '' };
+const UNKNOWN: Guidance = { line: '', checklist: [], next: '', minutes: '' };
 
 /** The guidance of a phase; the lobby line differs for facilitators and for everyone else. */
 export function guidance(phase: string, role: Role): Guidance {

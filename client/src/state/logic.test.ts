@@ -4,6 +4,7 @@ import {
   addCard,
   addStage,
   cardText,
+  deleteCard,
   deleteStage,
   moveCard,
   readCards,
@@ -148,7 +149,11 @@ describe('content edits', () => {
     expect(readStages(doc).map((s) => s.name)).toEqual(['B', 'A']);
     const c1 = addCard(doc, 'touchpoint', a, 'one');
     const c2 = addCard(doc, 'touchpoint', a, 'two');
-    expect(readCards(doc).find((c) => c.id === c1)?.channel).toBe('web');
+    // A new touchpoint has no channel and a new feeling no score until someone picks one.
+    expect(readCards(doc).find((c) => c.id === c1)?.channel).toBeUndefined();
+    const feeling = addCard(doc, 'feeling', a, 'sad');
+    expect(readCards(doc).find((c) => c.id === feeling)?.emotion).toBeUndefined();
+    deleteCard(doc, feeling);
     setCardField(doc, c1, 'moment_of_truth', true);
     expect(readCards(doc).find((c) => c.id === c1)?.moment_of_truth).toBe(true);
     let columns = readColumns(doc);

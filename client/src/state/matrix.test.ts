@@ -8,6 +8,10 @@ import {
   truncateLabel,
   type Box,
   type LabelRequest,
+  pointIn,
+  quadrantOf,
+  LOW_EFFORT_UP_TO,
+  HIGH_IMPACT_FROM,
 } from './matrix';
 
 function overlap(a: Box, b: Box): boolean {
@@ -159,5 +163,20 @@ describe('placeLabels', () => {
       expect(within(a.box, bounds)).toBe(true);
       for (const b of labels.slice(i + 1)) expect(overlap(a.box, b.box)).toBe(false);
     }
+  });
+});
+
+describe('a dot on a border', () => {
+  it('is drawn inside the quadrant the shared rule names', () => {
+    const frame = matrixLayout(400);
+    const midX = effortX(LOW_EFFORT_UP_TO, frame);
+    const midY = impactY(HIGH_IMPACT_FROM, frame);
+    // Exactly 3 and 3: low effort and high impact, a quick win, up and to the left.
+    const edge = pointIn(quadrantOf(3, 3), 3, 3, frame);
+    expect(quadrantOf(3, 3)).toBe('quick_win');
+    expect(edge.x).toBeLessThan(midX);
+    expect(edge.y).toBeLessThan(midY);
+    // A dot well inside its quadrant stays at its means.
+    expect(pointIn('money_pit', 4.5, 1.5, frame)).toEqual({ x: effortX(4.5, frame), y: impactY(1.5, frame) });
   });
 });

@@ -74,6 +74,29 @@ export function impactY(impact: number, frame: MatrixFrame): number {
   return frame.pad + ((5 - clamped) / 4) * (frame.height - 2 * frame.pad);
 }
 
+/**
+ * Where a solution's dot goes: at its means, but moved off a border into the quadrant the
+ * shared rule names (a mean on a threshold is low effort or high impact), `nudge` px from the
+ * dashed line. The report's matrix (exports/charts.py) does the same.
+ */
+export function pointIn(
+  quadrant: Quadrant,
+  effort: number,
+  impact: number,
+  frame: MatrixFrame,
+  nudge = 6,
+): { x: number; y: number } {
+  const midX = effortX(LOW_EFFORT_UP_TO, frame);
+  const midY = impactY(HIGH_IMPACT_FROM, frame);
+  const info = QUADRANTS[quadrant];
+  const x = effortX(effort, frame);
+  const y = impactY(impact, frame);
+  return {
+    x: info.effort === 'low' ? Math.min(x, midX - nudge) : Math.max(x, midX + nudge),
+    y: info.impact === 'high' ? Math.min(y, midY - nudge) : Math.max(y, midY + nudge),
+  };
+}
+
 /** Pixels per scale step on each axis, to draw a spread (std dev) as error bars. */
 export function stepSize(frame: MatrixFrame): { x: number; y: number } {
   return { x: (frame.width - 2 * frame.pad) / 4, y: (frame.height - 2 * frame.pad) / 4 };

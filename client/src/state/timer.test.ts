@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimerState } from './session';
-import { ALERT_WINDOW_MS, shouldAlert, timerLook } from './timer';
+import { ALERT_WINDOW_MS, DONE_SHOWN_MS, shouldAlert, timerLook, timerShown } from './timer';
 
 const running = (endsAtMs: number): TimerState => ({ running: true, endsAtMs, remainingMs: null });
 const paused: TimerState = { running: false, endsAtMs: null, remainingMs: 90_000 };
@@ -48,5 +48,20 @@ describe('timer look', () => {
     expect(timerLook(timer, 1)).toBe('ending');
     expect(timerLook(timer, 0)).toBe('done');
     expect(timerLook(paused, 10_000)).toBe('paused');
+  });
+});
+
+describe("time's up", () => {
+  const ended: TimerState = { running: true, endsAtMs: 100_000, remainingMs: null };
+
+  it('shows for a minute after the end, then clears by itself', () => {
+    expect(timerShown(ended, 100_000 + 1_000)).toBe(true);
+    expect(timerShown(ended, 100_000 + DONE_SHOWN_MS)).toBe(true);
+    expect(timerShown(ended, 100_000 + DONE_SHOWN_MS + 1)).toBe(false);
+  });
+
+  it('keeps running and paused timers', () => {
+    expect(timerShown({ running: true, endsAtMs: 200_000, remainingMs: null }, 150_000)).toBe(true);
+    expect(timerShown({ running: false, endsAtMs: null, remainingMs: 5_000 }, 10_000_000)).toBe(true);
   });
 });

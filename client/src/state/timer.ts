@@ -50,3 +50,15 @@ export function shouldAlert(
   if (nowMs < end || end < loadedAtMs) return false;
   return nowMs - end <= ALERT_WINDOW_MS;
 }
+
+/** How long "Time's up" stays in the top bar after the end (a phase change clears it too). */
+export const DONE_SHOWN_MS = 60_000;
+
+/**
+ * False once a running timer ended more than a minute ago (`nowMs` on the server's clock):
+ * "Time's up" clears by itself instead of staying until someone presses Stop.
+ */
+export function timerShown(timer: TimerState, nowMs: number): boolean {
+  if (!timer.running || timer.endsAtMs === null) return true;
+  return nowMs - timer.endsAtMs <= DONE_SHOWN_MS;
+}

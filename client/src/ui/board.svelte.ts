@@ -588,9 +588,17 @@ export class BoardModel {
     if (doc !== null) content.shiftStage(doc, id, step, this.origin);
   }
 
-  deleteStage(id: string): void {
+  /** Delete a stage (its cards go to Unplaced); returns what puts it back, for an Undo. */
+  deleteStage(id: string): (() => void) | null {
     const doc = this.#doc();
-    if (doc !== null) content.deleteStage(doc, id, this.origin);
+    const saved = this.stages.find((stage) => stage.id === id);
+    if (doc === null || saved === undefined) return null;
+    this.#undo?.stopCapturing();
+    content.deleteStage(doc, id, this.origin);
+    return () => {
+      const target = this.#doc();
+      if (target !== null) content.restoreStage(target, saved, this.origin);
+    };
   }
 
   addCard(kind: CardKind, stageId: string): string | null {

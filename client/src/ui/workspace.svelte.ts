@@ -24,6 +24,8 @@ export class Workspace {
   following = $state(true);
   /** A short message for screen readers (moves, zoom), read by a live region. */
   announcement = $state('');
+  /** The invite links this facilitator has shared (copied, selected to copy, or shown as QR). */
+  invited = $state({ participant: false, viewer: false });
   /** The panels this person closed by hand, so a reveal does not reopen them. */
   #closed = new Set<PanelKind>();
 

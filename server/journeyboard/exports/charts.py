@@ -507,6 +507,21 @@ def matrix_chart(
     def py(impact: float) -> float:
         return plot.y + (5 - max(1.0, min(5.0, impact))) / 4 * span
 
+    mid_x, mid_y = px(quadrants["low_effort_up_to"]), py(quadrants["high_impact_from"])
+
+    def inside(card: Card) -> tuple[float, float]:
+        """The point, moved off a border into the quadrant the table names (the shared rule
+        of quadrants.json: a mean on a threshold is low effort or high impact)."""
+        assert card.rating is not None
+        x, y = px(card.rating.effort), py(card.rating.impact)
+        named = quadrants["quadrants"].get(card.rating.quadrant)
+        if named is None:
+            return x, y
+        nudge = fs * 0.5
+        x = min(x, mid_x - nudge) if named["effort"] == "low" else max(x, mid_x + nudge)
+        y = min(y, mid_y - nudge) if named["impact"] == "high" else max(y, mid_y + nudge)
+        return x, y
+
     rated = [card for card in view.of_kind("solution") if card.rating is not None]
     rated.sort(key=lambda c: (-(c.rating.impact if c.rating else 0), c.stage.order, c.pos, c.id))
     max_w = span * 0.34
@@ -517,11 +532,9 @@ def matrix_chart(
         # A word wider than the usual label widens it; only one wider than 60% is hyphenated.
         widest = max((text_width(word, fs) for word in text.split()), default=0.0)
         width = min(max(max_w, widest), span * 0.6)
-        points.append(_Point(card, px(card.rating.effort), py(card.rating.impact),
-                             wrap(text, width, fs, max_lines=3)))  # fmt: skip
+        points.append(_Point(card, *inside(card), wrap(text, width, fs, max_lines=3)))
 
     # Place the quadrant names first: they are obstacles for the labels.
-    mid_x, mid_y = px(quadrants["low_effort_up_to"]), py(quadrants["high_impact_from"])
     inset = fs * 0.6
     qsize = fs * 1.05
     quadrant_names: list[tuple[str, list[str], float, float, str]] = []
@@ -550,9 +563,11 @@ def matrix_chart(
             numbered.append(point)
             point = _Point(point.card, point.x, point.y, [str(len(numbered))])
             found = _place(point, point.lines, fs, frame, obstacles, [b for _, b, _ in placed])
-            if found is None:  # nowhere at all: on its point, the last resort
-                w = block_width(point.lines, fs)
-                found = (Box(point.x - w / 2, point.y - fs, w, block_height(1, fs)), False)
+            if found is None:  # nowhere free: beside its dot (never on it), the last resort
+                w, h = block_width(point.lines, fs), block_height(1, fs)
+                gap = fs * 0.38 + fs * 0.3  # the dot's radius and a little air
+                x = point.x + gap if point.x + gap + w <= plot.right else point.x - gap - w
+                found = (Box(x, point.y - h / 2, w, h), False)
         placed.append((point, *found))
 
     legend_lines: list[list[str]] = []

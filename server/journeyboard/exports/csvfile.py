@@ -46,7 +46,7 @@ COLUMNS: Final = (
     "kpi",  # touchpoint: the KPI named on the card (text)
     "nps",  # touchpoint: a whole number, -100..100
     "emotion",  # feeling: a whole score, -3..3
-    "department",  # backstage
+    "department",  # a backstage card's own, else its author's
     "votes",  # pain point, once the votes are revealed: a count
     "effort",  # solution, once the ratings are revealed: a mean, 1..5
     "impact",
@@ -116,7 +116,8 @@ def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
         neutralise(card.get_text("kpi")),
         number.count(_nps(card)),
         number.count(card.emotion),
-        neutralise(card.get_text("department")),
+        # A backstage card's own department, else its author's (issue #25).
+        neutralise(card.get_text("department") or view.author_department(card)),
         number.count(card.votes) if view.votes_revealed and card.kind == "pain" else "",
         number.mean(rating.effort) if rating else "",
         number.mean(rating.impact) if rating else "",

@@ -29,6 +29,7 @@ from journeyboard import schema
 from journeyboard.exports import charts, markdown
 from journeyboard.exports.numbers import one_decimal, signed_one_decimal, signed_whole
 from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card, Person, Stage
+from journeyboard.workshop.phases import phases
 
 STYLESHEETS: Final = ("report.css", "print.css")
 """Inlined into the HTML in this order; one that does not exist (yet) is skipped."""
@@ -111,13 +112,25 @@ class Solution:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """Page 1's conclusions, by their text (the sections after it give the details)."""
+
+    curve_chart: Markup  # the emotion curve, small
+    top_pains: tuple[str, ...]  # "Slow claim form (5 votes)", the three most voted
+    quick_wins: tuple[str, ...]
+    big_bets: tuple[str, ...]
+    approved: tuple[str, ...]
+    rejected: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything the summary says, formatted, in the order it says it."""
 
     title: str
     written: str  # "2025-11-19 08:40 UTC", when the report was made
     held: str  # "2025-11-19", the day the first participant joined (or the report's day)
-    phase: str
+    phase: str  # its title: "Action plan"
     facts: tuple[Fact, ...]
     people_count: int
     departments: tuple[Department, ...]
@@ -132,6 +145,27 @@ class Report:
     matrix_chart: Markup | None
     solutions: tuple[Solution, ...]
     left_open: tuple[str, ...]
+    summary: Summary
+
+
+def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) -> Summary:
+    voted = [c for c in pains if c.votes > 0] if view.votes_revealed else []
+
+    def in_quadrant(name: str) -> tuple[str, ...]:
+        return tuple(
+            c.text for c in solutions if c.rating is not None and c.rating.quadrant == name
+        )
+
+    return Summary(
+        curve_chart=Markup(charts.to_string(charts.emotion_curve(view, 520, 150))),
+        top_pains=tuple(
+            f"{c.text} ({c.votes} {'vote' if c.votes == 1 else 'votes'})" for c in voted[:3]
+        ),
+        quick_wins=in_quadrant("quick_win") if view.ratings_revealed else (),
+        big_bets=in_quadrant("big_bet") if view.ratings_revealed else (),
+        approved=tuple(c.text for c in solutions if c.get_text("status") == "approved"),
+        rejected=tuple(c.text for c in solutions if c.get_text("status") == "rejected"),
+    )
 
 
 def _when(now_ms: int) -> datetime:
@@ -283,7 +317,8 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         title=view.title or "Customer journey workshop",
         written=_when(now_ms).strftime("%Y-%m-%d %H:%M UTC"),
         held=_when(first_join).strftime("%Y-%m-%d"),
-        phase=view.phase,
+        # The phase's name ("Action plan"), never its raw value ("action_plan").
+        phase=phase_known.title if (phase_known := phases().get(view.phase)) else view.phase,
         facts=(
             Fact("Persona", view.persona or "—"),
             Fact("Scope", view.scope or "—"),
@@ -329,6 +364,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
             for c in solutions
         ),
         left_open=tuple(left_open),
+        summary=_summary(view, pains, solutions),
     )
 
 

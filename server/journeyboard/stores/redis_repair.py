@@ -94,7 +94,7 @@ return 0
 
 @runtime_checkable
 class Holder(Protocol):
-    """An open room as the repair sees it (a `journeyboard.sync.rooms.Room`)."""
+    """An open room as the repair sees it (a `journeyboard.sync.room.Room`)."""
 
     doc: Doc[Any]
 

@@ -171,7 +171,9 @@ def waits_for_missing(parsed: ParsedUpdate, known: dict[int, int]) -> bool:
 
 
 def apply_tolerantly(
-    updates: Sequence[bytes], held: list[int] | None = None
+    updates: Sequence[bytes],
+    held: list[int] | None = None,
+    parsed: Sequence[ParsedUpdate | None] | None = None,
 ) -> tuple[Doc[Any], list[Skipped]]:
     """Build a document from stored updates, leaving out the ones that fail to apply.
 
@@ -180,11 +182,16 @@ def apply_tolerantly(
 
     With `held`, an update that waits for clocks the document lacks (`waits_for_missing`)
     is applied only once they have arrived, later in the log; the indexes of those still
-    waiting at the end are added to `held`, unapplied (a room keeps them waiting).
+    waiting at the end are added to `held`, unapplied (a room keeps them waiting). `parsed`
+    gives the updates as read already (`check_stored` reads them; a 10 MB board takes
+    seconds of pure Python to read, so it is read once, and off the event loop).
     """
     skipped: list[Skipped] = []
     left_out: set[int] = set()
-    parsed = [_parse_as_yrs(update) for update in updates] if held is not None else []
+    if held is None:
+        parsed = []
+    elif parsed is None:
+        parsed = [_parse_as_yrs(update) for update in updates]
     while True:
         doc: Doc[Any] = Doc()
         failed: Skipped | None = None
@@ -415,6 +422,8 @@ class LoadCheck:
     """Originals to move to the store's quarantine, in order."""
     pairs: Pairs
     """The surrogate pairs of every String item in `updates` (see `splits_a_pair`)."""
+    parsed: list[ParsedUpdate | None]
+    """Each of `updates` as read (for `apply_tolerantly`, so that it need not read again)."""
 
 
 def _repaired(update: bytes) -> Repair | None:
@@ -449,13 +458,15 @@ def check_stored(updates: Sequence[bytes]) -> LoadCheck:
     `apply_tolerantly` to skip and the room to quarantine as before.
     """
     slots: list[bytes | None] = list(updates)
+    reads: list[ParsedUpdate | None] = [None] * len(updates)
     appended: list[bytes] = []
     repairs: list[StoredRepair] = []
     unrepaired: list[tuple[int, str]] = []
     pairs: Pairs = {}
     for index, update in enumerate(updates):
         try:
-            add_pairs(pairs, parse_update(update))
+            read = reads[index] = parse_update(update)
+            add_pairs(pairs, read)
             continue
         except MalformedUpdate as exc:
             refusal = f"{YJS_CANNOT_READ}: {exc}"
@@ -463,7 +474,8 @@ def check_stored(updates: Sequence[bytes]) -> LoadCheck:
         if repair is None:
             unrepaired.append((index, refusal))
             continue
-        add_pairs(pairs, parse_update(repair.update))
+        read = reads[index] = parse_update(repair.update)
+        add_pairs(pairs, read)
         slots[index] = repair.update
         appended.append(repair.update)
         reason = f"{refusal}; repaired: {_describe(repair)}"
@@ -475,7 +487,9 @@ def check_stored(updates: Sequence[bytes]) -> LoadCheck:
         if integrated:
             whole = _repaired(doc.get_update())
             if whole is not None:
-                add_pairs(pairs, parse_update(whole.update))
+                read = parse_update(whole.update)
+                reads.append(read)
+                add_pairs(pairs, read)
                 slots.append(whole.update)
                 appended.append(whole.update)
                 kept = f"the document re-encoded and repaired ({_describe(whole)})"
@@ -485,5 +499,6 @@ def check_stored(updates: Sequence[bytes]) -> LoadCheck:
                 reason = f"{refusal}; not repairable on its own; kept instead: {kept}"
                 repairs.append(StoredRepair(index, updates[index], reason, -1))
                 slots[index] = None
+    keep = [index for index, update in enumerate(slots) if update is not None]
     readable = [update for update in slots if update is not None]
-    return LoadCheck(readable, appended, repairs, pairs)
+    return LoadCheck(readable, appended, repairs, pairs, [reads[index] for index in keep])

@@ -23,8 +23,10 @@ from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.limits import Counter
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Channel
-from journeyboard.sync.rooms import RoomClosed, RoomManager
+from journeyboard.sync.room import RoomClosed
+from journeyboard.tasks import Background
 from journeyboard.web.sync_session import SyncSession
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import AccessDenied, BoardService
@@ -157,8 +159,12 @@ def board_address(board_id: str, address: str) -> str:
 class SocketGate:
     """Admission for sync sockets: origin, token, and how many sockets a board or address has."""
 
-    def __init__(self, settings: Settings, service: BoardService, rooms: RoomManager) -> None:
+    def __init__(
+        self, settings: Settings, service: BoardService, rooms: RoomManager, tasks: Background
+    ) -> None:
         self.settings = settings
+        self.tasks = tasks
+        """The node's tasks: the lean socket path admits each socket in a job of its own."""
         self.limits = settings.limits
         self.service = service
         self.rooms = rooms

@@ -29,14 +29,10 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    """Open the store, the bus and the rooms for the app's life; on the way out, flush the
-    documents."""
+    """Start the node's services for the app's life (`Services.__aenter__`: the store, the
+    bus, the rooms, the workers and the node's tasks); on the way out, flush the documents."""
     running: Services = app.state.services
-    async with contextlib.AsyncExitStack() as stack:
-        await stack.enter_async_context(running.store)
-        await stack.enter_async_context(running.bus)
-        await stack.enter_async_context(running.rooms)
-        stack.push_async_callback(running.workers.close)
+    async with running:
         yield
         log.info("shutting down: flushing documents")
 

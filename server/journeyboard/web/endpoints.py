@@ -25,6 +25,7 @@ from journeyboard.exports.render import ExportError, Rendered
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
 from journeyboard.sync.limits import KeyedRateLimiter
+from journeyboard.tasks import Background
 from journeyboard.web import jobs
 from journeyboard.web.bodies import check_json_post, parse_json, read_body, read_json, read_limited
 from journeyboard.web.responses import answer, error_response, server_now_ms
@@ -90,12 +91,14 @@ def json_bytes(value: Any) -> bytes:
 
 @contextlib.asynccontextmanager
 async def watching(request: Request) -> AsyncIterator[asyncio.Future[None]]:
-    """A future that completes if the client disconnects while the block runs."""
-    gone = asyncio.ensure_future(client_gone(request.receive))
-    try:
-        yield gone
-    finally:
-        gone.cancel()
+    """A future that completes if the client disconnects while the block runs (the watch is a
+    job the block owns: it stops when the block ends)."""
+    async with Background("request") as owned:
+        gone = owned.spawn(client_gone(request.receive), "client gone")
+        try:
+            yield gone.outcome
+        finally:
+            gone.cancel()
 
 
 def check_rate(limiter: KeyedRateLimiter, request: Request) -> None:

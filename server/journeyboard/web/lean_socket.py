@@ -44,6 +44,7 @@ from websockets.server import ServerProtocol
 
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.web.socket_state import SocketState
 from journeyboard.web.sync_session import SyncSession
 
 log = logging.getLogger(__name__)
@@ -150,22 +151,19 @@ class LeanSyncProtocol(asyncio.Protocol):
     __slots__ = (
         "_address",
         "_close_timer",
-        "_closed",
         "_fragments",
         "_head",
         "_held",
-        "_http",
-        "_lost",
         "_message_size",
-        "_paused",
         "_pending",
         "_remaining",
+        "_request",
         "_skipping",
+        "_state",
         "_text",
         "connections",
         "loop",
         "session",
-        "tasks",
         "transport",
         "ws",
     )
@@ -179,21 +177,18 @@ class LeanSyncProtocol(asyncio.Protocol):
     ) -> None:
         self.loop = _loop or asyncio.get_running_loop()
         self.connections: set[Any] = server_state.connections
-        self.tasks: set[asyncio.Task[None]] = server_state.tasks
         self.transport: asyncio.Transport | None = None
         self.ws = ServerProtocol(max_size=config.ws_max_size, logger=_ws_log)
         self.session: SyncSession | None = None
-        self._pending: list[bytes | None] | None = None
-        """Messages that arrive while the socket is being admitted."""
+        self._state = SocketState.HANDSHAKE
+        """Where the socket is; every move goes through `_enter` (socket_state.py's table)."""
+        self._pending: list[bytes | None] = []
+        """Messages that arrive while the socket is ADMITTING."""
         self._fragments: list[bytes] | None = None
         self._text = False
-        self._closed = False
-        self._paused = False
-        """More than `socket_buffer_bytes` waited for the peer: the socket is being closed."""
-        self._lost = False
         self._close_timer: asyncio.TimerHandle | None = None
-        self._http: bytearray | None = bytearray()
-        """The opening handshake until its end is seen; None once frames follow."""
+        self._request = bytearray()
+        """The opening handshake while the socket is in HANDSHAKE, until its end is seen."""
         self._head = bytearray()
         """The header of the next incoming frame, while it arrives."""
         self._remaining = 0
@@ -207,14 +202,26 @@ class LeanSyncProtocol(asyncio.Protocol):
         self._held = 0
         """Bytes this socket holds in the gate's `MessageBudget` for its unfinished message."""
 
+    @property
+    def state(self) -> SocketState:
+        return self._state
+
+    def _enter(self, state: SocketState) -> None:
+        self._state = self._state.to(state)
+
+    def _stop(self) -> None:
+        """Into CLOSING, unless already closing or closed: nothing more is sent or delivered."""
+        if not self._state.closing:
+            self._enter(SocketState.CLOSING)
+
     # the Channel a room sees --------------------------------------------------------------
 
     @property
     def closing(self) -> bool:
-        return self._closed or self._paused
+        return self._state.closing
 
     def send(self, frame: bytes) -> None:
-        if self._closed or self._paused:
+        if self._state.closing:
             return
         transport = self.transport
         assert transport is not None
@@ -225,13 +232,16 @@ class LeanSyncProtocol(asyncio.Protocol):
 
     def close(self, code: int, reason: str) -> None:
         """Send a close frame; drop the connection if the peer does not answer in time."""
-        if self._closed:
+        if self._state.closing:
             return
-        self._closed = True
+        self._enter(SocketState.CLOSING)
+        self._send_close(code, reason)
+
+    def _send_close(self, code: int, reason: str) -> None:
         if self.ws.state is State.OPEN:
             self.ws.send_close(code, reason)
             self._flush()
-        if self.transport is not None and not self._lost:
+        if self.transport is not None and self._state is not SocketState.CLOSED:
             self._close_timer = self.loop.call_later(CLOSE_TIMEOUT, self.transport.abort)
 
     # asyncio.Protocol ---------------------------------------------------------------------
@@ -243,20 +253,20 @@ class LeanSyncProtocol(asyncio.Protocol):
         self.connections.add(self)
 
     def data_received(self, data: bytes) -> None:
-        if self._http is not None:
+        if self._state is SocketState.HANDSHAKE:
             # websockets would parse frames that follow the request in the same read; keep
             # them back, so that every frame passes `_admit_frames` first.
-            http = self._http
+            http = self._request
             http += data
             end = http.find(b"\r\n\r\n")
             if end < 0:
                 if len(http) > MAX_HANDSHAKE and self.transport is not None:
                     self.transport.abort()
                 return
-            self._http = None
-            self._receive(bytes(http[: end + 4]))
+            self._request = bytearray()
+            self._receive(bytes(http[: end + 4]))  # leaves HANDSHAKE (`_on_handshake`)
             data = bytes(http[end + 4 :])
-            if not data or self.ws.state is not State.OPEN:
+            if not data or self.state is not SocketState.ADMITTING:  # not narrowed
                 return
         self._receive(self._admit_frames(data))
 
@@ -267,7 +277,7 @@ class LeanSyncProtocol(asyncio.Protocol):
         self._handle_events()
         if ws.parser_exc is not None:
             log.info("websocket protocol error: %s", ws.parser_exc)
-            self._closed = True
+            self._stop()
             self._leave()
 
     def _admit_frames(self, data: bytes) -> bytes:
@@ -318,7 +328,7 @@ class LeanSyncProtocol(asyncio.Protocol):
                 return True
             self._refuse(CLOSE.MALFORMED.code, "control frame too long", length)
             return False
-        if self._closed:
+        if self._state.closing:
             return False
         if opcode != 0x0:  # a new message (a continuation adds to the current one)
             self._message_size = 0
@@ -349,12 +359,13 @@ class LeanSyncProtocol(asyncio.Protocol):
     def eof_received(self) -> bool | None:
         self.ws.receive_eof()
         self._handle_events()
+        self._stop()
         self._leave()
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._lost = True
-        self._closed = True
+        if self._state is not SocketState.CLOSED:
+            self._enter(SocketState.CLOSED)
         self._fragments = None
         self._release()
         self.connections.discard(self)
@@ -367,11 +378,11 @@ class LeanSyncProtocol(asyncio.Protocol):
         """More than `socket_buffer_bytes` wait for this peer: it is too slow to keep.
 
         This runs inside a write, often while the frames of one read are being answered: stop
-        at once (`closing` is now true, so the rest of them are dropped, and `send` writes
-        nothing more), stop reading, and close from the next turn of the loop.
+        at once (the socket is CLOSING now, so the rest of them are dropped, and `send` writes
+        nothing more), stop reading, and send the close frame from the next turn of the loop.
         """
-        if not self._closed and not self._paused:
-            self._paused = True
+        if not self._state.closing:
+            self._enter(SocketState.CLOSING)
             if self.transport is not None:
                 self.transport.pause_reading()
             # Not from inside the transport's write that got us here.
@@ -381,19 +392,19 @@ class LeanSyncProtocol(asyncio.Protocol):
         pass
 
     def _too_slow(self) -> None:
-        if self._closed:
-            return
+        if self._state is SocketState.CLOSED or self.ws.state is not State.OPEN:
+            return  # lost, or the peer's close frame (or a protocol error) came first
         log.warning("closing a socket that fell too far behind")
         self.gate.count_refusal("slow_consumer")
-        self.close(CLOSE.SLOW_CONSUMER.code, "too far behind")
-        if self.transport is not None and not self._lost:
+        self._send_close(CLOSE.SLOW_CONSUMER.code, "too far behind")
+        if self.transport is not None:
             # Closed, its data frames are dropped unread (`_admit_frame`): read on, so that
             # a peer that catches up can answer the close frame.
             self.transport.resume_reading()
 
     def shutdown(self) -> None:
         """uvicorn is stopping: close with 1012, which the client reconnects on."""
-        if self.ws.state is State.OPEN and not self._closed:
+        if self._state is SocketState.ADMITTING or self._state is SocketState.OPEN:
             self.close(CLOSE.SERVICE_RESTART.code, "server restarting")
         if self.transport is not None:
             self.transport.close()
@@ -438,17 +449,17 @@ class LeanSyncProtocol(asyncio.Protocol):
                 self._release()
                 self._on_message(None if self._text else b"".join(fragments))
         elif opcode is Opcode.CLOSE:
-            self._closed = True
+            self._stop()
             self._leave()
 
     def _on_message(self, data: bytes | None) -> None:
-        if self._paused or self._closed:
-            return  # the rest of a read whose answers filled the socket's buffer
-        session = self.session
-        if session is not None:
-            session.receive(data)
-        elif self._pending is not None:
+        state = self._state
+        if state is SocketState.OPEN:
+            assert self.session is not None
+            self.session.receive(data)
+        elif state is SocketState.ADMITTING:
             self._pending.append(data)
+        # else closing: the rest of a read whose answers filled the socket's buffer, say
 
     def _on_handshake(self, request: Request) -> None:
         ws = self.ws
@@ -456,10 +467,12 @@ class LeanSyncProtocol(asyncio.Protocol):
         target = SocketTarget.parse(unquote(path), query)
         if target is None:
             ws.send_response(ws.reject(404, "Not Found\n"))
+            self._enter(SocketState.CLOSING)
             return
         response = ws.accept(request)
         ws.send_response(response)
         if response.status_code != 101:
+            self._enter(SocketState.CLOSING)
             return
         _forget_handshake(ws)
         assert self.transport is not None
@@ -471,37 +484,51 @@ class LeanSyncProtocol(asyncio.Protocol):
         socket_request = SocketRequest(
             target, request.headers.get("Origin"), request.headers.get("Host"), address
         )
-        self._pending = []
+        self._enter(SocketState.ADMITTING)
         self._flush()
         self.transport.pause_reading()
-        task = self.loop.create_task(self._admit(socket_request))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        if not self.gate.tasks.running:  # the node is stopping
+            self._pending.clear()
+            self.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
+            return
+        self.gate.tasks.spawn(self._admit(socket_request), f"admit {target.board_id}")
 
     async def _admit(self, request: SocketRequest) -> None:
         try:
             session = await self.gate.start(request, self)
         except Refused as refused:
-            self._pending = None
+            self._pending.clear()
             self.close(refused.code, refused.reason)
         except Exception:
             log.exception("could not admit a socket for %s", request.board_id)
-            self._pending = None
+            self._pending.clear()
             self.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
         else:
-            if self._lost:
-                session.end()  # the peer left while it was being admitted
+            if self._state is not SocketState.ADMITTING:
+                session.end()  # the peer left, or the socket closed, while it was admitted
                 return
+            self._enter(SocketState.OPEN)
             self.session = session
-            pending, self._pending = self._pending or [], None
+            pending, self._pending = self._pending, []
             for data in pending:
                 session.receive(data)
         finally:
-            if not self._lost and not self._paused and self.transport is not None:
-                self.transport.resume_reading()
+            if self.transport is not None and not self._close_due():
+                self.transport.resume_reading()  # a closing socket reads the peer's close frame
+
+    def _close_due(self) -> bool:
+        """Lost, or fell too far behind and `_too_slow` has yet to send the close frame (it
+        reads on once it has)."""
+        if self._state is SocketState.CLOSED:
+            return True
+        return (
+            self._state is SocketState.CLOSING
+            and self._close_timer is None
+            and self.ws.state is State.OPEN
+        )
 
     def _leave(self) -> None:
-        self._pending = None
+        self._pending.clear()
         session, self.session = self.session, None
         if session is not None:
             session.end()

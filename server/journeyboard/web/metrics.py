@@ -16,7 +16,7 @@ from prometheus_client.registry import Collector
 
 from journeyboard.cluster import NodeBus
 from journeyboard.stores import Store
-from journeyboard.sync.rooms import RoomManager
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.stats import Histogram
 
 

@@ -3,7 +3,7 @@
 `journeyboard serve` runs the lean path (`lean_socket.py`); this one serves sync under any other
 ASGI server (or with `JOURNEYBOARD_WS` naming one of uvicorn's own websocket protocols). Both
 read the URL and ask the same `SocketGate` (admission.py), and hand messages to a `SyncSession`.
-Here a task per socket writes its queued frames.
+Here a task per socket, owned by the endpoint while it runs, writes its queued frames.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from collections import deque
 from starlette.websockets import WebSocket
 
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.tasks import Background
 from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.web.socket_state import SocketState
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +35,18 @@ class SocketChannel:
         self._queue: deque[bytes] = deque()
         self._buffered = 0
         self._wake = asyncio.Event()
-        self._close: tuple[int, str] | None = None
-        self._stopped = False
+        self.state = SocketState.ADMITTING
+        """Made once the websocket is accepted, while the gate decides; see `opened`."""
+        self._close_frame = (CLOSE.SERVICE_RESTART.code, "")
+        """The code and reason of the close frame `run` sends once the socket is CLOSING."""
 
     @property
     def closing(self) -> bool:
-        return self._close is not None or self._stopped
+        return self.state.closing
+
+    def opened(self) -> None:
+        """The gate let the socket in."""
+        self.state = self.state.to(SocketState.OPEN)
 
     def send(self, frame: bytes) -> None:
         if self.closing:
@@ -52,14 +60,16 @@ class SocketChannel:
         self._wake.set()
 
     def close(self, code: int, reason: str) -> None:
-        if self._close is None:
-            self._close = (code, reason)
+        if not self.state.closing:
+            self.state = self.state.to(SocketState.CLOSING)
+            self._close_frame = (code, reason)
             self._wake.set()
 
     def stop(self) -> None:
         """The peer is gone: stop writing without a close frame."""
-        self._stopped = True
-        self._wake.set()
+        if self.state is not SocketState.CLOSED:
+            self.state = self.state.to(SocketState.CLOSED)
+            self._wake.set()
 
     async def run(self) -> None:
         """Write queued frames until the channel is closed or stopped."""
@@ -68,14 +78,14 @@ class SocketChannel:
             while True:
                 await self._wake.wait()
                 self._wake.clear()
-                while self._queue and not self._stopped:
+                while self._queue and self.state is not SocketState.CLOSED:
                     frame = self._queue.popleft()
                     self._buffered -= len(frame)
                     await ws.send_bytes(frame)
-                if self._stopped:
+                if self.state is SocketState.CLOSED:
                     return
-                if self._close is not None:
-                    await ws.close(*self._close)
+                if self.state is SocketState.CLOSING:
+                    await ws.close(*self._close_frame)
                     return
         except Exception as exc:  # the peer vanished mid-write
             log.debug("socket writer ended: %s", exc)
@@ -100,17 +110,20 @@ async def serve_starlette(gate: SocketGate, websocket: WebSocket) -> None:
     except Refused as refused:
         await websocket.close(refused.code, refused.reason)
         return
-    writer = asyncio.create_task(channel.run(), name=f"writer {sync.room.name}")
-    try:
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            sync.receive(message.get("bytes"))
-    finally:
-        sync.end()
-        channel.stop()
-        await writer
+    if not channel.closing:
+        channel.opened()
+    async with Background(f"socket on {sync.room.name}") as owned:
+        writer = owned.spawn(channel.run(), "writer")
+        try:
+            while True:
+                message = await websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                sync.receive(message.get("bytes"))
+        finally:
+            sync.end()
+            channel.stop()
+            await writer.wait()
 
 
 def _route_path(websocket: WebSocket) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.limits import TokenBucket
 from journeyboard.sync.protocol import (
     AwarenessEntry,
@@ -27,14 +28,14 @@ from journeyboard.sync.protocol import (
     AwarenessTooLarge,
     ProtocolError,
 )
-from journeyboard.sync.rooms import (
-    Connection,
+from journeyboard.sync.room import (
     DocumentTooLarge,
     ForeignClaim,
     Room,
     RoomClosed,
     UnreadableUpdate,
 )
+from journeyboard.web.socket_state import SocketState
 
 if TYPE_CHECKING:
     from journeyboard.web.admission import SocketGate, SocketRequest
@@ -51,7 +52,6 @@ class SyncSession:
     """One admitted socket in its room: the limits on what it sends, and leaving the room."""
 
     __slots__ = (
-        "_ended",
         "_held_awareness",
         "_timer",
         "conn",
@@ -62,6 +62,7 @@ class SyncSession:
         "queries",
         "request",
         "room",
+        "state",
         "step1s",
         "volume",
     )
@@ -86,11 +87,12 @@ class SyncSession:
         self._held_awareness: dict[int, AwarenessEntry] = {}
         """The newest presence entry per client id that came faster than the rate allows."""
         self._timer: asyncio.TimerHandle | None = None
-        self._ended = False
+        self.state = SocketState.OPEN
+        """OPEN from admission until `end`, then CLOSED (socket_state.py)."""
 
     def receive(self, data: bytes | None) -> None:
         """Handle one whole message (None: a text message); a bad one closes the socket."""
-        if self._ended or self.conn.channel.closing:
+        if self.state.closing or self.conn.channel.closing:
             return
         if data is None:
             self._refuse(CLOSE.MALFORMED.code, "text frames are not supported")
@@ -143,7 +145,7 @@ class SyncSession:
     def _release_question(self, questions: _Questions) -> None:
         questions.timer = None
         data = questions.waiting
-        if data is None or self._ended or self.conn.channel.closing:
+        if data is None or self.state.closing or self.conn.channel.closing:
             return
         if not questions.bucket.take():
             self._schedule_question(questions)
@@ -205,7 +207,7 @@ class SyncSession:
     def _release_awareness(self) -> None:
         self._timer = None
         held = self._held_awareness
-        if not held or self._ended or self.conn.channel.closing:
+        if not held or self.state.closing or self.conn.channel.closing:
             return
         if not self.presence.take():
             self._schedule_awareness()
@@ -244,9 +246,9 @@ class SyncSession:
 
     def end(self) -> None:
         """Leave the room (the socket is gone or closing); safe to call more than once."""
-        if self._ended:
+        if self.state is SocketState.CLOSED:
             return
-        self._ended = True
+        self.state = self.state.to(SocketState.CLOSED)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

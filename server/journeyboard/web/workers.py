@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from journeyboard.tasks import Background
 from journeyboard.workshop.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -311,14 +312,14 @@ class WorkerPool:
         if cancel_when is None:
             await waiting
             return
-        turn = asyncio.ensure_future(waiting)
-        try:
-            await asyncio.wait({turn, cancel_when}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            if not turn.done():
-                turn.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await turn
+        async with Background("turn") as owned:
+            job = owned.spawn(waiting, "turn")
+            turn = job.outcome
+            try:
+                await asyncio.wait({turn, cancel_when}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not job.done():
+                    await job.stop()
         if turn.cancelled():
             raise abandoned()
         error = turn.exception()
@@ -489,8 +490,10 @@ class SharedJobs:
     The job is stopped when the last of its requesters leaves.
     """
 
-    def __init__(self, pool: WorkerPool) -> None:
+    def __init__(self, pool: WorkerPool, tasks: Background) -> None:
         self.pool = pool
+        self.tasks = tasks
+        """Owns the jobs in flight: they outlive any one requester, not the node."""
         self._flights: dict[Hashable, _Flight] = {}
         self.shared = 0
         """Requests answered by a job another request had started."""
@@ -508,11 +511,12 @@ class SharedJobs:
         flight = self._flights.get(key)
         if flight is None:
             everyone_left: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            task = asyncio.ensure_future(
+            task = self.tasks.spawn(
                 self.pool.run(
                     name, args, budget, over_budget=over_budget, cancel_when=everyone_left
-                )
-            )
+                ),
+                f"shared {name}",
+            ).outcome
             flight = self._flights[key] = _Flight(task, everyone_left)
             task.add_done_callback(lambda done: self._landed(key, flight))
         else:

@@ -19,8 +19,8 @@ from journeyboard import schema
 from journeyboard.stores.records import BoardRecord, BoardRecords, PersonRecord
 from journeyboard.sync.close_codes import CLOSE, CloseCode
 from journeyboard.sync.limits import KeyedRateLimiter
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import UpdateLog
-from journeyboard.sync.rooms import RoomManager
 from journeyboard.workshop import documents, imports
 from journeyboard.workshop.boardview import BoardView, build_view
 from journeyboard.workshop.errors import ApiError

@@ -177,6 +177,15 @@ class BoardView:
                 return person.name
         return card.author
 
+    def author_department(self, card: Card) -> str:
+        """The department of the person who wrote `card` (by id, else by a unique name)."""
+        author_id = card.fields.get("author_id")
+        for person in self.people:
+            if person.id in (author_id, card.author):
+                return person.department
+        named = [person for person in self.people if card.author and person.name == card.author]
+        return named[0].department if len(named) == 1 else ""
+
 
 def _sort_key(pos: str, item_id: str) -> tuple[str, str]:
     return (pos, item_id)

@@ -15,10 +15,11 @@ from typing import Any
 
 from pycrdt import Doc, Map, Subscription
 
+from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Grant, RoomPolicy
-from journeyboard.sync.rooms import Room
+from journeyboard.sync.room import Room
 from journeyboard.workshop import documents, facilitation, people, voting
-from journeyboard.workshop.boards import BoardService, presence_of
+from journeyboard.workshop.boards import presence_of
 from journeyboard.workshop.commands import Handler
 from journeyboard.workshop.tokens import as_role
 
@@ -58,14 +59,15 @@ class _Watch:
 
 
 class PolicyKeeper:
-    """Keeps every open room's policy in step with its board's session document.
+    """Keeps every open room's policy in step with its board's session document: the
+    manager's `RoomHooks` (`RoomManager(..., hooks=PolicyKeeper)`).
 
     A content room holds its session room open for as long as it is loaded, so the node keeps
     following the session document (and every change another node makes to it) meanwhile.
     """
 
-    def __init__(self, boards: BoardService) -> None:
-        self.boards = boards
+    def __init__(self, rooms: RoomManager) -> None:
+        self.rooms = rooms
         self._watches: dict[str, _Watch] = {}
 
     async def on_open(self, room: Room) -> None:
@@ -74,11 +76,11 @@ class PolicyKeeper:
         if documents.is_session(room.name):
             self._watch(room, room)
             return
-        rooms = self.boards.rooms
+        rooms = self.rooms
         name = documents.session_name(room.name)
         session = await rooms.acquire(name)
         try:
-            await self.boards.rooms.bus.catch_up(name)
+            await rooms.bus.catch_up(name)
             self._watch(room, session)
         except BaseException:
             rooms.release(name)
@@ -119,7 +121,7 @@ class PolicyKeeper:
         for root, subscription in watch.observed:
             root.unobserve(subscription)
         if watch.session is not watch.room:
-            self.boards.rooms.release(watch.session.name)
+            self.rooms.release(watch.session.name)
 
 
 def _roots(doc: Doc[Any]) -> tuple[Map[Any], Map[Any]]:

@@ -9,6 +9,8 @@ from pycrdt import Doc, Map
 
 from journeyboard.stores.records import PersonRecord
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.manager import RoomManager
+from journeyboard.sync.ports import ControlHandler
 from journeyboard.workshop import documents
 from journeyboard.workshop.commands import CommandContext, CommandError, Handler
 from journeyboard.workshop.tokens import LinkToken, as_role
@@ -46,8 +48,8 @@ def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str
     return ctx.boards.rooms.close_connections(names, lambda p: p == principal, code, reason)
 
 
-def handle_control(rooms: Any) -> Any:
-    """What a node does with another node's control message."""
+def handle_control(rooms: RoomManager) -> ControlHandler:
+    """What a node does with another node's control message (the bus's `on_control`)."""
 
     def handle(message: dict[str, Any]) -> None:
         if message.get("type") == "close":

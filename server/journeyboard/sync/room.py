@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import enum
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
@@ -31,11 +31,12 @@ from journeyboard.sync.claims import (
     check_claims,
     decode_state_vector,
     held_beyond,
-    may_take_over,
     writer_key,
 )
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
+from journeyboard.sync.presence import Presence, role_of
 from journeyboard.sync.protocol import (
     AuthMessage,
     AwarenessEntry,
@@ -69,11 +70,55 @@ T = TypeVar("T")
 EMPTY_STATE: Final = Doc().get_state()
 """The state vector of an empty document: what a fresh page's sync step 1 carries."""
 
-SERVER_ORIGIN: Final = "server"
-"""Transaction origin of every change the server itself makes."""
 
-LOCKED_ORIGIN: Final = "locked-writer"
-"""Transaction origin of an update that arrives while the room is locked for its writer."""
+class Origin:
+    """Transaction origins: where a change to a room's document came from (Hocuspocus names
+    its origins the same way). Updates from sockets and other nodes are applied without one."""
+
+    SERVER: Final = "server"
+    """Every change the server itself makes (commands, rebuilding a document)."""
+    LOCKED_WRITER: Final = "locked-writer"
+    """An update that arrives while the room is locked for its writer (reverted at once)."""
+
+
+class RoomState(enum.Enum):
+    """A room's life (tldraw's `RoomSessionState` and Starlette's `WebSocketState` name theirs
+    the same way). The allowed transitions are `ROOM_TRANSITIONS`, nowhere else."""
+
+    LOADING = "loading"
+    """Built; reading its log. Messages for it wait (`Room.ready` is not set)."""
+    OPEN = "open"
+    """Loaded: takes sockets, updates, reads and server changes."""
+    CLOSING = "closing"
+    """`Room.close` is running: pending messages fail and sockets close; no new work."""
+    CLOSED = "closed"
+    """Closed for good (shutdown or a store failure); the cause is kept for `RoomClosed`."""
+
+
+ROOM_TRANSITIONS: Final[Mapping[RoomState, frozenset[RoomState]]] = {
+    RoomState.LOADING: frozenset({RoomState.OPEN, RoomState.CLOSING}),
+    RoomState.OPEN: frozenset({RoomState.CLOSING}),
+    RoomState.CLOSING: frozenset({RoomState.CLOSED}),
+    RoomState.CLOSED: frozenset(),
+}
+"""Every transition a room may make (a closed room is never opened again: the manager builds
+a new one)."""
+
+
+class IllegalTransition(RuntimeError):
+    """A room was asked to go from one state to another that `ROOM_TRANSITIONS` does not
+    allow (a bug in the caller, not bad input)."""
+
+    def __init__(self, old: RoomState, new: RoomState) -> None:
+        super().__init__(f"a room cannot go from {old.value} to {new.value}")
+        self.old = old
+        self.new = new
+
+
+def check_transition(old: RoomState, new: RoomState) -> None:
+    """Raise `IllegalTransition` unless a room may go from `old` to `new`."""
+    if new not in ROOM_TRANSITIONS[old]:
+        raise IllegalTransition(old, new)
 
 
 class RoomClosed(RuntimeError):
@@ -103,38 +148,6 @@ class DocumentTooLarge(RuntimeError):
 
 
 _CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
-
-
-@dataclass(eq=False, slots=True)
-class Connection:
-    """One socket in a room, as the room sees it."""
-
-    channel: Channel
-    can_write: bool
-    label: str = ""
-    principal: str = ""
-    """Who is behind the socket (e.g. "person:ID" or "link:viewer:1"), for targeted closes."""
-    presence: dict[str, Any] | None = None
-    """Stamped over the "user" field of every awareness state this socket announces."""
-    joined_seq: int = 0
-    last_sent: float = field(default_factory=time.monotonic)
-    awareness_id: int | None = None
-    bypass_lock: bool = False
-    """May edit while the room is locked (facilitators)."""
-    dropped_updates: int = 0
-    dropped_awareness: int = 0
-
-    def send(self, frame: bytes) -> None:
-        self.last_sent = time.monotonic()
-        self.channel.send(frame)
-
-
-SHUTDOWN_COMPACTION_SECONDS: Final = 5.0
-"""How long a shutting-down node goes on compacting the documents it had open (longest
-logs first); the rest keep their logs and compact on a later load."""
-
-MAX_PRESENCE_OWNERS: Final = 10_000
-"""Client ids a room remembers the owner of (the oldest are forgotten first)."""
 
 
 @dataclass(slots=True)
@@ -186,6 +199,33 @@ REBUILD_JOURNAL_BYTES: Final = 1 << 20
 """Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
 
 
+def _no_document(name: str) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class RoomOptions:
+    """How a node's rooms behave: one set per node (`web/services.py` builds it from the
+    settings and limits), shared by the manager and every room it opens."""
+
+    max_document_bytes: int = 64 * 1024 * 1024
+    """Bytes of updates a document may hold (`DocumentTooLarge` past it)."""
+    lock_roots: tuple[str, ...] = ()
+    """The document's root maps that a lock reverts writes to."""
+    busy_fanout: int = 10_000
+    """Updates times sockets per second from which a room is busy (see `Room._release`)."""
+    busy_window: float = 0.002
+    """Seconds a busy room holds a release, so that more commits go out in one frame."""
+    presence_tick: float = 0.04
+    """Seconds between two presence frames of a room (`Presence.announce`); 0: no batching."""
+    grace_seconds: float = 10.0
+    """How long a room nobody uses stays loaded (`RoomManager.release`)."""
+    keepalive_seconds: float = 15.0
+    """A socket that was sent nothing for this long gets a keepalive frame."""
+    server_only: Callable[[str], bool] = _no_document
+    """Names the documents only the server writes (no client may, and no lock applies)."""
+
+
 class Room:
     """One open document: its state, its sockets, its presence and its path to the store."""
 
@@ -194,21 +234,17 @@ class Room:
         name: str,
         update_log: UpdateLog,
         bus: Bus,
+        options: RoomOptions = RoomOptions(),
         *,
         clients_may_write: bool = True,
-        max_document_bytes: int = 64 * 1024 * 1024,
         stats: RoomStats | None = None,
-        lock_roots: tuple[str, ...] = (),
-        busy_fanout: int = 10_000,
-        busy_window: float = 0.002,
-        presence_tick: float = 0.04,
+        on_rebuild: Callable[[Room], None] | None = None,
     ) -> None:
         self.name = name
+        self.options = options
         self.locked = False
         """While locked, updates from sockets without `bypass_lock` are applied, then reverted."""
-        self.lock_roots = lock_roots
         self.clients_may_write = clients_may_write
-        self.max_document_bytes = max_document_bytes
         self.size = 0
         """Bytes of updates behind the document (stored size before compaction)."""
         self.doc: Doc[Any] = Doc()
@@ -220,17 +256,7 @@ class Room:
         self._applied = 0
         self._committed = 0
         self._outgoing: deque[_Outgoing] = deque()
-        self._awareness: dict[int, tuple[int, str]] = {}
-        """Every client's current presence (clock, JSON state); change it only through
-        `_set_presence` and `_drop_presence`, which keep `_snapshot` in step."""
-        self._snapshot: bytes | None = None
-        """The presence message with every state in `_awareness`, encoded once per change."""
-        self._remote_owner: dict[int, str] = {}
-        """Awareness client ids announced through another node, and which node."""
-        self._owners: dict[int, str] = {}
-        """Awareness client ids and the person (presence "id") who first announced each one in
-        this room, on any node; kept after they leave, so nobody else can take the id."""
-        self.on_rebuild: Callable[[Room], None] | None = None
+        self.on_rebuild = on_rebuild
         """Called after `_rebuild` replaced `doc` (observers of the old one must move)."""
 
         self._writers: dict[int, WriterKey] = {}
@@ -249,7 +275,9 @@ class Room:
         Decoding it costs about 0.3 us per client id; `_holds` does so only past the floor."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
+        self._state = RoomState.LOADING
         self._closed: BaseException | None = None
+        """Why the room closed (set as it starts closing)."""
         self._version = 0
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
         self._step2: tuple[int, bytes, bytes] | None = None
@@ -268,27 +296,38 @@ class Room:
         """Stored log entries behind the document, as far as this room knows (see
         `RoomManager.compact`): what it loaded, and every update committed since."""
         self._release_scheduled = False
-        self.busy_fanout = busy_fanout
-        """Updates times sockets per second from which the room is busy (see `_release`)."""
-        self.busy_window = busy_window
-        """Seconds a busy room holds a release, so that more commits go out in one frame."""
         self._busy = False
         self._demand = 0
         self._demand_since = time.monotonic()
-        self.presence_tick = presence_tick
-        """Seconds between two presence frames of this room (see `_announce`); 0: no batching."""
-        self._presence: dict[int, AwarenessEntry] = {}
-        """Presence changes waiting for the next frame to the sockets here, one per client."""
-        self._presence_out: dict[int, AwarenessEntry] = {}
-        """This node's own clients' changes waiting for the next message to the other nodes."""
-        self._presence_timer: asyncio.TimerHandle | None = None
-        self._presence_sent = 0.0
+        self.presence = Presence(
+            name,
+            self.connections,
+            bus,
+            self.stats,
+            self._writers,
+            self._bind_writer,
+            options.presence_tick,
+        )
+        """Who is here (`presence.py`)."""
 
     # loading and closing ------------------------------------------------------------------
 
+    @property
+    def state(self) -> RoomState:
+        return self._state
+
+    def _enter(self, state: RoomState) -> None:
+        check_transition(self._state, state)
+        self._state = state
+
     async def load(self) -> Position:
         """Read the document from the log; messages for it wait until this is done. Return
-        the position the log was read up to."""
+        the position the log was read up to. A room loads once (`IllegalTransition` after);
+        one closed meanwhile stays closed."""
+        if self._closed is not None:
+            raise RoomClosed(str(self._closed))
+        if self._state is not RoomState.LOADING:
+            raise IllegalTransition(self._state, RoomState.OPEN)
         if self.clients_may_write:
             loaded, stored_bindings = await asyncio.gather(
                 self._log.load(self.name), self._log.load(bindings_name(self.name))
@@ -296,9 +335,9 @@ class Room:
             self._load_bindings(stored_bindings.updates)
         else:
             loaded = await self._log.load(self.name)
-        updates = await self._checked(loaded.updates)
+        updates, parsed = await self._checked(loaded.updates)
         waiting: list[int] = []
-        self.doc, skipped = apply_tolerantly(updates, waiting)
+        self.doc, skipped = apply_tolerantly(updates, waiting, parsed)
         for bad in skipped:
             self.stats.quarantined_updates += 1
             log.error(
@@ -323,10 +362,11 @@ class Room:
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
         self._writers[self.doc.client_id] = SERVER_WRITER
-        state = self.doc.get_state()
-        for update in good:
-            for client, end in held_beyond(update, state).items():
-                self._pending_ends[client] = max(end, self._pending_ends.get(client, 0))
+        # Nothing applied here waits in yrs: what waits for clocks the log lacks is held
+        # (`waiting`), so `_pending_ends` starts empty (`held_beyond` over a 10 MB snapshot
+        # costs 0.3 s on the event loop, for nothing).
+        if self._state is RoomState.LOADING:
+            self._enter(RoomState.OPEN)
         self.ready.set()
         return loaded.position
 
@@ -342,7 +382,7 @@ class Room:
             if key.isdigit() and isinstance(value, str) and len(self._writers) < MAX_BINDINGS:
                 self._writers[int(key)] = value
 
-    async def _checked(self, stored: list[bytes]) -> list[bytes]:
+    async def _checked(self, stored: list[bytes]) -> tuple[list[bytes], list[ParsedUpdate | None]]:
         """The stored updates with every one yjs cannot read repaired (`check_stored`): the
         repaired version is committed to the log first, then the original is moved to the
         store's quarantine, so a crash in between leaves both (loading repairs it again)."""
@@ -364,28 +404,28 @@ class Room:
                 repair.reason,
             )
             await self._log.quarantine(self.name, repair.original, repair.reason)
-        return check.updates
+        return check.updates, check.parsed
 
     @property
     def closed(self) -> bool:
+        """Closing or closed: it takes no more work."""
         return self._closed is not None
 
     def close(self, code: int, reason: str, error: BaseException | None = None) -> None:
         """Close every socket and refuse further work; pending messages are dropped."""
         if self._closed is None:
             self._closed = error or RoomClosed(reason)
+            self._enter(RoomState.CLOSING)
         for item in self._outgoing:
             if item.done is not None and not item.done.done():
                 item.done.set_exception(RoomClosed(reason))
         self._outgoing.clear()
-        if self._presence_timer is not None:
-            self._presence_timer.cancel()
-            self._presence_timer = None
-        self._presence.clear()
-        self._presence_out.clear()
+        self.presence.close()
         for conn in list(self.connections):
             conn.channel.close(code, reason)
         self.connections.clear()
+        if self._state is RoomState.CLOSING:
+            self._enter(RoomState.CLOSED)
 
     async def flush(self) -> None:
         """Wait until every update applied so far is committed."""
@@ -423,8 +463,8 @@ class Room:
             _grant(conn, self.policy)
         self.connections.add(conn)
         conn.send(protocol.encode_sync_step1(self.doc.get_state()))
-        if self._awareness:
-            conn.send(self.presence_snapshot())
+        if self.presence:
+            conn.send(self.presence.snapshot())
         return conn
 
     def apply_policy(self, policy: RoomPolicy) -> None:
@@ -440,13 +480,7 @@ class Room:
     def disconnect(self, conn: Connection) -> None:
         """Remove a socket and tell the others that its presence is gone."""
         self.connections.discard(conn)
-        client_id = conn.awareness_id
-        if client_id is None or client_id not in self._awareness:
-            return
-        if any(other.awareness_id == client_id for other in self.connections):
-            return  # the same client is still here on another socket
-        clock = self._drop_presence(client_id) + 1
-        self._announce([AwarenessEntry(client_id, clock, "null")], publish=True)
+        self.presence.left(conn)
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
@@ -473,9 +507,9 @@ class Room:
         elif isinstance(message, SyncStep1):
             self._answer_step1(conn, message.state_vector)
         elif isinstance(message, AwarenessMessage):
-            self.relay_awareness(conn, protocol.decode_awareness_update(message.payload))
+            self.presence.relay(conn, protocol.decode_awareness_update(message.payload))
         elif isinstance(message, QueryAwareness):
-            conn.send(self.presence_snapshot())
+            conn.send(self.presence.snapshot())
         elif isinstance(message, AuthMessage):
             pass  # clients never send auth messages that mean anything to us
 
@@ -506,8 +540,9 @@ class Room:
         """
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
-        if self.size + len(update) > self.max_document_bytes:
-            raise DocumentTooLarge(f"{self.name} would exceed {self.max_document_bytes} bytes")
+        limit = self.options.max_document_bytes
+        if self.size + len(update) > limit:
+            raise DocumentTooLarge(f"{self.name} would exceed {limit} bytes")
         screened = screen_update(update)
         reason = screened.reason
         if reason is not None or screened.parsed is None:
@@ -528,13 +563,14 @@ class Room:
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
-            if self.locked and origin is not None and not origin.bypass_lock and self.lock_roots:
+            roots = self.options.lock_roots
+            if self.locked and origin is not None and not origin.bypass_lock and roots:
                 undo = UndoManager(
-                    scopes=[self.doc.get(root, type=Map) for root in self.lock_roots],
+                    scopes=[self.doc.get(root, type=Map) for root in roots],
                     capture_timeout_millis=0,
                 )
-                undo.include_origin(LOCKED_ORIGIN)
-                with self.doc.transaction(origin=LOCKED_ORIGIN):
+                undo.include_origin(Origin.LOCKED_WRITER)
+                with self.doc.transaction(origin=Origin.LOCKED_WRITER):
                     self.doc.apply_update(update)
             else:
                 self.doc.apply_update(update)
@@ -580,7 +616,7 @@ class Room:
             return NO_CLAIMS
         writer = writer_key(origin.principal)
         check = check_claims(
-            parsed, self._holds, self._held_clock, self._owner_of, writer, _role_of(origin.presence)
+            parsed, self._holds, self._held_clock, self._owner_of, writer, role_of(origin.presence)
         )
         if check.refused is not None:
             self.stats.refused_claims += 1
@@ -622,7 +658,7 @@ class Room:
     def _owner_of(self, client: int) -> WriterKey | None:
         owner = self._writers.get(client)
         if owner is None:
-            person = self._owners.get(client)
+            person = self.presence.person_of(client)
             if person is not None:
                 owner = f"person:{person}"
         return owner
@@ -748,7 +784,7 @@ class Room:
         rules follow the session document) gets `on_rebuild` to observe the new one.
         """
         doc: Doc[Any] = Doc()
-        with doc.transaction(origin=SERVER_ORIGIN):
+        with doc.transaction(origin=Origin.SERVER):
             if self._base:
                 doc.apply_update(self._base)
             for update in self._journal:
@@ -801,7 +837,7 @@ class Room:
         doc = self.doc
         subscription = doc.observe(capture)
         try:
-            with doc.transaction(origin=SERVER_ORIGIN):
+            with doc.transaction(origin=Origin.SERVER):
                 results.append(change(doc))
         except BaseException as exc:
             panic = not isinstance(exc, Exception) and not isinstance(exc, _CONTROL_FLOW)
@@ -851,7 +887,7 @@ class Room:
             # longer, so that the commits of the next few updates are merged in too.
             self._release_scheduled = True
             if self._busy:
-                asyncio.get_running_loop().call_later(self.busy_window, self._release)
+                asyncio.get_running_loop().call_later(self.options.busy_window, self._release)
             else:
                 asyncio.get_running_loop().call_soon(self._release)
 
@@ -905,7 +941,7 @@ class Room:
         now = time.monotonic()
         elapsed = now - self._demand_since
         if elapsed >= 1.0:
-            self._busy = self._demand / elapsed > self.busy_fanout
+            self._busy = self._demand / elapsed > self.options.busy_fanout
             self._demand = 0
             self._demand_since = now
 
@@ -966,143 +1002,6 @@ class Room:
         if seq > self._committed or self._outgoing:
             await self._barrier(seq)
 
-    # awareness ----------------------------------------------------------------------------
-
-    def presence_snapshot(self) -> bytes:
-        """The presence message with every current state (for a joiner, or a query).
-
-        It is encoded once per change of presence, not once per asker: with 60 people near the
-        state size cap it is ~250 KB, and every socket that joins or asks gets the same bytes.
-        """
-        snapshot = self._snapshot
-        if snapshot is None:
-            entries = [
-                AwarenessEntry(client_id, clock, state)
-                for client_id, (clock, state) in self._awareness.items()
-            ]
-            snapshot = protocol.encode_awareness(protocol.encode_awareness_update(entries))
-            self._snapshot = snapshot
-        return snapshot
-
-    def _set_presence(self, client_id: int, clock: int, state: str) -> None:
-        self._awareness[client_id] = (clock, state)
-        self._snapshot = None
-
-    def _drop_presence(self, client_id: int) -> int:
-        """Forget a client's presence; return its last clock."""
-        self._snapshot = None
-        return self._awareness.pop(client_id)[0]
-
-    def relay_awareness(self, conn: Connection, entries: list[AwarenessEntry]) -> None:
-        """Relay what a socket says about its own client; drop what it says about others.
-
-        `entries` are decoded and checked already (the socket's endpoint decodes each
-        presence message once, for its size and rate checks, and hands the entries on).
-
-        A socket is bound to the first client id it announces. The stock client also re-sends
-        other clients' states (and removes them when they time out); those entries are dropped,
-        so nobody can forge or remove someone else's presence.
-        """
-        relayed: list[AwarenessEntry] = []
-        for entry in entries:
-            if conn.awareness_id is None and not entry.is_removal:
-                self._bind(conn, entry.client_id)
-            if entry.client_id != conn.awareness_id:
-                conn.dropped_awareness += 1
-                self.stats.dropped_awareness += 1
-                continue
-            known = self._awareness.get(entry.client_id)
-            if entry.is_removal:
-                if known is not None and entry.clock >= known[0]:
-                    self._drop_presence(entry.client_id)
-                    relayed.append(entry)
-            elif known is None or entry.clock > known[0]:
-                state = _stamp(entry.state, conn.presence)
-                self._set_presence(entry.client_id, entry.clock, state)
-                relayed.append(AwarenessEntry(entry.client_id, entry.clock, state))
-        if relayed:
-            self._announce(relayed, publish=True)
-
-    def _announce(self, entries: list[AwarenessEntry], *, publish: bool) -> None:
-        """Send presence changes to every socket here (and, with `publish`, to the other nodes).
-
-        Presence is most of a workshop's traffic: 25 people moving cursors at 10-20 Hz each.
-        Relaying each change at once costs a frame per change per socket. Instead a room sends
-        at most one presence frame per `presence_tick`: the first change after a quiet tick
-        goes out at once, and the changes that arrive within the tick after it wait and go out
-        together, keeping only the newest state of each client (a cursor that moved three
-        times in 40 ms is sent where it ended). Content never waits for this: updates take
-        their own path (`_emit`) and go out as soon as they are committed.
-        """
-        pending = self._presence
-        for entry in entries:
-            pending[entry.client_id] = entry
-        if publish:
-            outgoing = self._presence_out
-            for entry in entries:
-                outgoing[entry.client_id] = entry
-        if self._presence_timer is not None:
-            return
-        wait = self._presence_sent + self.presence_tick - time.monotonic()
-        if wait <= 0:
-            self._send_presence()
-        else:
-            loop = asyncio.get_running_loop()
-            self._presence_timer = loop.call_later(wait, self._send_presence)
-
-    def _send_presence(self) -> None:
-        self._presence_timer = None
-        self._presence_sent = time.monotonic()
-        if self._presence:
-            update = protocol.encode_awareness_update(list(self._presence.values()))
-            self._presence.clear()
-            frame = protocol.encode_awareness(update)
-            for conn in self.connections:
-                conn.send(frame)
-        if self._presence_out:
-            payload = protocol.encode_awareness_update(list(self._presence_out.values()))
-            self._presence_out.clear()
-            self._bus.publish_awareness(self.name, payload)
-
-    def _bind(self, conn: Connection, client_id: int) -> None:
-        """Bind a socket to a client id, unless the id belongs to someone else.
-
-        An id belongs to the live socket (on this node or another) that announces it, and an id
-        a person announced stays theirs while the room is open, also after they left: nobody
-        can take it while they reconnect. Only that same person may take it over (a client
-        reconnecting, here or through another node, before its old socket is noticed as
-        closed). A refused socket stays unbound; its entries are dropped, and it binds to the
-        next id it announces that is free.
-        """
-        person = _person_of(conn.presence)
-        owner = self._owners.get(client_id)
-        if owner is not None and owner != person:
-            return
-        writer = writer_key(conn.principal)
-        bound = self._writers.get(client_id)
-        if bound is not None and not may_take_over(bound, writer, _role_of(conn.presence)):
-            return
-        if client_id in self._remote_owner and (person is None or owner != person):
-            return
-        for other in self.connections:
-            held = other is not conn and other.awareness_id == client_id
-            if held and (person is None or _person_of(other.presence) != person):
-                return
-        conn.awareness_id = client_id
-        self._remote_owner.pop(client_id, None)
-        if person is not None and owner is None:
-            self._own(client_id, person)
-        if conn.can_write:
-            self._bind_writer(client_id, writer)
-
-    def _own(self, client_id: int, person: str) -> None:
-        self._owners[client_id] = person
-        if len(self._owners) > MAX_PRESENCE_OWNERS:
-            del self._owners[next(iter(self._owners))]
-
-    def _held_here(self, client_id: int) -> bool:
-        return any(conn.awareness_id == client_id for conn in self.connections)
-
     # other nodes ---------------------------------------------------------------------------
 
     def apply_remote(self, update: bytes) -> None:
@@ -1134,80 +1033,27 @@ class Room:
             )
         )
 
+    # presence, as the socket endpoints and the bus ask for it ----------------------------
+
+    def presence_snapshot(self) -> bytes:
+        """Every current presence state, as one message (`Presence.snapshot`)."""
+        return self.presence.snapshot()
+
+    def relay_awareness(self, conn: Connection, entries: list[AwarenessEntry]) -> None:
+        """Relay what a socket says about its own client (`Presence.relay`)."""
+        self.presence.relay(conn, entries)
+
     def apply_remote_awareness(self, node: str, payload: bytes) -> None:
-        """Presence announced by another node's clients (already checked and stamped there).
-
-        Every node binds a client id to the first socket that announces it, so an entry is
-        ignored when the id is held by a live socket here, is announced by a third node, or
-        belongs to another person than the one the entry is stamped with.
-        """
-        try:
-            entries = protocol.decode_awareness_update(payload)
-        except ProtocolError:
-            return
-        relayed: list[AwarenessEntry] = []
-        for entry in entries:
-            if not self._remote_may_announce(node, entry):
-                self.stats.dropped_awareness += 1
-                continue
-            known = self._awareness.get(entry.client_id)
-            if entry.is_removal:
-                if known is not None and entry.clock >= known[0]:
-                    self._drop_presence(entry.client_id)
-                    self._remote_owner.pop(entry.client_id, None)
-                    relayed.append(entry)
-            elif known is None or entry.clock > known[0]:
-                self._set_presence(entry.client_id, entry.clock, entry.state)
-                self._remote_owner[entry.client_id] = node
-                relayed.append(entry)
-        if relayed:
-            self._announce(relayed, publish=False)
-
-    def _remote_may_announce(self, node: str, entry: AwarenessEntry) -> bool:
-        client_id = entry.client_id
-        holder = self._remote_owner.get(client_id)
-        if holder is not None:
-            return holder == node
-        if self._held_here(client_id):
-            return False
-        if entry.is_removal:
-            return False  # that node never announced it
-        person = _person_in(entry.state)
-        bound = self._writers.get(client_id)
-        if bound is not None:
-            if person is None:
-                if not bound.startswith("link:"):
-                    return False
-            elif not may_take_over(bound, f"person:{person}", _role_in(entry.state)):
-                return False
-        owner = self._owners.get(client_id)
-        if owner is None:
-            if person is not None:
-                self._own(client_id, person)
-            return True
-        return owner == person
+        """Presence announced by another node's clients (`Presence.apply_remote`)."""
+        self.presence.apply_remote(node, payload)
 
     def awareness_snapshot_for_peers(self) -> bytes | None:
-        """The presence of this node's own clients, for a node that just opened the room."""
-        own = [
-            AwarenessEntry(client_id, clock, state)
-            for client_id, (clock, state) in self._awareness.items()
-            if client_id not in self._remote_owner
-        ]
-        return protocol.encode_awareness_update(own) if own else None
+        """The presence of this node's own clients (`Presence.snapshot_for_peers`)."""
+        return self.presence.snapshot_for_peers()
 
     def drop_node(self, node: str) -> None:
-        """Another node died: its clients' presence is gone."""
-        gone = [
-            AwarenessEntry(client_id, self._awareness[client_id][0] + 1, "null")
-            for client_id, owner in list(self._remote_owner.items())
-            if owner == node and client_id in self._awareness
-        ]
-        for entry in gone:
-            self._drop_presence(entry.client_id)
-            del self._remote_owner[entry.client_id]
-        if gone:
-            self._announce(gone, publish=False)
+        """Another node died: its clients' presence is gone (`Presence.drop_node`)."""
+        self.presence.drop_node(node)
 
 
 def _grant(conn: Connection, policy: RoomPolicy) -> None:
@@ -1218,288 +1064,7 @@ def _grant(conn: Connection, policy: RoomPolicy) -> None:
             conn.presence = grant.presence
 
 
-def _person_of(presence: dict[str, Any] | None) -> str | None:
-    """The person a presence stamp names (its "id"); None for link holders."""
-    person = presence.get("id") if presence is not None else None
-    return person if isinstance(person, str) and person else None
-
-
-def _role_of(presence: dict[str, Any] | None) -> str | None:
-    """The role a presence stamp names."""
-    role = presence.get("role") if presence is not None else None
-    return role if isinstance(role, str) else None
-
-
-def _stamped_user(state: str) -> dict[str, Any] | None:
-    try:
-        value = json.loads(state)
-    except ValueError:
-        return None
-    user = value.get("user") if isinstance(value, dict) else None
-    return user if isinstance(user, dict) else None
-
-
-def _person_in(state: str) -> str | None:
-    """The person another node stamped an awareness state with."""
-    return _person_of(_stamped_user(state))
-
-
-def _role_in(state: str) -> str | None:
-    """The role another node stamped an awareness state with."""
-    return _role_of(_stamped_user(state))
-
-
 def _binding_stored(future: asyncio.Future[int]) -> None:
     """A binding that was not stored costs protection after a restart, never content."""
     if not future.cancelled() and future.exception() is not None:
         log.warning("a client binding was not stored: %s", future.exception())
-
-
-def _stamp(state: str, presence: dict[str, Any] | None) -> str:
-    """Overwrite the "user" field of an awareness state with what the server knows."""
-    if presence is None:
-        return state
-    value = json.loads(state)
-    if not isinstance(value, dict):
-        value = {}
-    value["user"] = presence
-    try:  # the state passed `protocol.parse_state`: no NaN or Infinity to write back
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
-    except ValueError as exc:
-        raise ProtocolError("awareness state is not JSON") from exc
-
-
-class RoomManager:
-    """Opens rooms on demand, unloads them after a grace period, and keeps idle sockets alive."""
-
-    def __init__(
-        self,
-        update_log: UpdateLog,
-        bus: Bus,
-        *,
-        grace_seconds: float = 10.0,
-        keepalive_seconds: float = 15.0,
-        server_only: Callable[[str], bool] = lambda name: False,
-        max_document_bytes: int = 64 * 1024 * 1024,
-        lock_roots: tuple[str, ...] = (),
-        busy_fanout: int = 10_000,
-        busy_window: float = 0.002,
-        presence_tick: float = 0.04,
-    ) -> None:
-        self.update_log = update_log
-        self.bus = bus
-        self.busy_fanout = busy_fanout
-        self.busy_window = busy_window
-        self.presence_tick = presence_tick
-        self.max_document_bytes = max_document_bytes
-        self.stats = RoomStats()
-        """Totals over every room this manager ever opened."""
-        self.lock_roots = lock_roots
-        self.on_open: Callable[[Room], Awaitable[None]] | None = None
-        """Called with each room once it has loaded, before anyone may use it."""
-        self.on_unload: Callable[[Room], None] | None = None
-        """Called with each room `on_open` saw, once it is unloaded."""
-        self.on_rebuild: Callable[[Room], None] | None = None
-        """Called with a room whose document was rebuilt (`Room._rebuild`): a new `Doc`."""
-        self.grace_seconds = grace_seconds
-        self.keepalive_seconds = keepalive_seconds
-        self._server_only = server_only
-        self._rooms: dict[str, Room] = {}
-        self._users: dict[str, int] = {}
-        self._loading: dict[str, asyncio.Task[Room]] = {}
-        self._unloading: dict[str, asyncio.Task[None]] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._keepalive: asyncio.Task[None] | None = None
-
-    async def __aenter__(self) -> RoomManager:
-        self._keepalive = asyncio.create_task(self._keep_alive(), name="keepalive")
-        # pycrdt's first document in a running loop imports anyio's asyncio backend (14 ms
-        # here): pay it now, not in the first crowd's join after a restart.
-        Doc()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
-
-    @property
-    def rooms(self) -> dict[str, Room]:
-        return self._rooms
-
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    async def acquire(self, name: str) -> Room:
-        """Return the loaded room for a document, loading it if needed; pair with `release`."""
-        self._users[name] = self._users.get(name, 0) + 1
-        timer = self._timers.pop(name, None)
-        if timer is not None:
-            timer.cancel()
-        try:
-            while True:
-                room = self._rooms.get(name)
-                if room is not None and not room.closed:
-                    await room.ready.wait()
-                    return room
-                unloading = self._unloading.get(name)
-                if unloading is not None:
-                    await asyncio.shield(unloading)
-                    continue
-                loading = self._loading.get(name)
-                if loading is None:
-                    loading = self._spawn(self._load(name), f"load {name}")
-                    self._loading[name] = loading
-                await asyncio.shield(loading)
-        except BaseException:
-            self.release(name)
-            raise
-
-    async def _load(self, name: str) -> Room:
-        room = Room(
-            name,
-            self.update_log,
-            self.bus,
-            clients_may_write=not self._server_only(name),
-            max_document_bytes=self.max_document_bytes,
-            stats=self.stats,
-            lock_roots=() if self._server_only(name) else self.lock_roots,
-            busy_fanout=self.busy_fanout,
-            busy_window=self.busy_window,
-            presence_tick=self.presence_tick,
-        )
-        room.on_rebuild = self._rebuilt
-        try:
-            position = await room.load()
-            self.bus.follow(name, room, position)
-            try:
-                if self.on_open is not None:
-                    await self.on_open(room)
-            except BaseException:
-                self.bus.unfollow(name)
-                raise
-            self._rooms[name] = room
-            return room
-        finally:
-            self._loading.pop(name, None)
-
-    def _rebuilt(self, room: Room) -> None:
-        if self.on_rebuild is not None:
-            self.on_rebuild(room)
-
-    def release(self, name: str) -> None:
-        users = self._users.get(name, 0) - 1
-        if users > 0:
-            self._users[name] = users
-            return
-        self._users.pop(name, None)
-        if name in self._rooms and name not in self._timers:
-            loop = asyncio.get_running_loop()
-            self._timers[name] = loop.call_later(self.grace_seconds, self._start_unload, name)
-
-    @contextlib.asynccontextmanager
-    async def use(self, name: str) -> AsyncIterator[Room]:
-        room = await self.acquire(name)
-        try:
-            yield room
-        finally:
-            self.release(name)
-
-    def _start_unload(self, name: str) -> None:
-        self._timers.pop(name, None)
-        if self._users.get(name) or name in self._unloading:
-            return
-        self._unloading[name] = self._spawn(self._unload(name), f"unload {name}")
-
-    async def _unload(self, name: str) -> None:
-        try:
-            room = self._rooms.get(name)
-            if room is None:
-                return
-            if not room.closed:
-                await room.flush()
-            if self._users.get(name):
-                return  # someone came back while we flushed: keep the room
-            self._rooms.pop(name, None)
-            self.bus.unfollow(name)
-            if self.on_unload is not None:
-                self.on_unload(room)
-            log.debug("unloaded %s", name)
-            if room.log_entries > 1 and not room.closed:
-                self._spawn(self.compact(name), f"compact {name}")
-            if room.binding_entries > 1 and not room.closed:
-                bindings = bindings_name(name)
-                self._spawn(self.compact(bindings), f"compact {bindings}")
-        finally:
-            self._unloading.pop(name, None)
-
-    async def compact(self, name: str) -> None:
-        """Store a document left alone as one snapshot, so that its next load (the next
-        workshop, or the same one after a restart) reads and applies one update, not a log.
-
-        The store proves the snapshot before it trims anything (`UpdateLog.compact_document`);
-        a failure here costs a slower load later, never data, so it is logged and dropped.
-        """
-        try:
-            await self.update_log.compact_document(name)
-        except _CONTROL_FLOW:
-            raise
-        except Exception as exc:
-            log.warning("compaction of %s after its last socket left failed: %s", name, exc)
-
-    async def close(self, code: int = 1001, reason: str = "server shutting down") -> None:
-        """Flush every room, close every socket with a code the client reconnects on."""
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keepalive
-            self._keepalive = None
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
-        flushed: list[Room] = []
-        for room in list(self._rooms.values()):
-            if not room.closed:
-                with contextlib.suppress(RoomClosed):
-                    await room.flush()
-                    flushed.append(room)
-                room.close(code, reason)
-            self.bus.unfollow(room.name)
-        self._rooms.clear()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        deadline = time.monotonic() + SHUTDOWN_COMPACTION_SECONDS
-        for room in sorted(flushed, key=lambda r: r.log_entries, reverse=True):
-            if room.log_entries <= 1 or time.monotonic() > deadline:
-                break
-            await self.compact(room.name)
-
-    def connections(self) -> Iterable[Connection]:
-        for room in self._rooms.values():
-            yield from room.connections
-
-    def close_connections(
-        self, names: Iterable[str], principal: Callable[[str], bool], code: int, reason: str
-    ) -> int:
-        """Close the sockets of the named documents whose principal matches; return how many."""
-        closed = 0
-        for name in names:
-            room = self._rooms.get(name)
-            if room is None:
-                continue
-            for conn in list(room.connections):
-                if principal(conn.principal):
-                    conn.channel.close(code, reason)
-                    closed += 1
-        return closed
-
-    async def _keep_alive(self) -> None:
-        interval = self.keepalive_seconds
-        while True:
-            await asyncio.sleep(max(interval / 3, 0.05))
-            now = time.monotonic()
-            for conn in list(self.connections()):
-                if now - conn.last_sent >= interval:
-                    conn.send(protocol.KEEPALIVE_FRAME)
