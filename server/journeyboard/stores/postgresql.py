@@ -169,7 +169,8 @@ class PostgreSQLStore(Store):
         self._compacting: set[str] = set()
         self._retry_compaction_at: dict[str, int] = {}
         """The head a document's log must reach before its refused compaction is retried."""
-        self._closed: asyncio.Future[None] | None = None
+        self._closing_lock = asyncio.Lock()
+        """A second caller of `close` waits for the first close to finish."""
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -257,11 +258,10 @@ class PostgreSQLStore(Store):
             raise StoreError(f"PostgreSQL schema set-up failed: {first_line(exc)}") from exc
 
     async def close(self) -> None:
-        if self._pool is None:
-            return
-        if self._closed is None:  # a second caller waits for the first close to finish
-            self._closed = asyncio.ensure_future(self._close())
-        await asyncio.shield(self._closed)
+        async with self._closing_lock:
+            if self._pool is None:
+                return
+            await self._close()
 
     async def _close(self) -> None:
         if self._writer is not None and self._writing is not None:
@@ -272,7 +272,6 @@ class PostgreSQLStore(Store):
             if pool is not None:
                 await pool.close()
         self._pool = self._writer_pool = None
-        self._closed = None
 
     @contextlib.asynccontextmanager
     async def _connection(
