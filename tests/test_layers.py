@@ -3,6 +3,10 @@
 sync → stores → cluster → workshop → exports → web → the command line (DESIGN.md §2). The sync
 core knows no framework, no store implementation, no bus and no workshop rule; it reaches them
 only through its ports (`sync/ports.py`).
+
+A store is two interfaces: rooms use its update log (`sync.ports.UpdateLog`), the workshop its
+board records (`stores/records.py`). What the stores and the bus both report, `StoreError` and
+`HealthCounter`, sits in the ports below both, so the bus takes neither from `stores/`.
 """
 
 from __future__ import annotations
@@ -118,24 +122,13 @@ def test_every_module_says_what_it_is_for() -> None:
         assert doc and len(doc) > 20, f"{module} has no docstring saying what it is for"
 
 
-BARE_TASKS_KNOWN = {
-    # TODO(house-stores): stores/ and cluster/ own their tasks through `tasks.Background` on
-    # their branch; the coordinator removes these four when it merges it.
-    "stores/postgresql.py",
-    "stores/redis.py",
-    "stores/sqlite.py",
-    "cluster/redis.py",
-}
-"""Files that may still start a task bare, until their owners' work is merged."""
-
-
 def test_no_bare_task_outside_tasks_py() -> None:
     """Every task is owned (`journeyboard.tasks.Background`): nothing else in the package calls
     `create_task` or `ensure_future` (on asyncio, a loop or a task group)."""
     bare: list[str] = []
     for module, path in _modules():
         relative = path.relative_to(PACKAGE).as_posix()
-        if module == "tasks" or relative in BARE_TASKS_KNOWN:
+        if module == "tasks":
             continue
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             called = node.func if isinstance(node, ast.Call) else None
@@ -149,3 +142,37 @@ def test_no_bare_task_outside_tasks_py() -> None:
             if name in ("create_task", "ensure_future"):
                 bare.append(f"{relative}:{node.lineno} calls {name}")
     assert not bare, "\n".join(bare)
+
+
+def _imported_names(path: Path) -> list[tuple[str, str]]:
+    """(module, name) for every `from journeyboard.x import name` of a file."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return [
+        (node.module, alias.name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+        for alias in node.names
+    ]
+
+
+def test_the_bus_takes_errors_and_counters_from_the_ports_not_the_stores() -> None:
+    wrong = [
+        f"{module} imports {name} from {source}"
+        for module, path in _modules()
+        if _layer(module) == "cluster"
+        for source, name in _imported_names(path)
+        if source.startswith("journeyboard.stores") and name in ("StoreError", "HealthCounter")
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_workshop_reaches_a_store_only_through_its_records() -> None:
+    """The workshop rules use `BoardRecords` (and the log's port), never a store class."""
+    wrong = [
+        f"{module} imports {imported}"
+        for module, path in _modules()
+        if _layer(module) == "workshop"
+        for imported in _imports(path)
+        if imported.startswith("journeyboard.stores") and imported != "journeyboard.stores.records"
+    ]
+    assert not wrong, "\n".join(wrong)

@@ -3,12 +3,15 @@ leave nodes deaf to each other."""
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
 
+from journeyboard import cluster
 from journeyboard.cluster import open_bus
 from journeyboard.cluster.local import LocalBus
+from journeyboard.stores.base import SharedLog
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.stores.sqlite import SQLiteStore
 
@@ -28,8 +31,21 @@ def test_an_unknown_bus_url_is_refused_by_name() -> None:
         open_bus(MemoryStore(), "nats://x")
 
 
+class SharedMemoryStore(MemoryStore):
+    """A store that says every node shares its log, as PostgreSQL does."""
+
+    def shared_log(self) -> SharedLog:
+        return self  # type: ignore[return-value]  # open_bus only asks whether there is one
+
+
 def test_a_shared_store_without_a_bus_is_refused() -> None:
-    store = MemoryStore()
-    store.shared = True  # as PostgreSQL is
     with pytest.raises(ValueError, match=r"--bus redis://"):
-        open_bus(store, None)
+        open_bus(SharedMemoryStore(), None)
+
+
+def test_the_store_not_its_class_picks_the_bus() -> None:
+    """open_bus asks the store what it pairs with (`shared_log`, `log_streams`); a shared
+    store may still run alone with `--bus local`."""
+    assert isinstance(open_bus(SharedMemoryStore(), "local"), LocalBus)
+    source = inspect.getsource(cluster)
+    assert "isinstance" not in source and "RedisStore" not in source

@@ -39,6 +39,19 @@ class Recorder:
         return None
 
 
+@dataclass
+class FailsOnce(Recorder):
+    """A follower with a bug: it raises on the first update it is given."""
+
+    failed: bool = False
+
+    def apply_remote(self, update: bytes) -> None:
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("a bug in the room")
+        super().apply_remote(update)
+
+
 @contextlib.asynccontextmanager
 async def node(url: str) -> AsyncIterator[tuple[RedisStore, NodeBus]]:
     async with RedisStore(url) as store, open_bus(store, None) as bus:
@@ -167,3 +180,21 @@ async def test_the_store_repair_sees_the_open_documents_and_their_tails(
 def test_a_redis_store_takes_no_other_bus() -> None:
     with pytest.raises(ValueError, match="leave --bus out"):
         open_bus(RedisStore("redis://127.0.0.1:1/0"), "redis://elsewhere:6379/0")
+
+
+async def test_a_loop_that_fails_once_is_restarted_and_the_node_keeps_serving(
+    redis: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The tail raises once (a follower's bug): it is logged and started again, and the
+    bus's other loops went on meanwhile (the tail used to stay dead, the node deaf)."""
+    async with node(redis.url) as (one, one_bus), node(redis.url) as (two, two_bus):
+        follower, controls = FailsOnce(), list[dict[str, Any]]()
+        two_bus.on_control(controls.append)
+        two_bus.follow("doc", follower, (await two.load("doc")).position)
+        await one.append_update("doc", b"first")
+        await until(lambda: follower.failed)
+        one_bus.publish_control({"close": "someone"})
+        for i in range(3):
+            await one.append_update("doc", b"%d" % i)
+        await until(lambda: follower.updates == [b"0", b"1", b"2"] and len(controls) == 1)
+        assert "loop bus-tail failed" in caplog.text

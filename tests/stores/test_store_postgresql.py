@@ -283,6 +283,27 @@ async def test_commands_on_many_boards_at_once_leave_room_for_commits_and_reads(
         assert await store.heads([f"doc{n}" for n in range(3)]) == {"doc0": 1, "doc1": 1, "doc2": 1}
 
 
+async def test_a_bug_in_a_commit_fails_its_batch_and_the_writer_goes_on(pg_url: str) -> None:
+    """A commit that raises something other than StoreError (a bug) fails its own appends
+    with StoreError; the writer keeps committing (it used to die, leaving appends hanging)."""
+    store = PostgreSQLStore(pg_url)
+    commit = store._commit
+    calls = 0
+
+    async def flaky(batch: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("a bug in the commit")
+        return await commit(batch)
+
+    store._commit = flaky  # type: ignore[method-assign]
+    async with store:
+        with pytest.raises(StoreError, match="a bug in the commit"):
+            await asyncio.wait_for(store.append_update("doc", b"\x00\x00"), 5)
+        assert await asyncio.wait_for(store.append_update("doc", b"\x00\x00"), 5) == 1
+
+
 async def test_close_commits_what_was_queued(pg_url: str) -> None:
     updates, expected = _updates(200)
     store = PostgreSQLStore(pg_url)

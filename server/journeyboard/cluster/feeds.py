@@ -27,14 +27,13 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from redis.exceptions import RedisError
 
 from journeyboard.cluster.redis import Followed, RedisBus
-from journeyboard.stores import StoreError
-from journeyboard.stores.redis import RedisStore
-from journeyboard.sync.ports import Follower, Position
+from journeyboard.stores.base import LogStreams, SharedLog
+from journeyboard.sync.ports import Follower, Position, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +49,6 @@ CATCH_UP_SECONDS = 10.0
 
 
 # in front of a shared system of record ------------------------------------------------------
-
-
-@runtime_checkable
-class SharedLog(Protocol):
-    """What the bus needs of a store shared by every node."""
-
-    async def entries_since(self, name: str, seq: int) -> tuple[list[tuple[int, bytes]], int]:
-        """The updates committed after `seq` (the snapshot first if it covers `seq`), and the
-        head."""
-        ...
-
-    async def heads(self, names: list[str]) -> dict[str, int]:
-        """The newest sequence number of each document."""
-        ...
-
-    def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]: ...
 
 
 @dataclass(eq=False)
@@ -106,10 +89,8 @@ class SharedLogFeed:
 
     node_id: str | None = None
 
-    def __init__(self, store: Any) -> None:
-        if not isinstance(store, SharedLog):
-            raise ValueError("--bus needs a store every node shares: use --store postgresql://…")
-        self.store: SharedLog = store
+    def __init__(self, store: SharedLog) -> None:
+        self.store = store
         self._bus: RedisBus[Sequenced] | None = None
 
     @property
@@ -213,6 +194,8 @@ class SharedLogFeed:
             await self._read_store(name, followed)
         except StoreError as exc:
             log.warning("catching up %s from the store: %s", name, exc)
+        except Exception:
+            log.exception("catching up %s from the store failed", name)
 
 
 # on Redis alone -------------------------------------------------------------------------------
@@ -227,7 +210,7 @@ class StoreStreamFeed:
     """The Redis store's own document streams as the bus; the store's repair learns from it
     which documents are open (`OpenDocuments` in `stores/redis_repair.py`)."""
 
-    def __init__(self, store: RedisStore) -> None:
+    def __init__(self, store: LogStreams) -> None:
         self.store = store
         self.node_id: str | None = store.node_id
         """The store tags its appends with its node id: the bus must skip those."""

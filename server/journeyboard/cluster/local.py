@@ -6,8 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Self
 
-from journeyboard.stores.base import HealthCounter
-from journeyboard.sync.ports import ControlHandler, Follower, KeyedLocks, Position
+from journeyboard.sync.ports import ControlHandler, Follower, HealthCounter, KeyedLocks, Position
 
 
 class LocalBus:

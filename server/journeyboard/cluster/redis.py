@@ -22,17 +22,16 @@ import json
 import logging
 import os
 import secrets
-from collections.abc import Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, Protocol, Self, TypeVar
 
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
-from journeyboard.stores import StoreError
-from journeyboard.stores.base import HealthCounter
 from journeyboard.stores.redis import connect, parse_url
-from journeyboard.sync.ports import ControlHandler, Follower, Position
+from journeyboard.sync.ports import ControlHandler, Follower, HealthCounter, Position, StoreError
+from journeyboard.tasks import Background
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +138,11 @@ class RedisBus(Generic[F]):
         """Set (and replaced) each time the tail's XREAD returned."""
         self._control: ControlHandler | None = None
         self._peers: set[str] = set()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        # redis-py's pubsub reader can swallow a cancellation while it waits for a message
+        # (seen with redis 8.1): closing waits 2 s at most for the loops to stop.
+        self._background = Background("the Redis bus", stop_seconds=2)
+        """The tail, the publisher, the listener, the heartbeat, the feed's watch and its
+        catch-ups: owned from `__aenter__` to `__aexit__`."""
         self._bus_lost = False
         feed.bind(self)
 
@@ -168,38 +171,30 @@ class RedisBus(Generic[F]):
             # Serve anyway: the bus heals when Redis is back.
             log.warning("the bus at %s is unreachable (%s); serving, and retrying", self.url, exc)
             self._bus_lost = True
-        for coro, name in (
-            (self._tail(), "bus-tail"),
-            (self._publish_loop(), "bus-publisher"),
-            (self._listen(), "bus-listener"),
-            (self._heartbeat(), "bus-heartbeat"),
-            (self.feed.watch(), "bus-watch"),
-        ):
-            self.spawn(coro, name)
+        await self._background.__aenter__()
+        loops: tuple[tuple[Callable[[], Coroutine[Any, Any, None]], str], ...] = (
+            (self._tail, "bus-tail"),
+            (self._publish_loop, "bus-publisher"),
+            (self._listen, "bus-listener"),
+            (self._heartbeat, "bus-heartbeat"),
+            (self.feed.watch, "bus-watch"),
+        )
+        for loop, name in loops:
+            self._background.start(loop, name)  # a loop that fails is logged and restarted
         return self
 
     def spawn(self, coro: Coroutine[Any, Any, None], name: str) -> None:
-        """Run a task for the bus's life at most (cancelled when the bus closes)."""
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s failed", task.get_name(), exc_info=task.exception())
+        """Run a one-shot task for the bus's life at most (cancelled when the bus closes); it
+        catches and logs its own errors. Dropped when the bus is not running."""
+        if not self._background.running:
+            coro.close()
+            return
+        self._background.spawn(coro, name)
 
     async def __aexit__(self, *exc_info: object) -> None:
         if self._redis is None:
             return
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            # redis-py's pubsub reader can swallow a cancellation while it waits for a
-            # message (seen with redis 8.1): bound the wait so that closing never hangs.
-            _, stuck = await asyncio.wait(set(self._tasks), timeout=2)
-            for task in stuck:
-                log.warning("task %s did not stop within 2 s of closing", task.get_name())
+        await self._background.__aexit__(None, None, None)
         with contextlib.suppress(RedisError, OSError):
             await self._redis.delete(self.key("node", self.node_id), self._wake_stream)
         await self._redis.aclose()

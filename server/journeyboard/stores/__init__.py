@@ -1,17 +1,25 @@
-"""Pluggable persistence: pick a store from a URL."""
+"""Pluggable persistence: pick a store from a URL.
+
+A store is two interfaces (`stores/base.py`): the log of each document that rooms use
+(`sync.ports.UpdateLog`) and the board records the workshop uses (`stores.records.BoardRecords`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
+from journeyboard.stores.base import Store
+from journeyboard.stores.records import BoardRecord, BoardRecords, Mark, PersonRecord
+from journeyboard.sync.ports import StoreError, UpdateLog
 
 __all__ = [
     "BoardRecord",
+    "BoardRecords",
     "Mark",
     "PersonRecord",
     "Store",
     "StoreError",
+    "UpdateLog",
     "open_store",
     "sqlite_path",
 ]

@@ -1,125 +1,100 @@
-"""What every store keeps, and the interface the rest of the server uses to reach it.
+"""A store: the two interfaces the rest of the server reaches it through, with one lifetime.
 
-A store holds, per document, an append-only log of Yjs updates plus a snapshot that compaction
-merges them into; and the small records a board needs outside its documents (the board with its
-link versions, and its people). `append_update` resolves only once the update is committed, i.e.
-survives a kill of the process: callers make nothing visible before that.
+1. The log of each document (`sync.ports.UpdateLog`): a snapshot and an append-only log of
+   Yjs updates that compaction merges into it. Rooms use only this. `append_update` resolves
+   once the update is committed, i.e. survives a kill of the process: callers make nothing
+   visible before that.
+2. The board records (`stores.records.BoardRecords`): boards with their link versions,
+   people, votes and ratings. The workshop rules use only this.
+
+Every store (SQLite, PostgreSQL, Redis, memory) implements both, as a `Store`. A store also
+says which bus the nodes that share it need (`shared_log`, `log_streams`), so that
+`cluster.open_bus` asks it instead of testing its class.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
-from journeyboard.sync.ports import LoadedDocument
+from journeyboard.stores.records import ROLES, BoardRecord, BoardRecords, Mark, PersonRecord
+from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError, UpdateLog
 
-ROLES = ("facilitator", "participant", "viewer")
+if TYPE_CHECKING:
+    from journeyboard.stores.redis_repair import OpenDocuments
 
-
-class StoreError(RuntimeError):
-    """The store could not do what was asked (unreachable, corrupt, closed)."""
-
-
-@dataclass(slots=True)
-class BoardRecord:
-    id: str
-    title: str
-    created_at_ms: int
-    link_versions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLES, 1))
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "created_at_ms": self.created_at_ms,
-            "link_versions": self.link_versions,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> BoardRecord:
-        versions = data.get("link_versions")
-        return cls(
-            id=str(data["id"]),
-            title=str(data["title"]),
-            created_at_ms=int(str(data["created_at_ms"])),
-            link_versions={str(k): int(v) for k, v in versions.items()}
-            if isinstance(versions, dict)
-            else dict.fromkeys(ROLES, 1),
-        )
+__all__ = [
+    "ROLES",
+    "BoardRecord",
+    "BoardRecords",
+    "HealthCounter",
+    "LogStreams",
+    "Mark",
+    "PersonRecord",
+    "SharedLog",
+    "Store",
+    "StoreError",
+    "UpdateLog",
+]
 
 
-@dataclass(slots=True)
-class PersonRecord:
-    board_id: str
-    id: str
-    name: str
-    department: str
-    role: str
-    joined_at_ms: int
-    removed: bool = False
-    color: str = ""
-    device: str = ""
-    """The random id of the browser the person joined from (bars it after a removal)."""
+class SharedLog(Protocol):
+    """A log every node shares and numbers (PostgreSQL): what a bus in front of it needs to
+    fill in whatever the bus itself lost."""
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "board_id": self.board_id,
-            "id": self.id,
-            "name": self.name,
-            "department": self.department,
-            "role": self.role,
-            "joined_at_ms": self.joined_at_ms,
-            "removed": self.removed,
-            "color": self.color,
-            "device": self.device,
-        }
+    async def entries_since(self, name: str, seq: int) -> tuple[list[tuple[int, bytes]], int]:
+        """The updates committed after `seq` (the snapshot first if it covers `seq`), and the
+        head."""
+        ...
 
-    @classmethod
-    def from_json(cls, data: dict[str, object]) -> PersonRecord:
-        return cls(
-            board_id=str(data["board_id"]),
-            id=str(data["id"]),
-            name=str(data["name"]),
-            department=str(data.get("department", "")),
-            role=str(data["role"]),
-            joined_at_ms=int(str(data["joined_at_ms"])),
-            removed=bool(data.get("removed", False)),
-            color=str(data.get("color", "")),
-            device=str(data.get("device", "")),
-        )
+    async def heads(self, names: list[str]) -> dict[str, int]:
+        """The newest sequence number of each document."""
+        ...
+
+    def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]: ...
 
 
-@dataclass(frozen=True, slots=True)
-class HealthCounter:
-    """A count an operator watches (exported as a Prometheus counter)."""
+class LogStreams(Protocol):
+    """A store whose document log streams are the bus themselves (Redis alone): what the bus
+    that tails them needs."""
 
-    name: str
-    documentation: str
-    value: int
+    url: str
+    """The Redis server, without options."""
+    prefix: str
+    """Of every key the store writes (the bus writes its own keys under it too)."""
+    node_id: str
+    """The store tags its appends with it: the bus skips those."""
+
+    def log_stream(self, name: str) -> str:
+        """The key of the document's log stream."""
+        ...
+
+    def attach(self, documents: OpenDocuments | None) -> None:
+        """Which documents are open, and where their tails are (for the store's repair)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    person_id: str
-    card: str
-    value: dict[str, Any]
+class Store(UpdateLog, BoardRecords, ABC):
+    """Persistence for documents (`UpdateLog`) and board records (`BoardRecords`); an async
+    context manager.
 
-
-class Store(ABC):
-    """Persistence for documents and board records; an async context manager.
-
-    What nodes tell each other is the bus's job (`cluster/`), not the store's; on Redis
-    alone the bus tails the store's document streams (`cluster.feeds.StoreStreamFeed`).
+    What nodes tell each other is the bus's job (`cluster/`), not the store's; a store only
+    says which bus it pairs with.
     """
-
-    shared = False
-    """Several nodes may use this store at once (so they need a bus between them)."""
 
     def __init__(self) -> None:
         self.compactions_refused = 0
         """Compactions that kept the log because the merged snapshot failed its proof."""
+
+    def shared_log(self) -> SharedLog | None:
+        """The log as every node that shares this store reads it (the nodes then need a bus,
+        `--bus redis://…`, to hear of each other's commits); None when one node owns it."""
+        return None
+
+    def log_streams(self) -> LogStreams | None:
+        """This store's log streams, when they carry the updates between nodes themselves
+        (the bus tails them, and takes no `--bus`); None otherwise."""
+        return None
 
     def health_counters(self) -> list[HealthCounter]:
         """What this store counts for operators."""
@@ -130,6 +105,8 @@ class Store(ABC):
                 self.compactions_refused,
             )
         ]
+
+    # lifetime -----------------------------------------------------------------------------
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -149,7 +126,8 @@ class Store(ABC):
     async def ping(self) -> None:
         """Raise StoreError when the store cannot be reached."""
 
-    # documents
+    # the log: what UpdateLog asks, and what operators and tools read of it ----------------
+
     @abstractmethod
     async def load_document(self, name: str) -> list[bytes]:
         """The document's snapshot (if any) followed by its logged updates, read atomically."""
@@ -159,52 +137,5 @@ class Store(ABC):
         return LoadedDocument(await self.load_document(name))
 
     @abstractmethod
-    def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
-        """Queue an update for the document's log; the future resolves once it is committed,
-        with the update's sequence number in the document's log (increasing)."""
-
-    @abstractmethod
-    async def compact_document(self, name: str) -> None:
-        """Merge snapshot and log into a new snapshot and trim the log, atomically, once the
-        snapshot is proven to yield the same document (`updates.verified_merge`); otherwise
-        keep the log and count the refusal in `compactions_refused`."""
-
-    @abstractmethod
-    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
-        """Move a stored update that cannot be applied out of the document's log into a
-        quarantine kept beside it (never deleted), with the reason."""
-
-    @abstractmethod
     async def quarantined(self, name: str) -> list[tuple[bytes, str]]:
         """The updates moved to quarantine for a document, with their reasons, oldest first."""
-
-    # boards and people
-    @abstractmethod
-    async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
-        """Store a new board together with the first update of its session document."""
-
-    @abstractmethod
-    async def get_board(self, board_id: str) -> BoardRecord | None: ...
-
-    @abstractmethod
-    async def save_board(self, board: BoardRecord) -> None: ...
-
-    @abstractmethod
-    async def save_person(self, person: PersonRecord) -> None: ...
-
-    @abstractmethod
-    async def get_person(self, board_id: str, person_id: str) -> PersonRecord | None: ...
-
-    @abstractmethod
-    async def list_people(self, board_id: str) -> list[PersonRecord]: ...
-
-    # raw votes and ratings (blind until revealed: never in a synced document)
-    @abstractmethod
-    async def put_mark(
-        self, board_id: str, kind: str, person_id: str, card: str, value: dict[str, Any] | None
-    ) -> None:
-        """Store (or with None delete) one person's mark ("vote", "rating") on a card."""
-
-    @abstractmethod
-    async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
-        """Every stored mark of a kind on a board."""

@@ -21,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
-from journeyboard.sync.ports import LoadedDocument
+from journeyboard.stores.base import Store
+from journeyboard.stores.group_commit import Append
+from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.sync.ports import LoadedDocument, StoreError
 from journeyboard.sync.updates import verified_merge
 
 T = TypeVar("T")
@@ -37,21 +39,15 @@ class _Document:
     quarantine: list[tuple[bytes, str]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
-class _Pending:
-    name: str
-    update: bytes
-    future: asyncio.Future[int]
-
-
 class MemoryStore(Store):
-    """Documents and board records in dictionaries; appends commit when the test says so."""
+    """Documents (`UpdateLog`) and board records (`BoardRecords`) in dictionaries; appends
+    commit when the test says so."""
 
     def __init__(self, *, auto_commit: bool = True) -> None:
         super().__init__()
         self.auto_commit = auto_commit
         self._documents: dict[str, _Document] = {}
-        self._pending: list[_Pending] = []
+        self._pending: list[Append] = []
         self._commit_scheduled = False
         self._boards: dict[str, str] = {}
         self._people: dict[tuple[str, str], str] = {}
@@ -100,7 +96,7 @@ class MemoryStore(Store):
                 pending.future.set_exception(error or StoreError("commit failed"))
         return len(batch)
 
-    def _take(self, count: int | None) -> list[_Pending]:
+    def _take(self, count: int | None) -> list[Append]:
         end = len(self._pending) if count is None else min(count, len(self._pending))
         batch, self._pending = self._pending[:end], self._pending[end:]
         return batch
@@ -141,7 +137,7 @@ class MemoryStore(Store):
         self._check_open()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
-        self._pending.append(_Pending(name, bytes(update), future))
+        self._pending.append(Append(name, bytes(update), future))
         if self.auto_commit and not self._commit_scheduled:
             self._commit_scheduled = True
             loop.call_soon(self._auto_commit)

@@ -8,10 +8,10 @@ rows, and the row lock on the head makes nodes that append to one document take 
 order of the numbers is the order of the commits. A bus (Redis) can then announce "update n of
 this document" and a node that sees a gap reads what it missed with `read_since`.
 
-Appends go through one writer task per store: it writes everything queued since its last
-commit in one transaction (group commit) and only then resolves the callers' futures, each
-with its update's number. Compaction merges snapshot and log under the document's row lock
-through `verified_merge` and trims the log in the same transaction.
+Appends go through one writer task per store (`group_commit.GroupCommit`): it writes
+everything queued since its last commit in one transaction and only then resolves the
+callers' futures, each with its update's number. Compaction merges snapshot and log under the
+document's row lock through `verified_merge` and trims the log in the same transaction.
 
 The schema is versioned (`MIGRATIONS`, recorded in `schema_version`); a node applies what is
 missing at start under an advisory lock and refuses a database newer than it knows.
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import secrets
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -35,9 +35,12 @@ from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
-from journeyboard.sync.ports import KeyedLocks, LoadedDocument
+from journeyboard.stores.base import SharedLog, Store
+from journeyboard.stores.group_commit import Append, GroupCommit
+from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.sync.ports import KeyedLocks, LoadedDocument, StoreError
 from journeyboard.sync.updates import verified_merge
+from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
 
@@ -133,17 +136,9 @@ def first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-@dataclass(slots=True)
-class _Append:
-    name: str
-    update: bytes
-    future: asyncio.Future[int]
-
-
 class PostgreSQLStore(Store):
-    """Store documents and board records in a PostgreSQL database shared by every node."""
-
-    shared = True
+    """Store documents (`UpdateLog`) and board records (`BoardRecords`) in a PostgreSQL
+    database shared by every node (the nodes need a bus: `shared_log`)."""
 
     def __init__(
         self, url: str, *, compact_after: int = COMPACT_AFTER, pool_size: int = POOL_SIZE
@@ -167,15 +162,15 @@ class PostgreSQLStore(Store):
         self._pool: AsyncConnectionPool[AsyncConnection[TupleRow]] | None = None
         self._writer_pool: AsyncConnectionPool[AsyncConnection[TupleRow]] | None = None
         self._lock_slots = asyncio.Semaphore(1)
-        self._queue: list[_Append] = []
-        self._wake = asyncio.Event()
-        self._writer: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._writer: GroupCommit | None = None
+        self._writing: Job[None] | None = None
+        self._background = Background("the PostgreSQL store")
+        """The writer and compactions: owned from `start` to `close`."""
         self._compacting: set[str] = set()
         self._retry_compaction_at: dict[str, int] = {}
         """The head a document's log must reach before its refused compaction is retried."""
-        self._closing = False
-        self._closed: asyncio.Future[None] | None = None
+        self._closing_lock = asyncio.Lock()
+        """A second caller of `close` waits for the first close to finish."""
 
     # lifecycle ----------------------------------------------------------------------------
 
@@ -205,8 +200,10 @@ class PostgreSQLStore(Store):
         self._pool, self._writer_pool = pool, writer_pool
         # Board locks each hold a connection for a whole command: leave some for reads.
         self._lock_slots = asyncio.Semaphore(max(1, self.pool_size - 2))
-        self._closing = False
-        self._writer = self._spawn(self._write_loop(), "postgresql-writer")
+        self._writer = GroupCommit(self._commit, what="PostgreSQL commit")
+        self._background = Background("the PostgreSQL store")
+        await self._background.__aenter__()
+        self._writing = self._background.start(self._writer.run, "postgresql-writer")
 
     def _new_pool(self, size: int) -> AsyncConnectionPool[AsyncConnection[TupleRow]]:
         return AsyncConnectionPool(
@@ -261,31 +258,20 @@ class PostgreSQLStore(Store):
             raise StoreError(f"PostgreSQL schema set-up failed: {first_line(exc)}") from exc
 
     async def close(self) -> None:
-        if self._pool is None:
-            return
-        if self._closed is None:  # a second caller waits for the first close to finish
-            self._closed = asyncio.ensure_future(self._close())
-        await asyncio.shield(self._closed)
+        async with self._closing_lock:
+            if self._pool is None:
+                return
+            await self._close()
 
     async def _close(self) -> None:
-        self._closing = True
-        self._wake.set()
-        if self._writer is not None:
-            await self._writer  # it commits what is queued, then ends
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._writer is not None and self._writing is not None:
+            self._writer.close()
+            await self._writing.wait()  # it commits what is queued, then ends
+        await self._background.__aexit__(None, None, None)  # compactions
         for pool in (self._pool, self._writer_pool):
             if pool is not None:
                 await pool.close()
         self._pool = self._writer_pool = None
-        self._closed = None
-
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
     @contextlib.asynccontextmanager
     async def _connection(
@@ -306,52 +292,26 @@ class PostgreSQLStore(Store):
         async with self._connection(wait_seconds=2) as conn:
             await conn.execute("SELECT 1")
 
+    def shared_log(self) -> SharedLog:
+        return self
+
     # the writer ---------------------------------------------------------------------------
 
     def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
         """Queue an update; the future resolves with its sequence number once committed."""
-        if self._pool is None or self._closing:
+        if self._pool is None or self._writer is None:
             raise StoreError("the store is closed")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Append(name, update, future))
-        self._wake.set()
-        return future
+        return self._writer.append(name, update)
 
-    async def _write_loop(self) -> None:
-        while True:
-            if not self._queue:
-                if self._closing:
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            batch, self._queue = self._queue, []
-            try:
-                logs = await self._commit(batch)
-            except StoreError as exc:
-                log.error("PostgreSQL commit of %d updates failed: %s", len(batch), exc)
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(StoreError(str(exc)))
-                continue
-            for name, (head, length) in logs.items():
-                if (
-                    length >= self.compact_after
-                    and head >= self._retry_compaction_at.get(name, 0)
-                    and name not in self._compacting
-                ):
-                    self._compacting.add(name)
-                    self._spawn(self._compact_soon(name, head), f"compact {name}")
-
-    async def _commit(self, batch: list[_Append]) -> dict[str, tuple[int, int]]:
-        """Write a batch in one transaction; resolve its futures with their numbers; return
-        each document's head and log length (head minus snapshot) after the commit."""
-        by_doc: dict[str, list[_Append]] = {}
-        for item in batch:
-            by_doc.setdefault(item.name, []).append(item)
+    async def _commit(self, batch: list[Append]) -> list[int]:
+        """Write a batch in one transaction; return the updates' numbers (in the batch's
+        order), and compact the documents whose log it took past `compact_after`."""
+        by_doc: dict[str, list[int]] = {}
+        for index, item in enumerate(batch):
+            by_doc.setdefault(item.name, []).append(index)
         names = sorted(by_doc)  # every node locks document rows in the same order
         for attempt in range(3):
-            seqs: list[int] = []
+            seqs = [0] * len(batch)
             logs: dict[str, tuple[int, int]] = {}
             try:
                 async with self._connection(writer=True) as conn, conn.transaction():
@@ -366,29 +326,40 @@ class PostgreSQLStore(Store):
                     heads = {str(n): (int(h), int(s)) for n, h, s in await cur.fetchall()}
                     docs: list[str] = []
                     data: list[bytes] = []
+                    numbers: list[int] = []
                     for name in names:
                         items = by_doc[name]
                         head, snapshot_seq = heads[name]
                         first = head - len(items) + 1
                         docs.extend([name] * len(items))
-                        seqs.extend(range(first, head + 1))
-                        data.extend(item.update for item in items)
+                        for index, seq in zip(items, range(first, head + 1), strict=True):
+                            seqs[index] = seq
+                            numbers.append(seq)
+                        data.extend(batch[index].update for index in items)
                         logs[name] = (head, head - snapshot_seq)
                     await conn.execute(
                         "INSERT INTO updates (doc, seq, data)"
                         " SELECT * FROM unnest(%s::text[], %s::bigint[], %s::bytea[])",
-                        (docs, seqs, data),
+                        (docs, numbers, data),
                     )
             except StoreError as exc:
                 if isinstance(exc.__cause__, RETRYABLE) and attempt < 2:
                     continue
                 raise
             break
-        ordered = [item for name in names for item in by_doc[name]]
-        for item, seq in zip(ordered, seqs, strict=True):
-            if not item.future.done():
-                item.future.set_result(seq)
-        return logs
+        for name, (head, length) in logs.items():
+            if (
+                length >= self.compact_after
+                and head >= self._retry_compaction_at.get(name, 0)
+                and name not in self._compacting
+            ):
+                self._compacting.add(name)
+                self._background.start(  # logs its own failure
+                    functools.partial(self._compact_soon, name, head),
+                    f"compact {name}",
+                    restart=False,
+                )
+        return seqs
 
     # documents ----------------------------------------------------------------------------
 

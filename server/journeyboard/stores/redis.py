@@ -2,8 +2,9 @@
 
 Per document, a Redis Stream holds the log of updates (each entry: the update and the node that
 accepted it) and a hash holds the compacted snapshot with the stream id it covers. A node:
-- appends what it accepts with XADD (pipelined: everything queued since the last round trip
-  goes in one pipeline), and makes nothing visible before Redis acknowledged it;
+- appends what it accepts with XADD (pipelined by `group_commit.GroupCommit`: everything
+  queued since the last round trip goes in one pipeline), and makes nothing visible before
+  Redis acknowledged it;
 - reads a document's snapshot and stream tail in one Lua script, and returns the id of the last
   entry read as the document's position;
 - compacts under a lease, replacing the snapshot only if it is still the one it read (fencing),
@@ -13,18 +14,18 @@ accepted it) and a hash holds the compacted snapshot with the stream id it cover
 This is the log and the records only. Carrying updates between nodes is the bus's: on Redis
 alone, `cluster.feeds.StoreStreamFeed` makes these document streams the bus (one tail for
 every open document, from the position `load` returned), with presence, control, the
-heartbeat and the board lock; it registers itself with `attach` so that the repair knows the
-open documents.
+heartbeat and the board lock; the store says so with `log_streams`, and the feed registers
+itself with `attach` so that the repair knows the open documents.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import secrets
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -35,17 +36,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from journeyboard.stores.base import (
-    BoardRecord,
-    HealthCounter,
-    Mark,
-    PersonRecord,
-    Store,
-    StoreError,
-)
+from journeyboard.stores.base import LogStreams, Store
+from journeyboard.stores.group_commit import Append, GroupCommit
+from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
 from journeyboard.stores.redis_repair import OpenDocuments, RedisRepair
-from journeyboard.sync.ports import LoadedDocument
+from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError
 from journeyboard.sync.updates import verified_merge
+from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +73,6 @@ return 1
 """
 
 
-@dataclass(slots=True)
-class _Append:
-    name: str
-    key: str
-    update: bytes
-    future: asyncio.Future[int]
-
-
 def parse_url(url: str) -> tuple[str, str, dict[str, str]]:
     """Split `redis://host:port/db?prefix=jb:&compact_after=500` into URL, prefix, options."""
     parts = urlsplit(url)
@@ -105,9 +94,8 @@ def connect(url: str, *, health_check_interval: float = 0) -> aioredis.Redis:
 
 
 class RedisStore(Store):
-    """Documents and board records in one Redis server, shared by every node."""
-
-    shared = True
+    """Documents (`UpdateLog`) and board records (`BoardRecords`) in one Redis server, shared
+    by every node; its document streams are the nodes' bus (`log_streams`)."""
 
     def __init__(self, url: str, *, compact_after: int | None = None) -> None:
         super().__init__()
@@ -116,15 +104,14 @@ class RedisStore(Store):
         self.node_id = secrets.token_hex(8)
         self._node = self.node_id.encode()
         self._redis: aioredis.Redis | None = None
-        self._queue: list[_Append] = []
-        self._wake = asyncio.Event()
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._writer = GroupCommit(self._commit, what="Redis append")
+        self._background = Background("the Redis store")
+        """The writer, the repair and compactions: owned from `start` to `close`."""
         self._log_lengths: dict[str, int] = {}
         self._compacting: set[str] = set()
-        self._closing = False
         self._load: Any = None
         self._compact: Any = None
-        self._writer: asyncio.Task[None] | None = None
+        self._writing: Job[None] | None = None
         self.repair = RedisRepair(self)
         """Notices that Redis lost acknowledged writes and writes back what this node holds."""
 
@@ -159,36 +146,26 @@ class RedisStore(Store):
             raise StoreError(f"cannot reach Redis at {self.url}: {exc}") from exc
         self._load = self._redis.register_script(LOAD_SCRIPT)
         self._compact = self._redis.register_script(COMPACT_SCRIPT)
-        self._writer = self._spawn(self._write_loop(), "redis-writer")
-        self._spawn(self.repair.run(), "redis-repair")
-
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
-        task = asyncio.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
-        return task
-
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("%s failed", task.get_name(), exc_info=task.exception())
+        self._writer = GroupCommit(self._commit, what="Redis append")
+        # Redis's client can swallow a cancellation while it waits: closing waits 2 s at most.
+        self._background = Background("the Redis store", stop_seconds=2)
+        await self._background.__aenter__()
+        self._writing = self._background.start(self._writer.run, "redis-writer")
+        self._background.start(self.repair.run, "redis-repair")
 
     async def close(self) -> None:
         if self._redis is None:
             return
-        self._closing = True
-        self._wake.set()
-        if self._writer is not None:
+        self._writer.close()
+        if self._writing is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(self._writer), 10)
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            _, stuck = await asyncio.wait(set(self._tasks), timeout=2)
-            for task in stuck:
-                log.warning("task %s did not stop within 2 s of closing", task.get_name())
+                await asyncio.wait_for(self._writing.wait(), 10)
+        await self._background.__aexit__(None, None, None)  # the repair, compactions
         await self._redis.aclose()
         self._redis = None
+
+    def log_streams(self) -> LogStreams:
+        return self
 
     def attach(self, documents: OpenDocuments | None) -> None:
         """Tell the repair which documents are open and where their tails are (the bus that
@@ -208,12 +185,9 @@ class RedisStore(Store):
 
     def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
         """Resolves with 0: the stream entry id, not a number, orders a Redis document."""
-        if self._redis is None or self._closing:
+        if self._redis is None:
             raise StoreError("the store is closed")
-        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Append(name, self._stream(name), update, future))
-        self._wake.set()
-        return future
+        return self._writer.append(name, update)
 
     def _count(self, name: str) -> None:
         """Count an acknowledged append; compact after `compact_after` of them. Counted once
@@ -223,32 +197,22 @@ class RedisStore(Store):
         if length >= self.compact_after and name not in self._compacting:
             self._log_lengths[name] = 0
             self._compacting.add(name)
-            self._spawn(self._compact_soon(name), f"compact {name}")
+            self._background.start(  # logs its own failure
+                functools.partial(self._compact_soon, name), f"compact {name}", restart=False
+            )
 
-    async def _write_loop(self) -> None:
-        while True:
-            if not self._queue:
-                if self._closing:
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            batch, self._queue = self._queue, []
-            try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for item in batch:
-                        pipe.xadd(item.key, {"u": item.update, "n": self._node})
-                    await pipe.execute()
-            except (RedisError, OSError) as exc:
-                log.error("Redis append of %d updates failed: %s", len(batch), exc)
+    async def _commit(self, batch: list[Append]) -> list[int]:
+        """XADD a batch in one pipeline; count the appends towards compaction."""
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
                 for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(StoreError(f"Redis unavailable: {exc}"))
-                continue
-            for item in batch:
-                self._count(item.name)
-                if not item.future.done():
-                    item.future.set_result(0)
+                    pipe.xadd(self._stream(item.name), {"u": item.update, "n": self._node})
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreError(f"Redis unavailable: {exc}") from exc
+        for item in batch:
+            self._count(item.name)
+        return [0] * len(batch)
 
     # loading and following ----------------------------------------------------------------
 

@@ -44,7 +44,8 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from pycrdt import Doc
 from redis.exceptions import RedisError
 
-from journeyboard.stores.base import BoardRecord, HealthCounter, PersonRecord, StoreError
+from journeyboard.stores.records import BoardRecord, PersonRecord
+from journeyboard.sync.ports import HealthCounter, StoreError
 from journeyboard.sync.protocol import EMPTY_UPDATE
 
 if TYPE_CHECKING:

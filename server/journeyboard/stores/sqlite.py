@@ -30,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from journeyboard.stores.base import BoardRecord, Mark, PersonRecord, Store, StoreError
+from journeyboard.stores.base import Store
+from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.sync.ports import StoreError
 from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
@@ -258,7 +260,7 @@ class _Job:
 
 
 class SQLiteStore(Store):
-    """Store documents and board records in one SQLite file."""
+    """Store documents (`UpdateLog`) and board records (`BoardRecords`) in one SQLite file."""
 
     def __init__(self, path: Path, *, compact_after: int = COMPACT_AFTER) -> None:
         super().__init__()
@@ -279,7 +281,8 @@ class SQLiteStore(Store):
         owns the file (docs/DECISIONS.md), so nothing else can change them behind its back."""
         self._board_writes = 0
         self._closing = False
-        self._closed: asyncio.Future[None] | None = None
+        self._closing_lock = asyncio.Lock()
+        """A second caller of `close` waits for the first close to finish."""
         self._lock: int | None = None
         """The file descriptor holding the lock on `<file>.lock` while the store is open."""
 
@@ -305,23 +308,25 @@ class SQLiteStore(Store):
         return conn
 
     async def close(self) -> None:
-        if self._writer_thread is None or self._reader_thread is None:
-            return
-        if self._closed is None:  # a second caller waits for the first close to finish
-            self._closed = asyncio.ensure_future(
-                self._close(self._writer_thread, self._reader_thread)
-            )
-        await asyncio.shield(self._closed)
+        async with self._closing_lock:
+            if self._writer_thread is None or self._reader_thread is None:
+                return
+            await self._close(self._writer_thread, self._reader_thread)
 
     async def _close(self, writer_thread: _Thread, reader_thread: _Thread) -> None:
+        """Safe to run again after a cancelled run: each step is done once."""
         self._closing = True
         if self._writing or self._queue:
             self._drained = asyncio.Event()
             await self._drained.wait()
-        for thread, conn in ((writer_thread, self._writer), (reader_thread, self._reader)):
-            if conn is not None:
-                await thread.call(conn.close)
-            await thread.stop()
+        if self._writer is not None:
+            await writer_thread.call(self._writer.close)
+            self._writer = None
+        if self._reader is not None:
+            await reader_thread.call(self._reader.close)
+            self._reader = None
+        await writer_thread.stop()
+        await reader_thread.stop()
         self._writer_thread = self._reader_thread = None
         if self._lock is not None:
             release_lock(self._lock)

@@ -2,13 +2,16 @@
 
 A room reaches a socket only through `Channel`, the durable log of its document only through
 `UpdateLog`, and the other nodes only through `Bus`. The workshop hands it a `RoomPolicy`. The
-implementations live above: sockets in `web/`, logs in `stores/`, buses in `cluster/`.
+implementations live above: sockets in `web/`, logs in `stores/`, buses in `cluster/`. What
+both a log and a bus report, `StoreError` when they cannot do what was asked and the
+`HealthCounter`s an operator watches, is here too, so that neither imports the other for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -17,6 +20,20 @@ Position = int | bytes
 """Where a document's log was read up to: a store's sequence number (or a stream entry id)."""
 
 ControlHandler = Callable[[dict[str, Any]], None]
+
+
+class StoreError(RuntimeError):
+    """The store (or the bus in front of it) could not do what was asked: unreachable,
+    corrupt or closed."""
+
+
+@dataclass(frozen=True, slots=True)
+class HealthCounter:
+    """A count an operator watches (exported as a Prometheus counter)."""
+
+    name: str
+    documentation: str
+    value: int
 
 
 class Channel(Protocol):
@@ -42,21 +59,29 @@ class LoadedDocument:
 
 
 class UpdateLog(Protocol):
-    """What a room needs of a store."""
+    """What a room needs of a store: each document's log of updates (the store's first
+    interface; the board records the workshop keeps are its second, `stores.records`).
 
-    async def load(self, name: str) -> LoadedDocument: ...
+    Every store implements it (`stores.base.Store` subclasses it); a failing call raises
+    `StoreError`.
+    """
 
-    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
-        """Move a stored update that cannot be applied out of the log, keeping it aside."""
-        ...
+    @abstractmethod
+    async def load(self, name: str) -> LoadedDocument:
+        """The document's snapshot and logged updates, read atomically, and their position."""
 
+    @abstractmethod
     def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
-        """Queue an update; the future resolves with its sequence number once committed."""
-        ...
+        """Queue an update; the future resolves with its sequence number once committed
+        (survives a kill of the process): callers make nothing visible before that."""
 
+    @abstractmethod
     async def compact_document(self, name: str) -> None:
         """Replace the stored log by one proven snapshot (or keep it, if none is proven)."""
-        ...
+
+    @abstractmethod
+    async def quarantine(self, name: str, update: bytes, reason: str) -> None:
+        """Move a stored update that cannot be applied out of the log, keeping it aside."""
 
 
 class Follower(Protocol):

@@ -88,6 +88,7 @@ class Services:
         rooms = RoomManager(store, bus, room_options(settings), hooks=workshop.PolicyKeeper)
         boards = BoardService(
             store,
+            store,
             rooms,
             TokenSigner(settings.secret),
             max_participants=limits.participants_per_board,

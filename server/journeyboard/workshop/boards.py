@@ -1,7 +1,8 @@
 """Boards and people: creating a board with its links, joining it, and checking a token's access.
 
 This is the workshop layer's entry point for identity. Every check reads the current records
-from the store, so a rotated link or a removed person loses access at once.
+from the store's board records (`stores.records.BoardRecords`), so a rotated link or a
+removed person loses access at once.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any, TypeVar
 from pycrdt import Doc, Map
 
 from journeyboard import schema
-from journeyboard.stores import BoardRecord, PersonRecord, Store
+from journeyboard.stores.records import BoardRecord, BoardRecords, PersonRecord
 from journeyboard.sync.close_codes import CLOSE, CloseCode
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.manager import RoomManager
+from journeyboard.sync.ports import UpdateLog
 from journeyboard.workshop import documents, imports
 from journeyboard.workshop.boardview import BoardView, build_view
 from journeyboard.workshop.errors import ApiError
@@ -170,14 +172,18 @@ class BoardService:
 
     def __init__(
         self,
-        store: Store,
+        records: BoardRecords,
+        update_log: UpdateLog,
         rooms: RoomManager,
         signer: TokenSigner,
         *,
         max_participants: int = 500,
         joins_per_address_per_board: int = 100,
     ) -> None:
-        self.store = store
+        self.records = records
+        """Boards, people, votes and ratings: what the workshop rules keep of a board."""
+        self.update_log = update_log
+        """Where a new board's first updates go (rooms append the rest)."""
         self.rooms = rooms
         self.signer = signer
         self.max_participants = max_participants
@@ -222,9 +228,9 @@ class BoardService:
     ) -> CreatedBoard:
         """Store a new board whose documents `build_documents` made; return its links."""
         board = BoardRecord(id=documents.new_id(), title=title, created_at_ms=created_at_ms)
-        await self.store.create_board(board, documents.session_name(board.id), seed)
+        await self.records.create_board(board, documents.session_name(board.id), seed)
         if content is not None:
-            await self.store.append_update(documents.content_name(board.id), content)
+            await self.update_log.append_update(documents.content_name(board.id), content)
         return CreatedBoard(board, self.link_tokens(board))
 
     async def authenticate(self, board_id: str, token_text: str | None) -> Identity:
@@ -252,7 +258,7 @@ class BoardService:
 
     async def _resolve(self, token: LinkToken | PersonToken) -> Identity:
         """Check a verified token against the board's and the person's current records."""
-        board = await self.store.get_board(token.board_id)
+        board = await self.records.get_board(token.board_id)
         if board is None:
             raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
         if isinstance(token, LinkToken):
@@ -261,7 +267,7 @@ class BoardService:
                     401, "link_rotated", "this link was replaced", CLOSE.LINK_ROTATED
                 )
             return Identity(board, token.role, None, token.role)
-        person = await self.store.get_person(board.id, token.person_id)
+        person = await self.records.get_person(board.id, token.person_id)
         if person is None or person.removed:
             raise AccessDenied(
                 403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN
@@ -303,7 +309,7 @@ class BoardService:
             raise AccessDenied(
                 400, "invalid_name", "a name needs a visible character", CLOSE.MALFORMED
             )
-        people = await self.store.list_people(board.id)
+        people = await self.records.list_people(board.id)
         if any(
             p.removed and ((device and p.device == device) or same_name(p.name, name))
             for p in people
@@ -323,7 +329,7 @@ class BoardService:
             color=PALETTE[len(people) % len(PALETTE)],
             device=device,
         )
-        await self.store.save_person(person)
+        await self.records.save_person(person)
         entry = {
             "name": person.name,
             "department": person.department,

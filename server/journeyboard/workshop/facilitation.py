@@ -155,10 +155,10 @@ async def configure(ctx: CommandContext) -> dict[str, Any]:
 
     await ctx.boards.change_session(ctx.board_id, change)
     if "title" in changed:
-        record = await ctx.boards.store.get_board(ctx.board_id)
+        record = await ctx.boards.records.get_board(ctx.board_id)
         if record is not None:
             record.title = changed["title"].strip()
-            await ctx.boards.store.save_board(record)
+            await ctx.boards.records.save_board(record)
     return changed
 
 

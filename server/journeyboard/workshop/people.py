@@ -7,7 +7,7 @@ from typing import Any
 
 from pycrdt import Doc, Map
 
-from journeyboard.stores import PersonRecord
+from journeyboard.stores.records import PersonRecord
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import ControlHandler
@@ -23,7 +23,7 @@ def _both_documents(board_id: str) -> tuple[str, str]:
 
 
 async def _person(ctx: CommandContext) -> PersonRecord:
-    person = await ctx.boards.store.get_person(ctx.board_id, ctx.body["participant"])
+    person = await ctx.boards.records.get_person(ctx.board_id, ctx.body["participant"])
     if person is None:
         raise CommandError(404, "unknown_participant", "no such participant on this board")
     return person
@@ -67,12 +67,12 @@ def handle_control(rooms: RoomManager) -> ControlHandler:
 async def _rotate(ctx: CommandContext, role: str) -> tuple[str, int]:
     """Give a link a new version (older tokens of it stop working) and close the sockets
     opened with the old one; return the new token and how many sockets were closed."""
-    store = ctx.boards.store
-    board = await store.get_board(ctx.board_id)
+    records = ctx.boards.records
+    board = await records.get_board(ctx.board_id)
     assert board is not None
     old_version = board.link_versions.get(role, 1)
     board.link_versions[role] = old_version + 1
-    await store.save_board(board)
+    await records.save_board(board)
     token = ctx.boards.signer.sign(LinkToken(board.id, as_role(role), old_version + 1))
     closed = close_everywhere(
         ctx, f"link:{role}:{old_version}", CLOSE.LINK_ROTATED.code, "link replaced"
@@ -109,7 +109,7 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
     # message below is lost. Closing first counts the sockets this node had.
     if not person.removed:
         person.removed = True
-        await ctx.boards.store.save_person(person)
+        await ctx.boards.records.save_person(person)
     closed = close_everywhere(
         ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
     )
@@ -145,7 +145,7 @@ async def promote(ctx: CommandContext) -> dict[str, Any]:
         raise CommandError(409, "removed", "that participant was removed")
     if person.role != "facilitator":
         person.role = "facilitator"
-        await ctx.boards.store.save_person(person)
+        await ctx.boards.records.save_person(person)
     # Their open sockets on every node get the new powers from the session entry
     # (workshop.PolicyKeeper), set again even if the record was set already.
     await ctx.boards.change_session(

@@ -14,7 +14,7 @@ from typing import Any
 from pycrdt import Doc, Map
 
 from journeyboard import schema
-from journeyboard.stores import Mark
+from journeyboard.stores.records import Mark
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import BoardService, Identity
 from journeyboard.workshop.commands import CommandContext, CommandError, Handler
@@ -103,9 +103,9 @@ async def _publish(
     boards: BoardService, board_id: str, *, votes_changed: bool, ratings_changed: bool
 ) -> None:
     """Write progress, and the revealed totals, into the session document."""
-    store = boards.store
-    votes = await store.list_marks(board_id, "vote")
-    ratings = await store.list_marks(board_id, "rating")
+    records = boards.records
+    votes = await records.list_marks(board_id, "vote")
+    ratings = await records.list_marks(board_id, "rating")
 
     def change(doc: Doc[Any]) -> None:
         _, _, votes_shown, ratings_shown = _settings(doc)
@@ -145,9 +145,11 @@ async def my_marks(boards: BoardService, identity: Identity) -> dict[str, Any]:
         raise CommandError(403, "join_first", "join the board with your name first")
     board_id, person_id = identity.board.id, identity.person.id
     budget, per_card, _, _ = await boards.read_session(board_id, _settings)
-    votes = [m for m in await boards.store.list_marks(board_id, "vote") if m.person_id == person_id]
+    votes = [
+        m for m in await boards.records.list_marks(board_id, "vote") if m.person_id == person_id
+    ]
     ratings = [
-        m for m in await boards.store.list_marks(board_id, "rating") if m.person_id == person_id
+        m for m in await boards.records.list_marks(board_id, "rating") if m.person_id == person_id
     ]
     spent = sum(int(m.value.get("count", 0)) for m in votes)
     return {
@@ -177,7 +179,7 @@ async def vote(ctx: CommandContext) -> dict[str, Any]:
         raise CommandError(409, "no_vote", "you have no vote on that card to take back")
     count = on_card + delta
     value = {"count": count} if count > 0 else None
-    await ctx.boards.store.put_mark(ctx.board_id, "vote", person_id, card, value)
+    await ctx.boards.records.put_mark(ctx.board_id, "vote", person_id, card, value)
     await publish_votes(ctx.boards, ctx.board_id)
     votes = {**mine["votes"], card: count}
     if count == 0:
@@ -192,7 +194,7 @@ async def rate(ctx: CommandContext) -> dict[str, Any]:
     await require_card(ctx.boards, ctx.board_id, card, "solution")
     value = {"effort": ctx.body["effort"], "impact": ctx.body["impact"]}
     mine = await my_marks(ctx.boards, ctx.identity)
-    await ctx.boards.store.put_mark(ctx.board_id, "rating", person_id, card, value)
+    await ctx.boards.records.put_mark(ctx.board_id, "rating", person_id, card, value)
     await publish_ratings(ctx.boards, ctx.board_id)
     return {
         "card": card,

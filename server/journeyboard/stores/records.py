@@ -1,0 +1,135 @@
+"""The store's second interface: the records a board keeps outside its documents.
+
+`BoardRecords` is what the workshop rules (`workshop/`) use of a store: the board with its
+link versions, its people, and the raw votes and ratings (blind until revealed, so never in a
+synced document). Rooms never see it; they reach the store only through its first interface,
+the log of each document (`sync.ports.UpdateLog`). Every store implements both
+(`stores.base.Store`).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+ROLES = ("facilitator", "participant", "viewer")
+
+
+@dataclass(slots=True)
+class BoardRecord:
+    id: str
+    title: str
+    created_at_ms: int
+    link_versions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLES, 1))
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "created_at_ms": self.created_at_ms,
+            "link_versions": self.link_versions,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> BoardRecord:
+        versions = data.get("link_versions")
+        return cls(
+            id=str(data["id"]),
+            title=str(data["title"]),
+            created_at_ms=int(str(data["created_at_ms"])),
+            link_versions={str(k): int(v) for k, v in versions.items()}
+            if isinstance(versions, dict)
+            else dict.fromkeys(ROLES, 1),
+        )
+
+
+@dataclass(slots=True)
+class PersonRecord:
+    board_id: str
+    id: str
+    name: str
+    department: str
+    role: str
+    joined_at_ms: int
+    removed: bool = False
+    color: str = ""
+    device: str = ""
+    """The random id of the browser the person joined from (bars it after a removal)."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "board_id": self.board_id,
+            "id": self.id,
+            "name": self.name,
+            "department": self.department,
+            "role": self.role,
+            "joined_at_ms": self.joined_at_ms,
+            "removed": self.removed,
+            "color": self.color,
+            "device": self.device,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> PersonRecord:
+        return cls(
+            board_id=str(data["board_id"]),
+            id=str(data["id"]),
+            name=str(data["name"]),
+            department=str(data.get("department", "")),
+            role=str(data["role"]),
+            joined_at_ms=int(str(data["joined_at_ms"])),
+            removed=bool(data.get("removed", False)),
+            color=str(data.get("color", "")),
+            device=str(data.get("device", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """One person's vote or rating on a card."""
+
+    person_id: str
+    card: str
+    value: dict[str, Any]
+
+
+class BoardRecords(Protocol):
+    """Boards, people and marks (votes, ratings); a failing call raises `StoreError`.
+
+    The relations between journeys of a workshop belong here next, not in the log.
+    """
+
+    # boards
+    @abstractmethod
+    async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
+        """Store a new board together with the first update of its session document, in one
+        commit (StoreError when the id is taken)."""
+
+    @abstractmethod
+    async def get_board(self, board_id: str) -> BoardRecord | None: ...
+
+    @abstractmethod
+    async def save_board(self, board: BoardRecord) -> None: ...
+
+    # people
+    @abstractmethod
+    async def save_person(self, person: PersonRecord) -> None: ...
+
+    @abstractmethod
+    async def get_person(self, board_id: str, person_id: str) -> PersonRecord | None: ...
+
+    @abstractmethod
+    async def list_people(self, board_id: str) -> list[PersonRecord]:
+        """The board's people in the order they joined."""
+
+    # raw votes and ratings (blind until revealed: never in a synced document)
+    @abstractmethod
+    async def put_mark(
+        self, board_id: str, kind: str, person_id: str, card: str, value: dict[str, Any] | None
+    ) -> None:
+        """Store (or with None delete) one person's mark ("vote", "rating") on a card."""
+
+    @abstractmethod
+    async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
+        """Every stored mark of a kind on a board."""
