@@ -7,12 +7,15 @@ the error classes and their close frames must not change when the mapping moves 
 
 from __future__ import annotations
 
+import ast
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
 
-from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.close_codes import CLOSE, CloseCode
 from journeyboard.sync.connection import Connection
+from journeyboard.sync.errors import SyncError
 from journeyboard.sync.limits import Limits
 from journeyboard.sync.protocol import AwarenessTooLarge, ProtocolError
 from journeyboard.sync.room import (
@@ -21,6 +24,7 @@ from journeyboard.sync.room import (
     RoomClosed,
     UnreadableUpdate,
 )
+from journeyboard.web.admission import Refused
 from sync.fakes import FakeChannel, awareness_frame
 from web.test_socket_gate import Gate, build
 
@@ -72,3 +76,59 @@ async def test_a_presence_state_over_the_cap_is_too_large(gate: Gate) -> None:
     assert channel.closed == (CLOSE.TOO_LARGE.code, "presence too large")
     assert issubclass(AwarenessTooLarge, ProtocolError)
     sync.end()
+
+
+CLASSES: dict[type[SyncError], tuple[CloseCode, str, bool, type[Exception]]] = {
+    # class: close code, reason, refusal, the built-in base it kept (callers may catch that)
+    ProtocolError: (CLOSE.MALFORMED, "malformed message", True, ValueError),
+    AwarenessTooLarge: (CLOSE.TOO_LARGE, "presence too large", True, ValueError),
+    UnreadableUpdate: (CLOSE.UNREADABLE_UPDATE, "unreadable update", True, ValueError),
+    ForeignClaim: (CLOSE.UNREADABLE_UPDATE, "claim on clocks of another", True, ValueError),
+    DocumentTooLarge: (CLOSE.DOCUMENT_TOO_LARGE, "document too large", True, RuntimeError),
+    RoomClosed: (CLOSE.TRY_AGAIN_LATER, "try again later", False, RuntimeError),
+}
+
+
+def _subclasses(cls: type[SyncError]) -> set[type[SyncError]]:
+    found = set(cls.__subclasses__())
+    for sub in list(found):
+        found |= _subclasses(sub)
+    return found
+
+
+def test_every_sync_error_carries_its_close_code() -> None:
+    for cls, (close, reason, refusal, base) in CLASSES.items():
+        error = cls("the detail, which may quote input")
+        assert isinstance(error, SyncError) and isinstance(error, base), cls
+        assert (error.close, error.close_code, error.reason, error.refusal) == (
+            close,
+            close.code,
+            reason,
+            refusal,
+        ), cls
+    # the table above is the old mapping's: each row that the socket test checks agrees
+    for cls, code, reason, counted in EXPECTED:
+        if issubclass(cls, SyncError):
+            assert (cls.close.code, cls.reason, cls.refusal) == (code, reason, counted), cls
+    # a refused admission carries the code it was given
+    refused = Refused(CLOSE.ORIGIN_REFUSED, "origin not allowed", "origin")
+    assert (refused.close_code, refused.reason, refused.cause) == (
+        4405,
+        "origin not allowed",
+        "origin",
+    )
+    assert _subclasses(SyncError) == set(CLASSES) | {Refused}, "a new SyncError: add it here"
+
+
+SOCKET_CODE = ["web/sync_session.py", "web/sockets.py", "web/lean_socket.py"]
+
+
+def test_the_socket_code_maps_sync_errors_with_one_clause() -> None:
+    """No socket endpoint names a SyncError subclass in an except: `SyncError` says the code."""
+    names = {cls.__name__ for cls in CLASSES} | {"Refused"}
+    root = Path(__file__).resolve().parents[2] / "server" / "journeyboard"
+    for file in SOCKET_CODE:
+        for node in ast.walk(ast.parse((root / file).read_text())):
+            if isinstance(node, ast.ExceptHandler) and node.type is not None:
+                caught = {n.id for n in ast.walk(node.type) if isinstance(n, ast.Name)}
+                assert not caught & names, f"{file}:{node.lineno} catches {caught & names}"
