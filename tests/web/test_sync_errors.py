@@ -107,9 +107,9 @@ def test_every_sync_error_carries_its_close_code() -> None:
             refusal,
         ), cls
     # the table above is the old mapping's: each row that the socket test checks agrees
-    for cls, code, reason, counted in EXPECTED:
-        if issubclass(cls, SyncError):
-            assert (cls.close.code, cls.reason, cls.refusal) == (code, reason, counted), cls
+    for raised, code, reason, counted in EXPECTED:
+        if issubclass(raised, SyncError):
+            assert (raised.close.code, raised.reason, raised.refusal) == (code, reason, counted)
     # a refused admission carries the code it was given
     refused = Refused(CLOSE.ORIGIN_REFUSED, "origin not allowed", "origin")
     assert (refused.close_code, refused.reason, refused.cause) == (
