@@ -11,6 +11,8 @@
 //   wrapped in one root union (Command, HttpBody) so that every definition is emitted once, by name.
 // - Tables (lanes.json, quadrants.json): the union of the names a table lists (CardKind, Quadrant),
 //   so the client's code is checked against the same names the server reads.
+// - close_codes.json: every close code as a named constant (`CLOSE.NOT_FOUND.code`), as the
+//   server's generated server/journeyboard/sync/close_codes.py names them (scripts/close_codes.py).
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { compile } from 'json-schema-to-typescript';
@@ -162,10 +164,64 @@ async function fromTable(target) {
   return `${banner(target.table, 'the names the table lists')}\n\n/** ${target.doc} */\nexport type ${target.type} =\n${members};\n`;
 }
 
+/**
+ * A TypeScript string literal in single quotes.
+ * @param {string} text
+ */
+const quoted = (text) => `'${text.replace(/[\\']/g, '\\$&').replace(/\n/g, '\\n')}'`;
+
+/**
+ * The TypeScript source for close_codes.json: one constant per named code.
+ * @returns {Promise<string>}
+ */
+async function fromCloseCodes() {
+  const codes = (await readJson('close_codes.json'))['codes'];
+  if (!isObject(codes)) throw new Error('close_codes.json has no codes');
+  const entries = Object.entries(codes).map(([key, entry]) => {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(key)) throw new Error(`close code name ${key} is not an upper-case name`);
+    const code = isObject(entry) ? entry['code'] : undefined;
+    const final = isObject(entry) ? entry['final'] : undefined;
+    const message = isObject(entry) ? entry['message'] : undefined;
+    if (!Number.isInteger(code) || typeof final !== 'boolean' || typeof message !== 'string') {
+      throw new Error(`close code ${key}: code, final or message has the wrong type`);
+    }
+    return [
+      `  ${key}: {`,
+      `    name: ${quoted(key)},`,
+      `    code: ${String(code)},`,
+      `    final: ${String(final)},`,
+      `    message: ${quoted(message)},`,
+      '  },',
+    ].join('\n');
+  });
+  const names = Object.keys(codes).map((key) => `  | ${quoted(key)}`).join('\n');
+  return [
+    banner('close_codes.json', 'every named close code'),
+    '',
+    '/** The name of a close code in the shared table. */',
+    `export type CloseName =\n${names};`,
+    '',
+    'export interface CloseCode {',
+    '  readonly name: CloseName;',
+    '  readonly code: number;',
+    '  /** The client must stop reconnecting and show `message`. */',
+    '  readonly final: boolean;',
+    '  readonly message: string;',
+    '}',
+    '',
+    '/** Every named close code: `CLOSE.NOT_FOUND.code`. */',
+    'export const CLOSE = {',
+    ...entries,
+    '} as const satisfies Readonly<Record<CloseName, CloseCode>>;',
+    '',
+  ].join('\n');
+}
+
 /** @type {Array<[string, string, () => Promise<string>]>} output, source, generator */
 const JOBS = [
   ...SCHEMAS.map((t) => /** @type {[string, string, () => Promise<string>]} */ ([t.output, t.schema, () => fromSchema(t)])),
   ...TABLES.map((t) => /** @type {[string, string, () => Promise<string>]} */ ([t.output, t.table, () => fromTable(t)])),
+  ['closeCodes.ts', 'close_codes.json', fromCloseCodes],
 ];
 
 const check = process.argv.includes('--check');

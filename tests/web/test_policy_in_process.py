@@ -44,7 +44,7 @@ class Api:
         target = SocketTarget(self.board_id, False, token)
         with pytest.raises(Refused) as refused:
             await self.gate.start(SocketRequest(target, None, "t", "10.0.0.7"), FakeChannel())
-        return refused.value.code
+        return refused.value.close_code
 
     async def post_command(self, token: str, **body: Any) -> httpx.Response:
         return await self.http.post(

@@ -69,7 +69,7 @@ async def test_socket_ceilings_per_address() -> None:
     try:
         admitted = [await built.gate.start(built.request(token), FakeChannel()) for _ in range(3)]
         refused = await built.refused(built.request(token))
-        assert refused.code == 4430
+        assert refused.close_code == CLOSE.TOO_MANY_CONNECTIONS.code == 4430
         admitted.pop().end()  # freed again
         admitted.append(await built.gate.start(built.request(token), FakeChannel()))
         for sync in admitted:

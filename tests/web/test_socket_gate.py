@@ -130,7 +130,7 @@ async def test_refusals_carry_their_close_codes(gate: Gate) -> None:
     ]
     for request, close, cause in cases:
         refused = await gate.refused(request)
-        assert (refused.code, refused.cause) == (close.code, cause)
+        assert (refused.close_code, refused.cause) == (close.code, cause)
     assert gate.gate.refused["unauthorized"] == 3
     # The page's own origin is fine.
     own = await gate.gate.start(gate.request(token, origin="https://board.test"), FakeChannel())
@@ -144,14 +144,14 @@ async def test_a_rotated_link_and_a_removed_person_are_refused(gate: Gate) -> No
     board.link_versions["viewer"] += 1
     await gate.store.save_board(board)
     refused = await gate.refused(gate.request(gate.tokens["viewer"]))
-    assert refused.code == CLOSE.LINK_ROTATED.code
+    assert refused.close_code == CLOSE.LINK_ROTATED.code
 
     link = await gate.boards.authenticate(gate.board_id, gate.tokens["participant"])
     person, token = await gate.boards.join(link, "Ann", "Ops", address="10.0.0.7")
     person.removed = True
     await gate.store.save_person(person)
     refused = await gate.refused(gate.request(token))
-    assert refused.code == CLOSE.FORBIDDEN.code
+    assert refused.close_code == CLOSE.FORBIDDEN.code
 
 
 async def test_a_full_board_refuses_and_frees_a_slot_when_one_leaves(gate: Gate) -> None:
@@ -159,7 +159,7 @@ async def test_a_full_board_refuses_and_frees_a_slot_when_one_leaves(gate: Gate)
     first = await gate.gate.start(gate.request(token), FakeChannel())
     second = await gate.gate.start(gate.request(token), FakeChannel())
     refused = await gate.refused(gate.request(token))
-    assert (refused.code, refused.cause) == (
+    assert (refused.close_code, refused.cause) == (
         CLOSE.TOO_MANY_CONNECTIONS.code,
         "sockets_per_board",
     )
@@ -173,7 +173,7 @@ async def test_a_full_board_refuses_and_frees_a_slot_when_one_leaves(gate: Gate)
 async def test_a_store_that_cannot_open_the_room_means_try_again_later(gate: Gate) -> None:
     gate.store.down = True
     refused = await gate.refused(gate.request(gate.tokens["viewer"]))
-    assert (refused.code, refused.cause) == (CLOSE.TRY_AGAIN_LATER.code, "store_unavailable")
+    assert (refused.close_code, refused.cause) == (CLOSE.TRY_AGAIN_LATER.code, "store_unavailable")
     assert slots(gate.gate) == 0
     gate.store.down = False
     admitted = await gate.gate.start(gate.request(gate.tokens["viewer"]), FakeChannel())

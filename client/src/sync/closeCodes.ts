@@ -1,28 +1,17 @@
-// Websocket close codes shared with the server (shared_schema/close_codes.json).
-import table from '../../../shared_schema/close_codes.json';
+// Websocket close codes shared with the server: the constants generated from
+// shared_schema/close_codes.json (src/generated/closeCodes.ts, `npm run gen:types`).
+import { CLOSE, type CloseCode } from '../generated/closeCodes';
 
-export interface CloseCode {
-  readonly name: string;
-  readonly code: number;
-  /** The client must stop reconnecting and show `message`. */
-  readonly final: boolean;
-  readonly message: string;
-}
+export { CLOSE, type CloseCode, type CloseName } from '../generated/closeCodes';
 
-interface CloseCodeTable {
-  readonly codes: Readonly<Record<string, { code: number; final: boolean; message: string }>>;
-}
-
-/** Index the shared table by numeric code. */
-export function indexCloseCodes(source: CloseCodeTable): ReadonlyMap<number, CloseCode> {
+/** Index close codes by number. */
+export function indexCloseCodes(codes: Iterable<CloseCode>): ReadonlyMap<number, CloseCode> {
   const byCode = new Map<number, CloseCode>();
-  for (const [name, entry] of Object.entries(source.codes)) {
-    byCode.set(entry.code, { name, code: entry.code, final: entry.final, message: entry.message });
-  }
+  for (const entry of codes) byCode.set(entry.code, entry);
   return byCode;
 }
 
-const CLOSE_CODES = indexCloseCodes(table);
+const CLOSE_CODES = indexCloseCodes(Object.values(CLOSE));
 
 /** The shared entry for a close code, or undefined for codes the table does not name. */
 export function closeCodeFor(code: number): CloseCode | undefined {

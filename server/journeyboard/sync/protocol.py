@@ -11,6 +11,9 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
+from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.errors import SyncError
+
 MESSAGE_SYNC: Final = 0
 MESSAGE_AWARENESS: Final = 1
 MESSAGE_AUTH: Final = 2
@@ -26,12 +29,18 @@ _MAX_VAR_UINT_BYTES: Final = 8
 EMPTY_UPDATE: Final = b"\x00\x00"
 
 
-class ProtocolError(ValueError):
+class ProtocolError(SyncError, ValueError):
     """A frame that is not a well-formed y-websocket message."""
+
+    close = CLOSE.MALFORMED
+    reason = "malformed message"
 
 
 class AwarenessTooLarge(ProtocolError):
     """An awareness state longer than the caller allows."""
+
+    close = CLOSE.TOO_LARGE
+    reason = "presence too large"
 
 
 @dataclass(frozen=True, slots=True)

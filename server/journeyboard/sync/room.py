@@ -35,6 +35,7 @@ from journeyboard.sync.claims import (
 )
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.connection import Connection
+from journeyboard.sync.errors import SyncError
 from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
 from journeyboard.sync.presence import Presence, role_of
 from journeyboard.sync.protocol import (
@@ -121,8 +122,12 @@ def check_transition(old: RoomState, new: RoomState) -> None:
         raise IllegalTransition(old, new)
 
 
-class RoomClosed(RuntimeError):
+class RoomClosed(SyncError, RuntimeError):
     """The room was closed (server shutdown or a store failure) and cannot take more work."""
+
+    close = CLOSE.TRY_AGAIN_LATER
+    reason = "try again later"
+    refusal = False
 
 
 class ServerChangeFailed(RuntimeError):
@@ -133,6 +138,9 @@ class ServerChangeFailed(RuntimeError):
 class UnreadableUpdate(ProtocolError):
     """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
 
+    close = CLOSE.UNREADABLE_UPDATE
+    reason = "unreadable update"
+
 
 NO_CLAIMS: Final = ClaimCheck(None, (), {})
 """What the server's own changes claim: nothing to check."""
@@ -142,9 +150,14 @@ class ForeignClaim(UnreadableUpdate):
     """An update that claims clocks of a client id bound to someone else, or deletes clocks
     the room does not hold (see `sync/claims.py`)."""
 
+    reason = "claim on clocks of another"
 
-class DocumentTooLarge(RuntimeError):
+
+class DocumentTooLarge(SyncError, RuntimeError):
     """Accepting an update would take the document past its size limit."""
+
+    close = CLOSE.DOCUMENT_TOO_LARGE
+    reason = "document too large"
 
 
 _CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
@@ -727,20 +740,16 @@ class Room:
                     continue
                 try:
                     self._accept(held.update, held.frame, held.origin)
-                except UnreadableUpdate as exc:
-                    self._refuse_held(held, CLOSE.UNREADABLE_UPDATE.code, exc)
-                except ProtocolError as exc:
-                    self._refuse_held(held, CLOSE.MALFORMED.code, exc)
-                except DocumentTooLarge as exc:
-                    self._refuse_held(held, CLOSE.DOCUMENT_TOO_LARGE.code, exc)
+                except SyncError as error:
+                    self._refuse_held(held, error)
         finally:
             self._releasing = False
 
-    def _refuse_held(self, held: _Held, code: int, exc: BaseException) -> None:
+    def _refuse_held(self, held: _Held, error: SyncError) -> None:
         label = held.origin.label if held.origin else "the log"
-        log.warning("%s: a held update from %s was refused: %s", self.name, label, exc)
+        log.warning("%s: a held update from %s was refused: %s", self.name, label, error)
         if held.origin is not None and held.origin in self.connections:
-            held.origin.channel.close(code, "update refused")
+            held.origin.channel.close(error.close_code, "update refused")
 
     def _commit(
         self,

@@ -21,7 +21,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
-from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.close_codes import CLOSE, CloseCode
+from journeyboard.sync.errors import SyncError
 from journeyboard.sync.limits import Counter
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Channel
@@ -86,12 +87,12 @@ class SocketRequest:
         return self.target.board_id
 
 
-class Refused(Exception):
-    """A socket that may not join: closed with `code` and `reason`; counted under `cause`."""
+class Refused(SyncError):
+    """A socket that may not join: closed with `close` and `reason`; counted under `cause`."""
 
-    def __init__(self, code: int, reason: str, cause: str) -> None:
+    def __init__(self, close: CloseCode, reason: str, cause: str) -> None:
         super().__init__(reason)
-        self.code = code
+        self.close = close
         self.reason = reason
         self.cause = cause
 
@@ -198,21 +199,21 @@ class SocketGate:
         target = request.target
         board_id = target.board_id
         if not origin_allowed(request.origin, request.host, self.settings):
-            raise Refused(CLOSE.ORIGIN_REFUSED.code, "origin not allowed", "origin")
+            raise Refused(CLOSE.ORIGIN_REFUSED, "origin not allowed", "origin")
         try:
             identity = await self.service.authenticate(board_id, target.token)
         except AccessDenied as denied:
-            raise Refused(denied.close.code, denied.message, denied.code) from None
+            raise Refused(denied.close, denied.message, denied.code) from None
         if not self.per_board.try_add(board_id):
             raise Refused(
-                CLOSE.TOO_MANY_CONNECTIONS.code,
+                CLOSE.TOO_MANY_CONNECTIONS,
                 "too many sockets on this board",
                 "sockets_per_board",
             )
         if not self.per_address.try_add(request.address):
             self.per_board.remove(board_id)
             raise Refused(
-                CLOSE.TOO_MANY_CONNECTIONS.code,
+                CLOSE.TOO_MANY_CONNECTIONS,
                 "too many sockets from here",
                 "sockets_per_address",
             )
@@ -220,7 +221,7 @@ class SocketGate:
             self.per_board.remove(board_id)
             self.per_address.remove(request.address)
             raise Refused(
-                CLOSE.TOO_MANY_CONNECTIONS.code,
+                CLOSE.TOO_MANY_CONNECTIONS,
                 "too many sockets from here on this board",
                 "sockets_per_address_per_board",
             )
@@ -230,9 +231,7 @@ class SocketGate:
         except StoreError as exc:
             self.uncount(request)
             log.error("cannot open %s: %s", name, exc)
-            raise Refused(
-                CLOSE.TRY_AGAIN_LATER.code, "store unavailable", "store_unavailable"
-            ) from None
+            raise Refused(CLOSE.TRY_AGAIN_LATER, "store unavailable", "store_unavailable") from None
         except BaseException:
             self.uncount(request)
             raise
@@ -245,10 +244,10 @@ class SocketGate:
                 presence=identity.presence,
                 bypass_lock=identity.role == "facilitator",
             )
-        except RoomClosed:
+        except RoomClosed as closed:
             self.rooms.release(name)
             self.uncount(request)
-            raise Refused(CLOSE.TRY_AGAIN_LATER.code, "try again later", "room_closed") from None
+            raise Refused(closed.close, closed.reason, "room_closed") from None
         access_log.info('%s "WebSocket %s" admitted: %s', request.address, target.path, conn.label)
         return SyncSession(self, request, room, conn)
 

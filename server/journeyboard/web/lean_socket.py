@@ -43,7 +43,8 @@ from websockets.protocol import Protocol, State
 from websockets.server import ServerProtocol
 
 from journeyboard.sync.close_codes import CLOSE
-from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.sync.errors import SyncError
+from journeyboard.web.admission import SocketGate, SocketRequest, SocketTarget
 from journeyboard.web.socket_state import SocketState
 from journeyboard.web.sync_session import SyncSession
 
@@ -496,9 +497,9 @@ class LeanSyncProtocol(asyncio.Protocol):
     async def _admit(self, request: SocketRequest) -> None:
         try:
             session = await self.gate.start(request, self)
-        except Refused as refused:
+        except SyncError as error:  # a refused admission (web/admission.py)
             self._pending.clear()
-            self.close(refused.code, refused.reason)
+            self.close(error.close_code, error.reason)
         except Exception:
             log.exception("could not admit a socket for %s", request.board_id)
             self._pending.clear()

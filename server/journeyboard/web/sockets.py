@@ -15,8 +15,9 @@ from collections import deque
 from starlette.websockets import WebSocket
 
 from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.errors import SyncError
 from journeyboard.tasks import Background
-from journeyboard.web.admission import Refused, SocketGate, SocketRequest, SocketTarget
+from journeyboard.web.admission import SocketGate, SocketRequest, SocketTarget
 from journeyboard.web.socket_state import SocketState
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,8 @@ async def serve_starlette(gate: SocketGate, websocket: WebSocket) -> None:
     channel = SocketChannel(websocket, gate.limits.socket_buffer_bytes)
     try:
         sync = await gate.start(request, channel)
-    except Refused as refused:
-        await websocket.close(refused.code, refused.reason)
+    except SyncError as error:  # a refused admission (web/admission.py)
+        await websocket.close(error.close_code, error.reason)
         return
     if not channel.closing:
         channel.opened()

@@ -19,8 +19,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from journeyboard.sync import protocol
-from journeyboard.sync.close_codes import CLOSE
+from journeyboard.sync.close_codes import CLOSE, CloseCode
 from journeyboard.sync.connection import Connection
+from journeyboard.sync.errors import SyncError
 from journeyboard.sync.limits import TokenBucket
 from journeyboard.sync.protocol import (
     AwarenessEntry,
@@ -28,13 +29,7 @@ from journeyboard.sync.protocol import (
     AwarenessTooLarge,
     ProtocolError,
 )
-from journeyboard.sync.room import (
-    DocumentTooLarge,
-    ForeignClaim,
-    Room,
-    RoomClosed,
-    UnreadableUpdate,
-)
+from journeyboard.sync.room import Room
 from journeyboard.web.socket_state import SocketState
 
 if TYPE_CHECKING:
@@ -95,16 +90,16 @@ class SyncSession:
         if self.state.closing or self.conn.channel.closing:
             return
         if data is None:
-            self._refuse(CLOSE.MALFORMED.code, "text frames are not supported")
+            self._refuse(CLOSE.MALFORMED, "text frames are not supported")
         elif len(data) > self.max_message_bytes:
-            self._refuse(CLOSE.TOO_LARGE.code, "message too large", len(data))
+            self._refuse(CLOSE.TOO_LARGE, "message too large", len(data))
         elif not self.messages.take() or not self.volume.take(len(data)):
-            self._refuse(CLOSE.RATE_LIMITED.code, "too many messages")
+            self._refuse(CLOSE.RATE_LIMITED, "too many messages")
         else:
             try:
                 kind, sub = protocol.message_kind(data)
-            except ProtocolError as exc:
-                self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+            except SyncError as error:
+                self._close_for(error)
                 return
             if kind == protocol.MESSAGE_AWARENESS:
                 self._receive_awareness(data)
@@ -174,14 +169,11 @@ class SyncSession:
             for entry in entries:
                 if entry.client_id == own and len(entry.state.encode()) > cap:
                     raise AwarenessTooLarge(f"awareness state over {cap} bytes")
-        except AwarenessTooLarge as exc:
-            self._refuse(CLOSE.TOO_LARGE.code, "presence too large", exc)
-            return
-        except ProtocolError as exc:
-            self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
+        except SyncError as error:
+            self._close_for(error)
             return
         if any(protocol.nested_deeper_than(entry.state) for entry in entries):
-            self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
+            self._close_for(ProtocolError("nested too deeply"))
             return
         if own is not None and all(entry.client_id != own for entry in entries):
             self._deliver_awareness(entries)
@@ -226,23 +218,22 @@ class SyncSession:
         """Hand a message to the room; close this socket with the code its failure names."""
         try:
             call(self.conn, value)
-        except ForeignClaim as exc:
-            self._refuse(CLOSE.UNREADABLE_UPDATE.code, "claim on clocks of another", exc)
-        except UnreadableUpdate as exc:
-            self._refuse(CLOSE.UNREADABLE_UPDATE.code, "unreadable update", exc)
-        except ProtocolError as exc:
-            self._refuse(CLOSE.MALFORMED.code, "malformed message", exc)
-        except RecursionError:
-            self._refuse(CLOSE.MALFORMED.code, "malformed message", "nested too deeply")
-        except DocumentTooLarge as exc:
-            self._refuse(CLOSE.DOCUMENT_TOO_LARGE.code, "document too large", exc)
-        except RoomClosed:
-            self.conn.channel.close(CLOSE.TRY_AGAIN_LATER.code, "try again later")
+        except RecursionError:  # Python's own, from a deeply nested value: malformed
+            self._close_for(ProtocolError("nested too deeply"))
+        except SyncError as error:
+            self._close_for(error)
 
-    def _refuse(self, code: int, reason: str, detail: object = "") -> None:
+    def _close_for(self, error: SyncError) -> None:
+        """Close this socket as `error` says (sync/errors.py): a refusal is logged and counted."""
+        if error.refusal:
+            self._refuse(error.close, error.reason, error)
+        else:
+            self.conn.channel.close(error.close_code, error.reason)
+
+    def _refuse(self, close: CloseCode, reason: str, detail: object = "") -> None:
         log.warning("closing %s on %s: %s %s", self.conn.label, self.room.name, reason, detail)
         self.gate.count_refusal(reason)
-        self.conn.channel.close(code, reason)
+        self.conn.channel.close(close.code, reason)
 
     def end(self) -> None:
         """Leave the room (the socket is gone or closing); safe to call more than once."""
