@@ -529,13 +529,22 @@ def instrument(events_path: Path) -> None:
     store: Any = SQLiteStore
     apply = patched.apply_tolerantly
 
-    def timed_apply(updates: list[bytes]) -> Any:
+    def timed_apply(updates: list[bytes], *rest: Any) -> Any:
         started = time.perf_counter()
-        result = apply(updates)
+        result = apply(updates, *rest)
         note("apply_tolerantly", started, parts=len(updates))
         return result
 
     patched.apply_tolerantly = timed_apply
+    check = patched.check_stored
+
+    def timed_check(updates: list[bytes]) -> Any:
+        started = time.perf_counter()
+        result = check(updates)
+        note("check_stored", started, parts=len(updates))
+        return result
+
+    patched.check_stored = timed_check
     read = store.load_document
 
     async def timed_read(self: SQLiteStore, name: str) -> list[bytes]:
@@ -657,6 +666,7 @@ def inside(store: str, board: dict[str, Any], joiners: int, folder: Path) -> dic
         "join": result,
         "first_admit_done": offset(first("admit")),
         "content_store_load": offset(first("store_load", content)),
+        "content_check": offset(first("check_stored")),  # only past 64 KiB: the content's
         "content_apply": offset(first("apply_tolerantly")),  # the session's comes after
         "content_construct": offset(constructed),
         "content_room_load": offset(first("room_load", content)),
@@ -926,6 +936,7 @@ INSIDE_LABELS = (
     ("content_construct", "… `Room(...)`: its first `pycrdt.Doc` imports anyio's backend"),
     ("content_room_load", "… `Room.load`"),
     ("content_store_load", "… … `SQLiteStore.load_document`"),
+    ("content_check", "… … `check_stored` (what yjs can read; a worker thread)"),
     ("content_apply", "… … `apply_tolerantly`"),
     ("session_open", "… opening the session room (`on_open`)"),
     ("first_answer_step1", "the first `_answer_step1` (encodes the step 2)"),
