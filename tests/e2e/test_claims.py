@@ -21,38 +21,16 @@ import httpx
 from conftest import ServerProcess
 from journeyboard.sync import protocol
 from journeyboard.sync.close_codes import CLOSE
-from journeyboard.sync.protocol import write_var_uint
 from journeyboard.sync.updates import state_vector
 from nodeclient import NodeClient
 from redisserver import RedisServer, nodes
 from redisserver import redis as redis  # the fixture
+from sync.fakes import delete_set_update as future_delete_set
+from sync.fakes import gc_update as future_gc
 from waiting import wait_for_value
 from ysync import YClient
 
 REFUSED = CLOSE.UNREADABLE_UPDATE.code
-
-
-def future_delete_set(client: int, clock: int, length: int) -> bytes:
-    """No structs; a delete set of one range on `client`: what finding 5 sent (15 bytes)."""
-    return (
-        b"\x00\x01"
-        + write_var_uint(client)
-        + b"\x01"
-        + write_var_uint(clock)
-        + write_var_uint(length)
-    )
-
-
-def future_gc(client: int, clock: int, length: int) -> bytes:
-    """One GC struct under `client` from `clock`, and no delete set: finding 6 (18 bytes)."""
-    return (
-        b"\x01\x01"
-        + write_var_uint(client)
-        + write_var_uint(clock)
-        + b"\x00"
-        + write_var_uint(length)
-        + b"\x00"
-    )
 
 
 def card_texts(server: ServerProcess, board: dict[str, Any]) -> dict[str, str]:

@@ -154,3 +154,28 @@ class RecordingBus(LocalBus):
 
     def board_lock(self, board_id: str) -> contextlib.AbstractAsyncContextManager[None]:
         return super().board_lock(board_id)
+
+
+def delete_set_update(client: int, clock: int, length: int) -> bytes:
+    """An update with no structs and a delete set of one range on `client` (15 bytes for the
+    hardening finding 5: a delete aimed at clocks someone has not written yet)."""
+    return (
+        b"\x00\x01"
+        + protocol.write_var_uint(client)
+        + b"\x01"
+        + protocol.write_var_uint(clock)
+        + protocol.write_var_uint(length)
+    )
+
+
+def gc_update(client: int, clock: int, length: int) -> bytes:
+    """An update of one GC struct under `client` from `clock`, and no delete set (18 bytes for
+    finding 6: a GC struct over someone's future clocks)."""
+    return (
+        b"\x01\x01"
+        + protocol.write_var_uint(client)
+        + protocol.write_var_uint(clock)
+        + b"\x00"
+        + protocol.write_var_uint(length)
+        + b"\x00"
+    )

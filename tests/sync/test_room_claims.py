@@ -24,31 +24,12 @@ from journeyboard.sync.room import ForeignClaim, Room, RoomOptions, bindings_nam
 from journeyboard.sync.updates import state_vector
 from journeyboard.sync.yupdate import parse_update
 from sync.fakes import FakeChannel, RecordingBus, Writer, awareness_frame, cards
+from sync.fakes import delete_set_update as delete_set
+from sync.fakes import gc_update as gc
 
 ANN = {"id": "ann", "name": "Ann", "role": "participant", "color": "#111111"}
 BOB = {"id": "bob", "name": "Bob", "role": "participant", "color": "#222222"}
 FAY = {"id": "fay", "name": "Fay", "role": "facilitator", "color": "#333333"}
-
-
-def delete_set(client: int, clock: int, length: int) -> bytes:
-    return (
-        b"\x00\x01"
-        + write_var_uint(client)
-        + b"\x01"
-        + write_var_uint(clock)
-        + write_var_uint(length)
-    )
-
-
-def gc(client: int, clock: int, length: int) -> bytes:
-    return (
-        b"\x01\x01"
-        + write_var_uint(client)
-        + write_var_uint(clock)
-        + b"\x00"
-        + write_var_uint(length)
-        + b"\x00"
-    )
 
 
 def skip_then_gc(client: int, clock: int, skip: int, length: int) -> bytes:
