@@ -15,6 +15,7 @@ server/journeyboard/static/index.html: client/node_modules/.package-lock.json $(
 	cd client && npm run build
 
 $(VENV)/.installed: pyproject.toml hatch_build.py client/node_modules/.package-lock.json
+	scripts/system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
