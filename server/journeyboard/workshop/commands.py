@@ -84,25 +84,44 @@ class CommandRunner:
         kind = body["type"]
         validator = self._validators.get(kind)
         if validator is None:
-            raise CommandError(400, "unknown_command", f"no command named {kind!r}")
+            raise CommandError(
+                400, "unknown_command", "no command named %(command)s", command=repr(kind)
+            )
         error = next(iter(sorted(validator.iter_errors(body), key=lambda e: list(e.path))), None)
         if error is not None:
             where = "/".join(str(p) for p in error.path) or "body"
-            raise CommandError(400, "invalid_command", f"{where}: {error.message}")
+            # The schema's own words (English, from jsonschema): not translated.
+            raise CommandError(400, "invalid_command", ": ".join((where, error.message)))
         if identity.role not in self._roles[kind]:
-            raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+            raise CommandError(
+                403,
+                "forbidden",
+                "a %(role)s cannot %(command)s",
+                role=identity.role,
+                command=kind,
+            )
         board_id = identity.board.id
         async with self.boards.rooms.bus.board_lock(board_id):
             # Re-read the identity under the lock: a removal may have just happened.
             identity = await self.boards.authenticate_again(identity)
             if identity.role not in self._roles[kind]:
-                raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+                raise CommandError(
+                    403,
+                    "forbidden",
+                    "a %(role)s cannot %(command)s",
+                    role=identity.role,
+                    command=kind,
+                )
             allowed = self._gated.get(kind)
             if allowed is not None:
                 phase = await self.boards.read_session(board_id, current_phase)
                 if phase not in allowed:
                     raise CommandError(
-                        409, "wrong_phase", f"{kind} is not open in the {phase} phase"
+                        409,
+                        "wrong_phase",
+                        "%(command)s is not open in the %(phase)s phase",
+                        command=kind,
+                        phase=phase,
                     )
             context = CommandContext(identity, body, base_url, self.boards)
             result = await self.handlers[kind](context)
