@@ -53,7 +53,9 @@ async def export_from_store(
         session = await _load(
             store, documents.session_name(board_id), documents.SESSION_ROOTS, progress
         )
-    view = build_view(board_id, content, session)
+    language = i18n.choose(language, board.language)
+    with i18n.using(language):
+        view = build_view(board_id, content, session)
     progress("rendering", 0, len(view.cards))
     rendered = render(
         view,
@@ -62,7 +64,7 @@ async def export_from_store(
         dialect=dialect,
         sheet=sheet,
         tile=tile,
-        language=i18n.choose(language, board.language),
+        language=language,
     )
     progress("rendering", len(view.cards), len(view.cards))
     return list(rendered.bodies)

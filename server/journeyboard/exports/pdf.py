@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from journeyboard import i18n
 from journeyboard.exports import poster, report
 from journeyboard.exports.charts import to_string
 from journeyboard.workshop.boardview import BoardView
@@ -103,7 +104,7 @@ def poster_art(view: BoardView, sheet: str, now_ms: int | None = None) -> Poster
         float(height),
         (headers.x * scale, headers.right * scale),
         layout.map.y * scale,
-        view.title or "Customer journey map",
+        view.title or i18n._("Customer journey map"),
     )
 
 

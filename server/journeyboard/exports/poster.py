@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from babel import dates
+
+from journeyboard import i18n
+from journeyboard.collation import sort_key
 from journeyboard.exports import charts
 from journeyboard.exports.charts import ACCENT, INK, MOMENT, MUTED, el, text_block, to_string
 from journeyboard.exports.measure import (
@@ -36,7 +40,7 @@ from journeyboard.exports.measure import (
     wrap,
 )
 from journeyboard.exports.numbers import signed_whole
-from journeyboard.workshop.boardview import LANES, BoardView, Card, Stage
+from journeyboard.workshop.boardview import LANES, UNPLACED, BoardView, Card, Stage
 
 PAGES: Final = {"A0": (1189, 841), "A1": (841, 594), "A3": (420, 297), "A4": (297, 210)}
 SHEETS: Final = ("A0", "A1")
@@ -352,17 +356,26 @@ def _plan(view: BoardView, width: float, height: float, f: float, date: str) -> 
     named = codes(view)
     # Title block: the title on the left, the facts on the right.
     left_w = (width - 2 * margin) * 0.55
-    title_lines = wrap(view.title or "Customer journey map", left_w, f * 2.6, bold=True,
+    title_lines = wrap(view.title or i18n._("Customer journey map"), left_w, f * 2.6, bold=True,
                        max_lines=2)  # fmt: skip
     people = [p for p in view.people if not p.removed]
-    departments = sorted({p.department for p in people if p.department})
-    sub = "Customer journey map" + (f" · {date}" if date else "")
+    departments = sorted(
+        {p.department for p in people if p.department}, key=sort_key(i18n.current())
+    )
+    sub = i18n._("Customer journey map") + (f" · {date}" if date else "")
     if people:
-        sub += f" · {len(people)} people from {len(departments)} departments"
+        sub += " · " + i18n.ngettext(
+            "%(num)s person from %(departments)s",
+            "%(num)s people from %(departments)s",
+            len(people),
+            departments=i18n.ngettext(
+                "%(num)s department", "%(num)s departments", len(departments)
+            ),
+        )
     facts_w = (width - 2 * margin) * 0.42
     fact_lines = [("", wrap(sub, left_w, s.small))]
-    for label, value in (("Persona", view.persona), ("Scope", view.scope),
-                         ("Customer goal", view.customer_goal)):  # fmt: skip
+    for label, value in ((i18n._("Persona"), view.persona), (i18n._("Scope"), view.scope),
+                         (i18n._("Customer goal"), view.customer_goal)):  # fmt: skip
         if value:
             fact_lines.append((label, wrap(f"{label}: {value}", facts_w, s.small, max_lines=3)))
     left_h = (
@@ -387,7 +400,7 @@ def _plan(view: BoardView, width: float, height: float, f: float, date: str) -> 
     # Lanes and cells.
     lanes = [
         (kind, title, wrap(title, header_w - 2 * s.pad, s.lane, bold=True))
-        for kind, title in _lanes(view)
+        for kind, title in ((kind, i18n._(english)) for kind, english in _lanes(view))
     ]
     cells: dict[tuple[str, str], list[_Card]] = {}
     for card in view.cards:
@@ -478,13 +491,13 @@ def _draw(view: BoardView, plan: _Plan, sheet: str) -> tuple[ET.Element, PosterL
         rows.append(Row(kind, lane_title, y, row_h[kind]))
         y += row_h[kind]
         if kind == "feeling" and plan.curve_h:
-            rows.append(Row(CURVE_ROW, "Emotion curve", y, plan.curve_h))
+            rows.append(Row(CURVE_ROW, i18n._("Emotion curve"), y, plan.curve_h))
             y += plan.curve_h
     if plan.curve_h and not any(r.kind == CURVE_ROW for r in rows):
-        rows.append(Row(CURVE_ROW, "Emotion curve", y, plan.curve_h))
+        rows.append(Row(CURVE_ROW, i18n._("Emotion curve"), y, plan.curve_h))
         y += plan.curve_h
     y += f * 1.5
-    rows.append(Row(SUMMARY_ROW, "Summary", y, plan.summary.height))
+    rows.append(Row(SUMMARY_ROW, i18n._("Summary"), y, plan.summary.height))
     bottom = y + plan.summary.height
 
     # Stage headers.
@@ -513,7 +526,8 @@ def _draw(view: BoardView, plan: _Plan, sheet: str) -> tuple[ET.Element, PosterL
     summary_row = rows[-1]
     el(headers, "rect", x=margin, y=summary_row.y, width=plan.header_w - s.gap,
        height=summary_row.h, rx=f * 0.3, fill="#d9e2ec")  # fmt: skip
-    boxes.append(text_block(headers, ["Summary"], margin + s.pad, summary_row.y + s.pad, s.lane,
+    summary_title = [i18n._("Summary")]
+    boxes.append(text_block(headers, summary_title, margin + s.pad, summary_row.y + s.pad, s.lane,
                             bold=True, role="lane"))  # fmt: skip
 
     # Cards.
@@ -623,8 +637,8 @@ def _draw_summary(
         return at_y + block_height(1, s.heading) + f * 0.9
 
     # Pain points, ranked.
-    top = heading("Pain points, ranked by votes" if view.votes_revealed
-                  else "Pain points (votes not revealed)", x, y)  # fmt: skip
+    top = heading(i18n._("Pain points, ranked by votes") if view.votes_revealed
+                  else i18n._("Pain points (votes not revealed)"), x, y)  # fmt: skip
     code_w = text_width("P00", text, True)
     votes_w = text_width("00 votes", text)
     most = max((card.votes for card, _ in summary.pain_rows), default=0) or 1
@@ -632,7 +646,7 @@ def _draw_summary(
         boxes.append(text_block(band, [f"P{number}"], x, top, text, bold=True, fill="#9b2c2c",
                                 role="summary"))  # fmt: skip
         if view.votes_revealed:
-            label = f"{card.votes} vote" + ("" if card.votes == 1 else "s")
+            label = i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
             boxes.append(text_block(band, [label], x + code_w + f * 0.6, top, text, fill=INK,
                                     role="summary"))  # fmt: skip
             bar = (votes_w) * card.votes / most
@@ -642,11 +656,11 @@ def _draw_summary(
         block = text_block(band, lines, text_x, top, text, role="card", class_="text")
         boxes.append(block)
         stage_top = block.box.bottom + text * 0.22
-        boxes.append(text_block(band, [card.stage.name or "Unplaced"], text_x, stage_top,
+        boxes.append(text_block(band, [card.stage.name or i18n._(UNPLACED)], text_x, stage_top,
                                 text * 0.85, fill=MUTED, role="summary"))  # fmt: skip
         top += block_height(len(lines) + 1, text) + line_gap
     if summary.moments:
-        top = heading("Moments of truth", x, top + f * 1.2)
+        top = heading(i18n._("Moments of truth"), x, top + f * 1.2)
         for lines in summary.moments:
             boxes.append(text_block(band, lines, x, top, text, fill=MOMENT, bold=True,
                                     role="summary"))  # fmt: skip
@@ -654,8 +668,8 @@ def _draw_summary(
 
     # The action plan.
     px = x + summary.pains_w + gap
-    top = heading("Action plan: owners and decisions", px, y)
-    titles = ["", "Solution", "Owner", "Due", "Decision"]
+    top = heading(i18n._("Action plan: owners and decisions"), px, y)
+    titles = ["", i18n._("Solution"), i18n._("Owner"), i18n._("Due"), i18n._("Decision")]
     col_x = [px]
     for share in summary.plan_cols[:-1]:
         col_x.append(col_x[-1] + share)
@@ -690,7 +704,7 @@ def _draw_summary(
     # The matrix, solutions by their codes.
     if summary.matrix is not None:
         mx = x + width - summary.matrix_w
-        top = heading("Effort and impact", mx, y)
+        top = heading(i18n._("Effort and impact"), mx, y)
         chart = summary.matrix
         holder = el(band, "svg", x=mx, y=top, width=chart.width, height=chart.height,
                     viewBox=f"0 0 {chart.width:.2f} {chart.height:.2f}")  # fmt: skip
@@ -707,7 +721,13 @@ def poster_drawing(
     if sheet not in SHEETS:
         raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
     width, height = PAGES[sheet]
-    date = "" if now_ms is None else datetime.fromtimestamp(now_ms / 1000, UTC).strftime("%Y-%m-%d")
+    date = (
+        ""
+        if now_ms is None
+        else dates.format_date(
+            datetime.fromtimestamp(now_ms / 1000, UTC).date(), "long", locale=i18n.current()
+        )
+    )
     return _draw(view, _fit(view, float(width), float(height), date), sheet)
 
 
@@ -789,7 +809,7 @@ def tiles(view: BoardView, page: str = "A4", sheet: str = "A1") -> list[str]:
                   viewBox=f"0 0 {page_w} {page_h}", font_family=FONT_FAMILY)  # fmt: skip
         el(root, "title", f"{view.title} — customer journey map, page {tile.number}")
         el(root, "rect", x=0, y=0, width=page_w, height=page_h, fill="#ffffff")
-        el(root, "text", view.title or "Customer journey map", x=margin, y=margin + 4.5,
+        el(root, "text", view.title or i18n._("Customer journey map"), x=margin, y=margin + 4.5,
            font_size=5, font_weight="bold", fill=INK)  # fmt: skip
         el(root, "text", f"Page {tile.number} of {len(plan)} · row {tile.row}, column "
            f"{tile.column} · {page} tiles of the {sheet} poster", x=margin, y=margin + 9,

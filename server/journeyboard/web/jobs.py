@@ -119,9 +119,10 @@ def export_board(
                 format=fmt,
                 most=max_text_bytes,
             )
-    view = build_view(board_id, content_json, session_json)
     try:
-        return render(view, fmt, now_ms, **options)
+        with i18n.using(options.get("language", i18n.DEFAULT)):
+            view = build_view(board_id, content_json, session_json)
+            return render(view, fmt, now_ms, **options)
     except ExportError as exc:
         raise ApiError(400, exc.code, exc.template, params=exc.params) from None
 

@@ -14,7 +14,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from journeyboard import schema
+from journeyboard import i18n, schema
 
 # (kind, title) of each lane of the map, in order; the client reads the same file.
 LANES: Final[tuple[tuple[str, str], ...]] = tuple(
@@ -22,10 +22,17 @@ LANES: Final[tuple[tuple[str, str], ...]] = tuple(
 )
 LANE_TITLES: Final = dict(LANES)
 UNKNOWN_KIND_TITLE: Final[str] = LANE_TITLES[schema.load("lanes.json")["unknown_kind"]]
-UNPLACED: Final = "Unplaced"
+UNPLACED: Final = i18n.N_("Unplaced")
+"""The stage of cards in no stage, named in the language being rendered (`build_view`)."""
 QUADRANT_TITLES: Final[dict[str, str]] = {
     name: quadrant["title"] for name, quadrant in schema.load("quadrants.json")["quadrants"].items()
 }
+
+
+def quadrant_title(name: str) -> str:
+    """A quadrant's title ("Quick win") in the language being rendered; an unknown name as is."""
+    title = QUADRANT_TITLES.get(name)
+    return i18n._(title) if title else name
 
 
 def _text(value: Any, limit: int = 100_000) -> str:
@@ -89,7 +96,8 @@ class Card:
 
     @property
     def lane(self) -> str:
-        return LANE_TITLES.get(self.kind, UNKNOWN_KIND_TITLE)
+        """The title of the card's lane, in the language being rendered."""
+        return i18n._(LANE_TITLES.get(self.kind, UNKNOWN_KIND_TITLE))
 
     def get_text(self, key: str) -> str:
         return _text(self.fields.get(key))
@@ -208,7 +216,7 @@ def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) 
         Stage(sid, name, pos, index + 1) for index, (sid, name, pos) in enumerate(stage_items)
     ]
     by_id = {stage.id: stage for stage in stages}
-    unplaced = Stage("", UNPLACED, "", 0)
+    unplaced = Stage("", i18n._(UNPLACED), "", 0)
 
     board = _dict(session.get("board"))
     state = _dict(session.get("session"))
