@@ -187,6 +187,7 @@ def validate_body(body: Any, definition: str) -> dict[str, Any]:
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "body"
         # The schema's own words (English, from jsonschema) after the field: not translated.
-        raise ApiError(400, "invalid_body", ": ".join((where, imports.short(errors[0]))))
+        detail = ": ".join((where, imports.short(errors[0])))
+        raise ApiError(400, "invalid_body", detail)
     assert isinstance(body, dict)
     return body

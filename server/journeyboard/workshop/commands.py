@@ -91,7 +91,8 @@ class CommandRunner:
         if error is not None:
             where = "/".join(str(p) for p in error.path) or "body"
             # The schema's own words (English, from jsonschema): not translated.
-            raise CommandError(400, "invalid_command", ": ".join((where, error.message)))
+            detail = ": ".join((where, error.message))
+            raise CommandError(400, "invalid_command", detail)
         if identity.role not in self._roles[kind]:
             raise CommandError(
                 403,
