@@ -31,7 +31,15 @@ INTERNAL = N_("something went wrong on the server")
 
 async def language_of(request: Request) -> str:
     """The language to refuse a request in: `?lang=`, then Accept-Language, then the language
-    of the board the path names (when it can be read), then English."""
+    of the board the path names (when it can be read), then English. Never raises: a refusal
+    is answered in English rather than not at all."""
+    try:
+        return await _language_of(request)
+    except Exception:
+        return i18n.DEFAULT
+
+
+async def _language_of(request: Request) -> str:
     asked = i18n.normalise(request.query_params.get("lang")) or i18n.from_accept_language(
         request.headers.get("accept-language")
     )
@@ -39,10 +47,7 @@ async def language_of(request: Request) -> str:
         return asked
     board_id = request.path_params.get("board_id")
     if isinstance(board_id, str) and board_id:
-        try:
-            board = await services(request).store.get_board(board_id)
-        except Exception:  # the refusal is answered all the same, in English
-            board = None
+        board = await services(request).store.get_board(board_id)
         if board is not None:
             return i18n.choose(board.language)
     return i18n.DEFAULT
