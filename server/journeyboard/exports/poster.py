@@ -309,7 +309,7 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
     pains_h = heading + sum(block_height(len(lines) + 1, text) + line_gap for _, lines in pain_rows)
     moments = [
         wrap(
-            f"★ {card.stage.name or 'Unplaced'}"
+            f"★ {card.stage.name or i18n._(UNPLACED)}"
             + (f" · {card.get_text('channel')}" if card.get_text("channel") else ""),
             pains_w,
             text,
@@ -452,7 +452,7 @@ def _draw(view: BoardView, plan: _Plan, sheet: str) -> tuple[ET.Element, PosterL
     page_w, page_h = PAGES[sheet]
     root = el(None, "svg", xmlns=charts.SVG_NS, width=f"{page_w}mm", height=f"{page_h}mm",
               viewBox=f"0 0 {width:.2f} {height:.2f}", font_family=FONT_FAMILY)  # fmt: skip
-    el(root, "title", f"{view.title} — customer journey map")
+    el(root, "title", i18n._("%(title)s — customer journey map", title=view.title))
     el(root, "rect", x=0, y=0, width=width, height=height, fill="#ffffff")
     boxes: list[TextBox] = []
     columns = view.columns()
@@ -807,13 +807,18 @@ def tiles(view: BoardView, page: str = "A4", sheet: str = "A1") -> list[str]:
     for tile in plan:
         root = el(None, "svg", xmlns=charts.SVG_NS, width=f"{page_w}mm", height=f"{page_h}mm",
                   viewBox=f"0 0 {page_w} {page_h}", font_family=FONT_FAMILY)  # fmt: skip
-        el(root, "title", f"{view.title} — customer journey map, page {tile.number}")
+        el(root, "title", i18n._("%(title)s — customer journey map, page %(number)s",
+                                 title=view.title, number=tile.number))  # fmt: skip
         el(root, "rect", x=0, y=0, width=page_w, height=page_h, fill="#ffffff")
         el(root, "text", view.title or i18n._("Customer journey map"), x=margin, y=margin + 4.5,
            font_size=5, font_weight="bold", fill=INK)  # fmt: skip
-        el(root, "text", f"Page {tile.number} of {len(plan)} · row {tile.row}, column "
-           f"{tile.column} · {page} tiles of the {sheet} poster", x=margin, y=margin + 9,
-           font_size=3, fill=MUTED)  # fmt: skip
+        caption = i18n._(
+            "Page %(number)s of %(pages)s · row %(row)s, column %(column)s · %(tile)s tiles of "
+            "the %(sheet)s poster",
+            number=tile.number, pages=len(plan), row=tile.row, column=tile.column, tile=page,
+            sheet=sheet,
+        )  # fmt: skip
+        el(root, "text", caption, x=margin, y=margin + 9, font_size=3, fill=MUTED)
         top = margin + band
         lanes, stages = layout.lane_headers, layout.stage_headers
         left = margin + lanes.w * scale

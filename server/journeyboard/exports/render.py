@@ -64,10 +64,33 @@ def render(
         return _render(view, fmt, now_ms, dialect=dialect, sheet=sheet, tile=tile)
 
 
+def _check_options(fmt: str, dialect: str, sheet: str, tile: str | None) -> None:
+    """Refuse an option the format does not know, saying which values it takes."""
+    if fmt == "csv" and dialect not in csvfile.DIALECTS:
+        raise ExportError(
+            i18n.N_("unknown CSV dialect %(dialect)s; use one of %(dialects)s"),
+            dialect=repr(dialect),
+            dialects=", ".join(csvfile.DIALECTS),
+        )
+    if fmt in ("svg", "poster-pdf") and sheet not in poster.SHEETS:
+        raise ExportError(
+            i18n.N_("unknown sheet %(sheet)s; use one of %(sheets)s"),
+            sheet=repr(sheet),
+            sheets=", ".join(poster.SHEETS),
+        )
+    if fmt in ("svg", "poster-pdf") and tile is not None and tile not in poster.TILES:
+        raise ExportError(
+            i18n.N_("unknown tile page %(tile)s; use one of %(tiles)s"),
+            tile=repr(tile),
+            tiles=", ".join(poster.TILES),
+        )
+
+
 def _render(
     view: BoardView, fmt: str, now_ms: int, *, dialect: str, sheet: str, tile: str | None
 ) -> Rendered:
     name = slug(view.title)
+    _check_options(fmt, dialect, sheet, tile)
     try:
         if fmt == "json":
             data = json.dumps(jsonfile.export_board(view, now_ms), ensure_ascii=False, indent=2)

@@ -17,6 +17,7 @@ those numbers.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -501,10 +502,34 @@ def _stylesheets(names: Sequence[str]) -> Markup:
     return Markup("\n".join(stylesheet(name) for name in names if name in available))
 
 
+def css_string(text: str) -> str:
+    """Text as a quoted CSS string, safe inside <style> in HTML and XML (no quote, backslash,
+    less-than sign, ampersand or line break left as itself)."""
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>&\n\r' else c for c in text)
+    return f'"{escaped}"'
+
+
+def page_css() -> Markup:
+    """The running header and footer of the printed report, in the language being rendered
+    (print.css names them in English; this rule comes after it)."""
+    header = css_string(_("Customer journey workshop summary"))
+    # "Page 3 of 7": the numbers are CSS counters, placed where the language puts them.
+    footer = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    counters = {"\x00": "counter(page)", "\x01": "counter(pages)"}
+    parts = re.split("([\x00\x01])", footer)
+    content = " ".join(counters[part] if part in counters else css_string(part) for part in parts)
+    return Markup(
+        f"@page {{ @top-right {{ content: {header}; }} @bottom-right {{ content: {content}; }} }}"
+        f"@page :first {{ @top-right {{ content: none; }} }}"
+    )
+
+
 def report_html(view: BoardView, now_ms: int, *, stylesheets: Sequence[str] = STYLESHEETS) -> str:
     """The report as one self-contained HTML page (also well-formed XML)."""
     page = html_environment().get_template("report.html.j2")
-    return page.render(report=build_report(view, now_ms), css=_stylesheets(stylesheets))
+    return page.render(
+        report=build_report(view, now_ms), css=_stylesheets(stylesheets), page_css=page_css()
+    )
 
 
 def report_markdown(view: BoardView, now_ms: int) -> str:
