@@ -52,9 +52,11 @@ FACE_COLOURS: Final = {
     3: "#166534",
 }  # fmt: skip
 FEELING_WORDS: Final = {
-    -3: "very upset", -2: "upset", -1: "a bit unhappy", 0: "neutral", 1: "fairly happy",
-    2: "happy", 3: "delighted",
+    -3: i18n.N_("very upset"), -2: i18n.N_("upset"), -1: i18n.N_("a bit unhappy"),
+    0: i18n.N_("neutral"), 1: i18n.N_("fairly happy"), 2: i18n.N_("happy"),
+    3: i18n.N_("delighted"),
 }  # fmt: skip
+"""A feeling's score in words (translated where it is shown)."""
 QUADRANT_FILLS: Final = {
     "quick_win": "#e3f4ea", "big_bet": "#e6eef8", "fill_in": "#f3f4f6", "money_pit": "#fbeaea",
 }  # fmt: skip

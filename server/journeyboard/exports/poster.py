@@ -60,6 +60,7 @@ KIND_FILL: Final = {
     "solution": "#e0f2e9",
     "note": "#f0f2f5",
 }
+EMPTY_CARD: Final = i18n.N_("(empty card)")
 DECISION_INK: Final = {"approved": "#276749", "rejected": "#9b2c2c", "open": "#8a6100"}
 
 
@@ -134,6 +135,13 @@ def _decision(card: Card) -> str:
     return status if status in ("approved", "rejected") else "open"
 
 
+def _votes_width(size: float) -> float:
+    """The widest "12 votes" label in the language being rendered ("12 stemmer")."""
+    return max(
+        text_width(i18n.ngettext("%(num)s vote", "%(num)s votes", count), size) for count in (1, 88)
+    )
+
+
 def _lanes(view: BoardView) -> list[tuple[str, str]]:
     kinds = {kind for kind, _ in LANES}
     present = {card.kind if card.kind in kinds else "note" for card in view.cards}
@@ -186,15 +194,15 @@ def _meta(view: BoardView, card: Card, code: str) -> str:
         channel = card.get_text("channel")
         parts = [channel.upper()] if channel else []
         if card.moment_of_truth:
-            parts.append("★ MOMENT OF TRUTH")
+            parts.append("★ " + i18n._("moment of truth").upper())
         return "  ·  ".join(parts)
     if card.kind == "feeling" and card.emotion is not None:
         whole = max(-3, min(3, round(card.emotion)))
-        return f"{signed_whole(card.emotion)}  {charts.FEELING_WORDS[whole]}"
+        return f"{signed_whole(card.emotion)}  {i18n._(charts.FEELING_WORDS[whole])}"
     if card.kind == "backstage":
         return card.get_text("department")
     if card.kind == "gain" and card.votes:
-        return f"{card.votes} vote" + ("" if card.votes == 1 else "s")
+        return i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
     return ""
 
 
@@ -239,17 +247,17 @@ def _cell(
 
 def _card_box(view: BoardView, card: Card, code: str, width: float, s: _Sizes) -> _Card:
     if card.kind == "pain":
-        votes = f" · {card.votes} vote" + ("" if card.votes == 1 else "s")
+        votes = " · " + i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
         label = code + (votes if view.votes_revealed else "")
         chip_w = text_width(label, s.small, True) + 3 * s.pad
         return _Card(card, "", [label], True, block_height(1, s.small) + 2 * s.pad, chip_w)
     if card.kind == "solution":
-        label = f"{code} · {_decision(card)}"
+        label = f"{code} · {i18n._(_decision(card))}"
         chip_w = text_width(label, s.small, True) + 3 * s.pad
         return _Card(card, "", [label], True, block_height(1, s.small) + 2 * s.pad, chip_w)
     inner = width - 2 * s.pad
     meta = _meta(view, card, code)
-    lines = wrap(card.text or "(empty card)", inner, s.f, max_lines=MAX_CARD_LINES)
+    lines = wrap(card.text or i18n._(EMPTY_CARD), inner, s.f, max_lines=MAX_CARD_LINES)
     height = block_height(len(lines), s.f) + 2 * s.pad
     if meta:
         height += block_height(1, s.meta) + s.pad * 0.6
@@ -303,8 +311,8 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
     line_gap = s.f * 0.55
     heading = block_height(1, s.heading) + s.f * 0.9
     # Pains: code | votes | text (with its stage under it).
-    pain_text_w = pains_w - text_width("P00", text, True) - text_width("00 votes", text) - s.f * 2
-    pain_rows = [(card, wrap(card.text or "(empty card)", pain_text_w, text))
+    pain_text_w = pains_w - text_width("P00", text, True) - _votes_width(text) - s.f * 2
+    pain_rows = [(card, wrap(card.text or i18n._(EMPTY_CARD), pain_text_w, text))
                  for card in ranked_pains(view)]  # fmt: skip
     pains_h = heading + sum(block_height(len(lines) + 1, text) + line_gap for _, lines in pain_rows)
     moments = [
@@ -328,9 +336,9 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
     cols = [plan_w * share for share in fractions]
     plan_rows = []
     for card in planned_solutions(view):
-        lines = wrap(card.text or "(empty card)", cols[1] - s.f, text)
+        lines = wrap(card.text or i18n._(EMPTY_CARD), cols[1] - s.f, text)
         answers = named.get(card.get_text("pain"))
-        extra = [f"answers {answers}"] if answers else []
+        extra = [i18n._("answers %(ref)s", ref=answers)] if answers else []
         owner = wrap(card.get_text("owner") or "-", cols[2] - s.f, text)
         plan_rows.append((card, lines + extra, owner))
     plan_h = heading + block_height(1, text) + line_gap * 2
@@ -629,6 +637,7 @@ def _draw_summary(
     gap = f * 1.6
     text = s.small
     line_gap = f * 0.55
+    named = codes(view)
     band = el(parent, "g", class_="summary")
 
     def heading(label: str, at_x: float, at_y: float) -> float:
@@ -640,7 +649,7 @@ def _draw_summary(
     top = heading(i18n._("Pain points, ranked by votes") if view.votes_revealed
                   else i18n._("Pain points (votes not revealed)"), x, y)  # fmt: skip
     code_w = text_width("P00", text, True)
-    votes_w = text_width("00 votes", text)
+    votes_w = _votes_width(text)
     most = max((card.votes for card, _ in summary.pain_rows), default=0) or 1
     for number, (card, lines) in enumerate(summary.pain_rows, start=1):
         boxes.append(text_block(band, [f"P{number}"], x, top, text, bold=True, fill="#9b2c2c",
@@ -685,7 +694,9 @@ def _draw_summary(
         decision = _decision(card)
         boxes.append(text_block(band, [f"S{number}"], col_x[0], top, text, bold=True,
                                 fill=DECISION_INK[decision], role="summary"))  # fmt: skip
-        has_answer = bool(lines) and lines[-1].startswith("answers ") and card.get_text("pain")
+        answers = named.get(card.get_text("pain"))
+        has_answer = bool(lines) and answers is not None
+        has_answer = has_answer and lines[-1] == i18n._("answers %(ref)s", ref=answers)
         own = lines[:-1] if has_answer else lines
         block = text_block(band, own, col_x[1], top, text, role="card", class_="text")
         boxes.append(block)
@@ -694,7 +705,7 @@ def _draw_summary(
                                     text * 0.85, fill=MUTED, role="summary"))  # fmt: skip
         boxes.append(text_block(band, owner, col_x[2], top, text, role="summary"))
         boxes.append(text_block(band, [card.due or "-"], col_x[3], top, text, role="summary"))
-        boxes.append(text_block(band, [decision], col_x[4], top, text, bold=True,
+        boxes.append(text_block(band, [i18n._(decision)], col_x[4], top, text, bold=True,
                                 fill=DECISION_INK[decision], role="summary"))  # fmt: skip
         top += block_height(max(len(lines), len(owner)), text) + line_gap
         el(band, "line", x1=px, x2=px + summary.plan_w, y1=top, y2=top, stroke="#d9e2ec",
