@@ -3,8 +3,13 @@ the asker's language, and the report rendered in each language (PDF → pdftotex
 
 from __future__ import annotations
 
+import csv
+import io
+import signal
 import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -96,3 +101,22 @@ def test_the_report_pdf_in_each_language(server: ServerProcess, tmp_path: Path) 
         assert "maria, 42" in flat
     bad = httpx.get(url, params={"lang": "fr"}, headers=headers)
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_option"
+
+
+def test_cli_exports_in_the_boards_language_or_lang(make_server: Any, tmp_path: Path) -> None:
+    server: ServerProcess = make_server()
+    board = server.create_board("Skadeärende", template="whole_journey", language="sv")
+    server.kill(signal.SIGTERM)
+    command = [sys.executable, "-m", "journeyboard", "export", board["id"],
+               "--store", server.store_url, "--format", "csv"]  # fmt: skip
+
+    def header(*extra: str) -> list[str]:
+        done = subprocess.run([*command, *extra], capture_output=True, check=True)
+        return next(csv.reader(io.StringIO(done.stdout.decode("utf-8-sig"))))
+
+    assert header()[:3] == ["stegnummer", "steg", "rad"]  # the board's language
+    assert header("--lang", "da")[:3] == ["trinnummer", "trin", "række"]
+    assert header("--lang", "no")[:3] == ["stegnummer", "steg", "rad"]  # nb
+    assert header("--lang", "en")[:3] == ["stage_order", "stage", "lane"]
+    refused = subprocess.run([*command, "--lang", "fr"], capture_output=True, text=True)
+    assert refused.returncode != 0 and "--lang" in refused.stderr
