@@ -40,7 +40,15 @@ from journeyboard.exports.measure import (
     wrap,
 )
 from journeyboard.exports.numbers import signed_whole
-from journeyboard.workshop.boardview import LANES, UNPLACED, BoardView, Card, Stage
+from journeyboard.workshop.boardview import (
+    LANES,
+    UNPLACED,
+    BoardView,
+    Card,
+    Stage,
+    channel_title,
+    day_title,
+)
 
 PAGES: Final = {"A0": (1189, 841), "A1": (841, 594), "A3": (420, 297), "A4": (297, 210)}
 SHEETS: Final = ("A0", "A1")
@@ -191,7 +199,7 @@ class _Sizes:
 def _meta(view: BoardView, card: Card, code: str) -> str:
     """The line above a card's text: what kind of thing it is, in a few words."""
     if card.kind == "touchpoint":
-        channel = card.get_text("channel")
+        channel = channel_title(card.get_text("channel"))
         parts = [channel.upper()] if channel else []
         if card.moment_of_truth:
             parts.append("★ " + i18n._("moment of truth").upper())
@@ -318,7 +326,7 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
     moments = [
         wrap(
             f"★ {card.stage.name or i18n._(UNPLACED)}"
-            + (f" · {card.get_text('channel')}" if card.get_text("channel") else ""),
+            + (f" · {channel_title(card.get_text('channel'))}" if card.get_text("channel") else ""),
             pains_w,
             text,
         )
@@ -704,7 +712,8 @@ def _draw_summary(
             boxes.append(text_block(band, [lines[-1]], col_x[1], block.box.bottom + text * 0.22,
                                     text * 0.85, fill=MUTED, role="summary"))  # fmt: skip
         boxes.append(text_block(band, owner, col_x[2], top, text, role="summary"))
-        boxes.append(text_block(band, [card.due or "-"], col_x[3], top, text, role="summary"))
+        due = day_title(card.due) or "-"
+        boxes.append(text_block(band, [due], col_x[3], top, text, role="summary"))
         boxes.append(text_block(band, [i18n._(decision)], col_x[4], top, text, bold=True,
                                 fill=DECISION_INK[decision], role="summary"))  # fmt: skip
         top += block_height(max(len(lines), len(owner)), text) + line_gap

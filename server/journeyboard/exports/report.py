@@ -32,7 +32,15 @@ from journeyboard.collation import sort_key
 from journeyboard.exports import charts, markdown
 from journeyboard.exports.numbers import local_decimal, signed_whole
 from journeyboard.i18n import N_, _, ngettext
-from journeyboard.workshop.boardview import BoardView, Card, Person, Stage, quadrant_title
+from journeyboard.workshop.boardview import (
+    BoardView,
+    Card,
+    Person,
+    Stage,
+    channel_title,
+    day_title,
+    quadrant_title,
+)
 from journeyboard.workshop.phases import phases
 
 STYLESHEETS: Final = ("report.css", "print.css")
@@ -213,7 +221,7 @@ def _details(card: Card) -> tuple[str, ...]:
     details: list[str] = []
     if card.kind == "touchpoint":
         if card.get_text("channel"):
-            details.append(card.get_text("channel"))
+            details.append(channel_title(card.get_text("channel")))
         if card.moment_of_truth:
             details.append(_("moment of truth"))
         if card.get_text("kpi").strip():
@@ -394,7 +402,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
                 c.id,
                 c.text,
                 c.get_text("owner") or "—",
-                c.due or "—",
+                day_title(c.due) or "—",
                 _(c.get_text("status") or "open")
                 if c.get_text("status") in STATUSES or not c.get_text("status")
                 else c.get_text("status"),

@@ -14,6 +14,8 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from babel import dates as babel_dates
+
 from journeyboard import i18n, schema
 
 # (kind, title) of each lane of the map, in order; the client reads the same file.
@@ -27,6 +29,30 @@ UNPLACED: Final = i18n.N_("Unplaced")
 QUADRANT_TITLES: Final[dict[str, str]] = {
     name: quadrant["title"] for name, quadrant in schema.load("quadrants.json")["quadrants"].items()
 }
+
+
+CHANNELS: Final[dict[str, str]] = {
+    "web": i18n.N_("web"), "app": i18n.N_("app"), "phone": i18n.N_("phone"),
+    "store": i18n.N_("store"), "letter": i18n.N_("letter"), "e-mail": i18n.N_("e-mail"),
+    "chat": i18n.N_("chat"), "other": i18n.N_("other"),
+}  # fmt: skip
+"""The touchpoint channels the board offers (client/src/state/lanes.ts), by their stored value."""
+
+
+def channel_title(value: str) -> str:
+    """A touchpoint's channel in the language being rendered; a value not offered, as written."""
+    return i18n._(CHANNELS[value]) if value in CHANNELS else value
+
+
+def day_title(iso_day: str, style: str = "medium") -> str:
+    """A yyyy-mm-dd day as the language being rendered writes it ("30 jan. 2026"); "" as is."""
+    if not iso_day:
+        return iso_day
+    try:
+        day = datetime.date.fromisoformat(iso_day)
+    except ValueError:
+        return iso_day
+    return babel_dates.format_date(day, style, locale=i18n.current())
 
 
 def quadrant_title(name: str) -> str:
