@@ -68,7 +68,7 @@ def same_name(a: str, b: str) -> bool:
     return name_key(a) == name_key(b)
 
 
-REMOVED_MESSAGE = (
+REMOVED_MESSAGE = i18n.N_(
     "You were removed from this board by a facilitator and cannot join it again. "
     "If this is a mistake, ask the facilitator."
 )
