@@ -3,6 +3,7 @@ message that no source uses any more (extracted with Babel, as scripts/messages.
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -55,3 +56,42 @@ def test_a_message_in_each_language() -> None:
     assert i18n.translate("da", "Discovery") == "Kortlægning"
     limit = "the request body is larger than %(limit)s bytes"
     assert i18n.translate("sv", limit, {"limit": 10}) == "förfrågans innehåll är större än 10 byte"
+
+
+REFUSALS = {"ApiError": 2, "CommandError": 2, "AccessDenied": 2, "ExportError": 0}
+"""The error classes and the position of their message argument."""
+NOT_OURS = {"detail", "message", "str(exc)", "exc.template", "reply[3]"}
+"""Message arguments that are not our English: a library's words (jsonschema's, an import's
+reason), or a refusal passed on with its msgid (`exc.template`, a worker's reply)."""
+
+
+def test_every_refusal_names_its_message_where_the_extractor_finds_it() -> None:
+    """A refusal's message is a literal, or a constant marked with N_: otherwise the
+    extraction misses it and it is never translated."""
+    unmarked: list[str] = []
+    for path in sorted((ROOT / "server/journeyboard").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        marked = {
+            target.id
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and ast.unparse(node.value.func) in ("N_", "i18n.N_")
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = ast.unparse(node.func).split(".")[-1]
+            where = REFUSALS.get(name)
+            if where is None or len(node.args) <= where:
+                continue
+            argument = node.args[where]
+            text = ast.unparse(argument)
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                continue
+            if text in marked or text in NOT_OURS or text.startswith(("N_(", "i18n.N_(")):
+                continue
+            unmarked.append(f"{path.relative_to(ROOT)}:{node.lineno}: {text}")
+    assert unmarked == []
