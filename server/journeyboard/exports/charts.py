@@ -31,7 +31,7 @@ from journeyboard.exports.measure import (
     text_width,
     wrap,
 )
-from journeyboard.exports.numbers import one_decimal, signed_one_decimal, signed_whole
+from journeyboard.exports.numbers import local_decimal, signed_whole
 from journeyboard.workshop.boardview import BoardView, Card
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
@@ -375,7 +375,7 @@ def emotion_curve_chart(
         colour = FACE_COLOURS[max(-3, min(3, round(median)))]
         dot = el(points, "circle", cx=x, cy=y, r=size * 0.42, fill=colour, stroke="#ffffff",
                  stroke_width=size * 0.12)  # fmt: skip
-        middle, low_text, high_text = (signed_one_decimal(v) for v in (median, low, high))
+        middle, low_text, high_text = (local_decimal(v, signed=True) for v in (median, low, high))
         el(dot, "title", f"{stages[index].name}: median {middle} from {n} feelings "
            f"({low_text} to {high_text})")  # fmt: skip
         value = size * 0.85
@@ -639,8 +639,11 @@ def matrix_chart(
         rating = point.card.rating
         assert rating is not None
         group = el(marks, "g", data_card=point.card.id, data_quadrant=rating.quadrant)
-        el(group, "title", f"{point.card.text} — effort {one_decimal(rating.effort)}, "
-           f"impact {one_decimal(rating.impact)}, {rating.n} raters")  # fmt: skip
+        el(group, "title", i18n.ngettext(
+            "%(text)s — effort %(effort)s, impact %(impact)s, %(num)s rater",
+            "%(text)s — effort %(effort)s, impact %(impact)s, %(num)s raters",
+            rating.n, text=point.card.text, effort=local_decimal(rating.effort),
+            impact=local_decimal(rating.impact)))  # fmt: skip
         if moved:
             end = _nearest_on(box, point.x, point.y)
             el(group, "line", x1=point.x, y1=point.y, x2=end[0], y2=end[1], stroke=MUTED,
