@@ -112,6 +112,13 @@ def using(language: str) -> Iterator[str]:
         _current.reset(token)
 
 
+class Term(str):
+    """A value filled into a message that is itself a message of the catalogues (a phase's
+    title, a role's name): translated along with the message it goes into."""
+
+    __slots__ = ()
+
+
 def N_(message: str) -> str:
     """Mark a text for the catalogues where it is defined; it is translated where it is shown."""
     return message
@@ -119,8 +126,15 @@ def N_(message: str) -> str:
 
 def translate(language: str, message: str, params: Mapping[str, object] | None = None) -> str:
     """`message` in `language`, with `%(name)s` placeholders filled from `params`."""
-    text = translations(choose(language)).gettext(message)
-    return text % params if params else text
+    catalogue = translations(choose(language))
+    text = catalogue.gettext(message)
+    if not params:
+        return text
+    filled = {
+        key: catalogue.gettext(value) if isinstance(value, Term) else value
+        for key, value in params.items()
+    }
+    return text % filled
 
 
 def _(message: str, /, **params: object) -> str:

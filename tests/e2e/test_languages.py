@@ -71,6 +71,31 @@ def test_errors_answer_in_the_askers_language_with_the_same_code(server: ServerP
     assert unknown.json()["error"]["message"] == "tokenet er ikke gyldig"
 
 
+def test_a_refused_command_names_the_phase_and_role_in_the_askers_words(
+    server: ServerProcess,
+) -> None:
+    made = server.create_board("Kundresa", language="en")
+    url = f"{server.http}/api/boards/{made['id']}/commands"
+    joined = server.join(made["tokens"]["participant"], "Sara")
+    vote = {"type": "vote", "card": "c1", "delta": 1}
+    headers = {"Authorization": f"Bearer {joined['token']}", "Accept-Language": "sv"}
+    early = httpx.post(url, json=vote, headers=headers)
+    assert early.status_code == 409
+    assert early.json()["error"] == {
+        "code": "wrong_phase",
+        "message": "vote är inte öppet i fasen Samling",
+    }
+    viewer = {"Authorization": f"Bearer {made['tokens']['viewer']}", "Accept-Language": "nb"}
+    forbidden = httpx.post(url, json=vote, headers=viewer)
+    assert forbidden.status_code == 403
+    assert forbidden.json()["error"] == {
+        "code": "forbidden",
+        "message": "rollen observatør kan ikke kjøre vote",
+    }
+    english = httpx.post(url, json=vote, headers={**headers, "Accept-Language": "en"})
+    assert english.json()["error"]["message"] == "vote is not open in the Lobby phase"
+
+
 @pytest.mark.slow
 def test_the_report_pdf_in_each_language(server: ServerProcess, tmp_path: Path) -> None:
     made = server.create_board("Motor claim", template="insurance_claim", language="nb")

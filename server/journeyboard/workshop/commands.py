@@ -15,7 +15,8 @@ from typing import Any
 import jsonschema
 from pycrdt import Doc, Map
 
-from journeyboard import schema
+from journeyboard import i18n, schema
+from journeyboard.i18n import N_
 from journeyboard.workshop import documents, phases
 from journeyboard.workshop.boards import BoardService, Identity
 from journeyboard.workshop.errors import ApiError
@@ -23,6 +24,24 @@ from journeyboard.workshop.errors import ApiError
 
 class CommandError(ApiError):
     """A refused command: HTTP status, a stable code, and a message for people."""
+
+
+ROLE_NAMES: dict[str, str] = {
+    "facilitator": N_("facilitator"),
+    "participant": N_("participant"),
+    "viewer": N_("viewer"),
+}
+"""The roles as a refusal names them (translated with it, docs/GLOSSARY.md)."""
+
+
+def role_name(role: str) -> i18n.Term | str:
+    return i18n.Term(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
+def phase_name(phase: str) -> i18n.Term | str:
+    """A phase's title ("Pain points"), translated with the refusal; an unknown one as is."""
+    known = phases.phases().get(phase)
+    return i18n.Term(known.title) if known else phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +117,7 @@ class CommandRunner:
                 403,
                 "forbidden",
                 "a %(role)s cannot %(command)s",
-                role=identity.role,
+                role=role_name(identity.role),
                 command=kind,
             )
         board_id = identity.board.id
@@ -110,7 +129,7 @@ class CommandRunner:
                     403,
                     "forbidden",
                     "a %(role)s cannot %(command)s",
-                    role=identity.role,
+                    role=role_name(identity.role),
                     command=kind,
                 )
             allowed = self._gated.get(kind)
@@ -122,7 +141,7 @@ class CommandRunner:
                         "wrong_phase",
                         "%(command)s is not open in the %(phase)s phase",
                         command=kind,
-                        phase=phase,
+                        phase=phase_name(phase),
                     )
             context = CommandContext(identity, body, base_url, self.boards)
             result = await self.handlers[kind](context)
