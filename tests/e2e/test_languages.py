@@ -53,9 +53,16 @@ def test_errors_answer_in_the_askers_language_with_the_same_code(server: ServerP
     assert swedish.json()["error"] == {"code": "unauthorized", "message": "en token krävs"}
     norwegian = httpx.get(url + "?lang=no", headers={"Accept-Language": "sv"})
     assert norwegian.json()["error"]["message"] == "en token kreves"
-    # Nothing asked for: the board's own language.
-    danish = httpx.get(url, headers={"Accept-Language": "fr"})
-    assert danish.json()["error"]["message"] == "en token er påkrævet"
+    # Nothing asked for: English until the token is accepted (a stranger learns nothing of
+    # the board), then the board's own language.
+    stranger = httpx.get(url, headers={"Accept-Language": "fr"})
+    assert stranger.json()["error"]["message"] == "a token is required"
+    danish = httpx.get(
+        url,
+        headers={"Authorization": f"Bearer {made['tokens']['viewer']}", "Accept-Language": "fr"},
+    )
+    assert danish.status_code == 403
+    assert danish.json()["error"]["message"] == "kun facilitatorer kan se tavlens links"
     viewer = {"Authorization": f"Bearer {made['tokens']['viewer']}", "Accept-Language": "sv"}
     forbidden = httpx.get(url, headers=viewer)
     assert forbidden.status_code == 403

@@ -146,10 +146,13 @@ def export_language(request: Request, identity: Identity) -> str:
 
 
 async def identify(request: Request) -> Identity:
-    """Who the bearer token of this request is on the board of its path."""
-    return await services(request).boards.authenticate(
+    """Who the bearer token of this request is on the board of its path (its board's language
+    is then what the request's refusals fall back to, `errors.language_of`)."""
+    identity = await services(request).boards.authenticate(
         request.path_params["board_id"], bearer(request)
     )
+    request.state.board_language = identity.board.language
+    return identity
 
 
 # The API ----------------------------------------------------------------------------------------

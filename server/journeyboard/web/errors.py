@@ -20,7 +20,6 @@ from journeyboard.i18n import N_
 from journeyboard.stores import StoreError
 from journeyboard.web.middleware import DEFAULT_HEADERS
 from journeyboard.web.responses import error_response
-from journeyboard.web.services import services
 from journeyboard.workshop.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -29,35 +28,27 @@ STORE_UNAVAILABLE = N_("the store is unavailable; try again")
 INTERNAL = N_("something went wrong on the server")
 
 
-async def language_of(request: Request) -> str:
+def language_of(request: Request) -> str:
     """The language to refuse a request in: `?lang=`, then Accept-Language, then the language
-    of the board the path names (when it can be read), then English. Never raises: a refusal
-    is answered in English rather than not at all."""
+    of the board the request's token opened (`board_language`), then English.
+
+    The board's language counts only once the token was accepted: a refusal before that (no
+    token, a wrong one) must not tell a stranger whether a board exists, nor cost a read.
+    Never raises: a refusal is answered in English rather than not at all."""
     try:
-        return await _language_of(request)
+        asked = i18n.normalise(request.query_params.get("lang")) or i18n.from_accept_language(
+            request.headers.get("accept-language")
+        )
+        return asked or i18n.choose(getattr(request.state, "board_language", None))
     except Exception:
         return i18n.DEFAULT
-
-
-async def _language_of(request: Request) -> str:
-    asked = i18n.normalise(request.query_params.get("lang")) or i18n.from_accept_language(
-        request.headers.get("accept-language")
-    )
-    if asked is not None:
-        return asked
-    board_id = request.path_params.get("board_id")
-    if isinstance(board_id, str) and board_id:
-        board = await services(request).store.get_board(board_id)
-        if board is not None:
-            return i18n.choose(board.language)
-    return i18n.DEFAULT
 
 
 async def on_error(request: Request, exc: Exception) -> Response:
     """Answer any exception a route raised as `{"error": {"code", "message"}}`; the message in
     the asker's language (`language_of`), the code as it is."""
     if isinstance(exc, ApiError):
-        message = i18n.translate(await language_of(request), exc.template, exc.params)
+        message = i18n.translate(language_of(request), exc.template, exc.params)
         answer = error_response(exc.status, exc.code, message)
         if exc.retry_after is not None:
             answer.headers["Retry-After"] = str(exc.retry_after)
@@ -66,10 +57,10 @@ async def on_error(request: Request, exc: Exception) -> Response:
         return error_response(exc.status_code, "http_error", str(exc.detail))
     if isinstance(exc, StoreError):
         log.error("store error: %s", exc)
-        message = i18n.translate(await language_of(request), STORE_UNAVAILABLE)
+        message = i18n.translate(language_of(request), STORE_UNAVAILABLE)
         return error_response(503, "store_unavailable", message)
     log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-    message = i18n.translate(await language_of(request), INTERNAL)
+    message = i18n.translate(language_of(request), INTERNAL)
     response = error_response(500, "internal", message)
     # Starlette answers this one outside the middleware, so it gets its headers here.
     response.headers.update(DEFAULT_HEADERS)
