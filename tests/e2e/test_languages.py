@@ -146,9 +146,9 @@ def test_cli_exports_in_the_boards_language_or_lang(make_server: Any, tmp_path: 
         done = subprocess.run([*command, *extra], capture_output=True, check=True)
         return next(csv.reader(io.StringIO(done.stdout.decode("utf-8-sig"))))
 
-    assert header()[:3] == ["stegnummer", "steg", "rad"]  # the board's language
-    assert header("--lang", "da")[:3] == ["trinnummer", "trin", "række"]
-    assert header("--lang", "no")[:3] == ["stegnummer", "steg", "rad"]  # nb
+    assert header()[:3] == ["Stegnummer", "Steg", "Rad"]  # the board's language
+    assert header("--lang", "da")[:3] == ["Trinnummer", "Trin", "Række"]
+    assert header("--lang", "no")[:3] == ["Stegnummer", "Steg", "Rad"]  # nb
     assert header("--lang", "en")[:3] == ["stage_order", "stage", "lane"]
     refused = subprocess.run([*command, "--lang", "fr"], capture_output=True, text=True)
     assert refused.returncode != 0 and "--lang" in refused.stderr
