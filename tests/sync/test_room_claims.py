@@ -22,7 +22,8 @@ from journeyboard.sync.claims import (
 )
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.protocol import write_var_uint
-from journeyboard.sync.room import Room, RoomOptions
+from journeyboard.sync.room import Room
+from journeyboard.sync.room_options import RoomOptions
 from journeyboard.sync.screening import ForeignClaim
 from journeyboard.sync.updates import state_vector
 from journeyboard.sync.yupdate import parse_update

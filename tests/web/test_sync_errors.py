@@ -18,7 +18,8 @@ from journeyboard.sync.connection import Connection
 from journeyboard.sync.errors import SyncError
 from journeyboard.sync.limits import Limits
 from journeyboard.sync.protocol import AwarenessTooLarge, ProtocolError
-from journeyboard.sync.room import DocumentTooLarge, RoomClosed
+from journeyboard.sync.room import DocumentTooLarge
+from journeyboard.sync.room_state import RoomClosed
 from journeyboard.sync.screening import ForeignClaim, UnreadableUpdate
 from journeyboard.web.admission import Refused
 from sync.fakes import FakeChannel, awareness_frame

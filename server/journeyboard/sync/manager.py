@@ -26,7 +26,9 @@ from journeyboard.sync import protocol
 from journeyboard.sync.bindings import bindings_name
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.ports import Bus, UpdateLog
-from journeyboard.sync.room import Room, RoomClosed, RoomOptions
+from journeyboard.sync.room import Room
+from journeyboard.sync.room_options import RoomOptions
+from journeyboard.sync.room_state import RoomClosed
 from journeyboard.sync.stats import RoomStats
 from journeyboard.tasks import Background, Job
 

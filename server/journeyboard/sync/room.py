@@ -17,11 +17,10 @@ ones that wait for clocks, `Bindings` (`sync/bindings.py`) knows whose each clie
 from __future__ import annotations
 
 import asyncio
-import enum
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any, Final, TypeVar
 
 from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
@@ -33,6 +32,8 @@ from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.errors import SyncError
 from journeyboard.sync.fanout import CONTROL_FLOW, Fanout, Outgoing
+from journeyboard.sync.journal import Journal
+from journeyboard.sync.loading import restore
 from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
 from journeyboard.sync.presence import Presence
 from journeyboard.sync.protocol import (
@@ -45,10 +46,17 @@ from journeyboard.sync.protocol import (
     SyncStep2,
     SyncUpdate,
 )
+from journeyboard.sync.room_options import RoomOptions
+from journeyboard.sync.room_state import (
+    IllegalTransition,
+    RoomClosed,
+    RoomState,
+    check_transition,
+)
 from journeyboard.sync.screening import Held, Screening, UnreadableUpdate
 from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import apply_tolerantly, check_stored, new_structs_refusal
-from journeyboard.sync.yupdate import ParsedUpdate, read_as_yrs
+from journeyboard.sync.updates import new_structs_refusal
+from journeyboard.sync.yupdate import read_as_yrs
 
 log = logging.getLogger(__name__)
 
@@ -68,54 +76,6 @@ class Origin:
     """An update that arrives while the room is locked for its writer (reverted at once)."""
 
 
-class RoomState(enum.Enum):
-    """A room's life (tldraw's `RoomSessionState` and Starlette's `WebSocketState` name theirs
-    the same way). The allowed transitions are `ROOM_TRANSITIONS`, nowhere else."""
-
-    LOADING = "loading"
-    """Built; reading its log. Messages for it wait (`Room.ready` is not set)."""
-    OPEN = "open"
-    """Loaded: takes sockets, updates, reads and server changes."""
-    CLOSING = "closing"
-    """`Room.close` is running: pending messages fail and sockets close; no new work."""
-    CLOSED = "closed"
-    """Closed for good (shutdown or a store failure); the cause is kept for `RoomClosed`."""
-
-
-ROOM_TRANSITIONS: Final[Mapping[RoomState, frozenset[RoomState]]] = {
-    RoomState.LOADING: frozenset({RoomState.OPEN, RoomState.CLOSING}),
-    RoomState.OPEN: frozenset({RoomState.CLOSING}),
-    RoomState.CLOSING: frozenset({RoomState.CLOSED}),
-    RoomState.CLOSED: frozenset(),
-}
-"""Every transition a room may make (a closed room is never opened again: the manager builds
-a new one)."""
-
-
-class IllegalTransition(RuntimeError):
-    """A room was asked to go from one state to another that `ROOM_TRANSITIONS` does not
-    allow (a bug in the caller, not bad input)."""
-
-    def __init__(self, old: RoomState, new: RoomState) -> None:
-        super().__init__(f"a room cannot go from {old.value} to {new.value}")
-        self.old = old
-        self.new = new
-
-
-def check_transition(old: RoomState, new: RoomState) -> None:
-    """Raise `IllegalTransition` unless a room may go from `old` to `new`."""
-    if new not in ROOM_TRANSITIONS[old]:
-        raise IllegalTransition(old, new)
-
-
-class RoomClosed(SyncError, RuntimeError):
-    """The room was closed (server shutdown or a store failure) and cannot take more work."""
-
-    close = CLOSE.TRY_AGAIN_LATER
-    reason = "try again later"
-    refusal = False
-
-
 class ServerChangeFailed(RuntimeError):
     """A server change that failed half-way (a panic inside yrs); the document was rebuilt
     without it (`Room.transact`)."""
@@ -128,40 +88,6 @@ class DocumentTooLarge(SyncError, RuntimeError):
     reason = "document too large"
 
 
-CHECK_INLINE_BYTES: Final = 64 * 1024
-"""Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
-
-REBUILD_JOURNAL_BYTES: Final = 1 << 20
-"""Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
-
-
-def _no_document(name: str) -> bool:
-    return False
-
-
-@dataclass(frozen=True, slots=True)
-class RoomOptions:
-    """How a node's rooms behave: one set per node (`web/services.py` builds it from the
-    settings and limits), shared by the manager and every room it opens."""
-
-    max_document_bytes: int = 64 * 1024 * 1024
-    """Bytes of updates a document may hold (`DocumentTooLarge` past it)."""
-    lock_roots: tuple[str, ...] = ()
-    """The document's root maps that a lock reverts writes to."""
-    busy_fanout: int = 10_000
-    """Updates times sockets per second from which a room is busy (see `Room._release`)."""
-    busy_window: float = 0.002
-    """Seconds a busy room holds a release, so that more commits go out in one frame."""
-    presence_tick: float = 0.04
-    """Seconds between two presence frames of a room (`Presence.announce`); 0: no batching."""
-    grace_seconds: float = 10.0
-    """How long a room nobody uses stays loaded (`RoomManager.release`)."""
-    keepalive_seconds: float = 15.0
-    """A socket that was sent nothing for this long gets a keepalive frame."""
-    server_only: Callable[[str], bool] = _no_document
-    """Names the documents only the server writes (no client may, and no lock applies)."""
-
-
 class Room:
     """One open document: its state, its sockets, its presence and its path to the store."""
 
@@ -170,7 +96,7 @@ class Room:
         name: str,
         update_log: UpdateLog,
         bus: Bus,
-        options: RoomOptions = RoomOptions(),
+        options: RoomOptions = RoomOptions(),  # noqa: B008 (frozen: one shared default)
         *,
         clients_may_write: bool = True,
         stats: RoomStats | None = None,
@@ -208,12 +134,9 @@ class Room:
         self._version = 0
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
         self._step2: tuple[int, bytes, bytes] | None = None
-        self._base = b""
-        """The document's state at some point, encoded; with `_journal`, what rebuilds it."""
-        self._journal: list[bytes] = []
-        """Every update applied since `_base`, in order (see `_rebuild`)."""
+        self.journal = Journal()
+        """What rebuilds the document (`sync/journal.py`, `_rebuild`)."""
         self._releasing = False
-        self._journal_bytes = 0
         self.log_entries = 0
         """Stored log entries behind the document, as far as this room knows (see
         `RoomManager.compact`): what it loaded, and every update committed since."""
@@ -253,27 +176,15 @@ class Room:
             self.bindings.load(stored_bindings.updates)
         else:
             loaded = await self._log.load(self.name)
-        updates, parsed = await self._checked(loaded.updates)
-        waiting: list[int] = []
-        self.doc, skipped = apply_tolerantly(updates, waiting, parsed)
-        for bad in skipped:
-            self.stats.quarantined_updates += 1
-            log.error(
-                "%s: stored update %d of %d (%d bytes) cannot be applied; moved to quarantine: %s",
-                self.name,
-                bad.index + 1,
-                len(updates),
-                len(bad.update),
-                bad.reason,
-            )
-            await self._log.quarantine(self.name, bad.update, bad.reason)
-        left_out = {bad.index for bad in skipped}
-        for index in waiting:  # stored, but waiting for clocks the log lacks
-            self.screening.hold(Held(updates[index], None, None, read_as_yrs(updates[index]), True))
-        applied = left_out | set(waiting)
-        good = [update for index, update in enumerate(updates) if index not in applied]
-        self._journal = good
-        self._journal_bytes = self.size = sum(len(update) for update in good)
+        restored = await restore(self.name, self._log, self.stats, loaded.updates)
+        self.doc = restored.doc
+        self.screening.pairs = restored.pairs
+        waiting = restored.waiting
+        for update in waiting:  # stored, but waiting for clocks the log lacks
+            self.screening.hold(Held(update, None, None, read_as_yrs(update), True))
+        good = restored.applied
+        self.journal.start(good)
+        self.size = sum(len(update) for update in good)
         self.log_entries = len(good) + len(waiting)
         if len(good) == 1 and not waiting:
             # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
@@ -287,30 +198,6 @@ class Room:
             self._enter(RoomState.OPEN)
         self.ready.set()
         return loaded.position
-
-    async def _checked(self, stored: list[bytes]) -> tuple[list[bytes], list[ParsedUpdate | None]]:
-        """The stored updates with every one yjs cannot read repaired (`check_stored`): the
-        repaired version is committed to the log first, then the original is moved to the
-        store's quarantine, so a crash in between leaves both (loading repairs it again)."""
-        if sum(len(update) for update in stored) > CHECK_INLINE_BYTES:
-            check = await asyncio.to_thread(check_stored, stored)
-        else:
-            check = check_stored(stored)
-        self.screening.pairs = check.pairs
-        for update in check.appended:
-            await self._log.append_update(self.name, update)
-        for repair in check.repairs:
-            self.stats.stored_updates_repaired += 1
-            log.error(
-                "%s: stored update %d of %d (%d bytes) is not readable by yjs; %s",
-                self.name,
-                repair.index + 1,
-                len(stored),
-                len(repair.original),
-                repair.reason,
-            )
-            await self._log.quarantine(self.name, repair.original, repair.reason)
-        return check.updates, check.parsed
 
     @property
     def closed(self) -> bool:
@@ -558,16 +445,9 @@ class Room:
         return seq
 
     def _record(self, update: bytes) -> None:
-        """Journal an applied update. Once the journal outgrows the encoded state it started
-        from (and 1 MiB), it starts again from the current state: rebuilding stays possible
-        at about the document's own size in memory, for an amortised constant cost."""
-        self._journal.append(update)
-        self._journal_bytes += len(update)
+        """Journal an applied update (`Journal.record`) and count its log entry."""
+        self.journal.record(update, self.doc)
         self.log_entries += 1
-        if self._journal_bytes > max(len(self._base), REBUILD_JOURNAL_BYTES):
-            self._base = self.doc.get_update()
-            self._journal.clear()
-            self._journal_bytes = 0
 
     def _rebuild(self, cause: str) -> None:
         """Build the document again from what was applied before an update that failed
@@ -577,12 +457,7 @@ class Room:
         A rebuilt room has a new `Doc`: whoever observes a room's document (the workshop's
         rules follow the session document) gets `on_rebuild` to observe the new one.
         """
-        doc: Doc[Any] = Doc()
-        with doc.transaction(origin=Origin.SERVER):
-            if self._base:
-                doc.apply_update(self._base)
-            for update in self._journal:
-                doc.apply_update(update)
+        doc = self.journal.rebuild(Origin.SERVER)
         self.doc = doc
         self.bindings.writers[doc.client_id] = SERVER_WRITER
         self._version += 1
@@ -597,19 +472,9 @@ class Room:
 
     def _capture(self, change: Callable[[], object]) -> bytes:
         """Run a change and return the update it made (the empty update if none)."""
-        updates: list[bytes] = []
-
-        def capture(event: TransactionEvent) -> None:
-            updates.append(event.update)
-
-        subscription = self.doc.observe(capture)
-        try:
+        with _captured(self.doc) as updates:
             change()
-        finally:
-            self.doc.unobserve(subscription)
-        if not updates:
-            return protocol.EMPTY_UPDATE
-        return updates[0] if len(updates) == 1 else merge_updates(*updates)
+        return _merged(updates)
 
     def transact(self, change: Callable[[Doc[Any]], T]) -> tuple[T, asyncio.Future[None]]:
         """Apply a change as the server; return its result and a future for its commit+fan-out.
@@ -623,32 +488,19 @@ class Room:
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
         results: list[T] = []
-        updates: list[bytes] = []
-
-        def capture(event: TransactionEvent) -> None:
-            updates.append(event.update)
-
         doc = self.doc
-        subscription = doc.observe(capture)
-        try:
-            with doc.transaction(origin=Origin.SERVER):
-                results.append(change(doc))
-        except BaseException as exc:
-            panic = not isinstance(exc, Exception) and not isinstance(exc, CONTROL_FLOW)
-            if updates or panic:
-                self._rebuild(f"a server change that failed half-way: {exc!r}")
-            if panic:
-                raise ServerChangeFailed(f"{self.name}: a server change failed: {exc}") from exc
-            raise
-        finally:
-            doc.unobserve(subscription)
-        update = (
-            protocol.EMPTY_UPDATE
-            if not updates
-            else updates[0]
-            if len(updates) == 1
-            else merge_updates(*updates)
-        )
+        with _captured(doc) as updates:
+            try:
+                with doc.transaction(origin=Origin.SERVER):
+                    results.append(change(doc))
+            except BaseException as exc:
+                panic = not isinstance(exc, Exception) and not isinstance(exc, CONTROL_FLOW)
+                if updates or panic:
+                    self._rebuild(f"a server change that failed half-way: {exc!r}")
+                if panic:
+                    raise ServerChangeFailed(f"{self.name}: a server change failed: {exc}") from exc
+                raise
+        update = _merged(updates)
         seq = self._applied
         if update != protocol.EMPTY_UPDATE:
             self.size += len(update)
@@ -734,3 +586,25 @@ def _grant(conn: Connection, policy: RoomPolicy) -> None:
         conn.bypass_lock = grant.bypass_lock
         if grant.presence is not None and conn.presence is not None:
             conn.presence = grant.presence
+
+
+@contextlib.contextmanager
+def _captured(doc: Doc[Any]) -> Iterator[list[bytes]]:
+    """The updates the changes to `doc` inside the block make, in order."""
+    updates: list[bytes] = []
+
+    def capture(event: TransactionEvent) -> None:
+        updates.append(event.update)
+
+    subscription = doc.observe(capture)
+    try:
+        yield updates
+    finally:
+        doc.unobserve(subscription)
+
+
+def _merged(updates: list[bytes]) -> bytes:
+    """Captured updates as one (the empty update if none)."""
+    if not updates:
+        return protocol.EMPTY_UPDATE
+    return updates[0] if len(updates) == 1 else merge_updates(*updates)
