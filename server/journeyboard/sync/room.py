@@ -370,7 +370,7 @@ class Room:
         if origin is not None:
             for client in passed.claims.extended:
                 self.bindings.bind(client, writer_key(origin.principal))
-        self.screening.applied(update, passed.parsed, self.doc.get_state())
+        self.screening.applied(passed.parsed)
         self.size += len(update)
         self.stats.updates_in += 1
         seq = self._commit(

@@ -12,7 +12,7 @@ A room applies nothing it has not screened (issue #23's hardening), in this orde
 5. If it restates clocks the document has, the room checks what it added once it applied
    (`updates.overlap`, `updates.new_structs_refusal`).
 
-Every step reads the document's clocks (its state vector), decoded once per update: a room
+Every step reads the document's clocks (its state vector), decoded once per state: a room
 screens an update against exactly the clocks its document holds at that moment.
 """
 
@@ -118,11 +118,19 @@ class Screening:
         self.held: list[Held] = []
         """Updates waiting for clocks the document lacks (`updates.waits_for_missing`)."""
         self.held_bytes = 0
+        self._decoded: tuple[bytes, dict[int, int]] = (b"", {})
+        """The last state vector decoded (as bytes), and its clocks."""
 
     def clocks(self, state: bytes) -> dict[int, int]:
-        """A state vector (`Doc.get_state()`) as client id -> clock (about 0.3 us per client
-        id to decode)."""
-        return decode_state_vector(state)
+        """A state vector (`Doc.get_state()`) as client id -> clock, decoded once per state
+        (about 0.3 us per client id): a delete adds no clocks, so the update after it reads
+        the same decode, as does a held update released right after the one it waited for.
+        Read-only: every caller shares the dict."""
+        last, clocks = self._decoded
+        if state != last:
+            clocks = decode_state_vector(state)
+            self._decoded = (state, clocks)
+        return clocks
 
     def check(self, update: bytes, origin: Connection | None, state: bytes) -> Passed:
         """Screen an update from `origin` (None: the server) against a document whose state
@@ -173,22 +181,21 @@ class Screening:
             raise ForeignClaim(f"refused a claim on clocks the room does not hold: {claim}")
         return check
 
-    def applied(self, update: bytes, parsed: ParsedUpdate, state: bytes) -> None:
-        """An update that passed `check` (and did not wait) applied, and the document's state
-        vector is now `state`: note the structs it left pending, and its surrogate pairs."""
-        self._note_pending(update, state)
+    def applied(self, parsed: ParsedUpdate) -> None:
+        """An update that passed `check` (and did not wait) applied: record its surrogate
+        pairs. Nothing of it waits in yrs, so it adds nothing to `pending_ends`: yrs keeps a
+        struct pending only for a clock it lacks (a gap before the struct, or an origin, right
+        origin or parent it does not have), and `waits_for_missing` holds every update with
+        such a reference back instead of applying it."""
         add_pairs(self.pairs, parsed)
 
     def applied_unscreened(self, update: bytes, state: bytes) -> None:
         """An update another node committed applied (not screened here), and the document's
         state vector is now `state`: note the structs it left pending, and its pairs."""
-        self._note_pending(update, state)
-        self.note_pairs(update)
-
-    def _note_pending(self, update: bytes, state: bytes) -> None:
         for client, end in held_beyond(update, state).items():
             if end > self.pending_ends.get(client, 0):
                 self.pending_ends[client] = end
+        self.note_pairs(update)
 
     def note_pairs(self, update: bytes) -> None:
         """Record the surrogate pairs of an update the server wrote or another node sent."""
