@@ -204,7 +204,7 @@ def test_report_of_the_example_workshop(server: ServerProcess) -> None:
     )
     assert "| Solution | Owner | Due | Decision |" in markdown
     assert (
-        "| Proactive status messages by SMS at every step | Customer Service | 2026-01-30 | approved |"
+        "| Proactive status messages by SMS at every step | Customer Service | Jan 30, 2026 | approved |"
         in markdown
     )
     assert "| Daily payment batches | Finance | — | open |" in markdown
