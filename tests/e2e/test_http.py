@@ -14,7 +14,14 @@ from ysync import synced_client
 def test_create_board_returns_links_with_tokens_in_the_fragment(server: ServerProcess) -> None:
     created = server.create_board("Insurance claim", template="service")
     assert (
-        set(created["links"]) == set(created["tokens"]) == {"facilitator", "participant", "viewer"}
+        set(created["links"])
+        == set(created["tokens"])
+        == {
+            "facilitator",
+            "participant",
+            "viewer",
+            "reviewer",
+        }
     )
     for role, link in created["links"].items():
         assert link == f"{server.http}/b/{created['id']}#token={created['tokens'][role]}"

@@ -13,14 +13,15 @@ export type Command =
   | ConfigureCommand
   | PromoteCommand
   | VoteCommand
-  | RateCommand;
+  | RateCommand
+  | DecideCommand;
 
 /**
  * Replace a link: its old token stops working for joins and sockets at once.
  */
 export interface RotateLinkCommand {
   type: 'rotate_link';
-  role: 'facilitator' | 'participant' | 'viewer';
+  role: 'facilitator' | 'participant' | 'viewer' | 'reviewer';
 }
 /**
  * Remove a person: their token stops working and their sockets close at once. Removing a facilitator also rotates the facilitator link (they could read it); the result's `rotated` lists the links that changed and `links` carries the new ones.
@@ -107,4 +108,13 @@ export interface RateCommand {
   card: string;
   effort: number;
   impact: number;
+}
+/**
+ * Approve or reject a solution: the decision of record, kept with who, department, when and comment. Allowed once the workshop has reached the action plan, also long after it (no live session needed). Each reviewer's decisions are kept; deciding again adds a newer one.
+ */
+export interface DecideCommand {
+  type: 'decide';
+  card: string;
+  decision: 'approve' | 'reject';
+  comment?: string;
 }

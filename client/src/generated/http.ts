@@ -31,6 +31,7 @@ export interface LinksAnswer {
     facilitator: Link;
     participant: Link;
     viewer: Link;
+    reviewer: Link;
   };
   server_now_ms: number;
 }

@@ -13,7 +13,7 @@ from abc import abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-ROLES = ("facilitator", "participant", "viewer")
+ROLES = ("facilitator", "participant", "viewer", "reviewer")
 
 
 @dataclass(slots=True)

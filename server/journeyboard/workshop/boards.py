@@ -42,7 +42,14 @@ PALETTE = (
 )  # fmt: skip
 
 
-LINK_NAMES = {"facilitator": "Facilitator", "participant": "Participant", "viewer": "Viewer"}
+LINK_NAMES = {
+    "facilitator": "Facilitator",
+    "participant": "Participant",
+    "viewer": "Viewer",
+    "reviewer": "Reviewer",
+}
+JOINING_ROLES = ("facilitator", "participant", "reviewer")
+"""The links a person joins with; a reviewer sees like a viewer and may only decide."""
 
 
 def now_ms() -> int:
@@ -306,7 +313,7 @@ class BoardService:
         *,
         address: str = "-",
     ) -> tuple[PersonRecord, str]:
-        """Turn a facilitator or participant link into a person with a personal token.
+        """Turn a facilitator, participant or reviewer link into a person with a personal token.
 
         `address` is the joiner's network address: one address may only join a board so
         often, so that one link holder cannot fill it before real people arrive.
@@ -316,9 +323,12 @@ class BoardService:
         id the client keeps) or with a removed person's name. A person with a fresh browser and
         another name still gets in; the facilitator then rotates the link.
         """
-        if identity.link_role not in ("facilitator", "participant"):
+        if identity.link_role not in JOINING_ROLES:
             raise AccessDenied(
-                403, "forbidden", "only facilitator and participant links can join", CLOSE.FORBIDDEN
+                403,
+                "forbidden",
+                "only facilitator, participant and reviewer links can join",
+                CLOSE.FORBIDDEN,
             )
         board = identity.board
         if not self.joins.allow(f"{address} {board.id}"):

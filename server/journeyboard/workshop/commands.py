@@ -30,6 +30,7 @@ ROLE_NAMES: dict[str, str] = {
     "facilitator": N_("facilitator"),
     "participant": N_("participant"),
     "viewer": N_("viewer"),
+    "reviewer": N_("reviewer"),
 }
 """The roles as a refusal names them (translated with it, docs/GLOSSARY.md)."""
 

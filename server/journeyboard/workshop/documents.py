@@ -16,7 +16,15 @@ from typing import Any, Final
 from pycrdt import Array, Doc, Map, Text
 
 CONTENT_ROOTS: Final = ("stages", "cards")
-SESSION_ROOTS: Final = ("board", "session", "participants", "votes", "ratings", "progress")
+SESSION_ROOTS: Final = (
+    "board",
+    "session",
+    "participants",
+    "votes",
+    "ratings",
+    "progress",
+    "decisions",
+)
 SESSION_SUFFIX: Final = "/session"
 
 

@@ -18,14 +18,19 @@ from pycrdt import Doc, Map, Subscription
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Grant, RoomPolicy
 from journeyboard.sync.room import Room
-from journeyboard.workshop import documents, facilitation, people, voting
+from journeyboard.workshop import decisions, documents, facilitation, people, voting
 from journeyboard.workshop.boards import presence_of
 from journeyboard.workshop.commands import Handler
 from journeyboard.workshop.tokens import as_role
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, Handler] = {**people.HANDLERS, **facilitation.HANDLERS, **voting.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **people.HANDLERS,
+    **facilitation.HANDLERS,
+    **voting.HANDLERS,
+    **decisions.HANDLERS,
+}
 
 
 def policy_of(session: Map[Any], participants: Map[Any]) -> RoomPolicy:

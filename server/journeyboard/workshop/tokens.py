@@ -12,8 +12,8 @@ from typing import Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-Role = Literal["facilitator", "participant", "viewer"]
-ROLES: tuple[Role, ...] = ("facilitator", "participant", "viewer")
+Role = Literal["facilitator", "participant", "viewer", "reviewer"]
+ROLES: tuple[Role, ...] = ("facilitator", "participant", "viewer", "reviewer")
 
 _SALT = "journeyboard.token.v1"
 
