@@ -203,11 +203,13 @@ def test_report_of_the_example_workshop(server: ServerProcess) -> None:
         "| 5 | The form asks for the same details three times | Reporting the claim |" in markdown
     )
     assert "| Solution | Owner | Due | Decision |" in markdown
+    # Decisions from the decide command (the example's, imported) with who and when; the
+    # status beside them is the plan's progress.
     assert (
-        "| Proactive status messages by SMS at every step | Customer Service | Jan 30, 2026 | approved |"
-        in markdown
+        "| Proactive status messages by SMS at every step | Customer Service | Jan 30, 2026 "
+        "| Approved by Anna Virtanen (Claims), Nov 18, 2026 | doing |" in markdown
     )
-    assert "| Daily payment batches | Finance | — | open |" in markdown
+    assert "| Daily payment batches | Finance | — | — | open |" in markdown
 
 
 def test_cli_exports_from_a_stopped_servers_store(make_server: Any, tmp_path: Path) -> None:

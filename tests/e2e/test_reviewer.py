@@ -127,6 +127,16 @@ async def test_reviewers_decide_and_each_decision_is_kept(board: Board) -> None:
     data = board.server.get_board(board.id, fay)
     assert data["content"]["cards"]["s1"]["status"] == "doing"
     assert data["session"]["decisions"] == kept
+    # The exports over HTTP: the plan with who and when, the report by reviewer.
+    response = httpx.get(
+        f"{board.server.http}/api/boards/{board.id}/export.md?lang=en",
+        headers={"Authorization": f"Bearer {rita}"},
+    )
+    assert response.status_code == 200, response.text
+    text = response.text
+    assert "Rejected by Sven (Sales)" in text and "Rejected by Rita (Finance)" in text
+    assert "## Decisions by reviewer" in text and "### Rita (Finance)" in text
+    assert "Worth it" not in text  # Rita's standing decision is her latest, without a comment
 
 
 async def test_decisions_stay_open_after_the_action_plan_and_survive_kill_9(

@@ -41,6 +41,7 @@ def view_of_export(export: dict[str, Any]) -> BoardView:
             participants=fields["participants"],
             votes=fields["votes"],
             ratings=fields["ratings"],
+            decisions=fields["decisions"],
         )
     )
     return build_view(

@@ -54,6 +54,7 @@ def view_of(export: dict[str, Any], board_id: str = "example") -> BoardView:
         "participants": {f"p{i}": p for i, p in enumerate(export.get("participants") or [])},
         "votes": results.get("votes") or {},
         "ratings": results.get("ratings") or {},
+        "decisions": results.get("decisions") or {},
     }
     return build_view(board_id, content, session)
 

@@ -59,7 +59,8 @@ COLUMNS: Final = (
     N_("pain_point"),  # solution: the text of the pain point it answers
     N_("owner"),  # solution
     N_("due"),  # solution: yyyy-mm-dd
-    N_("status"),  # solution
+    N_("status"),  # solution: the plan's progress (open, doing, done)
+    N_("decisions"),  # solution: each person's standing decision, with who and when
     N_("card_id"),
 )
 LANE_ORDER: Final = {
@@ -103,6 +104,16 @@ def _nps(card: Card) -> float | None:
     return float(value)
 
 
+def _decisions(card: Card) -> str:
+    """ "approve · Rita (Finance) · 2026-01-30; reject · Sven · 2026-02-02" (values as stored)."""
+    return "; ".join(
+        " · ".join(
+            (d.decision, f"{d.name} ({d.department})" if d.department.strip() else d.name, d.day)
+        )
+        for d in card.standing
+    )
+
+
 def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
     rating = card.rating
     pain = view.card_by_id.get(card.get_text("pain")) if card.kind == "solution" else None
@@ -131,6 +142,7 @@ def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
         neutralise(card.get_text("owner")),
         neutralise(card.due),
         neutralise(card.get_text("status")),
+        neutralise(_decisions(card)),
         neutralise(card.id),
     ]
 

@@ -39,6 +39,23 @@ def export_board(view: BoardView, now_ms: int) -> dict[str, Any]:
             for card in view.cards
             if card.rating is not None
         }
+    # Every decision kept (the `decide` command), oldest first; a card nobody decided on is
+    # left out.
+    results["decisions"] = {
+        card.id: [
+            {
+                "name": d.name,
+                "department": d.department,
+                "role": d.role,
+                "decision": d.decision,
+                "comment": d.comment,
+                "at_ms": d.at_ms,
+            }
+            for d in card.decisions
+        ]
+        for card in view.cards
+        if card.decisions
+    }
     exported: dict[str, Any] = _tidy(
         {
             "schema": SCHEMA_ID,

@@ -69,7 +69,19 @@ KIND_FILL: Final = {
     "note": "#f0f2f5",
 }
 EMPTY_CARD: Final = i18n.N_("(empty card)")
-DECISION_INK: Final = {"approved": "#276749", "rejected": "#9b2c2c", "open": "#8a6100"}
+DECISION_INK: Final = {
+    "approved": "#276749",
+    "rejected": "#9b2c2c",
+    "disputed": "#553c9a",
+    "open": "#8a6100",
+}
+DECISION_WORDS: Final = (
+    i18n.N_("approved"),
+    i18n.N_("rejected"),
+    i18n.N_("disputed"),
+    i18n.N_("open"),
+)
+"""A solution's outcome as the poster writes it (from the `decide` command's decisions)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +151,8 @@ def codes(view: BoardView) -> dict[str, str]:
 
 
 def _decision(card: Card) -> str:
-    status = card.get_text("status")
-    return status if status in ("approved", "rejected") else "open"
+    """ "approved", "rejected", "disputed" (the deciders disagree) or "open"."""
+    return card.outcome or "open"
 
 
 def _votes_width(size: float) -> float:

@@ -35,6 +35,7 @@ from journeyboard.i18n import N_, _, ngettext
 from journeyboard.workshop.boardview import (
     BoardView,
     Card,
+    Decision,
     Person,
     Stage,
     channel_title,
@@ -47,9 +48,10 @@ STYLESHEETS: Final = ("report.css", "print.css")
 """Inlined into the HTML in this order; one that does not exist (yet) is skipped."""
 
 NO_DEPARTMENT: Final = N_("No department given")
-DECIDED: Final = ("approved", "rejected")
-STATUSES: Final = (N_("open"), N_("doing"), N_("done"), N_("approved"), N_("rejected"))
-"""The statuses the board offers, shown in the report's language; any other as written."""
+STATUSES: Final = (N_("open"), N_("doing"), N_("done"))
+"""The plan's progress values the board offers, shown in the report's language; any other as
+written. Decisions are not a status: they come from the `decide` command (RULINGS.md)."""
+DECISION_TITLES: Final = {"approve": N_("Approved"), "reject": N_("Rejected")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +119,8 @@ class Solution:
     text: str
     owner: str
     due: str
-    decision: str
+    decision: str  # each person's standing decision with who and when, or "—"
+    progress: str  # "open", "doing", "done" (the card's status) in the report's language
     answers: str  # "P3", or "—"
     quadrant: str  # "Quick win", or "not rated"
     effort: str  # "3.0 ± 0.7", or "—"
@@ -133,8 +136,25 @@ class Summary:
     top_pains: tuple[str, ...]  # "Slow claim form (5 votes)", the three most voted
     quick_wins: tuple[str, ...]
     big_bets: tuple[str, ...]
-    approved: tuple[str, ...]
-    rejected: tuple[str, ...]
+    approved: tuple[str, ...]  # every standing decision approves
+    rejected: tuple[str, ...]  # every standing decision rejects
+    disputed: tuple[str, ...] = ()  # the deciders disagree
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewerDecision:
+    ref: str  # "S2" (the plan gives its text: each card's text is printed once)
+    decision: str  # "Approved"
+    day: str  # as the language writes a date
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    """The decisions one person made (their standing ones), for "Decisions by reviewer"."""
+
+    name: str  # "Rita Berg (Finance)"
+    decisions: tuple[ReviewerDecision, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +181,7 @@ class Report:
     solutions: tuple[Solution, ...]
     left_open: tuple[str, ...]
     summary: Summary
+    reviewers: tuple[Reviewer, ...] = ()
 
 
 def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) -> Summary:
@@ -179,9 +200,56 @@ def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) 
         ),
         quick_wins=in_quadrant("quick_win") if view.ratings_revealed else (),
         big_bets=in_quadrant("big_bet") if view.ratings_revealed else (),
-        approved=tuple(c.text for c in solutions if c.get_text("status") == "approved"),
-        rejected=tuple(c.text for c in solutions if c.get_text("status") == "rejected"),
+        approved=tuple(c.text for c in solutions if c.outcome == "approved"),
+        rejected=tuple(c.text for c in solutions if c.outcome == "rejected"),
+        disputed=tuple(c.text for c in solutions if c.outcome == "disputed"),
     )
+
+
+def _who(decision: Decision) -> str:
+    if decision.department.strip():
+        return _("%(name)s (%(department)s)", name=decision.name, department=decision.department)
+    return decision.name
+
+
+def _decision_cell(card: Card) -> str:
+    """ "Approved by Rita (Finance), 30 Jan 2026; Rejected by Sven (Sales), 2 Feb 2026"."""
+    return (
+        "; ".join(
+            _(
+                "%(decision)s by %(who)s, %(day)s",
+                decision=_(DECISION_TITLES[d.decision]),
+                who=_who(d),
+                day=day_title(d.day),
+            )
+            for d in card.standing
+        )
+        or "—"
+    )
+
+
+def _progress(card: Card) -> str:
+    progress = card.progress
+    return _(progress) if progress in STATUSES else progress
+
+
+def _reviewers(solutions: Sequence[Card], refs: dict[str, str]) -> tuple[Reviewer, ...]:
+    """Each person's standing decisions, people in the language's alphabetical order."""
+    by_person: dict[str, tuple[str, list[ReviewerDecision]]] = {}
+    for card in solutions:
+        for d in card.standing:
+            entry = by_person.setdefault(d.person, (_who(d), []))
+            entry[1].append(
+                ReviewerDecision(
+                    refs[card.id],
+                    _(DECISION_TITLES[d.decision]),
+                    day_title(d.day),
+                    d.comment,
+                )
+            )
+    collate = sort_key(i18n.current())
+    people = sorted(by_person.values(), key=lambda entry: collate(entry[0]))
+    return tuple(Reviewer(name, tuple(decisions)) for name, decisions in people)
 
 
 def _when(now_ms: int) -> datetime:
@@ -339,15 +407,8 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         if c.id not in answered_by
     ]
     for c in solutions:
-        ref, status = solution_ref[c.id], c.get_text("status")
-        if status in DECIDED:
-            continue
-        if status in ("", "open"):
-            left_open.append(_("%(ref)s: no decision yet", ref=ref))
-        else:  # the status as written: content, not translated
-            left_open.append(
-                _("%(ref)s: no decision yet (status: %(status)s)", ref=ref, status=status)
-            )
+        if not c.standing:
+            left_open.append(_("%(ref)s: no decision yet", ref=solution_ref[c.id]))
     unplaced = len(view.cards_in(view.unplaced))
     if unplaced:
         left_open.append(
@@ -403,9 +464,8 @@ def build_report(view: BoardView, now_ms: int) -> Report:
                 c.text,
                 c.get_text("owner") or "—",
                 day_title(c.due) or "—",
-                _(c.get_text("status") or "open")
-                if c.get_text("status") in STATUSES or not c.get_text("status")
-                else c.get_text("status"),
+                _decision_cell(c),
+                _progress(c),
                 pain_ref.get(c.get_text("pain"), "—"),
                 *_rating_cells(c),
             )
@@ -413,6 +473,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         ),
         left_open=tuple(left_open),
         summary=_summary(view, pains, solutions),
+        reviewers=_reviewers(solutions, solution_ref),
     )
 
 

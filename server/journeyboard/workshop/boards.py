@@ -179,6 +179,7 @@ def build_documents(
         participants=fields["participants"],
         votes=fields["votes"],
         ratings=fields["ratings"],
+        decisions=fields["decisions"],
         colors=PALETTE,
     )
     return seed, imports.content_update(export)

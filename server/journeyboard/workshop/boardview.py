@@ -108,6 +108,24 @@ class Rating:
 
 
 @dataclass(frozen=True, slots=True)
+class Decision:
+    """One person's decision on a solution (the `decide` command), as it was kept."""
+
+    person: str
+    name: str
+    department: str
+    role: str
+    decision: str  # "approve" or "reject"
+    comment: str
+    at_ms: int
+
+    @property
+    def day(self) -> str:
+        """The day it was made (yyyy-mm-dd, UTC)."""
+        return datetime.datetime.fromtimestamp(self.at_ms / 1000, datetime.UTC).date().isoformat()
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     id: str
     kind: str
@@ -119,6 +137,34 @@ class Card:
     fields: dict[str, Any]  # the kind-specific fields, as written
     votes: int = 0
     rating: Rating | None = None
+    decisions: tuple[Decision, ...] = ()
+    """Every decision kept on this card, oldest first (`standing` has each person's latest)."""
+
+    @property
+    def standing(self) -> tuple[Decision, ...]:
+        """Each person's latest decision, in the order these were made."""
+        latest: dict[str, Decision] = {}
+        for decision in self.decisions:
+            latest.pop(decision.person, None)
+            latest[decision.person] = decision
+        return tuple(latest.values())
+
+    @property
+    def outcome(self) -> str:
+        """ "approved" or "rejected" when every standing decision agrees, "disputed" when they
+        differ, "" when nobody has decided."""
+        kinds = {decision.decision for decision in self.standing}
+        if kinds == {"approve"}:
+            return "approved"
+        if kinds == {"reject"}:
+            return "rejected"
+        return "disputed" if kinds else ""
+
+    @property
+    def progress(self) -> str:
+        """The plan's progress (the content field `status`): "open", "doing", "done", or as
+        written; empty reads as "open"."""
+        return self.get_text("status") or "open"
 
     @property
     def lane(self) -> str:
@@ -251,6 +297,7 @@ def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) 
     ratings_shown = bool(revealed.get("ratings"))
     vote_totals = _dict(session.get("votes"))
     rating_stats = _dict(session.get("ratings"))
+    decided = _dict(session.get("decisions"))
 
     cards: list[Card] = []
     for card_id, entry in _dict(content.get("cards")).items():
@@ -277,6 +324,7 @@ def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) 
                 fields=fields,
                 votes=int(votes or 0),
                 rating=_rating(rating_stats.get(card_id)) if ratings_shown else None,
+                decisions=_decisions(decided.get(card_id)),
             )
         )
     cards.sort(key=lambda card: (card.stage.order or 10**9, _sort_key(card.pos, card.id)))
@@ -316,6 +364,29 @@ def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) 
     )
     view.card_by_id = {card.id: card for card in cards}
     return view
+
+
+def _decisions(value: Any) -> tuple[Decision, ...]:
+    """A card's kept decisions (server-written, read tolerantly all the same)."""
+    if not isinstance(value, list):
+        return ()
+    kept: list[Decision] = []
+    for entry in value:
+        if not isinstance(entry, dict) or entry.get("decision") not in ("approve", "reject"):
+            continue
+        kept.append(
+            Decision(
+                # Who decided: their participant id (by name when none was kept).
+                person=_text(entry.get("person"), 200) or "name:" + _text(entry.get("name"), 200),
+                name=_text(entry.get("name"), 200),
+                department=_text(entry.get("department"), 200),
+                role=_text(entry.get("role"), 40),
+                decision=str(entry["decision"]),
+                comment=_text(entry.get("comment"), 2000),
+                at_ms=int(_number(entry.get("at_ms")) or 0),
+            )
+        )
+    return tuple(kept)
 
 
 def _rating(value: Any) -> Rating | None:

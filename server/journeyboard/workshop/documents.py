@@ -68,12 +68,14 @@ def seed_session(
     participants: list[dict[str, Any]] | None = None,
     votes: dict[str, Any] | None = None,
     ratings: dict[str, Any] | None = None,
+    decisions: dict[str, list[dict[str, Any]]] | None = None,
     colors: tuple[str, ...] = ("#5f6368",),
 ) -> bytes:
     """The first and only seed of a session document, written once when the board is created.
 
-    An import also brings its past participants (as names only: they have no tokens) and its
-    revealed results.
+    An import also brings its past participants (as names only: they have no tokens), its
+    revealed results and the decisions kept on its solutions (by name: `person` is
+    "imported:" and the name, so each person's latest still stands).
     """
     doc: Doc[Any] = Doc()
     with doc.transaction():
@@ -113,6 +115,25 @@ def seed_session(
             target = doc.get("ratings", type=Map)
             for card, summary in ratings.items():
                 target[card] = Map(summary)
+        kept = doc.get("decisions", type=Map)
+        for card, entries in (decisions or {}).items():
+            kept[card] = Array(
+                [
+                    Map(
+                        {
+                            "person": "imported:" + str(entry.get("name", "")),
+                            "name": str(entry.get("name", "")),
+                            "department": str(entry.get("department", "")),
+                            "role": str(entry.get("role", "")),
+                            "decision": entry.get("decision"),
+                            "comment": str(entry.get("comment", "")),
+                            "at_ms": int(entry.get("at_ms", now_ms)),
+                            "imported": True,
+                        }
+                    )
+                    for entry in entries
+                ]
+            )
     return doc.get_update()
 
 

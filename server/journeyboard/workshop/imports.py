@@ -67,4 +67,5 @@ def session_fields(export: dict[str, Any]) -> dict[str, Any]:
         "participants": export.get("participants") or [],
         "votes": results.get("votes"),
         "ratings": results.get("ratings"),
+        "decisions": results.get("decisions") or {},
     }
