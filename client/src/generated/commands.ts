@@ -14,7 +14,8 @@ export type Command =
   | PromoteCommand
   | VoteCommand
   | RateCommand
-  | DecideCommand;
+  | DecideCommand
+  | SetMetricCommand;
 
 /**
  * Replace a link: its old token stops working for joins and sockets at once.
@@ -117,4 +118,15 @@ export interface DecideCommand {
   card: string;
   decision: 'approve' | 'reject';
   comment?: string;
+}
+/**
+ * Set one measured value at a touchpoint: NPS (-100..100), CSAT (0..100 %), CES (1..7) or a named KPI with its unit, on a day (yyyy-mm-dd). The same touchpoint, metric and day replaces the value kept; other days add to its series.
+ */
+export interface SetMetricCommand {
+  type: 'set_metric';
+  card: string;
+  metric: string;
+  value: number;
+  date: string;
+  unit?: string;
 }

@@ -18,7 +18,15 @@ import contextlib
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Protocol, Self
 
-from journeyboard.stores.records import ROLES, BoardRecord, BoardRecords, Mark, PersonRecord
+from journeyboard.stores.records import (
+    ROLES,
+    BoardRecord,
+    BoardRecords,
+    Mark,
+    MetricsRecord,
+    MetricValue,
+    PersonRecord,
+)
 from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError, UpdateLog
 
 if TYPE_CHECKING:
@@ -31,6 +39,8 @@ __all__ = [
     "HealthCounter",
     "LogStreams",
     "Mark",
+    "MetricValue",
+    "MetricsRecord",
     "PersonRecord",
     "SharedLog",
     "Store",

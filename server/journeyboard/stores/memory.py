@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from journeyboard.stores.base import Store
 from journeyboard.stores.group_commit import Append
-from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
 from journeyboard.sync.ports import LoadedDocument, StoreError
 from journeyboard.sync.updates import verified_merge
 
@@ -52,6 +52,7 @@ class MemoryStore(Store):
         self._boards: dict[str, str] = {}
         self._people: dict[tuple[str, str], str] = {}
         self._marks: dict[tuple[str, str, str, str], str] = {}
+        self._metrics: dict[str, str] = {}
         self._closed = False
 
     # lifecycle ----------------------------------------------------------------------------
@@ -226,6 +227,15 @@ class MemoryStore(Store):
             for (board, of_kind, person, card), data in self._marks.items()
             if board == board_id and of_kind == kind
         ]
+
+    async def get_metrics(self, board_id: str) -> MetricsRecord:
+        self._check_open()
+        data = self._metrics.get(board_id)
+        return MetricsRecord.from_json(json.loads(data)) if data else MetricsRecord(board_id)
+
+    async def save_metrics(self, metrics: MetricsRecord) -> None:
+        self._check_open()
+        self._metrics[metrics.board_id] = json.dumps(metrics.to_json())
 
 
 def _read(data: str | None, parse: Callable[[dict[str, object]], T]) -> T | None:

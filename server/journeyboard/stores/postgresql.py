@@ -37,7 +37,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from journeyboard.stores.base import SharedLog, Store
 from journeyboard.stores.group_commit import Append, GroupCommit
-from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
 from journeyboard.sync.ports import KeyedLocks, LoadedDocument, StoreError
 from journeyboard.sync.updates import verified_merge
 from journeyboard.tasks import Background, Job
@@ -95,6 +95,13 @@ MIGRATIONS: tuple[str, ...] = (
         position BIGINT GENERATED ALWAYS AS IDENTITY,
         data JSONB NOT NULL,
         PRIMARY KEY (board_id, kind, person_id, card)
+    );
+    """,
+    # 2: measured values at touchpoints, one record per board (issue #28).
+    """
+    CREATE TABLE metrics (
+        board_id TEXT PRIMARY KEY,
+        data JSONB NOT NULL
     );
     """,
 )
@@ -599,6 +606,20 @@ class PostgreSQLStore(Store):
                     " DO UPDATE SET data = excluded.data",
                     (*key, Jsonb(value)),
                 )
+
+    async def get_metrics(self, board_id: str) -> MetricsRecord:
+        async with self._connection() as conn:
+            cur = await conn.execute("SELECT data FROM metrics WHERE board_id = %s", (board_id,))
+            row = await cur.fetchone()
+        return MetricsRecord.from_json(dict(row[0])) if row else MetricsRecord(board_id)
+
+    async def save_metrics(self, metrics: MetricsRecord) -> None:
+        async with self._connection() as conn:
+            await conn.execute(
+                "INSERT INTO metrics (board_id, data) VALUES (%s, %s)"
+                " ON CONFLICT (board_id) DO UPDATE SET data = excluded.data",
+                (metrics.board_id, Jsonb(metrics.to_json())),
+            )
 
     async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
         async with self._connection() as conn:

@@ -99,8 +99,79 @@ class Mark:
     value: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class MetricValue:
+    """One measured value at a touchpoint: NPS, CSAT, CES or a named KPI, on a day."""
+
+    card: str  # the touchpoint card's id
+    metric: str  # "nps", "csat", "ces", or a KPI's name
+    value: float
+    date: str  # yyyy-mm-dd
+    unit: str = ""  # a KPI's unit ("%" for CSAT, "" for NPS and CES)
+    source: str = ""  # the id of the import that wrote it, "" when set by a command
+    at_ms: int = 0  # when it was written
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What a later value replaces it by: the same touchpoint, metric and day."""
+        return (self.card, self.metric, self.date)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "card": self.card,
+            "metric": self.metric,
+            "value": self.value,
+            "date": self.date,
+            "unit": self.unit,
+            "source": self.source,
+            "at_ms": self.at_ms,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MetricValue:
+        return cls(
+            card=str(data["card"]),
+            metric=str(data["metric"]),
+            value=float(data["value"]),
+            date=str(data["date"]),
+            unit=str(data.get("unit", "")),
+            source=str(data.get("source", "")),
+            at_ms=int(data.get("at_ms", 0)),
+        )
+
+
+@dataclass(slots=True)
+class MetricsRecord:
+    """A board's measured values, and what undoing its last import needs."""
+
+    board_id: str
+    values: list[MetricValue] = field(default_factory=list)
+    last_import: str = ""
+    """The id of the last import, while it can still be undone ("" otherwise)."""
+    replaced: list[MetricValue] = field(default_factory=list)
+    """The values the last import replaced, put back when it is undone."""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "board_id": self.board_id,
+            "values": [value.to_json() for value in self.values],
+            "last_import": self.last_import,
+            "replaced": [value.to_json() for value in self.replaced],
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> MetricsRecord:
+        return cls(
+            board_id=str(data["board_id"]),
+            values=[MetricValue.from_json(v) for v in data.get("values") or []],
+            last_import=str(data.get("last_import") or ""),
+            replaced=[MetricValue.from_json(v) for v in data.get("replaced") or []],
+        )
+
+
 class BoardRecords(Protocol):
-    """Boards, people and marks (votes, ratings); a failing call raises `StoreError`.
+    """Boards, people, marks (votes, ratings) and measured values; a failing call raises
+    `StoreError`.
 
     The relations between journeys of a workshop belong here next, not in the log.
     """
@@ -138,3 +209,12 @@ class BoardRecords(Protocol):
     @abstractmethod
     async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
         """Every stored mark of a kind on a board."""
+
+    # measured values at touchpoints (server-written: the metrics import and its command)
+    @abstractmethod
+    async def get_metrics(self, board_id: str) -> MetricsRecord:
+        """The board's measured values (an empty record when it has none)."""
+
+    @abstractmethod
+    async def save_metrics(self, metrics: MetricsRecord) -> None:
+        """Replace the board's measured values in one commit (all of an import, or nothing)."""

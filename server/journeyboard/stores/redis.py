@@ -38,7 +38,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from journeyboard.stores.base import LogStreams, Store
 from journeyboard.stores.group_commit import Append, GroupCommit
-from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
 from journeyboard.stores.redis_repair import OpenDocuments, RedisRepair
 from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError
 from journeyboard.sync.updates import verified_merge
@@ -369,6 +369,14 @@ class RedisStore(Store):
             person, _, card = item.decode().partition("\x1f")
             marks.append(Mark(person, card, json.loads(value)))
         return marks
+
+    async def get_metrics(self, board_id: str) -> MetricsRecord:
+        raw = await self._call(self.redis.get(self._key("metrics", board_id)))
+        return MetricsRecord.from_json(json.loads(raw)) if raw else MetricsRecord(board_id)
+
+    async def save_metrics(self, metrics: MetricsRecord) -> None:
+        data = json.dumps(metrics.to_json())
+        await self._call(self.redis.set(self._key("metrics", metrics.board_id), data))
 
     async def _call(self, awaitable: Any) -> Any:
         try:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from journeyboard.stores.base import Store
-from journeyboard.stores.records import BoardRecord, Mark, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
 from journeyboard.sync.ports import StoreError
 from journeyboard.sync.updates import verified_merge
 
@@ -70,6 +70,10 @@ CREATE TABLE IF NOT EXISTS marks (
     card TEXT NOT NULL,
     data TEXT NOT NULL,
     PRIMARY KEY (board_id, kind, person_id, card)
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    board_id TEXT PRIMARY KEY,
+    data TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS people (
     board_id TEXT NOT NULL,
@@ -568,6 +572,24 @@ class SQLiteStore(Store):
                 json.dumps(value),
             )
         await self._submit(operation)
+
+    async def get_metrics(self, board_id: str) -> MetricsRecord:
+        row = await self._read(
+            lambda conn: conn.execute(
+                "SELECT data FROM metrics WHERE board_id = ?", (board_id,)
+            ).fetchone()
+        )
+        return MetricsRecord.from_json(json.loads(row[0])) if row else MetricsRecord(board_id)
+
+    async def save_metrics(self, metrics: MetricsRecord) -> None:
+        await self._submit(
+            _execute(
+                "INSERT INTO metrics (board_id, data) VALUES (?, ?) "
+                "ON CONFLICT (board_id) DO UPDATE SET data = excluded.data",
+                metrics.board_id,
+                json.dumps(metrics.to_json()),
+            )
+        )
 
     async def list_marks(self, board_id: str, kind: str) -> list[Mark]:
         rows = await self._read(

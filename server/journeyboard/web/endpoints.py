@@ -446,6 +446,9 @@ async def sync_socket(websocket: WebSocket) -> None:
 
 def routes(settings: Settings) -> list[BaseRoute]:
     """The route table; the built client's assets are served when they are there."""
+    # (imported here: those endpoints use this module's helpers)
+    from journeyboard.web import touchpoint_metrics as measured
+
     table: list[BaseRoute] = [
         Route("/", page),
         Route("/b/{board_id}", page),
@@ -458,6 +461,13 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/api/boards/{board_id}/commands", run_command, methods=["POST"]),
         Route("/api/boards/{board_id}/me", me, methods=["GET"]),
         Route("/api/boards/{board_id}/export.{fmt}", export, methods=["GET"]),
+        Route("/api/boards/{board_id}/metrics", measured.read_metrics, methods=["GET"]),
+        Route("/api/boards/{board_id}/metrics", measured.import_metrics, methods=["POST"]),
+        Route(
+            "/api/boards/{board_id}/metrics/imports/{import_id}",
+            measured.undo_import,
+            methods=["DELETE"],
+        ),
         WebSocketRoute("/ws/{path:path}", sync_socket),
     ]
     assets = static_dir(settings) / "assets"

@@ -17,7 +17,7 @@ from pycrdt import Doc
 from journeyboard import i18n
 from journeyboard.exports.render import ExportError, Rendered, render
 from journeyboard.web.bodies import parse_json, validate_body
-from journeyboard.workshop import documents
+from journeyboard.workshop import documents, metrics_import
 from journeyboard.workshop.boards import build_documents
 from journeyboard.workshop.boardview import build_view
 from journeyboard.workshop.errors import ApiError
@@ -127,8 +127,16 @@ def export_board(
         raise ApiError(400, exc.code, exc.template, params=exc.params) from None
 
 
+def read_metrics(
+    raw: bytes, media_type: str
+) -> tuple[list[metrics_import.Row], list[metrics_import.Refusal]]:
+    """A metrics import's rows that read well and the refusals of the others."""
+    return metrics_import.read_rows(raw, media_type)
+
+
 JOBS: Final[dict[str, Callable[..., Any]]] = {
     "board_json": board_json,
+    "read_metrics": read_metrics,
     "create_board_documents": create_board_documents,
     "export_board": export_board,
 }

@@ -18,7 +18,7 @@ from pycrdt import Doc, Map, Subscription
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Grant, RoomPolicy
 from journeyboard.sync.room import Room
-from journeyboard.workshop import decisions, documents, facilitation, people, voting
+from journeyboard.workshop import decisions, documents, facilitation, metrics, people, voting
 from journeyboard.workshop.boards import presence_of
 from journeyboard.workshop.commands import Handler
 from journeyboard.workshop.tokens import as_role
@@ -30,6 +30,7 @@ HANDLERS: dict[str, Handler] = {
     **facilitation.HANDLERS,
     **voting.HANDLERS,
     **decisions.HANDLERS,
+    **metrics.HANDLERS,
 }
 
 
