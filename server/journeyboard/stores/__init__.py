@@ -9,13 +9,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from journeyboard.stores.base import Store
-from journeyboard.stores.records import BoardRecord, BoardRecords, Mark, PersonRecord
+from journeyboard.stores.records import (
+    BoardRecord,
+    BoardRecords,
+    Mark,
+    MetricsRecord,
+    MetricValue,
+    PersonRecord,
+)
 from journeyboard.sync.ports import StoreError, UpdateLog
 
 __all__ = [
     "BoardRecord",
     "BoardRecords",
     "Mark",
+    "MetricValue",
+    "MetricsRecord",
     "PersonRecord",
     "Store",
     "StoreError",
