@@ -15,7 +15,8 @@ export type Command =
   | VoteCommand
   | RateCommand
   | DecideCommand
-  | SetMetricCommand;
+  | SetMetricCommand
+  | StartFollowUpCommand;
 
 /**
  * Replace a link: its old token stops working for joins and sockets at once.
@@ -129,4 +130,11 @@ export interface SetMetricCommand {
   value: number;
   date: string;
   unit?: string;
+}
+/**
+ * Start a follow-up session in the given phase, from a workshop that reached the action plan. The current session is kept in the session document's history (its phases and times, votes, ratings, decisions and the plan as it stood); the new one starts with fresh votes and ratings.
+ */
+export interface StartFollowUpCommand {
+  type: 'start_follow_up';
+  phase: 'lobby' | 'discovery' | 'pain_points' | 'solution_rating' | 'action_plan';
 }

@@ -33,7 +33,7 @@ from journeyboard.web.responses import answer, error_response, server_now_ms
 from journeyboard.web.services import services
 from journeyboard.web.sockets import serve_starlette
 from journeyboard.web.workers import Budget, client_gone, digest
-from journeyboard.workshop import voting
+from journeyboard.workshop import followup, voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
 
@@ -301,6 +301,13 @@ async def board_links(request: Request) -> Response:
     return response
 
 
+async def board_sessions(request: Request) -> Response:
+    # Read-only: the earlier sessions (the follow-up workshop's history) and the current one.
+    identity = await identify(request)
+    session = await services(request).boards.session_json(identity.board.id)
+    return answer(followup.sessions_json(session))
+
+
 async def run_command(request: Request) -> Response:
     app = services(request)
     identity = await identify(request)
@@ -460,6 +467,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/api/boards/{board_id}/links", board_links, methods=["GET"]),
         Route("/api/boards/{board_id}/commands", run_command, methods=["POST"]),
         Route("/api/boards/{board_id}/me", me, methods=["GET"]),
+        Route("/api/boards/{board_id}/sessions", board_sessions, methods=["GET"]),
         Route("/api/boards/{board_id}/export.{fmt}", export, methods=["GET"]),
         Route("/api/boards/{board_id}/metrics", measured.read_metrics, methods=["GET"]),
         Route("/api/boards/{board_id}/metrics", measured.import_metrics, methods=["POST"]),

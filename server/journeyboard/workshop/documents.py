@@ -24,6 +24,7 @@ SESSION_ROOTS: Final = (
     "ratings",
     "progress",
     "decisions",
+    "history",
 )
 SESSION_SUFFIX: Final = "/session"
 

@@ -18,7 +18,15 @@ from pycrdt import Doc, Map, Subscription
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Grant, RoomPolicy
 from journeyboard.sync.room import Room
-from journeyboard.workshop import decisions, documents, facilitation, metrics, people, voting
+from journeyboard.workshop import (
+    decisions,
+    documents,
+    facilitation,
+    followup,
+    metrics,
+    people,
+    voting,
+)
 from journeyboard.workshop.boards import presence_of
 from journeyboard.workshop.commands import Handler
 from journeyboard.workshop.tokens import as_role
@@ -31,6 +39,7 @@ HANDLERS: dict[str, Handler] = {
     **voting.HANDLERS,
     **decisions.HANDLERS,
     **metrics.HANDLERS,
+    **followup.HANDLERS,
 }
 
 

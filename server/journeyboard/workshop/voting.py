@@ -82,6 +82,24 @@ def _settings(doc: Doc[Any]) -> tuple[int, int | None, bool, bool]:
     )
 
 
+def session_number(doc: Doc[Any]) -> int:
+    """The number of the board's current session: 1, then 2 after the first follow-up, ..."""
+    number = doc.get("session", type=Map).get("number", 1)
+    return int(number) if isinstance(number, int | float) and number >= 1 else 1
+
+
+def mark_kinds(number: int) -> tuple[str, str]:
+    """The kinds a session's raw votes and ratings are stored under: each session has its own,
+    so a follow-up starts with fresh ones and the earlier ones stay as they were."""
+    if number == 1:
+        return "vote", "rating"
+    return f"vote@{number}", f"rating@{number}"
+
+
+async def current_kinds(boards: BoardService, board_id: str) -> tuple[str, str]:
+    return mark_kinds(await boards.read_session(board_id, session_number))
+
+
 def _vote_totals(marks: list[Mark]) -> dict[str, int]:
     totals: dict[str, int] = defaultdict(int)
     for mark in marks:
@@ -110,8 +128,9 @@ async def _publish(
 ) -> None:
     """Write progress, and the revealed totals, into the session document."""
     records = boards.records
-    votes = await records.list_marks(board_id, "vote")
-    ratings = await records.list_marks(board_id, "rating")
+    vote_kind, rating_kind = await current_kinds(boards, board_id)
+    votes = await records.list_marks(board_id, vote_kind)
+    ratings = await records.list_marks(board_id, rating_kind)
 
     def change(doc: Doc[Any]) -> None:
         _, _, votes_shown, ratings_shown = _settings(doc)
@@ -151,11 +170,14 @@ async def my_marks(boards: BoardService, identity: Identity) -> dict[str, Any]:
         raise CommandError(403, "join_first", "join the board with your name first")
     board_id, person_id = identity.board.id, identity.person.id
     budget, per_card, _, _ = await boards.read_session(board_id, _settings)
+    vote_kind, rating_kind = await current_kinds(boards, board_id)
     votes = [
-        m for m in await boards.records.list_marks(board_id, "vote") if m.person_id == person_id
+        m for m in await boards.records.list_marks(board_id, vote_kind) if m.person_id == person_id
     ]
     ratings = [
-        m for m in await boards.records.list_marks(board_id, "rating") if m.person_id == person_id
+        m
+        for m in await boards.records.list_marks(board_id, rating_kind)
+        if m.person_id == person_id
     ]
     spent = sum(int(m.value.get("count", 0)) for m in votes)
     return {
@@ -187,7 +209,8 @@ async def vote(ctx: CommandContext) -> dict[str, Any]:
         raise CommandError(409, "no_vote", "you have no vote on that card to take back")
     count = on_card + delta
     value = {"count": count} if count > 0 else None
-    await ctx.boards.records.put_mark(ctx.board_id, "vote", person_id, card, value)
+    vote_kind, _ = await current_kinds(ctx.boards, ctx.board_id)
+    await ctx.boards.records.put_mark(ctx.board_id, vote_kind, person_id, card, value)
     await publish_votes(ctx.boards, ctx.board_id)
     votes = {**mine["votes"], card: count}
     if count == 0:
@@ -202,7 +225,8 @@ async def rate(ctx: CommandContext) -> dict[str, Any]:
     await require_card(ctx.boards, ctx.board_id, card, "solution")
     value = {"effort": ctx.body["effort"], "impact": ctx.body["impact"]}
     mine = await my_marks(ctx.boards, ctx.identity)
-    await ctx.boards.records.put_mark(ctx.board_id, "rating", person_id, card, value)
+    _, rating_kind = await current_kinds(ctx.boards, ctx.board_id)
+    await ctx.boards.records.put_mark(ctx.board_id, rating_kind, person_id, card, value)
     await publish_ratings(ctx.boards, ctx.board_id)
     return {
         "card": card,

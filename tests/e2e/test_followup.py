@@ -1,0 +1,130 @@
+"""The follow-up workshop against a running server: start_follow_up keeps the earlier session
+as history, the new one has fresh votes and ratings, and GET /sessions lists both."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import httpx
+import pytest
+from pycrdt import Map, Text
+
+from conftest import ServerProcess
+from ysync import synced_client
+
+
+class Board:
+    def __init__(self, server: ServerProcess) -> None:
+        self.server = server
+        created = server.create_board("Motor claim")
+        self.id: str = created["id"]
+        self.tokens: dict[str, str] = created["tokens"]
+        self.fay = server.join(self.tokens["facilitator"], "Fay", "CX")
+        self.ann = server.join(self.tokens["participant"], "Ann", "Claims")
+        self.rita = server.join(self.tokens["reviewer"], "Rita", "Finance")
+
+    def command(self, token: str, **body: Any) -> httpx.Response:
+        return httpx.post(
+            f"{self.server.http}/api/boards/{self.id}/commands",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+
+    def ok(self, token: str, **body: Any) -> dict[str, Any]:
+        response = self.command(token, **body)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def refused(self, token: str, status: int, code: str, **body: Any) -> None:
+        response = self.command(token, **body)
+        assert response.status_code == status, (body, response.text)
+        assert response.json()["error"]["code"] == code, (body, response.text)
+
+    def phase(self, phase: str) -> None:
+        self.ok(self.fay["token"], type="set_phase", phase=phase)
+
+    def sessions(self, token: str) -> dict[str, Any]:
+        response = httpx.get(
+            f"{self.server.http}/api/boards/{self.id}/sessions",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    async def add_cards(self) -> None:
+        cards = {
+            "p1": {"kind": "pain"},
+            "s1": {"kind": "solution", "pain": "p1", "owner": "IT", "status": "doing"},
+        }
+        async with synced_client(self.server.url(self.id, self.ann["token"])) as writer:
+
+            def add(doc: Any) -> None:
+                target = doc.get("cards", type=Map)
+                for key, fields in cards.items():
+                    target[key] = Map({**fields, "text": Text(key)})
+
+            await writer.change(add)
+            await writer.round_trip()
+
+
+@pytest.fixture
+async def board(server: ServerProcess) -> Board:
+    made = Board(server)
+    await made.add_cards()
+    return made
+
+
+async def test_a_follow_up_keeps_the_first_session_and_starts_fresh(board: Board) -> None:
+    fay, ann = board.fay["token"], board.ann["token"]
+    board.refused(fay, 409, "not_reached_action_plan", type="start_follow_up", phase="discovery")
+    board.phase("pain_points")
+    board.ok(ann, type="vote", card="p1", delta=1)
+    board.phase("solution_rating")
+    board.ok(ann, type="rate", card="s1", effort=2, impact=5)
+    board.ok(fay, type="reveal", what="ratings")
+    board.phase("action_plan")
+    board.ok(board.rita["token"], type="decide", card="s1", decision="approve")
+    board.refused(ann, 403, "forbidden", type="start_follow_up", phase="solution_rating")
+    board.refused(board.rita["token"], 403, "forbidden", type="start_follow_up",
+                  phase="solution_rating")  # fmt: skip
+    board.refused(fay, 400, "invalid_command", type="start_follow_up", phase="nowhere")
+    started = board.ok(fay, type="start_follow_up", phase="solution_rating")
+    assert started["result"] == {"session": 2, "previous": 1, "phase": "solution_rating"}
+    state = started["state"]
+    assert state["session"]["phase"] == "solution_rating" and state["session"]["number"] == 2
+    assert state["ratings"] == {} and state["session"]["revealed"]["ratings"] is False
+    first = state["history"]["1"]
+    assert first["ratings"]["s1"]["impact"] == 5 and first["decisions"]["s1"][0]["name"] == "Rita"
+    assert [step["phase"] for step in first["phase_history"]] == [
+        "pain_points", "solution_rating", "action_plan",
+    ]  # fmt: skip
+    assert first["plan"] == [
+        {"card": "s1", "text": "s1", "owner": "IT", "status": "doing", "pain": "p1"}
+    ]
+    # Fresh ratings: Ann rates again, and her earlier rating is not hers in this session.
+    assert board.ok(ann, type="rate", card="s1", effort=4, impact=3)["result"]["me"]["ratings"] == {
+        "s1": {"effort": 4, "impact": 3}
+    }
+    board.ok(fay, type="reveal", what="ratings")
+    # Decisions stay open in the follow-up (the workshop reached the action plan).
+    board.ok(board.rita["token"], type="decide", card="s1", decision="reject")
+    board.server.kill(signal.SIGKILL)
+    board.server.start()
+    listed = board.sessions(board.rita["token"])
+    assert listed["current"] == 2
+    one, two = listed["sessions"]
+    assert one["number"] == 1 and one["ratings"]["s1"]["impact"] == 5
+    assert one["ended_at_ms"] == two["started_at_ms"]
+    assert two["number"] == 2 and two["ratings"]["s1"]["impact"] == 3
+    assert [step["phase"] for step in two["phase_history"]] == ["solution_rating"]
+    assert [d["decision"] for d in two["decisions"]["s1"]] == ["approve", "reject"]
+    assert [d["decision"] for d in one["decisions"]["s1"]] == ["approve"]
+
+
+async def test_sessions_of_a_board_without_a_follow_up(board: Board) -> None:
+    listed = board.sessions(board.tokens["viewer"])
+    assert listed["current"] == 1 and len(listed["sessions"]) == 1
+    assert listed["sessions"][0]["phase"] == "lobby"
+    response = httpx.get(f"{board.server.http}/api/boards/{board.id}/sessions")
+    assert response.status_code == 401
