@@ -3,6 +3,8 @@
 import type { Phase } from '../state/phases';
 import type { CardKind, Channel } from '../state/lanes';
 import type { Quadrant } from '../state/matrix';
+import { clampScore, signed } from '../state/emotion';
+import type { Role } from '../state/session';
 import { t, type MessageKey } from './i18n.svelte';
 
 const PHASE_TITLES: Readonly<Record<Phase, MessageKey>> = {
@@ -93,4 +95,43 @@ export function quadrantLabel(quadrant: Quadrant): string {
 /** A channel's name ("Telefon"). */
 export function channelName(channel: Channel): string {
   return t(CHANNEL_NAMES[channel]);
+}
+
+const ROLE_NAMES: Readonly<Record<Role, MessageKey>> = {
+  facilitator: 'role.facilitator',
+  participant: 'role.participant',
+  viewer: 'role.viewer',
+};
+
+/** "Facilitator", "Participant", "Viewer" in the active language. */
+export function roleName(role: Role): string {
+  return t(ROLE_NAMES[role]);
+}
+
+/** The role chip's text: "Fay · Facilitator", "Viewer", "Not joined yet · Facilitator". */
+export function roleChipText(name: string | null, role: Role): string {
+  if (role === 'viewer') return roleName(role);
+  return `${name ?? t('role.not_joined')} · ${roleName(role)}`;
+}
+
+const FEELING_WORDS: Readonly<Record<number, MessageKey>> = {
+  [-3]: 'feeling.very_upset',
+  [-2]: 'feeling.upset',
+  [-1]: 'feeling.a_bit_unhappy',
+  0: 'feeling.neutral',
+  1: 'feeling.fairly_happy',
+  2: 'feeling.happy',
+  3: 'feeling.delighted',
+};
+
+/** What a score means in words: "upset" for -2. */
+export function feelingWord(score: number): string {
+  return t(FEELING_WORDS[clampScore(score)] ?? 'feeling.neutral');
+}
+
+/** The text label of a face: "Feeling −2 (upset)", or "Feeling not scored". */
+export function feelingLabel(score: number | null | undefined): string {
+  if (score === null || score === undefined) return t('feeling.not_scored');
+  const whole = clampScore(score);
+  return t('feeling.label', { score: signed(whole), word: feelingWord(whole) });
 }
