@@ -5,6 +5,7 @@ import type { CardKind, Channel } from '../state/lanes';
 import type { Quadrant } from '../state/matrix';
 import { clampScore, signed } from '../state/emotion';
 import type { Role } from '../state/session';
+import type { CloseName } from '../sync/closeCodes';
 import { t, type MessageKey } from './i18n.svelte';
 
 const PHASE_TITLES: Readonly<Record<Phase, MessageKey>> = {
@@ -134,4 +135,28 @@ export function feelingLabel(score: number | null | undefined): string {
   if (score === null || score === undefined) return t('feeling.not_scored');
   const whole = clampScore(score);
   return t('feeling.label', { score: signed(whole), word: feelingWord(whole) });
+}
+
+const CLOSE_MESSAGES: Readonly<Record<CloseName, MessageKey>> = {
+  GOING_AWAY: 'close.restarting',
+  SERVICE_RESTART: 'close.restarting',
+  TRY_AGAIN_LATER: 'close.try_again_later',
+  MALFORMED: 'close.malformed',
+  UNAUTHORIZED: 'close.unauthorized',
+  FORBIDDEN: 'close.forbidden',
+  NOT_FOUND: 'close.not_found',
+  ORIGIN_REFUSED: 'close.origin_refused',
+  LINK_ROTATED: 'close.link_rotated',
+  TOO_LARGE: 'close.too_large',
+  RATE_LIMITED: 'close.rate_limited',
+  SLOW_CONSUMER: 'close.slow_consumer',
+  TOO_MANY_CONNECTIONS: 'close.too_many_connections',
+  SERVER_BUSY: 'close.server_busy',
+  DOCUMENT_TOO_LARGE: 'close.document_too_large',
+  UNREADABLE_UPDATE: 'close.unreadable_update',
+};
+
+/** What the board says after the server closed its socket with a named code. */
+export function closeMessage(close: CloseName | null, fallback: string | null): string | null {
+  return close === null ? fallback : t(CLOSE_MESSAGES[close]);
 }
