@@ -92,6 +92,16 @@ export function t(key: MessageKey, values?: MessageValues): string {
   return i18next.t(key, { ...values, lng: uiLanguage.current });
 }
 
+/**
+ * A message split around one value, so the value can be set apart in the markup (bold):
+ * `[before, after]` with `before + value + after` the whole message.
+ */
+export function tAround(key: MessageKey, name: string): readonly [string, string] {
+  const mark = '\u0000';
+  const [before = '', after = ''] = t(key, { [name]: mark }).split(mark);
+  return [before, after];
+}
+
 /** A message in a given language (a preview of what a new board will say). */
 export function tIn(language: Language, key: MessageKey, values?: MessageValues): string {
   return i18next.t(key, { ...values, lng: language });
