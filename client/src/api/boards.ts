@@ -81,6 +81,18 @@ async function readJson(response: Response): Promise<unknown> {
 
 /** POST /api/boards. */
 export async function createBoard(board: NewBoard): Promise<CreatedBoard> {
+  try {
+    return await postBoard(board);
+  } catch (caught: unknown) {
+    // A server from before boards had a language refuses the field as an invalid body: try
+    // once more without it (any other fault of the body is refused again, and said).
+    const { language, ...rest } = board;
+    if (language === undefined || !(caught instanceof ApiError) || caught.code !== 'invalid_body') throw caught;
+    return postBoard(rest);
+  }
+}
+
+async function postBoard(board: NewBoard): Promise<CreatedBoard> {
   const response = await fetch('/api/boards', {
     method: 'POST',
     headers: {
