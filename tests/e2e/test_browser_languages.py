@@ -38,7 +38,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "fit": "Hela resan",
         "dock": "Processledning",
         "touchpoints": "Kontaktpunkter",
-        "synced": "Synkad",
+        "synced": "Sparad",
         "export": "Exportera",
     },
     "nb": {
@@ -46,7 +46,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "fit": "Hele reisen",
         "dock": "Fasilitering",
         "touchpoints": "Kontaktpunkter",
-        "synced": "Synkronisert",
+        "synced": "Lagret",
         "export": "Eksporter",
     },
     "da": {
@@ -54,7 +54,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "fit": "Hele rejsen",
         "dock": "Facilitering",
         "touchpoints": "Kontaktpunkter",
-        "synced": "Synkroniseret",
+        "synced": "Gemt",
         "export": "Eksportér",
     },
     "en": {
