@@ -34,7 +34,13 @@ PHASES = ["lobby", "discovery", "pain_points", "solution_rating", "action_plan"]
 # What the board says in each language: the phase names in order, then a few controls.
 WORDS: dict[str, dict[str, Any]] = {
     "sv": {
-        "phases": ["Samling", "Kartläggning", "Smärtpunkter", "Värdering av lösningar", "Handlingsplan"],
+        "phases": [
+            "Samling",
+            "Kartläggning",
+            "Smärtpunkter",
+            "Värdering av lösningar",
+            "Handlingsplan",
+        ],
         "fit": "Hela resan",
         "dock": "Processledning",
         "touchpoints": "Kontaktpunkter",
@@ -42,7 +48,13 @@ WORDS: dict[str, dict[str, Any]] = {
         "export": "Exportera",
     },
     "nb": {
-        "phases": ["Samling", "Kartlegging", "Smertepunkter", "Vurdering av løsninger", "Handlingsplan"],
+        "phases": [
+            "Samling",
+            "Kartlegging",
+            "Smertepunkter",
+            "Vurdering av løsninger",
+            "Handlingsplan",
+        ],
         "fit": "Hele reisen",
         "dock": "Fasilitering",
         "touchpoints": "Kontaktpunkter",
@@ -50,7 +62,13 @@ WORDS: dict[str, dict[str, Any]] = {
         "export": "Eksporter",
     },
     "da": {
-        "phases": ["Samling", "Kortlægning", "Smertepunkter", "Vurdering af løsninger", "Handlingsplan"],
+        "phases": [
+            "Samling",
+            "Kortlægning",
+            "Smertepunkter",
+            "Vurdering af løsninger",
+            "Handlingsplan",
+        ],
         "fit": "Hele rejsen",
         "dock": "Facilitering",
         "touchpoints": "Kontaktpunkter",
@@ -148,9 +166,7 @@ def test_the_browser_languages_come_before_the_board_language(
         body["language"] = "da"
         route.fulfill(response=answer, body=json.dumps(body))
 
-    context.route(
-        lambda url: url.endswith(f"/api/boards/{board['id']}?only=session"), in_danish
-    )
+    context.route(lambda url: url.endswith(f"/api/boards/{board['id']}?only=session"), in_danish)
     page = context.new_page()
     page.goto(board["links"]["viewer"])
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
