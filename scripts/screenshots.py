@@ -171,12 +171,7 @@ def localized_example(language: str) -> dict[str, Any]:
 
 
 def create_board(base: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST /api/boards; a server that does not take `language` yet gets the board without it."""
     made = httpx.post(base + "/api/boards", json=body)
-    if made.status_code == 400 and "language" in body:
-        made = httpx.post(
-            base + "/api/boards", json={k: v for k, v in body.items() if k != "language"}
-        )
     made.raise_for_status()
     answer: dict[str, Any] = made.json()
     return answer

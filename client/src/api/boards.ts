@@ -3,7 +3,6 @@
 import type { Command } from '../generated/commands';
 import type { CreateBoard, Join, LinksAnswer } from '../generated/http';
 import { t, uiLanguage } from '../i18n/i18n.svelte';
-import type { Language } from '../i18n/languages';
 
 export type { Command } from '../generated/commands';
 
@@ -17,7 +16,7 @@ export interface CreatedBoard {
 }
 
 /** What POST /api/boards takes (shared_schema/http.json `create_board`). */
-export type NewBoard = Readonly<CreateBoard & { language?: Language }>;
+export type NewBoard = Readonly<CreateBoard>;
 
 /** An HTTP error answer `{"error": {"code", "message"}}`, or a transport failure. */
 export class ApiError extends Error {
@@ -81,18 +80,6 @@ async function readJson(response: Response): Promise<unknown> {
 
 /** POST /api/boards. */
 export async function createBoard(board: NewBoard): Promise<CreatedBoard> {
-  try {
-    return await postBoard(board);
-  } catch (caught: unknown) {
-    // A server from before boards had a language refuses the field as an invalid body: try
-    // once more without it (any other fault of the body is refused again, and said).
-    const { language, ...rest } = board;
-    if (language === undefined || !(caught instanceof ApiError) || caught.code !== 'invalid_body') throw caught;
-    return postBoard(rest);
-  }
-}
-
-async function postBoard(board: NewBoard): Promise<CreatedBoard> {
   const response = await fetch('/api/boards', {
     method: 'POST',
     headers: {

@@ -1,9 +1,16 @@
 // Which UI language to show (pure): the person's choice, then the browser's languages, then the
 // board's language, then English (docs/shared RULINGS "Languages and CSV").
 
-export const LANGUAGES = ['en', 'sv', 'nb', 'da'] as const;
+import type { Language as BoardLanguage } from '../generated/http';
+
+/** The languages of the UI: the board languages of shared_schema/http.json, each one. */
+export const LANGUAGES = ['en', 'sv', 'nb', 'da'] as const satisfies readonly BoardLanguage[];
 
 export type Language = (typeof LANGUAGES)[number];
+
+// Every language a board can have is one the UI speaks (a type error when the schema grows).
+const EVERY_BOARD_LANGUAGE: readonly Language[] = [] as BoardLanguage[];
+void EVERY_BOARD_LANGUAGE;
 
 /** Each language's name in itself, for the switcher (never translated: a reader finds their own). */
 export const LANGUAGE_NAMES: Readonly<Record<Language, string>> = {
