@@ -274,7 +274,7 @@ def test_the_home_page_switches_live_and_creates_the_board_in_a_chosen_language(
     # The board's language follows the page's until it is picked; the stages preview in it.
     expect(page.get_by_test_id("create-language")).to_have_value("nb")
     template = page.get_by_test_id("create-template")
-    expect(template).to_contain_text("Bevissthet")
+    expect(template).to_contain_text("Oppmerksomhet")
     page.get_by_test_id("create-language").select_option("da")
     expect(template).to_contain_text("Opmærksomhed")
     expect(page.locator("h1")).to_have_text("Ny workshop")
@@ -287,6 +287,10 @@ def test_the_home_page_switches_live_and_creates_the_board_in_a_chosen_language(
     body = json.loads(sent.value.post_data or "{}")
     assert body["language"] == "da" and body["title"] == "Skademelding"
     expect(page.get_by_test_id("workspace")).to_be_visible()
+    # The board's stages are the ones the preview showed, in the board's language.
+    expect(page.locator('[data-testid="stage"]').first).to_have_attribute(
+        "data-stage-name", "Opmærksomhed"
+    )
     # The page language (bokmål, the person's choice) stays on the board.
     expect(page.get_by_test_id("phase-title")).to_have_text("Samling")
     expect(page.get_by_test_id("zoom-fit")).to_have_text("Hele reisen")
