@@ -1,13 +1,13 @@
 // HTTP calls for boards. The request bodies and commands are typed from shared_schema/
 // (src/api/generated/); answers are parsed from `unknown`, since nothing checks them on the way in.
-import type { Command } from '../generated/commands';
-import type { CreateBoard, Join, LinksAnswer } from '../generated/http';
-import { t, uiLanguage } from '../i18n/i18n.svelte';
+import type { Command } from "../generated/commands";
+import type { CreateBoard, Join, LinksAnswer } from "../generated/http";
+import { t, uiLanguage } from "../i18n/i18n.svelte";
 
-export type { Command } from '../generated/commands';
+export type { Command } from "../generated/commands";
 
 /** The three links of a board (shared_schema/http.json `links_answer.links`). */
-export type BoardLinks = Readonly<LinksAnswer['links']>;
+export type BoardLinks = Readonly<LinksAnswer["links"]>;
 
 export interface CreatedBoard {
   readonly id: string;
@@ -26,47 +26,53 @@ export class ApiError extends Error {
     message: string,
   ) {
     super(message);
-    this.name = 'ApiError';
+    this.name = "ApiError";
   }
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function errorFrom(status: number, body: unknown): ApiError {
-  const error = isRecord(body) ? body['error'] : undefined;
-  if (isRecord(error) && typeof error['message'] === 'string') {
-    const code = typeof error['code'] === 'string' ? error['code'] : 'error';
-    return new ApiError(status, code, error['message']);
+  const error = isRecord(body) ? body["error"] : undefined;
+  if (isRecord(error) && typeof error["message"] === "string") {
+    const code = typeof error["code"] === "string" ? error["code"] : "error";
+    return new ApiError(status, code, error["message"]);
   }
-  return new ApiError(status, 'http_error', t('api.http_error', { status }));
+  return new ApiError(status, "http_error", t("api.http_error", { status }));
 }
 
-/** The three links of an answer's `links` object, or null when it is not one. */
+/** The links of an answer's `links` object, or null when it is not one (a server from before
+ * the reviewer link sends three: the reviewer's is then empty). */
 export function parseLinks(value: unknown): BoardLinks | null {
   if (!isRecord(value)) return null;
-  const { facilitator, participant, viewer } = value;
+  const { facilitator, participant, viewer, reviewer } = value;
   if (
-    typeof facilitator === 'string' &&
-    typeof participant === 'string' &&
-    typeof viewer === 'string'
+    typeof facilitator === "string" &&
+    typeof participant === "string" &&
+    typeof viewer === "string"
   ) {
-    return { facilitator, participant, viewer };
+    return {
+      facilitator,
+      participant,
+      viewer,
+      reviewer: typeof reviewer === "string" ? reviewer : "",
+    };
   }
   return null;
 }
 
 /** Validate a create-board answer; throws ApiError when it is not one. */
 export function parseCreatedBoard(body: unknown): CreatedBoard {
-  if (isRecord(body) && typeof body['id'] === 'string') {
-    const links = parseLinks(body['links']);
+  if (isRecord(body) && typeof body["id"] === "string") {
+    const links = parseLinks(body["links"]);
     if (links !== null) {
-      const title = typeof body['title'] === 'string' ? body['title'] : '';
-      return { id: body['id'], title, links };
+      const title = typeof body["title"] === "string" ? body["title"] : "";
+      return { id: body["id"], title, links };
     }
   }
-  throw new ApiError(200, 'bad_answer', t('api.bad_answer'));
+  throw new ApiError(200, "bad_answer", t("api.bad_answer"));
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -80,12 +86,12 @@ async function readJson(response: Response): Promise<unknown> {
 
 /** POST /api/boards. */
 export async function createBoard(board: NewBoard): Promise<CreatedBoard> {
-  const response = await fetch('/api/boards', {
-    method: 'POST',
+  const response = await fetch("/api/boards", {
+    method: "POST",
     headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json',
-      'Accept-Language': uiLanguage.current,
+      "Content-Type": "application/json",
+      Accept: "application/json",
+      "Accept-Language": uiLanguage.current,
     },
     body: JSON.stringify(board),
   });
@@ -104,41 +110,44 @@ export function serverSkew(): number {
 
 /** What a command or read says when the request never reached the server. */
 export function unreachableMessage(): string {
-  return t('api.unreachable');
+  return t("api.unreachable");
 }
 
 async function call(
-  method: 'GET' | 'POST',
+  method: "GET" | "POST",
   path: string,
   token: string,
   payload?: unknown,
 ): Promise<Record<string, unknown>> {
   const headers: Record<string, string> = {
-    Accept: 'application/json',
+    Accept: "application/json",
     Authorization: `Bearer ${token}`,
     // The server words its errors in the language the person reads.
-    'Accept-Language': uiLanguage.current,
+    "Accept-Language": uiLanguage.current,
   };
   const init: RequestInit = { method, headers };
   if (payload !== undefined) {
-    headers['Content-Type'] = 'application/json';
+    headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(payload);
   }
   let response: Response;
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'network', unreachableMessage());
+    throw new ApiError(0, "network", unreachableMessage());
   }
   const body = await readJson(response);
-  if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, body);
-  if (!isRecord(body)) throw new ApiError(response.status, 'bad_answer', t('api.bad_answer'));
-  const now = body['server_now_ms'];
-  if (typeof now === 'number') skewMs = now - Date.now();
+  if (response.status < 200 || response.status >= 300)
+    throw errorFrom(response.status, body);
+  if (!isRecord(body))
+    throw new ApiError(response.status, "bad_answer", t("api.bad_answer"));
+  const now = body["server_now_ms"];
+  if (typeof now === "number") skewMs = now - Date.now();
   return body;
 }
 
-const base = (boardId: string): string => `/api/boards/${encodeURIComponent(boardId)}`;
+const base = (boardId: string): string =>
+  `/api/boards/${encodeURIComponent(boardId)}`;
 
 export interface JoinAnswer {
   readonly participantId: string;
@@ -148,13 +157,14 @@ export interface JoinAnswer {
 
 /** What the page says to someone a facilitator removed from the board. */
 export function removedMessage(): string {
-  return t('api.removed');
+  return t("api.removed");
 }
 
 /** What a failed join tells the person (a removal is said plainly, whatever the server said). */
 export function joinRefusal(caught: unknown): string {
-  if (caught instanceof ApiError && caught.code === 'removed') return removedMessage();
-  return caught instanceof Error ? caught.message : t('api.join_failed');
+  if (caught instanceof ApiError && caught.code === "removed")
+    return removedMessage();
+  return caught instanceof Error ? caught.message : t("api.join_failed");
 }
 
 /** POST /join with a link token and this browser's id (`deviceId`): a personal token. */
@@ -166,10 +176,14 @@ export async function joinBoard(
   device: string,
 ): Promise<JoinAnswer> {
   const payload: Join = { name, department, device };
-  const body = await call('POST', `${base(boardId)}/join`, linkToken, payload);
+  const body = await call("POST", `${base(boardId)}/join`, linkToken, payload);
   const { participant_id: participantId, role, token } = body;
-  if (typeof participantId !== 'string' || typeof role !== 'string' || typeof token !== 'string') {
-    throw new ApiError(201, 'bad_answer', t('api.bad_answer'));
+  if (
+    typeof participantId !== "string" ||
+    typeof role !== "string" ||
+    typeof token !== "string"
+  ) {
+    throw new ApiError(201, "bad_answer", t("api.bad_answer"));
   }
   return { participantId, role, token };
 }
@@ -182,13 +196,16 @@ export interface BoardAnswer {
 }
 
 /** Where the answer names the board's language: at its top, under `board`, or in the session's board. */
-function boardLanguage(body: Record<string, unknown>, session: unknown): unknown {
-  const board = body['board'];
-  const sessionBoard = isRecord(session) ? session['board'] : undefined;
+function boardLanguage(
+  body: Record<string, unknown>,
+  session: unknown,
+): unknown {
+  const board = body["board"];
+  const sessionBoard = isRecord(session) ? session["board"] : undefined;
   return (
-    body['language'] ??
-    (isRecord(board) ? board['language'] : undefined) ??
-    (isRecord(sessionBoard) ? sessionBoard['language'] : undefined) ??
+    body["language"] ??
+    (isRecord(board) ? board["language"] : undefined) ??
+    (isRecord(sessionBoard) ? sessionBoard["language"] : undefined) ??
     null
   );
 }
@@ -198,11 +215,14 @@ function boardLanguage(body: Record<string, unknown>, session: unknown): unknown
  * document (`?only=session`): the page gets that from its socket, and on a large board it is
  * hundreds of KB of JSON to wait for.
  */
-export async function fetchBoard(boardId: string, token: string): Promise<BoardAnswer> {
-  const body = await call('GET', `${base(boardId)}?only=session`, token);
-  const session = body['session'];
+export async function fetchBoard(
+  boardId: string,
+  token: string,
+): Promise<BoardAnswer> {
+  const body = await call("GET", `${base(boardId)}?only=session`, token);
+  const session = body["session"];
   return {
-    role: typeof body['role'] === 'string' ? body['role'] : 'viewer',
+    role: typeof body["role"] === "string" ? body["role"] : "viewer",
     session: isRecord(session) ? session : {},
     language: boardLanguage(body, session),
   };
@@ -221,34 +241,48 @@ export async function fetchBoard(boardId: string, token: string): Promise<BoardA
 export function rotatedFacilitatorLink(result: unknown): string | null {
   if (!isRecord(result)) return null;
   const { rotated, links } = result;
-  if (!Array.isArray(rotated) || !rotated.includes('facilitator') || !isRecord(links)) return null;
-  const link = links['facilitator'];
-  return typeof link === 'string' && link !== '' ? link : null;
+  if (
+    !Array.isArray(rotated) ||
+    !rotated.includes("facilitator") ||
+    !isRecord(links)
+  )
+    return null;
+  const link = links["facilitator"];
+  return typeof link === "string" && link !== "" ? link : null;
 }
 
 /** The token in a link's fragment (`#token=...`), or null. */
-export function linkToken(link: string, base = 'http://localhost/'): string | null {
+export function linkToken(
+  link: string,
+  base = "http://localhost/",
+): string | null {
   let hash: string;
   try {
     hash = new URL(link, base).hash;
   } catch {
     return null;
   }
-  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
-  return token === null || token === '' ? null : token;
+  const token = new URLSearchParams(hash.replace(/^#/, "")).get("token");
+  return token === null || token === "" ? null : token;
 }
 
-export async function fetchLinks(boardId: string, token: string): Promise<BoardLinks> {
-  const body = await call('GET', `${base(boardId)}/links`, token);
-  const links = parseLinks(body['links']);
-  if (links === null) throw new ApiError(200, 'bad_answer', t('api.bad_answer'));
+export async function fetchLinks(
+  boardId: string,
+  token: string,
+): Promise<BoardLinks> {
+  const body = await call("GET", `${base(boardId)}/links`, token);
+  const links = parseLinks(body["links"]);
+  if (links === null)
+    throw new ApiError(200, "bad_answer", t("api.bad_answer"));
   return links;
 }
 
 export interface Me {
   readonly participantId: string;
   readonly votes: Readonly<Record<string, number>>;
-  readonly ratings: Readonly<Record<string, { effort: number; impact: number }>>;
+  readonly ratings: Readonly<
+    Record<string, { effort: number; impact: number }>
+  >;
   readonly votesPerPerson: number;
   /** How many of one person's votes may go on one card, or null for no limit. */
   readonly maxVotesPerCard: number | null;
@@ -258,37 +292,48 @@ export interface Me {
 function numbers(value: unknown): Record<string, number> {
   const out: Record<string, number> = {};
   if (isRecord(value)) {
-    for (const [key, n] of Object.entries(value)) if (typeof n === 'number') out[key] = n;
+    for (const [key, n] of Object.entries(value))
+      if (typeof n === "number") out[key] = n;
   }
   return out;
 }
 
 /** GET /me with a personal token. */
 export async function fetchMe(boardId: string, token: string): Promise<Me> {
-  const body = await call('GET', `${base(boardId)}/me`, token);
+  const body = await call("GET", `${base(boardId)}/me`, token);
   const ratings: Record<string, { effort: number; impact: number }> = {};
-  if (isRecord(body['ratings'])) {
-    for (const [card, value] of Object.entries(body['ratings'])) {
+  if (isRecord(body["ratings"])) {
+    for (const [card, value] of Object.entries(body["ratings"])) {
       if (!isRecord(value)) continue;
       const { effort, impact } = value;
-      if (typeof effort === 'number' && typeof impact === 'number') {
+      if (typeof effort === "number" && typeof impact === "number") {
         ratings[card] = { effort, impact };
       }
     }
   }
   return {
-    participantId: typeof body['participant_id'] === 'string' ? body['participant_id'] : '',
-    votes: numbers(body['votes']),
+    participantId:
+      typeof body["participant_id"] === "string" ? body["participant_id"] : "",
+    votes: numbers(body["votes"]),
     ratings,
-    votesPerPerson: typeof body['votes_per_person'] === 'number' ? body['votes_per_person'] : 0,
+    votesPerPerson:
+      typeof body["votes_per_person"] === "number"
+        ? body["votes_per_person"]
+        : 0,
     maxVotesPerCard:
-      typeof body['max_votes_per_card'] === 'number' ? body['max_votes_per_card'] : null,
-    remaining: typeof body['remaining'] === 'number' ? body['remaining'] : 0,
+      typeof body["max_votes_per_card"] === "number"
+        ? body["max_votes_per_card"]
+        : null,
+    remaining: typeof body["remaining"] === "number" ? body["remaining"] : 0,
   };
 }
 
 /** POST a workshop command; resolves to its `result`. */
-export async function sendCommand(boardId: string, token: string, command: Command): Promise<unknown> {
-  const body = await call('POST', `${base(boardId)}/commands`, token, command);
-  return body['result'];
+export async function sendCommand(
+  boardId: string,
+  token: string,
+  command: Command,
+): Promise<unknown> {
+  const body = await call("POST", `${base(boardId)}/commands`, token, command);
+  return body["result"];
 }

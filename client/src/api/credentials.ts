@@ -1,5 +1,5 @@
 // What a browser remembers per board (localStorage): personal tokens and created links.
-import { isRecord, type BoardLinks } from './boards';
+import { isRecord, type BoardLinks } from "./boards";
 
 export interface Person {
   readonly token: string;
@@ -7,9 +7,10 @@ export interface Person {
   readonly name: string;
 }
 
-const personKey = (boardId: string, role: string): string => `journeyboard:person:${boardId}:${role}`;
+const personKey = (boardId: string, role: string): string =>
+  `journeyboard:person:${boardId}:${role}`;
 const linksKey = (boardId: string): string => `journeyboard:links:${boardId}`;
-const deviceKey = 'journeyboard:device';
+const deviceKey = "journeyboard:device";
 const DEVICE_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
 
 function load(key: string): unknown {
@@ -35,13 +36,21 @@ export function loadPerson(boardId: string, linkRole: string): Person | null {
   const value = load(personKey(boardId, linkRole));
   if (!isRecord(value)) return null;
   const { token, participantId, name } = value;
-  if (typeof token !== 'string' || typeof participantId !== 'string' || typeof name !== 'string') {
+  if (
+    typeof token !== "string" ||
+    typeof participantId !== "string" ||
+    typeof name !== "string"
+  ) {
     return null;
   }
   return { token, participantId, name };
 }
 
-export function savePerson(boardId: string, linkRole: string, person: Person | null): void {
+export function savePerson(
+  boardId: string,
+  linkRole: string,
+  person: Person | null,
+): void {
   save(personKey(boardId, linkRole), person);
 }
 
@@ -49,10 +58,17 @@ export function savePerson(boardId: string, linkRole: string, person: Person | n
 export function loadLinks(boardId: string): BoardLinks | null {
   const value = load(linksKey(boardId));
   if (!isRecord(value)) return null;
-  const { facilitator, participant, viewer } = value;
-  if (typeof facilitator !== 'string' || typeof participant !== 'string') return null;
-  if (typeof viewer !== 'string') return null;
-  return { facilitator, participant, viewer };
+  const { facilitator, participant, viewer, reviewer } = value;
+  if (typeof facilitator !== "string" || typeof participant !== "string")
+    return null;
+  if (typeof viewer !== "string") return null;
+  // Links kept before boards had a reviewer link have none.
+  return {
+    facilitator,
+    participant,
+    viewer,
+    reviewer: typeof reviewer === "string" ? reviewer : "",
+  };
 }
 
 export function saveLinks(boardId: string, links: BoardLinks): void {
@@ -66,15 +82,17 @@ export function saveLinks(boardId: string, links: BoardLinks): void {
  */
 export function deviceId(): string {
   const kept = load(deviceKey);
-  if (typeof kept === 'string' && DEVICE_PATTERN.test(kept)) return kept;
+  if (typeof kept === "string" && DEVICE_PATTERN.test(kept)) return kept;
   const bytes = new Uint8Array(16);
   crypto.getRandomValues(bytes);
-  const made = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  const made = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(
+    "",
+  );
   save(deviceKey, made);
   return made;
 }
 
-const tourKey = 'journeyboard:first-run-done';
+const tourKey = "journeyboard:first-run-done";
 
 /** True once this browser finished or dismissed the facilitator's first-run tour. */
 export function tourDone(): boolean {

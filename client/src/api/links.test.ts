@@ -9,6 +9,7 @@ const LINKS = {
   facilitator: 'http://h/b/B1#token=f',
   participant: 'http://h/b/B1#token=p',
   viewer: 'http://h/b/B1#token=v',
+  reviewer: 'http://h/b/B1#token=r',
 };
 
 

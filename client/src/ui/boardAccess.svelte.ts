@@ -201,7 +201,7 @@ export class BoardAccess {
    * because the server closed the sockets of the old one. Returns whether the page reopens.
    */
   adoptFacilitatorLink(link: string): boolean {
-    const links = this.links ?? { facilitator: '', participant: '', viewer: '' };
+    const links = this.links ?? { facilitator: '', participant: '', viewer: '', reviewer: '' };
     this.links = { ...links, facilitator: link };
     saveLinks(this.boardId, this.links);
     if (this.linkRole !== 'facilitator') return false;
