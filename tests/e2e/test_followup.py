@@ -120,6 +120,26 @@ async def test_a_follow_up_keeps_the_first_session_and_starts_fresh(board: Board
     assert [step["phase"] for step in two["phase_history"]] == ["solution_rating"]
     assert [d["decision"] for d in two["decisions"]["s1"]] == ["approve", "reject"]
     assert [d["decision"] for d in one["decisions"]["s1"]] == ["approve"]
+    # The JSON export carries the history, read-only (an import leaves it out).
+    response = httpx.get(
+        f"{board.server.http}/api/boards/{board.id}/export.json",
+        headers={"Authorization": f"Bearer {fay}"},
+    )
+    assert response.status_code == 200, response.text
+    exported = response.json()["sessions"]
+    assert exported["current"] == 2 and [s["number"] for s in exported["earlier"]] == [1]
+    assert exported["earlier"][0]["plan"][0]["owner"] == "IT"
+    copy = httpx.post(
+        f"{board.server.http}/api/boards",
+        json={"title": "Copy", "import": response.json()},
+    )
+    assert copy.status_code == 201, copy.text
+    assert (
+        board.server.get_board(copy.json()["id"], copy.json()["tokens"]["viewer"])["session"][
+            "history"
+        ]
+        == {}
+    )
 
 
 async def test_sessions_of_a_board_without_a_follow_up(board: Board) -> None:

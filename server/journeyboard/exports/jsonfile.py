@@ -93,6 +93,8 @@ def export_board(view: BoardView, now_ms: int) -> dict[str, Any]:
             "results": results,
         }
     )
+    if view.history:  # the follow-up workshop's earlier sessions, read-only history
+        exported["sessions"] = {"current": view.session_number, "earlier": _tidy(view.history)}
     if view.skipped_notes:  # what the server could not read, so nothing vanishes silently
         exported["skipped"] = view.skipped_notes
     return exported

@@ -219,6 +219,10 @@ class BoardView:
     # what could not be read, for the JSON export: {"root", "id", "field", "reason"} items
     skipped_notes: list[dict[str, Any]] = field(default_factory=list)
     card_by_id: dict[str, Card] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """The earlier sessions (follow-up workshops), oldest first, as the session document keeps
+    them (`workshop.followup`)."""
+    session_number: int = 1
 
     def columns(self) -> list[Stage]:
         """The stages in order, plus Unplaced when any card sits there."""
@@ -363,6 +367,16 @@ def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) 
         skipped_notes=notes,
     )
     view.card_by_id = {card.id: card for card in cards}
+    kept = _dict(session.get("history"))
+    view.history = [
+        entry
+        for _key, entry in sorted(
+            kept.items(), key=lambda item: int(item[0]) if str(item[0]).isdigit() else 0
+        )
+        if isinstance(entry, dict)
+    ]
+    number = _number(state.get("number"))
+    view.session_number = int(number) if number and number >= 1 else 1
     return view
 
 
