@@ -19,7 +19,7 @@ from journeyboard import i18n
 from journeyboard.web import jobs
 from journeyboard.web.admission import origin_allowed
 from journeyboard.web.bodies import read_limited
-from journeyboard.web.endpoints import identify, watching
+from journeyboard.web.endpoints import client_address, identify, watching
 from journeyboard.web.errors import language_of
 from journeyboard.web.responses import answer
 from journeyboard.web.services import services
@@ -63,6 +63,15 @@ async def import_metrics(request: Request) -> Response:
     if media_type in metrics_import.CSV_TYPES and len(raw) <= INLINE_BYTES:
         rows, refused = jobs.read_metrics(raw, media_type)
     else:
+        # Worker time is shared by every board: a large import counts against the address's
+        # allowance of imports, like a board import.
+        if not app.imports.allow(client_address(request)):
+            raise ApiError(
+                429,
+                "rate_limited",
+                "too many imports from this address; wait a minute",
+                retry_after=60 // max(1, limits.imports_per_address_per_minute) + 1,
+            )
         too_large = ApiError(
             413,
             "import_too_large",
