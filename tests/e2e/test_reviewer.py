@@ -193,3 +193,19 @@ async def test_a_reviewers_edits_reach_nobody(board: Board) -> None:
         assert "forged" not in watcher.doc.get("cards", type=Map)
     cards = server.get_board(board.id, board.lead["token"])["content"]["cards"]
     assert set(cards) == {"real"}
+
+
+async def test_a_solution_keeps_at_most_200_decisions(board: Board) -> None:
+    await board.add_cards()
+    board.phase("action_plan")
+    rita = board.rita["token"]
+    async with httpx.AsyncClient() as http:
+        for index in range(200):
+            response = await http.post(
+                f"{board.server.http}/api/boards/{board.id}/commands",
+                json={"type": "decide", "card": "s1", "decision": ("approve", "reject")[index % 2]},
+                headers={"Authorization": f"Bearer {rita}"},
+            )
+            assert response.status_code == 200, response.text
+    board.refused(rita, 409, "too_many_decisions", type="decide", card="s1", decision="approve")
+    board.ok(rita, type="decide", card="s2", decision="approve")  # another card still takes one

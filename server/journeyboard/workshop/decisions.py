@@ -25,6 +25,8 @@ from journeyboard.workshop.commands import (
 from journeyboard.workshop.voting import require_card
 
 ROOT: Final = "decisions"
+MAX_PER_CARD: Final = 200
+"""Decisions kept on one card at most: the session document every client loads stays small."""
 OPEN_FROM: Final = "action_plan"
 """Decisions open when the workshop reaches this phase and stay open afterwards."""
 
@@ -66,15 +68,24 @@ async def decide(ctx: CommandContext) -> dict[str, Any]:
         "at_ms": now_ms(),
     }
 
-    def add(doc: Doc[Any]) -> None:
+    def add(doc: Doc[Any]) -> bool:
         decisions = doc.get(ROOT, type=Map)
         kept = decisions.get(card)
         if not isinstance(kept, Array):
             kept = Array([])
             decisions[card] = kept
+        if len(kept) >= MAX_PER_CARD:
+            return False
         kept.append(Map(entry))
+        return True
 
-    await ctx.boards.change_session(ctx.board_id, add)
+    if not await ctx.boards.change_session(ctx.board_id, add):
+        raise CommandError(
+            409,
+            "too_many_decisions",
+            "this solution has as many decisions as it can keep (%(max)s)",
+            max=MAX_PER_CARD,
+        )
     return {"card": card, "decision": entry}
 
 
