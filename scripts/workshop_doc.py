@@ -113,8 +113,11 @@ def render() -> str:
         "| who | sees |",
         "|---|---|",
         "| the writer | their own drafts, in full |",
-        "| other participants, facilitators, viewers, reviewers | counts only: `drafts` in the session document (person id -> lane -> count) and `session.drafts_total`; in anonymous mode only the total |",
-        "| every HTTP read and export | the counts in the session part; no draft text, author or position |",
+        "| other participants, facilitators, viewers, reviewers | counts only: `drafts` in the"
+        " session document (person id -> lane -> count) and `session.drafts_total`; in"
+        " anonymous mode only the total |",
+        "| every HTTP read and export | the counts in the session part; no draft text, author"
+        " or position |",
         "",
         "Drafts stay private when the phase changes and when private writing is turned off.",
         'They leave the private document only by `reveal` with `"what": "drafts"`',

@@ -108,3 +108,36 @@ async def test_a_reveal_cut_at_any_write_is_finished_exactly_once(cut: int) -> N
         assert total == 0
     finally:
         await second.rooms.close()
+
+
+async def test_compaction_drops_emptied_drafts_from_the_store() -> None:
+    store = MemoryStore()
+    wired = node(store)
+    await wired.rooms.__aenter__()
+    try:
+        boards = wired.boards
+        created = await boards.create("Compact", template=None, persona="", scope="")
+        board_id = created.board.id
+        link = await boards.authenticate(board_id, created.tokens["participant"])
+        person, _ = await boards.join(link, "Ann", "", address="10.0.0.1")
+        private = documents.private_name(board_id, person.id)
+        await boards.change_doc(private, add_draft("gone", "WITHDRAWNIDEA"))
+        await boards.change_doc(private, add_draft("kept", "SHOWNIDEA"))
+
+        def withdraw(doc: Doc[Any]) -> None:
+            del doc.get("cards", type=Map)["gone"]
+
+        await boards.change_doc(private, withdraw)  # the writer deleted one draft
+        async with boards.rooms.bus.board_lock(board_id):
+            assert await drafts.reveal(boards, board_id, [person.id]) == 1
+        # Before compaction the log still holds both texts (a merge would keep them too).
+        assert b"WITHDRAWNIDEA" in b"".join(await store.load_document(private))
+        await store.compact_document(private)
+        stored = b"".join(await store.load_document(private))
+        assert b"WITHDRAWNIDEA" not in stored and b"SHOWNIDEA" not in stored
+        # The drafts document forgets who had drafts once the journal and counts are done.
+        journal = documents.drafts_name(board_id)
+        await store.compact_document(journal)
+        assert person.id.encode() not in b"".join(await store.load_document(journal))
+    finally:
+        await wired.rooms.close()

@@ -13,7 +13,8 @@ each safe to run again:
 
 1. the drafts document's `journal` gets an entry (reveal id -> person -> card ids): the intent;
 2. one content transaction adds every listed draft still in its private document (same card
-   id, fields, stage, lane and position; author, or none in anonymous mode) and the marker
+   id, fields, stage, lane and position; author name and id, or none in anonymous mode) and
+   the marker
    `reveals[reveal id]` in the content document;
 3. each private document drops the listed drafts;
 4. the counts are written again and the journal entry is deleted.
@@ -75,11 +76,11 @@ def _cards(doc: Doc[Any]) -> Map[Any]:
 
 def _draft_fields(card: Map[Any]) -> dict[str, Any]:
     """A draft's fields as the content document gets them: text as text, other JSON values as
-    they are; nested shared types other than the text and the author field are left out (the
+    they are; nested shared types other than the text, and the author fields, are left out (the
     server sets the author)."""
     fields: dict[str, Any] = {}
     for key, value in card.items():
-        if key == "author":
+        if key in ("author", "author_id"):
             continue
         if key == "text":
             fields["text"] = str(value) if isinstance(value, Text) else documents.plain(value, "")
@@ -269,6 +270,7 @@ async def _finish(
             for card_id, fields in await boards.read_doc(private, read):
                 drafts.append((person, card_id, fields))
         at = now_ms()
+        names = {p.id: p.name for p in await boards.records.list_people(board_id)}
 
         def move(doc: Doc[Any]) -> int:
             cards = doc.get("cards", type=Map)
@@ -277,8 +279,9 @@ async def _finish(
                 if card_id in cards:
                     continue
                 entry: dict[str, Any] = {**fields, "text": Text(fields["text"])}
-                if not anonymous:
-                    entry["author"] = person
+                if not anonymous:  # as the client writes a card's author
+                    entry["author"] = names.get(person, "")
+                    entry["author_id"] = person
                 cards[card_id] = Map(entry)
                 added += 1
             doc.get(REVEALS_ROOT, type=Map)[reveal_id] = Map({"at_ms": at, "cards": added})
