@@ -9,6 +9,7 @@ import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
 import type { BoardAccess } from './boardAccess.svelte';
 import type { BoardContent } from './boardContent.svelte';
+import type { BoardDrafts } from './boardDrafts.svelte';
 
 /** Changes closer together than this are one undo step (Yjs's default). */
 export const UNDO_CAPTURE_MS = 500;
@@ -23,14 +24,16 @@ export class BoardCommands {
 
   readonly #access: BoardAccess;
   readonly #content: BoardContent;
+  readonly #drafts: BoardDrafts;
   #doc: Y.Doc | null = null;
   #undo: Y.UndoManager | null = null;
   /** The card this tab added last, until its first edit starts. */
   #added: string | null = null;
 
-  constructor(access: BoardAccess, content: BoardContent) {
+  constructor(access: BoardAccess, content: BoardContent, drafts: BoardDrafts) {
     this.#access = access;
     this.#content = content;
+    this.#drafts = drafts;
   }
 
   /** Edit `doc` from now on, with an undo history of this tab's stages and cards. */
@@ -92,6 +95,22 @@ export class BoardCommands {
     return this.#access.readOnly ? null : this.#doc;
   }
 
+  /** The document that holds a card: this person's private one for a draft, else the board. */
+  #holding(id: string): Y.Doc | null {
+    const own = this.#drafts.doc;
+    if (own !== null && !this.#access.readOnly && this.#drafts.has(id)) return own;
+    return this.#writable();
+  }
+
+  /** Where a new card of this lane goes: the private document while private writing covers it. */
+  #newCardDoc(kind: CardKind): Y.Doc | null {
+    const writing = this.#access.session.privateWriting;
+    const own = this.#drafts.doc;
+    const covered = writing.on && (writing.lanes === null || writing.lanes.includes(kind));
+    if (covered && own !== null && !this.#access.readOnly) return own;
+    return this.#writable();
+  }
+
   addStage(name: string): void {
     const doc = this.#writable();
     if (doc !== null) content.addStage(doc, name, this.origin);
@@ -121,7 +140,7 @@ export class BoardCommands {
   }
 
   addCard(kind: CardKind, stageId: string): string | null {
-    const doc = this.#writable();
+    const doc = this.#newCardDoc(kind);
     if (doc === null) return null;
     // A new card, with the text typed into it next, is one undo step of its own.
     this.#undo?.stopCapturing();
@@ -134,37 +153,36 @@ export class BoardCommands {
   }
 
   setField(id: string, key: keyof CardFields, value: FieldValue): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc !== null) content.setCardField(doc, id, key, value, this.origin);
   }
 
   moveCard(id: string, move: Move): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc !== null) content.moveCard(doc, id, move.stage, move.pos, this.origin, move.kind);
   }
 
   deleteCard(id: string): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc !== null) content.deleteCard(doc, id, this.origin);
   }
 
   /** Delete a card and return what puts it back as it was (for the toast's Undo). */
   removeCard(id: string): (() => void) | null {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc === null) return null;
     const saved = snapshotCard(doc, id);
     if (saved === null) return null;
     this.#undo?.stopCapturing();
     content.deleteCard(doc, id, this.origin);
     return () => {
-      const target = this.#writable();
-      if (target !== null) restoreCard(target, saved, this.origin);
+      if (!this.#access.readOnly) restoreCard(doc, saved, this.origin);
     };
   }
 
   /** Apply one edit to a card's shared text. */
   editText(id: string, apply: (text: Y.Text) => void): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc === null) return;
     const text = content.cardText(doc, id, this.origin);
     if (text !== undefined) doc.transact(() => apply(text), this.origin);
