@@ -146,6 +146,8 @@ export interface PresenceEntry {
   readonly role: Role;
   readonly color: string;
   readonly self: boolean;
+  /** The joined person behind it (`Peer.participantId`); null for a link holder or yourself. */
+  readonly participantId: string | null;
 }
 
 export interface PresenceSummary {
@@ -178,6 +180,7 @@ export function summarizePresence(peers: readonly Peer[], self: SelfPresence): P
     role: self.role,
     color: self.color,
     self: true,
+    participantId: null,
   };
   const others = peers.map(
     (peer): PresenceEntry => ({
@@ -186,6 +189,7 @@ export function summarizePresence(peers: readonly Peer[], self: SelfPresence): P
       role: peer.role,
       color: peer.color,
       self: false,
+      participantId: peer.participantId,
     }),
   );
   const people = others.filter((entry) => entry.role !== 'viewer');
