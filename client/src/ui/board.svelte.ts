@@ -291,11 +291,14 @@ export class BoardModel {
     return this.#presence.editorOf(cardId);
   }
   setCursor(cursor: Cursor | null): void {
-    this.#presence.setCursor(cursor);
+    // While people write privately, a live pointer would show others where drafts go.
+    const hidden = this.session.privateWriting.on && this.#drafts.doc !== null;
+    this.#presence.setCursor(hidden ? null : cursor);
   }
   setEditing(editing: string | null): void {
     this.#commands.editingSession(editing);
-    this.#presence.setEditing(editing);
+    // Nobody learns which card a draft is (its id would name its author after the reveal).
+    this.#presence.setEditing(editing !== null && this.#drafts.has(editing) ? null : editing);
   }
   setView(view: View | null): void {
     this.#presence.setView(view);
