@@ -118,8 +118,12 @@ async def test_drafts_reach_nobody_but_their_writer_until_the_reveal(
             # Bob's own private document holds nothing of Alice's.
             assert dict(watchers[4].doc.get("cards", type=Map)) == {}
 
+            # A facilitator's drafts are private too, and move with everyone's.
+            async with synced_client(private_url(server, board_id, host["token"])) as own:
+                await own.change(write_draft("f1", "facilitator idea"))
+                await own.round_trip()
             result = run(server, board_id, tokens["facilitator"], type="reveal", what="drafts")
-            assert result["result"] == {"revealed": "drafts", "cards": 2}
+            assert result["result"] == {"revealed": "drafts", "cards": 3}
             await wait_for_value(
                 lambda: writer.command("dump", maps=["cards"]),
                 lambda dumped: not dumped["state"]["cards"],
@@ -131,6 +135,7 @@ async def test_drafts_reach_nobody_but_their_writer_until_the_reveal(
         assert {key: cards[key]["text"] for key in secrets} == secrets
         assert all(cards[key]["author"] == "Alice" for key in secrets)
         assert all(cards[key]["author_id"] == alice["participant_id"] for key in secrets)
+        assert cards["f1"]["author"] == "Fay" and cards["f1"]["text"] == "facilitator idea"
         assert watchers[1].doc.get("session", type=Map).get("drafts_total") == 0
         # The stock client reads the server's reveal.
         reader = await NodeClient.start(server.ws, board_id, tokens["viewer"])

@@ -10,6 +10,7 @@ import type { Move } from '../state/moves';
 import type { BoardAccess } from './boardAccess.svelte';
 import type { BoardContent } from './boardContent.svelte';
 import type { BoardDrafts } from './boardDrafts.svelte';
+import { PRIVATE_TEXT } from './privateWritingText';
 
 /** Changes closer together than this are one undo step (Yjs's default). */
 export const UNDO_CAPTURE_MS = 500;
@@ -102,13 +103,18 @@ export class BoardCommands {
     return this.#writable();
   }
 
-  /** Where a new card of this lane goes: the private document while private writing covers it. */
+  /**
+   * Where a new card of this lane goes: the private document while private writing covers it.
+   * Someone without a private document then (a facilitator who has not added their name)
+   * writes nothing, and is told why: facilitators' new cards are private too (RULINGS.md).
+   */
   #newCardDoc(kind: CardKind): Y.Doc | null {
     const writing = this.#access.session.privateWriting;
-    const own = this.#drafts.doc;
     const covered = writing.on && (writing.lanes === null || writing.lanes.includes(kind));
-    if (covered && own !== null && !this.#access.readOnly) return own;
-    return this.#writable();
+    if (!covered || this.#access.readOnly) return this.#writable();
+    const own = this.#drafts.doc;
+    if (own === null) this.notice = PRIVATE_TEXT.nameFirst;
+    return own;
   }
 
   addStage(name: string): void {

@@ -40,6 +40,18 @@ describe('private writing', () => {
     expect(drafts.cards).toHaveLength(0);
   });
 
+  it('writes nothing for someone without a private document, and says why', () => {
+    const access = new BoardAccess('B1', 'link', () => false);
+    access.linkRole = 'facilitator';
+    access.session = parseSession({ ...EMPTY, session: { private_writing: { on: true } } });
+    const commands = new BoardCommands(access, new BoardContent(), new BoardDrafts());
+    const board = new Y.Doc();
+    commands.attach(board);
+    expect(commands.addCard('pain', 's1')).toBeNull();
+    expect(readCards(board)).toHaveLength(0);
+    expect(commands.notice).toMatch(/name/);
+  });
+
   it('keeps the lanes it does not cover, and everything when off, on the board', () => {
     const covered = parts({ on: true, lanes: ['pain'] });
     covered.commands.addCard('gain', 's1');

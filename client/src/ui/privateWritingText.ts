@@ -20,4 +20,5 @@ export const PRIVATE_TEXT = {
   total: (n: number): string => (n === 1 ? '1 private draft' : `${n} private drafts`),
   anonymous: 'Anonymous cards',
   anonymousHint: 'Revealed drafts carry no author',
+  nameFirst: 'Add your name to write privately: new cards are private drafts now',
 } as const;
