@@ -141,3 +141,38 @@ async def test_compaction_drops_emptied_drafts_from_the_store() -> None:
         assert person.id.encode() not in b"".join(await store.load_document(journal))
     finally:
         await wired.rooms.close()
+
+
+async def test_odd_drafts_are_read_tolerantly() -> None:
+    store = MemoryStore()
+    wired = node(store)
+    await wired.rooms.__aenter__()
+    try:
+        boards = wired.boards
+        created = await boards.create("Odd", template=None, persona="", scope="")
+        board_id = created.board.id
+        link = await boards.authenticate(board_id, created.tokens["participant"])
+        person, _ = await boards.join(link, "Ann", "", address="10.0.0.1")
+        private = documents.private_name(board_id, person.id)
+
+        def odd(doc: Doc[Any]) -> None:
+            cards = doc.get("cards", type=Map)
+            cards["junk"] = "not a card"
+            cards["bare"] = Map({"kind": "bogus", "author": "someone else", "emotion": 2})
+
+        await boards.change_doc(private, odd)
+        counts = await boards.read_doc(private, drafts.draft_counts)
+        assert counts == {"note": 1}
+        async with boards.rooms.bus.board_lock(board_id):
+            assert await drafts.reveal(boards, board_id, [person.id]) == 1
+        content = await cards_of(boards, documents.content_name(board_id))
+        assert content["bare"] == {
+            "kind": "bogus",
+            "emotion": 2,
+            "text": "",
+            "author": "Ann",
+            "author_id": person.id,
+        }
+        assert "junk" not in content
+    finally:
+        await wired.rooms.close()

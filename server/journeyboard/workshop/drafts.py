@@ -59,19 +59,30 @@ def draft_counts(doc: Doc[Any]) -> Counts:
     """A private document's drafts per lane (tolerant: entries that are not maps are no
     drafts)."""
     counts: Counts = {}
-    for _card_id, card in _cards(doc).items():
-        if isinstance(card, Map):
-            lane = lane_of(card.get("kind"))
-            counts[lane] = counts.get(lane, 0) + 1
+    for card in _cards(doc).values():
+        lane = lane_of(card.get("kind"))
+        counts[lane] = counts.get(lane, 0) + 1
     return counts
 
 
-def _cards(doc: Doc[Any]) -> Map[Any]:
+def _cards(doc: Doc[Any]) -> dict[str, Map[Any]]:
+    """A private document's drafts by card id (tolerant: a root of another type, or an entry
+    that is not a map, holds no draft)."""
     try:
         cards: Map[Any] = doc.get("cards", type=Map)
-    except Exception:  # a client made the root another type: no drafts
-        return Map()
-    return cards
+    except Exception:  # a client made the root another type
+        return {}
+    return {str(key): card for key, card in cards.items() if isinstance(card, Map)}
+
+
+def _delete_cards(doc: Doc[Any], ids: Iterable[str]) -> None:
+    try:
+        cards: Map[Any] = doc.get("cards", type=Map)
+    except Exception:  # pragma: no cover - nothing to delete then
+        return
+    for card_id in ids:
+        if card_id in cards:
+            del cards[card_id]
 
 
 def _draft_fields(card: Map[Any]) -> dict[str, Any]:
@@ -201,7 +212,7 @@ def _journal(doc: Doc[Any]) -> dict[str, dict[str, list[str]]]:
 
 async def _drafts_of(boards: BoardService, board_id: str, person_id: str) -> list[str]:
     def ids(doc: Doc[Any]) -> list[str]:
-        return [str(key) for key, card in _cards(doc).items() if isinstance(card, Map)]
+        return list(_cards(doc))
 
     return await boards.read_doc(documents.private_name(board_id, person_id), ids)
 
@@ -263,7 +274,7 @@ async def _finish(
                 return [
                     (card_id, _draft_fields(card))
                     for card_id in ids
-                    if isinstance(card := cards.get(card_id), Map)
+                    if (card := cards.get(card_id)) is not None
                 ]
 
             private = documents.private_name(board_id, person)
@@ -291,10 +302,7 @@ async def _finish(
     for person, ids in moving.items():
 
         def empty(doc: Doc[Any], ids: list[str] = ids) -> None:
-            cards = _cards(doc)
-            for card_id in ids:
-                if card_id in cards:
-                    del cards[card_id]
+            _delete_cards(doc, ids)
 
         await boards.change_doc(documents.private_name(board_id, person), empty)
     await publish_counts(boards, board_id, moving)
@@ -315,9 +323,7 @@ async def drop_person(boards: BoardService, board_id: str, person_id: str) -> in
     if ids:
 
         def empty(doc: Doc[Any]) -> None:
-            cards = _cards(doc)
-            for card_id in ids:
-                del cards[card_id]
+            _delete_cards(doc, ids)
 
         await boards.change_doc(documents.private_name(board_id, person_id), empty)
     await publish_counts(boards, board_id, [person_id])
