@@ -136,10 +136,11 @@ async def publish_counts(boards: BoardService, board_id: str, people: Iterable[s
         }
 
     every = await boards.change_doc(documents.drafts_name(board_id), keep)
-    await boards.change_session(board_id, lambda doc: _show_counts(doc, every))
+    await boards.change_session(board_id, lambda doc: show_counts(doc, every))
 
 
-def _show_counts(doc: Doc[Any], every: dict[str, Counts]) -> None:
+def show_counts(doc: Doc[Any], every: dict[str, Counts]) -> None:
+    """The session document's `drafts` and `session.drafts_total` for everyone's counts."""
     session = doc.get("session", type=Map)
     shown = doc.get("drafts", type=Map)
     total = sum(
@@ -217,6 +218,38 @@ async def _drafts_of(boards: BoardService, board_id: str, person_id: str) -> lis
     return await boards.read_doc(documents.private_name(board_id, person_id), ids)
 
 
+def write_intent(doc: Doc[Any], reveal_id: str, moving: dict[str, list[str]]) -> None:
+    """Step 1 in the drafts document: the reveal's journal entry (person -> card ids)."""
+    doc.get("journal", type=Map)[reveal_id] = Map(
+        {person: Array(ids) for person, ids in moving.items()}
+    )
+
+
+def write_reveal(
+    doc: Doc[Any],
+    reveal_id: str,
+    drafts: list[tuple[str, str, dict[str, Any]]],
+    names: dict[str, str] | None,
+    at_ms: int,
+) -> int:
+    """Step 2 in the content document: add each (person, card id, fields) draft whose id is
+    not there yet, with its author's name and id (`names`; None: anonymous, no author), and
+    the reveal's marker. Return how many cards were added."""
+    cards = doc.get("cards", type=Map)
+    added = 0
+    for person, card_id, fields in drafts:
+        if card_id in cards:
+            continue
+        entry: dict[str, Any] = {**fields, "text": Text(fields["text"])}
+        if names is not None:  # as the client writes a card's author
+            entry["author"] = names.get(person, "")
+            entry["author_id"] = person
+        cards[card_id] = Map(entry)
+        added += 1
+    doc.get(REVEALS_ROOT, type=Map)[reveal_id] = Map({"at_ms": at_ms, "cards": added})
+    return added
+
+
 async def reveal(boards: BoardService, board_id: str, people: Iterable[str]) -> int:
     """Move the named people's drafts into the content document (call under the board lock);
     return how many moved. An entry a kill left in the journal is finished first."""
@@ -230,12 +263,9 @@ async def reveal(boards: BoardService, board_id: str, people: Iterable[str]) -> 
         return 0
     reveal_id = documents.new_id()
 
-    def intend(doc: Doc[Any]) -> None:
-        doc.get("journal", type=Map)[reveal_id] = Map(
-            {person: Array(ids) for person, ids in moving.items()}
-        )
-
-    await boards.change_doc(documents.drafts_name(board_id), intend)
+    await boards.change_doc(
+        documents.drafts_name(board_id), lambda doc: write_intent(doc, reveal_id, moving)
+    )
     return await _finish(boards, board_id, reveal_id, moving)
 
 
@@ -284,19 +314,8 @@ async def _finish(
         names = {p.id: p.name for p in await boards.records.list_people(board_id)}
 
         def move(doc: Doc[Any]) -> int:
-            cards = doc.get("cards", type=Map)
-            added = 0
-            for person, card_id, fields in drafts:
-                if card_id in cards:
-                    continue
-                entry: dict[str, Any] = {**fields, "text": Text(fields["text"])}
-                if not anonymous:  # as the client writes a card's author
-                    entry["author"] = names.get(person, "")
-                    entry["author_id"] = person
-                cards[card_id] = Map(entry)
-                added += 1
-            doc.get(REVEALS_ROOT, type=Map)[reveal_id] = Map({"at_ms": at, "cards": added})
-            return added
+            authors = None if anonymous else names
+            return write_reveal(doc, reveal_id, drafts, authors, at)
 
         moved = await boards.change_doc(content, move)
     for person, ids in moving.items():
