@@ -109,6 +109,15 @@ def test_two_people_write_privately_and_the_facilitator_reveals(
 
     shoot(ann, "private-writing-participant")
     shoot(fay, "private-writing-facilitator")
+    # Ben publishes his own early: everyone sees his card, Ann's stays hers.
+    ben.get_by_test_id("publish-drafts").click()
+    for page in (fay, ann, viewer):
+        expect(page.locator(f"{card(ben_card)} [data-testid='card-text']")).to_have_text(
+            "Ben alone: nobody calls back"
+        )
+    expect(ben.locator(card(ben_card))).not_to_have_attribute("data-draft", "true")
+    expect(fay.locator(card(ann_card))).to_have_count(0)
+    expect(fay.get_by_test_id("drafts-total")).to_contain_text("1 private draft")
     fay.get_by_test_id("reveal-drafts").click()
     texts = {
         ann_card: "Ann alone: the form is too long and confusing",
