@@ -1,7 +1,9 @@
 // Generated from shared_schema/http.json by client/tools/gen-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema file and run `npm run gen:types`.
 
-export type HttpBody = CreateBoard | Join | LinksAnswer;
+export type HttpBody = CreateBoard | LanguageChoice | Language | BoardInfo | Join | LinksAnswer;
+export type LanguageChoice = 'sv' | 'nb' | 'da' | 'en' | 'no' | 'nn';
+export type Language = 'sv' | 'nb' | 'da' | 'en';
 export type Link = string;
 
 export interface CreateBoard {
@@ -9,9 +11,15 @@ export interface CreateBoard {
   template?: string;
   persona?: string;
   scope?: string;
+  language?: LanguageChoice;
   import?: {
     [k: string]: unknown;
   };
+}
+export interface BoardInfo {
+  id: string;
+  language: Language;
+  [k: string]: unknown;
 }
 export interface Join {
   name: string;

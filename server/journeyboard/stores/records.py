@@ -22,6 +22,9 @@ class BoardRecord:
     title: str
     created_at_ms: int
     link_versions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLES, 1))
+    language: str = "en"
+    """The board's language ("sv", "nb", "da", "en"): its exports' and new stages' default.
+    A board stored before boards had one reads as English."""
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -29,6 +32,7 @@ class BoardRecord:
             "title": self.title,
             "created_at_ms": self.created_at_ms,
             "link_versions": self.link_versions,
+            "language": self.language,
         }
 
     @classmethod
@@ -41,6 +45,7 @@ class BoardRecord:
             link_versions={str(k): int(v) for k, v in versions.items()}
             if isinstance(versions, dict)
             else dict.fromkeys(ROLES, 1),
+            language=str(data.get("language") or "en"),
         )
 
 

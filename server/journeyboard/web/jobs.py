@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from pycrdt import Doc
 
+from journeyboard import i18n
 from journeyboard.exports.render import ExportError, Rendered, render
 from journeyboard.web.bodies import parse_json, validate_body
 from journeyboard.workshop import documents
@@ -68,15 +69,18 @@ def board_json(content: bytes, session: bytes) -> tuple[bytes, bytes]:
 
 
 def create_board_documents(
-    raw: bytes, created_at_ms: int
+    raw: bytes, created_at_ms: int, asked_language: str | None = None
 ) -> tuple[dict[str, Any], bytes, bytes | None]:
     """A `POST /api/boards` body, parsed, checked and built: (its fields, seed, content).
 
-    The fields are the body without its `import`. Raises the same 400s as the endpoint's own
+    The fields are the body without its `import`, with `language` always set: the body's
+    (`no` and `nn` read as `nb`), else `asked_language` (the request's Accept-Language), else
+    English. Raises the same 400s as the endpoint's own
     checks (bad_json, too_deep, invalid_body, invalid_import, unknown_template).
     """
     body = validate_body(parse_json(raw), "create_board")
     title = body["title"].strip()
+    language = i18n.choose(body.get("language"), asked_language)
     seed, content = build_documents(
         title,
         template=body.get("template"),
@@ -84,8 +88,10 @@ def create_board_documents(
         scope=body.get("scope", ""),
         imported=body.get("import"),
         created_at_ms=created_at_ms,
+        language=language,
     )
     fields = {key: value for key, value in body.items() if key != "import"}
+    fields["language"] = language
     return fields, seed, content
 
 
@@ -107,14 +113,18 @@ def export_board(
             raise ApiError(
                 413,
                 "export_too_large",
-                f"this board holds {size} bytes of text; a {fmt} export takes at most "
-                f"{max_text_bytes} (export it as json, csv or html instead)",
+                "this board holds %(size)s bytes of text; a %(format)s export takes at most "
+                "%(most)s (export it as json, csv or html instead)",
+                size=size,
+                format=fmt,
+                most=max_text_bytes,
             )
-    view = build_view(board_id, content_json, session_json)
     try:
-        return render(view, fmt, now_ms, **options)
+        with i18n.using(options.get("language", i18n.DEFAULT)):
+            view = build_view(board_id, content_json, session_json)
+            return render(view, fmt, now_ms, **options)
     except ExportError as exc:
-        raise ApiError(400, exc.code, str(exc)) from None
+        raise ApiError(400, exc.code, exc.template, params=exc.params) from None
 
 
 JOBS: Final[dict[str, Callable[..., Any]]] = {
