@@ -16,6 +16,7 @@ export const PRIVATE_TEXT = {
   publishHint: 'Put your own drafts on the board now',
   onBadge: 'Writing privately',
   banner: 'Writing privately: your new cards are drafts only you can see',
+  bannerLanes: (lanes: string): string => `Writing privately: your new cards in ${lanes} are drafts only you can see`,
   draftsOf: (n: number): string => (n === 1 ? '1 draft' : `${n} drafts`),
   total: (n: number): string => (n === 1 ? '1 private draft' : `${n} private drafts`),
   anonymous: 'Anonymous cards',
