@@ -57,13 +57,14 @@ KINDS = ("session", "private")
 class SocketTarget:
     """The document a sync URL names, and the token its query carries.
 
-    `kind` is "content", "session" or "private"; a private document is the one of the person
-    whose token opens it, so its name needs the holder (`document_for`).
+    A private document is the one of the person whose token opens it, so its name needs the
+    holder (`document_for`).
     """
 
     board_id: str
-    kind: str
+    session: bool
     token: str | None
+    private: bool = False
 
     @classmethod
     def parse(cls, path: str, query: str) -> SocketTarget | None:
@@ -76,11 +77,22 @@ class SocketTarget:
         else:
             return None
         token = next((value for key, value in parse_qsl(query) if key == "token"), None)
-        return cls(parts[2], kind, token)
+        return cls(parts[2], kind == "session", token, kind == "private")
 
     @property
-    def session(self) -> bool:
-        return self.kind == "session"
+    def kind(self) -> str:
+        """ "content", "session" or "private"."""
+        return "session" if self.session else "private" if self.private else "content"
+
+    @property
+    def document(self) -> str:
+        """The name of the room a content or session socket joins (a private socket's depends
+        on its holder: `document_for`)."""
+        if self.private:
+            raise ValueError("a private document is named by its holder: use document_for")
+        if self.session:
+            return documents.session_name(self.board_id)
+        return documents.content_name(self.board_id)
 
     def document_for(self, identity: Identity) -> str:
         """The name of the room this socket joins, for the holder of its token; raise
