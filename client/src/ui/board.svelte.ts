@@ -117,6 +117,7 @@ export class BoardModel {
     const person = this.#access.person;
     if (person === null || this.#access.linkRole === 'viewer' || this.#drafts.doc !== null) return;
     this.#drafts.connect(this.boardId, person.token, (id) => this.#content.card(id) !== undefined);
+    if (this.#drafts.doc !== null) this.#commands.attachDrafts(this.#drafts.doc);
   }
 
   /** Text typed into a draft while a reveal ran lands in the revealed card (RULINGS.md). */

@@ -28,6 +28,8 @@ export class BoardCommands {
   readonly #drafts: BoardDrafts;
   #doc: Y.Doc | null = null;
   #undo: Y.UndoManager | null = null;
+  /** The undo history of this tab's drafts (their own document); undo takes the newer step. */
+  #draftUndo: Y.UndoManager | null = null;
   /** The card this tab added last, until its first edit starts. */
   #added: string | null = null;
 
@@ -40,25 +42,59 @@ export class BoardCommands {
   /** Edit `doc` from now on, with an undo history of this tab's stages and cards. */
   attach(doc: Y.Doc): void {
     this.#doc = doc;
-    const scope = [doc.getMap<unknown>('stages'), doc.getMap<unknown>('cards')];
+    this.#undo = this.#history([doc.getMap<unknown>('stages'), doc.getMap<unknown>('cards')]);
+  }
+
+  /** Keep an undo history of this tab's drafts too (their private document). */
+  attachDrafts(doc: Y.Doc): void {
+    this.#draftUndo?.destroy();
+    this.#draftUndo = this.#history([doc.getMap<unknown>('cards')]);
+  }
+
+  #history(scope: Array<Y.Map<unknown>>): Y.UndoManager {
     const undo = new Y.UndoManager(scope, {
       trackedOrigins: new Set([this.origin]),
       captureTimeout: UNDO_CAPTURE_MS,
     });
-    this.#undo = undo;
-    const refreshUndo = (): void => {
-      this.canUndo = undo.canUndo();
-      this.canRedo = undo.canRedo();
+    // When each step was taken, so that undo picks the newer of the two histories.
+    undo.on('stack-item-added', (event: { stackItem: { meta: Map<string, unknown> } }) => {
+      event.stackItem.meta.set('at', performance.now());
+    });
+    const refresh = (): void => this.#refreshUndo();
+    undo.on('stack-item-added', refresh);
+    undo.on('stack-item-popped', refresh);
+    undo.on('stack-cleared', refresh);
+    return undo;
+  }
+
+  #refreshUndo(): void {
+    const histories = [this.#undo, this.#draftUndo];
+    this.canUndo = histories.some((undo) => undo?.canUndo() === true);
+    this.canRedo = histories.some((undo) => undo?.canRedo() === true);
+  }
+
+  /** The history whose newest step on `stack` is the newer one. */
+  #newest(stack: 'undoStack' | 'redoStack'): Y.UndoManager | null {
+    const at = (undo: Y.UndoManager | null): number => {
+      const item = undo?.[stack].at(-1);
+      const stamp = item?.meta.get('at');
+      return item === undefined ? -1 : typeof stamp === 'number' ? stamp : 0;
     };
-    undo.on('stack-item-added', refreshUndo);
-    undo.on('stack-item-popped', refreshUndo);
-    undo.on('stack-cleared', refreshUndo);
+    return at(this.#draftUndo) > at(this.#undo) ? this.#draftUndo : this.#undo;
+  }
+
+  /** The next change starts a step of its own, in both histories. */
+  #stopCapturing(): void {
+    this.#undo?.stopCapturing();
+    this.#draftUndo?.stopCapturing();
   }
 
   /** Stop editing the document and drop the undo history. */
   detach(): void {
     this.#undo?.destroy();
     this.#undo = null;
+    this.#draftUndo?.destroy();
+    this.#draftUndo = null;
     this.#doc = null;
   }
 
@@ -79,16 +115,18 @@ export class BoardCommands {
    * starts, or null when it ends.
    */
   editingSession(editing: string | null): void {
-    const undo = this.#undo;
-    if (undo === null) return;
-    if (editing === null) {
-      undo.captureTimeout = UNDO_CAPTURE_MS;
-      undo.stopCapturing();
-      return;
+    const added = this.#added;
+    this.#added = editing === null ? added : null;
+    for (const undo of [this.#undo, this.#draftUndo]) {
+      if (undo === null) continue;
+      if (editing === null) {
+        undo.captureTimeout = UNDO_CAPTURE_MS;
+        undo.stopCapturing();
+        continue;
+      }
+      if (added !== editing) undo.stopCapturing();
+      undo.captureTimeout = Number.MAX_SAFE_INTEGER;
     }
-    if (this.#added !== editing) undo.stopCapturing();
-    this.#added = null;
-    undo.captureTimeout = Number.MAX_SAFE_INTEGER;
   }
 
   /** The content document, when this person may edit it now. */
@@ -137,7 +175,7 @@ export class BoardCommands {
     const doc = this.#writable();
     const saved = this.#content.stages.find((stage) => stage.id === id);
     if (doc === null || saved === undefined) return null;
-    this.#undo?.stopCapturing();
+    this.#stopCapturing();
     content.deleteStage(doc, id, this.origin);
     return () => {
       const target = this.#writable();
@@ -149,7 +187,7 @@ export class BoardCommands {
     const doc = this.#newCardDoc(kind);
     if (doc === null) return null;
     // A new card, with the text typed into it next, is one undo step of its own.
-    this.#undo?.stopCapturing();
+    this.#stopCapturing();
     const person = this.#access.person;
     const id = content.addCard(
       doc, kind, stageId, '', person?.name ?? '', this.origin, person?.participantId ?? '',
@@ -179,7 +217,7 @@ export class BoardCommands {
     if (doc === null) return null;
     const saved = snapshotCard(doc, id);
     if (saved === null) return null;
-    this.#undo?.stopCapturing();
+    this.#stopCapturing();
     content.deleteCard(doc, id, this.origin);
     return () => {
       if (!this.#access.readOnly) restoreCard(doc, saved, this.origin);
@@ -195,10 +233,10 @@ export class BoardCommands {
   }
 
   undo(): void {
-    if (!this.#access.readOnly) this.#undo?.undo();
+    if (!this.#access.readOnly) this.#newest('undoStack')?.undo();
   }
 
   redo(): void {
-    if (!this.#access.readOnly) this.#undo?.redo();
+    if (!this.#access.readOnly) this.#newest('redoStack')?.redo();
   }
 }

@@ -61,6 +61,23 @@ describe('private writing', () => {
     expect(readCards(off.board)).toHaveLength(1);
   });
 
+  it('undoes a draft edit and a board edit, newest first', () => {
+    const { commands, board, own } = parts({ on: true, lanes: ['pain'] });
+    commands.attachDrafts(own);
+    const draft = commands.addCard('pain', 's1') ?? '';
+    commands.editingSession(null);
+    const card = commands.addCard('gain', 's1') ?? '';
+    expect(commands.canUndo).toBe(true);
+    commands.undo();
+    expect(board.getMap('cards').has(card)).toBe(false);
+    expect(own.getMap('cards').has(draft)).toBe(true);
+    commands.undo();
+    expect(own.getMap('cards').has(draft)).toBe(false);
+    commands.redo();
+    expect(own.getMap('cards').has(draft)).toBe(true);
+    expect(board.getMap('cards').has(card)).toBe(false);
+  });
+
   it('hands text typed during a reveal to the revealed card', () => {
     const { commands, drafts, board, own } = parts({ on: true, lanes: null });
     const id = commands.addCard('pain', 's1') ?? '';
