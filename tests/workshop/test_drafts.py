@@ -44,8 +44,10 @@ def test_lanes_of_unknown_kinds_are_the_notes_lane() -> None:
     assert drafts.lane_of("bogus") == drafts.lane_of(None) == "note"
 
 
-@pytest.mark.parametrize("cut", range(8))
-async def test_a_reveal_cut_at_any_write_is_finished_exactly_once(cut: int) -> None:
+@pytest.mark.parametrize(("cut", "finish"), [(n, "reveal") for n in range(8)] + [(2, "socket")])
+async def test_a_reveal_cut_at_any_write_is_finished_exactly_once(cut: int, finish: str) -> None:
+    """`finish`: the next reveal finishes it, or the next private socket (`drafts.recover`,
+    which admission runs before it opens a private document)."""
     store = MemoryStore()
     first = node(store)
     await first.rooms.__aenter__()
@@ -91,8 +93,11 @@ async def test_a_reveal_cut_at_any_write_is_finished_exactly_once(cut: int) -> N
     second = node(store)  # a new process over the same store
     await second.rooms.__aenter__()
     try:
-        async with second.rooms.bus.board_lock(board_id):
-            await drafts.reveal(second.boards, board_id, people)
+        if finish == "socket":
+            await drafts.recover(second.boards, board_id)
+        else:
+            async with second.rooms.bus.board_lock(board_id):
+                await drafts.reveal(second.boards, board_id, people)
         content = await cards_of(second.boards, documents.content_name(board_id))
         assert {key: card["text"] for key, card in content.items()} == expected
         for person in people:

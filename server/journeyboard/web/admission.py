@@ -275,12 +275,9 @@ class SocketGate:
             )
         try:
             name = target.document_for(identity)
-            if target.kind == "private":
+            if target.private:
+                # A reveal a kill interrupted is finished before its writer sees their drafts.
                 await self.on_private(board_id)
-        except BaseException:
-            self.uncount(request)
-            raise
-        try:
             room = await self.rooms.acquire(name)
         except StoreError as exc:
             self.uncount(request)
