@@ -1,6 +1,7 @@
 // What this page does to the board: commands to the server, and edits of the content
 // document with this tab's origin, so that undo and redo touch only this tab's own edits.
 import * as Y from 'yjs';
+import { t } from '../i18n/i18n.svelte';
 import { sendCommand, type Command } from '../api/boards';
 import { restoreCard, snapshotCard } from '../state/cardSnapshot';
 import * as content from '../state/content';
@@ -10,7 +11,6 @@ import type { Move } from '../state/moves';
 import type { BoardAccess } from './boardAccess.svelte';
 import type { BoardContent } from './boardContent.svelte';
 import type { BoardDrafts } from './boardDrafts.svelte';
-import { PRIVATE_TEXT } from './privateWritingText';
 
 /** Changes closer together than this are one undo step (Yjs's default). */
 export const UNDO_CAPTURE_MS = 500;
@@ -104,7 +104,7 @@ export class BoardCommands {
       this.notice = null;
       return await sendCommand(this.#access.boardId, this.#access.token, command);
     } catch (caught: unknown) {
-      this.notice = caught instanceof Error ? caught.message : 'The command failed.';
+      this.notice = caught instanceof Error ? caught.message : t('board.command_failed');
       return undefined;
     }
   }
@@ -151,7 +151,7 @@ export class BoardCommands {
     const covered = writing.on && (writing.lanes === null || writing.lanes.includes(kind));
     if (!covered || this.#access.readOnly) return this.#writable();
     const own = this.#drafts.doc;
-    if (own === null) this.notice = PRIVATE_TEXT.nameFirst;
+    if (own === null) this.notice = t('private.name_first');
     return own;
   }
 
