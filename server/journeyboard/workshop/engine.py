@@ -21,6 +21,7 @@ from journeyboard.sync.room import Room
 from journeyboard.workshop import (
     decisions,
     documents,
+    drafts,
     facilitation,
     followup,
     metrics,
@@ -37,6 +38,7 @@ HANDLERS: dict[str, Handler] = {
     **people.HANDLERS,
     **facilitation.HANDLERS,
     **voting.HANDLERS,
+    **drafts.HANDLERS,
     **decisions.HANDLERS,
     **metrics.HANDLERS,
     **followup.HANDLERS,
@@ -91,8 +93,10 @@ class PolicyKeeper:
         if documents.is_session(room.name):
             self._watch(room, room)
             return
+        if documents.is_server_only(room.name):
+            return  # the drafts document: no socket opens it, no rules to follow
         rooms = self.rooms
-        name = documents.session_name(room.name)
+        name = documents.session_name(documents.board_of(room.name))
         session = await rooms.acquire(name)
         try:
             await rooms.bus.catch_up(name)

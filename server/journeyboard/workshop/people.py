@@ -11,15 +11,18 @@ from journeyboard.stores.records import PersonRecord
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import ControlHandler
-from journeyboard.workshop import documents
+from journeyboard.workshop import documents, drafts
 from journeyboard.workshop.commands import CommandContext, CommandError, Handler
 from journeyboard.workshop.tokens import LinkToken, as_role
 
 log = logging.getLogger(__name__)
 
 
-def _both_documents(board_id: str) -> tuple[str, str]:
-    return documents.content_name(board_id), documents.session_name(board_id)
+def _documents_of(board_id: str, principal: str) -> tuple[str, ...]:
+    """The documents a principal's sockets may hold open: a person's private one too."""
+    names = (documents.content_name(board_id), documents.session_name(board_id))
+    kind, _, person = principal.partition(":")
+    return (*names, documents.private_name(board_id, person)) if kind == "person" else names
 
 
 async def _person(ctx: CommandContext) -> PersonRecord:
@@ -40,7 +43,7 @@ def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
 
 def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
     """Close a principal's sockets on this node now, and ask every other node to do the same."""
-    names = _both_documents(ctx.board_id)
+    names = _documents_of(ctx.board_id, principal)
     ctx.boards.rooms.bus.publish_control(
         {"type": "close", "names": list(names), "principal": principal, "code": code,
          "reason": reason}
@@ -129,11 +132,20 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
             session["follow"] = None
 
     await ctx.boards.change_session(ctx.board_id, change)
-    log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
+    # A removed person's drafts are dropped, never revealed (docs/WORKSHOP.md).
+    dropped = await drafts.drop_person(ctx.boards, ctx.board_id, person.id)
+    log.info(
+        "removed %s from %s; closed %d sockets, dropped %d drafts",
+        person.id,
+        ctx.board_id,
+        closed,
+        dropped,
+    )
     return {
         "participant": person.id,
         "removed": True,
         "closed_sockets": closed,
+        "dropped_drafts": dropped,
         "rotated": sorted(links),
         "links": links,
     }
