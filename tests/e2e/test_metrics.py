@@ -236,3 +236,29 @@ async def test_fifty_thousand_rows_pass_and_outlive_kill_9(board: Board) -> None
     assert board.series() == before
     undone = board.undo(answer["import"])
     assert undone.status_code == 200 and board.series() == {}
+
+
+async def test_the_report_shows_each_touchpoints_latest_values(board: Board) -> None:
+    body = (
+        b"touchpoint,metric,value,date,unit\n"
+        b"t1,nps,10,2026-01-01,\n"
+        b"t1,nps,-12,2026-03-01,\n"
+        b"t1,Wait time,4.5,2026-02-01,min\n"
+    )
+    assert board.upload(body).status_code == 200
+
+    def report(lang: str) -> str:
+        response = httpx.get(
+            f"{board.server.http}/api/boards/{board.id}/export.md?lang={lang}",
+            headers={"Authorization": f"Bearer {board.lead}"},
+        )
+        assert response.status_code == 200, response.text
+        return response.text
+
+    english = report("en")
+    assert "NPS \u221212, measured Mar 1, 2026" in english and "NPS +10" not in english
+    assert "Wait time 4.5 min, measured Feb 1, 2026" in english
+    assert "Wait time 4,5 min, uppmätt" in report("sv")
+    # A newer value changes the report.
+    assert board.upload(b"touchpoint,metric,value,date\nt1,nps,30,2026-04-01\n").status_code == 200
+    assert "NPS +30, measured Apr 1, 2026" in report("en")

@@ -36,6 +36,7 @@ from journeyboard.workshop.boardview import (
     BoardView,
     Card,
     Decision,
+    Measured,
     Person,
     Stage,
     channel_title,
@@ -285,7 +286,20 @@ def _lane_kind(card: Card) -> str:
     return card.kind if card.kind in known else str(lanes["unknown_kind"])
 
 
-def _details(card: Card) -> tuple[str, ...]:
+def _measured(value: Measured) -> str:
+    """ "NPS +12, measured Jan 1, 2026"; "Wait time 4.5 min, measured ..." (a KPI's own name)."""
+    name = value.metric.upper() if value.metric in ("nps", "csat", "ces") else value.metric
+    number = signed_whole(value.value) if value.metric == "nps" else local_decimal(value.value)
+    amount = f"{number} {value.unit}" if value.unit else number
+    return _(
+        "%(metric)s %(value)s, measured %(day)s",
+        metric=name,
+        value=amount,
+        day=day_title(value.date) or "—",
+    )
+
+
+def _details(card: Card, measured: Sequence[Measured] = ()) -> tuple[str, ...]:
     details: list[str] = []
     if card.kind == "touchpoint":
         if card.get_text("channel"):
@@ -301,6 +315,8 @@ def _details(card: Card) -> tuple[str, ...]:
         details.append(_("feeling %(score)s", score=signed_whole(card.emotion)))
     if card.kind == "backstage" and card.get_text("department"):
         details.append(card.get_text("department"))
+    if card.kind == "touchpoint":
+        details.extend(_measured(value) for value in measured)
     return tuple(details)
 
 
@@ -385,7 +401,12 @@ def build_report(view: BoardView, now_ms: int) -> Report:
     for stage in view.columns():
         in_stage = view.cards_in(stage)
         lanes = tuple(
-            Lane(heading, tuple(CardEntry(c.id, c.text, _details(c)) for c in cards))
+            Lane(
+                heading,
+                tuple(
+                    CardEntry(c.id, c.text, _details(c, view.measured.get(c.id, ()))) for c in cards
+                ),
+            )
             for kind, heading in _report_lanes()
             if (cards := [c for c in in_stage if _lane_kind(c) == kind])
         )

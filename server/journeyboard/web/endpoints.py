@@ -36,6 +36,7 @@ from journeyboard.web.workers import Budget, client_gone, digest
 from journeyboard.workshop import followup, voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
+from journeyboard.workshop.metrics import series_json as metrics_series
 
 STATIC_DIR = Path(__file__).parents[1] / "static"
 """The built browser client (`journeyboard/static/`, made by the client build)."""
@@ -354,9 +355,11 @@ async def export(request: Request) -> Response:
         app.rendering.add(board_id)
     try:
         content, session = await app.boards.encoded(board_id)
+        # The touchpoints' measured values are records, not documents: they travel along.
+        measured = metrics_series(await app.boards.records.get_metrics(board_id))["touchpoints"]
         args = (
             board_id, content, session, fmt, server_now_ms(), options,
-            limits.max_export_text_bytes,
+            limits.max_export_text_bytes, measured,
         )  # fmt: skip
         if not heavy and len(content) + len(session) <= limits.inline_read_bytes:
             rendered: Rendered = jobs.export_board(*args)
@@ -382,7 +385,7 @@ async def export(request: Request) -> Response:
                     )
                 else:
                     # The same export of the same state, asked for again meanwhile, shares it.
-                    state = await asyncio.to_thread(digest, content, session)
+                    state = await asyncio.to_thread(digest, content, session, json_bytes(measured))
                     rendered = await app.shared.run(
                         ("export", board_id, fmt, tuple(sorted(options.items())), state),
                         "export_board",

@@ -19,7 +19,7 @@ from journeyboard.exports.render import ExportError, Rendered, render
 from journeyboard.web.bodies import parse_json, validate_body
 from journeyboard.workshop import documents, metrics_import
 from journeyboard.workshop.boards import build_documents
-from journeyboard.workshop.boardview import build_view
+from journeyboard.workshop.boardview import build_view, latest_measured
 from journeyboard.workshop.errors import ApiError
 
 TEXT_CAPPED: Final = frozenset({"pdf", "poster-pdf"})
@@ -103,6 +103,7 @@ def export_board(
     now_ms: int,
     options: dict[str, Any],
     max_text_bytes: int,
+    measured: dict[str, Any] | None = None,
 ) -> Rendered:
     """Render an export from both documents' encoded state; 413 past the text cap, 400 for an
     unknown format or option."""
@@ -122,6 +123,7 @@ def export_board(
     try:
         with i18n.using(options.get("language", i18n.DEFAULT)):
             view = build_view(board_id, content_json, session_json)
+            view.measured = latest_measured(measured or {})
             return render(view, fmt, now_ms, **options)
     except ExportError as exc:
         raise ApiError(400, exc.code, exc.template, params=exc.params) from None

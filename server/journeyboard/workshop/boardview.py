@@ -126,6 +126,39 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class Measured:
+    """A touchpoint's latest value of one metric ("nps", "csat", "ces" or a KPI's name)."""
+
+    metric: str
+    value: float
+    date: str  # yyyy-mm-dd
+    unit: str
+
+
+def latest_measured(series: dict[str, Any]) -> dict[str, tuple[Measured, ...]]:
+    """From `workshop.metrics.series_json`'s `touchpoints`: each card's latest value of each
+    metric, metrics in name order."""
+    latest: dict[str, tuple[Measured, ...]] = {}
+    for card, metrics in _dict(series).items():
+        values: list[Measured] = []
+        for metric, entry in sorted(_dict(metrics).items()):
+            points = [p for p in _dict(entry).get("points") or [] if isinstance(p, dict)]
+            if not points:
+                continue
+            last = max(points, key=lambda point: str(point.get("date", "")))
+            number = _number(last.get("value"))
+            if number is not None:
+                values.append(
+                    Measured(
+                        str(metric), number, _iso_day(last.get("date")), _text(entry.get("unit"))
+                    )
+                )
+        if values:
+            latest[str(card)] = tuple(values)
+    return latest
+
+
+@dataclass(frozen=True, slots=True)
 class Card:
     id: str
     kind: str
@@ -223,6 +256,8 @@ class BoardView:
     """The earlier sessions (follow-up workshops), oldest first, as the session document keeps
     them (`workshop.followup`)."""
     session_number: int = 1
+    measured: dict[str, tuple[Measured, ...]] = field(default_factory=dict)
+    """Each touchpoint's latest measured value per metric (server records, not content)."""
 
     def columns(self) -> list[Stage]:
         """The stages in order, plus Unplaced when any card sits there."""
