@@ -104,7 +104,7 @@ def _nps(card: Card) -> float | None:
     return float(value)
 
 
-def _decisions(card: Card) -> str:
+def decisions_cell(card: Card) -> str:
     """ "approve · Rita (Finance) · 2026-01-30; reject · Sven · 2026-02-02" (values as stored)."""
     return "; ".join(
         " · ".join(
@@ -142,7 +142,7 @@ def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
         neutralise(card.get_text("owner")),
         neutralise(card.due),
         neutralise(card.get_text("status")),
-        neutralise(_decisions(card)),
+        neutralise(decisions_cell(card)),
         neutralise(card.id),
     ]
 

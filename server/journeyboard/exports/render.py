@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from journeyboard import i18n
-from journeyboard.exports import csvfile, jsonfile, pdf, poster, report
+from journeyboard.exports import csvfile, jsonfile, pdf, plancsv, poster, report
 from journeyboard.workshop.boardview import BoardView
 
-FORMATS: Final = ("json", "csv", "md", "html", "pdf", "svg", "poster-pdf")
+FORMATS: Final = (
+    "json", "csv", "md", "html", "pdf", "svg", "poster-pdf", "jira-csv", "tasks-csv",
+)  # fmt: skip
 """`pdf` is the report on A4; `poster-pdf` the wall poster (`sheet` A0 or A1, `tile` A3 or A4)."""
 
 
@@ -101,6 +103,12 @@ def _render(
                 "text/csv; charset=utf-8",
                 f"{name}-{dialect}.csv",
             )
+        if fmt == "jira-csv":
+            body = plancsv.jira_csv(view)
+            return Rendered((body,), "text/csv; charset=utf-8", f"{name}-jira.csv")
+        if fmt == "tasks-csv":
+            body = plancsv.tasks_csv(view)
+            return Rendered((body,), "text/csv; charset=utf-8", f"{name}-tasks.csv")
         if fmt == "md":
             text = report.report_markdown(view, now_ms)
             return Rendered((text.encode(),), "text/markdown; charset=utf-8", f"{name}.md")
