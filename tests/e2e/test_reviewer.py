@@ -137,6 +137,13 @@ async def test_reviewers_decide_and_each_decision_is_kept(board: Board) -> None:
     assert "Rejected by Sven (Sales)" in text and "Rejected by Rita (Finance)" in text
     assert "## Decisions by reviewer" in text and "### Rita (Finance)" in text
     assert "Worth it" not in text  # Rita's standing decision is her latest, without a comment
+    jira = httpx.get(
+        f"{board.server.http}/api/boards/{board.id}/export.jira-csv?lang=sv",
+        headers={"Authorization": f"Bearer {rita}"},
+    )
+    assert jira.status_code == 200 and jira.headers["content-type"].startswith("text/csv")
+    assert jira.text.startswith("\ufeffSummary,Description,Assignee,Due date,Labels,Labels")
+    assert "reject · Rita (Finance)" in jira.text and ",journeyboard,rejected" in jira.text
 
 
 async def test_decisions_stay_open_after_the_action_plan_and_survive_kill_9(
