@@ -120,6 +120,16 @@ async def test_a_follow_up_keeps_the_first_session_and_starts_fresh(board: Board
     assert [step["phase"] for step in two["phase_history"]] == ["solution_rating"]
     assert [d["decision"] for d in two["decisions"]["s1"]] == ["approve", "reject"]
     assert [d["decision"] for d in one["decisions"]["s1"]] == ["approve"]
+    # The report compares the two sessions: where each solution stood and stands.
+    markdown = httpx.get(
+        f"{board.server.http}/api/boards/{board.id}/export.md?lang=en",
+        headers={"Authorization": f"Bearer {fay}"},
+    ).text
+    assert "## Since session 1" in markdown
+    assert (
+        "| S1 | Quick win (effort 2.0, impact 5.0) | Big bet (effort 4.0, impact 3.0) |"
+        in markdown
+    )
     # The JSON export carries the history, read-only (an import leaves it out).
     response = httpx.get(
         f"{board.server.http}/api/boards/{board.id}/export.json",

@@ -130,6 +130,16 @@ class Solution:
 
 
 @dataclass(frozen=True, slots=True)
+class Moved:
+    """A solution rated in the earlier session and in this one (the follow-up workshop)."""
+
+    ref: str  # "S2"
+    before: str  # "Big bet (effort 4.3, impact 4.3)"
+    now: str
+    decided: str  # the standing decisions, as the plan shows them
+
+
+@dataclass(frozen=True, slots=True)
 class Summary:
     """Page 1's conclusions, by their text (the sections after it give the details)."""
 
@@ -183,6 +193,8 @@ class Report:
     left_open: tuple[str, ...]
     summary: Summary
     reviewers: tuple[Reviewer, ...] = ()
+    earlier_session: int = 0  # the number of the session compared with, 0 for none
+    moved: tuple[Moved, ...] = ()
 
 
 def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) -> Summary:
@@ -227,6 +239,44 @@ def _decision_cell(card: Card) -> str:
         )
         or "—"
     )
+
+
+def _placed(rating: dict[str, Any]) -> str:
+    """ "Big bet (effort 4.3, impact 4.3)" from a rating summary as the session keeps it."""
+    effort, impact = rating.get("effort"), rating.get("impact")
+    if not isinstance(effort, int | float) or not isinstance(impact, int | float):
+        return "—"
+    return _(
+        "%(quadrant)s (effort %(effort)s, impact %(impact)s)",
+        quadrant=quadrant_title(str(rating.get("quadrant", ""))),
+        effort=local_decimal(float(effort)),
+        impact=local_decimal(float(impact)),
+    )
+
+
+def _moved(view: BoardView, solutions: Sequence[Card], refs: dict[str, str]) -> tuple[Moved, ...]:
+    """After a follow-up: each solution the earlier session rated, where it stood then and where
+    it stands now (when this session's ratings are revealed)."""
+    if not view.history:
+        return ()
+    earlier = view.history[-1]
+    shown = earlier.get("revealed")
+    before = earlier.get("ratings") if isinstance(shown, dict) and shown.get("ratings") else {}
+    if not isinstance(before, dict):
+        return ()
+    moved: list[Moved] = []
+    for card in solutions:
+        then = before.get(card.id)
+        if not isinstance(then, dict):
+            continue
+        rating = card.rating
+        now = (
+            _placed({"effort": rating.effort, "impact": rating.impact, "quadrant": rating.quadrant})
+            if rating is not None
+            else _("not rated")
+        )
+        moved.append(Moved(refs[card.id], _placed(then), now, _decision_cell(card)))
+    return tuple(moved)
 
 
 def _progress(card: Card) -> str:
@@ -495,6 +545,8 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         left_open=tuple(left_open),
         summary=_summary(view, pains, solutions),
         reviewers=_reviewers(solutions, solution_ref),
+        earlier_session=int(view.history[-1].get("number", 0) or 0) if view.history else 0,
+        moved=_moved(view, solutions, solution_ref),
     )
 
 
