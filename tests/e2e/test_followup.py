@@ -7,10 +7,12 @@ import signal
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from pycrdt import Map, Text
 
 from conftest import ServerProcess
+from journeyboard import schema
 from ysync import synced_client
 
 
@@ -50,6 +52,8 @@ class Board:
             headers={"Authorization": f"Bearer {token}"},
         )
         assert response.status_code == 200, response.text
+        shape = {"$ref": "#/$defs/sessions_answer", "$defs": schema.load("http.json")["$defs"]}
+        jsonschema.validate(response.json(), shape)
         return dict(response.json())
 
     async def add_cards(self) -> None:
@@ -127,8 +131,7 @@ async def test_a_follow_up_keeps_the_first_session_and_starts_fresh(board: Board
     ).text
     assert "## Since session 1" in markdown
     assert (
-        "| S1 | Quick win (effort 2.0, impact 5.0) | Big bet (effort 4.0, impact 3.0) |"
-        in markdown
+        "| S1 | Quick win (effort 2.0, impact 5.0) | Big bet (effort 4.0, impact 3.0) |" in markdown
     )
     # The JSON export carries the history, read-only (an import leaves it out).
     response = httpx.get(

@@ -9,14 +9,23 @@ import signal
 from typing import Any
 
 import httpx
+import jsonschema
 import pytest
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from pycrdt import Map, Text
 
 from conftest import ServerProcess
+from journeyboard import schema
 from ysync import synced_client
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def answers(name: str, value: Any) -> None:
+    """Check an answer against its shape in shared_schema/http.json."""
+    jsonschema.validate(
+        value, {"$ref": f"#/$defs/{name}", "$defs": schema.load("http.json")["$defs"]}
+    )
 
 
 class Board:
@@ -78,6 +87,7 @@ class Board:
             headers={"Authorization": f"Bearer {self.rita['token']}"},
         )
         assert response.status_code == 200, response.text
+        answers("metrics_answer", response.json())
         return dict(response.json()["touchpoints"])
 
 
@@ -153,6 +163,7 @@ async def test_a_csv_import_accepts_good_rows_and_refuses_bad_ones_row_by_row(
     response = board.upload(body)
     assert response.status_code == 200, response.text
     answer = response.json()
+    answers("metrics_import_answer", answer)
     assert answer["accepted"] == 4 and isinstance(answer["import"], str)
     reasons = {item["row"]: item["reason"] for item in answer["refused"]}
     assert sorted(reasons) == [5, 6, 7, 8, 9, 10, 11]
