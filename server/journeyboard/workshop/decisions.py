@@ -89,14 +89,4 @@ async def decide(ctx: CommandContext) -> dict[str, Any]:
     return {"card": card, "decision": entry}
 
 
-def standing(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each person's latest decision from a card's kept entries, in the order they decided."""
-    latest: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        who = str(entry.get("person", ""))
-        latest.pop(who, None)
-        latest[who] = entry
-    return list(latest.values())
-
-
 HANDLERS: dict[str, Handler] = {"decide": decide}
