@@ -3,6 +3,7 @@ lists them by reviewer, and the card's status is only the plan's progress."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from exports.boards import NOW_MS, view_of
@@ -95,6 +96,9 @@ def test_the_csv_and_poster_carry_decisions() -> None:
     assert rows_of(hostile)[0]["decisions"].startswith("approve · =cmd")
     svg = poster.poster(decided_view())
     assert "disputed" in svg and "rejected" in svg
+    # Who decided and when, under each solution's outcome (wrapped to the column).
+    words = " ".join(re.sub(r"<[^>]+>", " ", svg).split())
+    assert "Rita, Feb 1, 2026" in words and "Sven, Jan 31, 2026" in words
 
 
 def test_the_json_export_keeps_every_decision_and_an_import_brings_them_back() -> None:

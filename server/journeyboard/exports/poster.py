@@ -316,7 +316,8 @@ class _Summary:
     matrix_w: float
     pain_rows: list[tuple[Card, list[str]]]
     moments: list[list[str]]
-    plan_rows: list[tuple[Card, list[str], list[str]]]
+    plan_rows: list[tuple[Card, list[str], list[str], list[str]]]
+    """Per solution: the card, its text (and "answers Pn"), its owner, who decided and when."""
     plan_cols: list[float]
     matrix: charts.Chart | None
     height: float
@@ -360,11 +361,17 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
         answers = named.get(card.get_text("pain"))
         extra = [i18n._("answers %(ref)s", ref=answers)] if answers else []
         owner = wrap(card.get_text("owner") or "-", cols[2] - s.f, text)
-        plan_rows.append((card, lines + extra, owner))
+        # Each standing decision's who and when, under the outcome (from `decide`).
+        who = [
+            line
+            for d in card.standing
+            for line in wrap(f"{d.name}, {day_title(d.day)}", cols[4] - s.f, text)
+        ]
+        plan_rows.append((card, lines + extra, owner, who))
     plan_h = heading + block_height(1, text) + line_gap * 2
     plan_h += sum(
-        block_height(max(len(lines), len(owner)), text) + line_gap * 2
-        for _, lines, owner in plan_rows
+        block_height(max(len(lines), len(owner), 1 + len(who)), text) + line_gap * 2
+        for _, lines, owner, who in plan_rows
     )
     matrix = None
     if matrix_w:
@@ -710,7 +717,7 @@ def _draw_summary(
     el(band, "line", x1=px, x2=px + summary.plan_w, y1=top, y2=top, stroke=MUTED,
        stroke_width=f * 0.08)  # fmt: skip
     top += line_gap
-    for number, (card, lines, owner) in enumerate(summary.plan_rows, start=1):
+    for number, (card, lines, owner, who) in enumerate(summary.plan_rows, start=1):
         decision = _decision(card)
         boxes.append(text_block(band, [f"S{number}"], col_x[0], top, text, bold=True,
                                 fill=DECISION_INK[decision], role="summary"))  # fmt: skip
@@ -728,7 +735,10 @@ def _draw_summary(
         boxes.append(text_block(band, [due], col_x[3], top, text, role="summary"))
         boxes.append(text_block(band, [i18n._(decision)], col_x[4], top, text, bold=True,
                                 fill=DECISION_INK[decision], role="summary"))  # fmt: skip
-        top += block_height(max(len(lines), len(owner)), text) + line_gap
+        if who:
+            boxes.append(text_block(band, who, col_x[4], top + block_height(1, text), text,
+                                    fill=MUTED, role="summary"))  # fmt: skip
+        top += block_height(max(len(lines), len(owner), 1 + len(who)), text) + line_gap
         el(band, "line", x1=px, x2=px + summary.plan_w, y1=top, y2=top, stroke="#d9e2ec",
            stroke_width=f * 0.06)  # fmt: skip
         top += line_gap
