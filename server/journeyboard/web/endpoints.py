@@ -24,6 +24,7 @@ from starlette.websockets import WebSocket
 from journeyboard.exports.render import ExportError, Rendered
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
+from journeyboard.stores.records import Picture
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.tasks import Background
 from journeyboard.web import jobs
@@ -32,7 +33,7 @@ from journeyboard.web.responses import answer, error_response, server_now_ms
 from journeyboard.web.services import services
 from journeyboard.web.sockets import serve_starlette
 from journeyboard.web.workers import Budget, client_gone, digest
-from journeyboard.workshop import voting
+from journeyboard.workshop import journeys, pictures, voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
 
@@ -218,6 +219,7 @@ async def get_board(request: Request) -> Response:
     boards = app.boards
     identity = await identify(request)
     board_id = identity.board.id
+    await boards.enlist(identity)
     only = request.query_params.get("only")
     if only == "session":
         data = {"session": await boards.session_json(board_id)}
@@ -263,7 +265,7 @@ async def board_links(request: Request) -> Response:
     if identity.role != "facilitator":
         raise ApiError(403, "forbidden", "only facilitators can see the board's links")
     board = identity.board
-    tokens = services(request).boards.link_tokens(board)
+    tokens = services(request).boards.link_tokens(identity.workshop)
     response = answer({"links": links(request, board.id, tokens)})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -373,6 +375,82 @@ async def export(request: Request) -> Response:
     )
 
 
+# Workshops of journeys and their personas ---------------------------------------------------
+
+PICTURE_CPU_SECONDS = 5.0
+"""A picture's decode and encode in the worker (a 40-megapixel JPEG takes well under 2 s)."""
+
+
+async def add_journey(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    body = await read_body(request, app.settings, "add_journey", app.settings.limits.max_body_bytes)
+    record = await journeys.add_journey(app.boards, identity, body)
+    return answer(
+        {
+            "id": record.id,
+            "workshop": record.workshop,
+            "relation": record.relation,
+            "parent": record.parent,
+            "stage": record.stage,
+        },
+        201,
+    )
+
+
+async def list_journeys(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    return answer(await journeys.list_journeys(app.boards, identity))
+
+
+async def put_persona(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    body = await read_body(request, app.settings, "persona", app.settings.limits.max_body_bytes)
+    return answer({"persona": await journeys.set_persona(app.boards, identity, body)})
+
+
+async def upload_picture(request: Request) -> Response:
+    # The body is the picture's bytes; it is decoded and encoded again in a worker process
+    # (CPU and memory limits), never on the event loop.
+    app = services(request)
+    limits = app.settings.limits
+    identity = await identify(request)
+    journeys.require_facilitator(identity, "upload a persona picture")
+    raw = await read_limited(request, pictures.MAX_UPLOAD_BYTES, limits.header_timeout_seconds)
+    if not raw:
+        raise ApiError(400, "not_a_picture", "the body is empty: send the picture's bytes")
+    async with watching(request) as gone:
+        media_type, data, width, height = await app.workers.run(
+            "persona_picture",
+            (raw,),
+            Budget(PICTURE_CPU_SECONDS, PICTURE_CPU_SECONDS * 4),
+            over_budget=ApiError(
+                413, "picture_too_costly", "this picture takes too much work to read"
+            ),
+            cancel_when=gone,
+        )
+    await app.boards.records.put_picture(identity.board.id, Picture(media_type, data))
+    await journeys.picture_changed(app.boards, identity.board.id, True)
+    return answer(
+        {"media_type": media_type, "width": width, "height": height, "bytes": len(data)}, 201
+    )
+
+
+async def get_picture(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    picture = await app.boards.records.get_picture(identity.board.id)
+    if picture is None:
+        raise ApiError(404, "no_picture", "this journey's persona has no picture")
+    return Response(
+        picture.data,
+        media_type=picture.media_type,
+        headers={**EXPORT_HEADERS, "Cache-Control": "private, no-store"},
+    )
+
+
 # Operations, pages and sockets ----------------------------------------------------------------
 
 
@@ -423,6 +501,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
         Route("/api/boards/{board_id}/commands", run_command, methods=["POST"]),
         Route("/api/boards/{board_id}/me", me, methods=["GET"]),
         Route("/api/boards/{board_id}/export.{fmt}", export, methods=["GET"]),
+        Route("/api/boards/{board_id}/journeys", add_journey, methods=["POST"]),
+        Route("/api/boards/{board_id}/journeys", list_journeys, methods=["GET"]),
+        Route("/api/boards/{board_id}/persona", put_persona, methods=["PUT"]),
+        Route("/api/boards/{board_id}/persona/picture", upload_picture, methods=["POST"]),
+        Route("/api/boards/{board_id}/persona/picture", get_picture, methods=["GET"]),
         WebSocketRoute("/ws/{path:path}", sync_socket),
     ]
     assets = static_dir(settings) / "assets"

@@ -16,7 +16,7 @@ from pycrdt import Doc
 
 from journeyboard.exports.render import ExportError, Rendered, render
 from journeyboard.web.bodies import parse_json, validate_body
-from journeyboard.workshop import documents
+from journeyboard.workshop import documents, pictures
 from journeyboard.workshop.boards import build_documents
 from journeyboard.workshop.boardview import build_view
 from journeyboard.workshop.errors import ApiError
@@ -121,5 +121,6 @@ JOBS: Final[dict[str, Callable[..., Any]]] = {
     "board_json": board_json,
     "create_board_documents": create_board_documents,
     "export_board": export_board,
+    "persona_picture": pictures.reencode,
 }
 """What a worker may be asked to run, by name."""

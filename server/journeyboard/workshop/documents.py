@@ -61,11 +61,13 @@ def seed_session(
     votes: dict[str, Any] | None = None,
     ratings: dict[str, Any] | None = None,
     colors: tuple[str, ...] = ("#5f6368",),
+    journey: dict[str, Any] | None = None,
 ) -> bytes:
     """The first and only seed of a session document, written once when the board is created.
 
-    An import also brings its past participants (as names only: they have no tokens) and its
-    revealed results.
+    A journey added to a workshop names its place in it (`journey`: workshop, relation,
+    parent, stage, persona_profile). An import also brings its past participants (as names
+    only: they have no tokens) and its revealed results.
     """
     doc: Doc[Any] = Doc()
     with doc.transaction():
@@ -75,6 +77,9 @@ def seed_session(
         board["scope"] = scope
         board["customer_goal"] = customer_goal
         board["parent"] = None
+        for key, value in (journey or {}).items():
+            # A journey of a workshop: workshop, relation, parent, stage, persona_profile.
+            board[key] = value
         session = doc.get("session", type=Map)
         session["phase"] = "lobby"
         session["phase_started_at_ms"] = now_ms

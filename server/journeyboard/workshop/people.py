@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -18,12 +19,15 @@ from journeyboard.workshop.tokens import LinkToken, as_role
 log = logging.getLogger(__name__)
 
 
-def _both_documents(board_id: str) -> tuple[str, str]:
-    return documents.content_name(board_id), documents.session_name(board_id)
+async def _journeys(ctx: CommandContext) -> list[str]:
+    """The ids of every journey of the command's workshop."""
+    journeys = await ctx.boards.records.list_journeys(ctx.identity.workshop.id)
+    ids = [journey.id for journey in journeys]
+    return ids if ctx.board_id in ids else [ctx.board_id, *ids]
 
 
 async def _person(ctx: CommandContext) -> PersonRecord:
-    person = await ctx.boards.records.get_person(ctx.board_id, ctx.body["participant"])
+    person = await ctx.boards.records.get_person(ctx.identity.workshop.id, ctx.body["participant"])
     if person is None:
         raise CommandError(404, "unknown_participant", "no such participant on this board")
     return person
@@ -38,9 +42,14 @@ def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
     return change
 
 
-def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
-    """Close a principal's sockets on this node now, and ask every other node to do the same."""
-    names = _both_documents(ctx.board_id)
+async def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
+    """Close a principal's sockets on every journey of the workshop, on this node now, and ask
+    every other node to do the same."""
+    names = [
+        name
+        for board_id in await _journeys(ctx)
+        for name in (documents.content_name(board_id), documents.session_name(board_id))
+    ]
     ctx.boards.rooms.bus.publish_control(
         {"type": "close", "names": list(names), "principal": principal, "code": code,
          "reason": reason}
@@ -68,17 +77,30 @@ async def _rotate(ctx: CommandContext, role: str) -> tuple[str, int]:
     """Give a link a new version (older tokens of it stop working) and close the sockets
     opened with the old one; return the new token and how many sockets were closed."""
     records = ctx.boards.records
-    board = await records.get_board(ctx.board_id)
+    board = await records.get_board(ctx.identity.workshop.id)
     assert board is not None
     old_version = board.link_versions.get(role, 1)
     board.link_versions[role] = old_version + 1
     await records.save_board(board)
     token = ctx.boards.signer.sign(LinkToken(board.id, as_role(role), old_version + 1))
-    closed = close_everywhere(
+    closed = await close_everywhere(
         ctx, f"link:{role}:{old_version}", CLOSE.LINK_ROTATED.code, "link replaced"
     )
     log.info("rotated the %s link of %s; closed %d sockets", role, board.id, closed)
     return token, closed
+
+
+async def _in_every_journey(
+    ctx: CommandContext, person_id: str, change: Callable[[Doc[Any]], None]
+) -> None:
+    """Apply a change to the session document of every journey of the workshop that lists the
+    person (their open sockets there follow it: `workshop.PolicyKeeper`)."""
+    for board_id in await _journeys(ctx):
+        listed = await ctx.boards.read_session(
+            board_id, lambda doc: person_id in doc.get("participants", type=Map)
+        )
+        if listed or board_id == ctx.board_id:
+            await ctx.boards.change_session(board_id, change)
 
 
 def _link(ctx: CommandContext, token: str) -> str:
@@ -110,7 +132,7 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
     if not person.removed:
         person.removed = True
         await ctx.boards.records.save_person(person)
-    closed = close_everywhere(
+    closed = await close_everywhere(
         ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
     )
     links: dict[str, str] = {}
@@ -128,7 +150,7 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
         if isinstance(leader, Map) and leader.get("participant") == person.id:
             session["follow"] = None
 
-    await ctx.boards.change_session(ctx.board_id, change)
+    await _in_every_journey(ctx, person.id, change)
     log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
     return {
         "participant": person.id,
@@ -148,8 +170,8 @@ async def promote(ctx: CommandContext) -> dict[str, Any]:
         await ctx.boards.records.save_person(person)
     # Their open sockets on every node get the new powers from the session entry
     # (workshop.PolicyKeeper), set again even if the record was set already.
-    await ctx.boards.change_session(
-        ctx.board_id, _set_participant_field(person.id, "role", "facilitator")
+    await _in_every_journey(
+        ctx, person.id, _set_participant_field(person.id, "role", "facilitator")
     )
     return {"participant": person.id, "role": "facilitator"}
 

@@ -1,0 +1,185 @@
+"""Workshops of journeys against a running server: adding journeys, listing them, one set of
+links per workshop, structured personas and their pictures (issue #27)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from pycrdt import Map, Text
+
+from conftest import ServerProcess
+from ysync import synced_client
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Workshop:
+    """A board (the workshop's root journey) with a facilitator and a participant."""
+
+    def __init__(self, server: ServerProcess, title: str = "Motor claim") -> None:
+        self.server = server
+        created = server.create_board(title)
+        self.id: str = created["id"]
+        self.links: dict[str, str] = created["tokens"]
+        self.lead = server.join(self.links["facilitator"], "Fay", "CX")["token"]
+        self.ann = server.join(self.links["participant"], "Ann", "Claims")["token"]
+
+    def post(self, board: str, token: str, path: str, body: Any) -> httpx.Response:
+        return httpx.post(
+            f"{self.server.http}/api/boards/{board}/{path}", json=body, headers=auth(token)
+        )
+
+    def get(self, board: str, token: str, path: str = "") -> httpx.Response:
+        url = f"{self.server.http}/api/boards/{board}" + (f"/{path}" if path else "")
+        return httpx.get(url, headers=auth(token))
+
+    def add(self, board: str | None = None, **body: Any) -> dict[str, Any]:
+        response = self.post(board or self.id, self.lead, "journeys", body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def journeys(self, token: str | None = None, board: str | None = None) -> dict[str, Any]:
+        response = self.get(board or self.id, token or self.ann, "journeys")
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def command(self, board: str, token: str, **body: Any) -> httpx.Response:
+        return self.post(board, token, "commands", body)
+
+    def stages(self, board: str) -> dict[str, Any]:
+        return dict(self.server.get_board(board, self.lead)["content"]["stages"])
+
+    def refused(self, response: httpx.Response, status: int, code: str) -> None:
+        assert response.status_code == status, response.text
+        assert response.json()["error"]["code"] == code, response.text
+
+
+@pytest.fixture
+def workshop(server: ServerProcess) -> Workshop:
+    return Workshop(server)
+
+
+async def add_cards(url: str, cards: dict[str, dict[str, Any]]) -> None:
+    async with synced_client(url) as writer:
+
+        def add(doc: Any) -> None:
+            target = doc.get("cards", type=Map)
+            for key, fields in cards.items():
+                target[key] = Map({**fields, "text": Text(fields.get("text", key))})
+
+        await writer.change(add)
+        await writer.round_trip()
+
+
+def test_a_board_is_a_workshop_of_one_journey(workshop: Workshop) -> None:
+    listed = workshop.journeys()
+    assert listed["workshop"] == workshop.id
+    [root] = listed["journeys"]
+    assert root["id"] == workshop.id
+    assert root["relation"] == "root"
+    assert root["parent"] is None and root["stage"] is None
+    assert root["phase"] == "lobby"
+    assert root["counts"] == {"cards": 0, "pains": 0, "solutions": 0}
+
+
+def test_persona_detail_and_to_be_journeys(workshop: Workshop, server: ServerProcess) -> None:
+    root_stages = workshop.stages(workshop.id)
+    first, second = sorted(root_stages, key=lambda s: root_stages[s]["pos"])[:2]
+    asyncio.run(
+        add_cards(
+            server.url(workshop.id, workshop.ann),
+            {
+                "f1": {"kind": "feeling", "stage": first, "emotion": -2},
+                "f2": {"kind": "feeling", "stage": first, "emotion": 1},
+                "f3": {"kind": "feeling", "stage": second, "emotion": 3},
+                "p1": {"kind": "pain", "stage": first},
+                "s1": {"kind": "solution", "stage": first, "pain": "p1"},
+            },
+        )
+    )
+    persona = workshop.add(relation="persona", persona={"name": "Young driver", "quote": "Fast"})
+    assert persona["relation"] == "persona" and persona["parent"] == workshop.id
+    assert persona["workshop"] == workshop.id and persona["stage"] is None
+    assert workshop.stages(persona["id"]) == root_stages  # the same stages, copied
+    detail = workshop.add(relation="detail", stage=first, title="Reporting the damage")
+    assert detail["parent"] == workshop.id and detail["stage"] == first
+    assert workshop.stages(detail["id"]) == {}
+    to_be = workshop.add(relation="to_be")
+    assert to_be["parent"] == workshop.id
+    copied = server.get_board(to_be["id"], workshop.lead)
+    assert copied["content"]["stages"] == root_stages
+    assert set(copied["content"]["cards"]) == {"f1", "f2", "f3", "p1", "s1"}
+    assert copied["content"]["cards"]["f1"]["text"] == "f1"
+    assert copied["session"]["votes"] == {} and copied["session"]["ratings"] == {}
+    # A to-be journey of the persona variant: its parent is the journey it was asked on.
+    persona_to_be = workshop.add(persona["id"], relation="to_be")
+    assert persona_to_be["parent"] == persona["id"]
+    listed = workshop.journeys()["journeys"]
+    by_id = {j["id"]: j for j in listed}
+    assert listed[0]["id"] == workshop.id
+    assert by_id[workshop.id]["counts"] == {"cards": 5, "pains": 1, "solutions": 1}
+    assert by_id[workshop.id]["emotion"] == {first: -0.5, second: 3}
+    assert by_id[persona["id"]]["relation"] == "persona"
+    assert by_id[persona["id"]]["persona"] == {"name": "Young driver", "quote": "Fast"}
+    assert by_id[persona["id"]]["title"] == "Motor claim: Young driver"
+    assert by_id[detail["id"]]["title"] == "Reporting the damage"
+    assert by_id[detail["id"]]["stage"] == first
+    assert by_id[to_be["id"]]["counts"] == {"cards": 5, "pains": 1, "solutions": 1}
+    assert by_id[to_be["id"]]["relation"] == "to_be"
+    # The session document of a journey says where it sits.
+    session = server.get_board(detail["id"], workshop.lead)["session"]["board"]
+    assert session["workshop"] == workshop.id
+    assert session["relation"] == "detail" and session["parent"] == workshop.id
+    assert session["stage"] == first
+
+
+def test_refusals(workshop: Workshop, server: ServerProcess) -> None:
+    # 403: a participant, a viewer link
+    workshop.refused(
+        workshop.post(workshop.id, workshop.ann, "journeys", {"relation": "persona"}),
+        403,
+        "forbidden",
+    )
+    workshop.refused(
+        workshop.post(workshop.id, workshop.links["viewer"], "journeys", {"relation": "to_be"}),
+        403,
+        "forbidden",
+    )
+    # 400: bad bodies
+    for body in (
+        {"relation": "sibling"},
+        {},
+        {"relation": "persona", "extra": 1},
+        {"relation": "detail"},
+        {"relation": "persona", "stage": "x"},
+        {"relation": "persona", "persona": {"name": 5}},
+    ):
+        response = workshop.post(workshop.id, workshop.lead, "journeys", body)
+        assert response.status_code == 400, (body, response.text)
+    # 404: an unknown stage, an unknown journey
+    workshop.refused(
+        workshop.post(
+            workshop.id, workshop.lead, "journeys", {"relation": "detail", "stage": "nope"}
+        ),
+        404,
+        "unknown_stage",
+    )
+    workshop.refused(
+        workshop.post("NoSuchJourney", workshop.lead, "journeys", {"relation": "persona"}),
+        401,
+        "unauthorized",
+    )
+    # 409: the 51st journey
+    for _ in range(49):
+        workshop.add(relation="persona")
+    assert len(workshop.journeys()["journeys"]) == 50
+    workshop.refused(
+        workshop.post(workshop.id, workshop.lead, "journeys", {"relation": "to_be"}),
+        409,
+        "too_many_journeys",
+    )
