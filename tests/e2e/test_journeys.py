@@ -11,7 +11,8 @@ import pytest
 from pycrdt import Map, Text
 
 from conftest import ServerProcess
-from ysync import synced_client
+from journeyboard.sync.close_codes import CLOSE
+from ysync import YClient, synced_client
 
 
 def auth(token: str) -> dict[str, str]:
@@ -183,3 +184,125 @@ def test_refusals(workshop: Workshop, server: ServerProcess) -> None:
         409,
         "too_many_journeys",
     )
+
+
+def participants(server: ServerProcess, board: str, token: str) -> dict[str, Any]:
+    return dict(server.get_board(board, token)["session"]["participants"])
+
+
+async def socket_close(url: str) -> int | None:
+    client = YClient(url)
+    await client.connect()
+    return await client.wait_closed()
+
+
+def test_one_set_of_links_serves_every_journey(workshop: Workshop, server: ServerProcess) -> None:
+    journey = workshop.add(relation="persona")["id"]
+    # A link of the root opens the journey with its role, and a join there is a workshop person.
+    assert workshop.get(journey, workshop.links["viewer"]).json()["role"] == "viewer"
+    assert workshop.get(journey, workshop.links["participant"]).json()["role"] == "participant"
+    bo = server.join(workshop.links["participant"], "Bo", "Sales")
+    assert bo["participant_id"] in participants(server, workshop.id, workshop.lead)
+    response = httpx.post(
+        f"{server.http}/api/boards/{journey}/join",
+        json={"name": "Cy"},
+        headers=auth(workshop.links["participant"]),
+    )
+    assert response.status_code == 201, response.text
+    cy = response.json()
+    assert workshop.get(workshop.id, cy["token"]).json()["role"] == "participant"
+    # One person everywhere: the same personal token; listed on a journey once they open it.
+    me = {p["name"]: k for k, p in participants(server, workshop.id, workshop.lead).items()}
+    assert set(me) >= {"Fay", "Ann", "Bo"}
+    listed = participants(server, journey, workshop.lead)
+    assert me["Fay"] in listed and cy["participant_id"] in listed  # Fay opened it, Cy joined it
+    assert me["Bo"] not in listed and me["Ann"] not in listed
+
+    async def open_it() -> None:
+        async with synced_client(server.url(journey, workshop.ann, session=True)) as client:
+            await client.wait_until(
+                lambda: me["Ann"] in (client.doc.get("participants", type=Map).to_py() or {})
+            )
+
+    asyncio.run(open_it())
+    entry = participants(server, journey, workshop.lead)[me["Ann"]]
+    assert entry["name"] == "Ann" and entry["role"] == "participant"
+    assert workshop.get(journey, bo["token"]).json()["id"] == journey  # Bo opens it over HTTP
+    assert me["Bo"] in participants(server, journey, workshop.lead)
+
+
+def test_a_token_of_one_workshop_never_opens_another(server: ServerProcess) -> None:
+    first, second = Workshop(server, "First"), Workshop(server, "Second")
+    first_journey = first.add(relation="to_be")["id"]
+    second_journey = second.add(relation="persona")["id"]
+    for mine, theirs, theirs_journey in (
+        (first, second, second_journey),
+        (second, first, first_journey),
+    ):
+        tokens = [*mine.links.values(), mine.lead, mine.ann]
+        for token in tokens:
+            for board in (theirs.id, theirs_journey):
+                response = mine.get(board, token)
+                assert response.status_code == 401, response.text
+                assert response.json()["error"]["code"] == "unauthorized"
+                refused = mine.post(board, token, "journeys", {"relation": "to_be"})
+                assert refused.status_code == 401, refused.text
+                for session in (False, True):
+                    code = asyncio.run(socket_close(server.url(board, token, session)))
+                    assert code == CLOSE.UNAUTHORIZED.code, (board, session, code)
+        assert len(theirs.journeys(theirs.ann)["journeys"]) == 2
+
+
+def test_rotating_a_link_rotates_it_for_the_whole_workshop(
+    workshop: Workshop, server: ServerProcess
+) -> None:
+    journey = workshop.add(relation="detail", stage=next(iter(workshop.stages(workshop.id))))
+    old = workshop.links["participant"]
+
+    async def rotate_while_open() -> tuple[int | None, str]:
+        async with synced_client(server.url(journey["id"], old)) as client:
+            response = workshop.command(
+                workshop.id, workshop.lead, type="rotate_link", role="participant"
+            )
+            assert response.status_code == 200, response.text
+            return await client.wait_closed(), response.json()["result"]["token"]
+
+    code, new = asyncio.run(rotate_while_open())
+    assert code == CLOSE.LINK_ROTATED.code
+    for board in (workshop.id, journey["id"]):
+        workshop.refused(workshop.get(board, old), 401, "link_rotated")
+        assert workshop.get(board, new).json()["role"] == "participant"
+    links = workshop.get(journey["id"], workshop.lead, "links").json()["links"]
+    assert links["participant"].endswith(new)
+
+
+def test_promote_and_remove_act_on_every_journey(workshop: Workshop, server: ServerProcess) -> None:
+    journey = workshop.add(relation="persona")["id"]
+    bo = server.join(workshop.links["participant"], "Bo")
+    ann_id = next(
+        k for k, p in participants(server, workshop.id, workshop.lead).items() if p["name"] == "Ann"
+    )
+    for token in (workshop.ann, bo["token"]):
+        assert workshop.get(journey, token).status_code == 200  # both open the journey
+    response = workshop.command(
+        journey, workshop.lead, type="promote", participant=bo["participant_id"]
+    )
+    assert response.status_code == 200, response.text
+    assert workshop.get(workshop.id, bo["token"]).json()["role"] == "facilitator"
+    for board in (workshop.id, journey):
+        assert participants(server, board, workshop.lead)[bo["participant_id"]]["role"] == (
+            "facilitator"
+        )
+
+    async def remove_while_open() -> int | None:
+        async with synced_client(server.url(journey, workshop.ann)) as client:
+            response = workshop.command(
+                workshop.id, workshop.lead, type="remove", participant=ann_id
+            )
+            assert response.status_code == 200, response.text
+            return await client.wait_closed()
+
+    assert asyncio.run(remove_while_open()) == CLOSE.FORBIDDEN.code
+    for board in (workshop.id, journey):
+        workshop.refused(workshop.get(board, workshop.ann), 403, "forbidden")
+        assert participants(server, board, workshop.lead)[ann_id]["removed"] is True
