@@ -25,7 +25,7 @@ from pg import PostgresServer
 from waiting import turns, wait_for_value, wait_until
 from ysync import synced_client
 
-SERVER = Path(__file__).resolve().parent.parent / "server"
+SERVER = Path(__file__).resolve().parents[2] / "server"
 
 
 def _updates(count: int) -> tuple[list[bytes], dict[str, int]]:
