@@ -4,10 +4,12 @@ links per workshop, structured personas and their pictures (issue #27)."""
 from __future__ import annotations
 
 import asyncio
+import io
 from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
 from pycrdt import Map, Text
 
 from conftest import ServerProcess
@@ -306,3 +308,82 @@ def test_promote_and_remove_act_on_every_journey(workshop: Workshop, server: Ser
     for board in (workshop.id, journey):
         workshop.refused(workshop.get(board, workshop.ann), 403, "forbidden")
         assert participants(server, board, workshop.lead)[ann_id]["removed"] is True
+
+
+def picture_bytes(size: tuple[int, int], fmt: str = "PNG", mode: str = "RGB", **save: Any) -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, "red" if mode == "RGB" else 0).save(out, format=fmt, **save)
+    return out.getvalue()
+
+
+def upload(workshop: Workshop, board: str, token: str, body: bytes) -> httpx.Response:
+    return httpx.post(
+        f"{workshop.server.http}/api/boards/{board}/persona/picture",
+        content=body,
+        headers={**auth(token), "Content-Type": "application/octet-stream"},
+        timeout=30,
+    )
+
+
+def test_structured_personas(workshop: Workshop) -> None:
+    journey = workshop.add(relation="persona", persona="Senior")["id"]
+    persona = {
+        "name": "Senior driver",
+        "quote": "I want a person on the phone",
+        "description": "Drives twice a week",
+        "goals": ["Be told what happens next", " "],
+        "frustrations": ["Forms"],
+        "attributes": {"age_band": "65+", "segment": "Private", "frequency": "Yearly"},
+    }
+    url = f"{workshop.server.http}/api/boards/{journey}/persona"
+    response = httpx.put(url, json=persona, headers=auth(workshop.lead))
+    assert response.status_code == 200, response.text
+    stored = {**persona, "goals": ["Be told what happens next"]}
+    assert response.json()["persona"] == stored
+    [entry] = [j for j in workshop.journeys()["journeys"] if j["id"] == journey]
+    assert entry["persona"] == stored
+    board = workshop.server.get_board(journey, workshop.ann)["session"]["board"]
+    assert board["persona"] == "Senior driver" and board["persona_profile"] == stored
+    refused = httpx.put(url, json=persona, headers=auth(workshop.ann))
+    workshop.refused(refused, 403, "forbidden")
+    for bad in ({"name": "x" * 81}, {"goals": "one"}, {"attributes": {"age": "1"}}, []):
+        response = httpx.put(url, json=bad, headers=auth(workshop.lead))
+        workshop.refused(response, 400, "invalid_body")
+
+
+def test_persona_pictures(workshop: Workshop, server: ServerProcess) -> None:
+    journey = workshop.add(relation="persona")["id"]
+    url = f"{server.http}/api/boards/{journey}/persona/picture"
+    assert httpx.get(url, headers=auth(workshop.ann)).status_code == 404
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCamera"  # Make
+    exif[0x8825] = {2: (59.0, 20.0, 0.0)}  # GPS
+    photo = picture_bytes((2000, 1000), "JPEG", exif=exif.tobytes(), comment=b"secret")
+    response = upload(workshop, journey, workshop.lead, photo)
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["media_type"] in ("image/webp", "image/png")
+    assert (answer["width"], answer["height"]) == (512, 256)
+    served = httpx.get(url, headers=auth(workshop.ann))
+    assert served.status_code == 200
+    assert served.headers["content-type"] == answer["media_type"]
+    assert len(served.content) == answer["bytes"]
+    assert b"SecretCamera" not in served.content and b"secret" not in served.content
+    with Image.open(io.BytesIO(served.content)) as image:
+        assert image.size == (512, 256)
+        assert not image.getexif() and "icc_profile" not in image.info
+    [entry] = [j for j in workshop.journeys()["journeys"] if j["id"] == journey]
+    assert entry["persona"]["picture"] is True
+    # Refusals: a participant, not a picture, a decompression bomb, no token, another workshop.
+    workshop.refused(upload(workshop, journey, workshop.ann, photo), 403, "forbidden")
+    workshop.refused(upload(workshop, journey, workshop.lead, b"<svg/>"), 400, "not_a_picture")
+    workshop.refused(upload(workshop, journey, workshop.lead, b""), 400, "not_a_picture")
+    bomb = picture_bytes((10_000, 10_000), "PNG", mode="1")
+    assert len(bomb) < 100_000
+    workshop.refused(upload(workshop, journey, workshop.lead, bomb), 413, "decompression_bomb")
+    assert httpx.get(url).status_code == 401
+    other = Workshop(server, "Other")
+    assert httpx.get(url, headers=auth(other.lead)).status_code == 401
+    assert upload(workshop, journey, other.lead, photo).status_code == 401
+    # The last good picture is still the one served.
+    assert httpx.get(url, headers=auth(workshop.ann)).content == served.content
