@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -77,11 +78,18 @@ async def _rotate(ctx: CommandContext, role: str) -> tuple[str, int]:
     """Give a link a new version (older tokens of it stop working) and close the sockets
     opened with the old one; return the new token and how many sockets were closed."""
     records = ctx.boards.records
-    board = await records.get_board(ctx.identity.workshop.id)
-    assert board is not None
-    old_version = board.link_versions.get(role, 1)
-    board.link_versions[role] = old_version + 1
-    await records.save_board(board)
+    workshop_id = ctx.identity.workshop.id
+    # The workshop's record is its root journey's: a command on another journey takes the
+    # root's lock too, so that no command of the root (`configure` saves the same record)
+    # writes back the old link versions. The runner holds the lock of the command's journey.
+    async with contextlib.AsyncExitStack() as locks:
+        if ctx.board_id != workshop_id:
+            await locks.enter_async_context(ctx.boards.rooms.bus.board_lock(workshop_id))
+        board = await records.get_board(workshop_id)
+        assert board is not None
+        old_version = board.link_versions.get(role, 1)
+        board.link_versions[role] = old_version + 1
+        await records.save_board(board)
     token = ctx.boards.signer.sign(LinkToken(board.id, as_role(role), old_version + 1))
     closed = await close_everywhere(
         ctx, f"link:{role}:{old_version}", CLOSE.LINK_ROTATED.code, "link replaced"
