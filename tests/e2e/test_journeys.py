@@ -346,7 +346,13 @@ def test_structured_personas(workshop: Workshop) -> None:
     assert board["persona"] == "Senior driver" and board["persona_profile"] == stored
     refused = httpx.put(url, json=persona, headers=auth(workshop.ann))
     workshop.refused(refused, 403, "forbidden")
-    for bad in ({"name": "x" * 81}, {"goals": "one"}, {"attributes": {"age": "1"}}, []):
+    for bad in (
+        {"name": "x" * 81},
+        {"goals": "one"},
+        {"goals": ["g"] * 21},
+        {"attributes": {"age": "1"}},
+        [],
+    ):
         response = httpx.put(url, json=bad, headers=auth(workshop.lead))
         workshop.refused(response, 400, "invalid_body")
 

@@ -1,7 +1,15 @@
 // Generated from shared_schema/http.json by client/tools/gen-types.mjs (json-schema-to-typescript).
 // Do not edit: change the schema file and run `npm run gen:types`.
 
-export type HttpBody = CreateBoard | Join | LinksAnswer;
+export type HttpBody =
+  | CreateBoard
+  | Join
+  | LinksAnswer
+  | Persona
+  | AddJourney
+  | JourneyAdded
+  | JourneysAnswer
+  | PictureAnswer;
 export type Link = string;
 
 export interface CreateBoard {
@@ -25,4 +33,68 @@ export interface LinksAnswer {
     viewer: Link;
   };
   server_now_ms: number;
+}
+/**
+ * A journey's structured persona (PUT /api/boards/{id}/persona; in GET /journeys). `picture` is set by the server when a picture was uploaded (fetch it from GET /api/boards/{id}/persona/picture with the bearer token).
+ */
+export interface Persona {
+  name?: string;
+  quote?: string;
+  description?: string;
+  goals?: string[];
+  frustrations?: string[];
+  attributes?: {
+    age_band?: string;
+    segment?: string;
+    frequency?: string;
+  };
+  picture?: boolean;
+}
+/**
+ * POST /api/boards/{id}/journeys (facilitator): a persona variant (of the workshop's root journey), a detailed journey of a stage of {id}, or a to-be journey of {id}.
+ */
+export interface AddJourney {
+  relation: 'persona' | 'detail' | 'to_be';
+  title?: string;
+  persona?: string | Persona;
+  stage?: string;
+}
+export interface JourneyAdded {
+  id: string;
+  workshop: string;
+  relation: 'persona' | 'detail' | 'to_be';
+  parent: string;
+  stage: string | null;
+}
+/**
+ * GET /api/boards/{id}/journeys (any valid token of the workshop): the workshop's journeys, the root first.
+ */
+export interface JourneysAnswer {
+  workshop: string;
+  journeys: {
+    id: string;
+    title: string;
+    relation: 'root' | 'persona' | 'detail' | 'to_be';
+    parent: string | null;
+    stage: string | null;
+    persona: Persona;
+    phase: string;
+    counts: {
+      cards: number;
+      pains: number;
+      solutions: number;
+    };
+    emotion: {
+      [k: string]: number;
+    };
+  }[];
+}
+/**
+ * POST /api/boards/{id}/persona/picture (facilitator; the body is the image's bytes, PNG, JPEG, WebP or GIF): what the server stored.
+ */
+export interface PictureAnswer {
+  media_type: 'image/webp' | 'image/png';
+  width: number;
+  height: number;
+  bytes: number;
 }

@@ -26,6 +26,8 @@ MAX_JOURNEYS = 50
 PERSONA_TEXT = ("name", "quote", "description")
 PERSONA_LISTS = ("goals", "frustrations")
 PERSONA_ATTRIBUTES = ("age_band", "segment", "frequency")
+PERSONA_ITEMS = 20
+"""Goals and needs, and frustrations: at most this many of each."""
 
 
 def require_facilitator(identity: Identity, what: str) -> None:
@@ -46,6 +48,8 @@ def clean_persona(value: Any) -> dict[str, Any]:
         if text:
             out[key] = text
     for key in PERSONA_LISTS:
+        if len(value.get(key) or []) > PERSONA_ITEMS:
+            raise ApiError(400, "invalid_body", f"{key}: at most {PERSONA_ITEMS} entries")
         items = [str(item).strip() for item in value.get(key) or [] if str(item).strip()]
         if items:
             out[key] = items
