@@ -98,8 +98,65 @@ def render() -> str:
         "server. Both are stored and broadcast, so no client is ever stranded. Facilitators",
         "keep editing.",
         "",
+        *JOURNEYS,
     ]
     return "\n".join(lines)
+
+JOURNEYS = """## Workshops and journeys
+
+A workshop holds one or more journeys; each journey is a board of its own, with its own
+content and session documents, phase, votes and ratings. The first journey is the
+workshop's **root** (its id is the workshop's id); every board made before workshops existed
+is the root of a workshop of one journey. A facilitator adds:
+
+- a **persona variant** (`persona`): a sibling journey for another customer type; its parent
+  is the root, and it starts with a copy of the root's stages (same ids, then its own);
+- a **detailed journey** (`detail`) of one stage of the journey it is asked on: it starts with
+  no stages and keeps that stage as its `stage`;
+- a **to-be journey** (`to_be`) of the journey it is asked on (the as-is journey, its parent):
+  a copy of its stages and cards (same ids), without votes or ratings.
+
+A workshop holds at most 50 journeys. The relations live in the board records of the store
+(SQLite, PostgreSQL, Redis), not in the documents; each journey's session document also says
+where it sits (`board.workshop`, `relation`, `parent`, `stage`, `persona_profile`).
+
+### One set of links
+
+The facilitator, participant and viewer links of any journey open every journey of the same
+workshop, with the same role; a link or personal token of one workshop opens no journey of
+another (401 `unauthorized`; sockets close with `UNAUTHORIZED`). A person joins once: their
+personal token and record are the workshop's, their vote budget is per journey. A journey's
+`participants` lists a person from the first time they open it (over HTTP or a socket).
+`rotate_link`, `remove` and `promote` act on the whole workshop: a rotation from any journey
+replaces the link everywhere and closes the old link's sockets on every journey; removing or
+promoting a person changes their record and their entry on every journey that lists them.
+
+### The API
+
+All with `Authorization: Bearer <token>`; refusals are `{error: {code, message}}`.
+
+| request | who | body | answer |
+|---|---|---|---|
+| `POST /api/boards/{id}/journeys` | facilitator | `{relation: "persona" \\| "detail" \\| "to_be", title?, persona?: string or persona, stage? (detail only)}` | 201 `{id, workshop, relation, parent, stage}` |
+| `GET /api/boards/{id}/journeys` | any token of the workshop | | `{workshop, journeys: [{id, title, relation, parent, stage, persona, phase, counts: {cards, pains, solutions}, emotion: {stage id: median}}]}`, the root first |
+| `PUT /api/boards/{id}/persona` | facilitator | a persona | `{persona}` |
+| `POST /api/boards/{id}/persona/picture` | facilitator | the picture's bytes (PNG, JPEG, WebP, GIF; 5 MB at most) | 201 `{media_type, width, height, bytes}` |
+| `GET /api/boards/{id}/persona/picture` | any token of the workshop | | the picture (`image/webp`), or 404 `no_picture` |
+
+Refusals of `POST /journeys`: 403 `forbidden` (not a facilitator), 404 `unknown_stage` (the
+parent has no such stage), 409 `too_many_journeys` (a 51st journey), 400 `invalid_body` or
+`stage_required` (a bad body; a detailed journey without a stage).
+
+A **persona** is `{name?, quote?, description?, goals?: [string], frustrations?: [string],
+attributes?: {age_band?, segment?, frequency?}}` (`shared_schema/http.json#/$defs/persona`;
+at most 20 goals and 20 frustrations). `GET /journeys` adds `picture: true` when the journey
+has one; the session document's `board.persona_picture` counts uploads, so clients fetch the
+picture again when it changes. Pictures are decoded and encoded again in a worker process with
+CPU and memory limits: at most 512 pixels a side, WebP, with no EXIF, XMP, ICC profile or
+comment kept; a file claiming more than 40 million pixels is refused before decoding (413
+`decompression_bomb`), anything that is not a picture gets 400 `not_a_picture`. The client
+fetches the picture with its bearer token and shows it as an object URL: no token in a URL.
+""".splitlines()
 
 
 if __name__ == "__main__":
