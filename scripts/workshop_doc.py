@@ -102,6 +102,7 @@ def render() -> str:
     ]
     return "\n".join(lines)
 
+
 JOURNEYS = """## Workshops and journeys
 
 A workshop holds one or more journeys; each journey is a board of its own, with its own
@@ -135,13 +136,18 @@ promoting a person changes their record and their entry on every journey that li
 
 All with `Authorization: Bearer <token>`; refusals are `{error: {code, message}}`.
 
-| request | who | body | answer |
-|---|---|---|---|
-| `POST /api/boards/{id}/journeys` | facilitator | `{relation: "persona" \\| "detail" \\| "to_be", title?, persona?: string or persona, stage? (detail only)}` | 201 `{id, workshop, relation, parent, stage}` |
-| `GET /api/boards/{id}/journeys` | any token of the workshop | | `{workshop, journeys: [{id, title, relation, parent, stage, persona, phase, counts: {cards, pains, solutions}, emotion: {stage id: median}}]}`, the root first |
-| `PUT /api/boards/{id}/persona` | facilitator | a persona | `{persona}` |
-| `POST /api/boards/{id}/persona/picture` | facilitator | the picture's bytes (PNG, JPEG, WebP, GIF; 5 MB at most) | 201 `{media_type, width, height, bytes}` |
-| `GET /api/boards/{id}/persona/picture` | any token of the workshop | | the picture (`image/webp`), or 404 `no_picture` |
+- `POST /api/boards/{id}/journeys` (facilitator) with `{relation: "persona" | "detail" |
+  "to_be", title?, persona?: a name or a persona, stage? (detail only)}` answers 201
+  `{id, workshop, relation, parent, stage}`.
+- `GET /api/boards/{id}/journeys` (any token of the workshop) answers `{workshop, journeys}`,
+  the root first; each journey is `{id, title, relation ("root" | "persona" | "detail" |
+  "to_be"), parent, stage, persona, phase, counts: {cards, pains, solutions}, emotion}`, where
+  `emotion` maps a stage id to the median of its feeling cards' scores.
+- `PUT /api/boards/{id}/persona` (facilitator) with a persona answers `{persona}`.
+- `POST /api/boards/{id}/persona/picture` (facilitator) with the picture's bytes (PNG, JPEG,
+  WebP or GIF; 5 MB at most) answers 201 `{media_type, width, height, bytes}`.
+- `GET /api/boards/{id}/persona/picture` (any token of the workshop) answers the picture
+  (`image/webp`), or 404 `no_picture`.
 
 Refusals of `POST /journeys`: 403 `forbidden` (not a facilitator), 404 `unknown_stage` (the
 parent has no such stage), 409 `too_many_journeys` (a 51st journey), 400 `invalid_body` or
