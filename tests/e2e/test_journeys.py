@@ -393,3 +393,21 @@ def test_persona_pictures(workshop: Workshop, server: ServerProcess) -> None:
     assert upload(workshop, journey, other.lead, photo).status_code == 401
     # The last good picture is still the one served.
     assert httpx.get(url, headers=auth(workshop.ann)).content == served.content
+
+
+def test_the_vote_budget_is_per_journey(workshop: Workshop, server: ServerProcess) -> None:
+    to_be = workshop.add(relation="to_be")["id"]
+    for board in (workshop.id, to_be):
+        asyncio.run(add_cards(server.url(board, workshop.ann), {"pain": {"kind": "pain"}}))
+        response = workshop.command(board, workshop.lead, type="set_phase", phase="pain_points")
+        assert response.status_code == 200, response.text
+    for _ in range(3):
+        response = workshop.command(workshop.id, workshop.ann, type="vote", card="pain", delta=1)
+        assert response.status_code == 200, response.text
+    refused = workshop.command(workshop.id, workshop.ann, type="vote", card="pain", delta=1)
+    assert refused.status_code == 409, refused.text
+    assert workshop.get(workshop.id, workshop.ann, "me").json()["remaining"] == 0
+    assert workshop.get(to_be, workshop.ann, "me").json()["remaining"] == 3
+    response = workshop.command(to_be, workshop.ann, type="vote", card="pain", delta=1)
+    assert response.status_code == 200, response.text
+    assert workshop.get(to_be, workshop.ann, "me").json()["votes"] == {"pain": 1}
