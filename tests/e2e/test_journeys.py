@@ -411,3 +411,57 @@ def test_the_vote_budget_is_per_journey(workshop: Workshop, server: ServerProces
     response = workshop.command(to_be, workshop.ann, type="vote", card="pain", delta=1)
     assert response.status_code == 200, response.text
     assert workshop.get(to_be, workshop.ann, "me").json()["votes"] == {"pain": 1}
+
+
+def test_the_json_export_and_import_round_trip_a_workshop(
+    workshop: Workshop, server: ServerProcess
+) -> None:
+    stage = next(iter(workshop.stages(workshop.id)))
+    asyncio.run(
+        add_cards(
+            server.url(workshop.id, workshop.ann),
+            {"f": {"kind": "feeling", "stage": stage, "emotion": 2}, "p": {"kind": "pain"}},
+        )
+    )
+    persona = workshop.add(relation="persona", persona={"name": "Young", "goals": ["Fast"]})["id"]
+    assert upload(workshop, persona, workshop.lead, picture_bytes((80, 40))).status_code == 201
+    detail = workshop.add(relation="detail", stage=stage, title="Reporting")["id"]
+    to_be = workshop.add(detail, relation="to_be")["id"]
+    response = workshop.get(to_be, workshop.ann, "export.json")
+    assert response.status_code == 200, response.text
+    exported = response.json()
+    assert exported["source_board"] == workshop.id  # the root's export, with the workshop
+    entries = exported["workshop"]["journeys"]
+    assert [e["source_board"] for e in entries] == [workshop.id, persona, detail, to_be]
+    assert "export" not in entries[0] and entries[1]["picture"]["data"]
+    single = workshop.get(to_be, workshop.ann, "export.json?scope=journey").json()
+    assert single["source_board"] == to_be and "workshop" not in single
+
+    created = httpx.post(
+        f"{server.http}/api/boards", json={"title": "Copy", "import": exported}, timeout=30
+    )
+    assert created.status_code == 201, created.text
+    copy = created.json()
+    assert len(copy["journeys"]) == 4 and copy["journeys"][0] == copy["id"]
+    token = copy["tokens"]["viewer"]
+    before = workshop.journeys()["journeys"]
+    response = httpx.get(f"{server.http}/api/boards/{copy['id']}/journeys", headers=auth(token))
+    after = response.json()["journeys"]
+    ids = dict(zip([j["id"] for j in before], [j["id"] for j in after], strict=True))
+    for old, new in zip(before, after, strict=True):
+        assert new["relation"] == old["relation"] and new["stage"] == old["stage"]
+        assert new["parent"] == (ids[old["parent"]] if old["parent"] else None)
+        assert new["counts"] == old["counts"] and new["emotion"] == old["emotion"]
+        assert new["persona"] == old["persona"]
+        assert new["title"] == old["title"] or new["relation"] == "root"
+    picture = httpx.get(
+        f"{server.http}/api/boards/{ids[persona]}/persona/picture", headers=auth(token)
+    )
+    with Image.open(io.BytesIO(picture.content)) as image:
+        assert image.size == (80, 40)
+    # The copy is a workshop of its own: the original's tokens open none of it.
+    assert workshop.get(ids[to_be], workshop.ann).status_code == 401
+    # A workshop whose journey names a parent after it is refused.
+    broken = {**exported, "workshop": {"journeys": [entries[0], entries[3]]}}
+    refused = httpx.post(f"{server.http}/api/boards", json={"title": "X", "import": broken})
+    workshop.refused(refused, 400, "invalid_import")

@@ -24,7 +24,7 @@ from starlette.websockets import WebSocket
 from journeyboard.exports.render import ExportError, Rendered
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
-from journeyboard.stores.records import Picture
+from journeyboard.stores.records import BoardRecord, Picture
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.tasks import Background
 from journeyboard.web import jobs
@@ -33,7 +33,7 @@ from journeyboard.web.responses import answer, error_response, server_now_ms
 from journeyboard.web.services import services
 from journeyboard.web.sockets import serve_starlette
 from journeyboard.web.workers import Budget, client_gone, digest
-from journeyboard.workshop import journeys, pictures, voting
+from journeyboard.workshop import journeys, pictures, portfolio, voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
 
@@ -173,7 +173,9 @@ async def create_board(request: Request) -> Response:
                 over_budget=too_large,
                 cancel_when=gone,
             )
+    built: list[portfolio.BuiltJourney] = fields.get("workshop") or []
     stored = len(seed) + len(content or b"")
+    stored += sum(len(j.seed or b"") + len(j.content or b"") for j in built)
     if not app.stored_bytes.allow(address, stored):
         raise ApiError(
             429,
@@ -185,12 +187,18 @@ async def create_board(request: Request) -> Response:
         )
     created = await app.boards.create_built(fields["title"].strip(), created_at_ms, seed, content)
     board = created.board
+    extra: dict[str, Any] = {}
+    if built:  # an imported workshop: its other journeys, under the new root
+        extra["journeys"] = await portfolio.create_journeys(
+            app.boards.records, app.boards.update_log, board, built, created_at_ms
+        )
     return answer(
         {
             "id": board.id,
             "title": board.title,
             "links": links(request, board.id, created.tokens),
             "tokens": created.tokens,
+            **extra,
         },
         201,
     )
@@ -303,6 +311,10 @@ async def export(request: Request) -> Response:
         "sheet": query.get("sheet", "A0"),
         "tile": query.get("tile"),
     }
+    if fmt == "json" and query.get("scope") != "journey":
+        workshop = await app.boards.records.list_journeys(identity.workshop.id)
+        if len(workshop) > 1:
+            return await workshop_export(request, workshop)
     heavy = fmt in jobs.TEXT_CAPPED
     if heavy:
         if board_id in app.rendering:
@@ -371,6 +383,58 @@ async def export(request: Request) -> Response:
             **EXPORT_HEADERS,
             "Content-Disposition": f'{disposition}; filename="{filename}"',
             "X-Pages": str(len(rendered.bodies)),
+        },
+    )
+
+
+async def journey_json(request: Request, board_id: str) -> dict[str, Any]:
+    """One journey's board export as JSON (in a worker when the journey is large)."""
+    app = services(request)
+    limits = app.settings.limits
+    content, session = await app.boards.encoded(board_id)
+    options: dict[str, Any] = {}
+    args = (
+        board_id, content, session, "json", server_now_ms(), options,
+        limits.max_export_text_bytes,
+    )  # fmt: skip
+    if len(content) + len(session) <= limits.inline_read_bytes:
+        rendered: Rendered = jobs.export_board(*args)
+    else:
+        async with watching(request) as gone:
+            rendered = await app.workers.run(
+                "export_board",
+                args,
+                export_budget(app.settings),
+                over_budget=ApiError(
+                    413, "export_too_large", "this workshop is too large to export at once"
+                ),
+                cancel_when=gone,
+            )
+    value = json.loads(rendered.page(1))
+    assert isinstance(value, dict)
+    return value
+
+
+async def workshop_export(request: Request, workshop: list[BoardRecord]) -> Response:
+    """The JSON export of a workshop of several journeys: the root's export with a
+    `workshop` member listing every journey (`workshop.portfolio`)."""
+    records = services(request).boards.records
+    root = workshop[0]
+    exported = await journey_json(request, root.id)
+    entries = []
+    for journey in workshop:
+        picture = await records.get_picture(journey.id)
+        export = None if journey is root else await journey_json(request, journey.id)
+        entries.append(portfolio.journey_entry(journey, picture, export))
+    exported["workshop"] = {"journeys": entries}
+    disposition = "inline" if "download" not in request.query_params else "attachment"
+    return Response(
+        json_bytes(exported),
+        media_type="application/json",
+        headers={
+            **EXPORT_HEADERS,
+            "Content-Disposition": f'{disposition}; filename="workshop-{root.id}.json"',
+            "X-Pages": "1",
         },
     )
 

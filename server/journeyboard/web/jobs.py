@@ -16,7 +16,7 @@ from pycrdt import Doc
 
 from journeyboard.exports.render import ExportError, Rendered, render
 from journeyboard.web.bodies import parse_json, validate_body
-from journeyboard.workshop import documents, pictures
+from journeyboard.workshop import documents, pictures, portfolio
 from journeyboard.workshop.boards import build_documents
 from journeyboard.workshop.boardview import build_view
 from journeyboard.workshop.errors import ApiError
@@ -86,6 +86,23 @@ def create_board_documents(
         created_at_ms=created_at_ms,
     )
     fields = {key: value for key, value in body.items() if key != "import"}
+    imported = body.get("import")
+    if isinstance(imported, dict) and "workshop" in imported:
+
+        def build(
+            export: dict[str, Any], title: str, persona: dict[str, Any], journey: dict[str, Any]
+        ) -> tuple[bytes, bytes | None]:
+            return build_documents(
+                title,
+                template=None,
+                persona=str(persona.get("name", "")),
+                scope="",
+                imported=export,
+                created_at_ms=created_at_ms,
+                journey=journey,
+            )
+
+        fields["workshop"] = portfolio.build_journeys(imported, created_at_ms, build)
     return fields, seed, content
 
 

@@ -134,6 +134,7 @@ def build_documents(
     scope: str,
     imported: dict[str, Any] | None,
     created_at_ms: int,
+    journey: dict[str, Any] | None = None,
 ) -> tuple[bytes, bytes | None]:
     """A new board's session seed and first content update (None: no content yet).
 
@@ -169,6 +170,7 @@ def build_documents(
         votes=fields["votes"],
         ratings=fields["ratings"],
         colors=PALETTE,
+        journey=journey,
     )
     return seed, imports.content_update(export)
 

@@ -113,6 +113,19 @@ def seed_session(
     return doc.get_update()
 
 
+def place_journey(seed: bytes, fields: dict[str, Any]) -> bytes:
+    """A session seed built before its journey had a place (an imported workshop's journeys
+    are built in a worker, before their new ids exist), with `board` naming it: still one
+    update, written once when the journey is created."""
+    doc: Doc[Any] = Doc()
+    doc.apply_update(seed)
+    with doc.transaction():
+        board = doc.get("board", type=Map)
+        for key, value in fields.items():
+            board[key] = value
+    return doc.get_update()
+
+
 def seed_content(stage_names: list[str]) -> bytes:
     """A content document holding the template's stages."""
     doc: Doc[Any] = Doc()
