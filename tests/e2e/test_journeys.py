@@ -465,3 +465,40 @@ def test_the_json_export_and_import_round_trip_a_workshop(
     broken = {**exported, "workshop": {"journeys": [entries[0], entries[3]]}}
     refused = httpx.post(f"{server.http}/api/boards", json={"title": "X", "import": broken})
     workshop.refused(refused, 400, "invalid_import")
+
+
+def test_the_report_of_a_workshop_has_a_chapter_per_journey(
+    workshop: Workshop, server: ServerProcess
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    stage_id, stage = next(iter(workshop.stages(workshop.id).items()))
+    asyncio.run(
+        add_cards(
+            server.url(workshop.id, workshop.ann),
+            {"f": {"kind": "feeling", "stage": stage_id, "emotion": -2}, "p": {"kind": "pain"}},
+        )
+    )
+    workshop.add(relation="persona", persona="Young <b>driver</b>")
+    workshop.add(relation="detail", stage=stage_id, title="Reporting <script>x</script>")
+    markdown = workshop.get(workshop.id, workshop.ann, "export.md")
+    assert markdown.status_code == 200, markdown.text
+    text = markdown.text
+    assert text.startswith("# Motor claim: the workshop's journeys")
+    assert text.count("\n---\n") == 3
+    assert "| Detailed journey | Motor claim: " in text and stage["name"] in text
+    assert f"{stage['name']} \u22122.0" in text  # the root's curve (a minus sign)
+    html = workshop.get(workshop.id, workshop.ann, "export.html")
+    assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
+    tree = ET.fromstring(html.content)  # well-formed XML, user text escaped
+    body = ET.tostring(tree, encoding="unicode")
+    assert body.count('class="chapter"') == 3
+    assert "<script>" not in html.text and "&lt;script&gt;" in html.text
+    single = workshop.get(workshop.id, workshop.ann, "export.md?scope=journey").text
+    assert "the workshop's journeys" not in single and single.startswith("# Motor claim")
+    pdf = httpx.get(
+        f"{server.http}/api/boards/{workshop.id}/export.pdf",
+        headers=auth(workshop.ann),
+        timeout=180,
+    )
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 from collections.abc import AsyncIterator
@@ -311,10 +312,12 @@ async def export(request: Request) -> Response:
         "sheet": query.get("sheet", "A0"),
         "tile": query.get("tile"),
     }
-    if fmt == "json" and query.get("scope") != "journey":
+    if fmt in WORKSHOP_FORMATS and query.get("scope") != "journey":
         workshop = await app.boards.records.list_journeys(identity.workshop.id)
         if len(workshop) > 1:
-            return await workshop_export(request, workshop)
+            if fmt == "json":
+                return await workshop_export(request, workshop)
+            return await workshop_report(request, workshop, fmt, query)
     heavy = fmt in jobs.TEXT_CAPPED
     if heavy:
         if board_id in app.rendering:
@@ -434,6 +437,89 @@ async def workshop_export(request: Request, workshop: list[BoardRecord]) -> Resp
         headers={
             **EXPORT_HEADERS,
             "Content-Disposition": f'{disposition}; filename="workshop-{root.id}.json"',
+            "X-Pages": "1",
+        },
+    )
+
+
+WORKSHOP_FORMATS = ("json", "md", "html", "pdf")
+"""The exports that cover the whole workshop when it has several journeys (`?scope=journey`
+narrows them to the journey asked on)."""
+
+
+def journey_place(
+    journey: BoardRecord, by_id: dict[str, BoardRecord], stage: str
+) -> dict[str, str]:
+    parent = by_id.get(journey.parent or "")
+    return {
+        "relation": journey.relation,
+        "parent_title": parent.title if parent is not None else "",
+        "stage_name": stage,
+        "persona": str(journey.persona.get("name", "")),
+    }
+
+
+async def workshop_report(
+    request: Request, workshop: list[BoardRecord], fmt: str, query: Any
+) -> Response:
+    """The report of a workshop of several journeys: a chapter per journey, the portfolio's
+    comparison first (in a worker for a PDF or a large workshop; one PDF per workshop at a
+    time)."""
+    app = services(request)
+    limits = app.settings.limits
+    by_id = {journey.id: journey for journey in workshop}
+    chapters = []
+    size = 0
+    for journey in workshop:
+        content, session = await app.boards.encoded(journey.id)
+        size += len(content) + len(session)
+        stage = ""
+        if journey.stage is not None and journey.parent is not None:
+            stage = await app.boards.read_content(
+                journey.parent, functools.partial(journeys.stage_name, stage=journey.stage)
+            )
+        chapters.append((journey.id, content, session, journey_place(journey, by_id, stage)))
+    args = (chapters, fmt, server_now_ms(), limits.max_export_text_bytes)
+    key = f"workshop:{workshop[0].id}"
+    if fmt == "pdf":
+        if key in app.rendering:
+            raise ApiError(
+                429,
+                "export_in_progress",
+                "a PDF of this workshop is being made; try again when it is done",
+                retry_after=10,
+            )
+        app.rendering.add(key)
+    try:
+        if fmt != "pdf" and size <= limits.inline_read_bytes:
+            rendered: Rendered = jobs.export_workshop(*args)
+        else:
+            async with watching(request) as gone:
+                rendered = await app.workers.run(
+                    "export_workshop",
+                    args,
+                    export_budget(app.settings),
+                    over_budget=ApiError(
+                        413,
+                        "export_too_large",
+                        "this workshop's report needs more than the server's budget; export "
+                        "each journey with ?scope=journey instead",
+                    ),
+                    cancel_when=gone,
+                    lane="pdf" if fmt == "pdf" else None,
+                    lane_limit=max(1, limits.worker_processes - 1),
+                )
+    finally:
+        app.rendering.discard(key)
+    inline = fmt == "html" and "download" not in query
+    return Response(
+        rendered.page(1),
+        media_type=rendered.media_type,
+        headers={
+            **EXPORT_HEADERS,
+            "Content-Disposition": (
+                f'{"inline" if inline else "attachment"}; filename="{rendered.filename}"'
+            ),
             "X-Pages": "1",
         },
     )

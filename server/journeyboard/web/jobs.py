@@ -14,7 +14,8 @@ from typing import Any, Final
 
 from pycrdt import Doc
 
-from journeyboard.exports.render import ExportError, Rendered, render
+from journeyboard.exports import pdf, report
+from journeyboard.exports.render import ExportError, Rendered, render, slug
 from journeyboard.web.bodies import parse_json, validate_body
 from journeyboard.workshop import documents, pictures, portfolio
 from journeyboard.workshop.boards import build_documents
@@ -134,10 +135,45 @@ def export_board(
         raise ApiError(400, exc.code, str(exc)) from None
 
 
+def export_workshop(
+    journeys: list[tuple[str, bytes, bytes, dict[str, str]]],
+    fmt: str,
+    now_ms: int,
+    max_text_bytes: int,
+) -> Rendered:
+    """The report (md, html or pdf) of a workshop of several journeys from each journey's
+    (id, content, session, place), the root first; 413 past the text cap for a PDF."""
+    read = [(_documents(content, session), place) for _, content, session, place in journeys]
+    if fmt in TEXT_CAPPED:
+        size = sum(text_bytes(c) + text_bytes(s) for (c, s), _ in read)
+        if size > max_text_bytes:
+            raise ApiError(
+                413,
+                "export_too_large",
+                f"this workshop holds {size} bytes of text; a {fmt} export takes at most "
+                f"{max_text_bytes} (export each journey with ?scope=journey instead)",
+            )
+    views = [
+        (build_view(board_id, c, s), report.JourneyPlace(**place))
+        for (board_id, _, _, place), ((c, s), _) in zip(journeys, read, strict=True)
+    ]
+    name = f"workshop-{slug(views[0][0].title)}"
+    if fmt == "md":
+        text = report.workshop_markdown(views, now_ms)
+        return Rendered((text.encode(),), "text/markdown; charset=utf-8", f"{name}.md")
+    if fmt == "html":
+        text = report.workshop_html(views, now_ms)
+        return Rendered((text.encode(),), "text/html; charset=utf-8", f"{name}.html")
+    if fmt == "pdf":
+        return Rendered((pdf.workshop_pdf(views, now_ms),), "application/pdf", f"{name}.pdf")
+    raise ApiError(400, "unknown_format", f"a workshop's report is md, html or pdf, not {fmt}")
+
+
 JOBS: Final[dict[str, Callable[..., Any]]] = {
     "board_json": board_json,
     "create_board_documents": create_board_documents,
     "export_board": export_board,
+    "export_workshop": export_workshop,
     "persona_picture": pictures.reencode,
 }
 """What a worker may be asked to run, by name."""

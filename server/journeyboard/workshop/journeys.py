@@ -91,6 +91,16 @@ def copy_content(content: dict[str, Any], *, with_cards: bool) -> bytes | None:
     return doc.get_update()
 
 
+def stage_name(doc: Doc[Any], stage: str) -> str:
+    """A stage's name as a content document holds it ("" when it has no such stage)."""
+    try:
+        entry = doc.get("stages", type=Map).get(stage)
+    except Exception:  # a client may have made the root another type
+        return ""
+    name = entry.get("name") if isinstance(entry, Map) else None
+    return name if isinstance(name, str) else ""
+
+
 def _stage_name(content: dict[str, Any], stage: str) -> str:
     entry = content.get("stages", {}).get(stage)
     return str(entry.get("name", "")) if isinstance(entry, dict) else ""
