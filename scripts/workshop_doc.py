@@ -162,6 +162,20 @@ CPU and memory limits: at most 512 pixels a side, WebP, with no EXIF, XMP, ICC p
 comment kept; a file claiming more than 40 million pixels is refused before decoding (413
 `decompression_bomb`), anything that is not a picture gets 400 `not_a_picture`. The client
 fetches the picture with its bearer token and shows it as an object URL: no token in a URL.
+
+### Exports of a workshop
+
+In a workshop of several journeys, `export.json`, `export.md`, `export.html` and `export.pdf`
+of any of its journeys cover the whole workshop; `?scope=journey` narrows them to the journey
+asked on (CSV, SVG and the poster are always one journey's). The report starts with the
+portfolio's comparison (each journey's kind, place, persona, phase, counts and emotion medians
+per stage), then a chapter per journey, the root first. The JSON export is the root's board
+export with a `workshop` member, `{journeys: [{source_board, relation, parent, stage, title,
+persona, picture, export}]}`: the root first and without `export` (the file is its export),
+each picture as `{media_type, data}` in base64. `POST /api/boards` with such an export as its
+`import` makes a new workshop of every journey (new ids, the relations mapped onto them,
+pictures decoded and encoded again) and answers its journeys' ids, the root first, as
+`journeys`.
 """.splitlines()
 
 
