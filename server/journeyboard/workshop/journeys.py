@@ -144,7 +144,8 @@ async def add_journey(
             update = copy_content(content, with_cards=True)
         else:
             update = None
-        created_at_ms = now_ms()
+        # Strictly after the newest journey: the workshop lists its journeys in this order.
+        created_at_ms = max(now_ms(), *(journey.created_at_ms + 1 for journey in journeys))
         record = BoardRecord(
             id=documents.new_id(),
             title=title,

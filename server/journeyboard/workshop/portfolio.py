@@ -177,12 +177,12 @@ async def create_journeys(
         await records.save_board(root)
     if head.picture is not None:
         await records.put_picture(root.id, Picture(*head.picture))
-    for journey in built[1:]:
+    for index, journey in enumerate(built[1:], 1):
         assert journey.seed is not None and journey.parent is not None
         record = BoardRecord(
             id=documents.new_id(),
             title=journey.title or "Journey",
-            created_at_ms=now_ms,
+            created_at_ms=max(now_ms, root.created_at_ms) + index,  # listed in the export's order
             workshop=root.id,
             relation=journey.relation,
             parent=ids[journey.parent],
