@@ -511,7 +511,7 @@ def instrument(events_path: Path) -> None:
     """
     import gc
 
-    from journeyboard.sync import connection
+    from journeyboard.sync import bindings, connection, loading
     from journeyboard.sync import manager as managers
     from journeyboard.sync import room as rooms
     from journeyboard.web.admission import SocketGate
@@ -522,7 +522,8 @@ def instrument(events_path: Path) -> None:
         took = (time.perf_counter() - started) * 1000
         events.write(json.dumps({"what": what, "at": started, "ms": took, **extra}) + "\n")
 
-    patched: Any = rooms  # wrapped from outside: the types stay the server's
+    patched: Any = loading  # wrapped from outside: the types stay the server's
+    binder: Any = bindings  # a room's client bindings are applied the same way
     room: Any = rooms.Room
     manager: Any = managers.RoomManager
     gate: Any = SocketGate
@@ -536,6 +537,7 @@ def instrument(events_path: Path) -> None:
         return result
 
     patched.apply_tolerantly = timed_apply
+    binder.apply_tolerantly = timed_apply
     check = patched.check_stored
 
     def timed_check(updates: list[bytes]) -> Any:

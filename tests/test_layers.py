@@ -7,6 +7,12 @@ only through its ports (`sync/ports.py`).
 A store is two interfaces: rooms use its update log (`sync.ports.UpdateLog`), the workshop its
 board records (`stores/records.py`). What the stores and the bus both report, `StoreError` and
 `HealthCounter`, sits in the ports below both, so the bus takes neither from `stores/`.
+
+A room (`sync/room.py`) owns its parts, one role a file: `screening.py` (what an update passes
+before it applies, and the updates that wait), `bindings.py` (whose each client id is),
+`fanout.py` (what goes out once committed), `presence.py`, `loading.py` (the document built
+from its log), `journal.py` (what rebuilds it), `room_state.py` and `room_options.py`. They get
+what they need from the room as arguments and never import it.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "journeyboard"
 LAYERS = ["sync", "stores", "cluster", "workshop", "exports", "web", "cli"]
 """Lowest first."""
 
-LEAVES = {"schema", "tasks", "__init__"}
+LEAVES = {"schema", "tasks", "i18n", "collation", "__init__"}
 """Modules at the package's root that import nothing of the package: every layer may use them
-(`tasks` is the owned-task facility, `Background`, below every layer)."""
+(`tasks` is the owned-task facility, `Background`, below every layer; `i18n` the catalogues and
+`collation` ICU's sort order, which exports and the workshop's templates both use)."""
 
 PLACED = {"settings": "web", "offline": "cli", "cli": "cli", "__main__": "cli"}
 """The other root modules, and the layer each belongs to."""
@@ -176,3 +183,35 @@ def test_the_workshop_reaches_a_store_only_through_its_records() -> None:
         if imported.startswith("journeyboard.stores") and imported != "journeyboard.stores.records"
     ]
     assert not wrong, "\n".join(wrong)
+
+
+ROOM_PARTS = {
+    "sync.bindings",
+    "sync.fanout",
+    "sync.journal",
+    "sync.loading",
+    "sync.presence",
+    "sync.room_options",
+    "sync.room_state",
+    "sync.screening",
+}
+"""The modules a `Room` is made of, besides `sync/room.py` itself."""
+
+ROOM_LINES = 650
+"""What `sync/room.py` may grow to before it is split again (issue #24: one head)."""
+
+
+def test_the_rooms_parts_never_import_the_room() -> None:
+    modules = dict(_modules())
+    assert modules.keys() >= ROOM_PARTS, ROOM_PARTS - modules.keys()
+    wrong = [
+        module
+        for module in sorted(ROOM_PARTS)
+        if "journeyboard.sync.room" in _imports(modules[module])
+    ]
+    assert not wrong, f"{wrong} import journeyboard.sync.room"
+
+
+def test_the_room_fits_in_one_head() -> None:
+    lines = len((PACKAGE / "sync" / "room.py").read_text().splitlines())
+    assert lines <= ROOM_LINES, f"sync/room.py has {lines} lines"

@@ -7,19 +7,11 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Callable
 
 import pytest
 
 from journeyboard.tasks import Background
-
-
-async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.005)
+from waiting import wait_until
 
 
 async def test_a_loop_that_fails_once_restarts_and_its_siblings_keep_serving(
@@ -49,7 +41,7 @@ async def test_a_loop_that_fails_once_restarts_and_its_siblings_keep_serving(
             background.start(steady, "steady")
             await failed.wait()
             seen = ticks
-            await until(lambda: runs == 2 and ticks > seen + 2)
+            await wait_until(lambda: runs == 2 and ticks > seen + 2)
             # the owner keeps serving: new work still runs
             assert await background.spawn(asyncio.sleep(0, "served"), "serve").wait() == "served"
             assert background.failures == {"flaky": 1}
@@ -79,7 +71,7 @@ async def test_the_backoff_doubles_up_to_its_limit() -> None:
 
     async with Background("node", first_backoff=0.02, max_backoff=0.04) as background:
         background.start(broken, "broken")
-        await until(lambda: len(began) >= 4)
+        await wait_until(lambda: len(began) >= 4)
     gaps = [b - a for a, b in itertools.pairwise(began)]
     assert gaps[0] >= 0.02 and gaps[1] >= 0.04 and gaps[2] >= 0.04
 

@@ -203,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--tile",
         help="tile the poster over A3 or A4 pages (svg writes OUT-1.svg, …; poster-pdf one PDF)",
     )
+    export.add_argument(
+        "--lang",
+        default=None,
+        choices=["sv", "nb", "da", "en", "no", "nn"],
+        help="the export's language (no and nn: nb; default: the board's language)",
+    )
     return parser
 
 
@@ -312,6 +318,7 @@ def export(args: argparse.Namespace) -> None:
                 dialect=args.dialect,
                 sheet=args.sheet,
                 tile=args.tile,
+                language=args.lang,
                 progress=progress,
             )
         )

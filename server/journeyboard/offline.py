@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from journeyboard import i18n
 from journeyboard.exports.render import render
 from journeyboard.stores import open_store
 from journeyboard.sync.updates import apply_tolerantly
@@ -37,11 +38,14 @@ async def export_from_store(
     dialect: str = "excel",
     sheet: str = "A0",
     tile: str | None = None,
+    language: str | None = None,
     progress: ProgressCallback = lambda step, done, total: None,
 ) -> list[bytes]:
-    """Render a board from the store; a tiled poster gives one entry per page."""
+    """Render a board from the store in `language` (None: the board's); a tiled poster gives
+    one entry per page."""
     async with open_store(store_url) as store:
-        if await store.get_board(board_id) is None:
+        board = await store.get_board(board_id)
+        if board is None:
             raise LookupError(f"no board {board_id!r} in {store_url}")
         content = await _load(
             store, documents.content_name(board_id), documents.CONTENT_ROOTS, progress
@@ -49,8 +53,18 @@ async def export_from_store(
         session = await _load(
             store, documents.session_name(board_id), documents.SESSION_ROOTS, progress
         )
-    view = build_view(board_id, content, session)
+    language = i18n.choose(language, board.language)
+    with i18n.using(language):
+        view = build_view(board_id, content, session)
     progress("rendering", 0, len(view.cards))
-    rendered = render(view, fmt, int(time.time() * 1000), dialect=dialect, sheet=sheet, tile=tile)
+    rendered = render(
+        view,
+        fmt,
+        int(time.time() * 1000),
+        dialect=dialect,
+        sheet=sheet,
+        tile=tile,
+        language=language,
+    )
     progress("rendering", len(view.cards), len(view.cards))
     return list(rendered.bodies)

@@ -502,3 +502,32 @@ def test_the_report_of_a_workshop_has_a_chapter_per_journey(
         timeout=180,
     )
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_workshop_report_is_written_in_the_export_language(
+    workshop: Workshop, server: ServerProcess
+) -> None:
+    stage_id, stage = next(iter(workshop.stages(workshop.id).items()))
+    asyncio.run(
+        add_cards(
+            server.url(workshop.id, workshop.ann),
+            {"f": {"kind": "feeling", "stage": stage_id, "emotion": 1}},
+        )
+    )
+    workshop.add(relation="persona", persona="Young driver")
+    workshop.add(relation="detail", stage=stage_id, title="Reporting")
+    expected = {
+        "sv": ("workshopens kundresor", "Detaljerad resa", "Kundresa", "+1,0"),
+        "nb": ("workshopens kundereiser", "Detaljert reise", "Kundereise", "+1,0"),
+        "da": ("workshoppens kunderejser", "Detaljeret rejse", "Kunderejse", "+1,0"),
+        "en": ("the workshop's journeys", "Detailed journey", "Journey", "+1.0"),
+    }
+    for language, words in expected.items():
+        markdown = workshop.get(workshop.id, workshop.ann, f"export.md?lang={language}")
+        assert markdown.status_code == 200, markdown.text
+        assert all(word in markdown.text for word in words), (language, markdown.text[:600])
+        assert f"{stage['name']} {words[3]}" in markdown.text
+        html = workshop.get(workshop.id, workshop.ann, f"export.html?lang={language}").text
+        assert f'lang="{language}"' in html and words[0] in html
+    swedish = workshop.get(workshop.id, workshop.ann, "export.md?lang=sv").text
+    assert "Smärtpunkter" in swedish  # the chapters' headings too

@@ -106,7 +106,7 @@ def test_wrap_keeps_words_whole_and_marks_what_it_leaves_out() -> None:
     assert wrap("Plain-language", 60, 10) == ["Plain-", "language"]  # at its own hyphen
     short = wrap("one two three four five six seven", 40, 10, max_lines=2)
     assert len(short) == 2 and short[-1].endswith("…")
-    assert charts.one_decimal is numbers.one_decimal  # the one rounding rule
+    assert charts.local_decimal is numbers.local_decimal  # the one rounding rule, localised
 
 
 def test_a_point_on_a_border_is_drawn_in_the_quadrant_the_table_names() -> None:

@@ -33,3 +33,18 @@ def test_a_decimal_comma_and_no_number() -> None:
     assert numbers.one_decimal(1e300).endswith(".0") and numbers.whole(-1e-300) == "0"
     with pytest.raises(ValueError):
         numbers.rounded(math.nan)
+
+
+def test_local_decimals_round_by_the_rule_and_write_the_languages_mark() -> None:
+    from journeyboard import i18n
+    from journeyboard.exports.numbers import local_decimal
+
+    minus = "\u2212"
+    for language, mark in (("en", "."), ("sv", ","), ("nb", ","), ("da", ",")):
+        with i18n.using(language):
+            assert local_decimal(4.35) == f"4{mark}4"  # half away from zero, as written
+            assert local_decimal(-1.25) == f"-1{mark}3"
+            assert local_decimal(-2.5, signed=True) == f"{minus}2{mark}5"
+            assert local_decimal(1.5, signed=True) == f"+1{mark}5"
+            assert local_decimal(-0.04, signed=True) == f"0{mark}0"  # never "-0.0"
+            assert local_decimal(float("nan")) == "—"

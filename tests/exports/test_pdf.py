@@ -96,7 +96,7 @@ def test_the_report_is_a_paginated_a4_document(report: PdfReader) -> None:
 
 def test_the_cover_says_what_who_and_when(report: PdfReader, view: BoardView) -> None:
     cover = page_texts(report)[0]
-    for expected in (view.title, view.persona, view.scope, "2026-11-18", "Finance",
+    for expected in (view.title, view.persona, view.scope, "November 18, 2026", "Finance",
                      "Partner Network", "Anna Virtanen"):  # fmt: skip
         assert flat(expected) in cover, expected
     assert "Action plan" not in cover and "Page 1 of" in cover

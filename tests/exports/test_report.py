@@ -132,7 +132,7 @@ def test_both_formats_say_the_same_things() -> None:
 
 def test_the_cover_names_who_took_part_by_department() -> None:
     model = report.build_report(example_view(), NOW_MS)
-    assert model.people_count == 5 and model.held == "2026-11-18"
+    assert model.people_count == 5 and model.held == "November 18, 2026"
     assert [d.name for d in model.departments][:2] == ["Claims", "Customer Service"]
     assert model.departments[0].people == ("Anna Virtanen (facilitator)",)
 

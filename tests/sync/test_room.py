@@ -17,7 +17,9 @@ from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.ports import Grant, RoomPolicy
 from journeyboard.sync.protocol import ProtocolError
-from journeyboard.sync.room import DocumentTooLarge, Room, RoomClosed, RoomOptions
+from journeyboard.sync.room import DocumentTooLarge, Room
+from journeyboard.sync.room_options import RoomOptions
+from journeyboard.sync.room_state import RoomClosed
 from journeyboard.sync.updates import state_vector
 from sync.fakes import (
     FakeChannel,

@@ -12,9 +12,11 @@ from pycrdt import Doc
 from journeyboard.stores import StoreError
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
+from journeyboard.sync.bindings import BINDINGS_SUFFIX
 from journeyboard.sync.manager import NoHooks, RoomManager
 from journeyboard.sync.ports import LoadedDocument
-from journeyboard.sync.room import BINDINGS_SUFFIX, Room, RoomOptions
+from journeyboard.sync.room import Room
+from journeyboard.sync.room_options import RoomOptions
 from sync.fakes import FakeChannel, RecordingBus, Writer, cards
 from waiting import turns, wait_until
 

@@ -9,10 +9,10 @@ import itertools
 import pytest
 
 from journeyboard.stores.memory import MemoryStore
-from journeyboard.sync.room import (
+from journeyboard.sync.room import Room
+from journeyboard.sync.room_state import (
     ROOM_TRANSITIONS,
     IllegalTransition,
-    Room,
     RoomClosed,
     RoomState,
     check_transition,

@@ -241,7 +241,8 @@ async def test_a_room_fed_accepted_updates_in_any_order_stays_readable_by_yjs() 
     from journeyboard.stores.memory import MemoryStore
     from journeyboard.sync import protocol
     from journeyboard.sync.protocol import ProtocolError
-    from journeyboard.sync.room import Room, RoomOptions
+    from journeyboard.sync.room import Room
+    from journeyboard.sync.room_options import RoomOptions
     from sync.fakes import FakeChannel, RecordingBus
 
     from_yjs, from_pycrdt, found = candidates()

@@ -18,12 +18,9 @@ from journeyboard.sync.connection import Connection
 from journeyboard.sync.errors import SyncError
 from journeyboard.sync.limits import Limits
 from journeyboard.sync.protocol import AwarenessTooLarge, ProtocolError
-from journeyboard.sync.room import (
-    DocumentTooLarge,
-    ForeignClaim,
-    RoomClosed,
-    UnreadableUpdate,
-)
+from journeyboard.sync.room import DocumentTooLarge
+from journeyboard.sync.room_state import RoomClosed
+from journeyboard.sync.screening import ForeignClaim, UnreadableUpdate
 from journeyboard.web.admission import Refused
 from sync.fakes import FakeChannel, awareness_frame
 from web.test_socket_gate import Gate, build

@@ -55,7 +55,7 @@ async def test_a_job_answers_and_its_worker_stays_warm(pool: WorkerPool) -> None
     fields, seed, content = await pool.run(
         "create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER
     )
-    assert fields == {"title": "t"} and seed and content
+    assert fields == {"title": "t", "language": "en"} and seed and content
     first = pool.pids()
     await pool.run("create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER)
     assert pool.pids() == first and pool.completed == 2
@@ -157,7 +157,7 @@ async def test_a_lane_leaves_workers_to_other_jobs_and_a_leaver_waits_for_nothin
         small = await pool.run(
             "create_board_documents", (import_raw(3), 1), ROOMY, over_budget=OVER
         )
-        assert small[0] == {"title": "t"} and not long.done()
+        assert small[0] == {"title": "t", "language": "en"} and not long.done()
         await long
         assert pool.running == 0
     finally:
@@ -212,7 +212,7 @@ async def test_identical_jobs_in_flight_share_one_and_it_stops_when_all_leave(
         with pytest.raises(ApiError) as left:
             await leaver
         assert left.value.status == 499
-        assert (await stayer)[0] == {"title": "t"} and pool.killed == 0
+        assert (await stayer)[0] == {"title": "t", "language": "en"} and pool.killed == 0
         # When everyone leaves, the worker is stopped.
         everyone: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         alone = asyncio.create_task(

@@ -3,6 +3,9 @@
 
 export type HttpBody =
   | CreateBoard
+  | LanguageChoice
+  | Language
+  | BoardInfo
   | Join
   | LinksAnswer
   | Persona
@@ -10,6 +13,8 @@ export type HttpBody =
   | JourneyAdded
   | JourneysAnswer
   | PictureAnswer;
+export type LanguageChoice = 'sv' | 'nb' | 'da' | 'en' | 'no' | 'nn';
+export type Language = 'sv' | 'nb' | 'da' | 'en';
 export type Link = string;
 
 export interface CreateBoard {
@@ -17,9 +22,15 @@ export interface CreateBoard {
   template?: string;
   persona?: string;
   scope?: string;
+  language?: LanguageChoice;
   import?: {
     [k: string]: unknown;
   };
+}
+export interface BoardInfo {
+  id: string;
+  language: Language;
+  [k: string]: unknown;
 }
 export interface Join {
   name: string;

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
-from journeyboard import schema
+from journeyboard import i18n, schema
 from journeyboard.exports.measure import (
     ASCENT,
     DESCENT,
@@ -31,8 +31,8 @@ from journeyboard.exports.measure import (
     text_width,
     wrap,
 )
-from journeyboard.exports.numbers import one_decimal, signed_one_decimal, signed_whole
-from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
+from journeyboard.exports.numbers import local_decimal, signed_whole
+from journeyboard.workshop.boardview import BoardView, Card
 
 SVG_NS: Final = "http://www.w3.org/2000/svg"
 ET.register_namespace("", SVG_NS)
@@ -52,9 +52,11 @@ FACE_COLOURS: Final = {
     3: "#166534",
 }  # fmt: skip
 FEELING_WORDS: Final = {
-    -3: "very upset", -2: "upset", -1: "a bit unhappy", 0: "neutral", 1: "fairly happy",
-    2: "happy", 3: "delighted",
+    -3: i18n.N_("very upset"), -2: i18n.N_("upset"), -1: i18n.N_("a bit unhappy"),
+    0: i18n.N_("neutral"), 1: i18n.N_("fairly happy"), 2: i18n.N_("happy"),
+    3: i18n.N_("delighted"),
 }  # fmt: skip
+"""A feeling's score in words (translated where it is shown)."""
 QUADRANT_FILLS: Final = {
     "quick_win": "#e3f4ea", "big_bet": "#e6eef8", "fill_in": "#f3f4f6", "money_pit": "#fbeaea",
 }  # fmt: skip
@@ -278,9 +280,9 @@ def emotion_curve_chart(
     step = (width - left - right) / count
     moments = _stage_moments(view)
     # The legend's items (swatch and words) fill rows from the right, as many as fit.
-    items = [("line", "Median feeling"), ("band", "Lowest to highest")]
+    items = [("line", i18n._("Median feeling")), ("band", i18n._("Lowest to highest"))]
     if moments:
-        items.append(("star", "Moment of truth"))
+        items.append(("star", i18n._("Moment of truth")))
     legend_rows: list[list[tuple[str, str]]] = [[]]
     used = 0.0
     for item in items:
@@ -296,7 +298,7 @@ def emotion_curve_chart(
     plot = Box(left, legend_h + marker_h, width - left - right, height - legend_h - marker_h)
     scale = CurveScale(plot.y, plot.h, size * 1.0)
     centres = [left + step * (index + 0.5) for index in range(len(stages))]
-    names = [s.name or f"Stage {s.order}" for s in stages]
+    names = [s.name or i18n._("Stage %(number)s", number=s.order) for s in stages]
     labels = (
         _stage_labels(names, centres, step, width, size, max(height * 0.8, size * 26))
         if stage_labels
@@ -304,8 +306,12 @@ def emotion_curve_chart(
     )
     axis_h = size * 0.6 if stage_labels else 0.0
     total = plot.bottom + axis_h + labels.height + (size * 0.4 if stage_labels else 0.0)
-    root = svg(width, total, "Emotion curve across the stages")
-    el(root, "title", "Emotion curve: median feeling per stage, band from lowest to highest")
+    root = svg(width, total, i18n._("Emotion curve across the stages"))
+    el(
+        root,
+        "title",
+        i18n._("Emotion curve: median feeling per stage, band from lowest to highest"),
+    )
     chart = Chart(root, width, total, plot)
     clip = f"{id_prefix}-plot"
     defs = el(root, "defs")
@@ -369,7 +375,7 @@ def emotion_curve_chart(
         colour = FACE_COLOURS[max(-3, min(3, round(median)))]
         dot = el(points, "circle", cx=x, cy=y, r=size * 0.42, fill=colour, stroke="#ffffff",
                  stroke_width=size * 0.12)  # fmt: skip
-        middle, low_text, high_text = (signed_one_decimal(v) for v in (median, low, high))
+        middle, low_text, high_text = (local_decimal(v, signed=True) for v in (median, low, high))
         el(dot, "title", f"{stages[index].name}: median {middle} from {n} feelings "
            f"({low_text} to {high_text})")  # fmt: skip
         value = size * 0.85
@@ -542,7 +548,7 @@ def matrix_chart(
     for name, quadrant in quadrants["quadrants"].items():
         low_effort, high_impact = quadrant["effort"] == "low", quadrant["impact"] == "high"
         room = (mid_x - plot.x if low_effort else plot.right - mid_x) - 2 * inset
-        lines = wrap(quadrant.get("plural", QUADRANT_TITLES[name]), room, qsize, bold=True)
+        lines = wrap(i18n._(quadrant["plural"]), room, qsize, bold=True)
         height = block_height(len(lines), qsize)
         x = plot.x + inset if low_effort else plot.right - inset
         top = plot.y + inset if high_impact else plot.bottom - inset - height
@@ -576,8 +582,8 @@ def matrix_chart(
         legend_lines.append(wrap(f"{number}. {point.card.text}", legend_w, fs * 0.9))
     legend_h = sum(block_height(len(lines), fs * 0.9) + fs * 0.4 for lines in legend_lines)
     height = plot.bottom + pad_bottom + legend_h
-    root = svg(size, height, "Effort and impact matrix of the solutions")
-    el(root, "title", "Effort (1 easy to 5 hard) against impact (1 low to 5 high)")
+    root = svg(size, height, i18n._("Effort and impact matrix of the solutions"))
+    el(root, "title", i18n._("Effort (1 easy to 5 hard) against impact (1 low to 5 high)"))
     chart = Chart(root, size, height, plot)
     clip = f"{id_prefix}-plot"
     clip_path = el(el(root, "defs"), "clipPath", id=clip)
@@ -606,10 +612,10 @@ def matrix_chart(
            stroke_dasharray=f"{fs * 0.4:.2f} {fs * 0.3:.2f}")  # fmt: skip
     el(root, "rect", x=plot.x, y=plot.y, width=plot.w, height=plot.h, fill="none", stroke=MUTED,
        stroke_width=fs * 0.09)  # fmt: skip
-    effort_title = ["Effort  (1 easy … 5 hard)  →"]
+    effort_title = [i18n._("Effort  (1 easy … 5 hard)  →")]
     chart.boxes.append(text_block(root, effort_title, plot.x + plot.w / 2, plot.bottom + fs * 2,
                                   fs, anchor="middle", fill=INK, role="axis-title"))  # fmt: skip
-    impact = "Impact  (1 low … 5 high)  →"
+    impact = i18n._("Impact  (1 low … 5 high)  →")
     length = text_width(impact, fs)
     ax, ay = fs * 1.0 + ASCENT * fs, plot.y + plot.h / 2
     el(root, "text", impact, x=ax, y=ay, font_size=fs, fill=INK, text_anchor="middle",
@@ -633,8 +639,11 @@ def matrix_chart(
         rating = point.card.rating
         assert rating is not None
         group = el(marks, "g", data_card=point.card.id, data_quadrant=rating.quadrant)
-        el(group, "title", f"{point.card.text} — effort {one_decimal(rating.effort)}, "
-           f"impact {one_decimal(rating.impact)}, {rating.n} raters")  # fmt: skip
+        el(group, "title", i18n.ngettext(
+            "%(text)s — effort %(effort)s, impact %(impact)s, %(num)s rater",
+            "%(text)s — effort %(effort)s, impact %(impact)s, %(num)s raters",
+            rating.n, text=point.card.text, effort=local_decimal(rating.effort),
+            impact=local_decimal(rating.impact)))  # fmt: skip
         if moved:
             end = _nearest_on(box, point.x, point.y)
             el(group, "line", x1=point.x, y1=point.y, x2=end[0], y2=end[1], stroke=MUTED,

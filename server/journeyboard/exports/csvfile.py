@@ -24,7 +24,8 @@ from typing import Final
 
 from journeyboard import schema
 from journeyboard.exports import numbers
-from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card
+from journeyboard.i18n import N_, _
+from journeyboard.workshop.boardview import BoardView, Card, quadrant_title
 
 DIALECTS: Final = {"excel": (",", "."), "nordic": (";", ",")}
 # What a spreadsheet may read as the start of a formula: the ASCII and full-width operators,
@@ -33,32 +34,33 @@ FORMULA_STARTS: Final = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff
 
 # Each column and where it comes from (the kind that carries it on the board; a field written
 # on another card is exported as written). Numbers are typed by column: one decimal for means and
-# spreads, whole numbers for orders, counts and scores, empty where the card has none.
+# spreads, whole numbers for orders, counts and scores, empty where the card has none. The
+# header row is each column's name in the export's language (English keeps these names).
 COLUMNS: Final = (
-    "stage_order",  # the stage's column number, 1..n; empty for Unplaced
-    "stage",  # the stage's name
-    "lane",  # the card's lane title (shared_schema/lanes.json)
-    "kind",  # the card's kind as written
-    "text",
-    "author",  # the author's name, or their id when they are not listed
-    "channel",  # touchpoint
-    "moment_of_truth",  # touchpoint: "yes" or empty
-    "kpi",  # touchpoint: the KPI named on the card (text)
-    "nps",  # touchpoint: a whole number, -100..100
-    "emotion",  # feeling: a whole score, -3..3
-    "department",  # a backstage card's own, else its author's
-    "votes",  # pain point, once the votes are revealed: a count
-    "effort",  # solution, once the ratings are revealed: a mean, 1..5
-    "impact",
-    "effort_spread",  # the standard deviation of the ratings
-    "impact_spread",
-    "raters",  # how many rated it: a count
-    "quadrant",  # the quadrant's title (shared_schema/quadrants.json)
-    "pain_point",  # solution: the text of the pain point it answers
-    "owner",  # solution
-    "due",  # solution: yyyy-mm-dd
-    "status",  # solution
-    "card_id",
+    N_("stage_order"),  # the stage's column number, 1..n; empty for Unplaced
+    N_("stage"),  # the stage's name
+    N_("lane"),  # the card's lane title (shared_schema/lanes.json)
+    N_("kind"),  # the card's kind as written
+    N_("text"),
+    N_("author"),  # the author's name, or their id when they are not listed
+    N_("channel"),  # touchpoint
+    N_("moment_of_truth"),  # touchpoint: "yes" or empty
+    N_("kpi"),  # touchpoint: the KPI named on the card (text)
+    N_("nps"),  # touchpoint: a whole number, -100..100
+    N_("emotion"),  # feeling: a whole score, -3..3
+    N_("department"),  # a backstage card's own, else its author's
+    N_("votes"),  # pain point, once the votes are revealed: a count
+    N_("effort"),  # solution, once the ratings are revealed: a mean, 1..5
+    N_("impact"),
+    N_("effort_spread"),  # the standard deviation of the ratings
+    N_("impact_spread"),
+    N_("raters"),  # how many rated it: a count
+    N_("quadrant"),  # the quadrant's title (shared_schema/quadrants.json)
+    N_("pain_point"),  # solution: the text of the pain point it answers
+    N_("owner"),  # solution
+    N_("due"),  # solution: yyyy-mm-dd
+    N_("status"),  # solution
+    N_("card_id"),
 )
 LANE_ORDER: Final = {
     lane["kind"]: index for index, lane in enumerate(schema.load("lanes.json")["lanes"])
@@ -112,7 +114,7 @@ def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
         neutralise(card.text),
         neutralise(view.author_name(card)),
         neutralise(card.get_text("channel")),
-        "yes" if card.moment_of_truth else "",
+        _("yes") if card.moment_of_truth else "",
         neutralise(card.get_text("kpi")),
         number.count(_nps(card)),
         number.count(card.emotion),
@@ -124,7 +126,7 @@ def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
         number.mean(rating.effort_spread) if rating else "",
         number.mean(rating.impact_spread) if rating else "",
         number.count(rating.n) if rating else "",
-        neutralise(QUADRANT_TITLES.get(rating.quadrant, "")) if rating else "",
+        neutralise(quadrant_title(rating.quadrant)) if rating else "",
         neutralise(pain.text) if pain else "",
         neutralise(card.get_text("owner")),
         neutralise(card.due),
@@ -152,7 +154,7 @@ def export_csv(view: BoardView, dialect: str = "excel") -> bytes:
     number = Numbers(decimal_mark)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=separator, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([_(column) for column in COLUMNS])
     for card in sorted(view.cards, key=row_order):
         writer.writerow(_row(view, card, number))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

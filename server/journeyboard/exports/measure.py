@@ -2,71 +2,112 @@
 
 The charts and the poster wrap labels and keep them from colliding, so they need to know how
 wide a string is before anything renders it. They name DejaVu Sans first in their font stack
-(Debian and most Linux systems ship it, and so do the PDF renderers' images), and this module
-carries its advance widths for printable ASCII, regular and bold, in thousandths of an em, as
-read once from DejaVuSans.ttf / DejaVuSans-Bold.ttf with fontTools. A table of 190 numbers is
-enough: it needs no font file or dependency at run time, and it is conservative for the
-fallbacks (Verdana is as wide, Arial/Helvetica/Liberation Sans are narrower), so text measured
-here stays inside its box wherever it renders. A letter with a diacritic is measured as its
-base letter; anything else outside the table counts as a full em (CJK is about that wide),
-and every width carries a 4% margin.
+(`FONT_FAMILY`; the Dockerfile and scripts/system-deps install it), and the PDF renderer finds
+it through fontconfig. This module measures with that same font file: `font_file` asks
+fontconfig (`fc-match`) which file it gives for the family, regular and bold, and reads each
+glyph's advance width from it with fontTools, so å, ä, ö, æ, ø and any other letter the font
+has are measured as they print. A character the font lacks is drawn by a fallback font; it
+counts as a full em (CJK is about that wide). Every width carries a 4% margin, for fallbacks
+that are wider than DejaVu Sans (Verdana is as wide; Arial and Liberation Sans are narrower).
+
+Each font is read once per process (`functools.cache`) and each character's width once per
+font. Without fontconfig or any font file, every character counts as a full em: the layout
+is then loose, never overflowing.
 """
 
 from __future__ import annotations
 
-import unicodedata
+import functools
+import logging
+import shutil
+import subprocess
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
-FONT_FAMILY: Final = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif"
+from fontTools.ttLib import TTFont
 
-# Advance widths of U+0020..U+007E in 1/1000 em.
-_REGULAR: Final = (
-    318, 401, 460, 838, 636, 950, 780, 275, 390, 390, 500, 838, 318, 361, 318, 337, 636, 636,
-    636, 636, 636, 636, 636, 636, 636, 636, 337, 337, 838, 838, 838, 531, 1000, 684, 686, 698,
-    770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787, 603, 787, 695, 635, 611, 732,
-    684, 989, 685, 611, 685, 390, 337, 390, 838, 500, 500, 613, 635, 550, 635, 615, 352, 635,
-    634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592, 592,
-    525, 636, 337, 636, 838,
-)  # fmt: skip
-_BOLD: Final = (
-    348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 380, 365, 696, 696,
-    696, 696, 696, 696, 696, 696, 696, 696, 400, 400, 838, 838, 838, 580, 1000, 774, 762, 734,
-    830, 683, 683, 821, 837, 372, 372, 775, 637, 995, 837, 850, 733, 850, 770, 720, 682, 812,
-    774, 1103, 771, 724, 725, 457, 365, 457, 838, 500, 500, 675, 716, 593, 716, 678, 435, 716,
-    712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924, 645, 652,
-    582, 712, 365, 712, 838,
-)  # fmt: skip
-# Punctuation the exports write themselves (same in both weights but for a few pixels).
-_EXTRA: Final = {
-    "\u2013": 500, "\u2014": 1000, "\u2026": 1000, "\u2022": 640, "\u2605": 896, "\u2212": 838,
-    "\u25cf": 873, "\u201c": 660, "\u201d": 660, "\u2018": 380, "\u2019": 380, "\u00b7": 380,
-    "\u2192": 838, "\u2191": 838, "\u00b1": 838, "\u00a0": 348,
-}  # fmt: skip
+log = logging.getLogger(__name__)
+
+FONT_FAMILY: Final = "DejaVu Sans, Verdana, Arial, Helvetica, sans-serif"
+MEASURED_FAMILY: Final = "DejaVu Sans"
+"""The family the SVG's font stack names first, which this module measures with."""
+KNOWN_FILES: Final = {
+    False: Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    True: Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+}
+"""Where Debian's fonts-dejavu-core puts the files, for a system without `fc-match`."""
 MARGIN: Final = 1.04
 ASCENT: Final = 0.93  # hhea ascent of DejaVu Sans, in em
 DESCENT: Final = 0.24
 LINE_HEIGHT: Final = 1.22
+FULL_EM: Final = 1000.0
 
 
-def _advance(char: str, table: tuple[int, ...]) -> int:
-    code = ord(char)
-    if 32 <= code <= 126:
-        return table[code - 32]
-    if char in _EXTRA:
-        return _EXTRA[char]
-    base = unicodedata.normalize("NFD", char)[:1]
-    if base and base != char and 32 <= ord(base) <= 126:
-        return table[ord(base) - 32]
-    if unicodedata.combining(char):
-        return 0
-    return 1000
+def font_file(bold: bool = False) -> Path | None:
+    """The font file fontconfig renders `MEASURED_FAMILY` with (None: none found)."""
+    return _font_file(bold)
+
+
+@functools.cache
+def _font_file(bold: bool) -> Path | None:
+    pattern = f"{MEASURED_FAMILY}:bold" if bold else MEASURED_FAMILY
+    fc_match = shutil.which("fc-match")
+    if fc_match is not None:
+        try:
+            found = subprocess.run(
+                [fc_match, "--format=%{file}", pattern],
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.warning("fc-match failed (%s); looking for the font file itself", exc)
+        else:
+            if found and Path(found).is_file() and found.endswith((".ttf", ".otf")):
+                return Path(found)
+    known = KNOWN_FILES[bold]
+    return known if known.is_file() else None
+
+
+class FontWidths:
+    """The advance widths of one font file, in thousandths of an em, read with fontTools."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._widths: dict[str, float] = {}
+        self._cmap: dict[int, str] = {}
+        self._advances: dict[str, tuple[int, int]] = {}
+        self._units = 1000
+        if path is None:
+            log.warning("no %s font found: text is measured a full em a letter", MEASURED_FAMILY)
+            return
+        with TTFont(path, lazy=True) as font:
+            self._cmap = dict(font.getBestCmap())
+            self._advances = {name: font["hmtx"][name] for name in set(self._cmap.values())}
+            self._units = int(font["head"].unitsPerEm)
+
+    def advance(self, char: str) -> float:
+        """One character's advance width in 1/1000 em (a full em when the font lacks it)."""
+        width = self._widths.get(char)
+        if width is None:
+            glyph = self._cmap.get(ord(char))
+            width = FULL_EM if glyph is None else self._advances[glyph][0] * 1000 / self._units
+            self._widths[char] = width
+        return width
+
+
+@functools.cache
+def font_widths(bold: bool = False) -> FontWidths:
+    """The widths of the font the exports print with, regular or bold (read once)."""
+    return FontWidths(font_file(bold))
 
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """The width of one line of text at a font size (same unit out as in), with a margin."""
-    table = _BOLD if bold else _REGULAR
-    return sum(_advance(char, table) for char in text) * size / 1000 * MARGIN
+    widths = font_widths(bold)
+    return sum(widths.advance(char) for char in text) * size / 1000 * MARGIN
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,10 @@ import math
 from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Final
 
+from babel import numbers as babel_numbers
+
+from journeyboard import i18n
+
 # Enough digits for any float written out in full (1e308 has 309), so quantize never traps.
 _CONTEXT: Final = Context(prec=400, rounding=ROUND_HALF_UP)
 _TENTH: Final = Decimal("0.1")
@@ -66,3 +70,17 @@ def signed_one_decimal(value: float) -> str:
 def signed_whole(value: float) -> str:
     """A score as the board writes it: "+2", "\u22123" (a true minus), "0"."""
     return _signed(whole(value))
+
+
+def local_decimal(value: float, *, signed: bool = False) -> str:
+    """A mean or a spread as the language being rendered writes it (Babel's CLDR data): "4.3"
+    in English, "4,3" in Swedish, Norwegian and Danish; rounded by the rule above first.
+    `signed`: "+1,5", "\u22122,5" (a true minus), "0,0"."""
+    if not math.isfinite(value):
+        return NO_NUMBER
+    text = babel_numbers.format_decimal(rounded(value, 1), format="0.0", locale=i18n.current())
+    if text[:1] in ("-", MINUS):
+        return (MINUS if signed else "-") + text[1:]
+    if signed and rounded(value, 1) != 0:
+        return "+" + text
+    return text

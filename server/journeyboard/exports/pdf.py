@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from journeyboard import i18n
 from journeyboard.exports import poster, report
 from journeyboard.exports.charts import to_string
 from journeyboard.workshop.boardview import BoardView
@@ -110,7 +111,7 @@ def poster_art(view: BoardView, sheet: str, now_ms: int | None = None) -> Poster
         float(height),
         (headers.x * scale, headers.right * scale),
         layout.map.y * scale,
-        view.title or "Customer journey map",
+        view.title or i18n._("Customer journey map"),
     )
 
 
@@ -145,7 +146,13 @@ class Tile:
 
     @property
     def label(self) -> str:
-        return f"row {self.row}, column {self.column} of {self.rows}×{self.columns}"  # noqa: RUF001
+        return i18n._(
+            "row %(row)s, column %(column)s of %(rows)s×%(columns)s",  # noqa: RUF001
+            row=self.row,
+            column=self.column,
+            rows=self.rows,
+            columns=self.columns,
+        )
 
 
 def tile_grid(art: PosterArt, page: str) -> list[Tile]:
@@ -274,9 +281,16 @@ def _tile_marks(art: PosterArt, tiles: list[Tile]) -> tuple[str, str]:
     )
     pages = []
     for tile in tiles:
-        label = (
-            f"{_escape(art.title)} · wall poster {_paper_name(art)} on {_paper_of(tile)} · "
-            f"{tile.label} · overlap {OVERLAP:g} mm: cut at the marks, lay over the next tile"
+        label = _escape(
+            i18n._(
+                "%(title)s · wall poster %(sheet)s on %(paper)s · %(tile)s · overlap %(overlap)s "
+                "mm: cut at the marks, lay over the next tile",
+                title=art.title,
+                sheet=_paper_name(art),
+                paper=_paper_of(tile),
+                tile=tile.label,
+                overlap=format(OVERLAP, "g"),
+            )
         )
         pages.append(
             f'<section class="tile">{_crop_marks(tile)}<p class="label">{label}</p></section>'

@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Final
 
+from babel import dates
+
+from journeyboard import i18n
+from journeyboard.collation import sort_key
 from journeyboard.exports import charts
 from journeyboard.exports.charts import ACCENT, INK, MOMENT, MUTED, el, text_block, to_string
 from journeyboard.exports.measure import (
@@ -36,7 +40,15 @@ from journeyboard.exports.measure import (
     wrap,
 )
 from journeyboard.exports.numbers import signed_whole
-from journeyboard.workshop.boardview import LANES, BoardView, Card, Stage
+from journeyboard.workshop.boardview import (
+    LANES,
+    UNPLACED,
+    BoardView,
+    Card,
+    Stage,
+    channel_title,
+    day_title,
+)
 
 PAGES: Final = {"A0": (1189, 841), "A1": (841, 594), "A3": (420, 297), "A4": (297, 210)}
 SHEETS: Final = ("A0", "A1")
@@ -56,6 +68,7 @@ KIND_FILL: Final = {
     "solution": "#e0f2e9",
     "note": "#f0f2f5",
 }
+EMPTY_CARD: Final = i18n.N_("(empty card)")
 DECISION_INK: Final = {"approved": "#276749", "rejected": "#9b2c2c", "open": "#8a6100"}
 
 
@@ -130,6 +143,13 @@ def _decision(card: Card) -> str:
     return status if status in ("approved", "rejected") else "open"
 
 
+def _votes_width(size: float) -> float:
+    """The widest "12 votes" label in the language being rendered ("12 stemmer")."""
+    return max(
+        text_width(i18n.ngettext("%(num)s vote", "%(num)s votes", count), size) for count in (1, 88)
+    )
+
+
 def _lanes(view: BoardView) -> list[tuple[str, str]]:
     kinds = {kind for kind, _ in LANES}
     present = {card.kind if card.kind in kinds else "note" for card in view.cards}
@@ -179,18 +199,18 @@ class _Sizes:
 def _meta(view: BoardView, card: Card, code: str) -> str:
     """The line above a card's text: what kind of thing it is, in a few words."""
     if card.kind == "touchpoint":
-        channel = card.get_text("channel")
+        channel = channel_title(card.get_text("channel"))
         parts = [channel.upper()] if channel else []
         if card.moment_of_truth:
-            parts.append("★ MOMENT OF TRUTH")
+            parts.append("★ " + i18n._("moment of truth").upper())
         return "  ·  ".join(parts)
     if card.kind == "feeling" and card.emotion is not None:
         whole = max(-3, min(3, round(card.emotion)))
-        return f"{signed_whole(card.emotion)}  {charts.FEELING_WORDS[whole]}"
+        return f"{signed_whole(card.emotion)}  {i18n._(charts.FEELING_WORDS[whole])}"
     if card.kind == "backstage":
         return card.get_text("department")
     if card.kind == "gain" and card.votes:
-        return f"{card.votes} vote" + ("" if card.votes == 1 else "s")
+        return i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
     return ""
 
 
@@ -235,17 +255,17 @@ def _cell(
 
 def _card_box(view: BoardView, card: Card, code: str, width: float, s: _Sizes) -> _Card:
     if card.kind == "pain":
-        votes = f" · {card.votes} vote" + ("" if card.votes == 1 else "s")
+        votes = " · " + i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
         label = code + (votes if view.votes_revealed else "")
         chip_w = text_width(label, s.small, True) + 3 * s.pad
         return _Card(card, "", [label], True, block_height(1, s.small) + 2 * s.pad, chip_w)
     if card.kind == "solution":
-        label = f"{code} · {_decision(card)}"
+        label = f"{code} · {i18n._(_decision(card))}"
         chip_w = text_width(label, s.small, True) + 3 * s.pad
         return _Card(card, "", [label], True, block_height(1, s.small) + 2 * s.pad, chip_w)
     inner = width - 2 * s.pad
     meta = _meta(view, card, code)
-    lines = wrap(card.text or "(empty card)", inner, s.f, max_lines=MAX_CARD_LINES)
+    lines = wrap(card.text or i18n._(EMPTY_CARD), inner, s.f, max_lines=MAX_CARD_LINES)
     height = block_height(len(lines), s.f) + 2 * s.pad
     if meta:
         height += block_height(1, s.meta) + s.pad * 0.6
@@ -299,14 +319,14 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
     line_gap = s.f * 0.55
     heading = block_height(1, s.heading) + s.f * 0.9
     # Pains: code | votes | text (with its stage under it).
-    pain_text_w = pains_w - text_width("P00", text, True) - text_width("00 votes", text) - s.f * 2
-    pain_rows = [(card, wrap(card.text or "(empty card)", pain_text_w, text))
+    pain_text_w = pains_w - text_width("P00", text, True) - _votes_width(text) - s.f * 2
+    pain_rows = [(card, wrap(card.text or i18n._(EMPTY_CARD), pain_text_w, text))
                  for card in ranked_pains(view)]  # fmt: skip
     pains_h = heading + sum(block_height(len(lines) + 1, text) + line_gap for _, lines in pain_rows)
     moments = [
         wrap(
-            f"★ {card.stage.name or 'Unplaced'}"
-            + (f" · {card.get_text('channel')}" if card.get_text("channel") else ""),
+            f"★ {card.stage.name or i18n._(UNPLACED)}"
+            + (f" · {channel_title(card.get_text('channel'))}" if card.get_text("channel") else ""),
             pains_w,
             text,
         )
@@ -324,9 +344,9 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
     cols = [plan_w * share for share in fractions]
     plan_rows = []
     for card in planned_solutions(view):
-        lines = wrap(card.text or "(empty card)", cols[1] - s.f, text)
+        lines = wrap(card.text or i18n._(EMPTY_CARD), cols[1] - s.f, text)
         answers = named.get(card.get_text("pain"))
-        extra = [f"answers {answers}"] if answers else []
+        extra = [i18n._("answers %(ref)s", ref=answers)] if answers else []
         owner = wrap(card.get_text("owner") or "-", cols[2] - s.f, text)
         plan_rows.append((card, lines + extra, owner))
     plan_h = heading + block_height(1, text) + line_gap * 2
@@ -352,17 +372,26 @@ def _plan(view: BoardView, width: float, height: float, f: float, date: str) -> 
     named = codes(view)
     # Title block: the title on the left, the facts on the right.
     left_w = (width - 2 * margin) * 0.55
-    title_lines = wrap(view.title or "Customer journey map", left_w, f * 2.6, bold=True,
+    title_lines = wrap(view.title or i18n._("Customer journey map"), left_w, f * 2.6, bold=True,
                        max_lines=2)  # fmt: skip
     people = [p for p in view.people if not p.removed]
-    departments = sorted({p.department for p in people if p.department})
-    sub = "Customer journey map" + (f" · {date}" if date else "")
+    departments = sorted(
+        {p.department for p in people if p.department}, key=sort_key(i18n.current())
+    )
+    sub = i18n._("Customer journey map") + (f" · {date}" if date else "")
     if people:
-        sub += f" · {len(people)} people from {len(departments)} departments"
+        sub += " · " + i18n.ngettext(
+            "%(num)s person from %(departments)s",
+            "%(num)s people from %(departments)s",
+            len(people),
+            departments=i18n.ngettext(
+                "%(num)s department", "%(num)s departments", len(departments)
+            ),
+        )
     facts_w = (width - 2 * margin) * 0.42
     fact_lines = [("", wrap(sub, left_w, s.small))]
-    for label, value in (("Persona", view.persona), ("Scope", view.scope),
-                         ("Customer goal", view.customer_goal)):  # fmt: skip
+    for label, value in ((i18n._("Persona"), view.persona), (i18n._("Scope"), view.scope),
+                         (i18n._("Customer goal"), view.customer_goal)):  # fmt: skip
         if value:
             fact_lines.append((label, wrap(f"{label}: {value}", facts_w, s.small, max_lines=3)))
     left_h = (
@@ -387,7 +416,7 @@ def _plan(view: BoardView, width: float, height: float, f: float, date: str) -> 
     # Lanes and cells.
     lanes = [
         (kind, title, wrap(title, header_w - 2 * s.pad, s.lane, bold=True))
-        for kind, title in _lanes(view)
+        for kind, title in ((kind, i18n._(english)) for kind, english in _lanes(view))
     ]
     cells: dict[tuple[str, str], list[_Card]] = {}
     for card in view.cards:
@@ -439,7 +468,7 @@ def _draw(view: BoardView, plan: _Plan, sheet: str) -> tuple[ET.Element, PosterL
     page_w, page_h = PAGES[sheet]
     root = el(None, "svg", xmlns=charts.SVG_NS, width=f"{page_w}mm", height=f"{page_h}mm",
               viewBox=f"0 0 {width:.2f} {height:.2f}", font_family=FONT_FAMILY)  # fmt: skip
-    el(root, "title", f"{view.title} — customer journey map")
+    el(root, "title", i18n._("%(title)s — customer journey map", title=view.title))
     el(root, "rect", x=0, y=0, width=width, height=height, fill="#ffffff")
     boxes: list[TextBox] = []
     columns = view.columns()
@@ -478,13 +507,13 @@ def _draw(view: BoardView, plan: _Plan, sheet: str) -> tuple[ET.Element, PosterL
         rows.append(Row(kind, lane_title, y, row_h[kind]))
         y += row_h[kind]
         if kind == "feeling" and plan.curve_h:
-            rows.append(Row(CURVE_ROW, "Emotion curve", y, plan.curve_h))
+            rows.append(Row(CURVE_ROW, i18n._("Emotion curve"), y, plan.curve_h))
             y += plan.curve_h
     if plan.curve_h and not any(r.kind == CURVE_ROW for r in rows):
-        rows.append(Row(CURVE_ROW, "Emotion curve", y, plan.curve_h))
+        rows.append(Row(CURVE_ROW, i18n._("Emotion curve"), y, plan.curve_h))
         y += plan.curve_h
     y += f * 1.5
-    rows.append(Row(SUMMARY_ROW, "Summary", y, plan.summary.height))
+    rows.append(Row(SUMMARY_ROW, i18n._("Summary"), y, plan.summary.height))
     bottom = y + plan.summary.height
 
     # Stage headers.
@@ -513,7 +542,8 @@ def _draw(view: BoardView, plan: _Plan, sheet: str) -> tuple[ET.Element, PosterL
     summary_row = rows[-1]
     el(headers, "rect", x=margin, y=summary_row.y, width=plan.header_w - s.gap,
        height=summary_row.h, rx=f * 0.3, fill="#d9e2ec")  # fmt: skip
-    boxes.append(text_block(headers, ["Summary"], margin + s.pad, summary_row.y + s.pad, s.lane,
+    summary_title = [i18n._("Summary")]
+    boxes.append(text_block(headers, summary_title, margin + s.pad, summary_row.y + s.pad, s.lane,
                             bold=True, role="lane"))  # fmt: skip
 
     # Cards.
@@ -615,6 +645,7 @@ def _draw_summary(
     gap = f * 1.6
     text = s.small
     line_gap = f * 0.55
+    named = codes(view)
     band = el(parent, "g", class_="summary")
 
     def heading(label: str, at_x: float, at_y: float) -> float:
@@ -623,16 +654,16 @@ def _draw_summary(
         return at_y + block_height(1, s.heading) + f * 0.9
 
     # Pain points, ranked.
-    top = heading("Pain points, ranked by votes" if view.votes_revealed
-                  else "Pain points (votes not revealed)", x, y)  # fmt: skip
+    top = heading(i18n._("Pain points, ranked by votes") if view.votes_revealed
+                  else i18n._("Pain points (votes not revealed)"), x, y)  # fmt: skip
     code_w = text_width("P00", text, True)
-    votes_w = text_width("00 votes", text)
+    votes_w = _votes_width(text)
     most = max((card.votes for card, _ in summary.pain_rows), default=0) or 1
     for number, (card, lines) in enumerate(summary.pain_rows, start=1):
         boxes.append(text_block(band, [f"P{number}"], x, top, text, bold=True, fill="#9b2c2c",
                                 role="summary"))  # fmt: skip
         if view.votes_revealed:
-            label = f"{card.votes} vote" + ("" if card.votes == 1 else "s")
+            label = i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
             boxes.append(text_block(band, [label], x + code_w + f * 0.6, top, text, fill=INK,
                                     role="summary"))  # fmt: skip
             bar = (votes_w) * card.votes / most
@@ -642,11 +673,11 @@ def _draw_summary(
         block = text_block(band, lines, text_x, top, text, role="card", class_="text")
         boxes.append(block)
         stage_top = block.box.bottom + text * 0.22
-        boxes.append(text_block(band, [card.stage.name or "Unplaced"], text_x, stage_top,
+        boxes.append(text_block(band, [card.stage.name or i18n._(UNPLACED)], text_x, stage_top,
                                 text * 0.85, fill=MUTED, role="summary"))  # fmt: skip
         top += block_height(len(lines) + 1, text) + line_gap
     if summary.moments:
-        top = heading("Moments of truth", x, top + f * 1.2)
+        top = heading(i18n._("Moments of truth"), x, top + f * 1.2)
         for lines in summary.moments:
             boxes.append(text_block(band, lines, x, top, text, fill=MOMENT, bold=True,
                                     role="summary"))  # fmt: skip
@@ -654,8 +685,8 @@ def _draw_summary(
 
     # The action plan.
     px = x + summary.pains_w + gap
-    top = heading("Action plan: owners and decisions", px, y)
-    titles = ["", "Solution", "Owner", "Due", "Decision"]
+    top = heading(i18n._("Action plan: owners and decisions"), px, y)
+    titles = ["", i18n._("Solution"), i18n._("Owner"), i18n._("Due"), i18n._("Decision")]
     col_x = [px]
     for share in summary.plan_cols[:-1]:
         col_x.append(col_x[-1] + share)
@@ -671,7 +702,9 @@ def _draw_summary(
         decision = _decision(card)
         boxes.append(text_block(band, [f"S{number}"], col_x[0], top, text, bold=True,
                                 fill=DECISION_INK[decision], role="summary"))  # fmt: skip
-        has_answer = bool(lines) and lines[-1].startswith("answers ") and card.get_text("pain")
+        answers = named.get(card.get_text("pain"))
+        has_answer = bool(lines) and answers is not None
+        has_answer = has_answer and lines[-1] == i18n._("answers %(ref)s", ref=answers)
         own = lines[:-1] if has_answer else lines
         block = text_block(band, own, col_x[1], top, text, role="card", class_="text")
         boxes.append(block)
@@ -679,8 +712,9 @@ def _draw_summary(
             boxes.append(text_block(band, [lines[-1]], col_x[1], block.box.bottom + text * 0.22,
                                     text * 0.85, fill=MUTED, role="summary"))  # fmt: skip
         boxes.append(text_block(band, owner, col_x[2], top, text, role="summary"))
-        boxes.append(text_block(band, [card.due or "-"], col_x[3], top, text, role="summary"))
-        boxes.append(text_block(band, [decision], col_x[4], top, text, bold=True,
+        due = day_title(card.due) or "-"
+        boxes.append(text_block(band, [due], col_x[3], top, text, role="summary"))
+        boxes.append(text_block(band, [i18n._(decision)], col_x[4], top, text, bold=True,
                                 fill=DECISION_INK[decision], role="summary"))  # fmt: skip
         top += block_height(max(len(lines), len(owner)), text) + line_gap
         el(band, "line", x1=px, x2=px + summary.plan_w, y1=top, y2=top, stroke="#d9e2ec",
@@ -690,7 +724,7 @@ def _draw_summary(
     # The matrix, solutions by their codes.
     if summary.matrix is not None:
         mx = x + width - summary.matrix_w
-        top = heading("Effort and impact", mx, y)
+        top = heading(i18n._("Effort and impact"), mx, y)
         chart = summary.matrix
         holder = el(band, "svg", x=mx, y=top, width=chart.width, height=chart.height,
                     viewBox=f"0 0 {chart.width:.2f} {chart.height:.2f}")  # fmt: skip
@@ -707,7 +741,13 @@ def poster_drawing(
     if sheet not in SHEETS:
         raise ValueError(f"unknown sheet {sheet!r}; use one of {', '.join(SHEETS)}")
     width, height = PAGES[sheet]
-    date = "" if now_ms is None else datetime.fromtimestamp(now_ms / 1000, UTC).strftime("%Y-%m-%d")
+    date = (
+        ""
+        if now_ms is None
+        else dates.format_date(
+            datetime.fromtimestamp(now_ms / 1000, UTC).date(), "long", locale=i18n.current()
+        )
+    )
     return _draw(view, _fit(view, float(width), float(height), date), sheet)
 
 
@@ -787,13 +827,18 @@ def tiles(view: BoardView, page: str = "A4", sheet: str = "A1") -> list[str]:
     for tile in plan:
         root = el(None, "svg", xmlns=charts.SVG_NS, width=f"{page_w}mm", height=f"{page_h}mm",
                   viewBox=f"0 0 {page_w} {page_h}", font_family=FONT_FAMILY)  # fmt: skip
-        el(root, "title", f"{view.title} — customer journey map, page {tile.number}")
+        el(root, "title", i18n._("%(title)s — customer journey map, page %(number)s",
+                                 title=view.title, number=tile.number))  # fmt: skip
         el(root, "rect", x=0, y=0, width=page_w, height=page_h, fill="#ffffff")
-        el(root, "text", view.title or "Customer journey map", x=margin, y=margin + 4.5,
+        el(root, "text", view.title or i18n._("Customer journey map"), x=margin, y=margin + 4.5,
            font_size=5, font_weight="bold", fill=INK)  # fmt: skip
-        el(root, "text", f"Page {tile.number} of {len(plan)} · row {tile.row}, column "
-           f"{tile.column} · {page} tiles of the {sheet} poster", x=margin, y=margin + 9,
-           font_size=3, fill=MUTED)  # fmt: skip
+        caption = i18n._(
+            "Page %(number)s of %(pages)s · row %(row)s, column %(column)s · %(tile)s tiles of "
+            "the %(sheet)s poster",
+            number=tile.number, pages=len(plan), row=tile.row, column=tile.column, tile=page,
+            sheet=sheet,
+        )  # fmt: skip
+        el(root, "text", caption, x=margin, y=margin + 9, font_size=3, fill=MUTED)
         top = margin + band
         lanes, stages = layout.lane_headers, layout.stage_headers
         left = margin + lanes.w * scale

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from journeyboard import i18n
 from journeyboard.exports import csvfile, jsonfile, pdf, poster, report
 from journeyboard.workshop.boardview import BoardView
 
@@ -17,9 +18,12 @@ FORMATS: Final = ("json", "csv", "md", "html", "pdf", "svg", "poster-pdf")
 class ExportError(ValueError):
     """An unknown format (`code` "unknown_format") or option ("invalid_option")."""
 
-    def __init__(self, message: str, code: str = "invalid_option") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, code: str = "invalid_option", **params: object) -> None:
+        super().__init__(message % params if params else message)
         self.code = code
+        self.template = message
+        """The message's msgid (`%(name)s` placeholders), translated where it is shown."""
+        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +36,9 @@ class Rendered:
 
     def page(self, number: int) -> bytes:
         if not 1 <= number <= len(self.bodies):
-            raise ExportError(f"page must be between 1 and {len(self.bodies)}")
+            raise ExportError(
+                i18n.N_("page must be between 1 and %(pages)s"), pages=len(self.bodies)
+            )
         return self.bodies[number - 1]
 
 
@@ -49,9 +55,42 @@ def render(
     dialect: str = "excel",
     sheet: str = "A0",
     tile: str | None = None,
+    language: str = "en",
 ) -> Rendered:
-    """Render a board in a format; raise ExportError for an unknown format or option."""
+    """Render a board in a format and `language` (what the export itself says: headings,
+    lane and phase names, dates and numbers; the board's content stays as written); raise
+    ExportError for an unknown format or option."""
+    with i18n.using(language):
+        return _render(view, fmt, now_ms, dialect=dialect, sheet=sheet, tile=tile)
+
+
+def _check_options(fmt: str, dialect: str, sheet: str, tile: str | None) -> None:
+    """Refuse an option the format does not know, saying which values it takes."""
+    if fmt == "csv" and dialect not in csvfile.DIALECTS:
+        raise ExportError(
+            i18n.N_("unknown CSV dialect %(dialect)s; use one of %(dialects)s"),
+            dialect=repr(dialect),
+            dialects=", ".join(csvfile.DIALECTS),
+        )
+    if fmt in ("svg", "poster-pdf") and sheet not in poster.SHEETS:
+        raise ExportError(
+            i18n.N_("unknown sheet %(sheet)s; use one of %(sheets)s"),
+            sheet=repr(sheet),
+            sheets=", ".join(poster.SHEETS),
+        )
+    if fmt in ("svg", "poster-pdf") and tile is not None and tile not in poster.TILES:
+        raise ExportError(
+            i18n.N_("unknown tile page %(tile)s; use one of %(tiles)s"),
+            tile=repr(tile),
+            tiles=", ".join(poster.TILES),
+        )
+
+
+def _render(
+    view: BoardView, fmt: str, now_ms: int, *, dialect: str, sheet: str, tile: str | None
+) -> Rendered:
     name = slug(view.title)
+    _check_options(fmt, dialect, sheet, tile)
     try:
         if fmt == "json":
             data = json.dumps(jsonfile.export_board(view, now_ms), ensure_ascii=False, indent=2)
@@ -84,4 +123,9 @@ def render(
             return Rendered(pages, "image/svg+xml", f"{name}-{tile}.svg")
     except ValueError as exc:
         raise ExportError(str(exc)) from exc
-    raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}", "unknown_format")
+    raise ExportError(
+        i18n.N_("unknown format %(format)s; use one of %(formats)s"),
+        "unknown_format",
+        format=repr(fmt),
+        formats=", ".join(FORMATS),
+    )

@@ -17,25 +17,39 @@ those numbers.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import jinja2
+from babel import dates
 from markupsafe import Markup
 
-from journeyboard import schema
+from journeyboard import i18n, schema
+from journeyboard.collation import sort_key
 from journeyboard.exports import charts, markdown
-from journeyboard.exports.numbers import one_decimal, signed_one_decimal, signed_whole
-from journeyboard.workshop.boardview import QUADRANT_TITLES, BoardView, Card, Person, Stage
+from journeyboard.exports.numbers import local_decimal, signed_whole
+from journeyboard.i18n import N_, _, ngettext
+from journeyboard.workshop.boardview import (
+    BoardView,
+    Card,
+    Person,
+    Stage,
+    channel_title,
+    day_title,
+    quadrant_title,
+)
 from journeyboard.workshop.phases import phases
 
 STYLESHEETS: Final = ("report.css", "print.css")
 """Inlined into the HTML in this order; one that does not exist (yet) is skipped."""
 
-NO_DEPARTMENT: Final = "No department given"
+NO_DEPARTMENT: Final = N_("No department given")
 DECIDED: Final = ("approved", "rejected")
+STATUSES: Final = (N_("open"), N_("doing"), N_("done"), N_("approved"), N_("rejected"))
+"""The statuses the board offers, shown in the report's language; any other as written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +142,8 @@ class Report:
     """Everything the summary says, formatted, in the order it says it."""
 
     title: str
-    written: str  # "2025-11-19 08:40 UTC", when the report was made
+    language: str  # what the report's own words are in: "sv", "nb", "da" or "en"
+    written: str  # "19 november 2025 08:40 UTC" (sv), when the report was made
     held: str  # "2025-11-19", the day the first participant joined (or the report's day)
     phase: str  # its title: "Action plan"
     facts: tuple[Fact, ...]
@@ -159,7 +174,8 @@ def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) 
     return Summary(
         curve_chart=Markup(charts.to_string(charts.emotion_curve(view, 520, 150))),
         top_pains=tuple(
-            f"{c.text} ({c.votes} {'vote' if c.votes == 1 else 'votes'})" for c in voted[:3]
+            ngettext("%(text)s (%(num)s vote)", "%(text)s (%(num)s votes)", c.votes, text=c.text)
+            for c in voted[:3]
         ),
         quick_wins=in_quadrant("quick_win") if view.ratings_revealed else (),
         big_bets=in_quadrant("big_bet") if view.ratings_revealed else (),
@@ -172,10 +188,23 @@ def _when(now_ms: int) -> datetime:
     return datetime.fromtimestamp(now_ms / 1000, UTC)
 
 
+def _written(now_ms: int) -> str:
+    """When the report was made, as the language writes a date and a time: "19 november 2025
+    08:40 UTC" (sv)."""
+    when = _when(now_ms)
+    day = dates.format_date(when.date(), "long", locale=i18n.current())
+    time = dates.format_time(when, "short", tzinfo=UTC, locale=i18n.current())
+    return f"{day} {time} UTC"
+
+
+def _day(now_ms: int) -> str:
+    return dates.format_date(_when(now_ms).date(), "long", locale=i18n.current())
+
+
 def _report_lanes() -> tuple[tuple[str, str], ...]:
     """(kind, heading) of the lanes the map lists card by card (shared_schema/lanes.json)."""
     return tuple(
-        (lane["kind"], lane["report_heading"])
+        (lane["kind"], _(lane["report_heading"]))
         for lane in schema.load("lanes.json")["lanes"]
         if lane["report_heading"] is not None
     )
@@ -192,16 +221,16 @@ def _details(card: Card) -> tuple[str, ...]:
     details: list[str] = []
     if card.kind == "touchpoint":
         if card.get_text("channel"):
-            details.append(card.get_text("channel"))
+            details.append(channel_title(card.get_text("channel")))
         if card.moment_of_truth:
-            details.append("moment of truth")
+            details.append(_("moment of truth"))
         if card.get_text("kpi").strip():
-            details.append(f"KPI: {card.get_text('kpi').strip()}")
+            details.append(_("KPI: %(kpi)s", kpi=card.get_text("kpi").strip()))
         nps = card.fields.get("nps")
         if isinstance(nps, int | float) and not isinstance(nps, bool):
-            details.append(f"NPS {signed_whole(nps)}")
+            details.append(_("NPS %(score)s", score=signed_whole(nps)))
     if card.kind == "feeling" and card.emotion is not None:
-        details.append(f"feeling {signed_whole(card.emotion)}")
+        details.append(_("feeling %(score)s", score=signed_whole(card.emotion)))
     if card.kind == "backstage" and card.get_text("department"):
         details.append(card.get_text("department"))
     return tuple(details)
@@ -209,21 +238,25 @@ def _details(card: Card) -> tuple[str, ...]:
 
 def _departments(people: Sequence[Person]) -> tuple[Department, ...]:
     groups: dict[str, list[str]] = {}
+    nobody = _(NO_DEPARTMENT)
     for person in people:
-        name = person.name + (" (facilitator)" if person.role == "facilitator" else "")
-        groups.setdefault(person.department.strip() or NO_DEPARTMENT, []).append(name)
-    order = sorted(groups, key=lambda d: (d == NO_DEPARTMENT, d.casefold()))
+        facilitator = person.role == "facilitator"
+        name = _("%(name)s (facilitator)", name=person.name) if facilitator else person.name
+        groups.setdefault(person.department.strip() or nobody, []).append(name)
+    # Departments in the language's alphabetical order (å, ä, ö after z in Swedish).
+    collate = sort_key(i18n.current())
+    order = sorted(groups, key=lambda d: (d == nobody, collate(d)))
     return tuple(Department(name, tuple(groups[name])) for name in order)
 
 
 def _rating_cells(card: Card) -> tuple[str, str, str, str]:
     rating = card.rating
     if rating is None:
-        return ("not rated", "—", "—", "—")
+        return (_("not rated"), "—", "—", "—")
     return (
-        QUADRANT_TITLES.get(rating.quadrant, rating.quadrant),
-        f"{one_decimal(rating.effort)} ± {one_decimal(rating.effort_spread)}",
-        f"{one_decimal(rating.impact)} ± {one_decimal(rating.impact_spread)}",
+        quadrant_title(rating.quadrant),
+        f"{local_decimal(rating.effort)} ± {local_decimal(rating.effort_spread)}",
+        f"{local_decimal(rating.impact)} ± {local_decimal(rating.impact_spread)}",
         str(rating.n),
     )
 
@@ -245,10 +278,14 @@ def _curve(view: BoardView) -> tuple[CurvePoint, ...]:
         if entry is None:
             points.append(CurvePoint(stage.name, "—", "—", "—", 0))
         else:
-            _, median, low, high, n = entry
+            _stage, median, low, high, n = entry
             points.append(
                 CurvePoint(
-                    stage.name, signed_one_decimal(median), signed_whole(low), signed_whole(high), n
+                    stage.name,
+                    local_decimal(median, signed=True),
+                    signed_whole(low),
+                    signed_whole(high),
+                    n,
                 )
             )
     return tuple(points)
@@ -258,7 +295,7 @@ def _and(names: Sequence[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     if len(names) < 2:
         return "".join(names)
-    return f"{', '.join(names[:-1])} and {names[-1]}"
+    return _("%(first)s and %(last)s", first=", ".join(names[:-1]), last=names[-1])
 
 
 def _stage_title(stage: Stage) -> str:
@@ -297,32 +334,41 @@ def build_report(view: BoardView, now_ms: int) -> Report:
     first_join = min((p.joined_at_ms for p in people if p.joined_at_ms > 0), default=now_ms)
     moments = [c for c in view.of_kind("touchpoint") if c.moment_of_truth]
     left_open = [
-        f"{pain_ref[c.id]} ({c.stage.name}): no solution proposed"
+        _("%(ref)s (%(stage)s): no solution proposed", ref=pain_ref[c.id], stage=c.stage.name)
         for c in pains
         if c.id not in answered_by
     ]
-    left_open += [
-        f"{solution_ref[c.id]}: no decision yet"
-        + (f" (status: {c.get_text('status')})" if c.get_text("status") not in ("", "open") else "")
-        for c in solutions
-        if c.get_text("status") not in DECIDED
-    ]
+    for c in solutions:
+        ref, status = solution_ref[c.id], c.get_text("status")
+        if status in DECIDED:
+            continue
+        if status in ("", "open"):
+            left_open.append(_("%(ref)s: no decision yet", ref=ref))
+        else:  # the status as written: content, not translated
+            left_open.append(
+                _("%(ref)s: no decision yet (status: %(status)s)", ref=ref, status=status)
+            )
     unplaced = len(view.cards_in(view.unplaced))
     if unplaced:
         left_open.append(
-            f"{unplaced} {'card sits' if unplaced == 1 else 'cards sit'} in no stage"
-            " (Unplaced, at the end of the map)"
+            ngettext(
+                "%(num)s card sits in no stage (%(unplaced)s, at the end of the map)",
+                "%(num)s cards sit in no stage (%(unplaced)s, at the end of the map)",
+                unplaced,
+                unplaced=view.unplaced.name,
+            )
         )
     return Report(
-        title=view.title or "Customer journey workshop",
-        written=_when(now_ms).strftime("%Y-%m-%d %H:%M UTC"),
-        held=_when(first_join).strftime("%Y-%m-%d"),
+        title=view.title or _("Customer journey workshop"),
+        language=i18n.current(),
+        written=_written(now_ms),
+        held=_day(first_join),
         # The phase's name ("Action plan"), never its raw value ("action_plan").
-        phase=phase_known.title if (phase_known := phases().get(view.phase)) else view.phase,
+        phase=_(phase_known.title) if (phase_known := phases().get(view.phase)) else view.phase,
         facts=(
-            Fact("Persona", view.persona or "—"),
-            Fact("Scope", view.scope or "—"),
-            Fact("Customer goal", view.customer_goal or "—"),
+            Fact(_("Persona"), view.persona or "—"),
+            Fact(_("Scope"), view.scope or "—"),
+            Fact(_("Customer goal"), view.customer_goal or "—"),
         ),
         people_count=len(people),
         departments=_departments(people),
@@ -356,8 +402,10 @@ def build_report(view: BoardView, now_ms: int) -> Report:
                 c.id,
                 c.text,
                 c.get_text("owner") or "—",
-                c.due or "—",
-                c.get_text("status") or "open",
+                day_title(c.due) or "—",
+                _(c.get_text("status") or "open")
+                if c.get_text("status") in STATUSES or not c.get_text("status")
+                else c.get_text("status"),
                 pain_ref.get(c.get_text("pain"), "—"),
                 *_rating_cells(c),
             )
@@ -402,17 +450,28 @@ def _loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("journeyboard.exports", "templates")
 
 
+def _install_catalogues(env: jinja2.Environment) -> None:
+    """Jinja2's i18n extension over the server's catalogues: `_()` and `ngettext()` in a
+    template look up in the language being rendered (`i18n.using`)."""
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext_raw, i18n.ngettext_raw, newstyle=True
+    )
+
+
 @functools.cache
 def html_environment() -> jinja2.Environment:
     """The HTML templates' environment: autoescape on, every value XML-clean."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=_loader(),
+        extensions=["jinja2.ext.i18n"],
         autoescape=True,
         finalize=_xml_clean,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    _install_catalogues(env)
+    return env
 
 
 @functools.cache
@@ -420,6 +479,7 @@ def markdown_environment() -> jinja2.Environment:
     """The Markdown templates' environment: every value escaped for Markdown by default."""
     env = jinja2.Environment(
         loader=_loader(),
+        extensions=["jinja2.ext.i18n"],
         autoescape=False,
         finalize=_markdown_default,
         undefined=jinja2.StrictUndefined,
@@ -433,6 +493,7 @@ def markdown_environment() -> jinja2.Environment:
         md_cell=_markdown_filter(markdown.cell),
         md_heading=_markdown_filter(markdown.heading),
     )
+    _install_catalogues(env)
     return env
 
 
@@ -449,10 +510,34 @@ def _stylesheets(names: Sequence[str]) -> Markup:
     return Markup("\n".join(stylesheet(name) for name in names if name in available))
 
 
+def css_string(text: str) -> str:
+    """Text as a quoted CSS string, safe inside <style> in HTML and XML (no quote, backslash,
+    less-than sign, ampersand or line break left as itself)."""
+    escaped = "".join(f"\\{ord(c):x} " if c in '"\\<>&\n\r' else c for c in text)
+    return f'"{escaped}"'
+
+
+def page_css() -> Markup:
+    """The running header and footer of the printed report, in the language being rendered
+    (print.css names them in English; this rule comes after it)."""
+    header = css_string(_("Customer journey workshop summary"))
+    # "Page 3 of 7": the numbers are CSS counters, placed where the language puts them.
+    footer = _("Page %(page)s of %(pages)s", page="\x00", pages="\x01")
+    counters = {"\x00": "counter(page)", "\x01": "counter(pages)"}
+    parts = re.split("([\x00\x01])", footer)
+    content = " ".join(counters[part] if part in counters else css_string(part) for part in parts)
+    return Markup(
+        f"@page {{ @top-right {{ content: {header}; }} @bottom-right {{ content: {content}; }} }}"
+        f"@page :first {{ @top-right {{ content: none; }} }}"
+    )
+
+
 def report_html(view: BoardView, now_ms: int, *, stylesheets: Sequence[str] = STYLESHEETS) -> str:
     """The report as one self-contained HTML page (also well-formed XML)."""
     page = html_environment().get_template("report.html.j2")
-    return page.render(report=build_report(view, now_ms), css=_stylesheets(stylesheets))
+    return page.render(
+        report=build_report(view, now_ms), css=_stylesheets(stylesheets), page_css=page_css()
+    )
 
 
 def report_markdown(view: BoardView, now_ms: int) -> str:
@@ -464,11 +549,12 @@ def report_markdown(view: BoardView, now_ms: int) -> str:
 # A workshop of several journeys: the portfolio's comparison first, then a chapter per journey.
 
 RELATION_TITLES: Final = {
-    "root": "Overview",
-    "persona": "Persona variant",
-    "detail": "Detailed journey",
-    "to_be": "To-be journey",
+    "root": N_("Overview"),
+    "persona": N_("Persona variant"),
+    "detail": N_("Detailed journey"),
+    "to_be": N_("To-be journey"),
 }
+"""What the report calls each kind of journey (translated when the report is rendered)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,11 +586,15 @@ def portfolio_rows(journeys: Sequence[tuple[BoardView, JourneyPlace]]) -> list[P
     for view, place in journeys:
         where = ""
         if place.relation == "detail":
-            where = f"{place.parent_title}: {place.stage_name or 'a stage'}"
+            where = _(
+                "%(journey)s: %(stage)s",
+                journey=place.parent_title,
+                stage=place.stage_name or _("a stage"),
+            )
         elif place.relation in ("persona", "to_be"):
             where = place.parent_title
         curve = " · ".join(
-            f"{point[0].name} {signed_one_decimal(point[1])}"
+            f"{point[0].name} {local_decimal(point[1], signed=True)}"
             for point in view.emotion_curve()
             if point is not None
         )
@@ -512,10 +602,12 @@ def portfolio_rows(journeys: Sequence[tuple[BoardView, JourneyPlace]]) -> list[P
         rows.append(
             PortfolioRow(
                 title=view.title,
-                kind=RELATION_TITLES.get(place.relation, place.relation),
+                kind=_(RELATION_TITLES[place.relation])
+                if place.relation in RELATION_TITLES
+                else place.relation,
                 place=where,
                 persona=place.persona or view.persona,
-                phase=known.title if known else view.phase,
+                phase=_(known.title) if known else view.phase,
                 cards=len(view.cards),
                 pains=len(view.of_kind("pain")),
                 solutions=len(view.of_kind("solution")),
@@ -531,6 +623,7 @@ def _workshop_context(
     chapters = [build_report(view, now_ms) for view, _ in journeys]
     return {
         "title": chapters[0].title,
+        "language": i18n.current(),
         "portfolio": portfolio_rows(journeys),
         "chapters": chapters,
     }
@@ -545,7 +638,9 @@ def workshop_html(
     """The report of a workshop of several journeys as one HTML page: the portfolio's
     comparison, then each journey's summary as a chapter (the root's first)."""
     page = html_environment().get_template("workshop.html.j2")
-    return page.render(css=_stylesheets(stylesheets), **_workshop_context(journeys, now_ms))
+    return page.render(
+        css=_stylesheets(stylesheets), page_css=page_css(), **_workshop_context(journeys, now_ms)
+    )
 
 
 def workshop_markdown(journeys: Sequence[tuple[BoardView, JourneyPlace]], now_ms: int) -> str:

@@ -36,6 +36,10 @@ class BoardRecord:
     persona: dict[str, Any] = field(default_factory=dict)
     """The journey's structured persona (`workshop.journeys.PERSONA_FIELDS`), {} when none."""
 
+    language: str = "en"
+    """The board's language ("sv", "nb", "da", "en"): its exports' and new stages' default.
+    A board stored before boards had one reads as English."""
+
     def __post_init__(self) -> None:
         if not self.workshop:
             self.workshop = self.id
@@ -51,6 +55,7 @@ class BoardRecord:
             "parent": self.parent,
             "stage": self.stage,
             "persona": self.persona,
+            "language": self.language,
         }
 
     @classmethod
@@ -70,6 +75,7 @@ class BoardRecord:
             parent=str(parent) if parent is not None else None,
             stage=str(stage) if stage is not None else None,
             persona=dict(persona) if isinstance(persona, dict) else {},
+            language=str(data.get("language") or "en"),
         )
 
 

@@ -16,7 +16,7 @@ The rule, in DESIGN.md's terms ("claims on another person's future edits are ref
 - A client id is **bound** to a writer (a `WriterKey`): the person (`person:ID`) or the link
   (`link:ROLE`) whose socket first announced it in presence or first wrote clocks under it. The
   room also binds its own document's client id to the server. Bindings are stored beside the
-  document (see `rooms.bindings_name`), so they survive a restart.
+  document (see `bindings.bindings_name`), so they survive a restart.
 - Structs past the room's clock under a client id bound to another writer are refused.
   Structs under an unbound id are accepted, and bind it to the sender.
 - A delete-set range must end within what the room holds for that client, or what the same
@@ -129,9 +129,7 @@ def check_claims(
     `clock_of(client)` up to which clock it holds them (only asked to describe a refusal),
     `owner_of(client)` whom the id is bound to.
 
-    An update that writes only under the sender's own ids and deletes only what it brings or
-    the room holds is the common case (typing); the room answers `holds` for it from what it
-    knows without decoding its state vector (see `Room._holds`).
+    The room answers both from one decode of its state vector (`Screening._check_claims`).
     """
     reach: dict[int, int] = {}
     extended: list[int] = []

@@ -23,9 +23,12 @@ from typing import Final, Protocol
 from pycrdt import Doc
 
 from journeyboard.sync import protocol
+from journeyboard.sync.bindings import bindings_name
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.ports import Bus, UpdateLog
-from journeyboard.sync.room import Room, RoomClosed, RoomOptions, bindings_name
+from journeyboard.sync.room import Room
+from journeyboard.sync.room_options import RoomOptions
+from journeyboard.sync.room_state import RoomClosed
 from journeyboard.sync.stats import RoomStats
 from journeyboard.tasks import Background, Job
 
@@ -208,7 +211,7 @@ class RoomManager:
             log.debug("unloaded %s", name)
             if room.log_entries > 1 and not room.closed:
                 self.tasks.spawn(self.compact(name), f"compact {name}")
-            if room.binding_entries > 1 and not room.closed:
+            if room.bindings.entries > 1 and not room.closed:
                 bindings = bindings_name(name)
                 self.tasks.spawn(self.compact(bindings), f"compact {bindings}")
         finally:

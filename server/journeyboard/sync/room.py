@@ -6,38 +6,36 @@ only after the store has committed it. Updates are applied to the in-memory docu
 (that validates them and keeps the CRDT state current), but every outgoing message derived from
 the document (fan-out, a joiner's sync step 2, an HTTP read) waits in an ordered queue until the
 store reports a commit that covers it.
+
+The room keeps the document, its sockets and the order of work; three parts it owns do the
+rest: `Screening` (`sync/screening.py`) checks every update before it applies and holds the
+ones that wait for clocks, `Bindings` (`sync/bindings.py`) knows whose each client id is, and
+`Fanout` (`sync/fanout.py`) sends what the store has committed. `Presence`
+(`sync/presence.py`) is who is here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 import time
-from collections import deque
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any, Final, TypeVar
 
 from pycrdt import Doc, Map, TransactionEvent, UndoManager, merge_updates
 
 from journeyboard.sync import protocol
-from journeyboard.sync.claims import (
-    MAX_BINDINGS,
-    SERVER_WRITER,
-    ClaimCheck,
-    WriterKey,
-    check_claims,
-    decode_state_vector,
-    held_beyond,
-    writer_key,
-)
+from journeyboard.sync.bindings import Bindings, bindings_name
+from journeyboard.sync.claims import SERVER_WRITER, WriterKey, writer_key
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.errors import SyncError
+from journeyboard.sync.fanout import CONTROL_FLOW, Fanout, Outgoing
+from journeyboard.sync.journal import Journal
+from journeyboard.sync.loading import restore
 from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
-from journeyboard.sync.presence import Presence, role_of
+from journeyboard.sync.presence import Presence
 from journeyboard.sync.protocol import (
     AuthMessage,
     AwarenessEntry,
@@ -48,21 +46,17 @@ from journeyboard.sync.protocol import (
     SyncStep2,
     SyncUpdate,
 )
-from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import (
-    Pairs,
-    add_pairs,
-    apply_tolerantly,
-    check_stored,
-    is_malformed,
-    new_structs_refusal,
-    overlap,
-    screen_update,
-    splits_a_pair,
-    try_apply,
-    waits_for_missing,
+from journeyboard.sync.room_options import RoomOptions
+from journeyboard.sync.room_state import (
+    IllegalTransition,
+    RoomClosed,
+    RoomState,
+    check_transition,
 )
-from journeyboard.sync.yupdate import MalformedUpdate, ParsedUpdate, read_as_yrs
+from journeyboard.sync.screening import Held, Screening, UnreadableUpdate
+from journeyboard.sync.stats import RoomStats
+from journeyboard.sync.updates import new_structs_refusal
+from journeyboard.sync.yupdate import read_as_yrs
 
 log = logging.getLogger(__name__)
 
@@ -82,75 +76,9 @@ class Origin:
     """An update that arrives while the room is locked for its writer (reverted at once)."""
 
 
-class RoomState(enum.Enum):
-    """A room's life (tldraw's `RoomSessionState` and Starlette's `WebSocketState` name theirs
-    the same way). The allowed transitions are `ROOM_TRANSITIONS`, nowhere else."""
-
-    LOADING = "loading"
-    """Built; reading its log. Messages for it wait (`Room.ready` is not set)."""
-    OPEN = "open"
-    """Loaded: takes sockets, updates, reads and server changes."""
-    CLOSING = "closing"
-    """`Room.close` is running: pending messages fail and sockets close; no new work."""
-    CLOSED = "closed"
-    """Closed for good (shutdown or a store failure); the cause is kept for `RoomClosed`."""
-
-
-ROOM_TRANSITIONS: Final[Mapping[RoomState, frozenset[RoomState]]] = {
-    RoomState.LOADING: frozenset({RoomState.OPEN, RoomState.CLOSING}),
-    RoomState.OPEN: frozenset({RoomState.CLOSING}),
-    RoomState.CLOSING: frozenset({RoomState.CLOSED}),
-    RoomState.CLOSED: frozenset(),
-}
-"""Every transition a room may make (a closed room is never opened again: the manager builds
-a new one)."""
-
-
-class IllegalTransition(RuntimeError):
-    """A room was asked to go from one state to another that `ROOM_TRANSITIONS` does not
-    allow (a bug in the caller, not bad input)."""
-
-    def __init__(self, old: RoomState, new: RoomState) -> None:
-        super().__init__(f"a room cannot go from {old.value} to {new.value}")
-        self.old = old
-        self.new = new
-
-
-def check_transition(old: RoomState, new: RoomState) -> None:
-    """Raise `IllegalTransition` unless a room may go from `old` to `new`."""
-    if new not in ROOM_TRANSITIONS[old]:
-        raise IllegalTransition(old, new)
-
-
-class RoomClosed(SyncError, RuntimeError):
-    """The room was closed (server shutdown or a store failure) and cannot take more work."""
-
-    close = CLOSE.TRY_AGAIN_LATER
-    reason = "try again later"
-    refusal = False
-
-
 class ServerChangeFailed(RuntimeError):
     """A server change that failed half-way (a panic inside yrs); the document was rebuilt
     without it (`Room.transact`)."""
-
-
-class UnreadableUpdate(ProtocolError):
-    """An update that applies but cannot be read back (see `updates.unreadable_reason`)."""
-
-    close = CLOSE.UNREADABLE_UPDATE
-    reason = "unreadable update"
-
-
-NO_CLAIMS: Final = ClaimCheck(None, (), {})
-"""What the server's own changes claim: nothing to check."""
-
-
-class ForeignClaim(UnreadableUpdate):
-    """An update that claims clocks of a client id bound to someone else, or deletes clocks
-    the room does not hold (see `sync/claims.py`)."""
-
-    reason = "claim on clocks of another"
 
 
 class DocumentTooLarge(SyncError, RuntimeError):
@@ -158,85 +86,6 @@ class DocumentTooLarge(SyncError, RuntimeError):
 
     close = CLOSE.DOCUMENT_TOO_LARGE
     reason = "document too large"
-
-
-_CONTROL_FLOW = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
-
-
-@dataclass(slots=True)
-class _Outgoing:
-    seq: int
-    frame: bytes
-    target: Connection | None  # None: every connection
-    exclude: Connection | None = None
-    done: asyncio.Future[None] | None = None
-    skip_joined: bool = True
-    """Skip sockets that joined after this update was applied (their sync step 2 has it)."""
-    arrived: float = 0.0
-    """perf_counter() when the update arrived, for the fan-out latency histogram (0: none)."""
-    update: bytes = b""
-    """The update a broadcast carries (empty for anything else): what coalescing merges."""
-
-
-BINDINGS_SUFFIX: Final = "#clients"
-"""Appended to a document's name, names the log of its client id bindings (`bindings_name`)."""
-
-
-def bindings_name(name: str) -> str:
-    """The log that keeps which writer each client id of a document is bound to: a small Yjs
-    document (root map "clients": client id as a decimal string -> writer key), written only by
-    the server, so that bindings survive a restart and reach a node that loads the room."""
-    return name + BINDINGS_SUFFIX
-
-
-MAX_HELD_UPDATES: Final = 100
-MAX_HELD_BYTES: Final = 1 << 20
-"""Updates (and their bytes) a room holds at most while they wait for clocks it lacks; an
-honest client needs one for a moment (an edit racing its reconnecting sync step 2)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Held:
-    update: bytes
-    frame: bytes | None
-    origin: Connection | None
-    parsed: ParsedUpdate
-    stored: bool
-    """Read from the log at load (already durable): applied as a remote update."""
-
-
-CHECK_INLINE_BYTES: Final = 64 * 1024
-"""Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
-
-REBUILD_JOURNAL_BYTES: Final = 1 << 20
-"""Journal bytes a room keeps at least before it re-encodes its base state (see `_record`)."""
-
-
-def _no_document(name: str) -> bool:
-    return False
-
-
-@dataclass(frozen=True, slots=True)
-class RoomOptions:
-    """How a node's rooms behave: one set per node (`web/services.py` builds it from the
-    settings and limits), shared by the manager and every room it opens."""
-
-    max_document_bytes: int = 64 * 1024 * 1024
-    """Bytes of updates a document may hold (`DocumentTooLarge` past it)."""
-    lock_roots: tuple[str, ...] = ()
-    """The document's root maps that a lock reverts writes to."""
-    busy_fanout: int = 10_000
-    """Updates times sockets per second from which a room is busy (see `Room._release`)."""
-    busy_window: float = 0.002
-    """Seconds a busy room holds a release, so that more commits go out in one frame."""
-    presence_tick: float = 0.04
-    """Seconds between two presence frames of a room (`Presence.announce`); 0: no batching."""
-    grace_seconds: float = 10.0
-    """How long a room nobody uses stays loaded (`RoomManager.release`)."""
-    keepalive_seconds: float = 15.0
-    """A socket that was sent nothing for this long gets a keepalive frame."""
-    server_only: Callable[[str], bool] = _no_document
-    """Names the documents only the server writes (no client may, and no lock applies)."""
 
 
 class Room:
@@ -247,7 +96,7 @@ class Room:
         name: str,
         update_log: UpdateLog,
         bus: Bus,
-        options: RoomOptions = RoomOptions(),
+        options: RoomOptions = RoomOptions(),  # noqa: B008 (frozen: one shared default)
         *,
         clients_may_write: bool = True,
         stats: RoomStats | None = None,
@@ -267,25 +116,16 @@ class Room:
         self._log = update_log
         self._bus = bus
         self._applied = 0
-        self._committed = 0
-        self._outgoing: deque[_Outgoing] = deque()
         self.on_rebuild = on_rebuild
         """Called after `_rebuild` replaced `doc` (observers of the old one must move)."""
 
-        self._writers: dict[int, WriterKey] = {}
-        """Client ids and the writer each is bound to (`sync/claims.py`): who may write past
-        the room's clock under it. Loaded from and stored to `bindings_name(name)`."""
-        self._bindings: Doc[Any] | None = None
-        """The stored bindings as a document (None for rooms clients cannot write)."""
-        self.binding_entries = 0
-        """Stored log entries behind the bindings (compacted with the document)."""
-        self._pending_ends: dict[int, int] = {}
-        """Client ids whose structs the room stored but holds pending (waiting for a
-        dependency), and the end clock of those structs (`claims.held_beyond`)."""
-        self._floor: dict[int, int] = {}
-        """Clocks the document holds at least, per client id: the state vector when it was
-        last decoded, raised by every update applied whole since (a state vector only grows).
-        Decoding it costs about 0.3 us per client id; `_holds` does so only past the floor."""
+        self.bindings = Bindings(name, update_log)
+        """Whose each client id is (`sync/bindings.py`); stored beside the document for rooms
+        clients may write."""
+        self.screening = Screening(name, self.stats, self._owner_of)
+        """What an update passes before it applies, and the ones that wait (`screening.py`)."""
+        self.fanout = Fanout(self.connections, self.stats, options.busy_fanout, options.busy_window)
+        """What goes out once the store has committed it (`fanout.py`)."""
         self.policy: RoomPolicy | None = None
         """The workshop rules in force (`apply_policy`); None: what sockets were admitted with."""
         self._state = RoomState.LOADING
@@ -294,31 +134,19 @@ class Room:
         self._version = 0
         """Counts changes to the document (local or remote), for the sync step 2 cache."""
         self._step2: tuple[int, bytes, bytes] | None = None
-        self._base = b""
-        """The document's state at some point, encoded; with `_journal`, what rebuilds it."""
-        self._journal: list[bytes] = []
-        """Every update applied since `_base`, in order (see `_rebuild`)."""
-        self._held: list[_Held] = []
-        """Updates waiting for clocks the document lacks (`updates.waits_for_missing`)."""
-        self._held_bytes = 0
+        self.journal = Journal()
+        """What rebuilds the document (`sync/journal.py`, `_rebuild`)."""
         self._releasing = False
-        self._pairs: Pairs = {}
-        """Where the document's String items hold surrogate pairs (`splits_a_pair`)."""
-        self._journal_bytes = 0
         self.log_entries = 0
         """Stored log entries behind the document, as far as this room knows (see
         `RoomManager.compact`): what it loaded, and every update committed since."""
-        self._release_scheduled = False
-        self._busy = False
-        self._demand = 0
-        self._demand_since = time.monotonic()
         self.presence = Presence(
             name,
             self.connections,
             bus,
             self.stats,
-            self._writers,
-            self._bind_writer,
+            self.bindings.writers,
+            self.bindings.bind,
             options.presence_tick,
         )
         """Who is here (`presence.py`)."""
@@ -345,79 +173,31 @@ class Room:
             loaded, stored_bindings = await asyncio.gather(
                 self._log.load(self.name), self._log.load(bindings_name(self.name))
             )
-            self._load_bindings(stored_bindings.updates)
+            self.bindings.load(stored_bindings.updates)
         else:
             loaded = await self._log.load(self.name)
-        updates, parsed = await self._checked(loaded.updates)
-        waiting: list[int] = []
-        self.doc, skipped = apply_tolerantly(updates, waiting, parsed)
-        for bad in skipped:
-            self.stats.quarantined_updates += 1
-            log.error(
-                "%s: stored update %d of %d (%d bytes) cannot be applied; moved to quarantine: %s",
-                self.name,
-                bad.index + 1,
-                len(updates),
-                len(bad.update),
-                bad.reason,
-            )
-            await self._log.quarantine(self.name, bad.update, bad.reason)
-        left_out = {bad.index for bad in skipped}
-        for index in waiting:  # stored, but waiting for clocks the log lacks
-            self._hold(_Held(updates[index], None, None, read_as_yrs(updates[index]), True))
-        applied = left_out | set(waiting)
-        good = [update for index, update in enumerate(updates) if index not in applied]
-        self._journal = good
-        self._journal_bytes = self.size = sum(len(update) for update in good)
+        restored = await restore(self.name, self._log, self.stats, loaded.updates)
+        self.doc = restored.doc
+        self.screening.pairs = restored.pairs
+        waiting = restored.waiting
+        for update in waiting:  # stored, but waiting for clocks the log lacks
+            self.screening.hold(Held(update, None, None, read_as_yrs(update), True))
+        good = restored.applied
+        self.journal.start(good)
+        self.size = sum(len(update) for update in good)
         self.log_entries = len(good) + len(waiting)
         if len(good) == 1 and not waiting:
             # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
-        self._writers[self.doc.client_id] = SERVER_WRITER
+        self.bindings.writers[self.doc.client_id] = SERVER_WRITER
         # Nothing applied here waits in yrs: what waits for clocks the log lacks is held
-        # (`waiting`), so `_pending_ends` starts empty (`held_beyond` over a 10 MB snapshot
+        # (`waiting`), so `Screening.pending_ends` starts empty (`held_beyond` over a 10 MB snapshot
         # costs 0.3 s on the event loop, for nothing).
         if self._state is RoomState.LOADING:
             self._enter(RoomState.OPEN)
         self.ready.set()
         return loaded.position
-
-    def _load_bindings(self, updates: list[bytes]) -> None:
-        doc, skipped = apply_tolerantly(updates)
-        for bad in skipped:
-            log.error(
-                "%s: stored client binding %d does not apply: %s", self.name, bad.index, bad.reason
-            )
-        self._bindings = doc
-        self.binding_entries = len(updates)
-        for key, value in doc.get("clients", type=Map).items():
-            if key.isdigit() and isinstance(value, str) and len(self._writers) < MAX_BINDINGS:
-                self._writers[int(key)] = value
-
-    async def _checked(self, stored: list[bytes]) -> tuple[list[bytes], list[ParsedUpdate | None]]:
-        """The stored updates with every one yjs cannot read repaired (`check_stored`): the
-        repaired version is committed to the log first, then the original is moved to the
-        store's quarantine, so a crash in between leaves both (loading repairs it again)."""
-        if sum(len(update) for update in stored) > CHECK_INLINE_BYTES:
-            check = await asyncio.to_thread(check_stored, stored)
-        else:
-            check = check_stored(stored)
-        self._pairs = check.pairs
-        for update in check.appended:
-            await self._log.append_update(self.name, update)
-        for repair in check.repairs:
-            self.stats.stored_updates_repaired += 1
-            log.error(
-                "%s: stored update %d of %d (%d bytes) is not readable by yjs; %s",
-                self.name,
-                repair.index + 1,
-                len(stored),
-                len(repair.original),
-                repair.reason,
-            )
-            await self._log.quarantine(self.name, repair.original, repair.reason)
-        return check.updates, check.parsed
 
     @property
     def closed(self) -> bool:
@@ -429,10 +209,7 @@ class Room:
         if self._closed is None:
             self._closed = error or RoomClosed(reason)
             self._enter(RoomState.CLOSING)
-        for item in self._outgoing:
-            if item.done is not None and not item.done.done():
-                item.done.set_exception(RoomClosed(reason))
-        self._outgoing.clear()
+        self.fanout.close(lambda: RoomClosed(reason))
         self.presence.close()
         for conn in list(self.connections):
             conn.channel.close(code, reason)
@@ -442,7 +219,7 @@ class Room:
 
     async def flush(self) -> None:
         """Wait until every update applied so far is committed."""
-        await self._when_committed(self._applied)
+        await self.fanout.when_committed(self._applied)
 
     # sockets ------------------------------------------------------------------------------
 
@@ -540,7 +317,7 @@ class Room:
                 raise ProtocolError("invalid state vector") from exc
             frame = protocol.encode_sync_step2(update)
             self._step2 = (self._version, state_vector, frame)
-        self._emit(_Outgoing(self._applied, frame, conn))
+        self.fanout.emit(Outgoing(self._applied, frame, conn))
 
     # updates ------------------------------------------------------------------------------
 
@@ -556,23 +333,10 @@ class Room:
         limit = self.options.max_document_bytes
         if self.size + len(update) > limit:
             raise DocumentTooLarge(f"{self.name} would exceed {limit} bytes")
-        screened = screen_update(update)
-        reason = screened.reason
-        if reason is not None or screened.parsed is None:
-            self.stats.unreadable_updates += 1
-            if reason is None or is_malformed(reason):  # not what a Yjs client writes (4400)
-                raise ProtocolError(f"invalid Yjs update: {reason}")
-            raise UnreadableUpdate(f"unreadable Yjs update: {reason}")
-        clocks = self._decode_clocks()
-        if splits_a_pair(screened.parsed, self._pairs, clocks):
-            self.stats.unreadable_updates += 1
-            raise ProtocolError("invalid Yjs update: it splits a surrogate pair (half an emoji)")
-        # Claims on other people's clocks are refused before anything waits (`sync/claims.py`).
-        claims = self._check_claims(screened.parsed, origin)
-        if waits_for_missing(screened.parsed, clocks):
-            self._hold(_Held(update, frame, origin, screened.parsed, False))
+        passed = self.screening.check(update, origin, self.doc.get_state())
+        if passed.waits:
+            self.screening.hold(Held(update, frame, origin, passed.parsed, False))
             return self._applied
-        restated = overlap(screened.parsed, clocks)
         undo: UndoManager | None = None
         self._version += 1  # even a failed apply may have changed something
         try:
@@ -587,29 +351,28 @@ class Room:
                     self.doc.apply_update(update)
             else:
                 self.doc.apply_update(update)
-        except _CONTROL_FLOW:
+        except CONTROL_FLOW:
             raise
         except BaseException as exc:  # pycrdt raises ValueError, or a Rust panic on odd input
             self.stats.unreadable_updates += 1
             self._rebuild(f"an update from {origin.label if origin else 'the server'}: {exc}")
             raise UnreadableUpdate(f"invalid Yjs update: {exc}") from exc
-        if restated:
+        if passed.restated:
             # It restated clocks the document has: an honest resend restates the same
             # content, a crafted one other content, from which yrs can build items yjs
             # cannot read. Check what it added, and undo it if yjs could not read that.
-            corrupt = new_structs_refusal(self.doc, restated)
+            corrupt = new_structs_refusal(self.doc, passed.restated)
             if corrupt is not None:
                 self.stats.unreadable_updates += 1
                 label = origin.label if origin else "the server"
                 self._rebuild(f"an update from {label} that restated known clocks: {corrupt}")
                 raise UnreadableUpdate(f"unreadable Yjs update: {corrupt}")
         if origin is not None:
-            for client in claims.extended:
-                self._bind_writer(client, writer_key(origin.principal))
-        self._note_applied(update, claims.reach)
+            for client in passed.claims.extended:
+                self.bindings.bind(client, writer_key(origin.principal))
+        self.screening.applied(passed.parsed)
         self.size += len(update)
         self.stats.updates_in += 1
-        add_pairs(self._pairs, screened.parsed)
         seq = self._commit(
             update, frame or protocol.encode_sync_update(update), exclude=origin, noted=True
         )
@@ -622,118 +385,25 @@ class Room:
         self._release_held()
         return seq
 
-    def _check_claims(self, parsed: ParsedUpdate, origin: Connection | None) -> ClaimCheck:
-        """Refuse an update that claims clocks it may not (`sync/claims.py`); return the check,
-        whose client ids the update extends are bound to the sender once it applied."""
-        if origin is None:
-            return NO_CLAIMS
-        writer = writer_key(origin.principal)
-        check = check_claims(
-            parsed, self._holds, self._held_clock, self._owner_of, writer, role_of(origin.presence)
-        )
-        if check.refused is not None:
-            self.stats.refused_claims += 1
-            claim = check.refused.describe()
-            log.warning("%s: refused an update from %s: %s", self.name, origin.label, claim)
-            raise ForeignClaim(f"refused a claim on clocks the room does not hold: {claim}")
-        return check
-
-    def _holds(self, client: int, end: int) -> bool:
-        """Whether the document holds a client's clocks below `end`: in its state vector, or
-        as structs it stored that wait for a dependency."""
-        if end <= self._floor.get(client, 0) or end <= self._pending_ends.get(client, 0):
-            return True
-        return end <= self._held_clock(client)
-
-    def _held_clock(self, client: int) -> int:
-        """The clock up to which the document holds a client's structs (decodes the state
-        vector, and keeps it as the new floor)."""
-        return max(self._decode_clocks().get(client, 0), self._pending_ends.get(client, 0))
-
-    def _decode_clocks(self) -> dict[int, int]:
-        """The document's state vector, decoded (about 0.3 us per client id); it becomes the
-        floor `_holds` answers from."""
-        self._floor = decode_state_vector(self.doc.get_state())
-        return self._floor
-
-    def _note_applied(self, update: bytes, reach: Mapping[int, int]) -> None:
-        """After an update applied: note the structs it left pending, and raise the floor for
-        the clients whose structs it brought whole (`reach`, when the claim check read it)."""
-        held = held_beyond(update, self.doc.get_state())
-        for client, end in held.items():
-            if end > self._pending_ends.get(client, 0):
-                self._pending_ends[client] = end
-        floor = self._floor
-        for client, end in reach.items():
-            if client not in held and end > floor.get(client, 0):
-                floor[client] = end
-
     def _owner_of(self, client: int) -> WriterKey | None:
-        owner = self._writers.get(client)
+        """Whom a client id is bound to, or else the person who announced it in presence."""
+        owner = self.bindings.owner(client)
         if owner is None:
             person = self.presence.person_of(client)
             if person is not None:
                 owner = f"person:{person}"
         return owner
 
-    def _bind_writer(self, client: int, writer: WriterKey) -> None:
-        """Bind a client id to a writer (or move it from a link to a person), and store it.
-        A socket admitted without a principal (only in-process tests) binds nothing."""
-        if not writer or self._writers.get(client) == writer:
-            return
-        if client not in self._writers and len(self._writers) >= MAX_BINDINGS:
-            return
-        self._writers[client] = writer
-        doc = self._bindings
-        if doc is None:
-            return
-        before = doc.get_state()
-        doc.get("clients", type=Map)[str(client)] = writer
-        name = bindings_name(self.name)
-        try:
-            stored = self._log.append_update(name, doc.get_update(before))
-        except Exception as exc:  # a closed store: the room closes on its next content write
-            log.warning("%s: cannot store a client binding: %s", self.name, exc)
-            return
-        self.binding_entries += 1
-        stored.add_done_callback(_binding_stored)
-
-    def _note_pairs(self, update: bytes) -> None:
-        """Record the surrogate pairs of an update the server wrote or another node sent."""
-        with contextlib.suppress(MalformedUpdate):  # then it did not apply either
-            add_pairs(self._pairs, read_as_yrs(update))
-
-    def _hold(self, held: _Held) -> None:
-        """Keep an update that waits for clocks the document lacks, unapplied and unseen,
-        until they arrive (see `updates.waits_for_missing`: yrs could crash on it)."""
-        if not held.stored and (
-            len(self._held) >= MAX_HELD_UPDATES
-            or self._held_bytes + len(held.update) > MAX_HELD_BYTES
-        ):
-            self.stats.unreadable_updates += 1
-            raise UnreadableUpdate("too many updates wait for clocks this board does not have")
-        self._held.append(held)
-        self._held_bytes += len(held.update)
-        self.stats.held_updates += 1
-
     def _release_held(self) -> None:
         """Apply the held updates whose clocks have arrived (yrs skips what it has)."""
-        if not self._held or self._releasing:
+        if not self.screening.held or self._releasing:
             return
         self._releasing = True
         try:
-            progress = True
-            while progress and self._held and self._closed is None:
-                progress = False
-                known = self._decode_clocks()
-                for held in self._held:
-                    if not waits_for_missing(held.parsed, known):
-                        break
-                else:
+            while self._closed is None:
+                held = self.screening.ready(self.doc.get_state())
+                if held is None:
                     return
-                self._held.remove(held)
-                self._held_bytes -= len(held.update)
-                progress = True
                 if held.stored:
                     self.apply_remote(held.update)  # already durable,
                     self.log_entries -= 1  # and counted when the log was loaded
@@ -745,7 +415,7 @@ class Room:
         finally:
             self._releasing = False
 
-    def _refuse_held(self, held: _Held, error: SyncError) -> None:
+    def _refuse_held(self, held: Held, error: SyncError) -> None:
         label = held.origin.label if held.origin else "the log"
         log.warning("%s: a held update from %s was refused: %s", self.name, label, error)
         if held.origin is not None and held.origin in self.connections:
@@ -761,7 +431,7 @@ class Room:
         """Queue an applied update for the store and its fan-out behind the commit (`noted`:
         its surrogate pairs are recorded already)."""
         if not noted:
-            self._note_pairs(update)
+            self.screening.note_pairs(update)
         self._record(update)
         self._applied += 1
         self._version += 1
@@ -769,20 +439,15 @@ class Room:
         arrived = time.perf_counter()
         committed = self._log.append_update(self.name, update)
         committed.add_done_callback(lambda future: self._on_commit(seq, arrived, future, update))
-        self._emit(_Outgoing(seq, frame, None, exclude=exclude, arrived=arrived, update=update))
+        self.fanout.emit(
+            Outgoing(seq, frame, None, exclude=exclude, arrived=arrived, update=update)
+        )
         return seq
 
     def _record(self, update: bytes) -> None:
-        """Journal an applied update. Once the journal outgrows the encoded state it started
-        from (and 1 MiB), it starts again from the current state: rebuilding stays possible
-        at about the document's own size in memory, for an amortised constant cost."""
-        self._journal.append(update)
-        self._journal_bytes += len(update)
+        """Journal an applied update (`Journal.record`) and count its log entry."""
+        self.journal.record(update, self.doc)
         self.log_entries += 1
-        if self._journal_bytes > max(len(self._base), REBUILD_JOURNAL_BYTES):
-            self._base = self.doc.get_update()
-            self._journal.clear()
-            self._journal_bytes = 0
 
     def _rebuild(self, cause: str) -> None:
         """Build the document again from what was applied before an update that failed
@@ -792,14 +457,9 @@ class Room:
         A rebuilt room has a new `Doc`: whoever observes a room's document (the workshop's
         rules follow the session document) gets `on_rebuild` to observe the new one.
         """
-        doc: Doc[Any] = Doc()
-        with doc.transaction(origin=Origin.SERVER):
-            if self._base:
-                doc.apply_update(self._base)
-            for update in self._journal:
-                doc.apply_update(update)
+        doc = self.journal.rebuild(Origin.SERVER)
         self.doc = doc
-        self._writers[doc.client_id] = SERVER_WRITER
+        self.bindings.writers[doc.client_id] = SERVER_WRITER
         self._version += 1
         self._step2 = None
         self.stats.rebuilt_documents += 1
@@ -812,19 +472,9 @@ class Room:
 
     def _capture(self, change: Callable[[], object]) -> bytes:
         """Run a change and return the update it made (the empty update if none)."""
-        updates: list[bytes] = []
-
-        def capture(event: TransactionEvent) -> None:
-            updates.append(event.update)
-
-        subscription = self.doc.observe(capture)
-        try:
+        with _captured(self.doc) as updates:
             change()
-        finally:
-            self.doc.unobserve(subscription)
-        if not updates:
-            return protocol.EMPTY_UPDATE
-        return updates[0] if len(updates) == 1 else merge_updates(*updates)
+        return _merged(updates)
 
     def transact(self, change: Callable[[Doc[Any]], T]) -> tuple[T, asyncio.Future[None]]:
         """Apply a change as the server; return its result and a future for its commit+fan-out.
@@ -838,42 +488,29 @@ class Room:
         if self._closed is not None:
             raise RoomClosed(str(self._closed))
         results: list[T] = []
-        updates: list[bytes] = []
-
-        def capture(event: TransactionEvent) -> None:
-            updates.append(event.update)
-
         doc = self.doc
-        subscription = doc.observe(capture)
-        try:
-            with doc.transaction(origin=Origin.SERVER):
-                results.append(change(doc))
-        except BaseException as exc:
-            panic = not isinstance(exc, Exception) and not isinstance(exc, _CONTROL_FLOW)
-            if updates or panic:
-                self._rebuild(f"a server change that failed half-way: {exc!r}")
-            if panic:
-                raise ServerChangeFailed(f"{self.name}: a server change failed: {exc}") from exc
-            raise
-        finally:
-            doc.unobserve(subscription)
-        update = (
-            protocol.EMPTY_UPDATE
-            if not updates
-            else updates[0]
-            if len(updates) == 1
-            else merge_updates(*updates)
-        )
+        with _captured(doc) as updates:
+            try:
+                with doc.transaction(origin=Origin.SERVER):
+                    results.append(change(doc))
+            except BaseException as exc:
+                panic = not isinstance(exc, Exception) and not isinstance(exc, CONTROL_FLOW)
+                if updates or panic:
+                    self._rebuild(f"a server change that failed half-way: {exc!r}")
+                if panic:
+                    raise ServerChangeFailed(f"{self.name}: a server change failed: {exc}") from exc
+                raise
+        update = _merged(updates)
         seq = self._applied
         if update != protocol.EMPTY_UPDATE:
             self.size += len(update)
             seq = self._commit(update, protocol.encode_sync_update(update))
-        return results[0], self._barrier(seq)
+        return results[0], self.fanout.barrier(seq)
 
     async def read(self, reader: Callable[[Doc[Any]], T]) -> T:
         """Read the document as everyone may see it: wait until what was read is committed."""
         result = reader(self.doc)
-        await self._when_committed(self._applied)
+        await self.fanout.when_committed(self._applied)
         return result
 
     def _on_commit(
@@ -888,128 +525,7 @@ class Room:
             self.close(CLOSE.TRY_AGAIN_LATER.code, "store unavailable", error)
             return
         self._bus.committed(self.name, future.result(), update)
-        if seq > self._committed:
-            self._committed = seq
-        if not self._release_scheduled:
-            # One group commit resolves many updates' futures in a row; releasing once after
-            # all of them lets `_release` merge what they cover. A busy room waits a little
-            # longer, so that the commits of the next few updates are merged in too.
-            self._release_scheduled = True
-            if self._busy:
-                asyncio.get_running_loop().call_later(self.options.busy_window, self._release)
-            else:
-                asyncio.get_running_loop().call_soon(self._release)
-
-    def _emit(self, item: _Outgoing) -> None:
-        if self._outgoing or item.seq > self._committed:
-            self._outgoing.append(item)
-        else:
-            self._deliver(item)
-
-    def _release(self) -> None:
-        """Deliver everything the store has committed, in order.
-
-        Under load one commit covers many updates. Consecutive broadcasts released together
-        are merged into one update, so each socket gets one frame (one write) instead of one
-        per update. A sender may get its own change back inside the merge; applying it again
-        changes nothing in Yjs.
-
-        A busy room (more than `busy_fanout` updates times sockets a second) runs this
-        `busy_window` after the first commit instead of at once, so that everything committed
-        within that window goes out as one frame: one write per socket instead of several.
-        """
-        self._release_scheduled = False
-        if self._closed is not None:
-            return
-        queue = self._outgoing
-        committed = self._committed
-        updates = 0
-        while queue and queue[0].seq <= committed:
-            item = queue.popleft()
-            if item.update and queue and queue[0].seq <= committed and queue[0].update:
-                batch = [item]
-                while queue and queue[0].seq <= committed and queue[0].update:
-                    batch.append(queue.popleft())
-                updates += len(batch)
-                merged = self._coalesce(batch)
-                if merged is None:  # the merge would not decode: send them one by one
-                    for single in batch:
-                        self._deliver(single)
-                    continue
-                item = merged
-            elif item.update:
-                updates += 1
-            self._deliver(item)
-        self._measure_demand(updates)
-
-    def _measure_demand(self, updates: int) -> None:
-        """Count updates times sockets (what fan-out would cost unmerged); decide once a second
-        whether the room is busy. Merging does not lower the demand, so a busy room stays busy
-        until fewer people write."""
-        self._demand += updates * len(self.connections)
-        now = time.monotonic()
-        elapsed = now - self._demand_since
-        if elapsed >= 1.0:
-            self._busy = self._demand / elapsed > self.options.busy_fanout
-            self._demand = 0
-            self._demand_since = now
-
-    def _coalesce(self, batch: list[_Outgoing]) -> _Outgoing | None:
-        """One broadcast for a batch, or None when yrs cannot read its own merge back (some
-        crafted updates that each round-trip still merge into bytes that do not decode)."""
-        try:
-            merged = merge_updates(*(item.update for item in batch))
-        except _CONTROL_FLOW:
-            raise
-        except BaseException:
-            return None
-        if try_apply(Doc(), merged) is not None:
-            return None
-        self.stats.coalesced_updates += len(batch)
-        first, last = batch[0], batch[-1]
-        same_sender = all(item.exclude is first.exclude for item in batch)
-        return _Outgoing(
-            last.seq,
-            protocol.encode_sync_update(merged),
-            None,
-            exclude=first.exclude if same_sender else None,
-            skip_joined=all(item.skip_joined for item in batch),
-            arrived=min((item.arrived for item in batch if item.arrived), default=0.0),
-            update=merged,
-        )
-
-    def _deliver(self, item: _Outgoing) -> None:
-        if item.frame:
-            if item.target is not None:
-                if item.target in self.connections:
-                    item.target.send(item.frame)
-                    self.stats.frames_out += 1
-            else:
-                sent = 0
-                now = time.monotonic()
-                frame = item.frame
-                for conn in self.connections:
-                    if conn is not item.exclude and (
-                        conn.joined_seq < item.seq or not item.skip_joined
-                    ):
-                        conn.last_sent = now
-                        conn.channel.send(frame)
-                        sent += 1
-                self.stats.frames_out += sent
-                if item.arrived:
-                    self.stats.fanout_latency.observe(time.perf_counter() - item.arrived)
-        if item.done is not None and not item.done.done():
-            item.done.set_result(None)
-
-    def _barrier(self, seq: int) -> asyncio.Future[None]:
-        """A future that resolves once everything up to `seq` is committed and delivered."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._emit(_Outgoing(seq, b"", None, done=done))
-        return done
-
-    async def _when_committed(self, seq: int) -> None:
-        if seq > self._committed or self._outgoing:
-            await self._barrier(seq)
+        self.fanout.commit(seq)
 
     # other nodes ---------------------------------------------------------------------------
 
@@ -1019,21 +535,20 @@ class Room:
             return
         try:
             self.doc.apply_update(update)
-        except _CONTROL_FLOW:
+        except CONTROL_FLOW:
             raise
         except BaseException as exc:
             self.stats.unreadable_updates += 1
             self._rebuild(f"a remote update that failed: {exc}")
             return
-        self._note_applied(update, {})
+        self.screening.applied_unscreened(update, self.doc.get_state())
         self._record(update)
-        self._note_pairs(update)
         self.size += len(update)
         self._version += 1
         self._release_held()
         # Already durable; it only queues behind this node's own uncommitted updates.
-        self._emit(
-            _Outgoing(
+        self.fanout.emit(
+            Outgoing(
                 self._applied,
                 protocol.encode_sync_update(update),
                 None,
@@ -1073,7 +588,23 @@ def _grant(conn: Connection, policy: RoomPolicy) -> None:
             conn.presence = grant.presence
 
 
-def _binding_stored(future: asyncio.Future[int]) -> None:
-    """A binding that was not stored costs protection after a restart, never content."""
-    if not future.cancelled() and future.exception() is not None:
-        log.warning("a client binding was not stored: %s", future.exception())
+@contextlib.contextmanager
+def _captured(doc: Doc[Any]) -> Iterator[list[bytes]]:
+    """The updates the changes to `doc` inside the block make, in order."""
+    updates: list[bytes] = []
+
+    def capture(event: TransactionEvent) -> None:
+        updates.append(event.update)
+
+    subscription = doc.observe(capture)
+    try:
+        yield updates
+    finally:
+        doc.unobserve(subscription)
+
+
+def _merged(updates: list[bytes]) -> bytes:
+    """Captured updates as one (the empty update if none)."""
+    if not updates:
+        return protocol.EMPTY_UPDATE
+    return updates[0] if len(updates) == 1 else merge_updates(*updates)

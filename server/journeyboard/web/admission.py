@@ -26,7 +26,7 @@ from journeyboard.sync.errors import SyncError
 from journeyboard.sync.limits import Counter
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Channel
-from journeyboard.sync.room import RoomClosed
+from journeyboard.sync.room_state import RoomClosed
 from journeyboard.tasks import Background
 from journeyboard.web.sync_session import SyncSession
 from journeyboard.workshop import documents

@@ -57,7 +57,9 @@ def check_json_post(request: Request, settings: Settings) -> None:
 
 async def read_limited(request: Request, limit: int, idle_timeout: float) -> bytes:
     """The body, read as a stream and refused (413) as soon as it passes `limit` bytes."""
-    too_large = ApiError(413, "too_large", f"the request body is larger than {limit} bytes")
+    too_large = ApiError(
+        413, "too_large", "the request body is larger than %(limit)s bytes", limit=limit
+    )
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
@@ -142,21 +144,26 @@ def parse_json(raw: bytes) -> Any:
     """Decode a JSON body; 400 when it is not JSON (see the module's note on what that
     includes) or nests deeper than MAX_JSON_DEPTH."""
     too_deep = ApiError(
-        400, "too_deep", f"the body nests arrays or objects deeper than {MAX_JSON_DEPTH} levels"
+        400,
+        "too_deep",
+        "the body nests arrays or objects deeper than %(levels)s levels",
+        levels=MAX_JSON_DEPTH,
     )
     try:
         body = json.loads(raw or b"null", parse_constant=_refuse_constant)
     except RecursionError:
         raise too_deep from None
     except _NotJson as exc:
-        raise ApiError(400, "bad_json", f"the body is not valid JSON: {exc}") from None
+        raise ApiError(
+            400, "bad_json", "the body is not valid JSON: %(detail)s", detail=str(exc)
+        ) from None
     except ValueError:
         raise ApiError(400, "bad_json", "the body is not valid JSON") from None
     if json_depth_exceeds(body, MAX_JSON_DEPTH):
         raise too_deep
     unfit = unfit_value(body)
     if unfit is not None:
-        raise ApiError(400, "bad_json", f"the body is not valid JSON: {unfit}")
+        raise ApiError(400, "bad_json", "the body is not valid JSON: %(detail)s", detail=unfit)
     return body
 
 
@@ -179,6 +186,8 @@ def validate_body(body: Any, definition: str) -> dict[str, Any]:
     errors = sorted(validator(definition).iter_errors(body), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "body"
-        raise ApiError(400, "invalid_body", f"{where}: {imports.short(errors[0])}")
+        # The schema's own words (English, from jsonschema) after the field: not translated.
+        detail = ": ".join((where, imports.short(errors[0])))
+        raise ApiError(400, "invalid_body", detail)
     assert isinstance(body, dict)
     return body

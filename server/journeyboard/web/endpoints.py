@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
+from journeyboard import i18n
 from journeyboard.exports.render import ExportError, Rendered
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
@@ -126,11 +127,34 @@ def links(request: Request, board_id: str, tokens: dict[str, str]) -> dict[str, 
     return {role: f"{root}/b/{board_id}#token={token}" for role, token in tokens.items()}
 
 
+def asked_language(request: Request) -> str | None:
+    """The language a request asks for: `?lang=`, then Accept-Language (None: neither names
+    one of ours)."""
+    return i18n.normalise(request.query_params.get("lang")) or i18n.from_accept_language(
+        request.headers.get("accept-language")
+    )
+
+
+def export_language(request: Request, identity: Identity) -> str:
+    """An export's language: `?lang=`, else the board's (docs/DECISIONS.md: an export is a
+    document for the board's audience, not for the browser that fetched it)."""
+    asked = request.query_params.get("lang")
+    if asked is None:
+        return i18n.choose(identity.board.language)
+    language = i18n.normalise(asked)
+    if language is None:
+        raise ApiError(400, "invalid_option", "lang takes sv, nb, da or en")
+    return language
+
+
 async def identify(request: Request) -> Identity:
-    """Who the bearer token of this request is on the board of its path."""
-    return await services(request).boards.authenticate(
+    """Who the bearer token of this request is on the board of its path (its board's language
+    is then what the request's refusals fall back to, `errors.language_of`)."""
+    identity = await services(request).boards.authenticate(
         request.path_params["board_id"], bearer(request)
     )
+    request.state.board_language = identity.board.language
+    return identity
 
 
 # The API ----------------------------------------------------------------------------------------
@@ -157,19 +181,21 @@ async def create_board(request: Request) -> Response:
             retry_after=60 // max(1, limits.imports_per_address_per_minute) + 1,
         )
     created_at_ms = server_now_ms()
+    asked = asked_language(request)
     if not imported:
-        fields, seed, content = jobs.create_board_documents(raw, created_at_ms)
+        fields, seed, content = jobs.create_board_documents(raw, created_at_ms, asked)
     else:
         too_large = ApiError(
             413,
             "import_too_large",
-            f"this import needs more than the server's budget ({limits.import_cpu_seconds:g} s "
+            "this import needs more than the server's budget (%(seconds)s s "
             "of CPU, or the worker's memory) to read; import a smaller board",
+            seconds=format(limits.import_cpu_seconds, "g"),
         )
         async with watching(request) as gone:
             fields, seed, content = await app.workers.run(
                 "create_board_documents",
-                (raw, created_at_ms),
+                (raw, created_at_ms, asked),
                 Budget(limits.import_cpu_seconds, limits.import_seconds),
                 over_budget=too_large,
                 cancel_when=gone,
@@ -181,12 +207,15 @@ async def create_board(request: Request) -> Response:
         raise ApiError(
             429,
             "quota_exceeded",
-            f"this address has created as much board data today as it may "
-            f"({limits.stored_bytes_per_address_per_day} bytes a day; this board needs "
-            f"{stored}); try again later",
+            "this address has created as much board data today as it may "
+            "(%(allowed)s bytes a day; this board needs %(needed)s); try again later",
             retry_after=3600,
+            allowed=limits.stored_bytes_per_address_per_day,
+            needed=stored,
         )
-    created = await app.boards.create_built(fields["title"].strip(), created_at_ms, seed, content)
+    created = await app.boards.create_built(
+        fields["title"].strip(), created_at_ms, seed, content, language=fields["language"]
+    )
     board = created.board
     extra: dict[str, Any] = {}
     if built:  # an imported workshop: its other journeys, under the new root
@@ -197,6 +226,7 @@ async def create_board(request: Request) -> Response:
         {
             "id": board.id,
             "title": board.title,
+            "language": board.language,
             "links": links(request, board.id, created.tokens),
             "tokens": created.tokens,
             **extra,
@@ -232,7 +262,9 @@ async def get_board(request: Request) -> Response:
     only = request.query_params.get("only")
     if only == "session":
         data = {"session": await boards.session_json(board_id)}
-        return answer({"id": board_id, "role": identity.role, **data})
+        return answer(
+            {"id": board_id, "role": identity.role, "language": identity.board.language, **data}
+        )
     if only is not None:
         raise ApiError(400, "invalid_option", "only= takes the value session")
     # The documents' encoded state is cheap to take; reading a large one as JSON is not
@@ -251,7 +283,7 @@ async def get_board(request: Request) -> Response:
                 over_budget=ApiError(503, "too_large", "this board is too large to read at once"),
                 cancel_when=gone,
             )
-    head = {"id": board_id, "role": identity.role}
+    head = {"id": board_id, "role": identity.role, "language": identity.board.language}
     body = b"".join(
         (
             json_bytes(head)[:-1],
@@ -302,6 +334,7 @@ async def export(request: Request) -> Response:
     identity = await identify(request)
     board_id = identity.board.id
     query = request.query_params
+    language = export_language(request, identity)
     try:
         page = int(query.get("page", "1"))
     except ValueError:
@@ -311,13 +344,14 @@ async def export(request: Request) -> Response:
         "dialect": query.get("dialect", "excel"),
         "sheet": query.get("sheet", "A0"),
         "tile": query.get("tile"),
+        "language": language,
     }
     if fmt in WORKSHOP_FORMATS and query.get("scope") != "journey":
         workshop = await app.boards.records.list_journeys(identity.workshop.id)
         if len(workshop) > 1:
             if fmt == "json":
                 return await workshop_export(request, workshop)
-            return await workshop_report(request, workshop, fmt, query)
+            return await workshop_report(request, workshop, fmt, query, language)
     heavy = fmt in jobs.TEXT_CAPPED
     if heavy:
         if board_id in app.rendering:
@@ -340,8 +374,9 @@ async def export(request: Request) -> Response:
             too_large = ApiError(
                 413,
                 "export_too_large",
-                f"this export needs more than the server's budget ({limits.export_cpu_seconds:g} "
+                "this export needs more than the server's budget (%(seconds)s "
                 "s of CPU, or the worker's memory); export it as json, csv or html instead",
+                seconds=format(limits.export_cpu_seconds, "g"),
             )
             async with watching(request) as gone:
                 if heavy:
@@ -372,7 +407,7 @@ async def export(request: Request) -> Response:
     try:
         body = rendered.page(page)
     except ExportError as exc:
-        raise ApiError(400, exc.code, str(exc)) from None
+        raise ApiError(400, exc.code, exc.template, params=exc.params) from None
     filename = rendered.filename
     if len(rendered.bodies) > 1:
         filename = filename.replace(".svg", f"-{page}.svg")
@@ -460,11 +495,11 @@ def journey_place(
 
 
 async def workshop_report(
-    request: Request, workshop: list[BoardRecord], fmt: str, query: Any
+    request: Request, workshop: list[BoardRecord], fmt: str, query: Any, language: str
 ) -> Response:
     """The report of a workshop of several journeys: a chapter per journey, the portfolio's
-    comparison first (in a worker for a PDF or a large workshop; one PDF per workshop at a
-    time)."""
+    comparison first, in the export's `language` (in a worker for a PDF or a large workshop;
+    one PDF per workshop at a time)."""
     app = services(request)
     limits = app.settings.limits
     by_id = {journey.id: journey for journey in workshop}
@@ -479,7 +514,7 @@ async def workshop_report(
                 journey.parent, functools.partial(journeys.stage_name, stage=journey.stage)
             )
         chapters.append((journey.id, content, session, journey_place(journey, by_id, stage)))
-    args = (chapters, fmt, server_now_ms(), limits.max_export_text_bytes)
+    args = (chapters, fmt, server_now_ms(), limits.max_export_text_bytes, language)
     key = f"workshop:{workshop[0].id}"
     if fmt == "pdf":
         if key in app.rendering:
@@ -567,7 +602,7 @@ async def upload_picture(request: Request) -> Response:
     app = services(request)
     limits = app.settings.limits
     identity = await identify(request)
-    journeys.require_facilitator(identity, "upload a persona picture")
+    journeys.require_facilitator(identity, "only facilitators can upload a persona picture")
     raw = await read_limited(request, pictures.MAX_UPLOAD_BYTES, limits.header_timeout_seconds)
     if not raw:
         raise ApiError(400, "not_a_picture", "the body is empty: send the picture's bytes")

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from pycrdt import Doc
 
+from journeyboard import i18n
 from journeyboard.exports import pdf, report
 from journeyboard.exports.render import ExportError, Rendered, render, slug
 from journeyboard.web.bodies import parse_json, validate_body
@@ -69,15 +70,18 @@ def board_json(content: bytes, session: bytes) -> tuple[bytes, bytes]:
 
 
 def create_board_documents(
-    raw: bytes, created_at_ms: int
+    raw: bytes, created_at_ms: int, asked_language: str | None = None
 ) -> tuple[dict[str, Any], bytes, bytes | None]:
     """A `POST /api/boards` body, parsed, checked and built: (its fields, seed, content).
 
-    The fields are the body without its `import`. Raises the same 400s as the endpoint's own
+    The fields are the body without its `import`, with `language` always set: the body's
+    (`no` and `nn` read as `nb`), else `asked_language` (the request's Accept-Language), else
+    English. Raises the same 400s as the endpoint's own
     checks (bad_json, too_deep, invalid_body, invalid_import, unknown_template).
     """
     body = validate_body(parse_json(raw), "create_board")
     title = body["title"].strip()
+    language = i18n.choose(body.get("language"), asked_language)
     seed, content = build_documents(
         title,
         template=body.get("template"),
@@ -85,6 +89,7 @@ def create_board_documents(
         scope=body.get("scope", ""),
         imported=body.get("import"),
         created_at_ms=created_at_ms,
+        language=language,
     )
     fields = {key: value for key, value in body.items() if key != "import"}
     imported = body.get("import")
@@ -101,9 +106,11 @@ def create_board_documents(
                 imported=export,
                 created_at_ms=created_at_ms,
                 journey=journey,
+                language=language,
             )
 
         fields["workshop"] = portfolio.build_journeys(imported, created_at_ms, build)
+    fields["language"] = language
     return fields, seed, content
 
 
@@ -125,14 +132,18 @@ def export_board(
             raise ApiError(
                 413,
                 "export_too_large",
-                f"this board holds {size} bytes of text; a {fmt} export takes at most "
-                f"{max_text_bytes} (export it as json, csv or html instead)",
+                "this board holds %(size)s bytes of text; a %(format)s export takes at most "
+                "%(most)s (export it as json, csv or html instead)",
+                size=size,
+                format=fmt,
+                most=max_text_bytes,
             )
-    view = build_view(board_id, content_json, session_json)
     try:
-        return render(view, fmt, now_ms, **options)
+        with i18n.using(options.get("language", i18n.DEFAULT)):
+            view = build_view(board_id, content_json, session_json)
+            return render(view, fmt, now_ms, **options)
     except ExportError as exc:
-        raise ApiError(400, exc.code, str(exc)) from None
+        raise ApiError(400, exc.code, exc.template, params=exc.params) from None
 
 
 def export_workshop(
@@ -140,9 +151,11 @@ def export_workshop(
     fmt: str,
     now_ms: int,
     max_text_bytes: int,
+    language: str = i18n.DEFAULT,
 ) -> Rendered:
     """The report (md, html or pdf) of a workshop of several journeys from each journey's
-    (id, content, session, place), the root first; 413 past the text cap for a PDF."""
+    (id, content, session, place), the root first, in `language`; 413 past the text cap for
+    a PDF."""
     read = [(_documents(content, session), place) for _, content, session, place in journeys]
     if fmt in TEXT_CAPPED:
         size = sum(text_bytes(c) + text_bytes(s) for (c, s), _ in read)
@@ -150,9 +163,22 @@ def export_workshop(
             raise ApiError(
                 413,
                 "export_too_large",
-                f"this workshop holds {size} bytes of text; a {fmt} export takes at most "
-                f"{max_text_bytes} (export each journey with ?scope=journey instead)",
+                "this workshop holds %(size)s bytes of text; a %(format)s export takes at most "
+                "%(most)s (export each journey with ?scope=journey instead)",
+                size=size,
+                format=fmt,
+                most=max_text_bytes,
             )
+    with i18n.using(language):
+        return _workshop_rendered(journeys, read, fmt, now_ms)
+
+
+def _workshop_rendered(
+    journeys: list[tuple[str, bytes, bytes, dict[str, str]]],
+    read: list[tuple[tuple[dict[str, Any], dict[str, Any]], dict[str, str]]],
+    fmt: str,
+    now_ms: int,
+) -> Rendered:
     views = [
         (build_view(board_id, c, s), report.JourneyPlace(**place))
         for (board_id, _, _, place), ((c, s), _) in zip(journeys, read, strict=True)
@@ -166,7 +192,9 @@ def export_workshop(
         return Rendered((text.encode(),), "text/html; charset=utf-8", f"{name}.html")
     if fmt == "pdf":
         return Rendered((pdf.workshop_pdf(views, now_ms),), "application/pdf", f"{name}.pdf")
-    raise ApiError(400, "unknown_format", f"a workshop's report is md, html or pdf, not {fmt}")
+    raise ApiError(
+        400, "unknown_format", "a workshop's report is md, html or pdf, not %(format)s", format=fmt
+    )
 
 
 JOBS: Final[dict[str, Callable[..., Any]]] = {

@@ -19,7 +19,7 @@ from journeyboard.settings import Settings
 from journeyboard.stores import Store
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.manager import RoomManager
-from journeyboard.sync.room import RoomOptions
+from journeyboard.sync.room_options import RoomOptions
 from journeyboard.tasks import Background
 from journeyboard.web.admission import SocketGate
 from journeyboard.web.metrics import WorkerCollector, registry_for

@@ -152,7 +152,7 @@ def child_main(memory_bytes: int) -> None:
         try:
             reply: tuple[Any, ...] = ("ok", JOBS[name](*args))
         except ApiError as exc:
-            reply = ("refused", exc.status, exc.code, exc.message)
+            reply = ("refused", exc.status, exc.code, exc.template, exc.params)
         except (MemoryError, RecursionError):
             reply = ("over_budget", "memory")
         except Exception as exc:  # a bug: the server logs it and answers 500
@@ -406,7 +406,7 @@ class WorkerPool:
             self.completed += 1
             return reply[1]
         if kind == "refused":
-            raise JobRefused(reply[1], reply[2], reply[3])
+            raise JobRefused(reply[1], reply[2], reply[3], params=reply[4])
         if kind == "over_budget":
             log.warning("job %s: out of memory in its worker", name)
             raise over_budget

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pycrdt import Doc, Map
 
-from journeyboard import schema
+from journeyboard import i18n, schema
 from journeyboard.stores.records import BoardRecord, BoardRecords, PersonRecord
 from journeyboard.sync.close_codes import CLOSE, CloseCode
 from journeyboard.sync.limits import KeyedRateLimiter
@@ -71,7 +71,7 @@ def same_name(a: str, b: str) -> bool:
     return name_key(a) == name_key(b)
 
 
-REMOVED_MESSAGE = (
+REMOVED_MESSAGE = i18n.N_(
     "You were removed from this board by a facilitator and cannot join it again. "
     "If this is a mistake, ask the facilitator."
 )
@@ -80,8 +80,10 @@ REMOVED_MESSAGE = (
 class AccessDenied(ApiError):
     """A request or socket that may not proceed; carries its HTTP status and close code."""
 
-    def __init__(self, status: int, code: str, message: str, close: CloseCode) -> None:
-        super().__init__(status, code, message)
+    def __init__(
+        self, status: int, code: str, message: str, close: CloseCode, **params: object
+    ) -> None:
+        super().__init__(status, code, message, params=params)
         self.close = close
 
 
@@ -135,22 +137,30 @@ def build_documents(
     imported: dict[str, Any] | None,
     created_at_ms: int,
     journey: dict[str, Any] | None = None,
+    language: str = "en",
 ) -> tuple[bytes, bytes | None]:
     """A new board's session seed and first content update (None: no content yet).
 
     From a stage template, a shipped example board (a template naming an `example`), or an
-    import (a JSON export of another board); raise AccessDenied (400) for an unknown template
+    import (a JSON export of another board); a template's stage names are written in the
+    board's `language` (an import keeps its own). Raise AccessDenied (400) for an unknown template
     or an import that is not an export. Pure: it runs in a worker process for large imports.
     """
     templates: dict[str, Any] = schema.load("templates.json")["templates"]
     name = template or next(iter(templates))
     if imported is None and name not in templates:
-        raise AccessDenied(400, "unknown_template", f"no template named {name!r}", CLOSE.MALFORMED)
+        raise AccessDenied(
+            400,
+            "unknown_template",
+            "no template named %(template)s",
+            CLOSE.MALFORMED,
+            template=repr(name),
+        )
     if imported is None and "example" in templates[name]:
         imported = dict(schema.load(templates[name]["example"]))
     if imported is None:
         seed = documents.seed_session(title, persona, scope, created_at_ms)
-        stages = [str(stage) for stage in templates[name]["stages"]]
+        stages = [i18n.translate(language, str(stage)) for stage in templates[name]["stages"]]
         return seed, documents.seed_content(stages) if stages else None
     try:
         export = imports.validate(imported)
@@ -214,6 +224,7 @@ class BoardService:
         persona: str,
         scope: str,
         imported: dict[str, Any] | None = None,
+        language: str = "en",
     ) -> CreatedBoard:
         """Create a board: persist its record and seeded documents before returning its links.
 
@@ -230,14 +241,26 @@ class BoardService:
             scope=scope,
             imported=imported,
             created_at_ms=created_at_ms,
+            language=language,
         )
-        return await self.create_built(title, created_at_ms, seed, content)
+        return await self.create_built(title, created_at_ms, seed, content, language=language)
 
     async def create_built(
-        self, title: str, created_at_ms: int, seed: bytes, content: bytes | None
+        self,
+        title: str,
+        created_at_ms: int,
+        seed: bytes,
+        content: bytes | None,
+        *,
+        language: str = "en",
     ) -> CreatedBoard:
         """Store a new board whose documents `build_documents` made; return its links."""
-        board = BoardRecord(id=documents.new_id(), title=title, created_at_ms=created_at_ms)
+        board = BoardRecord(
+            id=documents.new_id(),
+            title=title,
+            created_at_ms=created_at_ms,
+            language=i18n.choose(language),
+        )
         await self.records.create_board(board, documents.session_name(board.id), seed)
         if content is not None:
             await self.update_log.append_update(documents.content_name(board.id), content)

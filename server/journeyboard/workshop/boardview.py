@@ -14,7 +14,9 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from journeyboard import schema
+from babel import dates as babel_dates
+
+from journeyboard import i18n, schema
 
 # (kind, title) of each lane of the map, in order; the client reads the same file.
 LANES: Final[tuple[tuple[str, str], ...]] = tuple(
@@ -22,10 +24,41 @@ LANES: Final[tuple[tuple[str, str], ...]] = tuple(
 )
 LANE_TITLES: Final = dict(LANES)
 UNKNOWN_KIND_TITLE: Final[str] = LANE_TITLES[schema.load("lanes.json")["unknown_kind"]]
-UNPLACED: Final = "Unplaced"
+UNPLACED: Final = i18n.N_("Unplaced")
+"""The stage of cards in no stage, named in the language being rendered (`build_view`)."""
 QUADRANT_TITLES: Final[dict[str, str]] = {
     name: quadrant["title"] for name, quadrant in schema.load("quadrants.json")["quadrants"].items()
 }
+
+
+CHANNELS: Final[dict[str, str]] = {
+    "web": i18n.N_("web"), "app": i18n.N_("app"), "phone": i18n.N_("phone"),
+    "store": i18n.N_("store"), "letter": i18n.N_("letter"), "e-mail": i18n.N_("e-mail"),
+    "chat": i18n.N_("chat"), "other": i18n.N_("other"),
+}  # fmt: skip
+"""The touchpoint channels the board offers (client/src/state/lanes.ts), by their stored value."""
+
+
+def channel_title(value: str) -> str:
+    """A touchpoint's channel in the language being rendered; a value not offered, as written."""
+    return i18n._(CHANNELS[value]) if value in CHANNELS else value
+
+
+def day_title(iso_day: str, style: str = "medium") -> str:
+    """A yyyy-mm-dd day as the language being rendered writes it ("30 jan. 2026"); "" as is."""
+    if not iso_day:
+        return iso_day
+    try:
+        day = datetime.date.fromisoformat(iso_day)
+    except ValueError:
+        return iso_day
+    return babel_dates.format_date(day, style, locale=i18n.current())
+
+
+def quadrant_title(name: str) -> str:
+    """A quadrant's title ("Quick win") in the language being rendered; an unknown name as is."""
+    title = QUADRANT_TITLES.get(name)
+    return i18n._(title) if title else name
 
 
 def _text(value: Any, limit: int = 100_000) -> str:
@@ -89,7 +122,8 @@ class Card:
 
     @property
     def lane(self) -> str:
-        return LANE_TITLES.get(self.kind, UNKNOWN_KIND_TITLE)
+        """The title of the card's lane, in the language being rendered."""
+        return i18n._(LANE_TITLES.get(self.kind, UNKNOWN_KIND_TITLE))
 
     def get_text(self, key: str) -> str:
         return _text(self.fields.get(key))
@@ -208,7 +242,7 @@ def build_view(board_id: str, content: dict[str, Any], session: dict[str, Any]) 
         Stage(sid, name, pos, index + 1) for index, (sid, name, pos) in enumerate(stage_items)
     ]
     by_id = {stage.id: stage for stage in stages}
-    unplaced = Stage("", UNPLACED, "", 0)
+    unplaced = Stage("", i18n._(UNPLACED), "", 0)
 
     board = _dict(session.get("board"))
     state = _dict(session.get("session"))

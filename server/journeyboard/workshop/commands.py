@@ -15,7 +15,8 @@ from typing import Any
 import jsonschema
 from pycrdt import Doc, Map
 
-from journeyboard import schema
+from journeyboard import i18n, schema
+from journeyboard.i18n import N_
 from journeyboard.workshop import documents, phases
 from journeyboard.workshop.boards import BoardService, Identity
 from journeyboard.workshop.errors import ApiError
@@ -23,6 +24,24 @@ from journeyboard.workshop.errors import ApiError
 
 class CommandError(ApiError):
     """A refused command: HTTP status, a stable code, and a message for people."""
+
+
+ROLE_NAMES: dict[str, str] = {
+    "facilitator": N_("facilitator"),
+    "participant": N_("participant"),
+    "viewer": N_("viewer"),
+}
+"""The roles as a refusal names them (translated with it, docs/GLOSSARY.md)."""
+
+
+def role_name(role: str) -> i18n.Term | str:
+    return i18n.Term(ROLE_NAMES[role]) if role in ROLE_NAMES else role
+
+
+def phase_name(phase: str) -> i18n.Term | str:
+    """A phase's title ("Pain points"), translated with the refusal; an unknown one as is."""
+    known = phases.phases().get(phase)
+    return i18n.Term(known.title) if known else phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,25 +103,45 @@ class CommandRunner:
         kind = body["type"]
         validator = self._validators.get(kind)
         if validator is None:
-            raise CommandError(400, "unknown_command", f"no command named {kind!r}")
+            raise CommandError(
+                400, "unknown_command", "no command named %(command)s", command=repr(kind)
+            )
         error = next(iter(sorted(validator.iter_errors(body), key=lambda e: list(e.path))), None)
         if error is not None:
             where = "/".join(str(p) for p in error.path) or "body"
-            raise CommandError(400, "invalid_command", f"{where}: {error.message}")
+            # The schema's own words (English, from jsonschema): not translated.
+            detail = ": ".join((where, error.message))
+            raise CommandError(400, "invalid_command", detail)
         if identity.role not in self._roles[kind]:
-            raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+            raise CommandError(
+                403,
+                "forbidden",
+                "a %(role)s cannot %(command)s",
+                role=role_name(identity.role),
+                command=kind,
+            )
         board_id = identity.board.id
         async with self.boards.rooms.bus.board_lock(board_id):
             # Re-read the identity under the lock: a removal may have just happened.
             identity = await self.boards.authenticate_again(identity)
             if identity.role not in self._roles[kind]:
-                raise CommandError(403, "forbidden", f"a {identity.role} cannot {kind}")
+                raise CommandError(
+                    403,
+                    "forbidden",
+                    "a %(role)s cannot %(command)s",
+                    role=role_name(identity.role),
+                    command=kind,
+                )
             allowed = self._gated.get(kind)
             if allowed is not None:
                 phase = await self.boards.read_session(board_id, current_phase)
                 if phase not in allowed:
                     raise CommandError(
-                        409, "wrong_phase", f"{kind} is not open in the {phase} phase"
+                        409,
+                        "wrong_phase",
+                        "%(command)s is not open in the %(phase)s phase",
+                        command=kind,
+                        phase=phase_name(phase),
                     )
             context = CommandContext(identity, body, base_url, self.boards)
             result = await self.handlers[kind](context)

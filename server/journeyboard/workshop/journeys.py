@@ -30,9 +30,10 @@ PERSONA_ITEMS = 20
 """Goals and needs, and frustrations: at most this many of each."""
 
 
-def require_facilitator(identity: Identity, what: str) -> None:
+def require_facilitator(identity: Identity, message: str) -> None:
+    """Refuse (403, `message`: a literal, extracted into the catalogues) a non-facilitator."""
     if identity.role != "facilitator":
-        raise ApiError(403, "forbidden", f"only facilitators can {what}")
+        raise ApiError(403, "forbidden", message)
 
 
 def clean_persona(value: Any) -> dict[str, Any]:
@@ -49,7 +50,13 @@ def clean_persona(value: Any) -> dict[str, Any]:
             out[key] = text
     for key in PERSONA_LISTS:
         if len(value.get(key) or []) > PERSONA_ITEMS:
-            raise ApiError(400, "invalid_body", f"{key}: at most {PERSONA_ITEMS} entries")
+            raise ApiError(
+                400,
+                "invalid_body",
+                "%(field)s: at most %(most)s entries",
+                field=key,
+                most=PERSONA_ITEMS,
+            )
         items = [str(item).strip() for item in value.get(key) or [] if str(item).strip()]
         if items:
             out[key] = items
@@ -112,7 +119,7 @@ async def add_journey(
     """Add a journey to the workshop of `identity.board` (a validated `add_journey` body);
     raise ApiError 403 (not a facilitator), 404 (no such stage on the parent), 409 (the
     workshop is full) or 400 (a detailed journey without a stage)."""
-    require_facilitator(identity, "add journeys")
+    require_facilitator(identity, "only facilitators can add journeys")
     relation = str(body["relation"])
     workshop = identity.workshop
     parent = workshop if relation == "persona" else identity.board
@@ -128,7 +135,10 @@ async def add_journey(
         journeys = await boards.records.list_journeys(workshop.id)
         if len(journeys) >= MAX_JOURNEYS:
             raise ApiError(
-                409, "too_many_journeys", f"a workshop holds at most {MAX_JOURNEYS} journeys"
+                409,
+                "too_many_journeys",
+                "a workshop holds at most %(most)s journeys",
+                most=MAX_JOURNEYS,
             )
         content = await boards.read_content(
             parent.id, lambda doc: documents.roots_to_json(doc, documents.CONTENT_ROOTS)
@@ -155,6 +165,7 @@ async def add_journey(
             parent=parent.id,
             stage=stage,
             persona=persona,
+            language=workshop.language,
         )
         seed = documents.seed_session(
             title,
@@ -250,7 +261,7 @@ async def set_persona(
 ) -> dict[str, Any]:
     """Replace the journey's persona (a validated `persona` body); facilitators only. The
     session document's `board.persona` (its name) and `board.persona_profile` follow."""
-    require_facilitator(identity, "change the persona")
+    require_facilitator(identity, "only facilitators can change the persona")
     persona = clean_persona(body)
     async with boards.rooms.bus.board_lock(identity.board.id):
         record = await boards.records.get_board(identity.board.id)

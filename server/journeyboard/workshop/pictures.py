@@ -27,23 +27,23 @@ FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
 """What an upload may be; anything else is refused (Pillow would read many more)."""
 
 
-def _refuse(code: str, message: str) -> ApiError:
-    return ApiError(400, code, message)
-
-
 def reencode(raw: bytes) -> tuple[str, bytes, int, int]:
     """The picture to store for an upload: (media type, bytes, width, height), a WebP of at
     most SIDE x SIDE pixels (a PNG when the build of Pillow cannot write WebP); raise ApiError
     400 for what is not a picture, 413 for an upload too large or a decompression bomb."""
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ApiError(
-            413, "picture_too_large", f"a picture may be at most {MAX_UPLOAD_BYTES} bytes"
+            413,
+            "picture_too_large",
+            "a picture may be at most %(most)s bytes",
+            most=MAX_UPLOAD_BYTES,
         )
     Image.MAX_IMAGE_PIXELS = MAX_SOURCE_PIXELS
     bomb = ApiError(
         413,
         "decompression_bomb",
-        f"this picture claims more than {MAX_SOURCE_PIXELS:,} pixels; upload a smaller one",
+        "this picture claims more than %(most)s pixels; upload a smaller one",
+        most=format(MAX_SOURCE_PIXELS, ","),
     )
     try:
         with warnings.catch_warnings():
@@ -63,7 +63,9 @@ def reencode(raw: bytes) -> tuple[str, bytes, int, int]:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise bomb from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        raise _refuse("not_a_picture", "this is not a PNG, JPEG, WebP or GIF picture") from None
+        raise ApiError(
+            400, "not_a_picture", "this is not a PNG, JPEG, WebP or GIF picture"
+        ) from None
     # Only the pixels go on: a new image carries no info (EXIF, ICC, XMP, comments).
     clean = Image.new(pixels.mode, pixels.size)
     clean.paste(pixels)

@@ -67,7 +67,8 @@ class BuiltJourney:
 
 
 def _invalid(message: str) -> ApiError:
-    return ApiError(400, "invalid_import", f"import/workshop: {message}")
+    # An import's reason stays English, like imports.InvalidExport's (not our catalogue's).
+    return ApiError(400, "invalid_import", "import/workshop: %(reason)s", reason=message)
 
 
 def _persona(value: Any) -> dict[str, Any]:
@@ -188,6 +189,7 @@ async def create_journeys(
             parent=ids[journey.parent],
             stage=journey.stage,
             persona=journey.persona,
+            language=root.language,
         )
         ids[journey.source] = record.id
         seed = documents.place_journey(journey.seed, {"workshop": root.id, "parent": record.parent})

@@ -60,7 +60,13 @@ async def require_card(boards: BoardService, board_id: str, card: str, kind: str
     if problem == "malformed":
         raise CommandError(400, "malformed_card", "that entry is not a well-formed card")
     if problem is not None:
-        raise CommandError(400, "wrong_kind", f"only {kind} cards can get this ({problem[5:]})")
+        raise CommandError(
+            400,
+            "wrong_kind",
+            "only %(kind)s cards can get this (%(problem)s)",
+            kind=kind,
+            problem=problem[5:],
+        )
 
 
 def _settings(doc: Doc[Any]) -> tuple[int, int | None, bool, bool]:
@@ -174,7 +180,9 @@ async def vote(ctx: CommandContext) -> dict[str, Any]:
             raise CommandError(409, "over_budget", "you have no votes left")
         cap = mine["max_votes_per_card"]
         if cap is not None and on_card >= cap:
-            raise CommandError(409, "card_cap", f"at most {cap} of your votes can go on one card")
+            raise CommandError(
+                409, "card_cap", "at most %(cap)s of your votes can go on one card", cap=cap
+            )
     elif on_card <= 0:
         raise CommandError(409, "no_vote", "you have no vote on that card to take back")
     count = on_card + delta
