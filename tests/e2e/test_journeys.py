@@ -531,3 +531,43 @@ def test_the_workshop_report_is_written_in_the_export_language(
         assert f'lang="{language}"' in html and words[0] in html
     swedish = workshop.get(workshop.id, workshop.ann, "export.md?lang=sv").text
     assert "Smärtpunkter" in swedish  # the chapters' headings too
+
+
+def test_the_listing_names_stages_in_order_and_the_top_pains(
+    workshop: Workshop, server: ServerProcess
+) -> None:
+    root_stages = workshop.stages(workshop.id)
+    ordered = sorted(root_stages, key=lambda s: (root_stages[s]["pos"], s))
+    first, second = ordered[:2]
+    asyncio.run(
+        add_cards(
+            server.url(workshop.id, workshop.ann),
+            {
+                "pa": {"kind": "pain", "stage": second, "text": "Waiting <b>on hold</b>"},
+                "pb": {"kind": "pain", "stage": first, "text": "Forms"},
+                "pc": {"kind": "pain", "stage": second, "text": "No status"},
+                "pd": {"kind": "pain", "stage": second, "text": "Lost papers"},
+            },
+        )
+    )
+    root = workshop.journeys()["journeys"][0]
+    assert [s["id"] for s in root["stages"]] == ordered
+    assert [s["name"] for s in root["stages"]] == [root_stages[s]["name"] for s in ordered]
+    # Blind: in map order, no counts.
+    assert root["top_pains"][0]["text"] == "Forms"
+    assert all(p["votes"] is None for p in root["top_pains"]) and len(root["top_pains"]) == 3
+    for phase in ("discovery", "pain_points"):
+        response = workshop.command(workshop.id, workshop.lead, type="set_phase", phase=phase)
+        assert response.status_code == 200, response.text
+    for card in ("pd", "pd", "pc"):
+        response = workshop.command(workshop.id, workshop.ann, type="vote", card=card, delta=1)
+        assert response.status_code == 200, response.text
+    assert all(p["votes"] is None for p in workshop.journeys()["journeys"][0]["top_pains"])
+    response = workshop.command(workshop.id, workshop.lead, type="reveal", what="votes")
+    assert response.status_code == 200, response.text
+    pains = workshop.journeys()["journeys"][0]["top_pains"]
+    assert pains == [
+        {"text": "Lost papers", "votes": 2},
+        {"text": "No status", "votes": 1},
+        {"text": "Forms", "votes": 0},
+    ]

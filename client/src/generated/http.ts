@@ -98,6 +98,20 @@ export interface JourneysAnswer {
     emotion: {
       [k: string]: number;
     };
+    /**
+     * The journey's stages in map order (the emotion's keys are their ids).
+     */
+    stages: {
+      id: string;
+      name: string;
+    }[];
+    /**
+     * At most three pain points: by votes once the journey's votes are revealed (votes null before), else in map order.
+     */
+    top_pains: {
+      text: string;
+      votes: number | null;
+    }[];
   }[];
 }
 /**

@@ -11,6 +11,7 @@ with its own documents; the relations live in the board records (`BoardRecord.wo
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
 from pycrdt import Doc, Map, Text
@@ -196,36 +197,97 @@ def _default_title(
     return f"{parent.title} (to-be)"
 
 
-def _summary(doc: Doc[Any]) -> tuple[dict[str, int], dict[str, float]]:
-    """Card, pain and solution counts and the feelings' median per stage, read tolerantly
-    (field by field, without turning texts into strings)."""
-    counts = {"cards": 0, "pains": 0, "solutions": 0}
+TOP_PAINS = 3
+"""How many pain points each journey of the portfolio shows."""
+
+
+@dataclass(slots=True)
+class Summary:
+    """What the portfolio shows of one journey's content (`_summary`)."""
+
+    counts: dict[str, int]
+    emotion: dict[str, float]
+    stages: list[dict[str, str]]
+    pains: list[tuple[str, str]]
+    """(card id, text) of each pain point, in map order (stage, then position)."""
+
+
+def _summary(doc: Doc[Any]) -> Summary:
+    """Card, pain and solution counts, the feelings' median per stage, the stages in order and
+    the pain points, read tolerantly (field by field)."""
+    summary = Summary({"cards": 0, "pains": 0, "solutions": 0}, {}, [], [])
     feelings: dict[str, list[float]] = {}
     try:
-        stages = {str(key) for key in doc.get("stages", type=Map)}
-        cards = list(doc.get("cards", type=Map).values())
+        stage_map = doc.get("stages", type=Map)
+        cards = list(doc.get("cards", type=Map).items())
     except Exception:  # a client may have made a root another type
-        return counts, {}
-    for card in cards:
+        return summary
+    placed: list[tuple[str, str, str]] = []
+    for key, entry in stage_map.items():
+        name = entry.get("name") if isinstance(entry, Map) else None
+        pos = entry.get("pos") if isinstance(entry, Map) else None
+        placed.append((str(pos) if isinstance(pos, str) else "", str(key), _short(name)))
+    placed.sort()
+    summary.stages = [{"id": key, "name": name} for _, key, name in placed]
+    order = {key: index for index, (_, key, _) in enumerate(placed)}
+    pains: list[tuple[int, str, str, str]] = []
+    for card_id, card in cards:
         if not isinstance(card, Map):
             continue
-        counts["cards"] += 1
-        kind = card.get("kind")
+        summary.counts["cards"] += 1
+        kind, stage = card.get("kind"), card.get("stage")
         if kind == "pain":
-            counts["pains"] += 1
+            summary.counts["pains"] += 1
+            pos = card.get("pos")
+            where = order.get(stage, len(order)) if isinstance(stage, str) else len(order)
+            text = _short(card.get("text"))
+            pains.append((where, pos if isinstance(pos, str) else "", str(card_id), text))
         elif kind == "solution":
-            counts["solutions"] += 1
+            summary.counts["solutions"] += 1
         elif kind == "feeling":
-            stage, value = card.get("stage"), card.get("emotion")
+            value = card.get("emotion")
             if (
                 isinstance(stage, str)
-                and stage in stages
+                and stage in order
                 and isinstance(value, int | float)
                 and not isinstance(value, bool)
                 and value == value  # not NaN
             ):
                 feelings.setdefault(stage, []).append(max(-3.0, min(3.0, float(value))))
-    return counts, {stage: statistics.median(scores) for stage, scores in feelings.items()}
+    pains.sort()
+    summary.pains = [(card_id, text) for _, _, card_id, text in pains if text.strip()]
+    summary.emotion = {stage: statistics.median(scores) for stage, scores in feelings.items()}
+    return summary
+
+
+def _short(value: Any, limit: int = 200) -> str:
+    """A text of the document (a Text or a str), cut to `limit` characters."""
+    if isinstance(value, Text | str):
+        return str(value)[:limit]
+    return ""
+
+
+def _votes(doc: Doc[Any]) -> tuple[str, dict[str, int] | None]:
+    """The journey's phase, and each card's vote total once votes are revealed (else None)."""
+    session = doc.get("session", type=Map)
+    phase = str(session.get("phase", "lobby"))
+    revealed = session.get("revealed")
+    if not (isinstance(revealed, Map) and revealed.get("votes") is True):
+        return phase, None
+    totals: dict[str, int] = {}
+    for card_id, value in doc.get("votes", type=Map).items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            totals[str(card_id)] = int(value)
+    return phase, totals
+
+
+def top_pains(pains: list[tuple[str, str]], votes: dict[str, int] | None) -> list[dict[str, Any]]:
+    """The portfolio's pain points of a journey: the most-voted once votes are revealed (ties
+    in map order), else the first in map order, with no count."""
+    if votes is None:
+        return [{"text": text, "votes": None} for _, text in pains[:TOP_PAINS]]
+    ranked = sorted(pains, key=lambda pain: -votes.get(pain[0], 0))
+    return [{"text": text, "votes": votes.get(card_id, 0)} for card_id, text in ranked[:TOP_PAINS]]
 
 
 async def list_journeys(boards: BoardService, identity: Identity) -> dict[str, Any]:
@@ -233,10 +295,8 @@ async def list_journeys(boards: BoardService, identity: Identity) -> dict[str, A
     workshop = identity.workshop
     entries: list[dict[str, Any]] = []
     for journey in await boards.records.list_journeys(workshop.id):
-        counts, emotion = await boards.read_content(journey.id, _summary)
-        phase = await boards.read_session(
-            journey.id, lambda doc: str(doc.get("session", type=Map).get("phase", "lobby"))
-        )
+        summary = await boards.read_content(journey.id, _summary)
+        phase, votes = await boards.read_session(journey.id, _votes)
         persona = dict(journey.persona)
         if await boards.records.get_picture(journey.id) is not None:
             persona["picture"] = True
@@ -249,8 +309,10 @@ async def list_journeys(boards: BoardService, identity: Identity) -> dict[str, A
                 "stage": journey.stage,
                 "persona": persona,
                 "phase": phase,
-                "counts": counts,
-                "emotion": emotion,
+                "counts": summary.counts,
+                "emotion": summary.emotion,
+                "stages": summary.stages,
+                "top_pains": top_pains(summary.pains, votes),
             }
         )
     return {"workshop": workshop.id, "journeys": entries}
