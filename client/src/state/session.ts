@@ -36,6 +36,8 @@ export interface RatingSummary {
 export interface SessionView {
   readonly title: string;
   readonly persona: string;
+  /** Counts the persona picture's changes (`board.persona_picture`; 0: none): fetch it again. */
+  readonly personaPicture: number;
   readonly scope: string;
   readonly customerGoal: string;
   readonly phase: string;
@@ -148,6 +150,7 @@ export function parseSession(json: {
   return {
     title: str(board['title']),
     persona: str(board['persona']),
+    personaPicture: num(board['persona_picture']) ?? 0,
     scope: str(board['scope']),
     customerGoal: str(board['customer_goal']),
     phase: str(session['phase'], 'lobby'),
