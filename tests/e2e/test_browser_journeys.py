@@ -202,6 +202,8 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
         ben.locator(f'[data-testid="portfolio-journey"][data-journey="{young}"]')
     ).to_contain_text(f"Pain of {young[:4]}")
     assert axe_violations(ben, every_impact=True) == []
+    ben.reload()  # the server serves the portfolio's address too
+    expect(ben.get_by_test_id("portfolio-personas").get_by_test_id("curve-series")).to_have_count(3)
     ben.get_by_test_id("portfolio-back").click()
     ben.wait_for_url(f"**/b/{detail}#*")
     expect(ben.get_by_test_id("workspace")).to_be_visible()

@@ -677,6 +677,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     table: list[BaseRoute] = [
         Route("/", page),
         Route("/b/{board_id}", page),
+        Route("/b/{board_id}/portfolio", page),  # the workshop's portfolio (the client's route)
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         Route("/api/boards", create_board, methods=["POST"]),
