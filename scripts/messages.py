@@ -34,6 +34,7 @@ PACKAGE = ROOT / "server" / "journeyboard"
 LOCALE = PACKAGE / "locale"
 SCHEMA = ROOT / "shared_schema"
 LANGUAGES = ("en", "sv", "nb", "da")
+TEAMS = {"en": "English", "sv": "Swedish", "nb": "Norwegian Bokmål", "da": "Danish"}
 
 KEYWORDS: dict[str, Any] = {
     "_": None,
@@ -135,8 +136,22 @@ def update() -> None:
     template = messages()
     for language in LANGUAGES:
         catalogue = read_catalogue(language)
+        created = catalogue.creation_date
         catalogue.update(template, no_fuzzy_matching=True)
         catalogue.obsolete.clear()
+        # The header says who keeps it; the date stays the file's own, so a run that changes
+        # no message changes no byte.
+        catalogue.creation_date = created
+        catalogue.project, catalogue.version = "journeyboard", "0.1"
+        catalogue.copyright_holder = "the journeyboard authors"
+        catalogue.msgid_bugs_address = ""
+        catalogue.last_translator = "the journeyboard team"
+        catalogue.language_team = TEAMS[language]
+        catalogue.header_comment = (
+            f"# {TEAMS[language]} messages of the journeyboard server.\n"
+            "# The method's terms: docs/GLOSSARY.md. Update with: python scripts/messages.py\n"
+            "#"
+        )
         out = io.BytesIO()
         write_po(out, catalogue, width=100, omit_header=False, sort_output=False)
         path = catalogue_path(language)

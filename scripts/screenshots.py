@@ -3,9 +3,11 @@
 Starts a journeyboard server on a temporary SQLite file, imports the example board
 (shared_schema/examples/insurance_claim.json), and walks it through the phases with Chromium at
 1366x768: the facilitator in every phase, a participant and a viewer, and the facilitator
-once more at 1280x720; then a workshop of several journeys (two persona variants, a detailed
-journey for a stage and a to-be journey): its portfolio, and the breadcrumb of the detailed
-journey at 1366x768 and 1280x720. Build the client first
+once more at 1280x720. Then the same workshop as a Swedish and a Danish team wrote it
+(scripts/screenshot_content.json), read in Swedish and in Danish: discovery, and the rating
+with its matrix (sv-*.png, da-*.png). Then a workshop of several journeys (two persona
+variants, a detailed journey for a stage and a to-be journey): its portfolio, and the
+breadcrumb of the detailed journey at 1366x768 and 1280x720. Build the client first
 (`cd client && npm run build`). Usage: python scripts/screenshots.py [target-dir]
 """
 
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
@@ -27,6 +30,11 @@ from pycrdt import Map, Text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "shared_schema" / "examples" / "insurance_claim.json"
+NORDIC_CONTENT = Path(__file__).resolve().parent / "screenshot_content.json"
+# The browser's language for each screenshot language (the board follows navigator.languages).
+LOCALES = {"sv": "sv-SE", "da": "da-DK"}
+# Who steers the localized workshops.
+FACILITATORS = {"sv": ("Karin Ek", "Kundupplevelse"), "da": ("Mette Holm", "Kundeoplevelse")}
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 LAPTOP = {"width": 1366, "height": 768}
@@ -73,6 +81,8 @@ def main() -> int:
         try:
             wait_until_up(base)
             shoot_all(base, target)
+            for language in LOCALES:
+                shoot_language(base, target, language)
             shoot_journeys(base, target)
         finally:
             server.terminate()
@@ -135,10 +145,7 @@ def shoot_all(base: str, target: Path) -> None:
                 ann.mouse.move(first["x"] + 60, first["y"] + 24)
             fay.wait_for_timeout(400)
             for page in pages.values():
-                for close in page.locator(
-                    '[data-testid="toast"] button[aria-label="Dismiss"]'
-                ).all():
-                    close.click()
+                dismiss_toasts(page)
             fay.screenshot(path=str(target / f"{phase}.png"))
             ann.screenshot(path=str(target / f"{phase}-participant.png"))
         viewer.screenshot(path=str(target / "viewer.png"))
@@ -255,6 +262,85 @@ def shoot_journeys(base: str, target: Path) -> None:
         settle(page)
         page.screenshot(path=str(target / "journey-badge.png"))
         browser.close()
+
+
+def localized_example(language: str) -> dict[str, Any]:
+    """The example workshop with the sample content of `language` (screenshot_content.json)."""
+    example: dict[str, Any] = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    content = json.loads(NORDIC_CONTENT.read_text(encoding="utf-8"))[language]
+    example["board"].update(content["board"])
+    departments: dict[str, str] = content["departments"]
+    for stage in example["stages"]:
+        stage["name"] = content["stages"][stage["id"]]
+    for card in example["cards"]:
+        card["text"] = content["cards"][card["id"]]
+        for field in ("department", "owner"):
+            if card.get(field):
+                card[field] = departments.get(card[field], card[field])
+    for person in example["participants"]:
+        person["department"] = departments.get(person["department"], person["department"])
+    return example
+
+
+def create_board(base: str, body: dict[str, Any]) -> dict[str, Any]:
+    made = httpx.post(base + "/api/boards", json=body)
+    made.raise_for_status()
+    answer: dict[str, Any] = made.json()
+    return answer
+
+
+def shoot_language(base: str, target: Path, language: str) -> None:
+    """The board in `language` at 1366x768: discovery, then the rating with the matrix open."""
+    example = localized_example(language)
+    board = create_board(
+        base, {"title": example["board"]["title"], "import": example, "language": language}
+    )
+    links, tokens = board["links"], board["tokens"]
+
+    def command(**body: object) -> None:
+        answer = httpx.post(
+            f"{base}/api/boards/{board['id']}/commands",
+            json=body,
+            headers={"Authorization": f"Bearer {tokens['facilitator']}"},
+        )
+        answer.raise_for_status()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        fay = browser.new_context(viewport=LAPTOP, locale=LOCALES[language]).new_page()  # type: ignore[arg-type]
+        fay.goto(links["facilitator"])
+        settle(fay)
+        name, department = FACILITATORS[language]
+        fay.get_by_test_id("facilitator-join-open").click()
+        fay.get_by_test_id("join-name").fill(name)
+        fay.get_by_test_id("join-department").fill(department)
+        fay.get_by_test_id("join-submit").click()
+        command(type="set_phase", phase="discovery")
+        command(type="timer", action="start", seconds=12 * 60)
+        fay.wait_for_selector('[data-testid="phase-banner"][data-phase="discovery"]')
+        settle(fay)
+        dismiss_toasts(fay)
+        fay.screenshot(path=str(target / f"{language}-discovery.png"))
+        # The imported results are revealed already (a reveal now would count this session's
+        # votes and ratings: none).
+        command(type="set_phase", phase="solution_rating")
+        fay.wait_for_selector('[data-testid="phase-banner"][data-phase="solution_rating"]')
+        settle(fay)
+        if fay.get_by_test_id("matrix").count() == 0:  # the matrix opens by itself once revealed
+            fay.get_by_test_id("open-matrix").click()
+        fay.wait_for_selector('[data-testid="matrix-point"]')
+        settle(fay)
+        dismiss_toasts(fay)
+        fay.screenshot(path=str(target / f"{language}-solution_rating.png"))
+        browser.close()
+
+
+def dismiss_toasts(page: Page) -> None:
+    closes = page.locator('[data-testid="toast-close"]')
+    for _ in range(10):  # each click takes one toast away
+        if closes.count() == 0:
+            return
+        closes.first.click()
 
 
 if __name__ == "__main__":

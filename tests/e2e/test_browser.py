@@ -357,14 +357,17 @@ def test_workshop_end_to_end(make_server: Callable[..., ServerProcess], browser:
         fay.locator("body").press(key)
     expect(fay.get_by_test_id("map")).to_have_attribute("data-zoom", "1.2")
     fay.get_by_test_id("map-scroll").evaluate("(el) => el.scrollTo({ left: 200, top: 60 })")
-    ann.wait_for_function(
-        "() => document.querySelector('[data-testid=map]').dataset.zoom === '1.2'"
-        " && Math.abs(document.querySelector('[data-testid=map-scroll]').scrollLeft - 200) < 8"
-    )
+    for follower in (ann, ben):
+        follower.wait_for_function(
+            "() => document.querySelector('[data-testid=map]').dataset.zoom === '1.2'"
+            " && Math.abs(document.querySelector('[data-testid=map-scroll]').scrollLeft - 200) < 8"
+        )
     ann.get_by_test_id("map-scroll").dispatch_event("wheel")
     expect(ann.get_by_test_id("follow-note")).to_have_attribute("data-following", "false")
     fay.get_by_test_id("map-scroll").evaluate("(el) => el.scrollTo({ left: 0, top: 0 })")
-    ann.wait_for_timeout(300)
+    # Ben still follows: once he is back at the left, Fay's new view has reached the sockets,
+    # and Ann, who looked around, stays where she is.
+    ben.wait_for_function("() => document.querySelector('[data-testid=map-scroll]').scrollLeft < 8")
     assert ann.get_by_test_id("map-scroll").evaluate("(el) => el.scrollLeft") > 150
     ann.get_by_test_id("follow-again").click()
     ann.wait_for_function("() => document.querySelector('[data-testid=map-scroll]').scrollLeft < 8")

@@ -8,7 +8,6 @@ on screen, whether two texts of the top bar overlap.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from browsing import BROWSER_MARKS, LAPTOP, axe_violations
 from browsing import browser as browser
 from conftest import ServerProcess
 from laptop_board import STAGE_NAMES, laptop_export
+from waiting import wait_until_sync
 
 pytestmark = BROWSER_MARKS
 
@@ -352,15 +352,14 @@ def test_a_new_touchpoint_and_feeling_carry_no_channel_and_no_score(
     feeling = page.locator(f'[data-card-id="{added["feeling"]}"]')
     expect(touchpoint.get_by_test_id("channel-badge")).to_have_count(0)
     expect(feeling.get_by_test_id("emotion-value")).to_have_attribute("data-emotion", "")
+
     # What the server stores: no channel, no score, until someone picks one.
-    deadline = time.monotonic() + 10
-    while True:
+    def stored_cards() -> dict[str, Any]:
         stored = server.get_board(board["id"], board["tokens"]["facilitator"])
-        cards = stored["content"]["cards"]
-        if all(cards.get(card_id, {}).get("text") for card_id in added.values()):
-            break
-        assert time.monotonic() < deadline, "the new cards did not reach the server"
-        page.wait_for_timeout(100)
+        cards: dict[str, Any] = stored["content"]["cards"]
+        return cards if all(cards.get(i, {}).get("text") for i in added.values()) else {}
+
+    cards = wait_until_sync(stored_cards, 10, "the new cards on the server")
     assert "channel" not in cards[added["touchpoint"]], cards[added["touchpoint"]]
     assert "emotion" not in cards[added["feeling"]], cards[added["feeling"]]
 

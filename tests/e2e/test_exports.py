@@ -197,14 +197,14 @@ def test_report_of_the_example_workshop(server: ServerProcess) -> None:
     assert ranked < html.index("No status updates for a week")  # 5 votes before 4
     plan = html[html.index("Action plan") :]
     assert "<th>Due</th>" in plan
-    assert plan.index("Customer Service") < plan.index("2026-01-30") < plan.index("Left open")
+    assert plan.index("Customer Service") < plan.index("Jan 30, 2026") < plan.index("Left open")
     markdown = export(server, board, "md").text
     assert (
         "| 5 | The form asks for the same details three times | Reporting the claim |" in markdown
     )
     assert "| Solution | Owner | Due | Decision |" in markdown
     assert (
-        "| Proactive status messages by SMS at every step | Customer Service | 2026-01-30 | approved |"
+        "| Proactive status messages by SMS at every step | Customer Service | Jan 30, 2026 | approved |"
         in markdown
     )
     assert "| Daily payment batches | Finance | — | open |" in markdown

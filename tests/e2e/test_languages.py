@@ -45,6 +45,25 @@ def test_a_board_keeps_its_language_and_fr_is_refused(server: ServerProcess) -> 
     assert refused.json()["error"]["code"] == "invalid_body"
 
 
+def test_an_export_is_in_lang_else_the_boards_language_never_the_browsers(
+    server: ServerProcess,
+) -> None:
+    made = server.create_board("Kundresa", language="sv")
+    url = f"{server.http}/api/boards/{made['id']}/export.csv"
+    token = {"Authorization": f"Bearer {made['tokens']['viewer']}"}
+
+    def header(params: dict[str, str], accept: str) -> list[str]:
+        answer = httpx.get(url, params=params, headers={**token, "Accept-Language": accept})
+        assert answer.status_code == 200, answer.text
+        return next(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))[:4]
+
+    # RULINGS.md: ?lang=, then the board's language; the browser's does not decide.
+    assert header({}, "da-DK,da;q=0.9") == ["Stegnummer", "Steg", "Rad", "Korttyp"]
+    assert header({"lang": "da"}, "sv") == ["Trinnummer", "Trin", "Række", "Korttype"]
+    assert header({"lang": "nn"}, "sv") == ["Stegnummer", "Steg", "Rad", "Korttype"]  # nb
+    assert header({"lang": "en"}, "sv") == ["stage_order", "stage", "lane", "kind"]
+
+
 def test_errors_answer_in_the_askers_language_with_the_same_code(server: ServerProcess) -> None:
     made = server.create_board("Tavla", language="da")
     url = f"{server.http}/api/boards/{made['id']}/links"
@@ -146,9 +165,9 @@ def test_cli_exports_in_the_boards_language_or_lang(make_server: Any, tmp_path: 
         done = subprocess.run([*command, *extra], capture_output=True, check=True)
         return next(csv.reader(io.StringIO(done.stdout.decode("utf-8-sig"))))
 
-    assert header()[:3] == ["stegnummer", "steg", "rad"]  # the board's language
-    assert header("--lang", "da")[:3] == ["trinnummer", "trin", "række"]
-    assert header("--lang", "no")[:3] == ["stegnummer", "steg", "rad"]  # nb
-    assert header("--lang", "en")[:3] == ["stage_order", "stage", "lane"]
+    assert header()[:4] == ["Stegnummer", "Steg", "Rad", "Korttyp"]  # the board's language
+    assert header("--lang", "da")[:4] == ["Trinnummer", "Trin", "Række", "Korttype"]
+    assert header("--lang", "no")[:4] == ["Stegnummer", "Steg", "Rad", "Korttype"]  # nb
+    assert header("--lang", "en")[:4] == ["stage_order", "stage", "lane", "kind"]
     refused = subprocess.run([*command, "--lang", "fr"], capture_output=True, text=True)
     assert refused.returncode != 0 and "--lang" in refused.stderr

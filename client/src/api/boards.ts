@@ -2,6 +2,7 @@
 // (src/api/generated/); answers are parsed from `unknown`, since nothing checks them on the way in.
 import type { Command } from '../generated/commands';
 import type { CreateBoard, Join, LinksAnswer } from '../generated/http';
+import { t, uiLanguage } from '../i18n/i18n.svelte';
 
 export type { Command } from '../generated/commands';
 
@@ -39,7 +40,7 @@ function errorFrom(status: number, body: unknown): ApiError {
     const code = typeof error['code'] === 'string' ? error['code'] : 'error';
     return new ApiError(status, code, error['message']);
   }
-  return new ApiError(status, 'http_error', `The server answered ${status}.`);
+  return new ApiError(status, 'http_error', t('api.http_error', { status }));
 }
 
 /** The three links of an answer's `links` object, or null when it is not one. */
@@ -65,7 +66,7 @@ export function parseCreatedBoard(body: unknown): CreatedBoard {
       return { id: body['id'], title, links };
     }
   }
-  throw new ApiError(200, 'bad_answer', 'The server sent an unexpected answer.');
+  throw new ApiError(200, 'bad_answer', t('api.bad_answer'));
 }
 
 async function readJson(response: Response): Promise<unknown> {
@@ -81,7 +82,11 @@ async function readJson(response: Response): Promise<unknown> {
 export async function createBoard(board: NewBoard): Promise<CreatedBoard> {
   const response = await fetch('/api/boards', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'Accept-Language': uiLanguage.current,
+    },
     body: JSON.stringify(board),
   });
   const body = await readJson(response);
@@ -98,7 +103,9 @@ export function serverSkew(): number {
 }
 
 /** What a command or read says when the request never reached the server. */
-export const UNREACHABLE_MESSAGE = 'The server could not be reached.';
+export function unreachableMessage(): string {
+  return t('api.unreachable');
+}
 
 async function call(
   method: 'GET' | 'POST',
@@ -109,6 +116,8 @@ async function call(
   const headers: Record<string, string> = {
     Accept: 'application/json',
     Authorization: `Bearer ${token}`,
+    // The server words its errors in the language the person reads.
+    'Accept-Language': uiLanguage.current,
   };
   const init: RequestInit = { method, headers };
   if (payload !== undefined) {
@@ -119,11 +128,11 @@ async function call(
   try {
     response = await fetch(path, init);
   } catch {
-    throw new ApiError(0, 'network', UNREACHABLE_MESSAGE);
+    throw new ApiError(0, 'network', unreachableMessage());
   }
   const body = await readJson(response);
   if (response.status < 200 || response.status >= 300) throw errorFrom(response.status, body);
-  if (!isRecord(body)) throw new ApiError(response.status, 'bad_answer', 'Unexpected answer.');
+  if (!isRecord(body)) throw new ApiError(response.status, 'bad_answer', t('api.bad_answer'));
   const now = body['server_now_ms'];
   if (typeof now === 'number') skewMs = now - Date.now();
   return body;
@@ -138,13 +147,14 @@ export interface JoinAnswer {
 }
 
 /** What the page says to someone a facilitator removed from the board. */
-export const REMOVED_MESSAGE =
-  'A facilitator removed you from this board, so you cannot join it again with this link.';
+export function removedMessage(): string {
+  return t('api.removed');
+}
 
 /** What a failed join tells the person (a removal is said plainly, whatever the server said). */
 export function joinRefusal(caught: unknown): string {
-  if (caught instanceof ApiError && caught.code === 'removed') return REMOVED_MESSAGE;
-  return caught instanceof Error ? caught.message : 'Could not join.';
+  if (caught instanceof ApiError && caught.code === 'removed') return removedMessage();
+  return caught instanceof Error ? caught.message : t('api.join_failed');
 }
 
 /** POST /join with a link token and this browser's id (`deviceId`): a personal token. */
@@ -159,7 +169,7 @@ export async function joinBoard(
   const body = await call('POST', `${base(boardId)}/join`, linkToken, payload);
   const { participant_id: participantId, role, token } = body;
   if (typeof participantId !== 'string' || typeof role !== 'string' || typeof token !== 'string') {
-    throw new ApiError(201, 'bad_answer', 'The server sent an unexpected answer.');
+    throw new ApiError(201, 'bad_answer', t('api.bad_answer'));
   }
   return { participantId, role, token };
 }
@@ -167,6 +177,20 @@ export async function joinBoard(
 export interface BoardAnswer {
   readonly role: string;
   readonly session: Record<string, unknown>;
+  /** The board's own language (`sv`, `nb`, `da`, `en`), when the answer names one. */
+  readonly language: unknown;
+}
+
+/** Where the answer names the board's language: at its top, under `board`, or in the session's board. */
+function boardLanguage(body: Record<string, unknown>, session: unknown): unknown {
+  const board = body['board'];
+  const sessionBoard = isRecord(session) ? session['board'] : undefined;
+  return (
+    body['language'] ??
+    (isRecord(board) ? board['language'] : undefined) ??
+    (isRecord(sessionBoard) ? sessionBoard['language'] : undefined) ??
+    null
+  );
 }
 
 /**
@@ -180,6 +204,7 @@ export async function fetchBoard(boardId: string, token: string): Promise<BoardA
   return {
     role: typeof body['role'] === 'string' ? body['role'] : 'viewer',
     session: isRecord(session) ? session : {},
+    language: boardLanguage(body, session),
   };
 }
 
@@ -216,7 +241,7 @@ export function linkToken(link: string, base = 'http://localhost/'): string | nu
 export async function fetchLinks(boardId: string, token: string): Promise<BoardLinks> {
   const body = await call('GET', `${base(boardId)}/links`, token);
   const links = parseLinks(body['links']);
-  if (links === null) throw new ApiError(200, 'bad_answer', 'The server sent an unexpected answer.');
+  if (links === null) throw new ApiError(200, 'bad_answer', t('api.bad_answer'));
   return links;
 }
 

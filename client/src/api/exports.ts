@@ -1,23 +1,24 @@
 /** Download an export of the board (the token travels in a header, never in a URL). */
+import { t, type MessageKey } from '../i18n/i18n.svelte';
 
 export interface ExportChoice {
-  readonly label: string;
+  readonly label: MessageKey;
   readonly path: string; // e.g. "export.csv?dialect=nordic"
 }
 
 // Format and option names are the server's (exports/render.py), the same as `journeyboard export`.
 export const EXPORT_CHOICES: readonly ExportChoice[] = [
-  { label: 'Summary report (PDF, A4)', path: 'export.pdf' },
-  { label: 'Summary report (HTML)', path: 'export.html' },
-  { label: 'Summary report (Markdown)', path: 'export.md' },
-  { label: 'Spreadsheet (CSV)', path: 'export.csv?dialect=excel' },
-  { label: 'Spreadsheet (CSV, Nordic Excel)', path: 'export.csv?dialect=nordic' },
-  { label: 'Wall poster A0 (PDF)', path: 'export.poster-pdf?sheet=A0' },
-  { label: 'Wall poster A1 (PDF)', path: 'export.poster-pdf?sheet=A1' },
-  { label: 'Wall poster A1, tiled on A3 pages (PDF)', path: 'export.poster-pdf?sheet=A1&tile=A3' },
-  { label: 'Wall poster A1, tiled on A4 pages (PDF)', path: 'export.poster-pdf?sheet=A1&tile=A4' },
-  { label: 'Wall poster A0 (SVG)', path: 'export.svg?sheet=A0' },
-  { label: 'Whole board (JSON, re-importable)', path: 'export.json' },
+  { label: 'export.pdf', path: 'export.pdf' },
+  { label: 'export.html', path: 'export.html' },
+  { label: 'export.markdown', path: 'export.md' },
+  { label: 'export.csv', path: 'export.csv?dialect=excel' },
+  { label: 'export.csv_nordic', path: 'export.csv?dialect=nordic' },
+  { label: 'export.poster_a0', path: 'export.poster-pdf?sheet=A0' },
+  { label: 'export.poster_a1', path: 'export.poster-pdf?sheet=A1' },
+  { label: 'export.poster_a1_a3', path: 'export.poster-pdf?sheet=A1&tile=A3' },
+  { label: 'export.poster_a1_a4', path: 'export.poster-pdf?sheet=A1&tile=A4' },
+  { label: 'export.poster_svg', path: 'export.svg?sheet=A0' },
+  { label: 'export.json', path: 'export.json' },
 ];
 
 /** The message of the server's `{"error": {"message": …}}` answer, when it sent one. */
@@ -40,7 +41,11 @@ export async function downloadExport(boardId: string, token: string, choice: Exp
   });
   if (!response.ok) {
     const said = errorMessage(await response.json().catch(() => null));
-    throw new Error(`The export failed (${String(response.status)}${said === null ? '' : `: ${said}`}).`);
+    throw new Error(
+      said === null
+        ? t('export.failed_status', { status: response.status })
+        : t('export.failed_said', { status: response.status, said }),
+    );
   }
   const blob = await response.blob();
   const url = URL.createObjectURL(blob);

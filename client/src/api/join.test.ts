@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, REMOVED_MESSAGE, joinRefusal } from './boards';
+import { ApiError, removedMessage, joinRefusal } from './boards';
 import { deviceId } from './credentials';
 import { memoryStorage } from './memoryStorage';
 
@@ -11,9 +11,9 @@ afterEach(() => {
 describe('joining', () => {
   it('says plainly that a removed person cannot join again', () => {
     const removed = new ApiError(403, 'removed', 'You were removed from this board by a facilitator');
-    expect(joinRefusal(removed)).toBe(REMOVED_MESSAGE);
-    expect(REMOVED_MESSAGE).toMatch(/removed you from this board/);
-    expect(REMOVED_MESSAGE).toMatch(/cannot join it again/);
+    expect(joinRefusal(removed)).toBe(removedMessage());
+    expect(removedMessage()).toMatch(/removed you from this board/);
+    expect(removedMessage()).toMatch(/cannot join it again/);
   });
 
   it('shows other refusals as the server words them', () => {

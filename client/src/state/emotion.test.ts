@@ -1,3 +1,4 @@
+import { feelingLabel } from '../i18n/terms';
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { addCard, addStage, readCards, type Card } from './content';
@@ -11,7 +12,6 @@ import {
   dotX,
   faceColour,
   feelingDots,
-  feelingLabel,
   mayChangeScore,
   scoreAtY,
   scoreY,

@@ -69,33 +69,11 @@ export function signed(score: number): string {
   return '0';
 }
 
-const WORDS: Readonly<Record<number, string>> = {
-  [-3]: 'very upset',
-  [-2]: 'upset',
-  [-1]: 'a bit unhappy',
-  0: 'neutral',
-  1: 'fairly happy',
-  2: 'happy',
-  3: 'delighted',
-};
-
 /** The nearest whole score in -3..3. */
 export function clampScore(score: number): number {
   if (!Number.isFinite(score)) return 0;
   const whole = Math.max(-3, Math.min(3, roundWhole(score)));
   return whole === 0 ? 0 : whole; // never -0, which would print as "0" but compare oddly
-}
-
-/** What a score means in words: "upset" for -2. */
-export function feelingWord(score: number): string {
-  return WORDS[clampScore(score)] ?? 'neutral';
-}
-
-/** The text label of a face: "Feeling −2 (upset)", or "Feeling not scored". */
-export function feelingLabel(score: number | null | undefined): string {
-  if (score === null || score === undefined) return 'Feeling not scored';
-  const whole = clampScore(score);
-  return `Feeling ${signed(whole)} (${feelingWord(whole)})`;
 }
 
 // Stroke colours of the faces, red through amber to green; each has a contrast of at least

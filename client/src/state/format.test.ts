@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import cases from '../../../shared_schema/examples/rounding.json';
-import { dotRun, formatDate, formatOne, formatSignedOne, formatSignedWhole, formatWhole, isoDay } from './format';
+import { dotRun, formatDate, localDecimal, formatOne, formatSignedOne, formatSignedWhole, formatWhole, isoDay } from './format';
 
 describe('the rounding rule every export shares (shared_schema/examples/rounding.json)', () => {
   const forms = { one_decimal: formatOne, whole: formatWhole, signed_one_decimal: formatSignedOne,
@@ -58,6 +58,11 @@ describe('dates', () => {
     expect(formatDate('2025-01-05')).toBe('5 Jan 2025');
     expect(formatDate('2025-13-05')).toBe('2025-13-05');
     expect(formatDate('soon')).toBe('soon');
+    expect(formatDate('2025-06-30', 'sv-SE')).toBe('30 juni 2025');
+    expect(formatDate('2025-02-30', 'sv-SE')).toBe('2025-02-30');
+    expect(localDecimal('4.3', 'da-DK')).toBe('4,3');
+    expect(localDecimal('\u22121.5', 'nb-NO')).toBe('\u22121,5');
+    expect(localDecimal('4.3', 'en-GB')).toBe('4.3');
   });
 
   it('gives the local day as yyyy-mm-dd', () => {

@@ -80,14 +80,31 @@ export function dotRun(count: number, max = 8): DotRun {
   return n <= max ? { dots: n, times: null } : { dots: 1, times: n };
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
-/** An ISO date (yyyy-mm-dd) as "30 Jun 2025"; anything else as written. */
-export function formatDate(iso: string): string {
+/**
+ * An ISO date (yyyy-mm-dd) in `locale`'s words: "30 Jun 2025" (en-GB), "30 juni 2025" (sv-SE),
+ * "30. jun. 2025" (da-DK); anything else as written.
+ */
+export function formatDate(iso: string, locale = 'en-GB'): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  const month = match === null ? undefined : MONTHS[Number(match[2]) - 1];
-  if (match === null || month === undefined) return iso;
-  return `${Number(match[3])} ${month} ${match[1]}`;
+  if (match === null) return iso;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    timeZone: 'UTC',
+  }).format(date);
+}
+
+/**
+ * A number written with a decimal point ("4.3", "-1.5", the text formatOne gives) with
+ * `locale`'s decimal sign: "4,3" in Swedish. The digits and their rounding stay the same.
+ */
+export function localDecimal(text: string, locale = 'en-GB'): string {
+  const sign = new Intl.NumberFormat(locale).formatToParts(1.5).find((part) => part.type === 'decimal');
+  return sign === undefined || sign.value === '.' ? text : text.replace('.', sign.value);
 }
 
 /** A date's local day as yyyy-mm-dd (ISO days compare correctly as strings). */

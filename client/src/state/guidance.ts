@@ -1,87 +1,83 @@
 // What to do now, per phase and role: the one-line instruction in the top bar and the
-// facilitator's checklist in the dock (pure).
+// facilitator's checklist in the dock (pure: catalogue keys, which the UI translates).
+import type { MessageKey } from '../i18n/i18n.svelte';
 import type { Role } from './session';
 
 export interface Guidance {
   /** One line for everyone in the room (the top bar). */
-  readonly line: string;
+  readonly line: MessageKey | null;
   /** The facilitator's short checklist for this phase. */
-  readonly checklist: readonly string[];
+  readonly checklist: readonly MessageKey[];
   /** What the next phase brings, for the facilitator. */
-  readonly next: string;
+  readonly next: MessageKey | null;
   /** How long the phase usually takes, for the facilitator's script. */
-  readonly minutes: string;
+  readonly minutes: MessageKey | null;
 }
-
-const FACILITATOR_LOBBY =
-  'Share the participant link (or its QR code), wait for people to join, then start Discovery.';
 
 const GUIDANCE: Readonly<Record<string, Guidance>> = {
   lobby: {
-    line: 'Welcome! The facilitator will start the workshop shortly.',
+    line: 'guidance.lobby.line',
     checklist: [
-      'Copy the participant link or show its QR code',
-      'Share the viewer link with stakeholders',
-      'Check the stages fit this journey',
-      'Add your name to vote and rate as yourself',
+      'guidance.lobby.check_1',
+      'guidance.lobby.check_2',
+      'guidance.lobby.check_3',
+      'guidance.lobby.check_4',
     ],
-    next: 'Discovery: everyone maps the journey.',
-    minutes: '5 min',
+    next: 'guidance.lobby.next',
+    minutes: 'guidance.lobby.minutes',
   },
   discovery: {
-    line: 'Map the journey stage by stage: what the customer does, touchpoints, thoughts and feelings.',
+    line: 'guidance.discovery.line',
     checklist: [
-      'Set a timer (10–15 min works well)',
-      'Spotlight a stage to walk through it together',
-      'Ask for a feeling per stage: the curve shows the mood',
-      'Bring everyone to you before moving on',
+      'guidance.discovery.check_1',
+      'guidance.discovery.check_2',
+      'guidance.discovery.check_3',
+      'guidance.discovery.check_4',
     ],
-    next: 'Pain points: add pains, then dot-vote.',
-    minutes: '20–30 min',
+    next: 'guidance.discovery.next',
+    minutes: 'guidance.discovery.minutes',
   },
   pain_points: {
-    line: 'Add pain points, then spend your votes on the ones that hurt the customer most.',
+    line: 'guidance.pain_points.line',
     checklist: [
-      'Give people a few minutes to add pains',
-      'Check the vote budget, then let people vote',
-      'Watch “voted so far” in the dock',
-      'Reveal the votes and discuss the top pains',
+      'guidance.pain_points.check_1',
+      'guidance.pain_points.check_2',
+      'guidance.pain_points.check_3',
+      'guidance.pain_points.check_4',
     ],
-    next: 'Solution rating: propose and rate solutions.',
-    minutes: '15–20 min',
+    next: 'guidance.pain_points.next',
+    minutes: 'guidance.pain_points.minutes',
   },
   solution_rating: {
-    line: 'Propose solutions to the top pains, then rate each for effort and impact.',
+    line: 'guidance.solution_rating.line',
     checklist: [
-      'Add solutions next to the pains they answer',
-      'Let everyone rate effort and impact (hidden until revealed)',
-      'Reveal the ratings and open the matrix',
-      'Start with the quick wins',
+      'guidance.solution_rating.check_1',
+      'guidance.solution_rating.check_2',
+      'guidance.solution_rating.check_3',
+      'guidance.solution_rating.check_4',
     ],
-    next: 'Action plan: owners, dates and decisions.',
-    minutes: '20 min',
+    next: 'guidance.solution_rating.next',
+    minutes: 'guidance.solution_rating.minutes',
   },
   action_plan: {
-    line: 'Agree who owns each solution, by when, and approve or reject it.',
+    line: 'guidance.action_plan.line',
     checklist: [
-      'Open the action plan beside the map',
-      'Pick an owner and a due date per solution',
-      'Approve or reject each one',
-      'Export the report for the stakeholders',
+      'guidance.action_plan.check_1',
+      'guidance.action_plan.check_2',
+      'guidance.action_plan.check_3',
+      'guidance.action_plan.check_4',
     ],
-    next: 'The workshop is done: export the report.',
-    minutes: '15 min',
+    next: 'guidance.action_plan.next',
+    minutes: 'guidance.action_plan.minutes',
   },
 };
 
-const UNKNOWN: Guidance = { line: '', checklist: [], next: '', minutes: '' };
+const UNKNOWN: Guidance = { line: null, checklist: [], next: null, minutes: null };
 
 /** The guidance of a phase; the lobby line differs for facilitators and for everyone else. */
 export function guidance(phase: string, role: Role): Guidance {
   const entry = GUIDANCE[phase] ?? UNKNOWN;
-  if (phase === 'lobby' && role === 'facilitator') return { ...entry, line: FACILITATOR_LOBBY };
-  if (phase === 'lobby' && role === 'viewer') {
-    return { ...entry, line: 'You are watching this workshop live. It starts shortly.' };
-  }
+  if (phase === 'lobby' && role === 'facilitator') return { ...entry, line: 'guidance.lobby_facilitator' };
+  if (phase === 'lobby' && role === 'viewer') return { ...entry, line: 'guidance.lobby_viewer' };
   return entry;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initials, inkOn, roleChipText, summarizePresence, type Peer } from './presence';
+import { roleChipText, roleName } from '../i18n/terms';
+import { initials, inkOn, summarizePresence, type Peer } from './presence';
 
 function peer(clientId: number, name: string, role: Peer['role']): Peer {
   return { clientId, name, role, color: '#1f77b4', cursor: null, editing: null, participantId: null, view: null };
@@ -15,7 +16,7 @@ describe('presence summary', () => {
       name: 'Fay',
       role: 'facilitator',
       color: '#d62728',
-    });
+    }, roleName);
     expect(summary.here).toBe(3);
     expect(summary.watching).toBe(1);
     expect(summary.people.map((p) => [p.name, p.self])).toEqual([
@@ -26,7 +27,7 @@ describe('presence summary', () => {
   });
 
   it('counts a viewer among the watchers: alone, one is watching and nobody is here', () => {
-    const alone = summarizePresence([], { name: null, role: 'viewer', color: '#5f6368' });
+    const alone = summarizePresence([], { name: null, role: 'viewer', color: '#5f6368' }, roleName);
     expect(alone.watching).toBe(1);
     expect(alone.here).toBe(0);
     expect(alone.viewers[0]).toMatchObject({ self: true, name: 'Viewer' });
@@ -34,13 +35,13 @@ describe('presence summary', () => {
       name: null,
       role: 'viewer',
       color: '#5f6368',
-    });
+    }, roleName);
     expect(withOthers.watching).toBe(2);
     expect(withOthers.here).toBe(1);
   });
 
   it('names a facilitator who has not joined by their role', () => {
-    const summary = summarizePresence([], { name: null, role: 'facilitator', color: '#5f6368' });
+    const summary = summarizePresence([], { name: null, role: 'facilitator', color: '#5f6368' }, roleName);
     expect(summary.people[0]).toMatchObject({ name: 'Facilitator', self: true });
   });
 
@@ -49,7 +50,7 @@ describe('presence summary', () => {
       name: 'Ann',
       role: 'participant',
       color: '#fff',
-    });
+    }, roleName);
     expect(new Set(summary.people.map((p) => p.key)).size).toBe(3);
   });
 });

@@ -79,8 +79,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The peers in an awareness state map, without `selfId`; entries without a user are skipped. */
-export function readPeers(states: ReadonlyMap<number, unknown>, selfId: number): Peer[] {
+/**
+ * The peers in an awareness state map, without `selfId`; entries without a user are skipped.
+ * A peer without a name is called `guest`; peers are sorted by name with `compare` (the
+ * locale's collation).
+ */
+export function readPeers(
+  states: ReadonlyMap<number, unknown>,
+  selfId: number,
+  guest = 'Guest',
+  compare: (a: string, b: string) => number = (a, b) => a.localeCompare(b),
+): Peer[] {
   const peers: Peer[] = [];
   for (const [clientId, state] of states) {
     if (clientId === selfId || !isRecord(state) || !isRecord(state['user'])) continue;
@@ -90,7 +99,7 @@ export function readPeers(states: ReadonlyMap<number, unknown>, selfId: number):
     peers.push({
       clientId,
       participantId: typeof user['id'] === 'string' && user['id'] !== '' ? user['id'] : null,
-      name: typeof user['name'] === 'string' ? user['name'] : 'Guest',
+      name: typeof user['name'] === 'string' ? user['name'] : guest,
       role: isRole(user['role']) ? user['role'] : 'viewer',
       color: typeof user['color'] === 'string' ? user['color'] : '#52606d',
       cursor: readCursor(cursor),
@@ -98,7 +107,7 @@ export function readPeers(states: ReadonlyMap<number, unknown>, selfId: number):
       view: readView(state['view']),
     });
   }
-  return peers.sort((a, b) => a.name.localeCompare(b.name) || a.clientId - b.clientId);
+  return peers.sort((a, b) => compare(a.name, b.name) || a.clientId - b.clientId);
 }
 
 /** Calls `send` at most once per `intervalMs`, always with the latest value (trailing). */
@@ -159,19 +168,15 @@ export interface PresenceSummary {
   readonly watching: number;
 }
 
-const ROLE_NAMES: Readonly<Record<Role, string>> = {
-  facilitator: 'Facilitator',
-  participant: 'Participant',
-  viewer: 'Viewer',
-};
-
-/** "Facilitator", "Participant", "Viewer". */
-export function roleName(role: Role): string {
-  return ROLE_NAMES[role];
-}
-
-/** Everyone present, counted with yourself (`peers` never holds this tab). */
-export function summarizePresence(peers: readonly Peer[], self: SelfPresence): PresenceSummary {
+/**
+ * Everyone present, counted with yourself (`peers` never holds this tab). `roleName` names
+ * yourself when you have not joined by name ("Viewer").
+ */
+export function summarizePresence(
+  peers: readonly Peer[],
+  self: SelfPresence,
+  roleName: (role: Role) => string,
+): PresenceSummary {
   const me: PresenceEntry = {
     key: 'self',
     name: self.name ?? roleName(self.role),
@@ -217,12 +222,6 @@ export function inkOn(color: string): '#000' | '#fff' {
   const luminance = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
   // Contrast against white (1.05 / (L + 0.05)) vs against black ((L + 0.05) / 0.05).
   return 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 ? '#fff' : '#000';
-}
-
-/** The role chip's text: "Fay · Facilitator", "Viewer", "Not joined yet · Facilitator". */
-export function roleChipText(name: string | null, role: Role): string {
-  if (role === 'viewer') return roleName(role);
-  return `${name ?? 'Not joined yet'} · ${roleName(role)}`;
 }
 
 /** Schedules `callback` once; returns a function that cancels it. */

@@ -28,7 +28,7 @@ describe('rankPains', () => {
     const ranked = rankPains(cards, stages, votes);
     expect(ranked.map((r) => [r.card.id, r.votes, r.stageName])).toEqual([
       ['p1', 3, 'Repair'],
-      ['p4', 3, 'Unplaced'],
+      ['p4', 3, null],
       ['p3', 0, 'Incident'],
       ['p2', 0, 'Incident'],
     ]);

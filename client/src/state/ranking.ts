@@ -7,8 +7,8 @@ export interface RankedCard {
   readonly card: Card;
   /** The revealed vote total (0 when none or not revealed). */
   readonly votes: number;
-  /** The stage's name, or "Unplaced" when the card's stage is missing or unknown. */
-  readonly stageName: string;
+  /** The stage's name, or null for a card on no stage (the UI says "Unplaced"). */
+  readonly stageName: string | null;
 }
 
 /** Where a card sits in the journey: its stage's index (unplaced last), then (pos, id). */
@@ -31,7 +31,7 @@ function entries(
     .map((card) => ({
       card,
       votes: votes.get(card.id) ?? 0,
-      stageName: (card.stage === null ? undefined : names.get(card.stage)) ?? 'Unplaced',
+      stageName: (card.stage === null ? undefined : names.get(card.stage)) ?? null,
       at: at(card),
     }));
 }

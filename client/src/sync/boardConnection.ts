@@ -2,13 +2,15 @@
 import { WebsocketProvider, messageSync } from 'y-websocket';
 import * as Y from 'yjs';
 import { AckTracker, encodeSyncStep1, isSyncStep2 } from './acks';
-import { closeCodeFor, isFinalClose } from './closeCodes';
+import { closeCodeFor, isFinalClose, type CloseName } from './closeCodes';
 import { allSynced, deriveStatus, type ConnectionStatus, type SocketState } from './status';
 
 export interface SyncState {
   readonly status: ConnectionStatus;
   /** A message from the shared close-code table, when the server closed us with a known code. */
   readonly message: string | null;
+  /** The close code's name that `message` comes from (the UI words it in its language). */
+  readonly close: CloseName | null;
   /** True once a final close code stopped the connection for good. */
   readonly final: boolean;
   /** The board was synced once since it connected (with this token). */
@@ -18,6 +20,7 @@ export interface SyncState {
 export const INITIAL_SYNC: SyncState = {
   status: 'connecting',
   message: null,
+  close: null,
   final: false,
   everSynced: false,
 };
@@ -43,11 +46,12 @@ interface Watched extends SocketState {
   synced: boolean;
   stopped: boolean;
   message: string | null;
+  close: CloseName | null;
 }
 
 /** Follow one provider's socket; `changed` runs after each change. */
 function watch(provider: WebsocketProvider, changed: () => void): Watched {
-  const state: Watched = { connected: false, synced: false, stopped: false, message: null };
+  const state: Watched = { connected: false, synced: false, stopped: false, message: null, close: null };
   provider.on('status', ({ status }) => {
     state.connected = status === 'connected';
     if (!state.connected) state.synced = false;
@@ -55,7 +59,10 @@ function watch(provider: WebsocketProvider, changed: () => void): Watched {
   });
   provider.on('sync', (synced: boolean) => {
     state.synced = synced && state.connected;
-    if (state.synced && !state.stopped) state.message = null;
+    if (state.synced && !state.stopped) {
+      state.message = null;
+      state.close = null;
+    }
     changed();
   });
   provider.on('connection-close', (event: CloseEvent | null) => {
@@ -64,6 +71,7 @@ function watch(provider: WebsocketProvider, changed: () => void): Watched {
     const entry = event === null ? undefined : closeCodeFor(event.code); // null: closed locally
     if (entry !== undefined) {
       state.message = entry.message;
+      state.close = entry.name;
       if (entry.final) {
         // Final codes mean reconnecting is pointless; the provider checks this flag before retrying.
         provider.shouldConnect = false;
@@ -115,6 +123,7 @@ export function connectBoard(
     const next: SyncState = {
       status: deriveStatus({ online, sockets, everSynced, unsent: acks.unsent }),
       message: contentState.message ?? sessionState.message,
+      close: contentState.message === null ? sessionState.close : contentState.close,
       final: contentState.stopped || sessionState.stopped,
       everSynced,
     };
@@ -122,6 +131,7 @@ export function connectBoard(
       last !== null &&
       last.status === next.status &&
       last.message === next.message &&
+      last.close === next.close &&
       last.final === next.final &&
       last.everSynced === next.everSynced
     ) {

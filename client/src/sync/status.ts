@@ -1,5 +1,6 @@
 // Connection status as the UI shows it, derived from the sockets, the browser and unsent edits
 // (pure, no DOM).
+import type { MessageKey } from '../i18n/i18n.svelte';
 
 export type ConnectionStatus = 'connecting' | 'synced' | 'saving' | 'reconnecting' | 'offline';
 
@@ -43,21 +44,22 @@ export function allSynced(sockets: readonly SocketState[]): boolean {
   return sockets.every((socket) => socket.connected && socket.synced && !socket.stopped);
 }
 
-export const STATUS_LABELS: Readonly<Record<ConnectionStatus, string>> = {
-  connecting: 'Connecting…',
-  synced: 'Synced',
-  saving: 'Saving…',
-  reconnecting: 'Reconnecting…',
-  offline: 'Offline',
+/** The pill's label (a catalogue key). */
+export const STATUS_LABELS: Readonly<Record<ConnectionStatus, MessageKey>> = {
+  connecting: 'status.connecting',
+  synced: 'status.synced',
+  saving: 'status.saving',
+  reconnecting: 'status.reconnecting',
+  offline: 'status.offline',
 };
 
 /** What the status pill explains on hover (and to screen readers). */
-export const STATUS_DETAILS: Readonly<Record<ConnectionStatus, string>> = {
-  connecting: 'Connecting to the board…',
-  synced: 'Every change is saved on the server.',
-  saving: 'Sending your latest changes to the server…',
-  reconnecting: 'The connection dropped; reconnecting. Your changes are kept.',
-  offline: 'Offline — your changes are kept and sent when you are back.',
+export const STATUS_DETAILS: Readonly<Record<ConnectionStatus, MessageKey>> = {
+  connecting: 'status.connecting_detail',
+  synced: 'status.synced_detail',
+  saving: 'status.saving_detail',
+  reconnecting: 'status.reconnecting_detail',
+  offline: 'status.offline_detail',
 };
 
 export type BannerKind = 'offline' | 'reconnecting';

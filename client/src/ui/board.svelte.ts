@@ -6,7 +6,8 @@
 //   boardCommands   commands to the server, edits of the content document, undo and redo
 import type * as Y from 'yjs';
 import { untrack } from 'svelte';
-import { UNREACHABLE_MESSAGE, type BoardLinks, type Command, type Me } from '../api/boards';
+import { t } from '../i18n/i18n.svelte';
+import { unreachableMessage, type BoardLinks, type Command, type Me } from '../api/boards';
 import type { Person } from '../api/credentials';
 import * as content from '../state/content';
 import type { CardFields, FieldValue } from '../state/content';
@@ -66,7 +67,7 @@ export class BoardModel {
       await access.lookUp(() => early !== null && early.sessionSynced());
     } catch (caught: unknown) {
       this.#disconnect();
-      this.failure = caught instanceof Error ? caught.message : 'This board could not be opened.';
+      this.failure = caught instanceof Error ? caught.message : t('board.open_failed');
       this.stage = 'failed';
       return;
     }
@@ -113,7 +114,7 @@ export class BoardModel {
     const board = connectBoard(this.boardId, this.token, (next) => {
       this.sync = next;
       // Back in sync: a command that failed for want of a network is no longer news.
-      if (next.status === 'synced' && this.notice === UNREACHABLE_MESSAGE) this.notice = null;
+      if (next.status === 'synced' && this.notice === unreachableMessage()) this.notice = null;
     });
     this.#connection = board;
     this.#commands.attach(board.content);

@@ -8,7 +8,7 @@ import {
   fetchMe,
   joinBoard,
   linkToken,
-  REMOVED_MESSAGE,
+  removedMessage,
   type BoardLinks,
   type Me,
 } from '../api/boards';
@@ -21,6 +21,7 @@ import {
   type Person,
 } from '../api/credentials';
 import { isRole, parseSession, readSession, type Role, type SessionView } from '../state/session';
+import { uiLanguage } from '../i18n/i18n.svelte';
 
 /** The session before anything was read: budget 0, lobby, no participants. */
 export function emptySession(): SessionView {
@@ -97,6 +98,7 @@ export class BoardAccess {
   async lookUp(keepSession: () => boolean): Promise<void> {
     const answer = await fetchBoard(this.boardId, this.linkToken);
     this.linkRole = isRole(answer.role) ? answer.role : 'viewer';
+    uiLanguage.setBoardLanguage(answer.language);
     if (!keepSession()) {
       this.session = parseSession({
         board: answer.session['board'],
@@ -121,7 +123,7 @@ export class BoardAccess {
       this.person = remembered;
     } catch (caught: unknown) {
       // Removed: say so, and keep the token so this browser keeps saying so.
-      if (caught instanceof ApiError && caught.status === 403) return REMOVED_MESSAGE;
+      if (caught instanceof ApiError && caught.status === 403) return removedMessage();
       if (caught instanceof ApiError && caught.status >= 400 && caught.status < 500) {
         savePerson(this.boardId, this.linkRole, null);
       } else {

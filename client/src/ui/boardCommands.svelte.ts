@@ -1,6 +1,7 @@
 // What this page does to the board: commands to the server, and edits of the content
 // document with this tab's origin, so that undo and redo touch only this tab's own edits.
 import * as Y from 'yjs';
+import { t } from '../i18n/i18n.svelte';
 import { sendCommand, type Command } from '../api/boards';
 import { restoreCard, snapshotCard } from '../state/cardSnapshot';
 import * as content from '../state/content';
@@ -64,7 +65,7 @@ export class BoardCommands {
       this.notice = null;
       return await sendCommand(this.#access.boardId, this.#access.token, command);
     } catch (caught: unknown) {
-      this.notice = caught instanceof Error ? caught.message : 'The command failed.';
+      this.notice = caught instanceof Error ? caught.message : t('board.command_failed');
       return undefined;
     }
   }

@@ -1,6 +1,7 @@
 // Presence on the board: other people's (peers, who edits which card) and this tab's own
 // (cursor, card being edited, view), published through the content socket's awareness.
 import type { WebsocketProvider } from 'y-websocket';
+import { compareText, t } from '../i18n/i18n.svelte';
 import { readPeers, throttle, type Cursor, type LocalPresence, type Peer, type View } from '../state/presence';
 import { editorsOf, sameEditor, type Editor } from './editors';
 import { spacedFrames } from './frames';
@@ -119,7 +120,7 @@ export class BoardPresence {
   }
 
   #read(awareness: Awareness): void {
-    this.peers = readPeers(awareness.getStates(), awareness.clientID);
+    this.peers = readPeers(awareness.getStates(), awareness.clientID, t('presence.guest'), compareText);
     const previous = this.#editing;
     const editing = editorsOf(this.peers, previous);
     this.#editing = editing;

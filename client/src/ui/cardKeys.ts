@@ -1,7 +1,8 @@
 // The keyboard on a card: which move Alt+arrows ask for, and where focus goes after a card
 // moves or disappears.
 import type { Card, Column } from '../state/content';
-import { LANES } from '../state/lanes';
+import { t, type MessageKey } from '../i18n/i18n.svelte';
+import { laneTitle } from '../i18n/terms';
 import { keyboardMove, laneMove, type Direction, type Move } from '../state/moves';
 
 const KEYS: Readonly<Record<string, Direction>> = {
@@ -17,6 +18,13 @@ export interface KeyMove {
   readonly what: string;
 }
 
+const MOVED: Readonly<Record<Direction, MessageKey>> = {
+  up: 'card.moved_up',
+  down: 'card.moved_down',
+  left: 'card.moved_left',
+  right: 'card.moved_right',
+};
+
 type Keys = Pick<KeyboardEvent, 'key' | 'altKey' | 'shiftKey'>;
 
 /**
@@ -28,10 +36,10 @@ export function arrowMove(event: Keys, columns: readonly Column[], card: Card): 
   if (!event.altKey || direction === undefined) return null;
   if (event.shiftKey && (direction === 'up' || direction === 'down')) {
     const move = laneMove(columns, card, direction === 'up' ? -1 : 1);
-    const target = move?.kind === undefined ? '' : (LANES.find((l) => l.kind === move.kind)?.title ?? '');
-    return { move, what: `Moved to ${target}` };
+    const target = move?.kind === undefined ? '' : laneTitle(move.kind);
+    return { move, what: t('cell.moved_to', { lane: target }) };
   }
-  return { move: keyboardMove(columns, card, direction), what: `Moved ${direction}` };
+  return { move: keyboardMove(columns, card, direction), what: t(MOVED[direction]) };
 }
 
 /** Focus the card `id` wherever it is rendered now. */

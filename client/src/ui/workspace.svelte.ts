@@ -1,13 +1,14 @@
 // How this person looks at the board: zoom, the side panel, the dock (not shared, per tab).
+import type { MessageKey } from '../i18n/i18n.svelte';
 import { CHIP_ZOOM, clampZoom } from './layout';
 import { Toasts } from './toasts.svelte';
 
 export type PanelKind = 'ranking' | 'matrix' | 'plan';
 
-export const PANEL_TITLES: Readonly<Record<PanelKind, string>> = {
-  ranking: 'Pain points by votes',
-  matrix: 'Effort and impact',
-  plan: 'Action plan',
+export const PANEL_TITLES: Readonly<Record<PanelKind, MessageKey>> = {
+  ranking: 'panel.ranking',
+  matrix: 'panel.matrix',
+  plan: 'panel.plan',
 };
 
 export class Workspace {

@@ -1,0 +1,137 @@
+// The client's one message catalogue per language, through i18next, and the live UI language.
+// Components call `t('key')` inside their markup; since `t` reads the language (a rune), a
+// switch re-renders every string at once without a reload.
+import i18next from 'i18next';
+import da from './da.json';
+import en from './en.json';
+import nb from './nb.json';
+import sv from './sv.json';
+import { LOCALES, pickLanguage, type Language, languageOf } from './languages';
+
+export type { Language } from './languages';
+
+type Leaves<T, P extends string = ''> = {
+  [K in keyof T & string]: T[K] extends string ? `${P}${K}` : Leaves<T[K], `${P}${K}.`>;
+}[keyof T & string];
+
+/** `x_one`/`x_other` are one key `x` used with a `count`. */
+type Plural<K extends string> = K extends `${infer B}_one` | `${infer B}_other` ? B : K;
+
+/** Every message the client shows: the English catalogue's keys. A misspelt key is a type error. */
+export type MessageKey = Plural<Leaves<typeof en>>;
+
+/** Values a message interpolates as `{{name}}`; `count` also picks the plural form. */
+export type MessageValues = Readonly<Record<string, string | number>>;
+
+// The other catalogues must have the same shape as English (the vitest checks keys one by one).
+const resources: Record<Language, { translation: typeof en }> = {
+  en: { translation: en },
+  sv: { translation: sv },
+  nb: { translation: nb },
+  da: { translation: da },
+};
+
+void i18next.init({
+  resources,
+  lng: 'en',
+  fallbackLng: 'en',
+  initAsync: false,
+  // Svelte escapes every text it inserts; the catalogue never builds HTML.
+  interpolation: { escapeValue: false },
+  returnNull: false,
+});
+
+const STORAGE_KEY = 'journeyboard.language';
+
+function storedChoice(): string | null {
+  try {
+    return window.localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null; // storage blocked: the choice lasts for this page only
+  }
+}
+
+function browserLanguages(): readonly string[] {
+  return typeof navigator === 'undefined' ? [] : navigator.languages;
+}
+
+class UiLanguage {
+  /** The board's own language, when a board is open (null on the home page or before its answer). */
+  #board = $state<string | null>(null);
+  #chosen = $state<string | null>(typeof window === 'undefined' ? null : storedChoice());
+
+  readonly current: Language = $derived(
+    pickLanguage({ chosen: this.#chosen, browser: browserLanguages(), board: this.#board }),
+  );
+
+  /** The person picked a language: show it now, and next time. */
+  choose(language: Language): void {
+    this.#chosen = language;
+    try {
+      window.localStorage.setItem(STORAGE_KEY, language);
+    } catch {
+      // storage blocked: the choice still holds for this page
+    }
+  }
+
+  /** The open board's language (or null when the board is closed or its answer had none). */
+  setBoardLanguage(tag: unknown): void {
+    this.#board = languageOf(tag);
+  }
+}
+
+export const uiLanguage = new UiLanguage();
+
+/** The active language's locale for Intl ("sv-SE"). */
+export function locale(): string {
+  return LOCALES[uiLanguage.current];
+}
+
+/** A message in the active language. */
+export function t(key: MessageKey, values?: MessageValues): string {
+  return i18next.t(key, { ...values, lng: uiLanguage.current });
+}
+
+/**
+ * A message split around one value, so the value can be set apart in the markup (bold):
+ * `[before, after]` with `before + value + after` the whole message.
+ */
+export function tAround(key: MessageKey, name: string): readonly [string, string] {
+  const mark = '\u0000';
+  const [before = '', after = ''] = t(key, { [name]: mark }).split(mark);
+  return [before, after];
+}
+
+/** A message in a given language (a preview of what a new board will say). */
+export function tIn(language: Language, key: MessageKey, values?: MessageValues): string {
+  return i18next.t(key, { ...values, lng: language });
+}
+
+/** A number in the active locale ("4,3" in Swedish). */
+export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
+  return new Intl.NumberFormat(locale(), options).format(value);
+}
+
+/** Text sorted by the active locale's collation (å, ä, ö, æ, ø where each language puts them). */
+export function compareText(a: string, b: string): number {
+  return collator().compare(a, b);
+}
+
+let cachedCollator: { locale: string; collator: Intl.Collator } | null = null;
+
+function collator(): Intl.Collator {
+  const current = locale();
+  if (cachedCollator?.locale !== current) {
+    cachedCollator = { locale: current, collator: new Intl.Collator(current, { sensitivity: 'base' }) };
+  }
+  return cachedCollator.collator;
+}
+
+// <html lang> follows the language, for screen readers and hyphenation.
+if (typeof document !== 'undefined') {
+  $effect.root(() => {
+    $effect(() => {
+      document.documentElement.lang = uiLanguage.current;
+    });
+  });
+}
