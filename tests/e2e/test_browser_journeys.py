@@ -204,6 +204,12 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
     assert axe_violations(ben, every_impact=True) == []
     ben.reload()  # the server serves the portfolio's address too
     expect(ben.get_by_test_id("portfolio-personas").get_by_test_id("curve-series")).to_have_count(3)
+    # In Swedish (the person's choice): the portfolio's words come from the catalogue.
+    ben.evaluate("() => window.localStorage.setItem('journeyboard.language', 'sv')")
+    ben.reload()
+    expect(ben.get_by_test_id("portfolio-personas")).to_contain_text("Personor jämförda")
+    expect(ben.get_by_test_id("portfolio-back")).to_have_text("Tillbaka till kundresan")
+    ben.evaluate("() => window.localStorage.setItem('journeyboard.language', 'en')")
     ben.get_by_test_id("portfolio-back").click()
     ben.wait_for_url(f"**/b/{detail}#*")
     expect(ben.get_by_test_id("workspace")).to_be_visible()
