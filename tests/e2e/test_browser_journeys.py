@@ -82,7 +82,7 @@ def bar_fits(page: Page) -> dict[str, Any]:
             };
             return {
                 overflow: bar.scrollWidth > bar.clientWidth + 1,
-                phase: seen('phase-title'), status: seen('status'),
+                phase: seen('phase-title'), status: seen('status'), export: seen('export-menu'),
                 switcher: seen('journey-switcher'),
                 collapsed: document.querySelector('[data-testid="journey-nav"]')
                     .dataset.collapsed === 'true',
@@ -214,10 +214,13 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
     ben.wait_for_url(f"**/b/{detail}#*")
     expect(ben.get_by_test_id("workspace")).to_be_visible()
 
-    # The top bar at 1366 and 1280 px: nothing overflows, the phase and status stay.
-    for viewport in (LAPTOP, SMALL_LAPTOP):
+    # The top bar at 1366 and 1280 px, in English and in Danish (the longest words): nothing
+    # overflows; the phase, the status, the export and the switcher stay.
+    for viewport, language in ((LAPTOP, "en"), (SMALL_LAPTOP, "en"), (SMALL_LAPTOP, "da")):
         lead.set_viewport_size(viewport)  # type: ignore[arg-type]
+        lead.evaluate(f"() => window.localStorage.setItem('journeyboard.language', '{language}')")
         lead.goto(f"{server.http}/b/{detail}#token={board['tokens']['facilitator']}")
+        lead.reload()
         expect(lead.get_by_test_id("journey-nav")).to_be_visible()
         lead.wait_for_function(
             "() => document.querySelector('[data-testid=\"journey-nav\"]').dataset.collapsed"
@@ -226,8 +229,10 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
         fit = bar_fits(lead)
         assert not fit["overflow"] and fit["phase"] and fit["status"] and fit["switcher"], (
             viewport,
+            language,
             fit,
         )
+        assert fit["export"], (viewport, language, fit)
     assert axe_violations(lead, every_impact=True) == []
     lead_context.close()
     ben_context.close()
