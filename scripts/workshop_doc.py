@@ -98,6 +98,49 @@ def render() -> str:
         "server. Both are stored and broadcast, so no client is ever stranded. Facilitators",
         "keep editing.",
         "",
+        "## Private writing",
+        "",
+        "Write alone first, then read together: while `private_writing` is on (for every lane,",
+        "or only the `lanes` listed), each writer's new cards, facilitators' too, go to their",
+        "own **private document**, `ws://HOST/ws/{board}/private?token=T`. Only that person's",
+        "personal token opens it (a link token or a viewer is refused with 4403); it speaks the",
+        "y-websocket protocol like the other documents and is stored like them. A draft is a",
+        "card like any other (`kind`, `stage`, `pos`, `text`); it sits in place on the writer's",
+        "own map, and they edit, move and delete it as usual. A facilitator who has not added",
+        "their name has no private document, so the page asks for the name before they write.",
+        "",
+        "Who sees what before the reveal:",
+        "",
+        "| who | sees |",
+        "|---|---|",
+        "| the writer | their own drafts, in full |",
+        "| other participants, facilitators, viewers, reviewers | counts only: `drafts` in the"
+        " session document (person id -> lane -> count) and `session.drafts_total`; in"
+        " anonymous mode only the total |",
+        "| every HTTP read and export | the counts in the session part; no draft text, author"
+        " or position |",
+        "",
+        "Drafts stay private when the phase changes and when private writing is turned off.",
+        'They leave the private document only by `reveal` with `"what": "drafts"`',
+        "(everyone's, facilitator) or `publish_drafts` (the sender's own, early). Either moves",
+        "the drafts into the content document as one server-origin change, with the same card",
+        "ids, stages, lanes and positions, and the writer as `author` (none in anonymous mode),",
+        "then empties the private documents. The move is exactly once even if the server is",
+        "killed in the middle: the server notes the reveal in the board's drafts document (a",
+        "document only the server reads) before it starts, marks it in the content document's",
+        "`reveals` map in the same change that adds the cards, and the next reveal, publish or",
+        "private socket of the board finishes whatever a kill left undone.",
+        "",
+        "**Anonymous mode** (`configure` with `anonymous: true`): revealed cards carry no",
+        "author, so neither the board nor any export can show one; others see one total draft",
+        "count instead of counts per person.",
+        "",
+        "**A removed person's drafts are dropped**, never revealed: `remove` empties their",
+        "private document at once (its answer says how many in `dropped_drafts`) and closes",
+        "their private socket with the others. Cards of theirs that were already revealed stay.",
+        "",
+        'What the server keeps is in docs/SECURITY.md ("Private writing").',
+        "",
         *JOURNEYS,
     ]
     return "\n".join(lines)
@@ -141,8 +184,11 @@ All with `Authorization: Bearer <token>`; refusals are `{error: {code, message}}
   `{id, workshop, relation, parent, stage}`.
 - `GET /api/boards/{id}/journeys` (any token of the workshop) answers `{workshop, journeys}`,
   the root first; each journey is `{id, title, relation ("root" | "persona" | "detail" |
-  "to_be"), parent, stage, persona, phase, counts: {cards, pains, solutions}, emotion}`, where
-  `emotion` maps a stage id to the median of its feeling cards' scores.
+  "to_be"), parent, stage, persona, phase, counts: {cards, pains, solutions}, emotion, stages,
+  top_pains}`, where `emotion` maps a stage id to the median of its feeling cards' scores,
+  `stages` lists `{id, name}` in map order and `top_pains` is at most three `{text, votes}`:
+  the most-voted once the journey's votes are revealed, before that the first in map order with
+  `votes: null` (a blind vote stays blind in the portfolio).
 - `PUT /api/boards/{id}/persona` (facilitator) with a persona answers `{persona}`.
 - `POST /api/boards/{id}/persona/picture` (facilitator) with the picture's bytes (PNG, JPEG,
   WebP or GIF; 5 MB at most) answers 201 `{media_type, width, height, bytes}`.
@@ -163,13 +209,43 @@ comment kept; a file claiming more than 40 million pixels is refused before deco
 `decompression_bomb`), anything that is not a picture gets 400 `not_a_picture`. The client
 fetches the picture with its bearer token and shows it as an object URL: no token in a URL.
 
+### In the browser
+
+- **The top bar** of a journey in a workshop of several journeys shows a breadcrumb from the
+  workshop to the journey (Workshop \u203a Motor claim \u203a Detailed: Contacts support) and a
+  journey switcher: a menu of the portfolio and every journey under its parent. When the bar
+  is full, the phase instruction shrinks to its icon first, then the breadcrumb collapses into
+  the switcher (which then names the journey); the phase name, the timer, the connection state
+  and the export button stay (RULINGS.md, "The top bar at 1280 px").
+- **Facilitators** add a journey from the switcher (a persona variant with its persona's name,
+  a detailed journey for a stage of the journey they are on, a to-be copy of it) and land on
+  it, and edit the journey's persona (name, quote, description, goals and needs, frustrations,
+  age band, segment, frequency of use) and upload its picture. The picture is fetched with the
+  bearer token and shown as an object URL beside the title.
+- **A stage with a detailed journey** carries a badge on its header's edge with that journey's
+  emotion summary (the mean of its stages' medians, red below \u22121, green from +1); a click
+  opens it.
+- **Moving between journeys** keeps the page's link (the workshop's) in the address's fragment
+  and the personal token this browser keeps: a person joins once and is the same person on
+  every journey.
+- **The portfolio** (`/b/{id}/portfolio`, "Workshop" in the breadcrumb) is the workshop's home:
+  the persona variants' curves overlaid with the overview's on one chart (a colour per persona
+  from a colour-blind-safe set of ten, then the same colours dashed and dotted, with a legend),
+  each to-be journey's curve on one chart with its as-is journey's, then per journey its kind
+  and place, curve, phase, counts and top pain points. It reads `GET /journeys` every 5 s while
+  the page is visible; a board reads it on opening and every 30 s (and when the switcher opens).
+- Every word of these screens is in the client's catalogues (`journeys.*`, in sv, nb, da, en).
+  Screenshots: `docs/screenshots/portfolio.png`, `breadcrumb.png`, `breadcrumb-1280x720.png`,
+  `journey-badge.png` (`python scripts/screenshots.py`).
+
 ### Exports of a workshop
 
 In a workshop of several journeys, `export.json`, `export.md`, `export.html` and `export.pdf`
 of any of its journeys cover the whole workshop; `?scope=journey` narrows them to the journey
 asked on (CSV, SVG and the poster are always one journey's). The report starts with the
 portfolio's comparison (each journey's kind, place, persona, phase, counts and emotion medians
-per stage), then a chapter per journey, the root first. The JSON export is the root's board
+per stage), then a chapter per journey, the root first, in the export's language (`?lang=`,
+else the board's) like a single board's report. The JSON export is the root's board
 export with a `workshop` member, `{journeys: [{source_board, relation, parent, stage, title,
 persona, picture, export}]}`: the root first and without `export` (the file is its export),
 each picture as `{media_type, data}` in base64. `POST /api/boards` with such an export as its

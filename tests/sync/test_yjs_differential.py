@@ -271,3 +271,58 @@ async def test_a_room_fed_accepted_updates_in_any_order_stays_readable_by_yjs() 
     assert [yjs_refusal(board) for board in boards] == [None] * len(boards)
     verdicts = yjs_verdicts(boards, [])
     assert [v for v in verdicts if any(v.values())] == []
+
+
+def private_writing_sample() -> list[tuple[list[bytes], bytes]]:
+    """What the server writes for private writing (workshop/drafts.py), each update with the
+    ones of its document before it: the journal entry and its deletion, the reveal into the
+    content document (with authors and anonymous), the private document's emptying, and the
+    session's counts per person and as one total."""
+    from journeyboard.workshop import drafts
+
+    requests: list[tuple[list[bytes], bytes]] = []
+
+    def follow(doc: Doc[Any]) -> list[bytes]:
+        updates: list[bytes] = []
+        doc.observe(lambda event: updates.append(event.update))
+        return updates
+
+    private: Doc[Any] = Doc()
+    private_log = follow(private)
+    with private.transaction():  # as a writer's client writes a draft
+        private.get("cards", type=Map)["d1"] = Map(
+            {"kind": "pain", "stage": "s1", "pos": "a0", "text": Text("draft \u00e9\U0001f600")}
+        )
+    fields = {"kind": "pain", "stage": "s1", "pos": "a0", "text": "draft \u00e9\U0001f600"}
+    with private.transaction():
+        drafts._delete_cards(private, ["d1"])
+    journal: Doc[Any] = Doc()
+    journal_log = follow(journal)
+    with journal.transaction():
+        drafts.write_intent(journal, "r1", {"p1": ["d1", "d2"]})
+    with journal.transaction():
+        del journal.get("journal", type=Map)["r1"]
+    content: Doc[Any] = Doc()
+    content_log = follow(content)
+    with content.transaction():
+        drafts.write_reveal(content, "r1", [("p1", "d1", fields)], {"p1": "Ann"}, 1)
+    with content.transaction():
+        drafts.write_reveal(content, "r2", [("p2", "d2", {**fields, "emotion": 2})], None, 2)
+    session: Doc[Any] = Doc()
+    session_log = follow(session)
+    with session.transaction():
+        drafts.show_counts(session, {"p1": {"pain": 2}, "p2": {"note": 1}})
+    with session.transaction():
+        session.get("session", type=Map)["anonymous"] = True
+        drafts.show_counts(session, {"p1": {"pain": 2}})
+    for log in (private_log, journal_log, content_log, session_log):
+        requests += [(log[:index], update) for index, update in enumerate(log)]
+    return requests
+
+
+def test_yjs_reads_what_the_server_writes_for_private_writing() -> None:
+    requests = private_writing_sample()
+    assert len(requests) == 8
+    verdicts = yjs_verdicts_with_bases(requests)
+    assert all(v == {"apply": None, "read": None} for v in verdicts), verdicts
+    assert [yjs_refusal(update) for _, update in requests] == [None] * len(requests)

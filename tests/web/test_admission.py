@@ -19,6 +19,14 @@ def test_content_and_session_urls() -> None:
     assert session.path == "/ws/abc/session"
 
 
+def test_a_private_url_names_its_holders_document() -> None:
+    target = SocketTarget.parse("/ws/abc/private", "token=t")
+    assert target == SocketTarget("abc", False, "t", private=True)
+    assert target.kind == "private" and target.path == "/ws/abc/private"
+    with pytest.raises(ValueError):
+        _ = target.document
+
+
 @pytest.mark.parametrize(
     "path", ["/ws", "/ws/", "/ws//session", "/ws/abc/other", "/board/abc", "/ws/a/session/x"]
 )

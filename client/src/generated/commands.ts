@@ -9,6 +9,8 @@ export type Command =
   | LockCommand
   | SpotlightCommand
   | FollowCommand
+  | PrivateWritingCommand
+  | PublishDraftsCommand
   | RevealCommand
   | ConfigureCommand
   | PromoteCommand
@@ -66,14 +68,40 @@ export interface FollowCommand {
   on: boolean;
 }
 /**
- * Reveal the votes or the ratings; totals stay live afterwards.
+ * Turn private writing on or off. While it is on, new cards (also facilitators') go to each person's private document (`/ws/{board}/private`), optionally only for the listed lanes (by card kind); others see only draft counts. Turning it off keeps the drafts private until a reveal or a publish.
+ */
+export interface PrivateWritingCommand {
+  type: 'private_writing';
+  on: boolean;
+  lanes?:
+    | (
+        | 'action'
+        | 'touchpoint'
+        | 'thought'
+        | 'feeling'
+        | 'pain'
+        | 'gain'
+        | 'backstage'
+        | 'solution'
+        | 'note'
+      )[]
+    | null;
+}
+/**
+ * Publish the sender's own drafts now: they move from their private document into the board, as a reveal does for everyone.
+ */
+export interface PublishDraftsCommand {
+  type: 'publish_drafts';
+}
+/**
+ * Reveal the votes or the ratings (totals stay live afterwards), or everyone's drafts: they move from the private documents into the board in one change, exactly once.
  */
 export interface RevealCommand {
   type: 'reveal';
-  what: 'votes' | 'ratings';
+  what: 'votes' | 'ratings' | 'drafts';
 }
 /**
- * Change the vote budget and the board's description.
+ * Change the vote budget, the board's description, and anonymous mode (revealed drafts carry no author).
  */
 export interface ConfigureCommand {
   type: 'configure';
@@ -83,6 +111,7 @@ export interface ConfigureCommand {
   persona?: string;
   scope?: string;
   customer_goal?: string;
+  anonymous?: boolean;
 }
 /**
  * Make a participant a co-facilitator.

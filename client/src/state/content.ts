@@ -35,6 +35,8 @@ export interface Card extends CardFields {
   readonly author: string;
   /** The participant id of the author (`author_id`), when the card says. */
   readonly authorId?: string;
+  /** A draft of this person's in their private document: only they can see it (issue #29). */
+  readonly draft?: boolean;
 }
 
 export interface Column {
@@ -53,6 +55,10 @@ export function rootMap(doc: Y.Doc, name: string): Y.Map<unknown> | undefined {
 }
 
 /** Well-formed entries of a root map: only nested Y.Maps, anything else is skipped. */
+export function mapEntriesOf(doc: Y.Doc, name: string): Array<[string, Y.Map<unknown>]> {
+  return mapEntries(doc, name);
+}
+
 function mapEntries(doc: Y.Doc, name: string): Array<[string, Y.Map<unknown>]> {
   const root = rootMap(doc, name);
   if (root === undefined) return [];

@@ -155,6 +155,8 @@ export interface PresenceEntry {
   readonly role: Role;
   readonly color: string;
   readonly self: boolean;
+  /** The joined person behind it (`Peer.participantId`); null for a link holder or yourself. */
+  readonly participantId: string | null;
 }
 
 export interface PresenceSummary {
@@ -183,6 +185,7 @@ export function summarizePresence(
     role: self.role,
     color: self.color,
     self: true,
+    participantId: null,
   };
   const others = peers.map(
     (peer): PresenceEntry => ({
@@ -191,6 +194,7 @@ export function summarizePresence(
       role: peer.role,
       color: peer.color,
       self: false,
+      participantId: peer.participantId,
     }),
   );
   const people = others.filter((entry) => entry.role !== 'viewer');

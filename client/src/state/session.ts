@@ -33,6 +33,12 @@ export interface RatingSummary {
   readonly quadrant: string;
 }
 
+/** Private writing (`session.private_writing`): on or off, and the lanes it covers (null: all). */
+export interface PrivateWriting {
+  readonly on: boolean;
+  readonly lanes: readonly string[] | null;
+}
+
 export interface SessionView {
   readonly title: string;
   readonly persona: string;
@@ -52,6 +58,13 @@ export interface SessionView {
   readonly votes: ReadonlyMap<string, number>;
   readonly ratings: ReadonlyMap<string, RatingSummary>;
   readonly progress: Readonly<Record<string, number>>;
+  readonly privateWriting: PrivateWriting;
+  /** Revealed drafts carry no author; others see one total draft count. */
+  readonly anonymous: boolean;
+  /** Drafts per person (participant id -> total over lanes); empty in anonymous mode. */
+  readonly drafts: ReadonlyMap<string, number>;
+  /** Everyone's drafts together. */
+  readonly draftsTotal: number;
 }
 
 type Json = Record<string, unknown>;
@@ -90,6 +103,7 @@ export function parseSession(json: {
   votes: unknown;
   ratings: unknown;
   progress: unknown;
+  drafts?: unknown;
 }): SessionView {
   const board = isRecord(json.board) ? json.board : {};
   const session = isRecord(json.session) ? json.session : {};
@@ -141,6 +155,16 @@ export function parseSession(json: {
       if (n !== null) progress[key] = n;
     }
   }
+  const drafts = new Map<string, number>();
+  if (isRecord(json.drafts)) {
+    for (const [person, lanes] of Object.entries(json.drafts)) {
+      if (!isRecord(lanes)) continue;
+      const total = Object.values(lanes).reduce<number>((sum, n) => sum + (num(n) ?? 0), 0);
+      if (total > 0) drafts.set(person, total);
+    }
+  }
+  const writing = isRecord(session['private_writing']) ? session['private_writing'] : {};
+  const lanes = writing['lanes'];
   const spotlight = session['spotlight'];
   const leader = session['follow'];
   const follow =
@@ -168,6 +192,13 @@ export function parseSession(json: {
     votes,
     ratings,
     progress,
+    privateWriting: {
+      on: writing['on'] === true,
+      lanes: Array.isArray(lanes) ? lanes.filter((lane): lane is string => typeof lane === 'string') : null,
+    },
+    anonymous: session['anonymous'] === true,
+    drafts,
+    draftsTotal: num(session['drafts_total']) ?? 0,
   };
 }
 
@@ -180,5 +211,6 @@ export function readSession(doc: Y.Doc): SessionView {
     votes: root(doc, 'votes'),
     ratings: root(doc, 'ratings'),
     progress: root(doc, 'progress'),
+    drafts: root(doc, 'drafts'),
   });
 }

@@ -4,6 +4,7 @@
 //   boardContent    the layout read from the content document: stages, cells, cards
 //   boardPresence   other people's presence and this tab's own
 //   boardCommands   commands to the server, edits of the content document, undo and redo
+//   boardDrafts     this person's drafts, in their private document (private writing)
 import type * as Y from 'yjs';
 import { untrack } from 'svelte';
 import { t } from '../i18n/i18n.svelte';
@@ -13,12 +14,15 @@ import * as content from '../state/content';
 import type { CardFields, FieldValue } from '../state/content';
 import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
+import { byPosThenId } from '../state/positions';
 import type { Cursor, Peer, View } from '../state/presence';
 import type { Role, SessionView } from '../state/session';
+import { diffText } from '../state/textDiff';
 import { connectBoard, INITIAL_SYNC, type BoardConnection, type SyncState } from '../sync/boardConnection';
 import { BoardAccess } from './boardAccess.svelte';
 import { BoardCommands } from './boardCommands.svelte';
 import { BoardContent } from './boardContent.svelte';
+import { BoardDrafts } from './boardDrafts.svelte';
 import { BoardPresence } from './boardPresence.svelte';
 import type { Editor } from './editors';
 
@@ -36,6 +40,7 @@ export class BoardModel {
 
   readonly #access: BoardAccess;
   readonly #content = new BoardContent();
+  readonly #drafts = new BoardDrafts();
   readonly #presence: BoardPresence;
   readonly #commands: BoardCommands;
   #connection: BoardConnection | null = null;
@@ -48,7 +53,7 @@ export class BoardModel {
     this.linkToken = linkToken;
     this.#access = new BoardAccess(boardId, linkToken, () => this.sync.final);
     this.#presence = new BoardPresence(() => this.#access.waiting);
-    this.#commands = new BoardCommands(this.#access, this.#content);
+    this.#commands = new BoardCommands(this.#access, this.#content, this.#drafts);
   }
 
   /**
@@ -89,6 +94,7 @@ export class BoardModel {
       // Read again now that the role is known (a facilitator's links, the budget).
       if (early.sessionSynced()) this.#refreshSession?.();
       this.#presence.announce();
+      this.#connectDrafts();
     }
     this.stage = access.linkRole === 'participant' && access.person === null ? 'join' : 'ready';
   }
@@ -103,7 +109,26 @@ export class BoardModel {
       this.#presence.announce();
     }
     this.stage = 'ready';
+    this.#connectDrafts();
     await this.#access.refreshMe();
+  }
+
+  /** Open this person's private document (writers with a personal token only). */
+  #connectDrafts(): void {
+    const person = this.#access.person;
+    if (person === null || this.#access.linkRole === 'viewer' || this.#drafts.doc !== null) return;
+    this.#drafts.connect(this.boardId, person.token, (id) => this.#content.card(id) !== undefined);
+    if (this.#drafts.doc !== null) this.#commands.attachDrafts(this.#drafts.doc);
+  }
+
+  /** Text typed into a draft while a reveal ran lands in the revealed card (RULINGS.md). */
+  #keepTyping(id: string, text: string): void {
+    this.#commands.editText(id, (shared) => {
+      const edit = diffText(shared.toString(), text);
+      if (edit === null) return;
+      if (edit.remove > 0) shared.delete(edit.index, edit.remove);
+      if (edit.insert !== '') shared.insert(edit.index, edit.insert);
+    });
   }
 
   /**
@@ -121,7 +146,16 @@ export class BoardModel {
     const contentStops = this.#content.attach(board.content);
     const refreshSession = (): void => this.#access.readSession(board.session);
     const presenceStops = this.#presence.attach(board.contentProvider.awareness, announce);
-    this.#stops.push(...contentStops, content.observeDoc(board.session, refreshSession), ...presenceStops);
+    const followBoard = (): void => {
+      this.#drafts.refresh();
+      this.#drafts.reconcile((id, text) => this.#keepTyping(id, text));
+    };
+    this.#stops.push(
+      ...contentStops,
+      content.observeDoc(board.session, refreshSession),
+      content.observeDoc(board.content, followBoard),
+      ...presenceStops,
+    );
     this.#refreshSession = refreshSession;
     this.#content.refresh();
     // Until the session socket has synced, keep what `start()` read over HTTP (an empty
@@ -129,6 +163,7 @@ export class BoardModel {
     const sessionSynced = (): boolean => board.session.getMap<unknown>('session').size > 0;
     if (sessionSynced()) refreshSession();
     this.#presence.refresh();
+    if (announce) this.#connectDrafts();
     return { sessionSynced };
   }
 
@@ -137,6 +172,7 @@ export class BoardModel {
     this.#commands.detach();
     this.#connection?.destroy();
     this.#connection = null;
+    this.#drafts.disconnect();
     this.#content.detach();
     this.#presence.detach();
   }
@@ -226,10 +262,23 @@ export class BoardModel {
     this.#content.highlight = id;
   }
   cell(stageId: string | null, kind: CardKind): readonly content.Card[] {
-    return this.#content.cell(stageId, kind);
+    const cards = this.#content.cell(stageId, kind);
+    const drafts = this.#drafts.cell(stageId, kind, (id) => this.#content.stages.some((s) => s.id === id));
+    return drafts.length === 0 ? cards : [...cards, ...drafts].sort(byPosThenId);
   }
   card(id: string): content.Card | undefined {
-    return this.#content.card(id);
+    return this.#content.card(id) ?? this.#drafts.card(id);
+  }
+
+  // Private writing (boardDrafts) -------------------------------------------------------------
+
+  /** This person's drafts that are not on the board yet. */
+  get myDrafts(): readonly content.Card[] {
+    return this.#drafts.cards;
+  }
+  /** How many drafts someone has, as the server counts them for everyone (0 in anonymous mode). */
+  draftsOf(participantId: string): number {
+    return this.session.drafts.get(participantId) ?? 0;
   }
   revealCard(id: string): void {
     this.#content.revealCard(id);
@@ -244,11 +293,14 @@ export class BoardModel {
     return this.#presence.editorOf(cardId);
   }
   setCursor(cursor: Cursor | null): void {
-    this.#presence.setCursor(cursor);
+    // While people write privately, a live pointer would show others where drafts go.
+    const hidden = this.session.privateWriting.on && this.#drafts.doc !== null;
+    this.#presence.setCursor(hidden ? null : cursor);
   }
   setEditing(editing: string | null): void {
     this.#commands.editingSession(editing);
-    this.#presence.setEditing(editing);
+    // Nobody learns which card a draft is (its id would name its author after the reveal).
+    this.#presence.setEditing(editing !== null && this.#drafts.has(editing) ? null : editing);
   }
   setView(view: View | null): void {
     this.#presence.setView(view);

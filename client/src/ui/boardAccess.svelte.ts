@@ -107,6 +107,7 @@ export class BoardAccess {
         votes: answer.session['votes'],
         ratings: answer.session['ratings'],
         progress: answer.session['progress'],
+        drafts: answer.session['drafts'],
       });
     }
   }

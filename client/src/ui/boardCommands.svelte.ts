@@ -10,6 +10,7 @@ import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
 import type { BoardAccess } from './boardAccess.svelte';
 import type { BoardContent } from './boardContent.svelte';
+import type { BoardDrafts } from './boardDrafts.svelte';
 
 /** Changes closer together than this are one undo step (Yjs's default). */
 export const UNDO_CAPTURE_MS = 500;
@@ -24,38 +25,76 @@ export class BoardCommands {
 
   readonly #access: BoardAccess;
   readonly #content: BoardContent;
+  readonly #drafts: BoardDrafts;
   #doc: Y.Doc | null = null;
   #undo: Y.UndoManager | null = null;
+  /** The undo history of this tab's drafts (their own document); undo takes the newer step. */
+  #draftUndo: Y.UndoManager | null = null;
   /** The card this tab added last, until its first edit starts. */
   #added: string | null = null;
 
-  constructor(access: BoardAccess, content: BoardContent) {
+  constructor(access: BoardAccess, content: BoardContent, drafts: BoardDrafts) {
     this.#access = access;
     this.#content = content;
+    this.#drafts = drafts;
   }
 
   /** Edit `doc` from now on, with an undo history of this tab's stages and cards. */
   attach(doc: Y.Doc): void {
     this.#doc = doc;
-    const scope = [doc.getMap<unknown>('stages'), doc.getMap<unknown>('cards')];
+    this.#undo = this.#history([doc.getMap<unknown>('stages'), doc.getMap<unknown>('cards')]);
+  }
+
+  /** Keep an undo history of this tab's drafts too (their private document). */
+  attachDrafts(doc: Y.Doc): void {
+    this.#draftUndo?.destroy();
+    this.#draftUndo = this.#history([doc.getMap<unknown>('cards')]);
+  }
+
+  #history(scope: Array<Y.Map<unknown>>): Y.UndoManager {
     const undo = new Y.UndoManager(scope, {
       trackedOrigins: new Set([this.origin]),
       captureTimeout: UNDO_CAPTURE_MS,
     });
-    this.#undo = undo;
-    const refreshUndo = (): void => {
-      this.canUndo = undo.canUndo();
-      this.canRedo = undo.canRedo();
+    // When each step was taken, so that undo picks the newer of the two histories.
+    undo.on('stack-item-added', (event: { stackItem: { meta: Map<string, unknown> } }) => {
+      event.stackItem.meta.set('at', performance.now());
+    });
+    const refresh = (): void => this.#refreshUndo();
+    undo.on('stack-item-added', refresh);
+    undo.on('stack-item-popped', refresh);
+    undo.on('stack-cleared', refresh);
+    return undo;
+  }
+
+  #refreshUndo(): void {
+    const histories = [this.#undo, this.#draftUndo];
+    this.canUndo = histories.some((undo) => undo?.canUndo() === true);
+    this.canRedo = histories.some((undo) => undo?.canRedo() === true);
+  }
+
+  /** The history whose newest step on `stack` is the newer one. */
+  #newest(stack: 'undoStack' | 'redoStack'): Y.UndoManager | null {
+    const at = (undo: Y.UndoManager | null): number => {
+      const item = undo?.[stack].at(-1);
+      const stamp = item?.meta.get('at');
+      return item === undefined ? -1 : typeof stamp === 'number' ? stamp : 0;
     };
-    undo.on('stack-item-added', refreshUndo);
-    undo.on('stack-item-popped', refreshUndo);
-    undo.on('stack-cleared', refreshUndo);
+    return at(this.#draftUndo) > at(this.#undo) ? this.#draftUndo : this.#undo;
+  }
+
+  /** The next change starts a step of its own, in both histories. */
+  #stopCapturing(): void {
+    this.#undo?.stopCapturing();
+    this.#draftUndo?.stopCapturing();
   }
 
   /** Stop editing the document and drop the undo history. */
   detach(): void {
     this.#undo?.destroy();
     this.#undo = null;
+    this.#draftUndo?.destroy();
+    this.#draftUndo = null;
     this.#doc = null;
   }
 
@@ -76,21 +115,44 @@ export class BoardCommands {
    * starts, or null when it ends.
    */
   editingSession(editing: string | null): void {
-    const undo = this.#undo;
-    if (undo === null) return;
-    if (editing === null) {
-      undo.captureTimeout = UNDO_CAPTURE_MS;
-      undo.stopCapturing();
-      return;
+    const added = this.#added;
+    this.#added = editing === null ? added : null;
+    for (const undo of [this.#undo, this.#draftUndo]) {
+      if (undo === null) continue;
+      if (editing === null) {
+        undo.captureTimeout = UNDO_CAPTURE_MS;
+        undo.stopCapturing();
+        continue;
+      }
+      if (added !== editing) undo.stopCapturing();
+      undo.captureTimeout = Number.MAX_SAFE_INTEGER;
     }
-    if (this.#added !== editing) undo.stopCapturing();
-    this.#added = null;
-    undo.captureTimeout = Number.MAX_SAFE_INTEGER;
   }
 
   /** The content document, when this person may edit it now. */
   #writable(): Y.Doc | null {
     return this.#access.readOnly ? null : this.#doc;
+  }
+
+  /** The document that holds a card: this person's private one for a draft, else the board. */
+  #holding(id: string): Y.Doc | null {
+    const own = this.#drafts.doc;
+    if (own !== null && !this.#access.readOnly && this.#drafts.has(id)) return own;
+    return this.#writable();
+  }
+
+  /**
+   * Where a new card of this lane goes: the private document while private writing covers it.
+   * Someone without a private document then (a facilitator who has not added their name)
+   * writes nothing, and is told why: facilitators' new cards are private too (RULINGS.md).
+   */
+  #newCardDoc(kind: CardKind): Y.Doc | null {
+    const writing = this.#access.session.privateWriting;
+    const covered = writing.on && (writing.lanes === null || writing.lanes.includes(kind));
+    if (!covered || this.#access.readOnly) return this.#writable();
+    const own = this.#drafts.doc;
+    if (own === null) this.notice = t('private.name_first');
+    return own;
   }
 
   addStage(name: string): void {
@@ -113,7 +175,7 @@ export class BoardCommands {
     const doc = this.#writable();
     const saved = this.#content.stages.find((stage) => stage.id === id);
     if (doc === null || saved === undefined) return null;
-    this.#undo?.stopCapturing();
+    this.#stopCapturing();
     content.deleteStage(doc, id, this.origin);
     return () => {
       const target = this.#writable();
@@ -122,10 +184,10 @@ export class BoardCommands {
   }
 
   addCard(kind: CardKind, stageId: string): string | null {
-    const doc = this.#writable();
+    const doc = this.#newCardDoc(kind);
     if (doc === null) return null;
     // A new card, with the text typed into it next, is one undo step of its own.
-    this.#undo?.stopCapturing();
+    this.#stopCapturing();
     const person = this.#access.person;
     const id = content.addCard(
       doc, kind, stageId, '', person?.name ?? '', this.origin, person?.participantId ?? '',
@@ -135,47 +197,46 @@ export class BoardCommands {
   }
 
   setField(id: string, key: keyof CardFields, value: FieldValue): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc !== null) content.setCardField(doc, id, key, value, this.origin);
   }
 
   moveCard(id: string, move: Move): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc !== null) content.moveCard(doc, id, move.stage, move.pos, this.origin, move.kind);
   }
 
   deleteCard(id: string): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc !== null) content.deleteCard(doc, id, this.origin);
   }
 
   /** Delete a card and return what puts it back as it was (for the toast's Undo). */
   removeCard(id: string): (() => void) | null {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc === null) return null;
     const saved = snapshotCard(doc, id);
     if (saved === null) return null;
-    this.#undo?.stopCapturing();
+    this.#stopCapturing();
     content.deleteCard(doc, id, this.origin);
     return () => {
-      const target = this.#writable();
-      if (target !== null) restoreCard(target, saved, this.origin);
+      if (!this.#access.readOnly) restoreCard(doc, saved, this.origin);
     };
   }
 
   /** Apply one edit to a card's shared text. */
   editText(id: string, apply: (text: Y.Text) => void): void {
-    const doc = this.#writable();
+    const doc = this.#holding(id);
     if (doc === null) return;
     const text = content.cardText(doc, id, this.origin);
     if (text !== undefined) doc.transact(() => apply(text), this.origin);
   }
 
   undo(): void {
-    if (!this.#access.readOnly) this.#undo?.undo();
+    if (!this.#access.readOnly) this.#newest('undoStack')?.undo();
   }
 
   redo(): void {
-    if (!this.#access.readOnly) this.#undo?.redo();
+    if (!this.#access.readOnly) this.#newest('redoStack')?.redo();
   }
 }

@@ -4,12 +4,13 @@ import { readCards } from '../state/content';
 import { BoardAccess } from './boardAccess.svelte';
 import { BoardCommands } from './boardCommands.svelte';
 import { BoardContent } from './boardContent.svelte';
+import { BoardDrafts } from './boardDrafts.svelte';
 
 function parts(role: 'facilitator' | 'viewer' = 'facilitator') {
   const access = new BoardAccess('B1', 'link', () => false);
   access.linkRole = role;
   const content = new BoardContent();
-  const commands = new BoardCommands(access, content);
+  const commands = new BoardCommands(access, content, new BoardDrafts());
   const doc = new Y.Doc();
   commands.attach(doc);
   const stops = content.attach(doc);

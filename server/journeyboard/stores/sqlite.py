@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from journeyboard.stores.base import Store
 from journeyboard.stores.records import BoardRecord, Mark, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
-from journeyboard.sync.updates import verified_merge
+from journeyboard.sync.updates import collects_garbage, verified_merge
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def _compact(conn: sqlite3.Connection, name: str) -> bool:
     if not entries:
         return True
     parts = ([bytes(row[0])] if row else []) + [bytes(data) for _, data in entries]
-    snapshot = verified_merge(parts)
+    snapshot = verified_merge(parts, collect_garbage=collects_garbage(name))
     if snapshot is None:
         log.error("compaction of %s refused; its log of %d entries is kept", name, len(entries))
         return False

@@ -353,9 +353,24 @@ def same_document(a: Doc[Any], b: Doc[Any]) -> bool:
     return state_vector(a) == state_vector(b) and _canonical(a) == _canonical(b)
 
 
-def verified_merge(parts: Sequence[bytes]) -> bytes | None:
+GARBAGE_COLLECTED: Final = ("/private/", "/drafts")
+"""Names (parts of) of the documents whose compaction drops deleted content: a board's private
+documents and its drafts document (`workshop.documents`), so that emptied drafts and finished
+reveal journals do not outlive the next compaction."""
+
+
+def collects_garbage(name: str) -> bool:
+    """Whether compacting this document drops what was deleted from it (see `verified_merge`)."""
+    return GARBAGE_COLLECTED[0] in name or name.endswith(GARBAGE_COLLECTED[1])
+
+
+def verified_merge(parts: Sequence[bytes], *, collect_garbage: bool = False) -> bytes | None:
     """Merge stored updates into one snapshot that is proven to yield the same document as
     the parts, or None when no such snapshot could be made (then the log must be kept).
+
+    With `collect_garbage`, the snapshot is the document's own encoding, in which deleted
+    content is gone (a merge keeps the content of deleted items, only marked deleted); it is
+    proven the same way, and the merge is the fallback.
 
     `merge_updates` is tried first (it needs no document); when its result does not decode or
     differs, the snapshot is the encoding of the document the parts build, checked the same
@@ -365,6 +380,10 @@ def verified_merge(parts: Sequence[bytes]) -> bytes | None:
     if skipped:
         log.error("compaction refused: %d stored updates do not apply", len(skipped))
         return None
+    if collect_garbage:
+        collected = expected.get_update()
+        if _yields(collected, expected):
+            return collected
     try:
         merged: bytes | None = merge_updates(*parts)
     except BaseException as exc:

@@ -16,6 +16,7 @@ Admission happens after the handshake so that a refused browser can read the clo
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -30,47 +31,90 @@ from journeyboard.sync.room_state import RoomClosed
 from journeyboard.tasks import Background
 from journeyboard.web.sync_session import SyncSession
 from journeyboard.workshop import documents
-from journeyboard.workshop.boards import AccessDenied, BoardService
+from journeyboard.workshop.boards import AccessDenied, BoardService, Identity
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("journeyboard.access")
 
 SOCKET_PREFIX = "/ws/"
-"""Every sync URL starts with this; the rest is `{board_id}` or `{board_id}/session`."""
+"""Every sync URL starts with this; the rest is `{board_id}`, `{board_id}/session` or
+`{board_id}/private`."""
+
+
+async def _nothing(board_id: str) -> None:
+    return None
+
+
+def _unheard(name: str) -> None:
+    return None
+
+
+KINDS = ("session", "private")
+"""What may follow `{board_id}/` in a sync URL; nothing names the content document."""
 
 
 @dataclass(frozen=True, slots=True)
 class SocketTarget:
-    """The document a sync URL names, and the token its query carries."""
+    """The document a sync URL names, and the token its query carries.
+
+    A private document is the one of the person whose token opens it, so its name needs the
+    holder (`document_for`).
+    """
 
     board_id: str
     session: bool
     token: str | None
+    private: bool = False
 
     @classmethod
     def parse(cls, path: str, query: str) -> SocketTarget | None:
         """Read a (percent-decoded) path and its raw query; None when it is no sync URL."""
         parts = path.split("/")
         if len(parts) == 3 and parts[1] == "ws" and parts[2]:
-            session = False
-        elif len(parts) == 4 and parts[1] == "ws" and parts[2] and parts[3] == "session":
-            session = True
+            kind = "content"
+        elif len(parts) == 4 and parts[1] == "ws" and parts[2] and parts[3] in KINDS:
+            kind = parts[3]
         else:
             return None
         token = next((value for key, value in parse_qsl(query) if key == "token"), None)
-        return cls(parts[2], session, token)
+        return cls(parts[2], kind == "session", token, kind == "private")
+
+    @property
+    def kind(self) -> str:
+        """ "content", "session" or "private"."""
+        return "session" if self.session else "private" if self.private else "content"
 
     @property
     def document(self) -> str:
-        """The name of the room this socket joins."""
+        """The name of the room a content or session socket joins (a private socket's depends
+        on its holder: `document_for`)."""
+        if self.private:
+            raise ValueError("a private document is named by its holder: use document_for")
         if self.session:
             return documents.session_name(self.board_id)
+        return documents.content_name(self.board_id)
+
+    def document_for(self, identity: Identity) -> str:
+        """The name of the room this socket joins, for the holder of its token; raise
+        `Refused` when the holder has no such document (a private one needs a person who may
+        write)."""
+        if self.kind == "session":
+            return documents.session_name(self.board_id)
+        if self.kind == "private":
+            if identity.person is None or not identity.can_write_content:
+                raise Refused(
+                    CLOSE.FORBIDDEN,
+                    "a private document opens only with a writer's personal token",
+                    "private_forbidden",
+                )
+            return documents.private_name(self.board_id, identity.person.id)
         return documents.content_name(self.board_id)
 
     @property
     def path(self) -> str:
         """The URL's path again, as the access log shows it (without the token)."""
-        return f"{SOCKET_PREFIX}{self.board_id}{'/session' if self.session else ''}"
+        tail = "" if self.kind == "content" else "/" + self.kind
+        return f"{SOCKET_PREFIX}{self.board_id}{tail}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +226,10 @@ class SocketGate:
         """Presence queries held back by the per-socket rate and replaced by a newer one."""
         self.coalesced_step1 = 0
         """Sync step 1 messages held back by the per-socket rate and replaced by a newer one."""
+        self.on_private: Callable[[str], Awaitable[None]] = _nothing
+        """Run before a private document is opened (finishes a reveal a crash interrupted)."""
+        self.on_draft_change: Callable[[str], None] = _unheard
+        """Told the name of a private document whose writer sent an update (recount drafts)."""
 
     def count_refusal(self, cause: str) -> None:
         self.refused[cause] = self.refused.get(cause, 0) + 1
@@ -231,8 +279,11 @@ class SocketGate:
                 "too many sockets from here on this board",
                 "sockets_per_address_per_board",
             )
-        name = target.document
         try:
+            name = target.document_for(identity)
+            if target.private:
+                # A reveal a kill interrupted is finished before its writer sees their drafts.
+                await self.on_private(board_id)
             room = await self.rooms.acquire(name)
         except StoreError as exc:
             self.uncount(request)

@@ -24,7 +24,7 @@ from journeyboard.tasks import Background
 from journeyboard.web.admission import SocketGate
 from journeyboard.web.metrics import WorkerCollector, registry_for
 from journeyboard.web.workers import SharedJobs, WorkerPool
-from journeyboard.workshop import documents, people
+from journeyboard.workshop import documents, drafts, people
 from journeyboard.workshop import engine as workshop
 from journeyboard.workshop.boards import BoardService
 from journeyboard.workshop.commands import CommandRunner
@@ -86,6 +86,7 @@ class Services:
         limits = settings.limits
         bus = open_bus(store, settings.bus_url)
         rooms = RoomManager(store, bus, room_options(settings), hooks=workshop.PolicyKeeper)
+        counter = drafts.DraftCounter()
         boards = BoardService(
             store,
             store,
@@ -97,6 +98,9 @@ class Services:
         bus.on_control(people.handle_control(rooms))
         tasks = Background("node")
         sockets = SocketGate(settings, boards, rooms, tasks)
+        counter.attach(boards, tasks)
+        sockets.on_private = lambda board_id: drafts.recover(boards, board_id)
+        sockets.on_draft_change = counter.changed
         pool = WorkerPool(limits.worker_processes, limits.worker_queue, limits.worker_memory_bytes)
         registry = registry_for(rooms, sockets, store, bus)
         registry.register(WorkerCollector(pool))
@@ -129,7 +133,7 @@ def room_options(settings: Settings) -> RoomOptions:
         presence_tick=limits.presence_tick_ms / 1000,
         grace_seconds=settings.grace_seconds,
         keepalive_seconds=settings.keepalive_seconds,
-        server_only=documents.is_session,
+        server_only=documents.is_server_only,
     )
 
 

@@ -31,6 +31,7 @@ from journeyboard.sync.protocol import (
 )
 from journeyboard.sync.room import Room
 from journeyboard.web.socket_state import SocketState
+from journeyboard.workshop import documents
 
 if TYPE_CHECKING:
     from journeyboard.web.admission import SocketGate, SocketRequest
@@ -210,6 +211,8 @@ class SyncSession:
 
     def _deliver(self, data: bytes) -> None:
         self._into_room(self.room.receive, data)
+        if self.conn.can_write and documents.is_private(self.room.name):
+            self.gate.on_draft_change(self.room.name)
 
     def _deliver_awareness(self, entries: list[AwarenessEntry]) -> None:
         self._into_room(self.room.relay_awareness, entries)

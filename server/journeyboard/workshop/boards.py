@@ -422,7 +422,11 @@ class BoardService:
 
     async def change_session(self, board_id: str, change: Callable[[Doc[Any]], T]) -> T:
         """Change the session document as the server; return once everyone may see it."""
-        name = documents.session_name(board_id)
+        return await self.change_doc(documents.session_name(board_id), change)
+
+    async def change_doc(self, name: str, change: Callable[[Doc[Any]], T]) -> T:
+        """Change a document as the server, in one transaction; return once it is committed
+        (and so everyone who may see the document may see it)."""
         async with self.rooms.use(name) as room:
             await self.rooms.bus.catch_up(name)
             result, shown = room.transact(change)
@@ -430,12 +434,12 @@ class BoardService:
             return result
 
     async def read_session(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
-        return await self._read_doc(documents.session_name(board_id), reader)
+        return await self.read_doc(documents.session_name(board_id), reader)
 
     async def read_content(self, board_id: str, reader: Callable[[Doc[Any]], T]) -> T:
-        return await self._read_doc(documents.content_name(board_id), reader)
+        return await self.read_doc(documents.content_name(board_id), reader)
 
-    async def _read_doc(self, name: str, reader: Callable[[Doc[Any]], T]) -> T:
+    async def read_doc(self, name: str, reader: Callable[[Doc[Any]], T]) -> T:
         async with self.rooms.use(name) as room:
             await self.rooms.bus.catch_up(name)
             return await room.read(reader)
@@ -463,8 +467,8 @@ class BoardService:
         def encode(doc: Doc[Any]) -> bytes:
             return doc.get_update()
 
-        content = await self._read_doc(documents.content_name(board_id), encode)
-        session = await self._read_doc(documents.session_name(board_id), encode)
+        content = await self.read_doc(documents.content_name(board_id), encode)
+        session = await self.read_doc(documents.session_name(board_id), encode)
         return content, session
 
     async def view(self, board_id: str) -> BoardView:
@@ -473,4 +477,4 @@ class BoardService:
         return build_view(board_id, data["content"], data["session"])
 
     async def _read_roots(self, name: str, roots: tuple[str, ...]) -> dict[str, Any]:
-        return await self._read_doc(name, lambda doc: documents.roots_to_json(doc, roots))
+        return await self.read_doc(name, lambda doc: documents.roots_to_json(doc, roots))

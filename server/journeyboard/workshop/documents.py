@@ -1,4 +1,9 @@
-"""The two documents of a board: their names, how they are seeded, and tolerant JSON views.
+"""The documents of a board: their names, how they are seeded, and tolerant JSON views.
+
+A board has a content document (clients write it), a session document (only the server writes
+it), one private document per person who wrote drafts while private writing was on (only that
+person's token opens it), and a drafts document that only the server reads and writes (the
+draft counts per person and the reveal journal; no socket can name it).
 
 The content document is written by clients and never validated by the server, so every reader
 here tolerates whatever it may hold: a root of the wrong type or an entry that is not a map
@@ -16,8 +21,18 @@ from typing import Any, Final
 from pycrdt import Array, Doc, Map, Text
 
 CONTENT_ROOTS: Final = ("stages", "cards")
-SESSION_ROOTS: Final = ("board", "session", "participants", "votes", "ratings", "progress")
+SESSION_ROOTS: Final = (
+    "board",
+    "session",
+    "participants",
+    "votes",
+    "ratings",
+    "progress",
+    "drafts",
+)
 SESSION_SUFFIX: Final = "/session"
+PRIVATE_INFIX: Final = "/private/"
+DRAFTS_SUFFIX: Final = "/drafts"
 
 
 def content_name(board_id: str) -> str:
@@ -30,6 +45,33 @@ def session_name(board_id: str) -> str:
 
 def is_session(name: str) -> bool:
     return name.endswith(SESSION_SUFFIX)
+
+
+def private_name(board_id: str, person_id: str) -> str:
+    """A person's private document of a board: their drafts while private writing is on."""
+    return board_id + PRIVATE_INFIX + person_id
+
+
+def is_private(name: str) -> bool:
+    return PRIVATE_INFIX in name
+
+
+def drafts_name(board_id: str) -> str:
+    """The board's drafts document: counts per person and the reveal journal (server only)."""
+    return board_id + DRAFTS_SUFFIX
+
+
+def is_server_only(name: str) -> bool:
+    """Documents no client writes: the session document and the drafts document."""
+    return name.endswith(SESSION_SUFFIX) or name.endswith(DRAFTS_SUFFIX)
+
+
+def board_of(name: str) -> str:
+    """The board a document belongs to."""
+    for marker in (PRIVATE_INFIX, SESSION_SUFFIX, DRAFTS_SUFFIX):
+        if marker in name:
+            return name.split(marker, 1)[0]
+    return name
 
 
 _ID_ALPHABET: Final = string.ascii_letters + string.digits

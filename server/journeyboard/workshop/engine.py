@@ -18,14 +18,19 @@ from pycrdt import Doc, Map, Subscription
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import Grant, RoomPolicy
 from journeyboard.sync.room import Room
-from journeyboard.workshop import documents, facilitation, people, voting
+from journeyboard.workshop import documents, drafts, facilitation, people, voting
 from journeyboard.workshop.boards import presence_of
 from journeyboard.workshop.commands import Handler
 from journeyboard.workshop.tokens import as_role
 
 log = logging.getLogger(__name__)
 
-HANDLERS: dict[str, Handler] = {**people.HANDLERS, **facilitation.HANDLERS, **voting.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **people.HANDLERS,
+    **facilitation.HANDLERS,
+    **voting.HANDLERS,
+    **drafts.HANDLERS,
+}
 
 
 def policy_of(session: Map[Any], participants: Map[Any]) -> RoomPolicy:
@@ -76,8 +81,10 @@ class PolicyKeeper:
         if documents.is_session(room.name):
             self._watch(room, room)
             return
+        if documents.is_server_only(room.name):
+            return  # the drafts document: no socket opens it, no rules to follow
         rooms = self.rooms
-        name = documents.session_name(room.name)
+        name = documents.session_name(documents.board_of(room.name))
         session = await rooms.acquire(name)
         try:
             await rooms.bus.catch_up(name)

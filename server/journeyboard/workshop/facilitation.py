@@ -7,7 +7,7 @@ from typing import Any
 
 from pycrdt import Array, Doc, Map
 
-from journeyboard.workshop import documents
+from journeyboard.workshop import documents, drafts
 from journeyboard.workshop.boards import now_ms
 from journeyboard.workshop.commands import CommandContext, CommandError, Handler, session_map
 from journeyboard.workshop.voting import publish_ratings, publish_votes
@@ -146,7 +146,7 @@ async def configure(ctx: CommandContext) -> dict[str, Any]:
     def change(doc: Doc[Any]) -> None:
         session = doc.get("session", type=Map)
         board = doc.get("board", type=Map)
-        for key in ("votes_per_person", "max_votes_per_card"):
+        for key in ("votes_per_person", "max_votes_per_card", "anonymous"):
             if key in changed:
                 session[key] = changed[key]
         for key in ("title", "persona", "scope", "customer_goal"):
@@ -154,6 +154,9 @@ async def configure(ctx: CommandContext) -> dict[str, Any]:
                 board[key] = changed[key].strip() if isinstance(changed[key], str) else ""
 
     await ctx.boards.change_session(ctx.board_id, change)
+    if "anonymous" in changed:
+        # The counts shown change form (per person, or one total).
+        await drafts.publish_counts(ctx.boards, ctx.board_id, [])
     if "title" in changed:
         record = await ctx.boards.records.get_board(ctx.board_id)
         if record is not None:
@@ -164,6 +167,8 @@ async def configure(ctx: CommandContext) -> dict[str, Any]:
 
 async def reveal(ctx: CommandContext) -> dict[str, Any]:
     what = ctx.body["what"]
+    if what == "drafts":
+        return await drafts.reveal_drafts(ctx)
 
     def mark(doc: Doc[Any]) -> None:
         session_map(doc, "revealed")[what] = True

@@ -13,7 +13,7 @@ from journeyboard.stores.records import PersonRecord
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.ports import ControlHandler
-from journeyboard.workshop import documents
+from journeyboard.workshop import documents, drafts
 from journeyboard.workshop.commands import CommandContext, CommandError, Handler
 from journeyboard.workshop.tokens import LinkToken, as_role
 
@@ -25,6 +25,13 @@ async def _journeys(ctx: CommandContext) -> list[str]:
     journeys = await ctx.boards.records.list_journeys(ctx.identity.workshop.id)
     ids = [journey.id for journey in journeys]
     return ids if ctx.board_id in ids else [ctx.board_id, *ids]
+
+
+def _documents_of(board_id: str, principal: str) -> tuple[str, ...]:
+    """The documents a principal's sockets may hold open: a person's private one too."""
+    names = (documents.content_name(board_id), documents.session_name(board_id))
+    kind, _, person = principal.partition(":")
+    return (*names, documents.private_name(board_id, person)) if kind == "person" else names
 
 
 async def _person(ctx: CommandContext) -> PersonRecord:
@@ -44,12 +51,10 @@ def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
 
 
 async def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
-    """Close a principal's sockets on every journey of the workshop, on this node now, and ask
-    every other node to do the same."""
+    """Close a principal's sockets on every journey of the workshop (a person's private
+    documents too), on this node now, and ask every other node to do the same."""
     names = [
-        name
-        for board_id in await _journeys(ctx)
-        for name in (documents.content_name(board_id), documents.session_name(board_id))
+        name for board_id in await _journeys(ctx) for name in _documents_of(board_id, principal)
     ]
     ctx.boards.rooms.bus.publish_control(
         {"type": "close", "names": list(names), "principal": principal, "code": code,
@@ -159,11 +164,28 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
             session["follow"] = None
 
     await _in_every_journey(ctx, person.id, change)
-    log.info("removed %s from %s; closed %d sockets", person.id, ctx.board_id, closed)
+    # A removed person's drafts are dropped, never revealed (docs/WORKSHOP.md), on every
+    # journey. The command's journey is under the runner's lock; another journey's drafts are
+    # taken under that journey's lock.
+    dropped = 0
+    for board_id in await _journeys(ctx):
+        if board_id == ctx.board_id:
+            dropped += await drafts.drop_person(ctx.boards, board_id, person.id)
+        else:
+            async with ctx.boards.rooms.bus.board_lock(board_id):
+                dropped += await drafts.drop_person(ctx.boards, board_id, person.id)
+    log.info(
+        "removed %s from %s; closed %d sockets, dropped %d drafts",
+        person.id,
+        ctx.board_id,
+        closed,
+        dropped,
+    )
     return {
         "participant": person.id,
         "removed": True,
         "closed_sockets": closed,
+        "dropped_drafts": dropped,
         "rotated": sorted(links),
         "links": links,
     }
