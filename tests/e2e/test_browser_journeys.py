@@ -92,6 +92,12 @@ def bar_fits(page: Page) -> dict[str, Any]:
     return found
 
 
+def settled(page: Page) -> None:
+    """Wait until no animation runs (the phase chip fades in on a page's arrival; axe reads
+    the colours as drawn)."""
+    page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
+
+
 def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: Browser) -> None:
     board = server.create_board("Motor claim")
     root = board["id"]
@@ -184,6 +190,7 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
     assert [p["name"] for p in people.values() if p["name"] == "Ben Participant"] == [
         "Ben Participant"
     ]
+    settled(ben)
     assert axe_violations(ben, every_impact=True) == []
 
     # The portfolio: both personas' curves on one chart, with the overview's, and a legend.
@@ -201,6 +208,7 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
     expect(
         ben.locator(f'[data-testid="portfolio-journey"][data-journey="{young}"]')
     ).to_contain_text(f"Pain of {young[:4]}")
+    settled(ben)
     assert axe_violations(ben, every_impact=True) == []
     ben.reload()  # the server serves the portfolio's address too
     expect(ben.get_by_test_id("portfolio-personas").get_by_test_id("curve-series")).to_have_count(3)
@@ -213,6 +221,26 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
     ben.get_by_test_id("portfolio-back").click()
     ben.wait_for_url(f"**/b/{detail}#*")
     expect(ben.get_by_test_id("workspace")).to_be_visible()
+
+    # "Bring everyone to me" from another journey: Ben, on the overview, lands on it.
+    ben.get_by_test_id("crumb").first.click()
+    ben.wait_for_url(f"**/b/{root}#*")
+    expect(ben.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    leader = server.join(board["tokens"]["facilitator"], "Fay Leader", "CX")["token"]
+    followed = httpx.post(
+        f"{server.http}/api/boards/{young}/commands",
+        json={"type": "follow", "on": True},
+        headers={"Authorization": f"Bearer {leader}"},
+    )
+    assert followed.status_code == 200, followed.text
+    ben.wait_for_url(f"**/b/{young}#*")
+    expect(ben.get_by_test_id("join-form")).to_have_count(0)
+    # Having landed, Ben may look elsewhere: opening the overview again keeps him there.
+    ben.get_by_test_id("crumb").first.click()
+    ben.wait_for_url(f"**/b/{root}#*")
+    expect(ben.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    expect(ben.get_by_test_id("crumb-current")).to_be_visible()
+    assert f"/b/{root}" in ben.url
 
     # The top bar at 1366 and 1280 px, in English and in Danish (the longest words): nothing
     # overflows; the phase, the status, the export and the switcher stay.
@@ -233,6 +261,7 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
             fit,
         )
         assert fit["export"], (viewport, language, fit)
+    settled(lead)
     assert axe_violations(lead, every_impact=True) == []
     lead_context.close()
     ben_context.close()

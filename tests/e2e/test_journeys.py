@@ -571,3 +571,18 @@ def test_the_listing_names_stages_in_order_and_the_top_pains(
         {"text": "No status", "votes": 1},
         {"text": "Forms", "votes": 0},
     ]
+
+
+def test_bring_everyone_to_me_names_the_leaders_journey_on_every_journey(
+    workshop: Workshop,
+) -> None:
+    persona = workshop.add(relation="persona", persona="Young driver")["id"]
+    response = workshop.command(persona, workshop.lead, type="follow", on=True)
+    assert response.status_code == 200, response.text
+    for board in (workshop.id, persona):
+        follow = workshop.get(board, workshop.ann).json()["session"]["session"]["follow"]
+        assert follow["journey"] == persona and follow["name"] == "Fay", board
+    response = workshop.command(workshop.id, workshop.lead, type="follow", on=False)
+    assert response.status_code == 200, response.text
+    for board in (workshop.id, persona):
+        assert workshop.get(board, workshop.ann).json()["session"]["session"]["follow"] is None

@@ -22,6 +22,8 @@ export interface Participant {
 export interface Follow {
   readonly participant: string;
   readonly name: string;
+  /** The journey of the workshop the leader is on (null: this one, or an older server). */
+  readonly journey: string | null;
 }
 
 export interface RatingSummary {
@@ -169,7 +171,11 @@ export function parseSession(json: {
   const leader = session['follow'];
   const follow =
     isRecord(leader) && typeof leader['participant'] === 'string' && leader['participant'] !== ''
-      ? { participant: leader['participant'], name: str(leader['name'], '?') }
+      ? {
+          participant: leader['participant'],
+          name: str(leader['name'], '?'),
+          journey: typeof leader['journey'] === 'string' && leader['journey'] !== '' ? leader['journey'] : null,
+        }
       : null;
   return {
     title: str(board['title']),
