@@ -46,6 +46,7 @@ KEYWORDS: dict[str, Any] = {
     "JobRefused": (3,),
     "ExportError": (1,),
     "_unauthorized": (1,),
+    "require_facilitator": (2,),
 }
 """The calls whose string arguments are messages (argument positions from 1)."""
 

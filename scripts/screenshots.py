@@ -5,12 +5,15 @@ Starts a journeyboard server on a temporary SQLite file, imports the example boa
 1366x768: the facilitator in every phase, a participant and a viewer, and the facilitator
 once more at 1280x720. Then the same workshop as a Swedish and a Danish team wrote it
 (scripts/screenshot_content.json), read in Swedish and in Danish: discovery, and the rating
-with its matrix (sv-*.png, da-*.png). Build the client first
+with its matrix (sv-*.png, da-*.png). Then a workshop of several journeys (two persona
+variants, a detailed journey for a stage and a to-be journey): its portfolio, and the
+breadcrumb of the detailed journey at 1366x768 and 1280x720. Build the client first
 (`cd client && npm run build`). Usage: python scripts/screenshots.py [target-dir]
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import socket
@@ -23,6 +26,7 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
+from pycrdt import Map, Text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "shared_schema" / "examples" / "insurance_claim.json"
@@ -79,6 +83,7 @@ def main() -> int:
             shoot_all(base, target)
             for language in LOCALES:
                 shoot_language(base, target, language)
+            shoot_journeys(base, target)
         finally:
             server.terminate()
             server.wait(10)
@@ -149,6 +154,113 @@ def shoot_all(base: str, target: Path) -> None:
         fay.reload()
         settle(fay)
         fay.screenshot(path=str(target / "action_plan-1280x720.png"))
+        browser.close()
+
+
+PERSONA_FEELINGS = {
+    "Young driver": [-1, -3, -2, -2, 0, 1, 0],
+    "Senior driver": [-2, -1, 0, 1, 2, 2, 1],
+}
+TO_BE_FEELINGS = [0, 1, 1, 2, 2, 2, 2]
+DETAIL_STAGES = [
+    "Finds the number",
+    "Waits in the queue",
+    "Explains the damage",
+    "Gets a case number",
+]
+DETAIL_FEELINGS = [-1, -3, -1, 1]
+
+
+async def _write(url: str, stages: dict[str, str], feelings: list[int], pains: list[str]) -> None:
+    """Stages (id -> name, added when missing) and a feeling per stage, over the sync socket,
+    the way a browser writes them (tests/ysync.py's stock-Yjs-compatible client)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from ysync import synced_client
+
+    async with synced_client(url) as writer:
+
+        def edit(doc: object) -> None:
+            assert hasattr(doc, "get")
+            stage_map = doc.get("stages", type=Map)
+            cards = doc.get("cards", type=Map)
+            for index, (stage_id, name) in enumerate(stages.items()):
+                if stage_id not in stage_map:
+                    stage_map[stage_id] = Map({"name": name, "pos": f"a{index:04d}"})
+            for index, (stage_id, score) in enumerate(zip(stages, feelings, strict=False)):
+                cards[f"feel{index}"] = Map(
+                    {"kind": "feeling", "stage": stage_id, "emotion": score, "text": Text("")}
+                )
+            first = next(iter(stages))
+            for index, pain in enumerate(pains):
+                cards[f"pain{index}"] = Map({"kind": "pain", "stage": first, "text": Text(pain)})
+
+        await writer.change(edit)
+        await writer.round_trip()
+
+
+def shoot_journeys(base: str, target: Path) -> None:
+    """The portfolio of a workshop of five journeys, and the breadcrumb of a detailed one."""
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    made = httpx.post(base + "/api/boards", json={"title": "Motor claim", "import": example})
+    made.raise_for_status()
+    board = made.json()
+    root, tokens = board["id"], board["tokens"]
+    joined = httpx.post(
+        f"{base}/api/boards/{root}/join",
+        json={"name": "Fay Lind", "department": "CX"},
+        headers={"Authorization": f"Bearer {tokens['facilitator']}"},
+    )
+    joined.raise_for_status()
+    lead = joined.json()["token"]
+    headers = {"Authorization": f"Bearer {lead}"}
+    stages = {s["id"]: s["name"] for s in example["stages"]}
+
+    def add(**body: object) -> str:
+        answer = httpx.post(f"{base}/api/boards/{root}/journeys", json=body, headers=headers)
+        answer.raise_for_status()
+        return str(answer.json()["id"])
+
+    url = f"{base.replace('http', 'ws')}/ws"
+    for name, feelings in PERSONA_FEELINGS.items():
+        journey = add(relation="persona", persona={"name": name})
+        pains = [f"{name}: no one calls back", f"{name}: the form asks twice"]
+        asyncio.run(_write(f"{url}/{journey}?token={lead}", stages, feelings, pains))
+    detail = add(relation="detail", stage="st1", title="Contacts support")
+    detail_stages = {f"d{i}": name for i, name in enumerate(DETAIL_STAGES)}
+    asyncio.run(
+        _write(f"{url}/{detail}?token={lead}", detail_stages, DETAIL_FEELINGS, ["Hold music"])
+    )
+    to_be = add(relation="to_be", title="Motor claim, to-be")
+    asyncio.run(_write(f"{url}/{to_be}?token={lead}", stages, TO_BE_FEELINGS, []))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
+        page = context.new_page()
+        page.goto(f"{base}/b/{root}/portfolio#token={tokens['participant']}")
+        page.wait_for_selector('[data-testid="portfolio-personas"] [data-testid="curve-series"]')
+        page.wait_for_timeout(700)
+        page.screenshot(path=str(target / "portfolio.png"))
+        # The detailed journey: its breadcrumb, then the same at 1280x720 (collapsed or not).
+        page.goto(f"{base}/b/{detail}#token={tokens['facilitator']}")
+        page.get_by_test_id("facilitator-join-open").click()
+        page.get_by_test_id("join-name").fill("Fay Lind")
+        page.get_by_test_id("join-department").fill("CX")
+        page.get_by_test_id("join-submit").click()
+        page.wait_for_selector('[data-testid="breadcrumb"]')
+        settle(page)
+        page.screenshot(path=str(target / "breadcrumb.png"))
+        page.set_viewport_size(SMALL_LAPTOP)  # type: ignore[arg-type]
+        page.reload()
+        page.wait_for_selector('[data-testid="journey-nav"]')
+        settle(page)
+        page.screenshot(path=str(target / "breadcrumb-1280x720.png"))
+        # The overview: the stage with a detailed journey carries its badge.
+        page.set_viewport_size(LAPTOP)  # type: ignore[arg-type]
+        page.goto(f"{base}/b/{root}#token={tokens['facilitator']}")
+        page.wait_for_selector('[data-testid="detail-badge"]')
+        settle(page)
+        page.screenshot(path=str(target / "journey-badge.png"))
         browser.close()
 
 

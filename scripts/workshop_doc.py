@@ -186,8 +186,118 @@ def render() -> str:
         "",
         'What the server keeps is in docs/SECURITY.md ("Private writing").',
         "",
+        *JOURNEYS,
     ]
     return "\n".join(lines)
+
+
+JOURNEYS = """## Workshops and journeys
+
+A workshop holds one or more journeys; each journey is a board of its own, with its own
+content and session documents, phase, votes and ratings. The first journey is the
+workshop's **root** (its id is the workshop's id); every board made before workshops existed
+is the root of a workshop of one journey. A facilitator adds:
+
+- a **persona variant** (`persona`): a sibling journey for another customer type; its parent
+  is the root, and it starts with a copy of the root's stages (same ids, then its own);
+- a **detailed journey** (`detail`) of one stage of the journey it is asked on: it starts with
+  no stages and keeps that stage as its `stage`;
+- a **to-be journey** (`to_be`) of the journey it is asked on (the as-is journey, its parent):
+  a copy of its stages and cards (same ids), without votes or ratings.
+
+A workshop holds at most 50 journeys. The relations live in the board records of the store
+(SQLite, PostgreSQL, Redis), not in the documents; each journey's session document also says
+where it sits (`board.workshop`, `relation`, `parent`, `stage`, `persona_profile`).
+
+### One set of links
+
+The facilitator, participant and viewer links of any journey open every journey of the same
+workshop, with the same role; a link or personal token of one workshop opens no journey of
+another (401 `unauthorized`; sockets close with `UNAUTHORIZED`). A person joins once: their
+personal token and record are the workshop's, their vote budget is per journey. A journey's
+`participants` lists a person from the first time they open it (over HTTP or a socket).
+`rotate_link`, `remove` and `promote` act on the whole workshop: a rotation from any journey
+replaces the link everywhere and closes the old link's sockets on every journey; removing or
+promoting a person changes their record and their entry on every journey that lists them.
+
+### The API
+
+All with `Authorization: Bearer <token>`; refusals are `{error: {code, message}}`.
+
+- `POST /api/boards/{id}/journeys` (facilitator) with `{relation: "persona" | "detail" |
+  "to_be", title?, persona?: a name or a persona, stage? (detail only)}` answers 201
+  `{id, workshop, relation, parent, stage}`.
+- `GET /api/boards/{id}/journeys` (any token of the workshop) answers `{workshop, journeys}`,
+  the root first; each journey is `{id, title, relation ("root" | "persona" | "detail" |
+  "to_be"), parent, stage, persona, phase, counts: {cards, pains, solutions}, emotion, stages,
+  top_pains}`, where `emotion` maps a stage id to the median of its feeling cards' scores,
+  `stages` lists `{id, name}` in map order and `top_pains` is at most three `{text, votes}`:
+  the most-voted once the journey's votes are revealed, before that the first in map order with
+  `votes: null` (a blind vote stays blind in the portfolio).
+- `PUT /api/boards/{id}/persona` (facilitator) with a persona answers `{persona}`.
+- `POST /api/boards/{id}/persona/picture` (facilitator) with the picture's bytes (PNG, JPEG,
+  WebP or GIF; 5 MB at most) answers 201 `{media_type, width, height, bytes}`.
+- `GET /api/boards/{id}/persona/picture` (any token of the workshop) answers the picture
+  (`image/webp`), or 404 `no_picture`.
+
+Refusals of `POST /journeys`: 403 `forbidden` (not a facilitator), 404 `unknown_stage` (the
+parent has no such stage), 409 `too_many_journeys` (a 51st journey), 400 `invalid_body` or
+`stage_required` (a bad body; a detailed journey without a stage).
+
+A **persona** is `{name?, quote?, description?, goals?: [string], frustrations?: [string],
+attributes?: {age_band?, segment?, frequency?}}` (`shared_schema/http.json#/$defs/persona`;
+at most 20 goals and 20 frustrations). `GET /journeys` adds `picture: true` when the journey
+has one; the session document's `board.persona_picture` counts uploads, so clients fetch the
+picture again when it changes. Pictures are decoded and encoded again in a worker process with
+CPU and memory limits: at most 512 pixels a side, WebP, with no EXIF, XMP, ICC profile or
+comment kept; a file claiming more than 40 million pixels is refused before decoding (413
+`decompression_bomb`), anything that is not a picture gets 400 `not_a_picture`. The client
+fetches the picture with its bearer token and shows it as an object URL: no token in a URL.
+
+### In the browser
+
+- **The top bar** of a journey in a workshop of several journeys shows a breadcrumb from the
+  workshop to the journey (Workshop \u203a Motor claim \u203a Detailed: Contacts support) and a
+  journey switcher: a menu of the portfolio and every journey under its parent. When the bar
+  is full, the phase instruction shrinks to its icon first, then the breadcrumb collapses into
+  the switcher (which then names the journey); the phase name, the timer, the connection state
+  and the export button stay (RULINGS.md, "The top bar at 1280 px").
+- **Facilitators** add a journey from the switcher (a persona variant with its persona's name,
+  a detailed journey for a stage of the journey they are on, a to-be copy of it) and land on
+  it, and edit the journey's persona (name, quote, description, goals and needs, frustrations,
+  age band, segment, frequency of use) and upload its picture. The picture is fetched with the
+  bearer token and shown as an object URL beside the title.
+- **A stage with a detailed journey** carries a badge on its header's edge with that journey's
+  emotion summary (the mean of its stages' medians, red below \u22121, green from +1); a click
+  opens it.
+- **Moving between journeys** keeps the page's link (the workshop's) in the address's fragment
+  and the personal token this browser keeps: a person joins once and is the same person on
+  every journey.
+- **The portfolio** (`/b/{id}/portfolio`, "Workshop" in the breadcrumb) is the workshop's home:
+  the persona variants' curves overlaid with the overview's on one chart (a colour per persona
+  from a colour-blind-safe set of ten, then the same colours dashed and dotted, with a legend),
+  each to-be journey's curve on one chart with its as-is journey's, then per journey its kind
+  and place, curve, phase, counts and top pain points. It reads `GET /journeys` every 5 s while
+  the page is visible; a board reads it on opening and every 30 s (and when the switcher opens).
+- Every word of these screens is in the client's catalogues (`journeys.*`, in sv, nb, da, en).
+  Screenshots: `docs/screenshots/portfolio.png`, `breadcrumb.png`, `breadcrumb-1280x720.png`,
+  `journey-badge.png` (`python scripts/screenshots.py`).
+
+### Exports of a workshop
+
+In a workshop of several journeys, `export.json`, `export.md`, `export.html` and `export.pdf`
+of any of its journeys cover the whole workshop; `?scope=journey` narrows them to the journey
+asked on (CSV, SVG and the poster are always one journey's). The report starts with the
+portfolio's comparison (each journey's kind, place, persona, phase, counts and emotion medians
+per stage), then a chapter per journey, the root first, in the export's language (`?lang=`,
+else the board's) like a single board's report. The JSON export is the root's board
+export with a `workshop` member, `{journeys: [{source_board, relation, parent, stage, title,
+persona, picture, export}]}`: the root first and without `export` (the file is its export),
+each picture as `{media_type, data}` in base64. `POST /api/boards` with such an export as its
+`import` makes a new workshop of every journey (new ids, the relations mapped onto them,
+pictures decoded and encoded again) and answers its journeys' ids, the root first, as
+`journeys`.
+""".splitlines()
 
 
 if __name__ == "__main__":

@@ -8,4 +8,9 @@ describe('parseRoute', () => {
     expect(parseRoute('/', '')).toEqual({ page: 'home' });
     expect(parseRoute('/x', '')).toEqual({ page: 'not-found' });
   });
+
+  it('reads a workshop portfolio', () => {
+    expect(parseRoute('/b/abc/portfolio', '#token=t.1')).toEqual({ page: 'portfolio', boardId: 'abc', token: 't.1' });
+    expect(parseRoute('/b/abc/other', '')).toEqual({ page: 'not-found' });
+  });
 });

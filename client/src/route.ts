@@ -3,11 +3,13 @@
 export type Route =
   | { readonly page: 'home' }
   | { readonly page: 'board'; readonly boardId: string; readonly token: string | null }
+  | { readonly page: 'portfolio'; readonly boardId: string; readonly token: string | null }
   | { readonly page: 'not-found' };
 
 export function parseRoute(pathname: string, hash: string): Route {
   if (pathname === '/' || pathname === '') return { page: 'home' };
-  const match = /^\/b\/([^/]+)\/?$/.exec(pathname);
+  // /b/{id} is a journey's board; /b/{id}/portfolio its workshop's portfolio.
+  const match = /^\/b\/([^/]+)(\/portfolio)?\/?$/.exec(pathname);
   if (match === null || match[1] === undefined) return { page: 'not-found' };
   let boardId: string;
   try {
@@ -16,5 +18,6 @@ export function parseRoute(pathname: string, hash: string): Route {
     return { page: 'not-found' };
   }
   const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
-  return { page: 'board', boardId, token: token === '' ? null : token };
+  const page = match[2] === undefined ? 'board' : 'portfolio';
+  return { page, boardId, token: token === '' ? null : token };
 }

@@ -285,3 +285,45 @@ async def test_a_reveal_moves_every_draft_exactly_once_across_kill_9(
                 assert dict(client.doc.get("cards", type=Map)) == {}
         session = server.get_board(board_id, fac)["session"]
         assert session["session"]["drafts_total"] == 0
+
+
+async def test_drafts_on_a_journey_of_a_workshop_are_revealed_with_their_authors_and_dropped_on_removal(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    """People are the workshop's: a reveal on a persona journey names them, and a removal from
+    any journey drops their drafts on every journey and closes their private sockets there."""
+    root, tokens = board["id"], board["tokens"]
+    fac = server.join(tokens["facilitator"], "Fay")["token"]
+    added = httpx.post(
+        f"{server.http}/api/boards/{root}/journeys",
+        json={"relation": "persona", "persona": "Young driver"},
+        headers={"Authorization": f"Bearer {fac}"},
+    )
+    assert added.status_code == 201, added.text
+    journey = added.json()["id"]
+    alice = server.join(tokens["participant"], "Alice")
+    bob = server.join(tokens["participant"], "Bob")
+    for board_id in (root, journey):
+        run(server, board_id, fac, type="private_writing", on=True)
+    async with (
+        synced_client(private_url(server, journey, alice["token"])) as a_journey,
+        synced_client(private_url(server, root, alice["token"])) as a_root,
+        synced_client(private_url(server, journey, bob["token"])) as b_journey,
+        synced_client(server.url(journey, tokens["viewer"], session=True)) as viewer,
+    ):
+        await a_journey.change(write_draft("a1", "ALICE JOURNEY SECRET"))
+        await a_root.change(write_draft("a2", "ALICE ROOT SECRET"))
+        await b_journey.change(write_draft("b1", "Bob's idea"))
+        session = viewer.doc.get("session", type=Map)
+        await viewer.wait_until(lambda: session.get("drafts_total") == 2)
+        removed = run(server, root, fac, type="remove", participant=alice["participant_id"])
+        assert removed["result"]["dropped_drafts"] == 2
+        assert await a_journey.wait_closed() == CLOSE.FORBIDDEN.code
+        assert await a_root.wait_closed() == CLOSE.FORBIDDEN.code
+        await viewer.wait_until(lambda: session.get("drafts_total") == 1)
+        run(server, journey, fac, type="reveal", what="drafts")
+    cards = content_cards(server, journey, fac)
+    assert "a1" not in cards and cards["b1"]["text"] == "Bob's idea"
+    # The workshop's record names the author (before, a journey's own id found nobody: "").
+    assert cards["b1"]["author"] == "Bob" and cards["b1"]["author_id"] == bob["participant_id"]
+    assert "a2" not in content_cards(server, root, fac)

@@ -210,7 +210,7 @@ async def test_follow_names_the_leader_whose_presence_followers_find(ws: Worksho
         synced_client(ws.url(ws.links["viewer"])) as follower,
     ):
         state = ws.ok(ws.lead["token"], type="follow", on=True)["state"]["session"]
-        assert state["follow"] == {"participant": lead_id, "name": "Fay"}
+        assert state["follow"] == {"participant": lead_id, "name": "Fay", "journey": ws.id}
         await session.wait_until(
             lambda: (
                 (documents.plain(session.doc.get("session", type=Map).get("follow")) or {}).get(
@@ -251,7 +251,7 @@ async def test_follow_names_the_leader_whose_presence_followers_find(ws: Worksho
     # A co-facilitator takes the lead; removing them lets everyone go.
     ws.ok(ws.lead["token"], type="promote", participant=ann["participant_id"])
     taken = ws.ok(ann["token"], type="follow", on=True)["state"]["session"]["follow"]
-    assert taken == {"participant": ann["participant_id"], "name": "Ann"}
+    assert taken == {"participant": ann["participant_id"], "name": "Ann", "journey": ws.id}
     after = ws.ok(ws.lead["token"], type="remove", participant=ann["participant_id"])
     assert after["state"]["session"]["follow"] is None
     ws.ok(ws.lead["token"], type="follow", on=True)

@@ -12,7 +12,12 @@ export type HttpBody =
   | MetricSeries
   | MetricsImportAnswer
   | SessionsAnswer
-  | SessionRecord;
+  | SessionRecord
+  | Persona
+  | AddJourney
+  | JourneyAdded
+  | JourneysAnswer
+  | PictureAnswer;
 export type LanguageChoice = 'sv' | 'nb' | 'da' | 'en' | 'no' | 'nn';
 export type Language = 'sv' | 'nb' | 'da' | 'en';
 export type Link = string;
@@ -103,4 +108,82 @@ export interface SessionRecord {
     [k: string]: unknown;
   }[];
   [k: string]: unknown;
+}
+/**
+ * A journey's structured persona (PUT /api/boards/{id}/persona; in GET /journeys). `picture` is set by the server when a picture was uploaded (fetch it from GET /api/boards/{id}/persona/picture with the bearer token).
+ */
+export interface Persona {
+  name?: string;
+  quote?: string;
+  description?: string;
+  goals?: string[];
+  frustrations?: string[];
+  attributes?: {
+    age_band?: string;
+    segment?: string;
+    frequency?: string;
+  };
+  picture?: boolean;
+}
+/**
+ * POST /api/boards/{id}/journeys (facilitator): a persona variant (of the workshop's root journey), a detailed journey of a stage of {id}, or a to-be journey of {id}.
+ */
+export interface AddJourney {
+  relation: 'persona' | 'detail' | 'to_be';
+  title?: string;
+  persona?: string | Persona;
+  stage?: string;
+}
+export interface JourneyAdded {
+  id: string;
+  workshop: string;
+  relation: 'persona' | 'detail' | 'to_be';
+  parent: string;
+  stage: string | null;
+}
+/**
+ * GET /api/boards/{id}/journeys (any valid token of the workshop): the workshop's journeys, the root first.
+ */
+export interface JourneysAnswer {
+  workshop: string;
+  journeys: {
+    id: string;
+    title: string;
+    relation: 'root' | 'persona' | 'detail' | 'to_be';
+    parent: string | null;
+    stage: string | null;
+    persona: Persona;
+    phase: string;
+    counts: {
+      cards: number;
+      pains: number;
+      solutions: number;
+    };
+    emotion: {
+      [k: string]: number;
+    };
+    /**
+     * The journey's stages in map order (the emotion's keys are their ids).
+     */
+    stages: {
+      id: string;
+      name: string;
+    }[];
+    /**
+     * At most three pain points: by votes once the journey's votes are revealed (votes null before), else in map order.
+     */
+    top_pains: {
+      text: string;
+      votes: number | null;
+    }[];
+  }[];
+}
+/**
+ * POST /api/boards/{id}/persona/picture (facilitator; the body is the image's bytes, PNG, JPEG, WebP or GIF): what the server stored.
+ */
+export interface PictureAnswer {
+  media_type: 'image/webp' | 'image/png';
+  width: number;
+  height: number;
+  bytes: number;
 }

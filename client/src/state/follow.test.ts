@@ -7,9 +7,11 @@ const empty = { board: {}, participants: {}, votes: {}, ratings: {}, progress: {
 describe('follow the facilitator', () => {
   it('reads session.follow as the leader, and anything else as nobody', () => {
     const on = parseSession({ ...empty, session: { follow: { participant: 'p1', name: 'Fay' } } });
-    expect(on.follow).toEqual({ participant: 'p1', name: 'Fay' });
+    expect(on.follow).toEqual({ participant: 'p1', name: 'Fay', journey: null });
+    const across = parseSession({ ...empty, session: { follow: { participant: 'p1', name: 'Fay', journey: 'j2' } } });
+    expect(across.follow?.journey).toBe('j2');
     const unnamed = parseSession({ ...empty, session: { follow: { participant: 'p1', name: 3 } } });
-    expect(unnamed.follow).toEqual({ participant: 'p1', name: '?' });
+    expect(unnamed.follow).toEqual({ participant: 'p1', name: '?', journey: null });
     for (const follow of [null, undefined, 'p1', {}, { participant: '' }, { participant: 7 }, []]) {
       expect(parseSession({ ...empty, session: { follow } }).follow).toBeNull();
     }

@@ -22,6 +22,8 @@ export interface Participant {
 export interface Follow {
   readonly participant: string;
   readonly name: string;
+  /** The journey of the workshop the leader is on (null: this one, or an older server). */
+  readonly journey: string | null;
 }
 
 export interface RatingSummary {
@@ -42,6 +44,8 @@ export interface PrivateWriting {
 export interface SessionView {
   readonly title: string;
   readonly persona: string;
+  /** Counts the persona picture's changes (`board.persona_picture`; 0: none): fetch it again. */
+  readonly personaPicture: number;
   readonly scope: string;
   readonly customerGoal: string;
   readonly phase: string;
@@ -167,11 +171,16 @@ export function parseSession(json: {
   const leader = session['follow'];
   const follow =
     isRecord(leader) && typeof leader['participant'] === 'string' && leader['participant'] !== ''
-      ? { participant: leader['participant'], name: str(leader['name'], '?') }
+      ? {
+          participant: leader['participant'],
+          name: str(leader['name'], '?'),
+          journey: typeof leader['journey'] === 'string' && leader['journey'] !== '' ? leader['journey'] : null,
+        }
       : null;
   return {
     title: str(board['title']),
     persona: str(board['persona']),
+    personaPicture: num(board['persona_picture']) ?? 0,
     scope: str(board['scope']),
     customerGoal: str(board['customer_goal']),
     phase: str(session['phase'], 'lobby'),

@@ -678,3 +678,106 @@ def report_markdown(view: BoardView, now_ms: int) -> str:
     """The report as Markdown that reads the same raw and rendered."""
     page = markdown_environment().get_template("report.md.j2")
     return page.render(report=build_report(view, now_ms))
+
+
+# A workshop of several journeys: the portfolio's comparison first, then a chapter per journey.
+
+RELATION_TITLES: Final = {
+    "root": N_("Overview"),
+    "persona": N_("Persona variant"),
+    "detail": N_("Detailed journey"),
+    "to_be": N_("To-be journey"),
+}
+"""What the report calls each kind of journey (translated when the report is rendered)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyPlace:
+    """Where a journey sits in its workshop, as the report names it."""
+
+    relation: str
+    parent_title: str
+    stage_name: str
+    persona: str
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioRow:
+    title: str
+    kind: str
+    place: str
+    persona: str
+    phase: str
+    cards: int
+    pains: int
+    solutions: int
+    curve: str
+    """The feelings' median per stage ("Stage +1.5 · Stage -2.0"), or "" when none."""
+
+
+def portfolio_rows(journeys: Sequence[tuple[BoardView, JourneyPlace]]) -> list[PortfolioRow]:
+    rows = []
+    for view, place in journeys:
+        where = ""
+        if place.relation == "detail":
+            where = _(
+                "%(journey)s: %(stage)s",
+                journey=place.parent_title,
+                stage=place.stage_name or _("a stage"),
+            )
+        elif place.relation in ("persona", "to_be"):
+            where = place.parent_title
+        curve = " · ".join(
+            f"{point[0].name} {local_decimal(point[1], signed=True)}"
+            for point in view.emotion_curve()
+            if point is not None
+        )
+        known = phases().get(view.phase)
+        rows.append(
+            PortfolioRow(
+                title=view.title,
+                kind=_(RELATION_TITLES[place.relation])
+                if place.relation in RELATION_TITLES
+                else place.relation,
+                place=where,
+                persona=place.persona or view.persona,
+                phase=_(known.title) if known else view.phase,
+                cards=len(view.cards),
+                pains=len(view.of_kind("pain")),
+                solutions=len(view.of_kind("solution")),
+                curve=curve,
+            )
+        )
+    return rows
+
+
+def _workshop_context(
+    journeys: Sequence[tuple[BoardView, JourneyPlace]], now_ms: int
+) -> dict[str, Any]:
+    chapters = [build_report(view, now_ms) for view, _ in journeys]
+    return {
+        "title": chapters[0].title,
+        "language": i18n.current(),
+        "portfolio": portfolio_rows(journeys),
+        "chapters": chapters,
+    }
+
+
+def workshop_html(
+    journeys: Sequence[tuple[BoardView, JourneyPlace]],
+    now_ms: int,
+    *,
+    stylesheets: Sequence[str] = STYLESHEETS,
+) -> str:
+    """The report of a workshop of several journeys as one HTML page: the portfolio's
+    comparison, then each journey's summary as a chapter (the root's first)."""
+    page = html_environment().get_template("workshop.html.j2")
+    return page.render(
+        css=_stylesheets(stylesheets), page_css=page_css(), **_workshop_context(journeys, now_ms)
+    )
+
+
+def workshop_markdown(journeys: Sequence[tuple[BoardView, JourneyPlace]], now_ms: int) -> str:
+    """The workshop's report as Markdown, in the order of `workshop_html`."""
+    page = markdown_environment().get_template("workshop.md.j2")
+    return page.render(**_workshop_context(journeys, now_ms))

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from journeyboard.stores.base import Store
 from journeyboard.stores.group_commit import Append
-from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import LoadedDocument, StoreError
 from journeyboard.sync.updates import collects_garbage, verified_merge
 
@@ -50,6 +50,7 @@ class MemoryStore(Store):
         self._pending: list[Append] = []
         self._commit_scheduled = False
         self._boards: dict[str, str] = {}
+        self._pictures: dict[str, Picture] = {}
         self._people: dict[tuple[str, str], str] = {}
         self._marks: dict[tuple[str, str, str, str], str] = {}
         self._metrics: dict[str, str] = {}
@@ -193,6 +194,22 @@ class MemoryStore(Store):
         self._check_open()
         if board.id in self._boards:
             self._boards[board.id] = json.dumps(board.to_json())
+
+    async def list_journeys(self, workshop_id: str) -> list[BoardRecord]:
+        self._check_open()
+        boards = [BoardRecord.from_json(json.loads(data)) for data in self._boards.values()]
+        return [board for board in boards if board.workshop == workshop_id]
+
+    async def put_picture(self, board_id: str, picture: Picture | None) -> None:
+        self._check_open()
+        if picture is None:
+            self._pictures.pop(board_id, None)
+        else:
+            self._pictures[board_id] = picture
+
+    async def get_picture(self, board_id: str) -> Picture | None:
+        self._check_open()
+        return self._pictures.get(board_id)
 
     async def save_person(self, person: PersonRecord) -> None:
         self._check_open()

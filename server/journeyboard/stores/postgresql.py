@@ -37,7 +37,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from journeyboard.stores.base import SharedLog, Store
 from journeyboard.stores.group_commit import Append, GroupCommit
-from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import KeyedLocks, LoadedDocument, StoreError
 from journeyboard.sync.updates import collects_garbage, verified_merge
 from journeyboard.tasks import Background, Job
@@ -97,7 +97,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (board_id, kind, person_id, card)
     );
     """,
-    # 2: measured values at touchpoints, one record per board (issue #28).
+    # 2: workshops of journeys: every board made before is the root journey of a workshop
+    # of its own (its id is the workshop's); persona pictures.
+    """
+    ALTER TABLE boards ADD COLUMN workshop TEXT;
+    UPDATE boards SET workshop = id WHERE workshop IS NULL;
+    ALTER TABLE boards ALTER COLUMN workshop SET NOT NULL;
+    CREATE INDEX boards_by_workshop ON boards (workshop);
+    CREATE TABLE pictures (
+        board_id TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        data BYTEA NOT NULL
+    );
+    """,
+    # 3: measured values at touchpoints, one record per board (issue #28).
     """
     CREATE TABLE metrics (
         board_id TEXT PRIMARY KEY,
@@ -536,8 +549,9 @@ class PostgreSQLStore(Store):
     async def create_board(self, board: BoardRecord, session_name: str, seed: bytes) -> None:
         async with self._connection() as conn, conn.transaction():
             cur = await conn.execute(
-                "INSERT INTO boards (id, data) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING id",
-                (board.id, Jsonb(board.to_json())),
+                "INSERT INTO boards (id, data, workshop) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (board.id, Jsonb(board.to_json()), board.workshop),
             )
             if await cur.fetchone() is None:
                 raise StoreError(f"board {board.id} exists already")
@@ -565,6 +579,32 @@ class PostgreSQLStore(Store):
             await conn.execute(
                 "UPDATE boards SET data = %s WHERE id = %s", (Jsonb(board.to_json()), board.id)
             )
+
+    async def list_journeys(self, workshop_id: str) -> list[BoardRecord]:
+        async with self._connection() as conn:
+            cur = await conn.execute("SELECT data FROM boards WHERE workshop = %s", (workshop_id,))
+            boards = [BoardRecord.from_json(data) for (data,) in await cur.fetchall()]
+        return sorted(boards, key=lambda b: (b.id != workshop_id, b.created_at_ms, b.id))
+
+    async def put_picture(self, board_id: str, picture: Picture | None) -> None:
+        async with self._connection() as conn:
+            if picture is None:
+                await conn.execute("DELETE FROM pictures WHERE board_id = %s", (board_id,))
+                return
+            await conn.execute(
+                "INSERT INTO pictures (board_id, media_type, data) VALUES (%s, %s, %s)"
+                " ON CONFLICT (board_id) DO UPDATE"
+                " SET media_type = excluded.media_type, data = excluded.data",
+                (board_id, picture.media_type, picture.data),
+            )
+
+    async def get_picture(self, board_id: str) -> Picture | None:
+        async with self._connection() as conn:
+            cur = await conn.execute(
+                "SELECT media_type, data FROM pictures WHERE board_id = %s", (board_id,)
+            )
+            row = await cur.fetchone()
+        return Picture(str(row[0]), bytes(row[1])) if row else None
 
     async def save_person(self, person: PersonRecord) -> None:
         async with self._connection() as conn:

@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 ROLES = ("facilitator", "participant", "viewer", "reviewer")
+RELATIONS = ("root", "persona", "detail", "to_be")
+"""How a journey relates to its workshop: the first journey (`root`), a persona variant of
+the root, a detailed journey of one stage of its parent, a to-be journey of its as-is one."""
 
 
 @dataclass(slots=True)
@@ -22,9 +25,24 @@ class BoardRecord:
     title: str
     created_at_ms: int
     link_versions: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROLES, 1))
+    """Of the workshop's links: only the root journey's record (the workshop's) counts."""
+    workshop: str = ""
+    """The workshop's id: the id of its root journey ("" reads as the board's own id, which is
+    what every board made before workshops is: a workshop of one journey)."""
+    relation: str = "root"
+    parent: str | None = None
+    stage: str | None = None
+    """The parent's stage a detailed journey details."""
+    persona: dict[str, Any] = field(default_factory=dict)
+    """The journey's structured persona (`workshop.journeys.PERSONA_FIELDS`), {} when none."""
+
     language: str = "en"
     """The board's language ("sv", "nb", "da", "en"): its exports' and new stages' default.
     A board stored before boards had one reads as English."""
+
+    def __post_init__(self) -> None:
+        if not self.workshop:
+            self.workshop = self.id
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -32,12 +50,19 @@ class BoardRecord:
             "title": self.title,
             "created_at_ms": self.created_at_ms,
             "link_versions": self.link_versions,
+            "workshop": self.workshop,
+            "relation": self.relation,
+            "parent": self.parent,
+            "stage": self.stage,
+            "persona": self.persona,
             "language": self.language,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> BoardRecord:
         versions = data.get("link_versions")
+        persona = data.get("persona")
+        parent, stage = data.get("parent"), data.get("stage")
         return cls(
             id=str(data["id"]),
             title=str(data["title"]),
@@ -45,6 +70,11 @@ class BoardRecord:
             link_versions={str(k): int(v) for k, v in versions.items()}
             if isinstance(versions, dict)
             else dict.fromkeys(ROLES, 1),
+            workshop=str(data.get("workshop") or data["id"]),
+            relation=str(data.get("relation") or "root"),
+            parent=str(parent) if parent is not None else None,
+            stage=str(stage) if stage is not None else None,
+            persona=dict(persona) if isinstance(persona, dict) else {},
             language=str(data.get("language") or "en"),
         )
 
@@ -169,11 +199,21 @@ class MetricsRecord:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A persona picture as the server re-encoded it."""
+
+    media_type: str
+    data: bytes
+
+
 class BoardRecords(Protocol):
     """Boards, people, marks (votes, ratings) and measured values; a failing call raises
     `StoreError`.
 
-    The relations between journeys of a workshop belong here next, not in the log.
+    A board is one journey of a workshop (`BoardRecord.workshop`, the id of its root journey).
+    People are kept under the workshop's id: one record per person and workshop. Marks are
+    kept per journey.
     """
 
     # boards
@@ -188,7 +228,18 @@ class BoardRecords(Protocol):
     @abstractmethod
     async def save_board(self, board: BoardRecord) -> None: ...
 
-    # people
+    @abstractmethod
+    async def list_journeys(self, workshop_id: str) -> list[BoardRecord]:
+        """The workshop's journeys, oldest first (the root first); [] for an unknown one."""
+
+    @abstractmethod
+    async def put_picture(self, board_id: str, picture: Picture | None) -> None:
+        """Store (or with None delete) the journey's persona picture."""
+
+    @abstractmethod
+    async def get_picture(self, board_id: str) -> Picture | None: ...
+
+    # people (under the workshop's id)
     @abstractmethod
     async def save_person(self, person: PersonRecord) -> None: ...
 

@@ -38,7 +38,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from journeyboard.stores.base import LogStreams, Store
 from journeyboard.stores.group_commit import Append, GroupCommit
-from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.stores.redis_repair import OpenDocuments, RedisRepair
 from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError
 from journeyboard.sync.updates import collects_garbage, verified_merge
@@ -311,7 +311,8 @@ class RedisStore(Store):
             async with self.redis.pipeline(transaction=True) as pipe:
                 pipe.set(self._key("board", board.id), json.dumps(board.to_json()), nx=True)
                 pipe.xadd(self._stream(session_name), {"u": seed, "n": self._node})
-                created, _ = await pipe.execute()
+                pipe.zadd(self._key("journeys", board.workshop), {board.id: board.created_at_ms})
+                created, _, _ = await pipe.execute()
         except RedisError as exc:
             raise StoreError(f"Redis unavailable: {exc}") from exc
         if not created:
@@ -329,6 +330,32 @@ class RedisStore(Store):
     async def save_board(self, board: BoardRecord) -> None:
         await self._call(self.redis.set(self._key("board", board.id), json.dumps(board.to_json())))
         self.repair.records.remember_board(board)
+
+    async def list_journeys(self, workshop_id: str) -> list[BoardRecord]:
+        """The journeys the workshop's index names, and its root: a board made before
+        workshops is in no index and reads as the root of a workshop of its own."""
+        members = await self._call(self.redis.zrange(self._key("journeys", workshop_id), 0, -1))
+        ids = [workshop_id, *(m.decode() for m in members if m.decode() != workshop_id)]
+        raws = await self._call(self.redis.mget([self._key("board", i) for i in ids]))
+        boards = [BoardRecord.from_json(json.loads(raw)) for raw in raws if raw]
+        boards = [board for board in boards if board.workshop == workshop_id]
+        for board in boards:
+            self.repair.records.remember_board(board)
+        return sorted(boards, key=lambda b: (b.id != workshop_id, b.created_at_ms, b.id))
+
+    async def put_picture(self, board_id: str, picture: Picture | None) -> None:
+        key = self._key("picture", board_id)
+        if picture is None:
+            await self._call(self.redis.delete(key))
+        else:
+            mapping = {"media_type": picture.media_type, "data": picture.data}
+            await self._call(self.redis.hset(key, mapping=mapping))  # type: ignore[arg-type]
+
+    async def get_picture(self, board_id: str) -> Picture | None:
+        raw = await self._call(self.redis.hgetall(self._key("picture", board_id)))
+        if not raw or b"data" not in raw:
+            return None
+        return Picture(raw[b"media_type"].decode(), bytes(raw[b"data"]))
 
     async def save_person(self, person: PersonRecord) -> None:
         await self._call(

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -163,7 +164,9 @@ class RecordCache:
         if known is not None:
             for role, version in known.link_versions.items():
                 versions[role] = max(version, versions.get(role, 0))
-        entry.board = BoardRecord(board.id, board.title, board.created_at_ms, versions)
+        entry.board = dataclasses.replace(
+            board, link_versions=versions, persona=dict(board.persona)
+        )
 
     def remember_person(self, person: PersonRecord) -> None:
         entry = self._entry(person.board_id)
@@ -383,6 +386,9 @@ class RedisRepair:
 
     async def _restore_board(self, key: str, board: BoardRecord) -> int:
         redis = self.store.redis
+        # The workshop's index of its journeys (ZADD of a member it has is a no-op).
+        index = self.store._key("journeys", board.workshop)
+        await redis.zadd(index, {board.id: board.created_at_ms})
         raw = await redis.get(key)
         if raw is None:
             return int(bool(await redis.set(key, json.dumps(board.to_json()), nx=True)))

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from journeyboard.stores.base import Store
-from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord
+from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
 from journeyboard.sync.updates import collects_garbage, verified_merge
 
@@ -82,6 +82,23 @@ CREATE TABLE IF NOT EXISTS people (
     PRIMARY KEY (board_id, id)
 );
 """
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: workshops of journeys. Every board made before is the root journey of a workshop of
+    # its own (the workshop's id is its id), so its people, links and marks stay where they
+    # are; persona pictures get a table.
+    """
+    ALTER TABLE boards ADD COLUMN workshop TEXT;
+    UPDATE boards SET workshop = id WHERE workshop IS NULL;
+    CREATE INDEX IF NOT EXISTS boards_by_workshop ON boards (workshop);
+    CREATE TABLE IF NOT EXISTS pictures (
+        board_id TEXT PRIMARY KEY,
+        media_type TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    """,
+)
+"""Steps after SCHEMA, one per entry; the file records how many it has (`user_version`)."""
 
 COMPACT_AFTER = 500
 """Log entries of one document after which the writer compacts it."""
@@ -263,6 +280,27 @@ class _Job:
     loop: asyncio.AbstractEventLoop
 
 
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file to the newest schema, each step in one transaction with its number."""
+    (current,) = conn.execute("PRAGMA user_version").fetchone()
+    if current > len(MIGRATIONS):
+        raise StoreError(
+            f"the database has schema version {current}, newer than this journeyboard knows "
+            f"({len(MIGRATIONS)}): upgrade journeyboard"
+        )
+    for version in range(current + 1, len(MIGRATIONS) + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[version - 1].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {version:d}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
 class SQLiteStore(Store):
     """Store documents (`UpdateLog`) and board records (`BoardRecords`) in one SQLite file."""
 
@@ -309,6 +347,7 @@ class SQLiteStore(Store):
     def _open_writer(self) -> sqlite3.Connection:
         conn = _connect(self.path)
         conn.executescript(SCHEMA)
+        migrate(conn)
         return conn
 
     async def close(self) -> None:
@@ -482,7 +521,10 @@ class SQLiteStore(Store):
         data = json.dumps(board.to_json())
 
         def create(conn: sqlite3.Connection) -> None:
-            conn.execute("INSERT INTO boards (id, data) VALUES (?, ?)", (board.id, data))
+            conn.execute(
+                "INSERT INTO boards (id, data, workshop) VALUES (?, ?, ?)",
+                (board.id, data, board.workshop),
+            )
             conn.execute("INSERT INTO updates (doc, data) VALUES (?, ?)", (session_name, seed))
 
         await self._submit(create)
@@ -516,6 +558,38 @@ class SQLiteStore(Store):
         finally:
             self._board_writes += 1
         self._remember_board(board.id, data)
+
+    async def list_journeys(self, workshop_id: str) -> list[BoardRecord]:
+        rows = await self._read(
+            lambda conn: conn.execute(
+                "SELECT data FROM boards WHERE workshop = ?", (workshop_id,)
+            ).fetchall()
+        )
+        boards = [BoardRecord.from_json(json.loads(data)) for (data,) in rows]
+        return sorted(boards, key=lambda b: (b.id != workshop_id, b.created_at_ms, b.id))
+
+    async def put_picture(self, board_id: str, picture: Picture | None) -> None:
+        if picture is None:
+            await self._submit(_execute("DELETE FROM pictures WHERE board_id = ?", board_id))
+            return
+        await self._submit(
+            _execute(
+                "INSERT INTO pictures (board_id, media_type, data) VALUES (?, ?, ?) "
+                "ON CONFLICT (board_id) DO UPDATE SET media_type = excluded.media_type, "
+                "data = excluded.data",
+                board_id,
+                picture.media_type,
+                picture.data,
+            )
+        )
+
+    async def get_picture(self, board_id: str) -> Picture | None:
+        row = await self._read(
+            lambda conn: conn.execute(
+                "SELECT media_type, data FROM pictures WHERE board_id = ?", (board_id,)
+            ).fetchone()
+        )
+        return Picture(str(row[0]), bytes(row[1])) if row is not None else None
 
     def _remember_board(self, board_id: str, data: str) -> None:
         self._boards[board_id] = data

@@ -252,6 +252,12 @@ class SocketGate:
             identity = await self.service.authenticate(board_id, target.token)
         except AccessDenied as denied:
             raise Refused(denied.close, denied.message, denied.code) from None
+        try:
+            # A person opening a journey of their workshop for the first time is listed there.
+            await self.service.enlist(identity)
+        except StoreError as exc:
+            log.error("cannot list a participant on %s: %s", board_id, exc)
+            raise Refused(CLOSE.TRY_AGAIN_LATER, "store unavailable", "store_unavailable") from None
         if not self.per_board.try_add(board_id):
             raise Refused(
                 CLOSE.TOO_MANY_CONNECTIONS,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hmac
 import json
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from journeyboard import i18n
 from journeyboard.exports.render import ExportError, Rendered
 from journeyboard.settings import Settings
 from journeyboard.stores import StoreError
+from journeyboard.stores.records import BoardRecord, Picture
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.tasks import Background
 from journeyboard.web import jobs
@@ -33,7 +35,7 @@ from journeyboard.web.responses import answer, error_response, server_now_ms
 from journeyboard.web.services import services
 from journeyboard.web.sockets import serve_starlette
 from journeyboard.web.workers import Budget, client_gone, digest
-from journeyboard.workshop import followup, voting
+from journeyboard.workshop import followup, journeys, pictures, portfolio, voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
 from journeyboard.workshop.metrics import series_json as metrics_series
@@ -199,7 +201,9 @@ async def create_board(request: Request) -> Response:
                 over_budget=too_large,
                 cancel_when=gone,
             )
+    built: list[portfolio.BuiltJourney] = fields.get("workshop") or []
     stored = len(seed) + len(content or b"")
+    stored += sum(len(j.seed or b"") + len(j.content or b"") for j in built)
     if not app.stored_bytes.allow(address, stored):
         raise ApiError(
             429,
@@ -214,6 +218,11 @@ async def create_board(request: Request) -> Response:
         fields["title"].strip(), created_at_ms, seed, content, language=fields["language"]
     )
     board = created.board
+    extra: dict[str, Any] = {}
+    if built:  # an imported workshop: its other journeys, under the new root
+        extra["journeys"] = await portfolio.create_journeys(
+            app.boards.records, app.boards.update_log, board, built, created_at_ms
+        )
     return answer(
         {
             "id": board.id,
@@ -221,6 +230,7 @@ async def create_board(request: Request) -> Response:
             "language": board.language,
             "links": links(request, board.id, created.tokens),
             "tokens": created.tokens,
+            **extra,
         },
         201,
     )
@@ -249,6 +259,7 @@ async def get_board(request: Request) -> Response:
     boards = app.boards
     identity = await identify(request)
     board_id = identity.board.id
+    await boards.enlist(identity)
     only = request.query_params.get("only")
     if only == "session":
         data = {"session": await boards.session_json(board_id)}
@@ -296,7 +307,7 @@ async def board_links(request: Request) -> Response:
     if identity.role != "facilitator":
         raise ApiError(403, "forbidden", "only facilitators can see the board's links")
     board = identity.board
-    tokens = services(request).boards.link_tokens(board)
+    tokens = services(request).boards.link_tokens(identity.workshop)
     response = answer({"links": links(request, board.id, tokens)})
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -343,6 +354,12 @@ async def export(request: Request) -> Response:
         "tile": query.get("tile"),
         "language": language,
     }
+    if fmt in WORKSHOP_FORMATS and query.get("scope") != "journey":
+        workshop = await app.boards.records.list_journeys(identity.workshop.id)
+        if len(workshop) > 1:
+            if fmt == "json":
+                return await workshop_export(request, workshop)
+            return await workshop_report(request, workshop, fmt, query, language)
     heavy = fmt in jobs.TEXT_CAPPED
     if heavy:
         if board_id in app.rendering:
@@ -418,6 +435,217 @@ async def export(request: Request) -> Response:
     )
 
 
+async def journey_json(request: Request, board_id: str) -> dict[str, Any]:
+    """One journey's board export as JSON (in a worker when the journey is large)."""
+    app = services(request)
+    limits = app.settings.limits
+    content, session = await app.boards.encoded(board_id)
+    options: dict[str, Any] = {}
+    args = (
+        board_id, content, session, "json", server_now_ms(), options,
+        limits.max_export_text_bytes,
+    )  # fmt: skip
+    if len(content) + len(session) <= limits.inline_read_bytes:
+        rendered: Rendered = jobs.export_board(*args)
+    else:
+        async with watching(request) as gone:
+            rendered = await app.workers.run(
+                "export_board",
+                args,
+                export_budget(app.settings),
+                over_budget=ApiError(
+                    413, "export_too_large", "this workshop is too large to export at once"
+                ),
+                cancel_when=gone,
+            )
+    value = json.loads(rendered.page(1))
+    assert isinstance(value, dict)
+    return value
+
+
+async def workshop_export(request: Request, workshop: list[BoardRecord]) -> Response:
+    """The JSON export of a workshop of several journeys: the root's export with a
+    `workshop` member listing every journey (`workshop.portfolio`)."""
+    records = services(request).boards.records
+    root = workshop[0]
+    exported = await journey_json(request, root.id)
+    entries = []
+    for journey in workshop:
+        picture = await records.get_picture(journey.id)
+        export = None if journey is root else await journey_json(request, journey.id)
+        entries.append(portfolio.journey_entry(journey, picture, export))
+    exported["workshop"] = {"journeys": entries}
+    disposition = "inline" if "download" not in request.query_params else "attachment"
+    return Response(
+        json_bytes(exported),
+        media_type="application/json",
+        headers={
+            **EXPORT_HEADERS,
+            "Content-Disposition": f'{disposition}; filename="workshop-{root.id}.json"',
+            "X-Pages": "1",
+        },
+    )
+
+
+WORKSHOP_FORMATS = ("json", "md", "html", "pdf")
+"""The exports that cover the whole workshop when it has several journeys (`?scope=journey`
+narrows them to the journey asked on)."""
+
+
+def journey_place(
+    journey: BoardRecord, by_id: dict[str, BoardRecord], stage: str
+) -> dict[str, str]:
+    parent = by_id.get(journey.parent or "")
+    return {
+        "relation": journey.relation,
+        "parent_title": parent.title if parent is not None else "",
+        "stage_name": stage,
+        "persona": str(journey.persona.get("name", "")),
+    }
+
+
+async def workshop_report(
+    request: Request, workshop: list[BoardRecord], fmt: str, query: Any, language: str
+) -> Response:
+    """The report of a workshop of several journeys: a chapter per journey, the portfolio's
+    comparison first, in the export's `language` (in a worker for a PDF or a large workshop;
+    one PDF per workshop at a time)."""
+    app = services(request)
+    limits = app.settings.limits
+    by_id = {journey.id: journey for journey in workshop}
+    chapters = []
+    size = 0
+    for journey in workshop:
+        content, session = await app.boards.encoded(journey.id)
+        size += len(content) + len(session)
+        stage = ""
+        if journey.stage is not None and journey.parent is not None:
+            stage = await app.boards.read_content(
+                journey.parent, functools.partial(journeys.stage_name, stage=journey.stage)
+            )
+        chapters.append((journey.id, content, session, journey_place(journey, by_id, stage)))
+    args = (chapters, fmt, server_now_ms(), limits.max_export_text_bytes, language)
+    key = f"workshop:{workshop[0].id}"
+    if fmt == "pdf":
+        if key in app.rendering:
+            raise ApiError(
+                429,
+                "export_in_progress",
+                "a PDF of this workshop is being made; try again when it is done",
+                retry_after=10,
+            )
+        app.rendering.add(key)
+    try:
+        if fmt != "pdf" and size <= limits.inline_read_bytes:
+            rendered: Rendered = jobs.export_workshop(*args)
+        else:
+            async with watching(request) as gone:
+                rendered = await app.workers.run(
+                    "export_workshop",
+                    args,
+                    export_budget(app.settings),
+                    over_budget=ApiError(
+                        413,
+                        "export_too_large",
+                        "this workshop's report needs more than the server's budget; export "
+                        "each journey with ?scope=journey instead",
+                    ),
+                    cancel_when=gone,
+                    lane="pdf" if fmt == "pdf" else None,
+                    lane_limit=max(1, limits.worker_processes - 1),
+                )
+    finally:
+        app.rendering.discard(key)
+    inline = fmt == "html" and "download" not in query
+    return Response(
+        rendered.page(1),
+        media_type=rendered.media_type,
+        headers={
+            **EXPORT_HEADERS,
+            "Content-Disposition": (
+                f'{"inline" if inline else "attachment"}; filename="{rendered.filename}"'
+            ),
+            "X-Pages": "1",
+        },
+    )
+
+
+# Workshops of journeys and their personas ---------------------------------------------------
+
+PICTURE_CPU_SECONDS = 5.0
+"""A picture's decode and encode in the worker (a 40-megapixel JPEG takes well under 2 s)."""
+
+
+async def add_journey(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    body = await read_body(request, app.settings, "add_journey", app.settings.limits.max_body_bytes)
+    record = await journeys.add_journey(app.boards, identity, body)
+    return answer(
+        {
+            "id": record.id,
+            "workshop": record.workshop,
+            "relation": record.relation,
+            "parent": record.parent,
+            "stage": record.stage,
+        },
+        201,
+    )
+
+
+async def list_journeys(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    return answer(await journeys.list_journeys(app.boards, identity))
+
+
+async def put_persona(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    body = await read_body(request, app.settings, "persona", app.settings.limits.max_body_bytes)
+    return answer({"persona": await journeys.set_persona(app.boards, identity, body)})
+
+
+async def upload_picture(request: Request) -> Response:
+    # The body is the picture's bytes; it is decoded and encoded again in a worker process
+    # (CPU and memory limits), never on the event loop.
+    app = services(request)
+    limits = app.settings.limits
+    identity = await identify(request)
+    journeys.require_facilitator(identity, "only facilitators can upload a persona picture")
+    raw = await read_limited(request, pictures.MAX_UPLOAD_BYTES, limits.header_timeout_seconds)
+    if not raw:
+        raise ApiError(400, "not_a_picture", "the body is empty: send the picture's bytes")
+    async with watching(request) as gone:
+        media_type, data, width, height = await app.workers.run(
+            "persona_picture",
+            (raw,),
+            Budget(PICTURE_CPU_SECONDS, PICTURE_CPU_SECONDS * 4),
+            over_budget=ApiError(
+                413, "picture_too_costly", "this picture takes too much work to read"
+            ),
+            cancel_when=gone,
+        )
+    await app.boards.records.put_picture(identity.board.id, Picture(media_type, data))
+    await journeys.picture_changed(app.boards, identity.board.id, True)
+    return answer(
+        {"media_type": media_type, "width": width, "height": height, "bytes": len(data)}, 201
+    )
+
+
+async def get_picture(request: Request) -> Response:
+    app = services(request)
+    identity = await identify(request)
+    picture = await app.boards.records.get_picture(identity.board.id)
+    if picture is None:
+        raise ApiError(404, "no_picture", "this journey's persona has no picture")
+    return Response(
+        picture.data,
+        media_type=picture.media_type,
+        headers={**EXPORT_HEADERS, "Cache-Control": "private, no-store"},
+    )
+
+
 # Operations, pages and sockets ----------------------------------------------------------------
 
 
@@ -462,6 +690,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     table: list[BaseRoute] = [
         Route("/", page),
         Route("/b/{board_id}", page),
+        Route("/b/{board_id}/portfolio", page),  # the workshop's portfolio (the client's route)
         Route("/healthz", healthz),
         Route("/metrics", metrics),
         Route("/api/boards", create_board, methods=["POST"]),
@@ -479,6 +708,11 @@ def routes(settings: Settings) -> list[BaseRoute]:
             measured.undo_import,
             methods=["DELETE"],
         ),
+        Route("/api/boards/{board_id}/journeys", add_journey, methods=["POST"]),
+        Route("/api/boards/{board_id}/journeys", list_journeys, methods=["GET"]),
+        Route("/api/boards/{board_id}/persona", put_persona, methods=["PUT"]),
+        Route("/api/boards/{board_id}/persona/picture", upload_picture, methods=["POST"]),
+        Route("/api/boards/{board_id}/persona/picture", get_picture, methods=["GET"]),
         WebSocketRoute("/ws/{path:path}", sync_socket),
     ]
     assets = static_dir(settings) / "assets"

@@ -15,9 +15,10 @@ from typing import Any, Final
 from pycrdt import Doc
 
 from journeyboard import i18n
-from journeyboard.exports.render import ExportError, Rendered, render
+from journeyboard.exports import pdf, report
+from journeyboard.exports.render import ExportError, Rendered, render, slug
 from journeyboard.web.bodies import parse_json, validate_body
-from journeyboard.workshop import documents, metrics_import
+from journeyboard.workshop import documents, metrics_import, pictures, portfolio
 from journeyboard.workshop.boards import build_documents
 from journeyboard.workshop.boardview import build_view, latest_measured
 from journeyboard.workshop.errors import ApiError
@@ -91,6 +92,24 @@ def create_board_documents(
         language=language,
     )
     fields = {key: value for key, value in body.items() if key != "import"}
+    imported = body.get("import")
+    if isinstance(imported, dict) and "workshop" in imported:
+
+        def build(
+            export: dict[str, Any], title: str, persona: dict[str, Any], journey: dict[str, Any]
+        ) -> tuple[bytes, bytes | None]:
+            return build_documents(
+                title,
+                template=None,
+                persona=str(persona.get("name", "")),
+                scope="",
+                imported=export,
+                created_at_ms=created_at_ms,
+                journey=journey,
+                language=language,
+            )
+
+        fields["workshop"] = portfolio.build_journeys(imported, created_at_ms, build)
     fields["language"] = language
     return fields, seed, content
 
@@ -136,10 +155,63 @@ def read_metrics(
     return metrics_import.read_rows(raw, media_type)
 
 
+def export_workshop(
+    journeys: list[tuple[str, bytes, bytes, dict[str, str]]],
+    fmt: str,
+    now_ms: int,
+    max_text_bytes: int,
+    language: str = i18n.DEFAULT,
+) -> Rendered:
+    """The report (md, html or pdf) of a workshop of several journeys from each journey's
+    (id, content, session, place), the root first, in `language`; 413 past the text cap for
+    a PDF."""
+    read = [(_documents(content, session), place) for _, content, session, place in journeys]
+    if fmt in TEXT_CAPPED:
+        size = sum(text_bytes(c) + text_bytes(s) for (c, s), _ in read)
+        if size > max_text_bytes:
+            raise ApiError(
+                413,
+                "export_too_large",
+                "this workshop holds %(size)s bytes of text; a %(format)s export takes at most "
+                "%(most)s (export each journey with ?scope=journey instead)",
+                size=size,
+                format=fmt,
+                most=max_text_bytes,
+            )
+    with i18n.using(language):
+        return _workshop_rendered(journeys, read, fmt, now_ms)
+
+
+def _workshop_rendered(
+    journeys: list[tuple[str, bytes, bytes, dict[str, str]]],
+    read: list[tuple[tuple[dict[str, Any], dict[str, Any]], dict[str, str]]],
+    fmt: str,
+    now_ms: int,
+) -> Rendered:
+    views = [
+        (build_view(board_id, c, s), report.JourneyPlace(**place))
+        for (board_id, _, _, place), ((c, s), _) in zip(journeys, read, strict=True)
+    ]
+    name = f"workshop-{slug(views[0][0].title)}"
+    if fmt == "md":
+        text = report.workshop_markdown(views, now_ms)
+        return Rendered((text.encode(),), "text/markdown; charset=utf-8", f"{name}.md")
+    if fmt == "html":
+        text = report.workshop_html(views, now_ms)
+        return Rendered((text.encode(),), "text/html; charset=utf-8", f"{name}.html")
+    if fmt == "pdf":
+        return Rendered((pdf.workshop_pdf(views, now_ms),), "application/pdf", f"{name}.pdf")
+    raise ApiError(
+        400, "unknown_format", "a workshop's report is md, html or pdf, not %(format)s", format=fmt
+    )
+
+
 JOBS: Final[dict[str, Callable[..., Any]]] = {
     "board_json": board_json,
     "read_metrics": read_metrics,
     "create_board_documents": create_board_documents,
     "export_board": export_board,
+    "export_workshop": export_workshop,
+    "persona_picture": pictures.reencode,
 }
 """What a worker may be asked to run, by name."""

@@ -50,6 +50,8 @@ LINK_NAMES = {
 }
 JOINING_ROLES = ("facilitator", "participant", "reviewer")
 """The links a person joins with; a reviewer sees like a viewer and may only decide."""
+LISTED_REMEMBERED = 100_000
+"""(journey, person) pairs a node remembers as listed before it starts over."""
 
 
 def now_ms() -> int:
@@ -100,9 +102,12 @@ class Identity:
     """Who is behind a token, as of now."""
 
     board: BoardRecord
+    """The journey the token was used on."""
     role: Role
     person: PersonRecord | None
     link_role: Role | None  # set when the token is a link token
+    workshop: BoardRecord
+    """The workshop's record (its root journey's): its link versions are the workshop's."""
 
     @property
     def can_write_content(self) -> bool:
@@ -113,7 +118,7 @@ class Identity:
         """Who holds the token: a person, or a link at one version (for targeted closes)."""
         if self.person is not None:
             return f"person:{self.person.id}"
-        return f"link:{self.link_role}:{self.board.link_versions.get(self.role, 1)}"
+        return f"link:{self.link_role}:{self.workshop.link_versions.get(self.role, 1)}"
 
     @property
     def presence(self) -> dict[str, str]:
@@ -137,6 +142,7 @@ def build_documents(
     scope: str,
     imported: dict[str, Any] | None,
     created_at_ms: int,
+    journey: dict[str, Any] | None = None,
     language: str = "en",
 ) -> tuple[bytes, bytes | None]:
     """A new board's session seed and first content update (None: no content yet).
@@ -181,6 +187,7 @@ def build_documents(
         ratings=fields["ratings"],
         decisions=fields["decisions"],
         colors=PALETTE,
+        journey=journey,
     )
     return seed, imports.content_update(export)
 
@@ -205,6 +212,8 @@ class BoardService:
         self.rooms = rooms
         self.signer = signer
         self.max_participants = max_participants
+        self._listed: set[tuple[str, str]] = set()
+        """(journey, person) pairs known to be in the journey's `participants`."""
         self.joins = KeyedRateLimiter(joins_per_address_per_board)
         """Joins per minute of one board from one address, below the board's participants."""
 
@@ -265,45 +274,64 @@ class BoardService:
         return CreatedBoard(board, self.link_tokens(board))
 
     async def authenticate(self, board_id: str, token_text: str | None) -> Identity:
-        """Resolve a token for a board, or raise AccessDenied saying why not."""
+        """Resolve a token for a journey, or raise AccessDenied saying why not.
+
+        Tokens name the workshop (the id of its root journey): a link or personal token of a
+        workshop opens each of its journeys, and none of another workshop's.
+        """
         if not token_text:
             raise _unauthorized("a token is required")
         try:
             token = self.signer.verify(token_text)
         except InvalidToken:
             raise _unauthorized("the token is not valid") from None
+        board: BoardRecord | None = None
         if token.board_id != board_id:
-            raise _unauthorized("the token is for another board")
-        return await self._resolve(token)
+            board = await self.records.get_board(board_id)
+            if board is None or board.workshop != token.board_id:
+                raise _unauthorized("the token is for another board")
+        return await self._resolve(token, board_id, board)
 
     async def authenticate_again(self, identity: Identity) -> Identity:
         """The same holder's identity as of now (after a rotation or removal it is refused)."""
         token: LinkToken | PersonToken
+        workshop = identity.workshop
         if identity.person is not None:
-            token = PersonToken(identity.board.id, identity.person.id, identity.role)
+            token = PersonToken(workshop.id, identity.person.id, identity.role)
         else:
             assert identity.link_role is not None
-            version = identity.board.link_versions.get(identity.link_role, 1)
-            token = LinkToken(identity.board.id, identity.link_role, version)
-        return await self._resolve(token)
+            version = workshop.link_versions.get(identity.link_role, 1)
+            token = LinkToken(workshop.id, identity.link_role, version)
+        return await self._resolve(token, identity.board.id, None)
 
-    async def _resolve(self, token: LinkToken | PersonToken) -> Identity:
-        """Check a verified token against the board's and the person's current records."""
-        board = await self.records.get_board(token.board_id)
+    async def _resolve(
+        self, token: LinkToken | PersonToken, board_id: str, board: BoardRecord | None
+    ) -> Identity:
+        """Check a verified token against the journey's, the workshop's and the person's
+        current records."""
+        if board is None:
+            board = await self.records.get_board(board_id)
         if board is None:
             raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
+        if board.workshop != token.board_id:
+            raise _unauthorized("the token is for another board")
+        workshop = board if board.workshop == board.id else None
+        if workshop is None:
+            workshop = await self.records.get_board(board.workshop)
+        if workshop is None:
+            raise AccessDenied(404, "not_found", "no such board", CLOSE.NOT_FOUND)
         if isinstance(token, LinkToken):
-            if board.link_versions.get(token.role, 1) != token.version:
+            if workshop.link_versions.get(token.role, 1) != token.version:
                 raise AccessDenied(
                     401, "link_rotated", "this link was replaced", CLOSE.LINK_ROTATED
                 )
-            return Identity(board, token.role, None, token.role)
-        person = await self.records.get_person(board.id, token.person_id)
+            return Identity(board, token.role, None, token.role, workshop)
+        person = await self.records.get_person(workshop.id, token.person_id)
         if person is None or person.removed:
             raise AccessDenied(
                 403, "forbidden", "you were removed from this board", CLOSE.FORBIDDEN
             )
-        return Identity(board, as_role(person.role), person, None)
+        return Identity(board, as_role(person.role), person, None, workshop)
 
     async def join(
         self,
@@ -331,8 +359,8 @@ class BoardService:
                 "only facilitator, participant and reviewer links can join",
                 CLOSE.FORBIDDEN,
             )
-        board = identity.board
-        if not self.joins.allow(f"{address} {board.id}"):
+        board, workshop = identity.board, identity.workshop
+        if not self.joins.allow(f"{address} {workshop.id}"):
             raise AccessDenied(
                 429,
                 "rate_limited",
@@ -343,7 +371,7 @@ class BoardService:
             raise AccessDenied(
                 400, "invalid_name", "a name needs a visible character", CLOSE.MALFORMED
             )
-        people = await self.records.list_people(board.id)
+        people = await self.records.list_people(workshop.id)
         if any(
             p.removed and ((device and p.device == device) or same_name(p.name, name))
             for p in people
@@ -354,7 +382,7 @@ class BoardService:
                 409, "board_full", "this board has as many people as it can take", CLOSE.FORBIDDEN
             )
         person = PersonRecord(
-            board_id=board.id,
+            board_id=workshop.id,
             id=documents.new_id(),
             name=name.strip(),
             department=department.strip(),
@@ -364,6 +392,12 @@ class BoardService:
             device=device,
         )
         await self.records.save_person(person)
+        await self._list_participant(board.id, person)
+        token = self.signer.sign(PersonToken(workshop.id, person.id, as_role(person.role)))
+        return person, token
+
+    async def _list_participant(self, board_id: str, person: PersonRecord) -> None:
+        """Add a person to a journey's `participants` (a no-op when they are listed)."""
         entry = {
             "name": person.name,
             "department": person.department,
@@ -373,11 +407,28 @@ class BoardService:
         }
 
         def add(doc: Doc[Any]) -> None:
-            doc.get("participants", type=Map)[person.id] = Map(entry)
+            people = doc.get("participants", type=Map)
+            if person.id not in people:
+                people[person.id] = Map(entry)
 
-        await self.change_session(board.id, add)
-        token = self.signer.sign(PersonToken(board.id, person.id, as_role(person.role)))
-        return person, token
+        await self.change_session(board_id, add)
+        self._listed.add((board_id, person.id))
+
+    async def enlist(self, identity: Identity) -> None:
+        """A person who opens a journey of their workshop for the first time is listed in its
+        `participants` (once; the node remembers whom it listed)."""
+        person = identity.person
+        if person is None or (identity.board.id, person.id) in self._listed:
+            return
+        listed = await self.read_session(
+            identity.board.id, lambda doc: person.id in doc.get("participants", type=Map)
+        )
+        if listed:
+            if len(self._listed) >= LISTED_REMEMBERED:
+                self._listed.clear()
+            self._listed.add((identity.board.id, person.id))
+            return
+        await self._list_participant(identity.board.id, person)
 
     async def change_session(self, board_id: str, change: Callable[[Doc[Any]], T]) -> T:
         """Change the session document as the server; return once everyone may see it."""

@@ -106,12 +106,14 @@ def seed_session(
     ratings: dict[str, Any] | None = None,
     decisions: dict[str, list[dict[str, Any]]] | None = None,
     colors: tuple[str, ...] = ("#5f6368",),
+    journey: dict[str, Any] | None = None,
 ) -> bytes:
     """The first and only seed of a session document, written once when the board is created.
 
-    An import also brings its past participants (as names only: they have no tokens), its
-    revealed results and the decisions kept on its solutions (by name: `person` is
-    "imported:" and the name, so each person's latest still stands).
+    A journey added to a workshop names its place in it (`journey`: workshop, relation,
+    parent, stage, persona_profile). An import also brings its past participants (as names
+    only: they have no tokens), its revealed results and the decisions kept on its solutions
+    (by name: `person` is "imported:" and the name, so each person's latest still stands).
     """
     doc: Doc[Any] = Doc()
     with doc.transaction():
@@ -121,6 +123,9 @@ def seed_session(
         board["scope"] = scope
         board["customer_goal"] = customer_goal
         board["parent"] = None
+        for key, value in (journey or {}).items():
+            # A journey of a workshop: workshop, relation, parent, stage, persona_profile.
+            board[key] = value
         session = doc.get("session", type=Map)
         session["phase"] = "lobby"
         session["phase_started_at_ms"] = now_ms
@@ -170,6 +175,19 @@ def seed_session(
                     for entry in entries
                 ]
             )
+    return doc.get_update()
+
+
+def place_journey(seed: bytes, fields: dict[str, Any]) -> bytes:
+    """A session seed built before its journey had a place (an imported workshop's journeys
+    are built in a worker, before their new ids exist), with `board` naming it: still one
+    update, written once when the journey is created."""
+    doc: Doc[Any] = Doc()
+    doc.apply_update(seed)
+    with doc.transaction():
+        board = doc.get("board", type=Map)
+        for key, value in fields.items():
+            board[key] = value
     return doc.get_update()
 
 

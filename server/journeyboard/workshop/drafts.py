@@ -311,7 +311,10 @@ async def _finish(
             for card_id, fields in await boards.read_doc(private, read):
                 drafts.append((person, card_id, fields))
         at = now_ms()
-        names = {p.id: p.name for p in await boards.records.list_people(board_id)}
+        # People are the workshop's (one record per workshop): its root's id names them.
+        record = await boards.records.get_board(board_id)
+        workshop_id = record.workshop if record is not None else board_id
+        names = {p.id: p.name for p in await boards.records.list_people(workshop_id)}
 
         def move(doc: Doc[Any]) -> int:
             authors = None if anonymous else names
@@ -369,7 +372,8 @@ async def private_writing(ctx: CommandContext) -> dict[str, Any]:
 
 async def reveal_drafts(ctx: CommandContext) -> dict[str, Any]:
     """Everyone's drafts into the board (removed people's were dropped at their removal)."""
-    people = [p.id for p in await ctx.boards.records.list_people(ctx.board_id) if not p.removed]
+    workshop_id = ctx.identity.workshop.id  # people are the workshop's
+    people = [p.id for p in await ctx.boards.records.list_people(workshop_id) if not p.removed]
 
     def mark(doc: Doc[Any]) -> None:
         session_map(doc, "revealed")["drafts"] = True

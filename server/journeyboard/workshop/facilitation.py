@@ -120,6 +120,7 @@ async def follow(ctx: CommandContext) -> dict[str, Any]:
 
     Followers find the leader's presence by its participant id, which the server stamps on
     every presence state (`user.id`); link holders have none, so a leader must have joined.
+    Every journey of the workshop gets the same entry, with the leader's `journey`.
     """
     leader: dict[str, str] | None = None
     if ctx.body["on"]:
@@ -132,10 +133,17 @@ async def follow(ctx: CommandContext) -> dict[str, Any]:
             )
         leader = {"participant": person.id, "name": person.name}
 
+        # Across journeys: every journey of the workshop names the leader and the journey they
+        # are on, and followers elsewhere in the workshop open it (issue #27, item 4).
+        leader["journey"] = ctx.board_id
+
     def change(doc: Doc[Any]) -> None:
         doc.get("session", type=Map)["follow"] = None if leader is None else Map(leader)
 
-    await ctx.boards.change_session(ctx.board_id, change)
+    journeys = await ctx.boards.records.list_journeys(ctx.identity.workshop.id)
+    ids = [journey.id for journey in journeys]
+    for board_id in ids if ctx.board_id in ids else [ctx.board_id, *ids]:
+        await ctx.boards.change_session(board_id, change)
     return {"follow": leader}
 
 

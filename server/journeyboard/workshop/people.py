@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from pycrdt import Doc, Map
@@ -18,6 +20,13 @@ from journeyboard.workshop.tokens import LinkToken, as_role
 log = logging.getLogger(__name__)
 
 
+async def _journeys(ctx: CommandContext) -> list[str]:
+    """The ids of every journey of the command's workshop."""
+    journeys = await ctx.boards.records.list_journeys(ctx.identity.workshop.id)
+    ids = [journey.id for journey in journeys]
+    return ids if ctx.board_id in ids else [ctx.board_id, *ids]
+
+
 def _documents_of(board_id: str, principal: str) -> tuple[str, ...]:
     """The documents a principal's sockets may hold open: a person's private one too."""
     names = (documents.content_name(board_id), documents.session_name(board_id))
@@ -26,7 +35,7 @@ def _documents_of(board_id: str, principal: str) -> tuple[str, ...]:
 
 
 async def _person(ctx: CommandContext) -> PersonRecord:
-    person = await ctx.boards.records.get_person(ctx.board_id, ctx.body["participant"])
+    person = await ctx.boards.records.get_person(ctx.identity.workshop.id, ctx.body["participant"])
     if person is None:
         raise CommandError(404, "unknown_participant", "no such participant on this board")
     return person
@@ -41,9 +50,12 @@ def _set_participant_field(person_id: str, key: str, value: Any) -> Any:
     return change
 
 
-def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
-    """Close a principal's sockets on this node now, and ask every other node to do the same."""
-    names = _documents_of(ctx.board_id, principal)
+async def close_everywhere(ctx: CommandContext, principal: str, code: int, reason: str) -> int:
+    """Close a principal's sockets on every journey of the workshop (a person's private
+    documents too), on this node now, and ask every other node to do the same."""
+    names = [
+        name for board_id in await _journeys(ctx) for name in _documents_of(board_id, principal)
+    ]
     ctx.boards.rooms.bus.publish_control(
         {"type": "close", "names": list(names), "principal": principal, "code": code,
          "reason": reason}
@@ -71,17 +83,37 @@ async def _rotate(ctx: CommandContext, role: str) -> tuple[str, int]:
     """Give a link a new version (older tokens of it stop working) and close the sockets
     opened with the old one; return the new token and how many sockets were closed."""
     records = ctx.boards.records
-    board = await records.get_board(ctx.board_id)
-    assert board is not None
-    old_version = board.link_versions.get(role, 1)
-    board.link_versions[role] = old_version + 1
-    await records.save_board(board)
+    workshop_id = ctx.identity.workshop.id
+    # The workshop's record is its root journey's: a command on another journey takes the
+    # root's lock too, so that no command of the root (`configure` saves the same record)
+    # writes back the old link versions. The runner holds the lock of the command's journey.
+    async with contextlib.AsyncExitStack() as locks:
+        if ctx.board_id != workshop_id:
+            await locks.enter_async_context(ctx.boards.rooms.bus.board_lock(workshop_id))
+        board = await records.get_board(workshop_id)
+        assert board is not None
+        old_version = board.link_versions.get(role, 1)
+        board.link_versions[role] = old_version + 1
+        await records.save_board(board)
     token = ctx.boards.signer.sign(LinkToken(board.id, as_role(role), old_version + 1))
-    closed = close_everywhere(
+    closed = await close_everywhere(
         ctx, f"link:{role}:{old_version}", CLOSE.LINK_ROTATED.code, "link replaced"
     )
     log.info("rotated the %s link of %s; closed %d sockets", role, board.id, closed)
     return token, closed
+
+
+async def _in_every_journey(
+    ctx: CommandContext, person_id: str, change: Callable[[Doc[Any]], None]
+) -> None:
+    """Apply a change to the session document of every journey of the workshop that lists the
+    person (their open sockets there follow it: `workshop.PolicyKeeper`)."""
+    for board_id in await _journeys(ctx):
+        listed = await ctx.boards.read_session(
+            board_id, lambda doc: person_id in doc.get("participants", type=Map)
+        )
+        if listed or board_id == ctx.board_id:
+            await ctx.boards.change_session(board_id, change)
 
 
 def _link(ctx: CommandContext, token: str) -> str:
@@ -113,7 +145,7 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
     if not person.removed:
         person.removed = True
         await ctx.boards.records.save_person(person)
-    closed = close_everywhere(
+    closed = await close_everywhere(
         ctx, f"person:{person.id}", CLOSE.FORBIDDEN.code, "removed from the board"
     )
     links: dict[str, str] = {}
@@ -131,9 +163,17 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
         if isinstance(leader, Map) and leader.get("participant") == person.id:
             session["follow"] = None
 
-    await ctx.boards.change_session(ctx.board_id, change)
-    # A removed person's drafts are dropped, never revealed (docs/WORKSHOP.md).
-    dropped = await drafts.drop_person(ctx.boards, ctx.board_id, person.id)
+    await _in_every_journey(ctx, person.id, change)
+    # A removed person's drafts are dropped, never revealed (docs/WORKSHOP.md), on every
+    # journey. The command's journey is under the runner's lock; another journey's drafts are
+    # taken under that journey's lock.
+    dropped = 0
+    for board_id in await _journeys(ctx):
+        if board_id == ctx.board_id:
+            dropped += await drafts.drop_person(ctx.boards, board_id, person.id)
+        else:
+            async with ctx.boards.rooms.bus.board_lock(board_id):
+                dropped += await drafts.drop_person(ctx.boards, board_id, person.id)
     log.info(
         "removed %s from %s; closed %d sockets, dropped %d drafts",
         person.id,
@@ -160,8 +200,8 @@ async def promote(ctx: CommandContext) -> dict[str, Any]:
         await ctx.boards.records.save_person(person)
     # Their open sockets on every node get the new powers from the session entry
     # (workshop.PolicyKeeper), set again even if the record was set already.
-    await ctx.boards.change_session(
-        ctx.board_id, _set_participant_field(person.id, "role", "facilitator")
+    await _in_every_journey(
+        ctx, person.id, _set_participant_field(person.id, "role", "facilitator")
     )
     return {"participant": person.id, "role": "facilitator"}
 
