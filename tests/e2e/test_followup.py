@@ -94,7 +94,9 @@ async def test_a_follow_up_keeps_the_first_session_and_starts_fresh(board: Board
                   phase="solution_rating")  # fmt: skip
     board.refused(fay, 400, "invalid_command", type="start_follow_up", phase="nowhere")
     started = board.ok(fay, type="start_follow_up", phase="solution_rating")
-    assert started["result"] == {"session": 2, "previous": 1, "phase": "solution_rating"}
+    assert started["result"] == {
+        "session": 2, "previous": 1, "phase": "solution_rating", "journeys": [board.id],
+    }  # fmt: skip
     state = started["state"]
     assert state["session"]["phase"] == "solution_rating" and state["session"]["number"] == 2
     assert state["ratings"] == {} and state["session"]["revealed"]["ratings"] is False
@@ -161,3 +163,28 @@ async def test_sessions_of_a_board_without_a_follow_up(board: Board) -> None:
     assert listed["sessions"][0]["phase"] == "lobby"
     response = httpx.get(f"{board.server.http}/api/boards/{board.id}/sessions")
     assert response.status_code == 401
+
+
+async def test_a_follow_up_is_the_whole_workshops(board: Board) -> None:
+    """Every journey of the workshop keeps its session as history and starts the next one;
+    /sessions is per journey."""
+    fay = board.fay["token"]
+    added = httpx.post(
+        f"{board.server.http}/api/boards/{board.id}/journeys",
+        json={"relation": "persona"},
+        headers={"Authorization": f"Bearer {fay}"},
+    )
+    assert added.status_code == 201, added.text
+    persona = added.json()["id"]
+    board.phase("action_plan")
+    started = board.ok(fay, type="start_follow_up", phase="discovery")
+    assert started["result"]["journeys"] == [board.id, persona]
+    for journey in (board.id, persona):
+        response = httpx.get(
+            f"{board.server.http}/api/boards/{journey}/sessions",
+            headers={"Authorization": f"Bearer {fay}"},
+        )
+        assert response.status_code == 200, response.text
+        listed = response.json()
+        assert listed["current"] == 2 and [s["number"] for s in listed["sessions"]] == [1, 2]
+        assert listed["sessions"][1]["phase"] == "discovery"

@@ -161,7 +161,7 @@ export interface SetMetricCommand {
   unit?: string;
 }
 /**
- * Start a follow-up session in the given phase, from a workshop that reached the action plan. The current session is kept in the session document's history (its phases and times, votes, ratings, decisions and the plan as it stood); the new one starts with fresh votes and ratings.
+ * Start a follow-up of the whole workshop in the given phase, from a workshop that reached the action plan. Every journey keeps its current session in its session document's history (its phases and times, votes, ratings, decisions and the plan as it stood) and starts the new one with fresh votes and ratings; the result's `journeys` lists them.
  */
 export interface StartFollowUpCommand {
   type: 'start_follow_up';

@@ -62,9 +62,23 @@ async def start_follow_up(ctx: CommandContext) -> dict[str, Any]:
             "not_reached_action_plan",
             "a follow-up starts from a workshop that reached the action plan",
         )
-    plan = await ctx.boards.read_content(ctx.board_id, _plan)
     at = now_ms()
     by = ctx.identity.person.id if ctx.identity.person else "facilitator-link"
+    # A follow-up is the whole workshop's (RULINGS.md): every journey keeps its session as
+    # history and starts the new one, this journey first.
+    journeys = await ctx.boards.records.list_journeys(ctx.identity.workshop.id)
+    ids = [ctx.board_id, *(j.id for j in journeys if j.id != ctx.board_id)]
+    started: dict[str, Any] = {}
+    for board_id in ids:
+        plan = await ctx.boards.read_content(board_id, _plan)
+        result = await ctx.boards.change_session(board_id, _next_session(plan, phase, at, by))
+        if board_id == ctx.board_id:
+            started = result
+    return {**started, "journeys": ids}
+
+
+def _next_session(plan: list[dict[str, Any]], phase: str, at: int, by: str) -> Any:
+    """The change that keeps a journey's session as history and starts the next one."""
 
     def change(doc: Doc[Any]) -> dict[str, Any]:
         session = doc.get("session", type=Map)
@@ -117,7 +131,7 @@ async def start_follow_up(ctx: CommandContext) -> dict[str, Any]:
         progress.update({"voters": 0, "raters": 0})
         return {"session": number + 1, "previous": number, "phase": phase}
 
-    return await ctx.boards.change_session(ctx.board_id, change)
+    return change
 
 
 def sessions_json(session_doc: dict[str, Any]) -> dict[str, Any]:
