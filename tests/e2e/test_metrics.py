@@ -273,3 +273,20 @@ async def test_the_report_shows_each_touchpoints_latest_values(board: Board) -> 
     # A newer value changes the report.
     assert board.upload(b"touchpoint,metric,value,date\nt1,nps,30,2026-04-01\n").status_code == 200
     assert "NPS +30, measured Apr 1, 2026" in report("en")
+
+
+async def test_a_foreign_origin_and_too_many_large_imports_are_refused(board: Board) -> None:
+    foreign = httpx.post(
+        f"{board.server.http}/api/boards/{board.id}/metrics",
+        content=b"touchpoint,metric,value,date\nt1,nps,1,2026-01-01\n",
+        headers={
+            "Authorization": f"Bearer {board.lead}",
+            "Content-Type": "text/csv",
+            "Origin": "https://evil.example",
+        },
+    )
+    refused(foreign, 403, "origin_refused")
+    # A body over 64 KiB is read in a worker and counts against the address's import allowance.
+    large = "touchpoint,metric,value,date\n" + "t1,nps,1,2026-01-01\n" * 3500
+    statuses = [board.upload(large.encode()).status_code for _ in range(11)]
+    assert statuses == [200] * 10 + [429]
