@@ -554,9 +554,11 @@ def build_report(view: BoardView, now_ms: int) -> Report:
 
 
 def _xml_clean(value: Any) -> Any:
-    """Every value a template writes, rid of what XML 1.0 forbids (charts are clean already)."""
+    """Every value a template writes, rid of what XML 1.0 forbids. Markup too: a translated
+    message (`_()` with newstyle gettext) is Markup with people's text escaped into it, and
+    escaping leaves control characters in place."""
     if isinstance(value, Markup):
-        return value
+        return Markup(charts.xml_text(str(value)))
     return charts.xml_text(value) if isinstance(value, str) else value
 
 
