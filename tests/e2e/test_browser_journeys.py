@@ -1,6 +1,6 @@
 """Journeys in the browser (issue #27, items 4 and 5): a facilitator makes two persona variants
-and a detailed journey for a stage, a participant joins once and opens them all, and the
-portfolio shows both personas' curves; the breadcrumb at 1366 and 1280 px; axe-core."""
+and a detailed journey for a stage, a participant lands on the portfolio from the workshop's
+link, joins once and opens them all, and the portfolio shows both personas' curves; the breadcrumb at 1366 and 1280 px; axe-core."""
 
 from __future__ import annotations
 
@@ -168,8 +168,20 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
     ben_context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
     ben_context.set_default_timeout(15_000)
     ben = ben_context.new_page()
+    # The workshop's link, now that it has several journeys, lands on the portfolio (its home);
+    # "Open" goes to a journey, and a reload there keeps the journey chosen.
     ben.goto(board["links"]["participant"])
+    ben.wait_for_url(f"**/b/{root}/portfolio#*")
+    expect(ben.get_by_test_id("portfolio-journey")).to_have_count(4)
+    ben.locator(
+        f'[data-testid="portfolio-journey"][data-journey="{root}"] [data-testid="portfolio-open"]'
+    ).click()
+    ben.wait_for_url(f"**/b/{root}#*")
     join(ben, "Ben Participant", facilitator=False)
+    ben.reload()
+    expect(ben.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    expect(ben.get_by_test_id("crumb-current")).to_be_visible()
+    assert ben.url.split("#")[0].endswith(f"/b/{root}")
     for journey in (young, senior):
         ben.get_by_test_id("journey-switcher").click()
         ben.locator(f'[data-testid="menu-journey"][data-journey="{journey}"]').click()

@@ -6,6 +6,7 @@ import {
   detailsOf,
   emotionSummary,
   journeyTree,
+  landsOnPortfolio,
   parseWorkshop,
   personaChart,
   seriesStyle,
@@ -55,6 +56,16 @@ describe('the journeys of a workshop', () => {
     expect(workshop.journeys[1]?.persona).toEqual({ name: 'Young driver', goals: ['Fast'] });
     expect(parseWorkshop({ journeys: 3 })).toBeNull();
     expect(parseWorkshop(null)).toBeNull();
+  });
+
+  it('lands a fresh visit to the root of a workshop of several journeys on the portfolio', () => {
+    expect(landsOnPortfolio(workshop, 'root', false, false)).toBe(true);
+    expect(landsOnPortfolio(workshop, 'root', true, false)).toBe(false); // a journey chosen
+    expect(landsOnPortfolio(workshop, 'root', false, true)).toBe(false); // a follower
+    expect(landsOnPortfolio(workshop, 'young', false, false)).toBe(false); // a journey's link
+    const single = parseWorkshop({ workshop: 'root', journeys: [entry('root', 'root', null)] });
+    if (single === null) throw new Error('parse failed');
+    expect(landsOnPortfolio(single, 'root', false, false)).toBe(false);
   });
 
   it('walks the breadcrumb from the root', () => {

@@ -271,3 +271,19 @@ export function seriesStyle(index: number): SeriesStyle {
 export function journeyLabel(journey: Journey): string {
   return journey.persona.name ?? journey.title;
 }
+
+/**
+ * Whether a page that opened this journey lands on the workshop's portfolio instead: the
+ * portfolio is the home of a workshop with more than one journey, so a fresh visit to the
+ * root journey (the workshop's link, no journey chosen in this tab) goes there. A journey
+ * chosen by name (another journey's link, the switcher, the breadcrumb, the portfolio's
+ * "Open") stays, and so does a follower whom a facilitator is bringing along.
+ */
+export function landsOnPortfolio(
+  workshop: Workshop,
+  journeyId: string,
+  chosen: boolean,
+  following: boolean,
+): boolean {
+  return !chosen && !following && workshop.id === journeyId && workshop.journeys.length > 1;
+}

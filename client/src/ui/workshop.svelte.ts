@@ -71,6 +71,26 @@ export class WorkshopModel {
   }
 }
 
+/** The mark a history entry carries once this tab chose its journey (see `landsOnPortfolio`). */
+const CHOSEN = { journeyboard: 'chosen' } as const;
+
+/** Whether this tab's current history entry chose its journey (a reload keeps the mark). */
+export function journeyChosen(): boolean {
+  const state: unknown = window.history.state;
+  return typeof state === 'object' && state !== null && (state as Record<string, unknown>)['journeyboard'] === 'chosen';
+}
+
+/** Mark the current entry as chosen: a reload or a later read of the journeys keeps the page. */
+export function markJourneyChosen(): void {
+  window.history.replaceState(CHOSEN, '', window.location.href);
+}
+
+/** Land on the workshop's portfolio instead of the current entry (Back does not return to it). */
+export function landOnPortfolio(journeyId: string, linkToken: string): void {
+  window.history.replaceState(CHOSEN, '', journeyPath(journeyId, linkToken, 'portfolio'));
+  window.dispatchEvent(new PopStateEvent('popstate'));
+}
+
 /**
  * Open another journey of the workshop (or its portfolio) in this page: the same link token
  * in the fragment; the personal token this browser keeps for the link's role goes with it, so
@@ -86,6 +106,6 @@ export function openJourney(
     const person = loadPerson(fromBoard, role);
     if (person !== null && loadPerson(journeyId, role) === null) savePerson(journeyId, role, person);
   }
-  window.history.pushState(null, '', journeyPath(journeyId, linkToken, page));
+  window.history.pushState(CHOSEN, '', journeyPath(journeyId, linkToken, page));
   window.dispatchEvent(new PopStateEvent('popstate'));
 }
