@@ -1,6 +1,7 @@
 """Journeys in the browser (issue #27, items 4 and 5): a facilitator makes two persona variants
 and a detailed journey for a stage, a participant lands on the portfolio from the workshop's
-link, joins once and opens them all, and the portfolio shows both personas' curves; the breadcrumb at 1366 and 1280 px; axe-core."""
+link, joins once and opens them all, and the portfolio shows both personas' curves; the
+breadcrumb at 1366 and 1280 px; axe-core."""
 
 from __future__ import annotations
 
