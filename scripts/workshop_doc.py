@@ -281,6 +281,10 @@ fetches the picture with its bearer token and shows it as an object URL: no toke
   each to-be journey's curve on one chart with its as-is journey's, then per journey its kind
   and place, curve, phase, counts and top pain points. It reads `GET /journeys` every 5 s while
   the page is visible; a board reads it on opening and every 30 s (and when the switcher opens).
+  A fresh visit to a workshop's link (the root journey's address, no journey chosen yet in the
+  tab) lands on the portfolio once the workshop has more than one journey, and its "Open" goes
+  to a journey. A single journey's board, a journey's own link, a journey chosen from the
+  switcher or the breadcrumb (a reload keeps it) and a follower brought along stay where they are.
 - Every word of these screens is in the client's catalogues (`journeys.*`, in sv, nb, da, en).
   Screenshots: `docs/screenshots/portfolio.png`, `breadcrumb.png`, `breadcrumb-1280x720.png`,
   `journey-badge.png` (`python scripts/screenshots.py`).
@@ -299,6 +303,27 @@ each picture as `{media_type, data}` in base64. `POST /api/boards` with such an 
 `import` makes a new workshop of every journey (new ids, the relations mapped onto them,
 pictures decoded and encoded again) and answers its journeys' ids, the root first, as
 `journeys`.
+
+### Departures from DESIGN.md's planned journey families
+
+- **Tokens name the workshop.** Link and personal tokens carry the root journey's id (the
+  workshop's), and the link versions that a rotation bumps live on the root's record only;
+  a journey's own record keeps none that count.
+- **People are stored under the workshop's id**: one record per person and workshop, not per
+  journey; a journey's `participants` lists who has opened it.
+- **Redis migrates on read.** SQLite and PostgreSQL add the `workshop` column in a schema
+  migration (every older board becomes its own root); a Redis record without `workshop`
+  reads as the root of a workshop of one journey, and a board in no journeys index is listed
+  as that root.
+- **The persona is structured and lives in the board record** (name, quote, description,
+  goals, frustrations, attributes), mirrored into the session document's `board.persona` and
+  `board.persona_profile`; pictures are kept apart, in their own `pictures` table (SQLite,
+  PostgreSQL) or key (Redis).
+- **`stage` is refused** on a persona variant and a to-be journey (400 `invalid_body`): only
+  a detailed journey has one.
+- **What a detailed journey shows of its parent** is the breadcrumb (the parent's title and
+  the stage) and the portfolio (its curve beside the others, its place under its parent);
+  its map does not show the parent's stages or cards.
 """.splitlines()
 
 
