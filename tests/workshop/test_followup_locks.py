@@ -68,7 +68,7 @@ async def test_a_follow_up_takes_every_journeys_lock_in_one_order() -> None:
     wired = Services.build(Settings(store_url="memory://", secret=SECRET), store)
     await wired.rooms.__aenter__()
     try:
-        lead, token, ids = await workshop_of_three(wired)
+        _, token, ids = await workshop_of_three(wired)
         root = ids[0]
         # Started from a persona journey: its own lock is not taken first.
         other = await wired.boards.authenticate(ids[2], token)
