@@ -143,6 +143,7 @@ def export_board(
         with i18n.using(options.get("language", i18n.DEFAULT)):
             view = build_view(board_id, content_json, session_json)
             view.measured = latest_measured(measured or {})
+            view.series = dict(measured or {})
             return render(view, fmt, now_ms, **options)
     except ExportError as exc:
         raise ApiError(400, exc.code, exc.template, params=exc.params) from None

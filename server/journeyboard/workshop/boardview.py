@@ -258,6 +258,9 @@ class BoardView:
     session_number: int = 1
     measured: dict[str, tuple[Measured, ...]] = field(default_factory=dict)
     """Each touchpoint's latest measured value per metric (server records, not content)."""
+    series: dict[str, Any] = field(default_factory=dict)
+    """Each touchpoint's whole series (`metrics.series_json`'s `touchpoints`), for comparing a
+    follow-up's values before and after it started (`exports.comparison`)."""
 
     def columns(self) -> list[Stage]:
         """The stages in order, plus Unplaced when any card sits there."""
