@@ -49,6 +49,8 @@ export interface SessionView {
   readonly scope: string;
   readonly customerGoal: string;
   readonly phase: string;
+  /** The session's number: 1, or n + 1 after n follow-up workshops (`session.number`). */
+  readonly sessionNumber: number;
   readonly timer: TimerState;
   readonly locked: boolean;
   readonly spotlight: string | null;
@@ -184,6 +186,7 @@ export function parseSession(json: {
     scope: str(board['scope']),
     customerGoal: str(board['customer_goal']),
     phase: str(session['phase'], 'lobby'),
+    sessionNumber: Math.max(1, Math.floor(num(session['number']) ?? 1)),
     timer: {
       running: timer['running'] === true,
       endsAtMs: num(timer['ends_at_ms']),
