@@ -1,5 +1,6 @@
-"""start_follow_up writes every journey of its workshop under that journey's lock, taken in
-one order (`commands.lock_order`), in-process over a memory store and the single-node bus."""
+"""start_follow_up, remove and promote write every journey of their workshop under that
+journey's lock, taken in one order (`commands.lock_order`), in-process over a memory store and
+the single-node bus."""
 
 from __future__ import annotations
 
@@ -130,5 +131,35 @@ async def test_a_follow_up_waits_for_a_command_on_another_journey() -> None:
         await follow_up
         assert spy.unlocked_writes == []
         assert lock_order(ids[0], ids) == [*sorted(ids[1:]), ids[0]]
+    finally:
+        await wired.rooms.close()
+
+
+async def test_remove_and_promote_hold_every_journeys_lock() -> None:
+    store = MemoryStore()
+    wired = Services.build(Settings(store_url="memory://", secret=SECRET), store)
+    await wired.rooms.__aenter__()
+    try:
+        boards = wired.boards
+        created = await boards.create("Onboarding", template=None, persona="", scope="")
+        root = created.board.id
+        link = await boards.authenticate(root, created.tokens["facilitator"])
+        _, token = await boards.join(link, "Lea", "CX", address="10.0.0.1")
+        lead = await boards.authenticate(root, token)
+        ids = [root] + [
+            (await journeys.add_journey(boards, lead, {"relation": "persona"})).id for _ in range(2)
+        ]
+        people = []
+        for name in ("Ann", "Bo"):
+            joining = await boards.authenticate(root, created.tokens["participant"])
+            person, _ = await boards.join(joining, name, "Ops", address="10.0.0.2")
+            people.append(person.id)
+        other = await boards.authenticate(ids[2], token)
+        spy = Spy(wired)
+        await wired.commands.run(other, {"type": "promote", "participant": people[0]}, "x")
+        await wired.commands.run(other, {"type": "remove", "participant": people[1]}, "x")
+        expected = [journeys_key(root), *sorted(ids[1:]), root]
+        assert spy.taken == expected * 2
+        assert spy.unlocked_writes == []
     finally:
         await wired.rooms.close()

@@ -54,6 +54,8 @@ class CommandContext:
     body: dict[str, Any]
     base_url: str
     boards: BoardService
+    workshop_locked: bool = False
+    """The runner holds every journey's lock (a `WORKSHOP_WIDE` command): take none again."""
 
     @property
     def board_id(self) -> str:
@@ -83,7 +85,7 @@ def current_phase(doc: Doc[Any]) -> str:
     return str(doc.get("session", type=Map).get("phase", "lobby"))
 
 
-WORKSHOP_WIDE: Final = frozenset({"start_follow_up"})
+WORKSHOP_WIDE: Final = frozenset({"start_follow_up", "remove", "promote"})
 """Commands that change the session document of every journey of the workshop."""
 
 
@@ -164,7 +166,9 @@ class CommandRunner:
                         command=kind,
                         phase=phase_name(phase),
                     )
-            context = CommandContext(identity, body, base_url, self.boards)
+            context = CommandContext(
+                identity, body, base_url, self.boards, workshop_locked=kind in WORKSHOP_WIDE
+            )
             result = await self.handlers[kind](context)
             state = await self.boards.read_session(
                 board_id, lambda doc: documents.roots_to_json(doc, documents.SESSION_ROOTS)
