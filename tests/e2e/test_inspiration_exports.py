@@ -74,3 +74,45 @@ def test_the_json_export_imports_back_with_sources_and_effects(server: ServerPro
     cards = server.get_board(again["id"], again["tokens"]["viewer"])["content"]["cards"]
     assert cards["i1"]["source"] == HOSTILE and cards["i2"]["source"] == SAFE
     assert cards["i3"]["source"] == FORMULA and cards["s1"]["effect"] == "Calls halved"
+
+
+def command(server: ServerProcess, board: dict[str, Any], **body: Any) -> None:
+    response = httpx.post(
+        f"{server.http}/api/boards/{board['id']}/commands",
+        json=body,
+        headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_the_workshop_report_compares_the_metrics_of_solutions_done(
+    server: ServerProcess,
+) -> None:
+    """A workshop of two journeys: its report's chapter says what each solution done did to
+    its touchpoints' measured values, before the follow-up and since."""
+    measured: dict[str, Any] = {
+        **EXPORT,
+        "cards": [
+            {"id": "t1", "kind": "touchpoint", "stage": "st", "pos": "a", "text": "Claim form"},
+            {"id": "p1", "kind": "pain", "stage": "st", "pos": "b", "text": "Slow form"},
+            {"id": "s1", "kind": "solution", "stage": "st", "pos": "c", "text": "Prefill",
+             "pain": "p1", "status": "done", "effect": "Calls halved"},
+        ],
+    }  # fmt: skip
+    board = server.create_board("Measured claim", **{"import": measured})
+    added = httpx.post(
+        f"{server.http}/api/boards/{board['id']}/journeys",
+        json={"relation": "persona"},
+        headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"},
+    )
+    assert added.status_code == 201, added.text
+    metric = {"type": "set_metric", "card": "t1", "metric": "nps"}
+    command(server, board, **metric, value=12, date="2020-01-01")
+    command(server, board, type="set_phase", phase="action_plan")
+    command(server, board, type="start_follow_up", phase="discovery")
+    command(server, board, **metric, value=31, date="2099-01-01")
+    for scope in ("", "?scope=journey"):
+        text = exported(server, board, f"md{scope}").text
+        flat = " ".join(text.split())
+        assert "Effect of the measures" in flat and "Calls halved" in flat, scope
+        assert re.search(r"NPS \| \+12 \(.*\) \| \+31 \(", flat), (scope, flat[-800:])
