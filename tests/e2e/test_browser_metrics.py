@@ -160,7 +160,9 @@ def test_the_heat_map_and_a_touchpoints_series(server: ServerProcess, browser: B
     form_add.get_by_test_id("add-metric-value").fill("120")
     form_add.get_by_test_id("add-metric-date").fill("2026-04-15")
     form_add.get_by_test_id("add-metric-submit").click()
-    expect(form_add.get_by_test_id("add-metric-error")).to_contain_text("NPS is between -100 and 100")
+    expect(form_add.get_by_test_id("add-metric-error")).to_contain_text(
+        "NPS is between -100 and 100"
+    )
     form_add.get_by_test_id("add-metric-value").fill("66")
     form_add.get_by_test_id("add-metric-submit").click()
     expect(nps.get_by_test_id("series-latest")).to_have_text("66")
@@ -174,7 +176,9 @@ def test_the_heat_map_and_a_touchpoints_series(server: ServerProcess, browser: B
     settled(fay)
     assert axe_violations(fay, every_impact=True) == []
     if shots:
-        fay.evaluate("() => document.activeElement instanceof HTMLElement && document.activeElement.blur()")
+        fay.evaluate(
+            "() => document.activeElement instanceof HTMLElement && document.activeElement.blur()"
+        )
         fay.mouse.move(0, 300)
         fay.screenshot(path=str(Path(shots) / "heatmap.png"))
 

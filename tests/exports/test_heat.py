@@ -62,7 +62,9 @@ def pixels_near(picture: Path, color: str, tolerance: int = 12) -> int:
     want = rgb(color)
     with Image.open(picture) as image:
         data = image.convert("RGB").get_flattened_data()
-        return sum(1 for p in data if all(abs(a - b) <= tolerance for a, b in zip(p, want)))
+        return sum(
+            1 for p in data if all(abs(a - b) <= tolerance for a, b in zip(p, want, strict=True))
+        )
 
 
 def pages_as_png(body: bytes, where: Path, dpi: int) -> list[Path]:

@@ -130,10 +130,8 @@ def draw_legend(
 ) -> list[TextBox]:
     """The legend: its title, the scale from the lowest to the highest value, "no data"."""
     group = el(parent, "g", class_="heat-legend")
-    boxes = [
-        text_block(group, [i18n._("Heat map: %(metric)s", metric=metric_title(heat.metric))],
-                   x, top, size, bold=True, fill=INK, role="summary")  # fmt: skip
-    ]
+    title = i18n._("Heat map: %(metric)s", metric=metric_title(heat.metric))
+    boxes = [text_block(group, [title], x, top, size, bold=True, fill=INK, role="summary")]
     y = top + block_height(1, size) + size * 0.5
     bar_w, bar_h = min(width, size * 24), size * 0.9
     step = bar_w / LEGEND_STEPS
@@ -146,14 +144,19 @@ def draw_legend(
     boxes.append(text_block(group, [heat.bound_text(heat.high)], x + bar_w, y, size, fill=INK,
                             anchor="end", role="summary"))  # fmt: skip
     y += block_height(1, size) + size * 0.6
+    dash = f"{size * 0.25:.2f}"
     el(group, "rect", x=x, y=y, width=size * 1.6, height=size, fill=NO_DATA_FILL,
-       stroke=NO_DATA_EDGE, stroke_width=size * 0.08, stroke_dasharray=f"{size * 0.25:.2f}")  # fmt: skip
-    label = i18n._(NO_DATA) + " · " + i18n.ngettext(
-        "%(num)s of %(total)s touchpoint measured",
-        "%(num)s of %(total)s touchpoints measured",
-        heat.touchpoints,
-        num=len(heat.values),
-        total=heat.touchpoints,
+       stroke=NO_DATA_EDGE, stroke_width=size * 0.08, stroke_dasharray=dash)  # fmt: skip
+    label = (
+        i18n._(NO_DATA)
+        + " · "
+        + i18n.ngettext(
+            "%(num)s of %(total)s touchpoint measured",
+            "%(num)s of %(total)s touchpoints measured",
+            heat.touchpoints,
+            num=len(heat.values),
+            total=heat.touchpoints,
+        )
     )
     boxes.append(text_block(group, [label], x + size * 2.2, y, size, fill=MUTED, role="summary"))
     return boxes
