@@ -13,6 +13,7 @@ import {
   parseMetrics,
   position,
   sparkline,
+  valueText,
   type MetricsAnswer,
 } from './metrics';
 
@@ -140,5 +141,15 @@ describe('the sparkline', () => {
     const flat = sparkline([{ date: '2026-01-01', value: 3 }, { date: '2026-01-03', value: 3 }], 100, 30, 0);
     expect(flat.dots.map((d) => d.y)).toEqual([15, 15]);
     expect(sparkline([], 100, 30)).toEqual({ path: '', dots: [], low: 0, high: 0 });
+  });
+});
+
+describe('a value as text', () => {
+  const format = (value: number, options: Intl.NumberFormatOptions): string => new Intl.NumberFormat('en', options).format(value);
+  it('writes a true minus, one decimal at most, the unit after', () => {
+    expect(valueText(format, -52)).toBe('\u221252');
+    expect(valueText(format, 4.56, 'min')).toBe('4.6 min');
+    expect(valueText(format, 71.5, '%')).toBe('71.5 %');
+    expect(valueText((v, o) => new Intl.NumberFormat('sv', o).format(v), -1.5)).toBe('\u22121,5');
   });
 });

@@ -22,6 +22,15 @@ export function isStandard(metric: string): metric is StandardMetric {
   return Object.hasOwn(STANDARD_METRICS, metric);
 }
 
+/**
+ * A measured value as the board writes it, from the language's number format: at most one
+ * decimal, a true minus ("−52", as the feelings and the exports write it), the unit after.
+ */
+export function valueText(format: (value: number, options: Intl.NumberFormatOptions) => string, value: number, unit = ''): string {
+  const number = format(value, { maximumFractionDigits: 1 }).replace(/^-/, '\u2212');
+  return unit === '' ? number : `${number} ${unit}`;
+}
+
 /** A metric as people read it: NPS, CSAT, CES, or the KPI's own name. */
 export function metricLabel(metric: string): string {
   return isStandard(metric) ? metric.toUpperCase() : metric;
