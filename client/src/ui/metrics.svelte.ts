@@ -7,6 +7,11 @@ import { compareText } from '../i18n/i18n.svelte';
 import { heatDomain, heatOf, metricChoices, type Domain, type Heat, type MetricsAnswer } from '../state/metrics';
 
 /** The shortest pause between two reads the page did not ask for (RULINGS.md: 5 s). */
+/** Whether the page is shown (no document, as in tests, counts as shown). */
+function visible(): boolean {
+  return globalThis.document === undefined || globalThis.document.visibilityState === 'visible';
+}
+
 export interface CardHeat {
   readonly metric: string;
   /** The colour of the touchpoint's latest value, or null when it has none ("no data"). */
@@ -65,6 +70,7 @@ export class MetricsModel {
   choose(metric: string | null): void {
     this.heat = metric;
     if (metric === null) this.#stopTimer();
+    else if (this.data !== null && Date.now() - this.#lastMs < MIN_REFRESH_MS) this.#schedule();
     else void this.refresh();
   }
 
@@ -94,20 +100,20 @@ export class MetricsModel {
   }
 
   start(): void {
-    document.addEventListener('visibilitychange', this.#onVisible);
+    globalThis.document?.addEventListener('visibilitychange', this.#onVisible);
   }
 
   destroy(): void {
     this.#stopTimer();
     this.heat = null;
-    document.removeEventListener('visibilitychange', this.#onVisible);
+    globalThis.document?.removeEventListener('visibilitychange', this.#onVisible);
   }
 
   #schedule(): void {
     if (this.heat === null || this.#timer !== null) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      if (document.visibilityState === 'visible') void this.refresh();
+      if (visible()) void this.refresh();
     }, this.#everyMs);
   }
 
@@ -117,7 +123,7 @@ export class MetricsModel {
   }
 
   readonly #onVisible = (): void => {
-    if (this.heat !== null && document.visibilityState === 'visible' && Date.now() - this.#lastMs >= MIN_REFRESH_MS) {
+    if (this.heat !== null && visible() && Date.now() - this.#lastMs >= MIN_REFRESH_MS) {
       void this.refresh();
     }
   };
