@@ -261,6 +261,9 @@ class BoardView:
     series: dict[str, Any] = field(default_factory=dict)
     """Each touchpoint's whole series (`metrics.series_json`'s `touchpoints`), for comparing a
     follow-up's values before and after it started (`exports.comparison`)."""
+    heat_metric: str | None = None
+    """The metric the exports' heat map colours touchpoints by (None: the first the board
+    has; exports/heat.py)."""
 
     def columns(self) -> list[Stage]:
         """The stages in order, plus Unplaced when any card sits there."""
