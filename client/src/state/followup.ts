@@ -1,6 +1,7 @@
 // The follow-up workshop (pure): the earlier session's ratings, read from the session
 // document's `history` root (session number -> what it was when the follow-up started), and
 // the matrix's arrows from where a solution stood then to where it stands now.
+import { isQuadrant, pointIn, quadrantOf, type MatrixFrame, type Quadrant } from './matrix';
 
 /** One session's revealed rating of a solution (the `ratings` root's entry). */
 export interface Rated {
@@ -97,4 +98,49 @@ export function moveArrow(from: Point, to: Point, fromRadius: number, toGap: num
     x2: to.x - ux * toGap,
     y2: to.y - uy * toGap,
   };
+}
+
+/** Where a solution stood or stands on the matrix: its means, quadrant and svg point. */
+export interface Standing {
+  readonly effort: number;
+  readonly impact: number;
+  readonly quadrant: Quadrant;
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A solution's move on the matrix since the earlier session. */
+export interface Move {
+  readonly card: string;
+  readonly from: Standing;
+  readonly to: Standing;
+  /** The line to draw, or null when it barely moved (the earlier ring still shows). */
+  readonly arrow: Arrow | null;
+}
+
+function standingOf(rating: Rated, frame: MatrixFrame): Standing {
+  const quadrant = isQuadrant(rating.quadrant) ? rating.quadrant : quadrantOf(rating.effort, rating.impact);
+  return { effort: rating.effort, impact: rating.impact, quadrant, ...pointIn(quadrant, rating.effort, rating.impact, frame) };
+}
+
+/**
+ * The moves of the solutions rated in both sessions, in `now`'s order: from the earlier
+ * point (a ring of `ring` px) to the current dot (`dot` px, the head stops 2 px short of it).
+ */
+export function matrixMoves(
+  now: readonly { readonly card: string; readonly rating: Rated }[],
+  earlier: ReadonlyMap<string, Rated>,
+  frame: MatrixFrame,
+  dot: number,
+  ring = 4,
+): Move[] {
+  const moves: Move[] = [];
+  for (const { card, rating } of now) {
+    const before = earlier.get(card);
+    if (before === undefined) continue;
+    const from = standingOf(before, frame);
+    const to = standingOf(rating, frame);
+    moves.push({ card, from, to, arrow: moveArrow(from, to, ring, dot + 2) });
+  }
+  return moves;
 }
