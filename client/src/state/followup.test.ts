@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { earlierSession, matrixMoves, moveArrow, parseRatings } from './followup';
+import { earlierSession, matrixMoves, moveArrow, moveObstacles, parseRatings } from './followup';
 import { effortX, impactY, matrixLayout } from './matrix';
 
 const rated = (effort: number, impact: number, quadrant = ''): Record<string, unknown> => ({
@@ -74,5 +74,19 @@ describe('the matrix arrows', () => {
     expect(arrow.x2).toBeGreaterThan(arrow.x1);
     expect(arrow.y2).toBeGreaterThan(arrow.y1);
     expect(Math.hypot(move.to.x - arrow.x2, move.to.y - arrow.y2)).toBeCloseTo(8);
+  });
+});
+
+describe('the moves as obstacles for labels', () => {
+  it('cover the earlier ring and the arrow from end to end', () => {
+    const from = { effort: 2, impact: 2, quadrant: 'fill_in' as const, x: 0, y: 0 };
+    const to = { effort: 2, impact: 5, quadrant: 'quick_win' as const, x: 0, y: -100 };
+    const boxes = moveObstacles([{ card: 's', from, to, arrow: { x1: 0, y1: -4, x2: 0, y2: -92 } }]);
+    expect(boxes[0]).toEqual({ x: -5, y: -5, width: 10, height: 10 });
+    const ys = boxes.slice(1).map((box) => box.y + box.height / 2);
+    expect(ys[0]).toBeCloseTo(-4);
+    expect(ys.at(-1)).toBeCloseTo(-92);
+    expect(ys.length).toBe(10);
+    expect(moveObstacles([{ card: 's', from, to, arrow: null }])).toHaveLength(1);
   });
 });

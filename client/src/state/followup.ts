@@ -1,7 +1,7 @@
 // The follow-up workshop (pure): the earlier session's ratings, read from the session
 // document's `history` root (session number -> what it was when the follow-up started), and
 // the matrix's arrows from where a solution stood then to where it stands now.
-import { isQuadrant, pointIn, quadrantOf, type MatrixFrame, type Quadrant } from './matrix';
+import { isQuadrant, pointIn, quadrantOf, type Box, type MatrixFrame, type Quadrant } from './matrix';
 
 /** One session's revealed rating of a solution (the `ratings` root's entry). */
 export interface Rated {
@@ -143,4 +143,25 @@ export function matrixMoves(
     moves.push({ card, from, to, arrow: moveArrow(from, to, ring, dot + 2) });
   }
   return moves;
+}
+
+/**
+ * What a label must not cover of the moves: each earlier ring, and the arrow as small boxes
+ * along it (every `every` px), for `placeLabels`' obstacles.
+ */
+export function moveObstacles(moves: readonly Move[], ring = 4, every = 10): Box[] {
+  const boxes: Box[] = [];
+  const square = (x: number, y: number, r: number): Box => ({ x: x - r, y: y - r, width: 2 * r, height: 2 * r });
+  for (const move of moves) {
+    boxes.push(square(move.from.x, move.from.y, ring + 1));
+    const arrow = move.arrow;
+    if (arrow === null) continue;
+    const length = Math.hypot(arrow.x2 - arrow.x1, arrow.y2 - arrow.y1);
+    const steps = Math.max(1, Math.ceil(length / every));
+    for (let i = 0; i <= steps; i += 1) {
+      const f = i / steps;
+      boxes.push(square(arrow.x1 + (arrow.x2 - arrow.x1) * f, arrow.y1 + (arrow.y2 - arrow.y1) * f, 2));
+    }
+  }
+  return boxes;
 }
