@@ -127,6 +127,13 @@ def decision(page: Page, card: str, name: str) -> Any:
     return page.locator(f'{row(card)} [data-testid="decision"][data-name="{name}"]')
 
 
+def quiet(page: Page) -> None:
+    """Put the toasts away (a phase change's "Now: ..." sits over the map in a screenshot)."""
+    closes = page.get_by_test_id("toast-close")
+    while closes.count() > 0:
+        closes.first.click()
+
+
 def settled(page: Page) -> None:
     page.wait_for_function("() => document.getAnimations().every((a) => a.playState !== 'running')")
 
@@ -206,6 +213,7 @@ def test_reviewers_decide_and_a_follow_up_moves_the_matrix(
     settled(rita)
     assert axe_violations(rita, '[data-testid="action-plan"]') == []
     assert axe_violations(rita) == []
+    quiet(rita)
     shoot(rita, "reviewer-action-plan")
 
     # The facilitator starts the follow-up in the rating phase, after a confirmation.
@@ -266,5 +274,6 @@ def test_reviewers_decide_and_a_follow_up_moves_the_matrix(
     # The dock folds to its rail, giving the map the room the screenshot shows.
     fay.get_by_test_id("dock-toggle").click()
     expect(fay.get_by_test_id("facilitator-panel")).to_have_attribute("data-open", "false")
+    quiet(fay)
     settled(fay)
     shoot(fay, "followup-matrix")
