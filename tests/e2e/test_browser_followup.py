@@ -45,11 +45,20 @@ SOLUTIONS = {
     "s_photo": ("Photo upload instead of paper forms", "p_paper"),
     "s_call": ("One named handler who calls back", "p_repeat"),
 }
-FIRST = {"s_chat": ((2, 2), (2, 3)), "s_photo": ((5, 4), (4, 5)), "s_call": ((4, 2), (5, 1))}
-SECOND = {"s_chat": ((2, 4), (2, 5)), "s_photo": ((3, 4), (2, 5)), "s_call": ((4, 2), (4, 1))}
+Pairs = tuple[tuple[int, int], ...]
+FIRST: dict[str, Pairs] = {
+    "s_chat": ((2, 2), (2, 3)),
+    "s_photo": ((5, 4), (4, 5)),
+    "s_call": ((4, 2), (5, 1)),
+}
+SECOND: dict[str, Pairs] = {
+    "s_chat": ((2, 4), (2, 5)),
+    "s_photo": ((3, 4), (2, 5)),
+    "s_call": ((4, 2), (4, 1)),
+}
 
 
-def mean(pairs: tuple[tuple[int, int], ...], axis: int) -> str:
+def mean(pairs: Pairs, axis: int) -> str:
     """A mean as the page writes it in a data attribute ("2", "4.5")."""
     value = sum(pair[axis] for pair in pairs) / len(pairs)
     return f"{value:g}"
@@ -87,7 +96,7 @@ class Workshop:
     def lead(self, **body: Any) -> None:
         self.ok(self.tokens["facilitator"], **body)
 
-    def rate(self, ratings: dict[str, tuple[tuple[int, int], ...]]) -> None:
+    def rate(self, ratings: dict[str, Pairs]) -> None:
         for card, pairs in ratings.items():
             for token, (effort, impact) in zip((self.ann, self.ben), pairs, strict=True):
                 self.ok(token, type="rate", card=card, effort=effort, impact=impact)
