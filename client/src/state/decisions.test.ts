@@ -15,11 +15,13 @@ const entry = (person: string, decision: string, at: number, extra: Record<strin
 describe('decisions', () => {
   it('reads the decisions root and leaves out what does not read', () => {
     const read = parseDecisions({
-      s1: [entry('rita', 'approve', 10, { comment: 'Go' }), entry('', 'approve', 11), entry('sam', 'maybe', 12), 'x'],
+      s1: [entry('rita', 'approve', 10, { comment: 'Go' }), entry('', 'approve', 11, { name: '' }), entry('sam', 'maybe', 12), 'x'],
+      imported: [{ name: 'Anna', decision: 'reject', at_ms: 5 }],
       s2: 'not a list',
       s3: [],
     });
-    expect([...read.keys()]).toEqual(['s1']);
+    expect([...read.keys()]).toEqual(['s1', 'imported']);
+    expect(read.get('imported')?.[0]?.person).toBe('name:Anna');
     expect(read.get('s1')).toEqual([
       { person: 'rita', name: 'RITA', department: 'Finance', role: 'reviewer', decision: 'approve', comment: 'Go', atMs: 10 },
     ]);

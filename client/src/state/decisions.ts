@@ -29,11 +29,14 @@ function parseEntry(value: unknown): Decision | null {
   if (!isRecord(value)) return null;
   const decision = value['decision'];
   const at = value['at_ms'];
-  const person = text(value['person']);
+  const name = text(value['name']);
+  // Who decided: their participant id, else their name (an imported decision keeps no id),
+  // as the server's exports read it.
+  const person = text(value['person']) || (name === '' ? '' : `name:${name}`);
   if ((decision !== 'approve' && decision !== 'reject') || person === '') return null;
   return {
     person,
-    name: text(value['name']) || '?',
+    name: name || '?',
     department: text(value['department']),
     role: text(value['role']),
     decision,
