@@ -178,7 +178,12 @@ def test_reviewers_decide_and_a_follow_up_moves_the_matrix(
     expect(fay.get_by_test_id("join-form")).to_have_count(0)
     # The facilitator's link panel has the reviewer link to copy.
     fay.locator('[data-section="links"]').scroll_into_view_if_needed()
-    assert "#token=" in fay.get_by_test_id("link-reviewer").input_value()
+    reviewer_link = fay.get_by_test_id("link-reviewer").input_value()
+    assert "#token=" in reviewer_link
+    # ... and renews it (Rita, who joined, stays in).
+    fay.get_by_test_id("rotate-reviewer").click()
+    fay.get_by_test_id("confirm-rotate-reviewer").click()
+    expect(fay.get_by_test_id("link-reviewer")).not_to_have_value(reviewer_link)
 
     # The reviewer sees everything, edits nothing: Approve / Reject and a comment only.
     for card in SOLUTIONS:
