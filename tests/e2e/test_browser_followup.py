@@ -17,14 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 from playwright.sync_api import Browser, Page, expect
-from pycrdt import Map, Text
 
-from browsing import BROWSER_MARKS, LAPTOP, axe_violations
+from browsing import BROWSER_MARKS, axe_violations, open_board
 from browsing import browser as browser
 from conftest import ServerProcess
-from ysync import synced_client
+from driving import DrivenBoard
 
 pytestmark = BROWSER_MARKS
 
@@ -72,26 +70,13 @@ def shoot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(target) / f"{name}.png"))
 
 
-class Workshop:
-    """A board driven over HTTP: the people who are not in a browser, and the seeding."""
+class Workshop(DrivenBoard):
+    """The board with Ann and Ben, who rate over HTTP, and its pains and solutions."""
 
     def __init__(self, server: ServerProcess) -> None:
-        self.server = server
-        created = server.create_board("Motor claim", persona="Driver after a first accident")
-        self.id: str = created["id"]
-        self.tokens: dict[str, str] = created["tokens"]
-        self.links: dict[str, str] = created["links"]
-        self.ann = server.join(self.tokens["participant"], "Ann", "Claims")["token"]
-        self.ben = server.join(self.tokens["participant"], "Ben", "Customer service")["token"]
-
-    def ok(self, token: str, **body: Any) -> dict[str, Any]:
-        response = httpx.post(
-            f"{self.server.http}/api/boards/{self.id}/commands",
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-        assert response.status_code == 200, response.text
-        return dict(response.json())
+        super().__init__(server)
+        self.ann = self.join("participant", "Ann", "Claims")["token"]
+        self.ben = self.join("participant", "Ben", "Customer service")["token"]
 
     def lead(self, **body: Any) -> None:
         self.ok(self.tokens["facilitator"], **body)
@@ -105,27 +90,13 @@ class Workshop:
     async def seed(self) -> None:
         stages = self.server.get_board(self.id, self.tokens["facilitator"])["content"]["stages"]
         ordered = sorted(stages, key=lambda s: (stages[s]["pos"], s))
-        async with synced_client(self.server.url(self.id, self.ann)) as writer:
-
-            def add(doc: Any) -> None:
-                cards = doc.get("cards", type=Map)
-                for n, (key, text) in enumerate(PAINS.items()):
-                    cards[key] = Map({"kind": "pain", "stage": ordered[n + 1], "pos": f"a{n}",
-                                      "text": Text(text)})  # fmt: skip
-                for n, (key, (text, pain)) in enumerate(SOLUTIONS.items()):
-                    cards[key] = Map({"kind": "solution", "stage": ordered[n + 1], "pos": f"b{n}",
-                                      "pain": pain, "text": Text(text)})  # fmt: skip
-
-            await writer.change(add)
-            await writer.round_trip()
-
-
-def open_page(browser: Browser, link: str) -> Page:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(link)
-    return page
+        cards: dict[str, dict[str, Any]] = {}
+        for n, (key, text) in enumerate(PAINS.items()):
+            cards[key] = {"kind": "pain", "stage": ordered[n + 1], "pos": f"a{n}", "text": text}
+        for n, (key, (text, pain)) in enumerate(SOLUTIONS.items()):
+            cards[key] = {"kind": "solution", "stage": ordered[n + 1], "pos": f"b{n}",
+                          "pain": pain, "text": text}  # fmt: skip
+        await self.write_cards(self.ann, cards)
 
 
 def row(card: str) -> str:
@@ -160,7 +131,7 @@ def test_reviewers_decide_and_a_follow_up_moves_the_matrix(
     workshop.lead(type="set_phase", phase="action_plan")
 
     # The reviewer joins with name and department; the sheet asks for both.
-    rita = open_page(browser, workshop.links["reviewer"])
+    rita = open_board(browser, server, workshop.id, workshop.tokens["reviewer"])
     expect(rita.get_by_test_id("join-form")).to_have_attribute("data-variant", "reviewer")
     rita.get_by_test_id("join-name").fill("Rita")
     expect(rita.get_by_test_id("join-submit")).to_be_disabled()
@@ -170,7 +141,7 @@ def test_reviewers_decide_and_a_follow_up_moves_the_matrix(
     expect(rita.get_by_test_id("my-role")).to_contain_text("Rita")
     expect(rita.get_by_test_id("side-panel")).to_have_attribute("data-panel", "plan")
 
-    fay = open_page(browser, workshop.links["facilitator"])
+    fay = open_board(browser, server, workshop.id, workshop.tokens["facilitator"])
     fay.get_by_test_id("facilitator-join-open").click()
     fay.get_by_test_id("join-name").fill("Fay")
     fay.get_by_test_id("join-department").fill("CX")
