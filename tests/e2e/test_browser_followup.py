@@ -204,6 +204,8 @@ def test_reviewers_decide_and_a_follow_up_moves_the_matrix(
     # The facilitator starts the follow-up in the rating phase, after a confirmation.
     fay.get_by_test_id("follow-up-open").click()
     expect(fay.get_by_test_id("follow-up-dialog")).to_be_visible()
+    settled(fay)
+    assert axe_violations(fay, '[data-testid="follow-up-dialog"]') == []
     fay.get_by_test_id("follow-up-phase").select_option("solution_rating")
     fay.get_by_test_id("follow-up-confirm").click()
     expect(fay.get_by_test_id("follow-up-dialog")).to_have_count(0)
