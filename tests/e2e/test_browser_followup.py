@@ -26,9 +26,10 @@ from driving import DrivenBoard
 
 pytestmark = BROWSER_MARKS
 
+# Controls that edit (the heat map's metric is how this person looks at the map, like the zoom).
 ENABLED_CONTROLS = (
-    "input:not([disabled]), select:not([disabled]), textarea:not([disabled]), "
-    '[contenteditable="true"]'
+    "input:not([disabled]), select:not([disabled]):not([data-testid='heat-select']), "
+    'textarea:not([disabled]), [contenteditable="true"]'
 )
 
 # Pains and the solutions that answer them, and each session's ratings by Ann and Ben:
@@ -155,6 +156,15 @@ def test_reviewers_decide_and_a_follow_up_moves_the_matrix(
     fay.get_by_test_id("rotate-reviewer").click()
     fay.get_by_test_id("confirm-rotate-reviewer").click()
     expect(fay.get_by_test_id("link-reviewer")).not_to_have_value(reviewer_link)
+    # Its QR code shows full screen for a room to scan, and Esc puts it away.
+    fay.get_by_test_id("qr-toggle-reviewer").click()
+    fay.get_by_test_id("qr-fullscreen-reviewer").click()
+    expect(fay.get_by_test_id("qr-fullscreen").get_by_role("dialog")).to_have_attribute(
+        "aria-label", "QR code of the reviewer link"
+    )
+    expect(fay.get_by_test_id("qr-fullscreen").get_by_role("button")).to_be_focused()
+    fay.keyboard.press("Escape")
+    expect(fay.get_by_test_id("qr-fullscreen")).to_have_count(0)
 
     # The reviewer sees everything, edits nothing: Approve / Reject and a comment only.
     for card in SOLUTIONS:
