@@ -23,15 +23,11 @@ export interface CardFields {
   /** The action plan's due date, an ISO calendar date (yyyy-mm-dd). */
   readonly due?: string;
   readonly status?: ActionStatus;
-  /** The plan's progress as written in `status` ("open", "doing", "done"; RULINGS.md). */
-  readonly progress?: Progress;
   /** A solution's effect seen at the follow-up workshop (free text). */
   readonly effect?: string;
   /** An inspiration card's source, as written (a link only when http or https: links.ts). */
   readonly source?: string;
 }
-
-export type Progress = 'open' | 'doing' | 'done';
 
 export interface Card extends CardFields {
   readonly id: string;
@@ -126,7 +122,6 @@ export function readFields(map: Y.Map<unknown>): CardFields {
   if (isIsoDate(due)) fields.due = due;
   const status = map.get('status');
   if (isStatus(status)) fields.status = status;
-  if (status === 'open' || status === 'doing' || status === 'done') fields.progress = status;
   return fields;
 }
 
