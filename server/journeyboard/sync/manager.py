@@ -25,6 +25,7 @@ from pycrdt import Doc
 from journeyboard.sync import protocol
 from journeyboard.sync.bindings import bindings_name
 from journeyboard.sync.connection import Connection
+from journeyboard.sync.loading import seal_stored
 from journeyboard.sync.ports import Bus, UpdateLog
 from journeyboard.sync.room import Room
 from journeyboard.sync.room_options import RoomOptions
@@ -213,13 +214,15 @@ class RoomManager:
                 self.tasks.spawn(self.compact(name), f"compact {name}")
             if room.bindings.entries > 1 and not room.closed:
                 bindings = bindings_name(name)
-                self.tasks.spawn(self.compact(bindings), f"compact {bindings}")
+                self.tasks.spawn(self.compact(bindings, seal=False), f"compact {bindings}")
         finally:
             self._unloading.pop(name, None)
 
-    async def compact(self, name: str) -> None:
+    async def compact(self, name: str, *, seal: bool = True) -> None:
         """Store a document left alone as one snapshot, so that its next load (the next
         workshop, or the same one after a restart) reads and applies one update, not a log.
+        With `seal` (and the node's seal key), the snapshot is then checked and sealed
+        (`sync/seals.py`), so that the next load answers without reading it again.
 
         The store proves the snapshot before it trims anything (`UpdateLog.compact_document`);
         a failure here costs a slower load later, never data, so it is logged and dropped.
@@ -228,6 +231,13 @@ class RoomManager:
             await self.update_log.compact_document(name)
         except Exception as exc:  # cancellation and exits are BaseExceptions: they go on
             log.warning("compaction of %s after its last socket left failed: %s", name, exc)
+        key = self.options.seal_key
+        if not seal or key is None:
+            return
+        try:
+            await seal_stored(name, self.update_log, key)
+        except Exception as exc:  # as above: a failure costs the next load a full check
+            log.warning("sealing %s after its compaction failed: %s", name, exc)
 
     async def close(self, code: int = 1001, reason: str = "server shutting down") -> None:
         """Flush every room, close every socket with a code the client reconnects on, wait
