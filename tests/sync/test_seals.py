@@ -218,3 +218,24 @@ async def test_a_compaction_by_the_manager_seals_the_new_snapshot(
         spy = Spy(monkeypatch)
         room = await load(store)
         assert spy.calls == [0] and texts(room) == {"a": "first", "b": "second"}
+
+
+class SealessStore(MemoryStore):
+    keeps_seals = False
+
+
+async def test_a_store_that_keeps_no_seals_is_never_asked_to_and_never_costs_a_check(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spy = Spy(monkeypatch)
+    async with SealessStore() as store:
+        for update in board({"a": "first", "b": "second"}):
+            await store.append_update("doc", update)
+        options = RoomOptions(presence_tick=0.0, seal_key=KEY)
+        async with RoomManager(store, RecordingBus(), options) as manager:
+            spy.calls.clear()  # the manager's warm-up checks a tiny document
+            await manager.compact("doc")
+        assert spy.calls == [] and await store.load_seal("doc") is None
+        await load(store)
+        await load(store)
+        assert spy.calls == [1, 1] and await store.load_seal("doc") is None

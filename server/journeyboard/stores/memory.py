@@ -136,6 +136,8 @@ class MemoryStore(Store):
         parts = [document.snapshot] if document.snapshot is not None else []
         return LoadedDocument(parts + [update for _, update in document.log], document.last_seq)
 
+    keeps_seals = True
+
     async def load_seal(self, name: str) -> bytes | None:
         self._check_open()
         return self._seals.get(name)

@@ -509,6 +509,8 @@ class SQLiteStore(Store):
     async def quarantine(self, name: str, update: bytes, reason: str) -> None:
         await self._submit(_quarantine(name, update, reason))
 
+    keeps_seals = True
+
     async def load_seal(self, name: str) -> bytes | None:
         def read(conn: sqlite3.Connection) -> bytes | None:
             row = conn.execute("SELECT data FROM seals WHERE doc = ?", (name,)).fetchone()

@@ -233,7 +233,7 @@ class RoomManager:
         except Exception as exc:  # cancellation and exits are BaseExceptions: they go on
             log.warning("compaction of %s after its last socket left failed: %s", name, exc)
         key = self.options.seal_key
-        if not seal or key is None:
+        if not seal or key is None or not self.update_log.keeps_seals:
             return
         try:
             await seal_stored(name, self.update_log, key)

@@ -169,7 +169,7 @@ class Room:
             raise RoomClosed(str(self._closed))
         if self._state is not RoomState.LOADING:
             raise IllegalTransition(self._state, RoomState.OPEN)
-        key = self.options.seal_key
+        key = self.options.seal_key if self._log.keeps_seals else None
         seal = self._log.load_seal(self.name) if key is not None else _no_seal()
         if self.clients_may_write:
             loaded, stored_bindings, stored_seal = await asyncio.gather(
