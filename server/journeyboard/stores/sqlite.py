@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from journeyboard.stores.base import Store
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
-from journeyboard.sync.updates import collects_garbage, verified_merge
+from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
 
@@ -561,7 +561,7 @@ class SQLiteStore(Store):
         if not read.ids:
             return True
         assert self._compactor_thread is not None
-        collect = collects_garbage(name)
+        collect = self.compaction(name)
         snapshot = await self._compactor_thread.call(
             lambda: verified_merge(read.parts, collect_garbage=collect)
         )
