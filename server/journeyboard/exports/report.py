@@ -199,6 +199,8 @@ class Report:
     reviewers: tuple[Reviewer, ...] = ()
     earlier_session: int = 0  # the number of the session compared with, 0 for none
     moved: tuple[Moved, ...] = ()
+    long_map: bool = False
+    """The printed map takes more than `MAP_LONG_PAGES` pages: it is printed in one column."""
 
 
 def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) -> Summary:
@@ -446,6 +448,21 @@ MAP_LINE_CHARS: Final = 44
 """Characters of card text on one line of such a column, about (83 mm less padding)."""
 MAP_FILL: Final = 0.85
 """The share of a column the estimate may fill before the map's columns are left to flow."""
+MAP_LONG_PAGES: Final = 3
+"""Pages of two columns past which the printed map is one column (`long_map`)."""
+
+
+def _long_map(stages: Sequence[StageSection]) -> bool:
+    """Whether the printed map would take more than `MAP_LONG_PAGES` pages in two columns.
+
+    WeasyPrint lays every page of a multi-column flow out at least twice (to fill the
+    columns, then to place them) and measures what follows each full column at an unbounded
+    height: over a third of a 2,000-card report's time went to the map's columns (issue #30).
+    A map that long is a listing rather than a page to take in at a glance, so it is printed
+    in one column, its lines twice as long.
+    """
+    total = sum(_estimated_lines(stage) for stage in stages)
+    return total > MAP_LONG_PAGES * 2 * MAP_COLUMN_LINES
 
 
 def _estimated_lines(stage: StageSection) -> float:
@@ -556,6 +573,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         people_count=len(people),
         departments=_departments(people),
         stages=tuple(sections),
+        long_map=_long_map(sections),
         curve=_curve(view),
         curve_chart=Markup(charts.to_string(charts.emotion_curve(view))),
         moments_of_truth=len(moments),
