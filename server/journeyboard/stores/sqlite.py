@@ -34,6 +34,7 @@ from journeyboard.stores.base import Store
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
 from journeyboard.sync.updates import verified_merge
+from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
 
@@ -340,8 +341,10 @@ class SQLiteStore(Store):
         self._reader_thread: _Thread | None = None
         self._compactor_thread: _Thread | None = None
         """Where compactions prove their snapshot (`verified_merge`), off the writer's queue."""
-        self._compactions: dict[str, asyncio.Task[bool]] = {}
+        self._compactions: dict[str, Job[bool]] = {}
         """The compaction running for each document (at most one each)."""
+        self._background = Background("the SQLite store")
+        """The compactions: owned from `start` to `close`."""
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._queue: list[_Pending] = []
@@ -370,6 +373,8 @@ class SQLiteStore(Store):
             self._writer_thread = _Thread("sqlite-writer")
             self._reader_thread = _Thread("sqlite-reader")
             self._compactor_thread = _Thread("sqlite-compactor")
+            self._background = Background("the SQLite store")
+            await self._background.__aenter__()
             self._writer = await self._writer_thread.call(self._open_writer)
             self._reader = await self._reader_thread.call(lambda: _connect(self.path))
         except BaseException:
@@ -392,8 +397,7 @@ class SQLiteStore(Store):
     async def _close(self, writer_thread: _Thread, reader_thread: _Thread) -> None:
         """Safe to run again after a cancelled run: each step is done once."""
         self._closing = True
-        while self._compactions:  # they finish (and install) before the writer stops
-            await asyncio.gather(*self._compactions.values(), return_exceptions=True)
+        await self._background.settle()  # compactions install before the writer stops
         if self._writing or self._queue:
             self._drained = asyncio.Event()
             await self._drained.wait()
@@ -408,6 +412,7 @@ class SQLiteStore(Store):
         if self._compactor_thread is not None:
             await self._compactor_thread.stop()
             self._compactor_thread = None
+        await self._background.__aexit__(None, None, None)
         self._writer_thread = self._reader_thread = None
         if self._lock is not None:
             release_lock(self._lock)
@@ -529,20 +534,22 @@ class SQLiteStore(Store):
         self._log_lengths[name] = length
         return committed
 
-    def _start_compaction(self, name: str) -> asyncio.Task[bool]:
-        task = asyncio.get_running_loop().create_task(self._compact(name))
-        self._compactions[name] = task
-        task.add_done_callback(lambda done: self._compacted(name, done))
-        return task
+    def _start_compaction(self, name: str) -> Job[bool]:
+        if not self._background.running:
+            raise StoreError("the store is closed")
+        job = self._background.spawn(self._compact(name), "sqlite-compaction")
+        self._compactions[name] = job
+        job.outcome.add_done_callback(lambda done: self._compacted(name, job, done))
+        return job
 
-    def _compacted(self, name: str, task: asyncio.Task[bool]) -> None:
-        if self._compactions.get(name) is task:
+    def _compacted(self, name: str, job: Job[bool], outcome: asyncio.Future[bool]) -> None:
+        if self._compactions.get(name) is job:
             del self._compactions[name]
-        if task.cancelled():
+        if outcome.cancelled():
             return
-        if task.exception() is not None:
-            log.error("background compaction failed: %s", task.exception())
-        elif task.result() is False:
+        if outcome.exception() is not None:
+            log.error("background compaction failed: %s", outcome.exception())
+        elif outcome.result() is False:
             self.compactions_refused += 1
 
     async def _compact(self, name: str) -> bool:
@@ -577,8 +584,8 @@ class SQLiteStore(Store):
     async def compact_document(self, name: str) -> None:
         self._log_lengths[name] = 0
         while (running := self._compactions.get(name)) is not None:
-            await asyncio.gather(running, return_exceptions=True)
-        await self._start_compaction(name)  # a refused proof is counted by `_compacted`
+            await asyncio.wait({running.outcome})
+        await self._start_compaction(name).wait()  # a refused proof is counted by `_compacted`
 
     async def quarantine(self, name: str, update: bytes, reason: str) -> None:
         await self._submit(_quarantine(name, update, reason))
