@@ -259,8 +259,10 @@ def shoot_journeys(base: str, target: Path) -> None:
         settle(page)
         page.screenshot(path=str(target / "breadcrumb-1280x720.png"))
         # The overview: the stage with a detailed journey carries its badge.
+        # The workshop's own link lands on the portfolio; the breadcrumb chooses the overview.
         page.set_viewport_size(LAPTOP)  # type: ignore[arg-type]
-        page.goto(f"{base}/b/{root}#token={tokens['facilitator']}")
+        page.reload()
+        page.get_by_test_id("crumb").first.click()
         page.wait_for_selector('[data-testid="detail-badge"]')
         settle(page)
         page.screenshot(path=str(target / "journey-badge.png"))

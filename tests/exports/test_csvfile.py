@@ -62,8 +62,9 @@ def test_columns_are_typed(dialect: str) -> None:
 def test_every_column_has_a_source_on_the_example() -> None:
     rows = rows_of(example_view())
     empty = [c for c in csvfile.COLUMNS if not any(row[c] for row in rows)]
-    # the example names no KPI and no author; both are filled by the board (tested below)
-    assert empty == ["author", "kpi"]
+    # the example names no KPI and no author; both are filled by the board (tested below); it
+    # holds no follow-up and no inspiration card (effect and source: test_comparison.py)
+    assert empty == ["author", "kpi", "effect", "source"]
     view = view_of({"t": {"kind": "touchpoint", "stage": "s", "pos": "a", "text": "Call",
                           "kpi": "first-contact resolution", "nps": 12.5, "author": "p1"}},
                    participants={"p1": {"name": "Ann", "role": "participant"}})  # fmt: skip

@@ -86,6 +86,7 @@ export interface PrivateWritingCommand {
         | 'gain'
         | 'backstage'
         | 'solution'
+        | 'inspiration'
         | 'note'
       )[]
     | null;

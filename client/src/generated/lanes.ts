@@ -11,4 +11,5 @@ export type CardKind =
   | 'gain'
   | 'backstage'
   | 'solution'
+  | 'inspiration'
   | 'note';

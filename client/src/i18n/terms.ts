@@ -33,6 +33,7 @@ const LANE_TITLES: Readonly<Record<CardKind, MessageKey>> = {
   gain: 'lane.gain',
   backstage: 'lane.backstage',
   solution: 'lane.solution',
+  inspiration: 'lane.inspiration',
   note: 'lane.note',
 };
 

@@ -23,6 +23,10 @@ export interface CardFields {
   /** The action plan's due date, an ISO calendar date (yyyy-mm-dd). */
   readonly due?: string;
   readonly status?: ActionStatus;
+  /** A solution's effect seen at the follow-up workshop (free text). */
+  readonly effect?: string;
+  /** An inspiration card's source, as written (a link only when http or https: links.ts). */
+  readonly source?: string;
 }
 
 export interface Card extends CardFields {
@@ -110,7 +114,7 @@ export function readFields(map: Y.Map<unknown>): CardFields {
   if (typeof kpi === 'string') fields.kpi = kpi;
   const nps = finite(map.get('nps'));
   if (nps !== undefined) fields.nps = nps;
-  for (const key of ['department', 'pain', 'owner'] as const) {
+  for (const key of ['department', 'pain', 'owner', 'effect', 'source'] as const) {
     const value = map.get(key);
     if (typeof value === 'string') fields[key] = value;
   }

@@ -61,6 +61,8 @@ COLUMNS: Final = (
     N_("due"),  # solution: yyyy-mm-dd
     N_("status"),  # solution: the plan's progress (open, doing, done)
     N_("decisions"),  # solution: each person's standing decision, with who and when
+    N_("effect"),  # solution: the effect seen at the follow-up workshop (text)
+    N_("source"),  # inspiration: where the example comes from, as written (never a link)
     N_("card_id"),
 )
 LANE_ORDER: Final = {
@@ -143,6 +145,8 @@ def _row(view: BoardView, card: Card, number: Numbers) -> list[str]:
         neutralise(card.due),
         neutralise(card.get_text("status")),
         neutralise(decisions_cell(card)),
+        neutralise(card.get_text("effect")),
+        neutralise(card.get_text("source")),
         neutralise(card.id),
     ]
 

@@ -30,6 +30,7 @@ from journeyboard import i18n
 from journeyboard.collation import sort_key
 from journeyboard.exports import charts, heat
 from journeyboard.exports.charts import ACCENT, INK, MOMENT, MUTED, el, text_block, to_string
+from journeyboard.exports.links import safe_link
 from journeyboard.exports.measure import (
     FONT_FAMILY,
     Box,
@@ -66,6 +67,7 @@ KIND_FILL: Final = {
     "gain": "#e2f5f0",
     "backstage": "#ece8f7",
     "solution": "#e0f2e9",
+    "inspiration": "#fff1de",
     "note": "#f0f2f5",
 }
 EMPTY_CARD: Final = i18n.N_("(empty card)")
@@ -227,6 +229,8 @@ def _meta(view: BoardView, card: Card, code: str, hm: heat.HeatMap | None = None
         return card.get_text("department")
     if card.kind == "gain" and card.votes:
         return i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
+    if card.kind == "inspiration":  # where the example comes from, as text
+        return card.get_text("source").strip()
     return ""
 
 
@@ -283,6 +287,8 @@ def _card_box(
         return _Card(card, "", [label], True, block_height(1, s.small) + 2 * s.pad, chip_w)
     inner = width - 2 * s.pad
     meta = _meta(view, card, code, hm)
+    if meta and card.kind == "inspiration":  # a source is one line, cut short when long
+        meta = wrap(meta, inner, s.meta, bold=True, max_lines=1)[0]
     lines = wrap(card.text or i18n._(EMPTY_CARD), inner, s.f, max_lines=MAX_CARD_LINES)
     height = block_height(len(lines), s.f) + 2 * s.pad
     if meta:
@@ -678,7 +684,14 @@ def _draw_card(
             whole = max(-3, min(3, round(card.emotion)))
             charts.face(group, x + s.pad + radius, top + s.meta * 0.45, radius, whole)
             text_x += radius * 2 + s.pad * 0.6
-        boxes.append(text_block(group, [item.meta], text_x, top, s.meta, bold=True,
+        # An inspiration card's source is a link only when it is http or https (RULINGS.md).
+        href = safe_link(card.get_text("source")) if card.kind == "inspiration" else None
+        holder = (
+            group
+            if href is None
+            else el(group, "a", href=href, target="_blank", rel="noopener noreferrer")
+        )
+        boxes.append(text_block(holder, [item.meta], text_x, top, s.meta, bold=True,
                                 fill=meta_ink, role="meta"))  # fmt: skip
         top += block_height(1, s.meta) + s.pad * 0.6
     boxes.append(text_block(group, item.lines, x + s.pad, top, s.f, fill=ink, role="card",

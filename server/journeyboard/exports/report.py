@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from journeyboard import i18n, schema
 from journeyboard.collation import sort_key
-from journeyboard.exports import charts, heat, markdown
+from journeyboard.exports import charts, comparison, heat, markdown
 from journeyboard.exports.numbers import local_decimal, signed_whole
 from journeyboard.i18n import N_, _, ngettext
 from journeyboard.workshop.boardview import (
@@ -199,6 +199,8 @@ class Report:
     reviewers: tuple[Reviewer, ...] = ()
     earlier_session: int = 0  # the number of the session compared with, 0 for none
     moved: tuple[Moved, ...] = ()
+    effects: tuple[comparison.Effect, ...] = ()  # solutions done, after a follow-up
+    inspiration: tuple[comparison.Inspiration, ...] = ()
     long_map: bool = False
     """The printed map takes more than `MAP_LONG_PAGES` pages: it is printed in one column."""
     heat_chart: Markup | None = None  # touchpoints coloured by a metric (exports/heat.py)
@@ -624,6 +626,8 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         reviewers=_reviewers(solutions, solution_ref),
         earlier_session=int(view.history[-1].get("number", 0) or 0) if view.history else 0,
         moved=_moved(view, solutions, solution_ref),
+        effects=comparison.effects(view, solutions, solution_ref),
+        inspiration=comparison.inspirations(view),
     )
 
 

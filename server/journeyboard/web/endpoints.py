@@ -517,9 +517,12 @@ async def workshop_report(
     limits = app.settings.limits
     by_id = {journey.id: journey for journey in workshop}
     chapters = []
+    measured: dict[str, dict[str, Any]] = {}
     size = 0
     for journey in workshop:
         content, session = await app.boards.encoded(journey.id)
+        record = await app.boards.records.get_metrics(journey.id)
+        measured[journey.id] = metrics_series(record)["touchpoints"]
         size += len(content) + len(session)
         stage = ""
         if journey.stage is not None and journey.parent is not None:
@@ -527,7 +530,7 @@ async def workshop_report(
                 journey.parent, functools.partial(journeys.stage_name, stage=journey.stage)
             )
         chapters.append((journey.id, content, session, journey_place(journey, by_id, stage)))
-    args = (chapters, fmt, server_now_ms(), limits.max_export_text_bytes, language)
+    args = (chapters, fmt, server_now_ms(), limits.max_export_text_bytes, language, measured)
     key = f"workshop:{workshop[0].id}"
     if fmt == "pdf":
         if key in app.rendering:

@@ -143,6 +143,7 @@ def export_board(
         with i18n.using(options.get("language", i18n.DEFAULT)):
             view = build_view(board_id, content_json, session_json)
             view.measured = latest_measured(measured or {})
+            view.series = dict(measured or {})
             return render(view, fmt, now_ms, **options)
     except ExportError as exc:
         raise ApiError(400, exc.code, exc.template, params=exc.params) from None
@@ -161,9 +162,11 @@ def export_workshop(
     now_ms: int,
     max_text_bytes: int,
     language: str = i18n.DEFAULT,
+    measured: dict[str, dict[str, Any]] | None = None,
 ) -> Rendered:
     """The report (md, html or pdf) of a workshop of several journeys from each journey's
-    (id, content, session, place), the root first, in `language`; 413 past the text cap for
+    (id, content, session, place), the root first, in `language`, with each journey's measured
+    series (journey id -> `metrics.series_json`'s `touchpoints`); 413 past the text cap for
     a PDF."""
     read = [(_documents(content, session), place) for _, content, session, place in journeys]
     if fmt in TEXT_CAPPED:
@@ -179,7 +182,7 @@ def export_workshop(
                 most=max_text_bytes,
             )
     with i18n.using(language):
-        return _workshop_rendered(journeys, read, fmt, now_ms)
+        return _workshop_rendered(journeys, read, fmt, now_ms, measured or {})
 
 
 def _workshop_rendered(
@@ -187,11 +190,15 @@ def _workshop_rendered(
     read: list[tuple[tuple[dict[str, Any], dict[str, Any]], dict[str, str]]],
     fmt: str,
     now_ms: int,
+    measured: dict[str, dict[str, Any]],
 ) -> Rendered:
     views = [
         (build_view(board_id, c, s), report.JourneyPlace(**place))
         for (board_id, _, _, place), ((c, s), _) in zip(journeys, read, strict=True)
     ]
+    for view, _place in views:  # the measured values are records, not documents
+        view.measured = latest_measured(measured.get(view.id) or {})
+        view.series = dict(measured.get(view.id) or {})
     name = f"workshop-{slug(views[0][0].title)}"
     if fmt == "md":
         text = report.workshop_markdown(views, now_ms)

@@ -258,6 +258,9 @@ class BoardView:
     session_number: int = 1
     measured: dict[str, tuple[Measured, ...]] = field(default_factory=dict)
     """Each touchpoint's latest measured value per metric (server records, not content)."""
+    series: dict[str, Any] = field(default_factory=dict)
+    """Each touchpoint's whole series (`metrics.series_json`'s `touchpoints`), for comparing a
+    follow-up's values before and after it started (`exports.comparison`)."""
     heat_metric: str | None = None
     """The metric the exports' heat map colours touchpoints by (None: the first the board
     has; exports/heat.py)."""

@@ -3,14 +3,17 @@
 `POST /api/boards/{id}/commands` hands the JSON body here. The body is validated against
 `shared_schema/commands.json`; the sender's role is checked against the command's `roles` and,
 for phase-gated commands, the current phase against `shared_schema/phases.json`. The handler
-runs while holding the board's lock, so no two commands of one board interleave.
+runs while holding the board's lock, so no two commands of one board interleave. A command
+that writes every journey of its workshop (`WORKSHOP_WIDE`) holds every journey's lock instead,
+taken in one order (`lock_order`), so two such commands never wait on each other in a circle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import jsonschema
 from pycrdt import Doc, Map
@@ -51,6 +54,8 @@ class CommandContext:
     body: dict[str, Any]
     base_url: str
     boards: BoardService
+    workshop_locked: bool = False
+    """The runner holds every journey's lock (a `WORKSHOP_WIDE` command): take none again."""
 
     @property
     def board_id(self) -> str:
@@ -78,6 +83,23 @@ def session_map(doc: Doc[Any], key: str) -> Map[Any]:
 
 def current_phase(doc: Doc[Any]) -> str:
     return str(doc.get("session", type=Map).get("phase", "lobby"))
+
+
+WORKSHOP_WIDE: Final = frozenset({"start_follow_up", "remove", "promote"})
+"""Commands that change the session document of every journey of the workshop."""
+
+
+def journeys_key(workshop_id: str) -> str:
+    """The lock `journeys.add_journey` holds while it adds a journey to the workshop."""
+    return f"{workshop_id}/journeys"
+
+
+def lock_order(workshop_id: str, journey_ids: list[str]) -> list[str]:
+    """The order a workshop-wide command takes its journeys' locks in: the other journeys by
+    id, then the root journey last, as a command on a journey that also saves the workshop's
+    record does (`people._rotate`: its journey, then the root)."""
+    others = sorted({journey for journey in journey_ids if journey != workshop_id})
+    return [*others, workshop_id]
 
 
 class CommandRunner:
@@ -122,7 +144,7 @@ class CommandRunner:
                 command=kind,
             )
         board_id = identity.board.id
-        async with self.boards.rooms.bus.board_lock(board_id):
+        async with self._locks(identity, kind):
             # Re-read the identity under the lock: a removal may have just happened.
             identity = await self.boards.authenticate_again(identity)
             if identity.role not in self._roles[kind]:
@@ -144,9 +166,29 @@ class CommandRunner:
                         command=kind,
                         phase=phase_name(phase),
                     )
-            context = CommandContext(identity, body, base_url, self.boards)
+            context = CommandContext(
+                identity, body, base_url, self.boards, workshop_locked=kind in WORKSHOP_WIDE
+            )
             result = await self.handlers[kind](context)
             state = await self.boards.read_session(
                 board_id, lambda doc: documents.roots_to_json(doc, documents.SESSION_ROOTS)
             )
             return {"result": result, "state": state}
+
+    @contextlib.asynccontextmanager
+    async def _locks(self, identity: Identity, kind: str) -> AsyncIterator[None]:
+        """Hold the command's journey's lock, or for a workshop-wide command the workshop's
+        journey list (no journey is added meanwhile) and then every journey's lock."""
+        bus = self.boards.rooms.bus
+        if kind not in WORKSHOP_WIDE:
+            async with bus.board_lock(identity.board.id):
+                yield
+            return
+        workshop_id = identity.workshop.id
+        async with contextlib.AsyncExitStack() as held:
+            await held.enter_async_context(bus.board_lock(journeys_key(workshop_id)))
+            listed = await self.boards.records.list_journeys(workshop_id)
+            ids = [identity.board.id, *(journey.id for journey in listed)]
+            for journey_id in lock_order(workshop_id, ids):
+                await held.enter_async_context(bus.board_lock(journey_id))
+            yield

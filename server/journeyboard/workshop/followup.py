@@ -65,7 +65,8 @@ async def start_follow_up(ctx: CommandContext) -> dict[str, Any]:
     at = now_ms()
     by = ctx.identity.person.id if ctx.identity.person else "facilitator-link"
     # A follow-up is the whole workshop's (RULINGS.md): every journey keeps its session as
-    # history and starts the new one, this journey first.
+    # history and starts the new one, this journey first. The runner holds every journey's
+    # lock for it (`commands.WORKSHOP_WIDE`), so no command of another journey interleaves.
     journeys = await ctx.boards.records.list_journeys(ctx.identity.workshop.id)
     ids = [ctx.board_id, *(j.id for j in journeys if j.id != ctx.board_id)]
     started: dict[str, Any] = {}

@@ -19,6 +19,7 @@ from pycrdt import Doc, Map, Text
 from journeyboard.stores.records import BoardRecord
 from journeyboard.workshop import documents
 from journeyboard.workshop.boards import BoardService, Identity, now_ms
+from journeyboard.workshop.commands import journeys_key
 from journeyboard.workshop.errors import ApiError
 
 MAX_JOURNEYS = 50
@@ -132,7 +133,7 @@ async def add_journey(
     elif "stage" in body:
         raise ApiError(400, "invalid_body", "only a detailed journey takes a stage")
     persona = clean_persona(body.get("persona"))
-    async with boards.rooms.bus.board_lock(f"{workshop.id}/journeys"):
+    async with boards.rooms.bus.board_lock(journeys_key(workshop.id)):
         journeys = await boards.records.list_journeys(workshop.id)
         if len(journeys) >= MAX_JOURNEYS:
             raise ApiError(

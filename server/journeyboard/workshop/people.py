@@ -86,9 +86,10 @@ async def _rotate(ctx: CommandContext, role: str) -> tuple[str, int]:
     workshop_id = ctx.identity.workshop.id
     # The workshop's record is its root journey's: a command on another journey takes the
     # root's lock too, so that no command of the root (`configure` saves the same record)
-    # writes back the old link versions. The runner holds the lock of the command's journey.
+    # writes back the old link versions. The runner holds the lock of the command's journey,
+    # or every journey's for `remove` (`commands.WORKSHOP_WIDE`).
     async with contextlib.AsyncExitStack() as locks:
-        if ctx.board_id != workshop_id:
+        if ctx.board_id != workshop_id and not ctx.workshop_locked:
             await locks.enter_async_context(ctx.boards.rooms.bus.board_lock(workshop_id))
         board = await records.get_board(workshop_id)
         assert board is not None
@@ -165,11 +166,10 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
 
     await _in_every_journey(ctx, person.id, change)
     # A removed person's drafts are dropped, never revealed (docs/WORKSHOP.md), on every
-    # journey. The command's journey is under the runner's lock; another journey's drafts are
-    # taken under that journey's lock.
+    # journey, each under its lock: the runner holds them all (`commands.WORKSHOP_WIDE`).
     dropped = 0
     for board_id in await _journeys(ctx):
-        if board_id == ctx.board_id:
+        if board_id == ctx.board_id or ctx.workshop_locked:
             dropped += await drafts.drop_person(ctx.boards, board_id, person.id)
         else:
             async with ctx.boards.rooms.bus.board_lock(board_id):
