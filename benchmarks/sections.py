@@ -1,7 +1,7 @@
 """docs/BENCHMARKS.md holds the server's figures (benchmarks/compare.py), the browser's
 (benchmarks/browser.py), the stores' (benchmarks/stores.py), the workshops'
-(benchmarks/workshop.py) and the cold start's (benchmarks/coldstart.py); each benchmark
-rewrites only its own part of the file.
+(benchmarks/workshop.py), the cold start's (benchmarks/coldstart.py) and issue #30's
+sustained-writing and report figures (by hand); each benchmark rewrites only its own part.
 
 Every part but the server's sits between two markers, before the server's raw results, so
 that a rerun of any one keeps the others' figures: a section already in the file is replaced
@@ -18,6 +18,10 @@ WORKSHOP_START = "<!-- workshop benchmark: start -->"
 WORKSHOP_END = "<!-- workshop benchmark: end -->"
 COLDSTART_START = "<!-- coldstart benchmark: start -->"
 COLDSTART_END = "<!-- coldstart benchmark: end -->"
+ROUND_THREE_START = "<!-- speed round three: start -->"
+ROUND_THREE_END = "<!-- speed round three: end -->"
+"""Issue #30's sustained-writing and report figures (persist.py, commit_latency.py,
+report_pdf.py), written by hand from their output."""
 RAW_RESULTS = "\n## Raw results\n"
 
 MARKED = (
@@ -25,6 +29,7 @@ MARKED = (
     (STORES_START, STORES_END),
     (WORKSHOP_START, WORKSHOP_END),
     (COLDSTART_START, COLDSTART_END),
+    (ROUND_THREE_START, ROUND_THREE_END),
 )
 """Every marked section, in the order a fresh file gets them."""
 

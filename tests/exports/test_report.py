@@ -217,3 +217,29 @@ def test_page_one_opens_with_the_conclusions_by_their_text() -> None:
         assert pains[0].text in summary_part
         for solution in summary.quick_wins + summary.big_bets + summary.approved:
             assert solution in summary_part
+
+
+def _stage(title: str, cards: int, chars: int = 30) -> report.StageSection:
+    entries = tuple(report.CardEntry(f"{title}{n}", "x" * chars, ()) for n in range(cards))
+    return report.StageSection(title, (report.Lane("Does", entries),), (), ())
+
+
+def test_a_one_page_map_starts_its_second_column_where_the_stages_even_out() -> None:
+    stages = [_stage("a", 6), _stage("b", 6), _stage("c", 6), _stage("d", 6)]
+    balanced = report._balance_map(stages)
+    assert [stage.column_start for stage in balanced] == [False, False, True, False]
+    assert not report._long_map(balanced)
+
+
+def test_a_map_longer_than_a_page_flows_and_a_very_long_one_is_one_column() -> None:
+    two_pages = [_stage(str(n), 20) for n in range(6)]
+    assert not any(stage.column_start for stage in report._balance_map(two_pages))
+    assert not report._long_map(two_pages)
+    listing = [_stage(str(n), 250, 300) for n in range(8)]
+    assert report._long_map(listing)
+
+
+def test_the_printed_map_marks_its_column_start_and_length_in_the_html() -> None:
+    html = report.report_html(example_view(), NOW_MS)
+    assert '<section class="map">' in html or '<section class="map long">' in html
+    assert html.count("column-start") <= 1

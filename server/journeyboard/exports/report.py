@@ -16,7 +16,9 @@ those numbers.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -90,6 +92,8 @@ class StageSection:
     lanes: tuple[Lane, ...]
     pains: tuple[str, ...]  # the numbers of its pain points: "P1", "P4"
     solutions: tuple[str, ...]
+    column_start: bool = False
+    """The printed map's second column starts here (`_balance_map`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +201,8 @@ class Report:
     moved: tuple[Moved, ...] = ()
     effects: tuple[comparison.Effect, ...] = ()  # solutions done, after a follow-up
     inspiration: tuple[comparison.Inspiration, ...] = ()
+    long_map: bool = False
+    """The printed map takes more than `MAP_LONG_PAGES` pages: it is printed in one column."""
     heat_chart: Markup | None = None  # touchpoints coloured by a metric (exports/heat.py)
 
 
@@ -445,6 +451,67 @@ def _stage_title(stage: Stage) -> str:
     return f"{stage.order}. {stage.name}" if stage.order else stage.name
 
 
+MAP_COLUMN_LINES: Final = 53
+"""Lines of card text (8.5 pt, print.css) one column of the printed map holds on an A4 page."""
+MAP_LINE_CHARS: Final = 44
+"""Characters of card text on one line of such a column, about (83 mm less padding)."""
+MAP_FILL: Final = 0.85
+"""The share of a column the estimate may fill before the map's columns are left to flow."""
+MAP_LONG_PAGES: Final = 3
+"""Pages of two columns past which the printed map is one column (`long_map`)."""
+
+
+def _long_map(stages: Sequence[StageSection]) -> bool:
+    """Whether the printed map would take more than `MAP_LONG_PAGES` pages in two columns.
+
+    WeasyPrint lays every page of a multi-column flow out at least twice (to fill the
+    columns, then to place them) and measures what follows each full column at an unbounded
+    height: over a third of a 2,000-card report's time went to the map's columns (issue #30).
+    A map that long is a listing rather than a page to take in at a glance, so it is printed
+    in one column, its lines twice as long.
+    """
+    total = sum(_estimated_lines(stage) for stage in stages)
+    return total > MAP_LONG_PAGES * 2 * MAP_COLUMN_LINES
+
+
+def _estimated_lines(stage: StageSection) -> float:
+    """How many map lines a stage takes on paper, about: its heading, padding and margin;
+    each lane's heading; each card's wrapped text and details; the reference lines."""
+    lines = 3.3
+    for lane in stage.lanes:
+        lines += 1.7
+        for card in lane.cards:
+            chars = len(card.text) + sum(len(detail) + 3 for detail in card.details)
+            lines += math.ceil(max(chars, 1) / MAP_LINE_CHARS) + 0.15
+    return lines + math.ceil(len(stage.pains) / 8) + math.ceil(len(stage.solutions) / 8)
+
+
+def _balance_map(stages: list[StageSection]) -> list[StageSection]:
+    """Mark where the printed map's second column starts, when the whole map fits one page.
+
+    print.css fills the map's two columns in order (`column-fill: auto`): WeasyPrint's own
+    balancing lays the map out again and again until the columns even out, which took two
+    thirds of a 45-card report's time (issue #30). A map of one page is balanced here
+    instead, from an estimate of each stage's height: its second column starts at the stage
+    that evens the two out best. A longer map flows over its pages and fills each column in
+    turn; so does one whose estimate leaves too little room for an error.
+    """
+    weights = [_estimated_lines(stage) for stage in stages]
+    total = sum(weights)
+    if len(stages) < 2 or total > 2 * MAP_COLUMN_LINES * MAP_FILL:
+        return stages
+    best, best_height, left = 0, total, 0.0
+    for index, weight in enumerate(weights[:-1], 1):
+        left += weight
+        height = max(left, total - left)
+        if height < best_height:
+            best, best_height = index, height
+    if best == 0 or best_height > MAP_COLUMN_LINES * MAP_FILL:
+        return stages
+    stages[best] = dataclasses.replace(stages[best], column_start=True)
+    return stages
+
+
 def build_report(view: BoardView, now_ms: int) -> Report:
     """What the report of this board says, with every number formatted by the shared rule."""
     pains = _ranked_pains(view)
@@ -478,6 +545,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
             )
         )
 
+    sections = _balance_map(sections)
     people = [p for p in view.people if not p.removed]
     first_join = min((p.joined_at_ms for p in people if p.joined_at_ms > 0), default=now_ms)
     moments = [c for c in view.of_kind("touchpoint") if c.moment_of_truth]
@@ -514,6 +582,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         people_count=len(people),
         departments=_departments(people),
         stages=tuple(sections),
+        long_map=_long_map(sections),
         curve=_curve(view),
         curve_chart=Markup(charts.to_string(charts.emotion_curve(view))),
         heat_chart=_heat_chart(view),

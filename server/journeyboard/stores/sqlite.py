@@ -34,6 +34,7 @@ from journeyboard.stores.base import Store
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
 from journeyboard.sync.updates import verified_merge
+from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
 
@@ -190,32 +191,60 @@ def _insert_update(name: str, update: bytes) -> Operation:
     return run
 
 
-def _compaction(name: str, collect_garbage: bool) -> Operation:
-    return lambda conn: _compact(conn, name, collect_garbage)
+@dataclass(frozen=True, slots=True)
+class _CompactionRead:
+    """What a compaction read of one document: its snapshot (and the log id it covers), and
+    the log entries after it."""
+
+    through_id: int | None
+    """The snapshot's `through_id` (None: the document has no snapshot)."""
+    ids: list[int]
+    parts: list[bytes]
+    """The snapshot (if any), then the entries, oldest first."""
 
 
-def _compact(conn: sqlite3.Connection, name: str, collect_garbage: bool) -> bool:
-    """Replace snapshot and log by one proven snapshot; False when the proof failed (then the
-    log stays as it is)."""
-    row = conn.execute("SELECT data FROM snapshots WHERE doc = ?", (name,)).fetchone()
-    entries = conn.execute(
-        "SELECT id, data FROM updates WHERE doc = ? ORDER BY id", (name,)
-    ).fetchall()
-    if not entries:
+def _compaction_read(name: str) -> Operation:
+    def run(conn: sqlite3.Connection) -> _CompactionRead:
+        row = conn.execute(
+            "SELECT data, through_id FROM snapshots WHERE doc = ?", (name,)
+        ).fetchone()
+        entries = conn.execute(
+            "SELECT id, data FROM updates WHERE doc = ? ORDER BY id", (name,)
+        ).fetchall()
+        return _CompactionRead(
+            int(row[1]) if row else None,
+            [int(entry_id) for entry_id, _ in entries],
+            ([bytes(row[0])] if row else []) + [bytes(data) for _, data in entries],
+        )
+
+    return run
+
+
+def _compaction_install(name: str, read: _CompactionRead, snapshot: bytes) -> Operation:
+    """Replace snapshot and log entries by `snapshot`, proven from `read`, if nothing that
+    read covers changed since (a quarantine, a deletion, another compaction): False then,
+    and the log stays as it is. Entries appended since stay after the new snapshot (the ids
+    are AUTOINCREMENT: never reused)."""
+
+    def run(conn: sqlite3.Connection) -> bool:
+        row = conn.execute("SELECT through_id FROM snapshots WHERE doc = ?", (name,)).fetchone()
+        last_id = read.ids[-1]
+        ids = conn.execute(
+            "SELECT id FROM updates WHERE doc = ? AND id <= ? ORDER BY id", (name, last_id)
+        ).fetchall()
+        through_id = int(row[0]) if row else None
+        if through_id != read.through_id or [int(i) for (i,) in ids] != read.ids:
+            return False
+        conn.execute(
+            "INSERT INTO snapshots (doc, data, through_id) VALUES (?, ?, ?) "
+            "ON CONFLICT (doc) DO UPDATE SET data = excluded.data, "
+            "through_id = excluded.through_id",
+            (name, snapshot, last_id),
+        )
+        conn.execute("DELETE FROM updates WHERE doc = ? AND id <= ?", (name, last_id))
         return True
-    parts = ([bytes(row[0])] if row else []) + [bytes(data) for _, data in entries]
-    snapshot = verified_merge(parts, collect_garbage=collect_garbage)
-    if snapshot is None:
-        log.error("compaction of %s refused; its log of %d entries is kept", name, len(entries))
-        return False
-    last_id = entries[-1][0]
-    conn.execute(
-        "INSERT INTO snapshots (doc, data, through_id) VALUES (?, ?, ?) "
-        "ON CONFLICT (doc) DO UPDATE SET data = excluded.data, through_id = excluded.through_id",
-        (name, snapshot, last_id),
-    )
-    conn.execute("DELETE FROM updates WHERE doc = ? AND id <= ?", (name, last_id))
-    return True
+
+    return run
 
 
 def _quarantine(name: str, update: bytes, reason: str) -> Operation:
@@ -314,6 +343,12 @@ class SQLiteStore(Store):
         self.compact_after = compact_after
         self._writer_thread: _Thread | None = None
         self._reader_thread: _Thread | None = None
+        self._compactor_thread: _Thread | None = None
+        """Where compactions prove their snapshot (`verified_merge`), off the writer's queue."""
+        self._compactions: dict[str, Job[bool]] = {}
+        """The compaction running for each document (at most one each)."""
+        self._background = Background("the SQLite store")
+        """The compactions: owned from `start` to `close`."""
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._queue: list[_Pending] = []
@@ -341,6 +376,9 @@ class SQLiteStore(Store):
             make_private(self.path)
             self._writer_thread = _Thread("sqlite-writer")
             self._reader_thread = _Thread("sqlite-reader")
+            self._compactor_thread = _Thread("sqlite-compactor")
+            self._background = Background("the SQLite store")
+            await self._background.__aenter__()
             self._writer = await self._writer_thread.call(self._open_writer)
             self._reader = await self._reader_thread.call(lambda: _connect(self.path))
         except BaseException:
@@ -363,6 +401,7 @@ class SQLiteStore(Store):
     async def _close(self, writer_thread: _Thread, reader_thread: _Thread) -> None:
         """Safe to run again after a cancelled run: each step is done once."""
         self._closing = True
+        await self._background.settle()  # compactions install before the writer stops
         if self._writing or self._queue:
             self._drained = asyncio.Event()
             await self._drained.wait()
@@ -374,6 +413,10 @@ class SQLiteStore(Store):
             self._reader = None
         await writer_thread.stop()
         await reader_thread.stop()
+        if self._compactor_thread is not None:
+            await self._compactor_thread.stop()
+            self._compactor_thread = None
+        await self._background.__aexit__(None, None, None)
         self._writer_thread = self._reader_thread = None
         if self._lock is not None:
             release_lock(self._lock)
@@ -384,8 +427,10 @@ class SQLiteStore(Store):
 
     # the writer ---------------------------------------------------------------------------
 
-    def _submit(self, operation: Operation) -> asyncio.Future[Any]:
-        if self._writer_thread is None or self._closing:
+    def _submit(self, operation: Operation, *, closing_too: bool = False) -> asyncio.Future[Any]:
+        """Queue an operation for the writer (`closing_too`: even while the store closes, for
+        the steps of a compaction that `close` waits for)."""
+        if self._writer_thread is None or (self._closing and not closing_too):
             raise StoreError("the store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
@@ -486,25 +531,65 @@ class SQLiteStore(Store):
     def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
         committed = self._submit(_insert_update(name, update))
         length = self._log_lengths.get(name, 0) + 1
-        if length >= self.compact_after:  # behind this append, in the same queue
+        if length >= self.compact_after:
             length = 0
-            compaction = _compaction(name, self.compaction(name))
-            self._submit(compaction).add_done_callback(self._compacted)
+            if name not in self._compactions:  # else the next one takes these entries too
+                self._start_compaction(name)
         self._log_lengths[name] = length
         return committed
 
-    def _compacted(self, future: asyncio.Future[Any]) -> None:
-        if future.cancelled():
+    def _start_compaction(self, name: str) -> Job[bool]:
+        if not self._background.running:
+            raise StoreError("the store is closed")
+        job = self._background.spawn(self._compact(name), "sqlite-compaction")
+        self._compactions[name] = job
+        job.outcome.add_done_callback(lambda done: self._compacted(name, job, done))
+        return job
+
+    def _compacted(self, name: str, job: Job[bool], outcome: asyncio.Future[bool]) -> None:
+        if self._compactions.get(name) is job:
+            del self._compactions[name]
+        if outcome.cancelled():
             return
-        if future.exception() is not None:
-            log.error("background compaction failed: %s", future.exception())
-        elif future.result() is False:
+        if outcome.exception() is not None:
+            log.error("background compaction failed: %s", outcome.exception())
+        elif outcome.result() is False:
             self.compactions_refused += 1
+
+    async def _compact(self, name: str) -> bool:
+        """Replace a document's snapshot and log by one proven snapshot; False when the proof
+        failed (then the log stays as it is).
+
+        Only its first and last steps are on the writer's queue: reading the log there (so
+        it covers every append queued before) and installing the snapshot, which checks that
+        what was read is still there. The proof (`verified_merge`: applying, merging and
+        reading the whole document, tens of milliseconds for a large board) runs on a
+        thread of its own, so appends queued meanwhile commit without waiting for it
+        (issue #30: with the proof on the writer, every compaction of a busy board held each
+        update's commit, and its fan-out, for its whole duration).
+        """
+        read: _CompactionRead = await self._submit(_compaction_read(name), closing_too=True)
+        if not read.ids:
+            return True
+        assert self._compactor_thread is not None
+        collect = self.compaction(name)
+        snapshot = await self._compactor_thread.call(
+            lambda: verified_merge(read.parts, collect_garbage=collect)
+        )
+        if snapshot is None:
+            log.error(
+                "compaction of %s refused; its log of %d entries is kept", name, len(read.ids)
+            )
+            return False
+        if not await self._submit(_compaction_install(name, read, snapshot), closing_too=True):
+            log.info("compaction of %s skipped: its log changed while it ran", name)
+        return True
 
     async def compact_document(self, name: str) -> None:
         self._log_lengths[name] = 0
-        if not await self._submit(_compaction(name, self.compaction(name))):
-            self.compactions_refused += 1
+        while (running := self._compactions.get(name)) is not None:
+            await asyncio.wait({running.outcome})
+        await self._start_compaction(name).wait()  # a refused proof is counted by `_compacted`
 
     async def quarantine(self, name: str, update: bytes, reason: str) -> None:
         await self._submit(_quarantine(name, update, reason))
