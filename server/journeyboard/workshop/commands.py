@@ -4,12 +4,21 @@
 `shared_schema/commands.json`; the sender's role is checked against the command's `roles` and,
 for phase-gated commands, the current phase against `shared_schema/phases.json`. The handler
 runs while holding the board's lock, so no two commands of one board interleave.
+
+Locks of several journeys (issue #27): a command that changes the workshop's record (a link
+rotated, `WORKSHOP_RECORD`) also holds the workshop's root journey's lock; the runner takes the
+two in one global order (sorted by board id) before the handler, so two such commands from two
+journeys never wait on each other. Work on the workshop's other journeys (a removed person's
+drafts, a follow-up's new sessions) runs after the runner let go of the command's locks, under
+each journey's own lock in turn (`CommandContext.later`): no command holds two journeys' locks
+in any other way.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
@@ -45,16 +54,29 @@ def phase_name(phase: str) -> i18n.Term | str:
     return i18n.Term(known.title) if known else phase
 
 
+WORKSHOP_RECORD = frozenset({"rotate_link", "remove"})
+"""Commands that may save the workshop's record (the root journey's): they hold its lock too."""
+
+
 @dataclass(frozen=True, slots=True)
 class CommandContext:
     identity: Identity
     body: dict[str, Any]
     base_url: str
     boards: BoardService
+    locked: frozenset[str] = frozenset()
+    """The boards whose locks the runner holds for this command."""
+    steps: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """What runs once the runner let go of `locked` (`later`)."""
 
     @property
     def board_id(self) -> str:
         return self.identity.board.id
+
+    def later(self, step: Callable[[], Awaitable[None]]) -> None:
+        """Run `step` after the command, with none of its locks held (before it answers): the
+        work on the workshop's other journeys, each under that journey's lock alone."""
+        self.steps.append(step)
 
     def person_id(self) -> str:
         """The sender's participant id; commands of one's own need a personal token."""
@@ -122,7 +144,11 @@ class CommandRunner:
                 command=kind,
             )
         board_id = identity.board.id
-        async with self.boards.rooms.bus.board_lock(board_id):
+        # One global order for the locks a command holds (see the module).
+        order = {board_id, identity.workshop.id} if kind in WORKSHOP_RECORD else {board_id}
+        async with contextlib.AsyncExitStack() as locks:
+            for locked_id in sorted(order):
+                await locks.enter_async_context(self.boards.rooms.bus.board_lock(locked_id))
             # Re-read the identity under the lock: a removal may have just happened.
             identity = await self.boards.authenticate_again(identity)
             if identity.role not in self._roles[kind]:
@@ -144,9 +170,11 @@ class CommandRunner:
                         command=kind,
                         phase=phase_name(phase),
                     )
-            context = CommandContext(identity, body, base_url, self.boards)
+            context = CommandContext(identity, body, base_url, self.boards, frozenset(order))
             result = await self.handlers[kind](context)
             state = await self.boards.read_session(
                 board_id, lambda doc: documents.roots_to_json(doc, documents.SESSION_ROOTS)
             )
-            return {"result": result, "state": state}
+        for step in context.steps:
+            await step()
+        return {"result": result, "state": state}

@@ -65,15 +65,26 @@ async def start_follow_up(ctx: CommandContext) -> dict[str, Any]:
     at = now_ms()
     by = ctx.identity.person.id if ctx.identity.person else "facilitator-link"
     # A follow-up is the whole workshop's (RULINGS.md): every journey keeps its session as
-    # history and starts the new one, this journey first.
+    # history and starts the new one, this journey first (under the runner's lock), then each
+    # other journey under its own lock once the runner let go of this one's (commands.py).
     journeys = await ctx.boards.records.list_journeys(ctx.identity.workshop.id)
     ids = [ctx.board_id, *(j.id for j in journeys if j.id != ctx.board_id)]
-    started: dict[str, Any] = {}
-    for board_id in ids:
+
+    async def start(board_id: str) -> dict[str, Any]:
         plan = await ctx.boards.read_content(board_id, _plan)
-        result = await ctx.boards.change_session(board_id, _next_session(plan, phase, at, by))
-        if board_id == ctx.board_id:
-            started = result
+        result: dict[str, Any] = await ctx.boards.change_session(
+            board_id, _next_session(plan, phase, at, by)
+        )
+        return result
+
+    started = await start(ctx.board_id)
+
+    async def start_the_others() -> None:
+        for board_id in ids[1:]:
+            async with ctx.boards.rooms.bus.board_lock(board_id):
+                await start(board_id)
+
+    ctx.later(start_the_others)
     return {**started, "journeys": ids}
 
 

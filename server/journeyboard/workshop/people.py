@@ -84,11 +84,11 @@ async def _rotate(ctx: CommandContext, role: str) -> tuple[str, int]:
     opened with the old one; return the new token and how many sockets were closed."""
     records = ctx.boards.records
     workshop_id = ctx.identity.workshop.id
-    # The workshop's record is its root journey's: a command on another journey takes the
+    # The workshop's record is its root journey's: a command on another journey holds the
     # root's lock too, so that no command of the root (`configure` saves the same record)
-    # writes back the old link versions. The runner holds the lock of the command's journey.
+    # writes back the old link versions. The runner took both, in order (`WORKSHOP_RECORD`).
     async with contextlib.AsyncExitStack() as locks:
-        if ctx.board_id != workshop_id:
+        if workshop_id not in ctx.locked:
             await locks.enter_async_context(ctx.boards.rooms.bus.board_lock(workshop_id))
         board = await records.get_board(workshop_id)
         assert board is not None
@@ -165,23 +165,17 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
 
     await _in_every_journey(ctx, person.id, change)
     # A removed person's drafts are dropped, never revealed (docs/WORKSHOP.md), on every
-    # journey. The command's journey is under the runner's lock; another journey's drafts are
-    # taken under that journey's lock.
-    dropped = 0
-    for board_id in await _journeys(ctx):
-        if board_id == ctx.board_id:
-            dropped += await drafts.drop_person(ctx.boards, board_id, person.id)
-        else:
-            async with ctx.boards.rooms.bus.board_lock(board_id):
-                dropped += await drafts.drop_person(ctx.boards, board_id, person.id)
+    # journey: this journey's under the runner's lock; every other journey's once the runner
+    # let go of it, under that journey's lock alone (commands.py: the order of locks).
+    dropped = await drafts.drop_person(ctx.boards, ctx.board_id, person.id)
     log.info(
-        "removed %s from %s; closed %d sockets, dropped %d drafts",
+        "removed %s from %s; closed %d sockets, dropped %d drafts here",
         person.id,
         ctx.board_id,
         closed,
         dropped,
     )
-    return {
+    answer: dict[str, Any] = {
         "participant": person.id,
         "removed": True,
         "closed_sockets": closed,
@@ -189,6 +183,17 @@ async def remove(ctx: CommandContext) -> dict[str, Any]:
         "rotated": sorted(links),
         "links": links,
     }
+
+    async def drop_elsewhere() -> None:
+        for board_id in await _journeys(ctx):
+            if board_id != ctx.board_id:
+                async with ctx.boards.rooms.bus.board_lock(board_id):
+                    answer["dropped_drafts"] += await drafts.drop_person(
+                        ctx.boards, board_id, person.id
+                    )
+
+    ctx.later(drop_elsewhere)
+    return answer
 
 
 async def promote(ctx: CommandContext) -> dict[str, Any]:
