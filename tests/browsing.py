@@ -1,7 +1,8 @@
 """What the browser tests share: Chromium, the built client, the browser fixture, axe-core.
 
 Test modules import the fixture by name (`from browsing import browser as browser`) and use
-`BROWSER_MARKS` as their `pytestmark`.
+`BROWSER_MARKS` as their `pytestmark`; `open_board` and `join` open a board in a page of its
+own and join it through the form.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from conftest import ServerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -42,6 +45,34 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+def open_board(
+    browser: Browser,
+    server: ServerProcess,
+    board_id: str,
+    token: str,
+    viewport: dict[str, int] = LAPTOP,
+    *,
+    bypass_csp: bool = False,
+) -> Page:
+    """A page of its own (a new context, 15 s for anything) on a board, with its link's token.
+
+    `bypass_csp` lets a test inject axe-core into a page whose CSP allows only its own scripts.
+    """
+    context = browser.new_context(viewport=viewport, bypass_csp=bypass_csp)  # type: ignore[arg-type]
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{server.http}/b/{board_id}#token={token}")
+    return page
+
+
+def join(page: Page, name: str) -> None:
+    """Join the board through the page's join form; return once the board is synced."""
+    page.get_by_test_id("join-name").fill(name)
+    page.get_by_test_id("join-submit").click()
+    expect(page.get_by_test_id("my-role")).to_contain_text(name)
+    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
 
 
 def axe_violations(

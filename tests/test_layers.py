@@ -111,6 +111,51 @@ def test_sync_core_imports_no_store_bus_workshop_or_web() -> None:
                 )
 
 
+WORKSHOP_NAME_PARTS = ("/session", "/private/", "/drafts")
+"""How the workshop names a board's documents (`workshop.documents`)."""
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    """The string constants of a module that are not docstrings, with their lines."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if id(node) not in docstrings
+    ]
+
+
+def test_below_the_workshop_no_module_knows_how_documents_are_named() -> None:
+    """The sync core, the stores and the bus treat every document alike: what differs by name
+    (which compactions drop deleted content, say) comes down from the workshop
+    (`sync.ports.CompactionPolicy`), never from a name they spell themselves."""
+    from journeyboard.workshop import documents
+
+    assert set(WORKSHOP_NAME_PARTS) == {
+        documents.SESSION_SUFFIX,
+        documents.PRIVATE_INFIX,
+        documents.DRAFTS_SUFFIX,
+    }
+    below = LAYERS[: LAYERS.index("workshop")]
+    wrong = [
+        f"{module}:{line} spells {text!r}"
+        for module, path in _modules()
+        if _layer(module) in below
+        for line, text in _strings(path)
+        if any(part in text for part in WORKSHOP_NAME_PARTS)
+    ]
+    assert not wrong, "\n".join(wrong)
+
+
 def test_frameworks_stay_in_their_layers() -> None:
     wrong: list[str] = []
     for module, path in _modules():

@@ -11,31 +11,22 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from browsing import AXE, BROWSER_MARKS
+import browsing
+from browsing import AXE, BROWSER_MARKS, join
 from browsing import browser as browser
 from conftest import ServerProcess
 
 # The curve's geometry (client/src/state/emotion.ts and ui/layout.ts): height, padding, columns.
 CURVE_HEIGHT, CURVE_PAD = 140, 14
 MINUS = "\u2212"
+WIDE = {"width": 1500, "height": 1000}
 
 pytestmark = BROWSER_MARKS
 
 
 def open_board(browser: Browser, server: ServerProcess, board_id: str, token: str) -> Page:
-    # bypass_csp lets the test inject axe-core into a page whose CSP allows only its own scripts.
-    context = browser.new_context(viewport={"width": 1500, "height": 1000}, bypass_csp=True)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{server.http}/b/{board_id}#token={token}")
-    return page
-
-
-def join(page: Page, name: str) -> None:
-    page.get_by_test_id("join-name").fill(name)
-    page.get_by_test_id("join-submit").click()
-    expect(page.get_by_test_id("my-role")).to_contain_text(name)
-    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
+    """A wide page, into which axe-core may be injected."""
+    return browsing.open_board(browser, server, board_id, token, WIDE, bypass_csp=True)
 
 
 def stage_id(page: Page, name: str) -> str:

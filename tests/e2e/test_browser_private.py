@@ -10,26 +10,11 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
-from browsing import BROWSER_MARKS, LAPTOP
+from browsing import BROWSER_MARKS, join, open_board
 from browsing import browser as browser
 from conftest import ServerProcess
 
 pytestmark = BROWSER_MARKS
-
-
-def open_board(browser: Browser, server: ServerProcess, board_id: str, token: str) -> Page:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{server.http}/b/{board_id}#token={token}")
-    return page
-
-
-def join(page: Page, name: str) -> None:
-    page.get_by_test_id("join-name").fill(name)
-    page.get_by_test_id("join-submit").click()
-    expect(page.get_by_test_id("my-role")).to_contain_text(name)
-    expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
 
 
 def shoot(page: Page, name: str) -> None:

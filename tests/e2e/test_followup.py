@@ -9,39 +9,18 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from pycrdt import Map, Text
 
 from conftest import ServerProcess
+from driving import DrivenBoard
 from journeyboard import schema
-from ysync import synced_client
 
 
-class Board:
+class Board(DrivenBoard):
     def __init__(self, server: ServerProcess) -> None:
-        self.server = server
-        created = server.create_board("Motor claim")
-        self.id: str = created["id"]
-        self.tokens: dict[str, str] = created["tokens"]
-        self.fay = server.join(self.tokens["facilitator"], "Fay", "CX")
-        self.ann = server.join(self.tokens["participant"], "Ann", "Claims")
-        self.rita = server.join(self.tokens["reviewer"], "Rita", "Finance")
-
-    def command(self, token: str, **body: Any) -> httpx.Response:
-        return httpx.post(
-            f"{self.server.http}/api/boards/{self.id}/commands",
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-
-    def ok(self, token: str, **body: Any) -> dict[str, Any]:
-        response = self.command(token, **body)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def refused(self, token: str, status: int, code: str, **body: Any) -> None:
-        response = self.command(token, **body)
-        assert response.status_code == status, (body, response.text)
-        assert response.json()["error"]["code"] == code, (body, response.text)
+        super().__init__(server)
+        self.fay = self.join("facilitator", "Fay", "CX")
+        self.ann = self.join("participant", "Ann", "Claims")
+        self.rita = self.join("reviewer", "Rita", "Finance")
 
     def phase(self, phase: str) -> None:
         self.ok(self.fay["token"], type="set_phase", phase=phase)
@@ -61,15 +40,7 @@ class Board:
             "p1": {"kind": "pain"},
             "s1": {"kind": "solution", "pain": "p1", "owner": "IT", "status": "doing"},
         }
-        async with synced_client(self.server.url(self.id, self.ann["token"])) as writer:
-
-            def add(doc: Any) -> None:
-                target = doc.get("cards", type=Map)
-                for key, fields in cards.items():
-                    target[key] = Map({**fields, "text": Text(key)})
-
-            await writer.change(add)
-            await writer.round_trip()
+        await self.write_cards(self.ann["token"], cards)
 
 
 @pytest.fixture

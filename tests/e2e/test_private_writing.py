@@ -8,9 +8,12 @@ every draft into the board exactly once, also when the server is killed at rando
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import threading
 import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -70,14 +73,66 @@ def content_cards(server: ServerProcess, board_id: str, token: str) -> dict[str,
     return dict(server.get_board(board_id, token)["content"]["cards"])
 
 
+@dataclass(frozen=True)
+class Writers:
+    """A board with two participants, Alice and Bob, joined through its links."""
+
+    board_id: str
+    tokens: dict[str, str]
+    alice: dict[str, Any]
+    bob: dict[str, Any]
+
+    @property
+    def fac(self) -> str:
+        return self.tokens["facilitator"]
+
+
+def writers(server: ServerProcess, board: dict[str, Any]) -> Writers:
+    tokens = board["tokens"]
+    alice = server.join(tokens["participant"], "Alice")
+    bob = server.join(tokens["participant"], "Bob")
+    return Writers(board["id"], tokens, alice, bob)
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """Alice's and Bob's private documents, and a viewer's session document."""
+
+    alice: YClient
+    bob: YClient
+    viewer: YClient
+
+    @property
+    def session(self) -> Map:
+        return self.viewer.doc.get("session", type=Map)
+
+
+@contextlib.asynccontextmanager
+async def two_drafts(
+    server: ServerProcess, people: Writers, alice_text: str, bob_text: str
+) -> AsyncIterator[Drafts]:
+    """Alice writes draft a1 and Bob draft b1, each in their private document; entered once
+    a viewer's session socket counts both."""
+    board_id = people.board_id
+    async with (
+        synced_client(private_url(server, board_id, people.alice["token"])) as a,
+        synced_client(private_url(server, board_id, people.bob["token"])) as b,
+        synced_client(server.url(board_id, people.tokens["viewer"], session=True)) as viewer,
+    ):
+        await a.change(write_draft("a1", alice_text))
+        await b.change(write_draft("b1", bob_text))
+        drafts = Drafts(a, b, viewer)
+        await viewer.wait_until(lambda: drafts.session.get("drafts_total") == 2)
+        yield drafts
+
+
 async def test_drafts_reach_nobody_but_their_writer_until_the_reveal(
     server: ServerProcess, board: dict[str, Any]
 ) -> None:
-    board_id, tokens = board["id"], board["tokens"]
-    alice = server.join(tokens["participant"], "Alice")
-    bob = server.join(tokens["participant"], "Bob")
+    people = writers(server, board)
+    board_id, tokens, alice, bob = people.board_id, people.tokens, people.alice, people.bob
     host = server.join(tokens["facilitator"], "Fay")
-    run(server, board_id, tokens["facilitator"], type="private_writing", on=True)
+    run(server, board_id, people.fac, type="private_writing", on=True)
     secrets = {"d1": "ZEBRAQUARTZ one", "d2": "ZEBRAQUARTZ two"}
     watchers = [
         YClient(server.url(board_id, bob["token"])),
@@ -153,21 +208,13 @@ async def test_drafts_reach_nobody_but_their_writer_until_the_reveal(
 async def test_publish_moves_only_ones_own_drafts_and_anonymous_mode_keeps_no_author(
     server: ServerProcess, board: dict[str, Any]
 ) -> None:
-    board_id, tokens = board["id"], board["tokens"]
-    alice = server.join(tokens["participant"], "Alice")
-    bob = server.join(tokens["participant"], "Bob")
-    fac = tokens["facilitator"]
+    people = writers(server, board)
+    board_id, tokens, fac = people.board_id, people.tokens, people.fac
+    alice, bob = people.alice, people.bob
     run(server, board_id, fac, type="configure", anonymous=True)
     run(server, board_id, fac, type="private_writing", on=True, lanes=["pain"])
-    async with (
-        synced_client(private_url(server, board_id, alice["token"])) as a,
-        synced_client(private_url(server, board_id, bob["token"])) as b,
-        synced_client(server.url(board_id, tokens["viewer"], session=True)) as viewer,
-    ):
-        await a.change(write_draft("a1", "alice idea"))
-        await b.change(write_draft("b1", "bob idea"))
-        session = viewer.doc.get("session", type=Map)
-        await viewer.wait_until(lambda: session.get("drafts_total") == 2)
+    async with two_drafts(server, people, "alice idea", "bob idea") as drafts:
+        a, viewer, session = drafts.alice, drafts.viewer, drafts.session
         # Anonymous: one total, nothing per person.
         assert dict(viewer.doc.get("drafts", type=Map)) == {}
         # Private writing off: the drafts stay private.
@@ -201,20 +248,11 @@ async def test_publish_moves_only_ones_own_drafts_and_anonymous_mode_keeps_no_au
 async def test_a_removed_persons_drafts_are_dropped_never_revealed(
     server: ServerProcess, board: dict[str, Any]
 ) -> None:
-    board_id, tokens = board["id"], board["tokens"]
-    alice = server.join(tokens["participant"], "Alice")
-    bob = server.join(tokens["participant"], "Bob")
-    fac = tokens["facilitator"]
+    people = writers(server, board)
+    board_id, alice, fac = people.board_id, people.alice, people.fac
     run(server, board_id, fac, type="private_writing", on=True)
-    async with (
-        synced_client(private_url(server, board_id, alice["token"])) as a,
-        synced_client(private_url(server, board_id, bob["token"])) as b,
-        synced_client(server.url(board_id, tokens["viewer"], session=True)) as viewer,
-    ):
-        await a.change(write_draft("a1", "REMOVEDSECRET"))
-        await b.change(write_draft("b1", "kept idea"))
-        session = viewer.doc.get("session", type=Map)
-        await viewer.wait_until(lambda: session.get("drafts_total") == 2)
+    async with two_drafts(server, people, "REMOVEDSECRET", "kept idea") as drafts:
+        a, viewer, session = drafts.alice, drafts.viewer, drafts.session
         removed = run(server, board_id, fac, type="remove", participant=alice["participant_id"])
         assert removed["result"]["dropped_drafts"] == 1
         assert await a.wait_closed() == CLOSE.FORBIDDEN.code
@@ -301,8 +339,8 @@ async def test_drafts_on_a_journey_of_a_workshop_are_revealed_with_their_authors
     )
     assert added.status_code == 201, added.text
     journey = added.json()["id"]
-    alice = server.join(tokens["participant"], "Alice")
-    bob = server.join(tokens["participant"], "Bob")
+    people = writers(server, board)
+    alice, bob = people.alice, people.bob
     for board_id in (root, journey):
         run(server, board_id, fac, type="private_writing", on=True)
     async with (

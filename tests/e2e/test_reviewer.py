@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import signal
-from typing import Any
 
 import httpx
 import pytest
-from pycrdt import Map, Text
+from pycrdt import Map
 
 from conftest import ServerProcess
+from driving import DrivenBoard
 from ysync import synced_client
 
 CARDS = {
@@ -20,51 +20,18 @@ CARDS = {
 }
 
 
-class Board:
+class Board(DrivenBoard):
     """A board with a facilitator, a participant and two reviewers, driven over HTTP."""
 
     def __init__(self, server: ServerProcess) -> None:
-        self.server = server
-        created = server.create_board("Motor claim")
-        self.created = created
-        self.id: str = created["id"]
-        self.tokens: dict[str, str] = created["tokens"]
-        self.lead = server.join(self.tokens["facilitator"], "Fay", "CX")
-        self.ann = server.join(self.tokens["participant"], "Ann", "Claims")
-        self.rita = server.join(self.tokens["reviewer"], "Rita", "Finance")
-        self.sven = server.join(self.tokens["reviewer"], "Sven", "Sales")
-
-    def command(self, token: str, **body: Any) -> httpx.Response:
-        return httpx.post(
-            f"{self.server.http}/api/boards/{self.id}/commands",
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-
-    def ok(self, token: str, **body: Any) -> dict[str, Any]:
-        response = self.command(token, **body)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def refused(self, token: str, status: int, code: str, **body: Any) -> None:
-        response = self.command(token, **body)
-        assert response.status_code == status, (body, response.text)
-        assert response.json()["error"]["code"] == code, (body, response.text)
-
-    def phase(self, phase: str) -> None:
-        self.ok(self.tokens["facilitator"], type="set_phase", phase=phase)
+        super().__init__(server)
+        self.lead = self.join("facilitator", "Fay", "CX")
+        self.ann = self.join("participant", "Ann", "Claims")
+        self.rita = self.join("reviewer", "Rita", "Finance")
+        self.sven = self.join("reviewer", "Sven", "Sales")
 
     async def add_cards(self) -> None:
-        async with synced_client(self.server.url(self.id, self.ann["token"])) as writer:
-
-            def add(doc: Any) -> None:
-                target = doc.get("cards", type=Map)
-                for key, fields in CARDS.items():
-                    target[key] = Map({**fields, "text": Text(key)})
-
-            await writer.change(add)
-            await writer.wait_until(lambda: "n1" in writer.doc.get("cards", type=Map))
-            await writer.round_trip()
+        await self.write_cards(self.ann["token"], CARDS)
 
 
 @pytest.fixture

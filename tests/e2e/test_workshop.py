@@ -13,6 +13,7 @@ import pytest
 from pycrdt import Map, Text
 
 from conftest import ServerProcess
+from driving import DrivenBoard
 from journeyboard.workshop import documents
 from journeyboard.workshop.commands import CommandError
 from journeyboard.workshop.facilitation import timer_after
@@ -21,35 +22,13 @@ from waiting import wait_until
 from ysync import YClient, synced_client
 
 
-class Workshop:
+class Workshop(DrivenBoard):
     """A board with a facilitator and participants, driven over HTTP."""
 
     def __init__(self, server: ServerProcess) -> None:
-        self.server = server
-        created = server.create_board("Motor claim")
-        self.id: str = created["id"]
-        self.links: dict[str, str] = created["tokens"]
-        self.lead = server.join(self.links["facilitator"], "Fay", "CX")
-        self.people = [
-            server.join(self.links["participant"], n, "Claims") for n in ("Ann", "Bo", "Cy")
-        ]
-
-    def command(self, token: str, **body: Any) -> httpx.Response:
-        return httpx.post(
-            f"{self.server.http}/api/boards/{self.id}/commands",
-            json=body,
-            headers={"Authorization": f"Bearer {token}"},
-        )
-
-    def ok(self, token: str, **body: Any) -> dict[str, Any]:
-        response = self.command(token, **body)
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def refused(self, token: str, status: int, code: str, **body: Any) -> None:
-        response = self.command(token, **body)
-        assert response.status_code == status, (body, response.text)
-        assert response.json()["error"]["code"] == code, (body, response.text)
+        super().__init__(server)
+        self.lead = self.join("facilitator", "Fay", "CX")
+        self.people = [self.join("participant", n, "Claims") for n in ("Ann", "Bo", "Cy")]
 
     def me(self, token: str) -> dict[str, Any]:
         response = httpx.get(
@@ -59,22 +38,13 @@ class Workshop:
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    def phase(self, phase: str) -> None:
-        self.ok(self.links["facilitator"], type="set_phase", phase=phase)
-
-    def url(self, token: str, session: bool = False) -> str:
-        return self.server.url(self.id, token, session)
-
     async def add_cards(self, cards: dict[str, dict[str, Any]]) -> None:
-        async with synced_client(self.url(self.people[0]["token"])) as writer:
+        """Cards written by the first participant, and a root entry that is not a card."""
 
-            def add(doc: Any) -> None:
-                target = doc.get("cards", type=Map)
-                for key, fields in cards.items():
-                    target[key] = Map({**fields, "text": Text(fields.get("text", key))})
+        def junk(doc: Any) -> None:
+            doc.get("cards", type=Map)["junk"] = 42
 
-            await writer.change(add)
-            await writer.change(lambda d: d.get("cards", type=Map).__setitem__("junk", 42))
+        await self.write_cards(self.people[0]["token"], cards, junk)
 
 
 @pytest.fixture
@@ -135,9 +105,9 @@ def test_timer_arithmetic() -> None:
 
 
 async def test_phases_forward_and_back_reach_every_client(ws: Workshop) -> None:
-    async with synced_client(ws.url(ws.links["viewer"], session=True)) as viewer:
+    async with synced_client(ws.url(ws.tokens["viewer"], session=True)) as viewer:
         for phase in ("discovery", "pain_points", "solution_rating", "pain_points"):
-            answer = ws.ok(ws.links["facilitator"], type="set_phase", phase=phase)
+            answer = ws.ok(ws.tokens["facilitator"], type="set_phase", phase=phase)
             assert answer["state"]["session"]["phase"] == phase
             assert isinstance(answer["server_now_ms"], int)
             await viewer.wait_until(
@@ -151,9 +121,9 @@ async def test_phases_forward_and_back_reach_every_client(ws: Workshop) -> None:
             "pain_points",
         ]
         assert history[-1]["from"] == "solution_rating"
-    ws.refused(ws.links["facilitator"], 400, "invalid_command", type="set_phase", phase="party")
+    ws.refused(ws.tokens["facilitator"], 400, "invalid_command", type="set_phase", phase="party")
     ws.refused(ws.people[0]["token"], 403, "forbidden", type="set_phase", phase="lobby")
-    ws.refused(ws.links["viewer"], 403, "forbidden", type="set_phase", phase="lobby")
+    ws.refused(ws.tokens["viewer"], 403, "forbidden", type="set_phase", phase="lobby")
 
 
 def test_timer_with_a_client_clock_two_minutes_off(ws: Workshop) -> None:
@@ -173,7 +143,7 @@ def test_timer_with_a_client_clock_two_minutes_off(ws: Workshop) -> None:
 
 
 async def test_spotlight_configure_and_promote(ws: Workshop) -> None:
-    stages = ws.server.get_board(ws.id, ws.links["viewer"])["content"]["stages"]
+    stages = ws.server.get_board(ws.id, ws.tokens["viewer"])["content"]["stages"]
     stage = next(iter(stages))
     assert (
         ws.ok(ws.lead["token"], type="spotlight", stage=stage)["state"]["session"]["spotlight"]
@@ -203,11 +173,11 @@ async def test_spotlight_configure_and_promote(ws: Workshop) -> None:
 
 async def test_follow_names_the_leader_whose_presence_followers_find(ws: Workshop) -> None:
     lead_id = ws.lead["participant_id"]
-    assert ws.server.get_board(ws.id, ws.links["viewer"])["session"]["session"]["follow"] is None
+    assert ws.server.get_board(ws.id, ws.tokens["viewer"])["session"]["session"]["follow"] is None
     async with (
-        synced_client(ws.url(ws.links["viewer"], session=True)) as session,
+        synced_client(ws.url(ws.tokens["viewer"], session=True)) as session,
         synced_client(ws.url(ws.lead["token"])) as leader,
-        synced_client(ws.url(ws.links["viewer"])) as follower,
+        synced_client(ws.url(ws.tokens["viewer"])) as follower,
     ):
         state = ws.ok(ws.lead["token"], type="follow", on=True)["state"]["session"]
         assert state["follow"] == {"participant": lead_id, "name": "Fay", "journey": ws.id}
@@ -234,18 +204,18 @@ async def test_follow_names_the_leader_whose_presence_followers_find(ws: Worksho
         )
         assert found["view"] == {"x": 10, "y": 20, "zoom": 1.5}
         assert found["user"]["name"] == "Fay" and found["user"]["role"] == "facilitator"
-        stopped = ws.ok(ws.links["facilitator"], type="follow", on=False)
+        stopped = ws.ok(ws.tokens["facilitator"], type="follow", on=False)
         assert stopped["result"] == {"follow": None}
         assert stopped["state"]["session"]["follow"] is None
         await session.wait_until(
             lambda: session.doc.get("session", type=Map).get("follow", "absent") is None
         )
     # A link holder has no presence of their own to follow.
-    ws.refused(ws.links["facilitator"], 409, "join_first", type="follow", on=True)
+    ws.refused(ws.tokens["facilitator"], 409, "join_first", type="follow", on=True)
     ann = ws.people[0]
     ws.refused(ann["token"], 403, "forbidden", type="follow", on=True)
-    ws.refused(ws.links["participant"], 403, "forbidden", type="follow", on=False)
-    ws.refused(ws.links["viewer"], 403, "forbidden", type="follow", on=True)
+    ws.refused(ws.tokens["participant"], 403, "forbidden", type="follow", on=False)
+    ws.refused(ws.tokens["viewer"], 403, "forbidden", type="follow", on=True)
     ws.refused(ws.lead["token"], 400, "invalid_command", type="follow", on="yes")
     ws.refused(ws.lead["token"], 400, "invalid_command", type="follow")
     # A co-facilitator takes the lead; removing them lets everyone go.
@@ -263,7 +233,7 @@ async def test_follow_names_the_leader_whose_presence_followers_find(ws: Worksho
 async def test_a_phase_change_stops_and_clears_the_timer(ws: Workshop) -> None:
     lead = ws.lead["token"]
     cleared = {"running": False, "ends_at_ms": None, "remaining_ms": None}
-    async with synced_client(ws.url(ws.links["viewer"], session=True)) as session:
+    async with synced_client(ws.url(ws.tokens["viewer"], session=True)) as session:
         ws.phase("discovery")
         ws.ok(lead, type="timer", action="start", seconds=60)
         # Setting the phase it is already in keeps its timer.
@@ -283,7 +253,8 @@ async def test_a_phase_change_stops_and_clears_the_timer(ws: Workshop) -> None:
         await wait_until(lambda: time.time() * 1000 > ends["ends_at_ms"], 5, "the timer's end")
         ws.phase("solution_rating")
         assert (
-            ws.server.get_board(ws.id, ws.links["viewer"])["session"]["session"]["timer"] == cleared
+            ws.server.get_board(ws.id, ws.tokens["viewer"])["session"]["session"]["timer"]
+            == cleared
         )
     ws.refused(lead, 409, "timer_not_paused", type="timer", action="resume")
     ws.refused(lead, 409, "timer_not_set", type="timer", action="extend", seconds=30)
@@ -293,7 +264,7 @@ async def test_a_new_vote_budget_reaches_everyone_and_me(ws: Workshop) -> None:
     await ws.add_cards(CARDS)
     lead, ann = ws.lead["token"], ws.people[0]["token"]
     assert (ws.me(ann)["votes_per_person"], ws.me(ann)["remaining"]) == (3, 3)
-    async with synced_client(ws.url(ws.links["viewer"], session=True)) as session:
+    async with synced_client(ws.url(ws.tokens["viewer"], session=True)) as session:
         budget = lambda: session.doc.get("session", type=Map).get("votes_per_person")  # noqa: E731
         ws.ok(lead, type="configure", votes_per_person=5)
         await session.wait_until(lambda: budget() == 5)
@@ -341,8 +312,8 @@ async def test_votes_are_gated_budgeted_and_blind_until_revealed(ws: Workshop) -
     ws.refused(ann, 409, "wrong_phase", type="vote", card="p1", delta=1)
     ws.phase("pain_points")
     async with (
-        synced_client(ws.url(ws.links["viewer"], session=True)) as session,
-        synced_client(ws.url(ws.links["viewer"])) as content,
+        synced_client(ws.url(ws.tokens["viewer"], session=True)) as session,
+        synced_client(ws.url(ws.tokens["viewer"])) as content,
     ):
         for token, card in ((ann, "p1"), (ann, "p1"), (ann, "p2"), (bo, "p1"), (cy, "p2")):
             ws.ok(token, type="vote", card=card, delta=1)
@@ -352,8 +323,8 @@ async def test_votes_are_gated_budgeted_and_blind_until_revealed(ws: Workshop) -
         ws.refused(ann, 400, "malformed_card", type="vote", card="junk", delta=1)
         ws.refused(ann, 400, "wrong_kind", type="vote", card="s1", delta=1)
         ws.refused(ann, 400, "invalid_command", type="vote", card="p1", delta=2)
-        ws.refused(ws.links["participant"], 403, "join_first", type="vote", card="p1", delta=1)
-        ws.refused(ws.links["viewer"], 403, "forbidden", type="vote", card="p1", delta=1)
+        ws.refused(ws.tokens["participant"], 403, "join_first", type="vote", card="p1", delta=1)
+        ws.refused(ws.tokens["viewer"], 403, "forbidden", type="vote", card="p1", delta=1)
         assert ws.me(ann)["votes"] == {"p1": 2, "p2": 1} and ws.me(ann)["remaining"] == 0
         taken_back = ws.ok(ann, type="vote", card="p2", delta=-1)["result"]["me"]
         assert ws.me(ann)["remaining"] == 1
@@ -366,7 +337,7 @@ async def test_votes_are_gated_budgeted_and_blind_until_revealed(ws: Workshop) -
         )
         # Blind: nothing in any synced document or HTTP read names a vote.
         assert session.doc.get("votes", type=Map).to_py() in ({}, None)
-        assert ws.server.get_board(ws.id, ws.links["viewer"])["session"]["votes"] == {}
+        assert ws.server.get_board(ws.id, ws.tokens["viewer"])["session"]["votes"] == {}
         assert session.doc.get("progress", type=Map)["voters"] == 3
         assert not any(b"count" in frame for frame in session.frames + content.frames)
         ws.ok(ws.lead["token"], type="reveal", what="votes")
@@ -417,7 +388,7 @@ def test_raw_votes_and_ratings_survive_a_restart(ws: Workshop) -> None:
     mine = ws.me(ann)
     assert mine["votes"] == {"p1": 1} and mine["ratings"] == {"s1": {"effort": 2, "impact": 4}}
     ws.ok(ws.lead["token"], type="reveal", what="ratings")
-    ratings = ws.server.get_board(ws.id, ws.links["viewer"])["session"]["ratings"]
+    ratings = ws.server.get_board(ws.id, ws.tokens["viewer"])["session"]["ratings"]
     assert ratings["s1"]["n"] == 1 and ratings["s1"]["quadrant"] == "quick_win"
 
 
@@ -443,7 +414,7 @@ async def test_ratings_are_blind_then_summarised_with_boundaries(ws: Workshop) -
     ws.ok(cy, type="rate", card="s1", effort=4, impact=3)
     for token, effort, impact in ((ann, 4, 2), (bo, 4, 3), (cy, 5, 2)):
         ws.ok(token, type="rate", card="s2", effort=effort, impact=impact)
-    async with synced_client(ws.url(ws.links["viewer"], session=True)) as session:
+    async with synced_client(ws.url(ws.tokens["viewer"], session=True)) as session:
         assert session.doc.get("ratings", type=Map).to_py() in ({}, None)
         assert session.doc.get("progress", type=Map)["raters"] == 3
         assert session.doc.get("progress", type=Map)["ratings_cast"] == 6
@@ -468,7 +439,7 @@ async def test_lock_undoes_participant_edits_and_unlock_restores_editing(ws: Wor
     async with (
         synced_client(ws.url(ann)) as participant,
         synced_client(ws.url(ws.lead["token"])) as facilitator,
-        synced_client(ws.url(ws.links["viewer"])) as watcher,
+        synced_client(ws.url(ws.tokens["viewer"])) as watcher,
     ):
         await participant.change(
             lambda d: d.get("cards", type=Map).__setitem__("before", Map({"text": Text("kept")}))
@@ -494,7 +465,7 @@ async def test_lock_undoes_participant_edits_and_unlock_restores_editing(ws: Wor
             lambda: "after" in cards(watcher) and cards(watcher)["before"]["text"] == "kept!"
         )
         assert cards(participant) == cards(watcher)
-    data = ws.server.get_board(ws.id, ws.links["viewer"])["content"]["cards"]
+    data = ws.server.get_board(ws.id, ws.tokens["viewer"])["content"]["cards"]
     assert set(data) == {"before", "lead", "after"}
 
 

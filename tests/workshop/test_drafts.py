@@ -3,7 +3,9 @@ once, by the next node that runs one (over the same memory store, as after a res
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -39,6 +41,46 @@ async def cards_of(boards: BoardService, name: str) -> dict[str, Any]:
     return await boards.read_doc(name, lambda d: documents.plain(d.get("cards", type=Map), {}))
 
 
+async def board_of(
+    boards: BoardService, title: str, names: tuple[str, ...]
+) -> tuple[str, list[str]]:
+    """A new board, and the ids of the people who joined it with `names`."""
+    created = await boards.create(title, template=None, persona="", scope="")
+    board_id = created.board.id
+    link = await boards.authenticate(board_id, created.tokens["participant"])
+    people = []
+    for name in names:
+        person, _ = await boards.join(link, name, "", address="10.0.0.1")
+        people.append(person.id)
+    return board_id, people
+
+
+@dataclass(frozen=True)
+class Writer:
+    """Ann on a board of a node over a memory store, and her private document."""
+
+    store: MemoryStore
+    boards: BoardService
+    board_id: str
+    person_id: str
+
+    @property
+    def private(self) -> str:
+        return documents.private_name(self.board_id, self.person_id)
+
+
+@contextlib.asynccontextmanager
+async def one_writer(title: str) -> AsyncIterator[Writer]:
+    store = MemoryStore()
+    wired = node(store)
+    await wired.rooms.__aenter__()
+    try:
+        board_id, (person_id,) = await board_of(wired.boards, title, ("Ann",))
+        yield Writer(store, wired.boards, board_id, person_id)
+    finally:
+        await wired.rooms.close()
+
+
 def test_lanes_of_unknown_kinds_are_the_notes_lane() -> None:
     assert drafts.lane_of("pain") == "pain"
     assert drafts.lane_of("bogus") == drafts.lane_of(None) == "note"
@@ -52,13 +94,7 @@ async def test_a_reveal_cut_at_any_write_is_finished_exactly_once(cut: int, fini
     first = node(store)
     await first.rooms.__aenter__()
     boards = first.boards
-    created = await boards.create("Reveal", template=None, persona="", scope="")
-    board_id = created.board.id
-    link = await boards.authenticate(board_id, created.tokens["participant"])
-    people = []
-    for name in ("Ann", "Bo"):
-        person, _ = await boards.join(link, name, "", address="10.0.0.1")
-        people.append(person.id)
+    board_id, people = await board_of(boards, "Reveal", ("Ann", "Bo"))
     expected = {}
     for n, person in enumerate(people):
         for m in range(3):
@@ -116,16 +152,8 @@ async def test_a_reveal_cut_at_any_write_is_finished_exactly_once(cut: int, fini
 
 
 async def test_compaction_drops_emptied_drafts_from_the_store() -> None:
-    store = MemoryStore()
-    wired = node(store)
-    await wired.rooms.__aenter__()
-    try:
-        boards = wired.boards
-        created = await boards.create("Compact", template=None, persona="", scope="")
-        board_id = created.board.id
-        link = await boards.authenticate(board_id, created.tokens["participant"])
-        person, _ = await boards.join(link, "Ann", "", address="10.0.0.1")
-        private = documents.private_name(board_id, person.id)
+    async with one_writer("Compact") as ann:
+        store, boards, board_id, private = ann.store, ann.boards, ann.board_id, ann.private
         await boards.change_doc(private, add_draft("gone", "WITHDRAWNIDEA"))
         await boards.change_doc(private, add_draft("kept", "SHOWNIDEA"))
 
@@ -134,7 +162,7 @@ async def test_compaction_drops_emptied_drafts_from_the_store() -> None:
 
         await boards.change_doc(private, withdraw)  # the writer deleted one draft
         async with boards.rooms.bus.board_lock(board_id):
-            assert await drafts.reveal(boards, board_id, [person.id]) == 1
+            assert await drafts.reveal(boards, board_id, [ann.person_id]) == 1
         # Before compaction the log still holds both texts (a merge would keep them too).
         assert b"WITHDRAWNIDEA" in b"".join(await store.load_document(private))
         await store.compact_document(private)
@@ -143,22 +171,12 @@ async def test_compaction_drops_emptied_drafts_from_the_store() -> None:
         # The drafts document forgets who had drafts once the journal and counts are done.
         journal = documents.drafts_name(board_id)
         await store.compact_document(journal)
-        assert person.id.encode() not in b"".join(await store.load_document(journal))
-    finally:
-        await wired.rooms.close()
+        assert ann.person_id.encode() not in b"".join(await store.load_document(journal))
 
 
 async def test_odd_drafts_are_read_tolerantly() -> None:
-    store = MemoryStore()
-    wired = node(store)
-    await wired.rooms.__aenter__()
-    try:
-        boards = wired.boards
-        created = await boards.create("Odd", template=None, persona="", scope="")
-        board_id = created.board.id
-        link = await boards.authenticate(board_id, created.tokens["participant"])
-        person, _ = await boards.join(link, "Ann", "", address="10.0.0.1")
-        private = documents.private_name(board_id, person.id)
+    async with one_writer("Odd") as ann:
+        boards, board_id, private = ann.boards, ann.board_id, ann.private
 
         def odd(doc: Doc[Any]) -> None:
             cards = doc.get("cards", type=Map)
@@ -169,15 +187,13 @@ async def test_odd_drafts_are_read_tolerantly() -> None:
         counts = await boards.read_doc(private, drafts.draft_counts)
         assert counts == {"note": 1}
         async with boards.rooms.bus.board_lock(board_id):
-            assert await drafts.reveal(boards, board_id, [person.id]) == 1
+            assert await drafts.reveal(boards, board_id, [ann.person_id]) == 1
         content = await cards_of(boards, documents.content_name(board_id))
         assert content["bare"] == {
             "kind": "bogus",
             "emotion": 2,
             "text": "",
             "author": "Ann",
-            "author_id": person.id,
+            "author_id": ann.person_id,
         }
         assert "junk" not in content
-    finally:
-        await wired.rooms.close()

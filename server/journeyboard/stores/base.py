@@ -27,7 +27,14 @@ from journeyboard.stores.records import (
     MetricValue,
     PersonRecord,
 )
-from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError, UpdateLog
+from journeyboard.sync.ports import (
+    CompactionPolicy,
+    HealthCounter,
+    LoadedDocument,
+    StoreError,
+    UpdateLog,
+    keep_deleted,
+)
 
 if TYPE_CHECKING:
     from journeyboard.stores.redis_repair import OpenDocuments
@@ -95,6 +102,9 @@ class Store(UpdateLog, BoardRecords, ABC):
     def __init__(self) -> None:
         self.compactions_refused = 0
         """Compactions that kept the log because the merged snapshot failed its proof."""
+        self.compaction: CompactionPolicy = keep_deleted
+        """Which documents' snapshots drop deleted content: the workshop's rule, set by whoever
+        wires the node (`web.services.Services.build`); until then, none."""
 
     def shared_log(self) -> SharedLog | None:
         """The log as every node that shares this store reads it (the nodes then need a bus,

@@ -25,7 +25,7 @@ from journeyboard.stores.base import Store
 from journeyboard.stores.group_commit import Append
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import LoadedDocument, StoreError
-from journeyboard.sync.updates import collects_garbage, verified_merge
+from journeyboard.sync.updates import verified_merge
 
 T = TypeVar("T")
 
@@ -153,7 +153,7 @@ class MemoryStore(Store):
         parts = ([document.snapshot] if document.snapshot is not None else []) + [
             update for _, update in document.log
         ]
-        snapshot = verified_merge(parts, collect_garbage=collects_garbage(name))
+        snapshot = verified_merge(parts, collect_garbage=self.compaction(name))
         if snapshot is None:
             self.compactions_refused += 1
             return

@@ -39,7 +39,7 @@ from journeyboard.stores.base import SharedLog, Store
 from journeyboard.stores.group_commit import Append, GroupCommit
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import KeyedLocks, LoadedDocument, StoreError
-from journeyboard.sync.updates import collects_garbage, verified_merge
+from journeyboard.sync.updates import verified_merge
 from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
@@ -471,7 +471,7 @@ class PostgreSQLStore(Store):
                 bytes(data) for _, data in entries
             ]
             snapshot = await asyncio.to_thread(
-                verified_merge, parts, collect_garbage=collects_garbage(name)
+                verified_merge, parts, collect_garbage=self.compaction(name)
             )
             if snapshot is None:
                 log.error(

@@ -41,7 +41,7 @@ from journeyboard.stores.group_commit import Append, GroupCommit
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.stores.redis_repair import OpenDocuments, RedisRepair
 from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError
-from journeyboard.sync.updates import collects_garbage, verified_merge
+from journeyboard.sync.updates import verified_merge
 from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
@@ -258,7 +258,7 @@ class RedisStore(Store):
                 if not entries:
                     return
                 parts = ([data] if data else []) + [f[b"u"] for _, f in _pairs(entries)]
-                merged = verified_merge(parts, collect_garbage=collects_garbage(name))
+                merged = verified_merge(parts, collect_garbage=self.compaction(name))
                 if merged is None:
                     self.compactions_refused += 1
                     log.error("compaction of %s refused; its stream is kept", name)

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 from journeyboard.stores.base import Store
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
-from journeyboard.sync.updates import collects_garbage, verified_merge
+from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
 
@@ -186,11 +186,11 @@ def _insert_update(name: str, update: bytes) -> Operation:
     return run
 
 
-def _compaction(name: str) -> Operation:
-    return lambda conn: _compact(conn, name)
+def _compaction(name: str, collect_garbage: bool) -> Operation:
+    return lambda conn: _compact(conn, name, collect_garbage)
 
 
-def _compact(conn: sqlite3.Connection, name: str) -> bool:
+def _compact(conn: sqlite3.Connection, name: str, collect_garbage: bool) -> bool:
     """Replace snapshot and log by one proven snapshot; False when the proof failed (then the
     log stays as it is)."""
     row = conn.execute("SELECT data FROM snapshots WHERE doc = ?", (name,)).fetchone()
@@ -200,7 +200,7 @@ def _compact(conn: sqlite3.Connection, name: str) -> bool:
     if not entries:
         return True
     parts = ([bytes(row[0])] if row else []) + [bytes(data) for _, data in entries]
-    snapshot = verified_merge(parts, collect_garbage=collects_garbage(name))
+    snapshot = verified_merge(parts, collect_garbage=collect_garbage)
     if snapshot is None:
         log.error("compaction of %s refused; its log of %d entries is kept", name, len(entries))
         return False
@@ -484,7 +484,8 @@ class SQLiteStore(Store):
         length = self._log_lengths.get(name, 0) + 1
         if length >= self.compact_after:  # behind this append, in the same queue
             length = 0
-            self._submit(_compaction(name)).add_done_callback(self._compacted)
+            compaction = _compaction(name, self.compaction(name))
+            self._submit(compaction).add_done_callback(self._compacted)
         self._log_lengths[name] = length
         return committed
 
@@ -498,7 +499,7 @@ class SQLiteStore(Store):
 
     async def compact_document(self, name: str) -> None:
         self._log_lengths[name] = 0
-        if not await self._submit(_compaction(name)):
+        if not await self._submit(_compaction(name, self.compaction(name))):
             self.compactions_refused += 1
 
     async def quarantine(self, name: str, update: bytes, reason: str) -> None:

@@ -21,6 +21,18 @@ Position = int | bytes
 
 ControlHandler = Callable[[dict[str, Any]], None]
 
+CompactionPolicy = Callable[[str], bool]
+"""Whether compacting a document, by its name, drops what was deleted from it
+(`updates.verified_merge`'s `collect_garbage`). It is the workshop's rule
+(`workshop.documents.collects_garbage`), handed to the store by whoever wires a node: neither
+the sync core nor a store knows what a board's documents are called."""
+
+
+def keep_deleted(name: str) -> bool:
+    """The compaction policy of a store that was given none: every snapshot keeps what was
+    deleted (as a merge does)."""
+    return False
+
 
 class StoreError(RuntimeError):
     """The store (or the bus in front of it) could not do what was asked: unreachable,
@@ -77,7 +89,8 @@ class UpdateLog(Protocol):
 
     @abstractmethod
     async def compact_document(self, name: str) -> None:
-        """Replace the stored log by one proven snapshot (or keep it, if none is proven)."""
+        """Replace the stored log by one proven snapshot (or keep it, if none is proven); the
+        snapshot drops deleted content where the store's `CompactionPolicy` says so."""
 
     @abstractmethod
     async def quarantine(self, name: str, update: bytes, reason: str) -> None:

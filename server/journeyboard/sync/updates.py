@@ -353,17 +353,6 @@ def same_document(a: Doc[Any], b: Doc[Any]) -> bool:
     return state_vector(a) == state_vector(b) and _canonical(a) == _canonical(b)
 
 
-GARBAGE_COLLECTED: Final = ("/private/", "/drafts")
-"""Names (parts of) of the documents whose compaction drops deleted content: a board's private
-documents and its drafts document (`workshop.documents`), so that emptied drafts and finished
-reveal journals do not outlive the next compaction."""
-
-
-def collects_garbage(name: str) -> bool:
-    """Whether compacting this document drops what was deleted from it (see `verified_merge`)."""
-    return GARBAGE_COLLECTED[0] in name or name.endswith(GARBAGE_COLLECTED[1])
-
-
 def verified_merge(parts: Sequence[bytes], *, collect_garbage: bool = False) -> bytes | None:
     """Merge stored updates into one snapshot that is proven to yield the same document as
     the parts, or None when no such snapshot could be made (then the log must be kept).

@@ -84,6 +84,7 @@ class Services:
     def build(cls, settings: Settings, store: Store) -> Services:
         """Wire a node: the store, the bus it needs (`cluster.open_bus`), rooms over both."""
         limits = settings.limits
+        store.compaction = documents.collects_garbage
         bus = open_bus(store, settings.bus_url)
         rooms = RoomManager(store, bus, room_options(settings), hooks=workshop.PolicyKeeper)
         counter = drafts.DraftCounter()

@@ -61,6 +61,7 @@ class SyncSession:
         "state",
         "step1s",
         "volume",
+        "writes_drafts",
     )
 
     def __init__(
@@ -75,6 +76,8 @@ class SyncSession:
             limits.max_message_bytes if conn.can_write else limits.max_read_only_message_bytes
         )
         """A read-only socket only sends sync step 1 and presence: it gets a small limit."""
+        self.writes_drafts = conn.can_write and documents.is_private(room.name)
+        """A writer in a private document: what it delivers may change a draft count."""
         self.messages = TokenBucket(limits.messages_per_second, limits.message_burst)
         self.volume = TokenBucket(limits.bytes_per_second, limits.byte_burst)
         self.presence = TokenBucket(limits.awareness_per_second, limits.awareness_burst)
@@ -211,7 +214,7 @@ class SyncSession:
 
     def _deliver(self, data: bytes) -> None:
         self._into_room(self.room.receive, data)
-        if self.conn.can_write and documents.is_private(self.room.name):
+        if self.writes_drafts:
             self.gate.on_draft_change(self.room.name)
 
     def _deliver_awareness(self, entries: list[AwarenessEntry]) -> None:

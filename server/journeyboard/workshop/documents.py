@@ -68,6 +68,14 @@ def is_server_only(name: str) -> bool:
     return name.endswith(SESSION_SUFFIX) or name.endswith(DRAFTS_SUFFIX)
 
 
+def collects_garbage(name: str) -> bool:
+    """Whether compacting this document drops what was deleted from it: a board's private
+    documents (and their client id bindings) and its drafts document, so that emptied drafts
+    and finished reveal journals do not outlive the next compaction. The node hands this rule
+    to its store (`sync.ports.CompactionPolicy`)."""
+    return is_private(name) or name.endswith(DRAFTS_SUFFIX)
+
+
 def board_of(name: str) -> str:
     """The board a document belongs to."""
     for marker in (PRIVATE_INFIX, SESSION_SUFFIX, DRAFTS_SUFFIX):
