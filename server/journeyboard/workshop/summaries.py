@@ -99,15 +99,15 @@ async def read(
     answer again while the document has not changed. `reader` must be pure: it keys the
     remembered readings (a module's function, not a new lambda each time)."""
     key: object = reader
-    room = boards.rooms.rooms.get(name)
-    if room is not None and not room.closed and room.ready.is_set():
-        await boards.rooms.bus.catch_up(name)
-        version: object = _RoomVersion(room, room.version)
-        kept = readings.get(name, key, version)
-        if kept is not None:
-            return cast(T, kept)
-        update = await room.read(_encode)
-        updates = [update]
+    open_here = boards.rooms.rooms.get(name)
+    if open_here is not None and not open_here.closed and open_here.ready.is_set():
+        async with boards.rooms.use(name) as room:  # held: it cannot unload meanwhile
+            await boards.rooms.bus.catch_up(name)
+            version: object = _RoomVersion(room, room.version)
+            kept = readings.get(name, key, version)
+            if kept is not None:
+                return cast(T, kept)
+            updates = [await room.read(_encode)]
     else:
         updates = (await boards.update_log.load(name)).updates
         version = await asyncio.to_thread(_digest, updates)
