@@ -88,7 +88,9 @@ def settle(pids: list[int], timeout: float = 15.0) -> None:
 
 
 def open_documents(port: int) -> float:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+    # 30 s: a node that unloads and compacts (then seals) a big board on a machine shared with
+    # other work can take over 5 s to answer, and a timeout would abort the whole benchmark.
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
         for line in response.read().decode().splitlines():
             if line.startswith("journeyboard_open_documents "):
                 return float(line.split()[1])

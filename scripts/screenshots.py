@@ -7,7 +7,8 @@ once more at 1280x720. Then the same workshop as a Swedish and a Danish team wro
 (scripts/screenshot_content.json), read in Swedish and in Danish: discovery, and the rating
 with its matrix (sv-*.png, da-*.png). Then a workshop of several journeys (two persona
 variants, a detailed journey for a stage and a to-be journey): its portfolio, and the
-breadcrumb of the detailed journey at 1366x768 and 1280x720. Build the client first
+breadcrumb of the detailed journey at 1366x768 and 1280x720. Then a reviewer's action plan
+and the follow-up workshop's matrix (scripts/screenshots_followup.py). Build the client first
 (`cd client && npm run build`). Usage: python scripts/screenshots.py [target-dir]
 """
 
@@ -27,6 +28,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, sync_playwright
 from pycrdt import Map, Text
+from screenshots_followup import shoot_followup
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "shared_schema" / "examples" / "insurance_claim.json"
@@ -84,6 +86,7 @@ def main() -> int:
             for language in LOCALES:
                 shoot_language(base, target, language)
             shoot_journeys(base, target)
+            shoot_followup(base, target)
         finally:
             server.terminate()
             server.wait(10)
@@ -256,8 +259,10 @@ def shoot_journeys(base: str, target: Path) -> None:
         settle(page)
         page.screenshot(path=str(target / "breadcrumb-1280x720.png"))
         # The overview: the stage with a detailed journey carries its badge.
+        # The workshop's own link lands on the portfolio; the breadcrumb chooses the overview.
         page.set_viewport_size(LAPTOP)  # type: ignore[arg-type]
-        page.goto(f"{base}/b/{root}#token={tokens['facilitator']}")
+        page.reload()
+        page.get_by_test_id("crumb").first.click()
         page.wait_for_selector('[data-testid="detail-badge"]')
         settle(page)
         page.screenshot(path=str(target / "journey-badge.png"))

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EXPORT_CHOICES, errorMessage, filenameFrom } from './exports';
+import { EXPORT_CHOICES, errorMessage, exportPath, filenameFrom } from './exports';
 
 describe('exports', () => {
   it('reads the file name the server suggests', () => {
@@ -26,5 +26,15 @@ describe('exports', () => {
     expect(errorMessage({ error: { code: 'unknown_format', message: 'unknown format' } })).toBe('unknown format');
     expect(errorMessage({ error: 'x' })).toBeNull();
     expect(errorMessage(null)).toBeNull();
+  });
+
+  it("asks the report and the poster for the heat map's metric", () => {
+    const pick = (path: string) => EXPORT_CHOICES.find((choice) => choice.path === path) ?? { label: 'export.pdf' as const, path };
+    expect(exportPath(pick('export.poster-pdf?sheet=A1&tile=A3'), 'Wait time')).toBe(
+      'export.poster-pdf?sheet=A1&tile=A3&heat=Wait+time',
+    );
+    expect(exportPath(pick('export.pdf'), 'nps')).toBe('export.pdf?heat=nps');
+    expect(exportPath(pick('export.csv?dialect=excel'), 'nps')).toBe('export.csv?dialect=excel');
+    expect(exportPath(pick('export.pdf'), null)).toBe('export.pdf');
   });
 });

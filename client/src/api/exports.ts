@@ -35,8 +35,25 @@ export function filenameFrom(disposition: string | null, fallback: string): stri
   return match?.[1] ?? fallback;
 }
 
-export async function downloadExport(boardId: string, token: string, choice: ExportChoice): Promise<void> {
-  const response = await fetch(`/api/boards/${encodeURIComponent(boardId)}/${choice.path}`, {
+/** The formats that draw the heat map (the report and the poster). */
+const HEAT_FORMATS = ['export.pdf', 'export.html', 'export.poster-pdf', 'export.svg'];
+
+/** An export's path with the heat map's metric, when one is chosen and the format draws it. */
+export function exportPath(choice: ExportChoice, heat: string | null): string {
+  const [format = '', query = ''] = choice.path.split('?');
+  if (heat === null || !HEAT_FORMATS.includes(format)) return choice.path;
+  const params = new URLSearchParams(query);
+  params.set('heat', heat);
+  return `${format}?${params.toString()}`;
+}
+
+export async function downloadExport(
+  boardId: string,
+  token: string,
+  choice: ExportChoice,
+  heat: string | null = null,
+): Promise<void> {
+  const response = await fetch(`/api/boards/${encodeURIComponent(boardId)}/${exportPath(choice, heat)}`, {
     headers: { Authorization: `Bearer ${token}` },
   });
   if (!response.ok) {

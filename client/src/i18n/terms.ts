@@ -102,6 +102,7 @@ const ROLE_NAMES: Readonly<Record<Role, MessageKey>> = {
   facilitator: 'role.facilitator',
   participant: 'role.participant',
   viewer: 'role.viewer',
+  reviewer: 'role.reviewer',
 };
 
 /** "Facilitator", "Participant", "Viewer" in the active language. */

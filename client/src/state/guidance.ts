@@ -74,10 +74,12 @@ const GUIDANCE: Readonly<Record<string, Guidance>> = {
 
 const UNKNOWN: Guidance = { line: null, checklist: [], next: null, minutes: null };
 
-/** The guidance of a phase; the lobby line differs for facilitators and for everyone else. */
+/** The guidance of a phase; the lobby line differs for facilitators and viewers, every line for reviewers. */
 export function guidance(phase: string, role: Role): Guidance {
   const entry = GUIDANCE[phase] ?? UNKNOWN;
   if (phase === 'lobby' && role === 'facilitator') return { ...entry, line: 'guidance.lobby_facilitator' };
   if (phase === 'lobby' && role === 'viewer') return { ...entry, line: 'guidance.lobby_viewer' };
+  // A reviewer only decides on solutions: say so once the plan is open, and wait till then.
+  if (role === 'reviewer') return { ...entry, line: phase === 'action_plan' ? 'guidance.reviewer_plan' : 'guidance.reviewer_wait' };
   return entry;
 }

@@ -32,7 +32,8 @@ export const CHANNELS = [
 
 export type Channel = (typeof CHANNELS)[number];
 
-export const STATUSES = ['open', 'approved', 'rejected'] as const;
+/** The plan's progress (the card's `status`); decisions are the `decide` command's. */
+export const STATUSES = ['open', 'doing', 'done'] as const;
 
 export type ActionStatus = (typeof STATUSES)[number];
 

@@ -1,7 +1,14 @@
 // Read-only, typed view of the session document, which only the server writes (no DOM).
 import * as Y from 'yjs';
+import { parseDecisions, type Decision } from './decisions';
+import { earlierSession, parseRatings, type EarlierSession, type Rated } from './followup';
 
-export type Role = 'facilitator' | 'participant' | 'viewer';
+export type Role = 'facilitator' | 'participant' | 'viewer' | 'reviewer';
+
+/** Roles that watch the board without editing it (a reviewer may only decide on solutions). */
+export function watches(role: Role): boolean {
+  return role === 'viewer' || role === 'reviewer';
+}
 
 export interface TimerState {
   readonly running: boolean;
@@ -26,14 +33,8 @@ export interface Follow {
   readonly journey: string | null;
 }
 
-export interface RatingSummary {
-  readonly effort: number;
-  readonly impact: number;
-  readonly n: number;
-  readonly effortSpread: number;
-  readonly impactSpread: number;
-  readonly quadrant: string;
-}
+/** A solution's revealed rating (the `ratings` root's entry). */
+export type RatingSummary = Rated;
 
 /** Private writing (`session.private_writing`): on or off, and the lanes it covers (null: all). */
 export interface PrivateWriting {
@@ -67,6 +68,12 @@ export interface SessionView {
   readonly drafts: ReadonlyMap<string, number>;
   /** Everyone's drafts together. */
   readonly draftsTotal: number;
+  /** Which session this is (`session.number`): 2 and up in a follow-up workshop. */
+  readonly number: number;
+  /** Every decision on a solution (card id -> entries, oldest first; `decisions` root). */
+  readonly decisions: ReadonlyMap<string, readonly Decision[]>;
+  /** The session before this one (`history` root), or null in a first session. */
+  readonly earlier: EarlierSession | null;
 }
 
 type Json = Record<string, unknown>;
@@ -84,7 +91,7 @@ function num(value: unknown): number | null {
 }
 
 export function isRole(value: unknown): value is Role {
-  return value === 'facilitator' || value === 'participant' || value === 'viewer';
+  return value === 'facilitator' || value === 'participant' || value === 'viewer' || value === 'reviewer';
 }
 
 /** A root map as plain JSON, or {} when absent or of another type. */
@@ -106,6 +113,8 @@ export function parseSession(json: {
   ratings: unknown;
   progress: unknown;
   drafts?: unknown;
+  decisions?: unknown;
+  history?: unknown;
 }): SessionView {
   const board = isRecord(json.board) ? json.board : {};
   const session = isRecord(json.session) ? json.session : {};
@@ -133,23 +142,7 @@ export function parseSession(json: {
       if (n !== null) votes.set(card, n);
     }
   }
-  const ratings = new Map<string, RatingSummary>();
-  if (isRecord(json.ratings)) {
-    for (const [card, value] of Object.entries(json.ratings)) {
-      if (!isRecord(value)) continue;
-      const effort = num(value['effort']);
-      const impact = num(value['impact']);
-      if (effort === null || impact === null) continue;
-      ratings.set(card, {
-        effort,
-        impact,
-        n: num(value['n']) ?? 0,
-        effortSpread: num(value['effort_spread']) ?? 0,
-        impactSpread: num(value['impact_spread']) ?? 0,
-        quadrant: str(value['quadrant']),
-      });
-    }
-  }
+  const ratings: ReadonlyMap<string, RatingSummary> = parseRatings(json.ratings);
   const progress: Record<string, number> = {};
   if (isRecord(json.progress)) {
     for (const [key, value] of Object.entries(json.progress)) {
@@ -165,6 +158,7 @@ export function parseSession(json: {
       if (total > 0) drafts.set(person, total);
     }
   }
+  const number = Math.max(1, Math.floor(num(session['number']) ?? 1));
   const writing = isRecord(session['private_writing']) ? session['private_writing'] : {};
   const lanes = writing['lanes'];
   const spotlight = session['spotlight'];
@@ -205,6 +199,9 @@ export function parseSession(json: {
     anonymous: session['anonymous'] === true,
     drafts,
     draftsTotal: num(session['drafts_total']) ?? 0,
+    number,
+    decisions: parseDecisions(json.decisions),
+    earlier: number > 1 ? earlierSession(json.history, number) : null,
   };
 }
 
@@ -218,5 +215,7 @@ export function readSession(doc: Y.Doc): SessionView {
     ratings: root(doc, 'ratings'),
     progress: root(doc, 'progress'),
     drafts: root(doc, 'drafts'),
+    decisions: root(doc, 'decisions'),
+    history: root(doc, 'history'),
   });
 }

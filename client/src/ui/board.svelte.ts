@@ -16,7 +16,7 @@ import type { CardKind } from '../state/lanes';
 import type { Move } from '../state/moves';
 import { byPosThenId } from '../state/positions';
 import type { Cursor, Peer, View } from '../state/presence';
-import type { Role, SessionView } from '../state/session';
+import { watches, type Role, type SessionView } from '../state/session';
 import { diffText } from '../state/textDiff';
 import { connectBoard, INITIAL_SYNC, type BoardConnection, type SyncState } from '../sync/boardConnection';
 import { BoardAccess } from './boardAccess.svelte';
@@ -96,7 +96,7 @@ export class BoardModel {
       this.#presence.announce();
       this.#connectDrafts();
     }
-    this.stage = access.linkRole === 'participant' && access.person === null ? 'join' : 'ready';
+    this.stage = access.waiting ? 'join' : 'ready';
   }
 
   /** Join with the link: store the personal token and switch the sockets to it. */
@@ -116,7 +116,7 @@ export class BoardModel {
   /** Open this person's private document (writers with a personal token only). */
   #connectDrafts(): void {
     const person = this.#access.person;
-    if (person === null || this.#access.linkRole === 'viewer' || this.#drafts.doc !== null) return;
+    if (person === null || watches(this.#access.linkRole) || this.#drafts.doc !== null) return;
     this.#drafts.connect(this.boardId, person.token, (id) => this.#content.card(id) !== undefined);
     if (this.#drafts.doc !== null) this.#commands.attachDrafts(this.#drafts.doc);
   }

@@ -20,7 +20,7 @@ import {
   savePerson,
   type Person,
 } from '../api/credentials';
-import { isRole, parseSession, readSession, type Role, type SessionView } from '../state/session';
+import { isRole, parseSession, readSession, watches, type Role, type SessionView } from '../state/session';
 import { uiLanguage } from '../i18n/i18n.svelte';
 
 /** The session before anything was read: budget 0, lobby, no participants. */
@@ -61,7 +61,7 @@ export class BoardAccess {
     return entry?.role ?? this.linkRole;
   });
   #readOnly = $derived.by((): boolean => {
-    if (this.role === 'viewer' || this.#final() || this.waiting) return true;
+    if (watches(this.role) || this.#final() || this.waiting) return true;
     return this.session.locked && this.role !== 'facilitator';
   });
 
@@ -78,19 +78,19 @@ export class BoardAccess {
     return this.role === 'facilitator' && !this.#final();
   }
 
-  /** A participant link that has not joined yet: read-only, and not shown in presence. */
+  /** A participant or reviewer link that has not joined yet: read-only, not in presence. */
   get waiting(): boolean {
-    return this.linkRole === 'participant' && this.person === null;
+    return (this.linkRole === 'participant' || this.linkRole === 'reviewer') && this.person === null;
   }
 
-  /** No editing at all: viewers, a final close, or a lock for non-facilitators. */
+  /** No editing at all: viewers and reviewers, a final close, or a lock for non-facilitators. */
   get readOnly(): boolean {
     return this.#readOnly;
   }
 
   /** Whether this browser keeps a personal token for this board (under any link role). */
   remembersSomeone(): boolean {
-    return loadPerson(this.boardId, 'participant') !== null || loadPerson(this.boardId, 'facilitator') !== null;
+    return (['participant', 'facilitator', 'reviewer'] as const).some((role) => loadPerson(this.boardId, role) !== null);
   }
 
   /**
@@ -111,6 +111,8 @@ export class BoardAccess {
         ratings: answer.session['ratings'],
         progress: answer.session['progress'],
         drafts: answer.session['drafts'],
+        decisions: answer.session['decisions'],
+        history: answer.session['history'],
       });
     }
   }

@@ -1,5 +1,6 @@
 // Who is editing which card, read from other people's presence (pure; see boardPresence).
 import type { Peer } from '../state/presence';
+import { watches } from '../state/session';
 
 /** Who is editing a card: the fields of their presence that do not move with their cursor. */
 export type Editor = Pick<Peer, 'clientId' | 'name' | 'role' | 'color'>;
@@ -17,7 +18,7 @@ export function sameEditor(a: Editor | undefined, b: Editor | undefined): boolea
 export function editorsOf(peers: readonly Peer[], previous: ReadonlyMap<string, Editor>): Map<string, Editor> {
   const editing = new Map<string, Editor>();
   for (const peer of peers) {
-    if (peer.editing === null || peer.role === 'viewer' || editing.has(peer.editing)) continue;
+    if (peer.editing === null || watches(peer.role) || editing.has(peer.editing)) continue;
     const old = previous.get(peer.editing);
     editing.set(peer.editing, sameEditor(old, peer) && old !== undefined ? old : peer);
   }

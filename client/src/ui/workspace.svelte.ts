@@ -1,6 +1,7 @@
 // How this person looks at the board: zoom, the side panel, the dock (not shared, per tab).
 import type { MessageKey } from '../i18n/i18n.svelte';
 import { CHIP_ZOOM, clampZoom } from './layout';
+import type { MetricsModel } from './metrics.svelte';
 import { Toasts } from './toasts.svelte';
 
 export type PanelKind = 'ranking' | 'matrix' | 'plan';
@@ -27,6 +28,8 @@ export class Workspace {
   announcement = $state('');
   /** The invite links this facilitator has shared (copied, selected to copy, or shown as QR). */
   invited = $state({ participant: false, viewer: false });
+  /** The board's measured values and the heat map this person chose (set by the board page). */
+  metrics: MetricsModel | null = null;
   /** The panels this person closed by hand, so a reveal does not reopen them. */
   #closed = new Set<PanelKind>();
 

@@ -28,7 +28,7 @@ from babel import dates
 
 from journeyboard import i18n
 from journeyboard.collation import sort_key
-from journeyboard.exports import charts
+from journeyboard.exports import charts, heat
 from journeyboard.exports.charts import ACCENT, INK, MOMENT, MUTED, el, text_block, to_string
 from journeyboard.exports.measure import (
     FONT_FAMILY,
@@ -208,13 +208,17 @@ class _Sizes:
         return self.f * 0.95
 
 
-def _meta(view: BoardView, card: Card, code: str) -> str:
-    """The line above a card's text: what kind of thing it is, in a few words."""
+def _meta(view: BoardView, card: Card, code: str, hm: heat.HeatMap | None = None) -> str:
+    """The line above a card's text: what kind of thing it is, in a few words (a touchpoint's
+    latest value of the heat map's metric, or "no data", first)."""
     if card.kind == "touchpoint":
         channel = channel_title(card.get_text("channel"))
         parts = [channel.upper()] if channel else []
         if card.moment_of_truth:
             parts.append("★ " + i18n._("moment of truth").upper())
+        if hm is not None:
+            value = hm.values.get(card.id)
+            parts.insert(0, heat.value_text(value) if value else i18n._(heat.NO_DATA).upper())
         return "  ·  ".join(parts)
     if card.kind == "feeling" and card.emotion is not None:
         whole = max(-3, min(3, round(card.emotion)))
@@ -265,7 +269,9 @@ def _cell(
     return placed, y
 
 
-def _card_box(view: BoardView, card: Card, code: str, width: float, s: _Sizes) -> _Card:
+def _card_box(
+    view: BoardView, card: Card, code: str, width: float, s: _Sizes, hm: heat.HeatMap | None = None
+) -> _Card:
     if card.kind == "pain":
         votes = " · " + i18n.ngettext("%(num)s vote", "%(num)s votes", card.votes)
         label = code + (votes if view.votes_revealed else "")
@@ -276,7 +282,7 @@ def _card_box(view: BoardView, card: Card, code: str, width: float, s: _Sizes) -
         chip_w = text_width(label, s.small, True) + 3 * s.pad
         return _Card(card, "", [label], True, block_height(1, s.small) + 2 * s.pad, chip_w)
     inner = width - 2 * s.pad
-    meta = _meta(view, card, code)
+    meta = _meta(view, card, code, hm)
     lines = wrap(card.text or i18n._(EMPTY_CARD), inner, s.f, max_lines=MAX_CARD_LINES)
     height = block_height(len(lines), s.f) + 2 * s.pad
     if meta:
@@ -307,6 +313,7 @@ class _Plan:
     curve_h: float
     summary: _Summary
     total: float
+    heat: heat.HeatMap | None = None
 
 
 @dataclass(slots=True)
@@ -321,9 +328,12 @@ class _Summary:
     plan_cols: list[float]
     matrix: charts.Chart | None
     height: float
+    heat: heat.HeatMap | None = None
 
 
-def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) -> _Summary:
+def _summary(
+    view: BoardView, width: float, s: _Sizes, named: dict[str, str], hm: heat.HeatMap | None
+) -> _Summary:
     gap = s.f * 1.6
     matrix_w = width * 0.23 if view.ratings_revealed and view.of_kind("solution") else 0.0
     pains_w = (width - matrix_w - gap * (2 if matrix_w else 1)) * 0.42
@@ -352,6 +362,8 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
             + heading
             + sum(block_height(len(lines), text) + line_gap for lines in moments)
         )
+    if hm is not None:
+        pains_h += s.f * 1.2 + heat.legend_height(text)
     # Action plan: code | solution (answers Pn) | owner | due | decision.
     fractions = (0.07, 0.45, 0.2, 0.14, 0.14)
     cols = [plan_w * share for share in fractions]
@@ -379,7 +391,7 @@ def _summary(view: BoardView, width: float, s: _Sizes, named: dict[str, str]) ->
                                      id_prefix="poster-matrix")  # fmt: skip
     height = max(pains_h, plan_h, (matrix.height + heading) if matrix else 0.0)
     return _Summary(pains_w, plan_w, matrix_w, pain_rows, moments, plan_rows, cols, matrix,
-                    height)  # fmt: skip
+                    height, hm)  # fmt: skip
 
 
 def _plan(view: BoardView, width: float, height: float, f: float, date: str) -> _Plan:
@@ -438,10 +450,11 @@ def _plan(view: BoardView, width: float, height: float, f: float, date: str) -> 
         for kind, title in ((kind, i18n._(english)) for kind, english in _lanes(view))
     ]
     cells: dict[tuple[str, str], list[_Card]] = {}
+    hm = heat.heat_map(view, view.heat_metric)
     for card in view.cards:
         key = (_lane_of(card), card.stage.id)
         cells.setdefault(key, []).append(
-            _card_box(view, card, named.get(card.id, ""), col_w - 2 * s.gap, s)
+            _card_box(view, card, named.get(card.id, ""), col_w - 2 * s.gap, s, hm)
         )
     row_heights = {}
     for kind, _, title in lanes:
@@ -452,12 +465,12 @@ def _plan(view: BoardView, width: float, height: float, f: float, date: str) -> 
         row_heights[kind] = max(tallest + s.gap, block_height(len(title), s.lane) + 2 * s.pad)
     has_curve = any(card.emotion is not None for card in view.of_kind("feeling"))
     curve_h = f * 13 if has_curve and view.stages else 0.0
-    summary = _summary(view, width - 2 * margin - header_w, s, named)
+    summary = _summary(view, width - 2 * margin - header_w, s, named, hm)
     total = (margin * 2 + title_h + stage_h + sum(row_heights.values()) + curve_h
              + f * 1.5 + summary.height)  # fmt: skip
     return _Plan(s, width, height, margin, header_w, title_lines, fact_lines, title_h,
                  stage_lines, stage_h, lanes, cells, row_heights, curve_h, summary,
-                 total)  # fmt: skip
+                 total, hm)  # fmt: skip
 
 
 def _fit(view: BoardView, width: float, height: float, date: str) -> _Plan:
@@ -570,7 +583,8 @@ def _draw(view: BoardView, plan: _Plan, sheet: str) -> tuple[ET.Element, PosterL
         for col in cols:
             placed, _ = _cell(plan.cells.get((row.kind, col.stage_id), []), col.w - 2 * s.gap, s)
             for item, dx, dy, w in placed:
-                boxes += _draw_card(drawing, item, col.x + s.gap + dx, row.y + s.gap + dy, w, s)
+                boxes += _draw_card(drawing, item, col.x + s.gap + dx, row.y + s.gap + dy, w, s,
+                                    plan.heat)  # fmt: skip
 
     # The emotion curve, its points at the column centres, its axis in the header column.
     for row in rows:
@@ -623,7 +637,13 @@ def _moved(box: TextBox, dx: float, dy: float) -> TextBox:
 
 
 def _draw_card(
-    parent: ET.Element, item: _Card, x: float, y: float, w: float, s: _Sizes
+    parent: ET.Element,
+    item: _Card,
+    x: float,
+    y: float,
+    w: float,
+    s: _Sizes,
+    hm: heat.HeatMap | None = None,
 ) -> list[TextBox]:
     card = item.card
     kind = _lane_of(card)
@@ -637,9 +657,18 @@ def _draw_card(
            stroke=ink, stroke_width=s.f * 0.08)  # fmt: skip
         return [text_block(group, item.lines, x + s.pad * 1.5, y + s.pad, s.small, bold=True,
                            fill=ink, role="chip")]  # fmt: skip
+    ink, meta_ink, dash = charts.INK, MOMENT if moment else MUTED, ""
+    if hm is not None and card.kind == "touchpoint":
+        # The heat map: the value's colour with black or white text; "no data" hatched grey.
+        coloured = hm.fill(card.id)
+        fill, ink = coloured or (heat.NO_DATA_FILL, charts.INK)
+        meta_ink = ink if coloured else MUTED
+        dash = "" if coloured else f"{s.f * 0.3:.2f}"
+        group.set("data-heat", fill if coloured else "none")
     el(group, "rect", x=x, y=y, width=w, height=item.height, rx=s.f * 0.3, fill=fill,
-       stroke=MOMENT if moment else "#9aa5b1",
-       stroke_width=s.f * (0.22 if moment else 0.06))  # fmt: skip
+       stroke=MOMENT if moment else heat.NO_DATA_EDGE if dash else "#9aa5b1",
+       stroke_width=s.f * (0.22 if moment else 0.06),
+       **({"stroke_dasharray": dash} if dash else {}))  # fmt: skip
     boxes = []
     top = y + s.pad
     if item.meta:
@@ -650,9 +679,10 @@ def _draw_card(
             charts.face(group, x + s.pad + radius, top + s.meta * 0.45, radius, whole)
             text_x += radius * 2 + s.pad * 0.6
         boxes.append(text_block(group, [item.meta], text_x, top, s.meta, bold=True,
-                                fill=MOMENT if moment else MUTED, role="meta"))  # fmt: skip
+                                fill=meta_ink, role="meta"))  # fmt: skip
         top += block_height(1, s.meta) + s.pad * 0.6
-    boxes.append(text_block(group, item.lines, x + s.pad, top, s.f, role="card", class_="text"))
+    boxes.append(text_block(group, item.lines, x + s.pad, top, s.f, fill=ink, role="card",
+                            class_="text"))  # fmt: skip
     return boxes
 
 
@@ -701,6 +731,9 @@ def _draw_summary(
             boxes.append(text_block(band, lines, x, top, text, fill=MOMENT, bold=True,
                                     role="summary"))  # fmt: skip
             top += block_height(len(lines), text) + line_gap
+
+    if summary.heat is not None:
+        boxes += heat.draw_legend(band, summary.heat, x, top + f * 1.2, summary.pains_w, text)
 
     # The action plan.
     px = x + summary.pains_w + gap

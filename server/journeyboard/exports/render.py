@@ -58,10 +58,14 @@ def render(
     sheet: str = "A0",
     tile: str | None = None,
     language: str = "en",
+    heat: str | None = None,
 ) -> Rendered:
     """Render a board in a format and `language` (what the export itself says: headings,
     lane and phase names, dates and numbers; the board's content stays as written); raise
-    ExportError for an unknown format or option."""
+    ExportError for an unknown format or option. `heat`: the metric the report's and the
+    poster's heat map colour touchpoints by (else the first the board has)."""
+    if heat:
+        view.heat_metric = heat
     with i18n.using(language):
         return _render(view, fmt, now_ms, dialect=dialect, sheet=sheet, tile=tile)
 

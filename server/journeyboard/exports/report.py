@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from journeyboard import i18n, schema
 from journeyboard.collation import sort_key
-from journeyboard.exports import charts, markdown
+from journeyboard.exports import charts, heat, markdown
 from journeyboard.exports.numbers import local_decimal, signed_whole
 from journeyboard.i18n import N_, _, ngettext
 from journeyboard.workshop.boardview import (
@@ -195,6 +195,7 @@ class Report:
     reviewers: tuple[Reviewer, ...] = ()
     earlier_session: int = 0  # the number of the session compared with, 0 for none
     moved: tuple[Moved, ...] = ()
+    heat_chart: Markup | None = None  # touchpoints coloured by a metric (exports/heat.py)
 
 
 def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) -> Summary:
@@ -301,6 +302,12 @@ def _reviewers(solutions: Sequence[Card], refs: dict[str, str]) -> tuple[Reviewe
     collate = sort_key(i18n.current())
     people = sorted(by_person.values(), key=lambda entry: collate(entry[0]))
     return tuple(Reviewer(name, tuple(decisions)) for name, decisions in people)
+
+
+def _heat_chart(view: BoardView) -> Markup | None:
+    """The touchpoints coloured by the heat map's metric, or None when none is measured."""
+    hm = heat.heat_map(view, view.heat_metric)
+    return None if hm is None else Markup(charts.to_string(heat.heat_chart(view, hm)))
 
 
 def _when(now_ms: int) -> datetime:
@@ -507,6 +514,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         stages=tuple(sections),
         curve=_curve(view),
         curve_chart=Markup(charts.to_string(charts.emotion_curve(view))),
+        heat_chart=_heat_chart(view),
         moments_of_truth=len(moments),
         moment_stages=_and(list(dict.fromkeys(c.stage.name for c in moments))),
         votes_revealed=view.votes_revealed,

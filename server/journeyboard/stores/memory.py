@@ -54,6 +54,7 @@ class MemoryStore(Store):
         self._people: dict[tuple[str, str], str] = {}
         self._marks: dict[tuple[str, str, str, str], str] = {}
         self._metrics: dict[str, str] = {}
+        self._seals: dict[str, bytes] = {}
         self._closed = False
 
     # lifecycle ----------------------------------------------------------------------------
@@ -134,6 +135,16 @@ class MemoryStore(Store):
             return LoadedDocument([], 0)
         parts = [document.snapshot] if document.snapshot is not None else []
         return LoadedDocument(parts + [update for _, update in document.log], document.last_seq)
+
+    keeps_seals = True
+
+    async def load_seal(self, name: str) -> bytes | None:
+        self._check_open()
+        return self._seals.get(name)
+
+    async def save_seal(self, name: str, seal: bytes) -> None:
+        self._check_open()
+        self._seals[name] = bytes(seal)
 
     def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
         self._check_open()

@@ -59,6 +59,10 @@ CREATE TABLE IF NOT EXISTS quarantine (
     reason TEXT NOT NULL,
     at_ms INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS seals (
+    doc TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS boards (
     id TEXT PRIMARY KEY,
     data TEXT NOT NULL
@@ -504,6 +508,25 @@ class SQLiteStore(Store):
 
     async def quarantine(self, name: str, update: bytes, reason: str) -> None:
         await self._submit(_quarantine(name, update, reason))
+
+    keeps_seals = True
+
+    async def load_seal(self, name: str) -> bytes | None:
+        def read(conn: sqlite3.Connection) -> bytes | None:
+            row = conn.execute("SELECT data FROM seals WHERE doc = ?", (name,)).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._read(read)
+
+    async def save_seal(self, name: str, seal: bytes) -> None:
+        await self._submit(
+            _execute(
+                "INSERT INTO seals (doc, data) VALUES (?, ?) "
+                "ON CONFLICT (doc) DO UPDATE SET data = excluded.data",
+                name,
+                seal,
+            )
+        )
 
     async def quarantined(self, name: str) -> list[tuple[bytes, str]]:
         """What loading moved aside for a document, oldest first."""

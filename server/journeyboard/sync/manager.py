@@ -18,18 +18,20 @@ import dataclasses
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
-from pycrdt import Doc
+from pycrdt import Doc, Map, Text
 
 from journeyboard.sync import protocol
 from journeyboard.sync.bindings import bindings_name
 from journeyboard.sync.connection import Connection
+from journeyboard.sync.loading import seal_stored
 from journeyboard.sync.ports import Bus, UpdateLog
 from journeyboard.sync.room import Room
 from journeyboard.sync.room_options import RoomOptions
 from journeyboard.sync.room_state import RoomClosed
 from journeyboard.sync.stats import RoomStats
+from journeyboard.sync.updates import apply_tolerantly, check_stored
 from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ class RoomManager:
         self._keepalive = self.tasks.start(self._keep_alive, "keepalive")
         # pycrdt's first document in a running loop imports anyio's asyncio backend (14 ms
         # here): pay it now, not in the first crowd's join after a restart.
-        Doc()
+        _warm_up()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -213,13 +215,15 @@ class RoomManager:
                 self.tasks.spawn(self.compact(name), f"compact {name}")
             if room.bindings.entries > 1 and not room.closed:
                 bindings = bindings_name(name)
-                self.tasks.spawn(self.compact(bindings), f"compact {bindings}")
+                self.tasks.spawn(self.compact(bindings, seal=False), f"compact {bindings}")
         finally:
             self._unloading.pop(name, None)
 
-    async def compact(self, name: str) -> None:
+    async def compact(self, name: str, *, seal: bool = True) -> None:
         """Store a document left alone as one snapshot, so that its next load (the next
         workshop, or the same one after a restart) reads and applies one update, not a log.
+        With `seal` (and the node's seal key), the snapshot is then checked and sealed
+        (`sync/seals.py`), so that the next load answers without reading it again.
 
         The store proves the snapshot before it trims anything (`UpdateLog.compact_document`);
         a failure here costs a slower load later, never data, so it is logged and dropped.
@@ -228,6 +232,13 @@ class RoomManager:
             await self.update_log.compact_document(name)
         except Exception as exc:  # cancellation and exits are BaseExceptions: they go on
             log.warning("compaction of %s after its last socket left failed: %s", name, exc)
+        key = self.options.seal_key
+        if not seal or key is None or not self.update_log.keeps_seals:
+            return
+        try:
+            await seal_stored(name, self.update_log, key)
+        except Exception as exc:  # as above: a failure costs the next load a full check
+            log.warning("sealing %s after its compaction failed: %s", name, exc)
 
     async def close(self, code: int = 1001, reason: str = "server shutting down") -> None:
         """Flush every room, close every socket with a code the client reconnects on, wait
@@ -285,3 +296,15 @@ class RoomManager:
             for conn in list(self.connections()):
                 if now - conn.last_sent >= interval:
                     conn.send(protocol.KEEPALIVE_FRAME)
+
+
+def _warm_up() -> None:
+    """Run once, on a tiny document, every piece a room's cold load and its first sync step 2
+    run: the first call of each pays for imports and first-use work (pycrdt's first `Doc` in
+    the loop imports anyio's backend, 14 ms; the first apply, encoding and check a few ms
+    more), which would otherwise fall on the first crowd joining after a restart."""
+    source: Doc[Any] = Doc()
+    source.get("warm", type=Map)["text"] = Text("warm 🙂")
+    update = source.get_update()
+    restored, _ = apply_tolerantly([update], [], check_stored([update]).parsed)
+    protocol.encode_sync_step2(restored.get_update(restored.get_state()))

@@ -96,6 +96,19 @@ class UpdateLog(Protocol):
     async def quarantine(self, name: str, update: bytes, reason: str) -> None:
         """Move a stored update that cannot be applied out of the log, keeping it aside."""
 
+    keeps_seals: bool = False
+    """Whether `save_seal` keeps what it is given: a store that keeps no seals spares the
+    manager sealing its compactions (a check of the whole snapshot, for nothing)."""
+
+    async def load_seal(self, name: str) -> bytes | None:
+        """The document's seal (`sync/seals.py`): which of its first stored parts passed the
+        load-time check. A store that keeps none answers None, and every load reads all."""
+        return None
+
+    async def save_seal(self, name: str, seal: bytes) -> None:
+        """Keep the document's seal (replacing the one before); a store may drop it."""
+        return None
+
 
 class Follower(Protocol):
     """What the bus tells an open document about other nodes."""

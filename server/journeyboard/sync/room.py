@@ -174,14 +174,16 @@ class Room:
             raise RoomClosed(str(self._closed))
         if self._state is not RoomState.LOADING:
             raise IllegalTransition(self._state, RoomState.OPEN)
+        key = self.options.seal_key if self._log.keeps_seals else None
+        seal = self._log.load_seal(self.name) if key is not None else _no_seal()
         if self.clients_may_write:
-            loaded, stored_bindings = await asyncio.gather(
-                self._log.load(self.name), self._log.load(bindings_name(self.name))
+            loaded, stored_bindings, stored_seal = await asyncio.gather(
+                self._log.load(self.name), self._log.load(bindings_name(self.name)), seal
             )
             self.bindings.load(stored_bindings.updates)
         else:
-            loaded = await self._log.load(self.name)
-        restored = await restore(self.name, self._log, self.stats, loaded.updates)
+            loaded, stored_seal = await asyncio.gather(self._log.load(self.name), seal)
+        restored = await restore(self.name, self._log, self.stats, loaded.updates, key, stored_seal)
         self.doc = restored.doc
         self.screening.pairs = restored.pairs
         waiting = restored.waiting
@@ -613,3 +615,8 @@ def _merged(updates: list[bytes]) -> bytes:
     if not updates:
         return protocol.EMPTY_UPDATE
     return updates[0] if len(updates) == 1 else merge_updates(*updates)
+
+
+async def _no_seal() -> bytes | None:
+    """What a room without a seal key reads of its seal: nothing."""
+    return None

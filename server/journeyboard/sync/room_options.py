@@ -35,3 +35,6 @@ class RoomOptions:
     """A socket that was sent nothing for this long gets a keepalive frame."""
     server_only: Callable[[str], bool] = _no_document
     """Names the documents only the server writes (no client may, and no lock applies)."""
+    seal_key: bytes | None = None
+    """The key of the seals over stored parts that passed the load-time check
+    (`sync/seals.py`, derived from the node's secret); None: every load reads every part."""

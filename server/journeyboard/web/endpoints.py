@@ -38,6 +38,7 @@ from journeyboard.web.workers import Budget, client_gone, digest
 from journeyboard.workshop import followup, journeys, pictures, portfolio, voting
 from journeyboard.workshop.boards import Identity
 from journeyboard.workshop.errors import ApiError
+from journeyboard.workshop.metrics import metric_name
 from journeyboard.workshop.metrics import series_json as metrics_series
 
 STATIC_DIR = Path(__file__).parents[1] / "static"
@@ -366,6 +367,8 @@ async def export(request: Request) -> Response:
         "tile": query.get("tile"),
         "language": language,
     }
+    if query.get("heat"):  # the heat map's metric (NPS, CSAT, CES or a KPI's name)
+        options["heat"] = metric_name(query.get("heat", ""))[:80]
     if fmt in WORKSHOP_FORMATS and query.get("scope") != "journey":
         workshop = await app.boards.records.list_journeys(identity.workshop.id)
         if len(workshop) > 1:

@@ -20,6 +20,7 @@ from journeyboard.stores import Store
 from journeyboard.sync.limits import KeyedRateLimiter
 from journeyboard.sync.manager import RoomManager
 from journeyboard.sync.room_options import RoomOptions
+from journeyboard.sync.seals import seal_key
 from journeyboard.tasks import Background
 from journeyboard.web.admission import SocketGate
 from journeyboard.web.metrics import WorkerCollector, registry_for
@@ -135,6 +136,7 @@ def room_options(settings: Settings) -> RoomOptions:
         grace_seconds=settings.grace_seconds,
         keepalive_seconds=settings.keepalive_seconds,
         server_only=documents.is_server_only,
+        seal_key=seal_key(settings.secret),
     )
 
 

@@ -258,6 +258,9 @@ class BoardView:
     session_number: int = 1
     measured: dict[str, tuple[Measured, ...]] = field(default_factory=dict)
     """Each touchpoint's latest measured value per metric (server records, not content)."""
+    heat_metric: str | None = None
+    """The metric the exports' heat map colours touchpoints by (None: the first the board
+    has; exports/heat.py)."""
 
     def columns(self) -> list[Stage]:
         """The stages in order, plus Unplaced when any card sits there."""

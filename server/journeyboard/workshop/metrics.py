@@ -175,13 +175,20 @@ async def set_metric(ctx: CommandContext) -> dict[str, Any]:
     except RowError as exc:
         raise CommandError(400, "invalid_metric", exc.template, params=exc.params) from None
     value = MetricValue(card, metric, float(body["value"]), date, unit, "", now_ms())
+    # Only this value changes: the one kept for the same touchpoint, metric and day is replaced
+    # where it stands, or the value is added; the rest of the record is left as it is. The store
+    # still writes the board's record whole: its interface keeps measured values as one record
+    # (docs/DECISIONS.md, "Measured values are one record per board", for why and the cost).
     record = await ctx.boards.records.get_metrics(ctx.board_id)
-    values, _replaced = merged(record.values, [value])
-    if len(values) > MAX_VALUES:
+    at = next((i for i, kept in enumerate(record.values) if kept.key == value.key), None)
+    if at is not None:
+        record.values[at] = value
+    elif len(record.values) >= MAX_VALUES:
         raise CommandError(
             409, "too_many_metrics", "a board keeps at most %(max)s measured values", max=MAX_VALUES
         )
-    record.values = values
+    else:
+        record.values.append(value)
     await ctx.boards.records.save_metrics(record)
     return {"metric": value.to_json()}
 

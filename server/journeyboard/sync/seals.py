@@ -1,0 +1,102 @@
+"""Seals: a stored proof that a document's first stored parts passed the load-time check.
+
+Loading a room reads every stored byte with `yupdate.parse_update` (`updates.check_stored`)
+before anyone is answered from it (RULINGS.md). For a 2,000-card board that is about 130 ms
+of pure Python on every cold start, for bytes the node already checked the last time it
+loaded them or compacted them. A seal records that check: for the first `parts` stored
+updates of a document, the SHA-256 of each, in order, and the surrogate pairs the check
+found in them (`updates.Pairs`, which the room needs to screen later updates), under an HMAC
+keyed with a key derived from the node's secret (`JOURNEYBOARD_SECRET`).
+
+A seal is only written for parts that passed cleanly: each read as yjs reads it, nothing
+repaired, nothing quarantined, and, applied in order to an empty document, none waited for
+clocks the log lacks. So on load, parts a valid seal covers are applied as they are, without
+being read again; everything after them is checked as before, and any doubt (a seal that
+does not verify, parts whose digest differs, a secret that changed, a checker version that
+changed, or anything after the sealed parts that needs a repair) falls back to the full
+check. A file tampered with outside the node changes the digest of what it touches, and the
+seal cannot be forged without the secret, so a tampered part is still read, and refused or
+repaired, as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from journeyboard.sync.updates import Pairs
+
+CHECK_VERSION: Final = 1
+"""The rules of `yupdate.parse_update` and `updates.check_stored` a seal vouches for. Bump it
+whenever they refuse something they accepted before: every seal made under the old rules is
+then ignored and the stored bytes are read again."""
+
+_KEY_PURPOSE: Final = b"journeyboard: stored parts passed the load-time check"
+
+
+def seal_key(secret: str) -> bytes:
+    """The seals' own key, derived from the node's secret (never the token key itself)."""
+    return hmac.new(secret.encode("utf-8"), _KEY_PURPOSE, hashlib.sha256).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class Sealed:
+    """What a valid seal vouches for: the first `parts` stored updates, and their pairs."""
+
+    parts: int
+    pairs: Pairs
+
+
+def _digest(parts: Sequence[bytes]) -> str:
+    chain = hashlib.sha256()
+    for part in parts:
+        chain.update(hashlib.sha256(part).digest())
+    return chain.hexdigest()
+
+
+def _body(name: str, parts: int, digest: str, pairs: Pairs) -> bytes:
+    listed = {str(client): sorted(clocks) for client, clocks in sorted(pairs.items())}
+    return json.dumps(
+        {"v": CHECK_VERSION, "doc": name, "parts": parts, "digest": digest, "pairs": listed},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode("utf-8")
+
+
+def make_seal(key: bytes, name: str, parts: Sequence[bytes], pairs: Pairs) -> bytes:
+    """A seal over `parts`, the first stored updates of document `name`, which passed the
+    load-time check cleanly with these surrogate pairs."""
+    body = _body(name, len(parts), _digest(parts), pairs)
+    mac = hmac.new(key, body, hashlib.sha256).hexdigest()
+    return json.dumps({"body": body.decode("utf-8"), "mac": mac}).encode("utf-8")
+
+
+def open_seal(key: bytes, name: str, seal: bytes, stored: Sequence[bytes]) -> Sealed | None:
+    """What `seal` vouches for among the `stored` parts of document `name`, or None when it
+    vouches for nothing (malformed, forged, made under another key or checker version, or
+    over parts that are not the first ones stored now)."""
+    try:
+        outer = json.loads(seal)
+        body = outer["body"].encode("utf-8")
+        mac = outer["mac"]
+        if not isinstance(mac, str):
+            return None
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, mac):
+            return None
+        fields = json.loads(body)
+        parts = fields["parts"]
+        if fields["v"] != CHECK_VERSION or fields["doc"] != name:
+            return None
+        if not isinstance(parts, int) or not 0 < parts <= len(stored):
+            return None
+        if not hmac.compare_digest(_digest(stored[:parts]), str(fields["digest"])):
+            return None
+        pairs: Pairs = {int(client): set(clocks) for client, clocks in fields["pairs"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):
+        return None
+    return Sealed(parts, pairs)
