@@ -274,6 +274,10 @@ personal token and record are the workshop's, their vote budget is per journey. 
 `rotate_link`, `remove` and `promote` act on the whole workshop: a rotation from any journey
 replaces the link everywhere and closes the old link's sockets on every journey; removing or
 promoting a person changes their record and their entry on every journey that lists them.
+`remove`, `promote` and `start_follow_up` hold the workshop's journey list and then every
+journey's lock (the other journeys by board id, the root journey last); `rotate_link` on a
+journey holds its own lock and then the root's. Every command takes locks in that one
+order, so two commands from two journeys never wait on each other in a circle.
 
 ### The API
 
@@ -288,7 +292,11 @@ All with `Authorization: Bearer <token>`; refusals are `{error: {code, message}}
   top_pains}`, where `emotion` maps a stage id to the median of its feeling cards' scores,
   `stages` lists `{id, name}` in map order and `top_pains` is at most three `{text, votes}`:
   the most-voted once the journey's votes are revealed, before that the first in map order with
-  `votes: null` (a blind vote stays blind in the portfolio).
+  `votes: null` (a blind vote stays blind in the portfolio). Each journey's documents are read
+  in a worker thread, a few journeys at a time, without opening their rooms, and the reading is
+  kept until the document changes: listing an unchanged 50-journey workshop again costs a few
+  milliseconds. `GET /api/boards/{id}?only=session` says how many journeys the workshop holds
+  (`journeys`): a single journey's page reads this list only once its board is on screen.
 - `PUT /api/boards/{id}/persona` (facilitator) with a persona answers `{persona}`.
 - `POST /api/boards/{id}/persona/picture` (facilitator) with the picture's bytes (PNG, JPEG,
   WebP or GIF; 5 MB at most) answers 201 `{media_type, width, height, bytes}`.

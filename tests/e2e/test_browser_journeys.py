@@ -93,6 +93,21 @@ def bar_fits(page: Page) -> dict[str, Any]:
     return found
 
 
+def stage_in_sight(page: Page) -> str:
+    """The stage at the left edge of the map's visible part."""
+    return str(
+        page.evaluate(
+            """() => {
+              const left = document.querySelector('[data-testid=map-scroll]')
+                .getBoundingClientRect().left;
+              const headers = [...document.querySelectorAll('[data-stage-header]')];
+              const seen = headers.find((h) => h.getBoundingClientRect().right > left + 40);
+              return seen ? seen.dataset.stageHeader : '';
+            }"""
+        )
+    )
+
+
 def settled(page: Page) -> None:
     """Wait until no animation runs (the phase chip fades in on a page's arrival; axe reads
     the colours as drawn)."""
@@ -235,19 +250,29 @@ def test_a_workshop_of_journeys_in_the_browser(server: ServerProcess, browser: B
     ben.wait_for_url(f"**/b/{detail}#*")
     expect(ben.get_by_test_id("workspace")).to_be_visible()
 
-    # "Bring everyone to me" from another journey: Ben, on the overview, lands on it.
+    # "Bring everyone to me" from another journey: Ben, on the overview, lands on Fay's
+    # journey, at her stage and her zoom (120%: the journey no longer fits the width).
     ben.get_by_test_id("crumb").first.click()
     ben.wait_for_url(f"**/b/{root}#*")
     expect(ben.get_by_test_id("status")).to_have_attribute("data-status", "synced")
-    leader = server.join(board["tokens"]["facilitator"], "Fay Leader", "CX")["token"]
-    followed = httpx.post(
-        f"{server.http}/api/boards/{young}/commands",
-        json={"type": "follow", "on": True},
-        headers={"Authorization": f"Bearer {leader}"},
-    )
-    assert followed.status_code == 200, followed.text
+    assert lead.url.split("#")[0].endswith(f"/b/{young}")
+    for key in ["0", "+", "+"]:
+        lead.locator("body").press(key)
+    expect(lead.get_by_test_id("map")).to_have_attribute("data-zoom", "1.2")
+    lead.get_by_test_id("map-scroll").evaluate("(el) => el.scrollTo({ left: 260, top: 40 })")
+    lead.get_by_test_id("follow-me").click()
     ben.wait_for_url(f"**/b/{young}#*")
     expect(ben.get_by_test_id("join-form")).to_have_count(0)
+    expect(ben.get_by_test_id("map")).to_have_attribute("data-zoom", "1.2")
+    at = lead.get_by_test_id("map-scroll").evaluate("(el) => el.scrollLeft")
+    assert at > 100, at
+    ben.wait_for_function(
+        "(at) => Math.abs(document.querySelector('[data-testid=map-scroll]').scrollLeft - at) < 8",
+        arg=at,
+    )
+    assert stage_in_sight(ben) == stage_in_sight(lead) != ""
+    lead.get_by_test_id("follow-me").click()  # the leader lets go
+    lead.locator("body").press("0")
     # Having landed, Ben may look elsewhere: opening the overview again keeps him there.
     ben.get_by_test_id("crumb").first.click()
     ben.wait_for_url(f"**/b/{root}#*")

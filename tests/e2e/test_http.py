@@ -43,8 +43,9 @@ def test_the_session_alone_leaves_the_content_out(
     light = httpx.get(url, params={"only": "session"}, headers=headers)
     assert light.status_code == 200, light.text
     data = light.json()
-    assert set(data) == {"id", "role", "language", "session", "server_now_ms"}
+    assert set(data) == {"id", "role", "language", "journeys", "session", "server_now_ms"}
     assert data["language"] == "en"
+    assert data["journeys"] == 1
     assert data["role"] == "participant"
     assert data["session"] == whole["session"]
     assert "content" in whole

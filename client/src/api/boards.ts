@@ -193,6 +193,8 @@ export interface BoardAnswer {
   readonly session: Record<string, unknown>;
   /** The board's own language (`sv`, `nb`, `da`, `en`), when the answer names one. */
   readonly language: unknown;
+  /** How many journeys the board's workshop holds (1 when the answer does not say). */
+  readonly journeys: number;
 }
 
 /** Where the answer names the board's language: at its top, under `board`, or in the session's board. */
@@ -225,6 +227,7 @@ export async function fetchBoard(
     role: typeof body["role"] === "string" ? body["role"] : "viewer",
     session: isRecord(session) ? session : {},
     language: boardLanguage(body, session),
+    journeys: typeof body["journeys"] === "number" && body["journeys"] > 1 ? body["journeys"] : 1,
   };
 }
 

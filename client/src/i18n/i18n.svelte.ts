@@ -87,9 +87,31 @@ export function locale(): string {
   return LOCALES[uiLanguage.current];
 }
 
-/** A message in the active language. */
+/** Messages already looked up in `memoLanguage`: by key, or key and values (see `t`). */
+const memo = new Map<string, string>();
+let memoLanguage: Language | null = null;
+/** The memo starts again past this many messages (values such as a name or a card's text). */
+const MEMO_MOST = 4_000;
+
+/**
+ * A message in the active language. A board renders the same few messages for each of its
+ * cards; i18next resolves a key in tens of microseconds, so each message is looked up once
+ * per language (the catalogues never change while the page runs).
+ */
 export function t(key: MessageKey, values?: MessageValues): string {
-  return i18next.t(key, { ...values, lng: uiLanguage.current });
+  const language = uiLanguage.current; // read every time: a switch re-renders the caller
+  if (language !== memoLanguage) {
+    memo.clear();
+    memoLanguage = language;
+  }
+  const id = values === undefined ? key : `${key}\u0000${JSON.stringify(values)}`;
+  let text = memo.get(id);
+  if (text === undefined) {
+    text = i18next.t(key, { ...values, lng: language });
+    if (memo.size >= MEMO_MOST) memo.clear();
+    memo.set(id, text);
+  }
+  return text;
 }
 
 /**

@@ -215,6 +215,10 @@ export class BoardModel {
   get role(): Role {
     return this.#access.role;
   }
+  /** How many journeys the workshop holds, as the look-up said (1 for a single journey). */
+  get journeyCount(): number {
+    return this.#access.journeys;
+  }
   get token(): string {
     return this.#access.token;
   }

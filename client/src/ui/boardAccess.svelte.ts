@@ -33,6 +33,8 @@ export class BoardAccess {
   readonly linkToken: string;
 
   linkRole = $state<Role>('viewer');
+  /** How many journeys the workshop holds, as the look-up said (1 until it answers). */
+  journeys = $state(1);
   person = $state.raw<Person | null>(null);
   me = $state.raw<Me | null>(null);
   links = $state.raw<BoardLinks | null>(null);
@@ -98,6 +100,7 @@ export class BoardAccess {
   async lookUp(keepSession: () => boolean): Promise<void> {
     const answer = await fetchBoard(this.boardId, this.linkToken);
     this.linkRole = isRole(answer.role) ? answer.role : 'viewer';
+    this.journeys = answer.journeys;
     uiLanguage.setBoardLanguage(answer.language);
     if (!keepSession()) {
       this.session = parseSession({

@@ -19,6 +19,7 @@ export class WorkshopModel {
   #timer: ReturnType<typeof setTimeout> | null = null;
   #lastMs = 0;
   #stopped = true;
+  #cancelIdle: (() => void) | null = null;
 
   constructor(boardId: string, token: () => string, everyMs: number) {
     this.boardId = boardId;
@@ -31,15 +32,21 @@ export class WorkshopModel {
     return this.workshop?.journeys.length ?? 1;
   }
 
-  /** Read now, then every `everyMs` while the page is visible. */
-  start(): void {
+  /**
+   * Read now, then every `everyMs` while the page is visible. `whenIdle`: the first read waits
+   * for the page to be idle (a single journey's board: its first render goes first, issue #27).
+   */
+  start(whenIdle = false): void {
     this.#stopped = false;
-    void this.refresh();
+    if (whenIdle) this.#cancelIdle = onIdle(() => void this.refresh());
+    else void this.refresh();
     document.addEventListener('visibilitychange', this.#onVisible);
   }
 
   destroy(): void {
     this.#stopped = true;
+    this.#cancelIdle?.();
+    this.#cancelIdle = null;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     document.removeEventListener('visibilitychange', this.#onVisible);
@@ -54,6 +61,8 @@ export class WorkshopModel {
   /** Read the journeys again (a change this page made shows at once). */
   async refresh(): Promise<void> {
     if (this.#stopped) return;
+    this.#cancelIdle?.();
+    this.#cancelIdle = null;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     this.#lastMs = Date.now();
@@ -69,6 +78,16 @@ export class WorkshopModel {
       else this.#timer = null;
     }, this.#everyMs);
   }
+}
+
+/** Run `task` once the page is idle (at most `timeoutMs` later); returns a cancel. */
+function onIdle(task: () => void, timeoutMs = 5_000): () => void {
+  if (typeof window.requestIdleCallback === 'function') {
+    const handle = window.requestIdleCallback(task, { timeout: timeoutMs });
+    return () => window.cancelIdleCallback(handle);
+  }
+  const handle = setTimeout(task, 1_000);
+  return () => clearTimeout(handle);
 }
 
 /** The mark a history entry carries once this tab chose its journey (see `landsOnPortfolio`). */

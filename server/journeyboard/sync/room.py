@@ -157,6 +157,11 @@ class Room:
     def state(self) -> RoomState:
         return self._state
 
+    @property
+    def version(self) -> int:
+        """Moves with every change to the document (local, remote, or a rebuild)."""
+        return self._version
+
     def _enter(self, state: RoomState) -> None:
         check_transition(self._state, state)
         self._state = state

@@ -264,8 +264,20 @@ async def get_board(request: Request) -> Response:
     only = request.query_params.get("only")
     if only == "session":
         data = {"session": await boards.session_json(board_id)}
+        # How many journeys the workshop holds: a page of a single journey reads the list
+        # (GET /journeys) only once its board is on screen (issue #27: nothing slows it).
+        if identity.board.id != identity.workshop.id:
+            count = 2  # a journey other than the root: the workshop has several
+        else:
+            count = len(await boards.records.list_journeys(identity.workshop.id))
         return answer(
-            {"id": board_id, "role": identity.role, "language": identity.board.language, **data}
+            {
+                "id": board_id,
+                "role": identity.role,
+                "language": identity.board.language,
+                "journeys": max(1, count),
+                **data,
+            }
         )
     if only is not None:
         raise ApiError(400, "invalid_option", "only= takes the value session")

@@ -10,6 +10,7 @@ with its own documents; the relations live in the board records (`BoardRecord.wo
 
 from __future__ import annotations
 
+import asyncio
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from pycrdt import Doc, Map, Text
 
 from journeyboard.stores.records import BoardRecord
-from journeyboard.workshop import documents
+from journeyboard.workshop import documents, summaries
 from journeyboard.workshop.boards import BoardService, Identity, now_ms
 from journeyboard.workshop.commands import journeys_key
 from journeyboard.workshop.errors import ApiError
@@ -198,6 +199,9 @@ def _default_title(
     return f"{parent.title} (to-be)"
 
 
+READ_AT_ONCE = 4
+"""Journeys the listing reads at the same time."""
+
 TOP_PAINS = 3
 """How many pain points each journey of the portfolio shows."""
 
@@ -295,9 +299,20 @@ async def list_journeys(boards: BoardService, identity: Identity) -> dict[str, A
     """The `journeys_answer` of `shared_schema/http.json`: every journey of the workshop."""
     workshop = identity.workshop
     entries: list[dict[str, Any]] = []
-    for journey in await boards.records.list_journeys(workshop.id):
-        summary = await boards.read_content(journey.id, _summary)
-        phase, votes = await boards.read_session(journey.id, _votes)
+    listed = await boards.records.list_journeys(workshop.id)
+    # Every document read in a worker thread, remembered while it does not change, and no
+    # room opened for it (summaries.py): a 50-journey workshop is 100 documents, read a few
+    # at a time (more threads would only take turns with the event loop for the GIL).
+    at_once = asyncio.Semaphore(READ_AT_ONCE)
+
+    async def journey_of(record: BoardRecord) -> tuple[Summary, tuple[str, dict[str, int] | None]]:
+        async with at_once:
+            summary = await summaries.read(boards, documents.content_name(record.id), _summary)
+            votes = await summaries.read(boards, documents.session_name(record.id), _votes)
+            return summary, votes
+
+    read = await asyncio.gather(*(journey_of(journey) for journey in listed))
+    for journey, (summary, (phase, votes)) in zip(listed, read, strict=True):
         persona = dict(journey.persona)
         if await boards.records.get_picture(journey.id) is not None:
             persona["picture"] = True
