@@ -1,11 +1,13 @@
 // The client's one message catalogue per language, through i18next, and the live UI language.
 // Components call `t('key')` inside their markup; since `t` reads the language (a rune), a
 // switch re-renders every string at once without a reload.
+//
+// English is in the main bundle (the fallback, and the language most pages show); Swedish,
+// Norwegian and Danish are each their own chunk, fetched when first wanted. The page shows a
+// language only once its catalogue is in: main.ts waits for the first one before mounting, and
+// a later switch keeps the language on screen until the new one has arrived (never raw keys).
 import i18next from 'i18next';
-import da from './da.json';
 import en from './en.json';
-import nb from './nb.json';
-import sv from './sv.json';
 import { LOCALES, pickLanguage, type Language, languageOf } from './languages';
 
 export type { Language } from './languages';
@@ -23,16 +25,17 @@ export type MessageKey = Plural<Leaves<typeof en>>;
 /** Values a message interpolates as `{{name}}`; `count` also picks the plural form. */
 export type MessageValues = Readonly<Record<string, string | number>>;
 
+type Catalogue = typeof en;
+
 // The other catalogues must have the same shape as English (the vitest checks keys one by one).
-const resources: Record<Language, { translation: typeof en }> = {
-  en: { translation: en },
-  sv: { translation: sv },
-  nb: { translation: nb },
-  da: { translation: da },
+const LOADERS: Readonly<Record<Exclude<Language, 'en'>, () => Promise<{ default: Catalogue }>>> = {
+  sv: () => import('./sv.json'),
+  nb: () => import('./nb.json'),
+  da: () => import('./da.json'),
 };
 
 void i18next.init({
-  resources,
+  resources: { en: { translation: en } },
   lng: 'en',
   fallbackLng: 'en',
   initAsync: false,
@@ -55,28 +58,78 @@ function browserLanguages(): readonly string[] {
   return typeof navigator === 'undefined' ? [] : navigator.languages;
 }
 
+/** The languages whose catalogue i18next holds; `catalogues.version` changes when one arrives. */
+const loaded = new Set<Language>(['en']);
+const pending = new Map<Language, Promise<boolean>>();
+const catalogues = $state({ version: 0 });
+
+/** Fetch `language`'s catalogue once; true when it is in (false when the fetch failed). */
+export function loadLanguage(language: Language): Promise<boolean> {
+  if (language === 'en' || loaded.has(language)) return Promise.resolve(true);
+  let promise = pending.get(language);
+  if (promise === undefined) {
+    promise = LOADERS[language]().then(
+      (module) => {
+        i18next.addResourceBundle(language, 'translation', module.default);
+        loaded.add(language);
+        catalogues.version += 1;
+        return true;
+      },
+      () => {
+        pending.delete(language); // a later wish tries again; English stands in meanwhile
+        return false;
+      },
+    );
+    pending.set(language, promise);
+  }
+  return promise;
+}
+
 class UiLanguage {
   /** The board's own language, when a board is open (null on the home page or before its answer). */
-  #board = $state<string | null>(null);
-  #chosen = $state<string | null>(typeof window === 'undefined' ? null : storedChoice());
+  #board: string | null = null;
+  #chosen: string | null = typeof window === 'undefined' ? null : storedChoice();
+  /** The language wanted last (its catalogue may still be on its way). */
+  #wanted: Language = this.#pick();
+  #shown = $state<Language>('en');
+  /** Settles when the wanted language is on screen (or its catalogue failed to arrive). */
+  ready: Promise<void> = this.#follow();
 
-  readonly current: Language = $derived(
-    pickLanguage({ chosen: this.#chosen, browser: browserLanguages(), board: this.#board }),
-  );
+  /** The language on screen: the wanted one as soon as its catalogue is in. */
+  get current(): Language {
+    return this.#shown;
+  }
 
-  /** The person picked a language: show it now, and next time. */
-  choose(language: Language): void {
+  #pick(): Language {
+    return pickLanguage({ chosen: this.#chosen, browser: browserLanguages(), board: this.#board });
+  }
+
+  #follow(): Promise<void> {
+    const wanted = (this.#wanted = this.#pick());
+    if (loaded.has(wanted)) {
+      this.#shown = wanted;
+      return Promise.resolve();
+    }
+    return loadLanguage(wanted).then((ok) => {
+      if (ok && this.#wanted === wanted) this.#shown = wanted;
+    });
+  }
+
+  /** The person picked a language: show it as soon as its catalogue is in, and next time. */
+  choose(language: Language): Promise<void> {
     this.#chosen = language;
     try {
       window.localStorage.setItem(STORAGE_KEY, language);
     } catch {
       // storage blocked: the choice still holds for this page
     }
+    return (this.ready = this.#follow());
   }
 
   /** The open board's language (or null when the board is closed or its answer had none). */
-  setBoardLanguage(tag: unknown): void {
+  setBoardLanguage(tag: unknown): Promise<void> {
     this.#board = languageOf(tag);
+    return (this.ready = this.#follow());
   }
 }
 
@@ -124,8 +177,15 @@ export function tAround(key: MessageKey, name: string): readonly [string, string
   return [before, after];
 }
 
-/** A message in a given language (a preview of what a new board will say). */
+/**
+ * A message in a given language (a preview of what a new board will say): English until that
+ * language's catalogue is in, then (the caller re-renders) the language's own.
+ */
 export function tIn(language: Language, key: MessageKey, values?: MessageValues): string {
+  if (!loaded.has(language)) {
+    void catalogues.version; // re-run when a catalogue arrives
+    void loadLanguage(language);
+  }
   return i18next.t(key, { ...values, lng: language });
 }
 

@@ -101,7 +101,9 @@ export class BoardAccess {
     const answer = await fetchBoard(this.boardId, this.linkToken);
     this.linkRole = isRole(answer.role) ? answer.role : 'viewer';
     this.journeys = answer.journeys;
-    uiLanguage.setBoardLanguage(answer.language);
+    // The board's language decides only when the browser's languages did not; its catalogue (a
+    // chunk of its own) is in before the board shows, so the board never paints in English first.
+    await uiLanguage.setBoardLanguage(answer.language);
     if (!keepSession()) {
       this.session = parseSession({
         board: answer.session['board'],
