@@ -113,10 +113,21 @@ export class BoardModel {
     await this.#access.refreshMe();
   }
 
-  /** Open this person's private document (writers with a personal token only). */
+  /**
+   * Open this person's private document (writers with a personal token only), once it can hold
+   * something: while private writing is on, or while the session counts drafts of theirs (in
+   * anonymous mode, anyone's: only the total is known). Checked again on every session change;
+   * once open it stays open for the page's life (a draft typed just before private writing
+   * went off is never dropped with the document). A reveal a kill interrupted left its counts
+   * in place, so a writer it concerns still opens the socket that finishes it (WORKSHOP.md).
+   */
   #connectDrafts(): void {
     const person = this.#access.person;
     if (person === null || watches(this.#access.linkRole) || this.#drafts.doc !== null) return;
+    const session = this.#access.session;
+    const mine = (session.drafts.get(person.participantId) ?? 0) > 0;
+    const someone = session.anonymous && session.draftsTotal > 0;
+    if (!session.privateWriting.on && !mine && !someone) return;
     this.#drafts.connect(this.boardId, person.token, (id) => this.#content.card(id) !== undefined);
     if (this.#drafts.doc !== null) this.#commands.attachDrafts(this.#drafts.doc);
   }
@@ -144,7 +155,10 @@ export class BoardModel {
     this.#connection = board;
     this.#commands.attach(board.content);
     const contentStops = this.#content.attach(board.content);
-    const refreshSession = (): void => this.#access.readSession(board.session);
+    const refreshSession = (): void => {
+      this.#access.readSession(board.session);
+      if (this.#connection === board) this.#connectDrafts(); // private writing may have begun
+    };
     const presenceStops = this.#presence.attach(board.contentProvider.awareness, announce);
     const followBoard = (): void => {
       this.#drafts.refresh();
