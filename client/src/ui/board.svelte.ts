@@ -22,7 +22,7 @@ import { connectBoard, INITIAL_SYNC, type BoardConnection, type SyncState } from
 import { BoardAccess } from './boardAccess.svelte';
 import { BoardCommands } from './boardCommands.svelte';
 import { BoardContent } from './boardContent.svelte';
-import { BoardDrafts } from './boardDrafts.svelte';
+import { BoardDrafts, wantsDrafts } from './boardDrafts.svelte';
 import { BoardPresence } from './boardPresence.svelte';
 import type { Editor } from './editors';
 
@@ -115,19 +115,14 @@ export class BoardModel {
 
   /**
    * Open this person's private document (writers with a personal token only), once it can hold
-   * something: while private writing is on, or while the session counts drafts of theirs (in
-   * anonymous mode, anyone's: only the total is known). Checked again on every session change;
-   * once open it stays open for the page's life (a draft typed just before private writing
-   * went off is never dropped with the document). A reveal a kill interrupted left its counts
-   * in place, so a writer it concerns still opens the socket that finishes it (WORKSHOP.md).
+   * something (`wantsDrafts`). Checked again on every session change; once open it stays open
+   * for the page's life (a draft typed just before private writing went off is never dropped
+   * with the document).
    */
   #connectDrafts(): void {
     const person = this.#access.person;
     if (person === null || watches(this.#access.linkRole) || this.#drafts.doc !== null) return;
-    const session = this.#access.session;
-    const mine = (session.drafts.get(person.participantId) ?? 0) > 0;
-    const someone = session.anonymous && session.draftsTotal > 0;
-    if (!session.privateWriting.on && !mine && !someone) return;
+    if (!wantsDrafts(this.#access.session, person.participantId)) return;
     this.#drafts.connect(this.boardId, person.token, (id) => this.#content.card(id) !== undefined);
     if (this.#drafts.doc !== null) this.#commands.attachDrafts(this.#drafts.doc);
   }

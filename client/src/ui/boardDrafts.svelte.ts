@@ -6,6 +6,7 @@ import * as Y from 'yjs';
 import { mapEntriesOf, readCard, type Card } from '../state/content';
 import { laneOf, type CardKind } from '../state/lanes';
 import { byPosThenId } from '../state/positions';
+import type { SessionView } from '../state/session';
 import { isFinalClose } from '../sync/closeCodes';
 import { syncServerUrl } from '../sync/boardConnection';
 
@@ -13,6 +14,21 @@ import { syncServerUrl } from '../sync/boardConnection';
 export type Draft = Card & { readonly draft: true };
 
 export const NO_DRAFTS: readonly Draft[] = Object.freeze([]);
+
+/**
+ * Whether a writer's private document can hold anything now, so their page opens its socket:
+ * while private writing is on, or while the session counts drafts of theirs (in anonymous
+ * mode only the total is known, so anyone's). A reveal a kill interrupted leaves its counts in
+ * place, so a writer it concerns still opens the socket that finishes it (WORKSHOP.md).
+ */
+export function wantsDrafts(
+  session: Pick<SessionView, 'privateWriting' | 'drafts' | 'anonymous' | 'draftsTotal'>,
+  participantId: string,
+): boolean {
+  if (session.privateWriting.on) return true;
+  if ((session.drafts.get(participantId) ?? 0) > 0) return true;
+  return session.anonymous && session.draftsTotal > 0;
+}
 
 export class BoardDrafts {
   /** This person's drafts that are not on the board yet, in (pos, id) order. */

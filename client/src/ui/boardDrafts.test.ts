@@ -5,7 +5,7 @@ import { parseSession } from '../state/session';
 import { BoardAccess } from './boardAccess.svelte';
 import { BoardCommands } from './boardCommands.svelte';
 import { BoardContent } from './boardContent.svelte';
-import { BoardDrafts } from './boardDrafts.svelte';
+import { BoardDrafts, wantsDrafts } from './boardDrafts.svelte';
 
 const EMPTY = { board: {}, participants: {}, votes: {}, ratings: {}, progress: {} };
 
@@ -96,5 +96,28 @@ describe('private writing', () => {
     drafts.reconcile((moved, text) => kept.push([moved, text]));
     expect(kept).toEqual([[id, 'typed on']]);
     expect(drafts.cards).toHaveLength(0);
+  });
+});
+
+describe('when the private socket opens', () => {
+  const session = (json: Record<string, unknown>, drafts: Record<string, unknown> = {}) =>
+    parseSession({ ...EMPTY, session: json, drafts });
+
+  it('stays shut while private writing is off and nobody counts drafts of this person', () => {
+    expect(wantsDrafts(session({}), 'p1')).toBe(false);
+    expect(wantsDrafts(session({ private_writing: { on: false } }, { p2: { pain: 2 } }), 'p1')).toBe(false);
+  });
+
+  it('opens while private writing is on', () => {
+    expect(wantsDrafts(session({ private_writing: { on: true, lanes: null } }), 'p1')).toBe(true);
+  });
+
+  it('opens for drafts of theirs after private writing went off (a publish, a reveal to finish)', () => {
+    expect(wantsDrafts(session({ private_writing: { on: false } }, { p1: { pain: 1 } }), 'p1')).toBe(true);
+  });
+
+  it('opens for anyone in anonymous mode while any drafts are counted', () => {
+    expect(wantsDrafts(session({ anonymous: true, drafts_total: 3 }), 'p1')).toBe(true);
+    expect(wantsDrafts(session({ anonymous: true, drafts_total: 0 }), 'p1')).toBe(false);
   });
 });
