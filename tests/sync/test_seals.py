@@ -31,6 +31,12 @@ DOC_TYPE_ENTRY = bytes.fromhex("01012a00270105636172647302786109" + "00")
 read (as in tests/e2e/test_yjs_readable.py)."""
 
 
+async def store_cards(store: MemoryStore, texts: dict[str, str]) -> None:
+    """The cards (id -> text) stored as the parts of "doc", one update each."""
+    for update in card_updates(texts):
+        await store.append_update("doc", update)
+
+
 def snapshot(updates: list[bytes]) -> bytes:
     doc, _ = apply_tolerantly(updates)
     return doc.get_update()
@@ -107,8 +113,7 @@ async def test_a_clean_load_seals_and_the_next_load_reads_only_what_came_after(
 ) -> None:
     spy = Spy(monkeypatch)
     async with MemoryStore() as store:
-        for update in card_updates({"a": "first", "b": "second 🙂"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first", "b": "second 🙂"})
         first = await load(store)
         assert spy.calls == [2] and first.stats.stored_updates_repaired == 0
         assert await store.load_seal("doc") is not None
@@ -129,8 +134,7 @@ async def test_a_clean_load_seals_and_the_next_load_reads_only_what_came_after(
 async def test_without_a_key_every_load_reads_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
     async with MemoryStore() as store:
-        for update in card_updates({"a": "first"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first"})
         await load(store, key=None)
         await load(store, key=None)
         assert spy.calls == [1, 1] and await store.load_seal("doc") is None
@@ -178,8 +182,7 @@ async def test_a_part_after_the_sealed_ones_that_needs_a_repair_is_repaired(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with MemoryStore() as store:
-        for update in card_updates({"a": "first"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first"})
         await load(store)
         await store.append_update("doc", DOC_TYPE_ENTRY)
         spy = Spy(monkeypatch)
@@ -192,8 +195,7 @@ async def test_a_compaction_by_the_manager_seals_the_new_snapshot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with MemoryStore() as store:
-        for update in card_updates({"a": "first", "b": "second"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first", "b": "second"})
         options = RoomOptions(presence_tick=0.0, seal_key=KEY)
         async with RoomManager(store, RecordingBus(), options) as manager:
             await manager.compact("doc")
@@ -216,8 +218,7 @@ async def test_a_store_that_keeps_no_seals_is_never_asked_to_and_never_costs_a_c
 ) -> None:
     spy = Spy(monkeypatch)
     async with SealessStore() as store:
-        for update in card_updates({"a": "first", "b": "second"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first", "b": "second"})
         options = RoomOptions(presence_tick=0.0, seal_key=KEY)
         async with RoomManager(store, RecordingBus(), options) as manager:
             spy.calls.clear()  # the manager's warm-up checks a tiny document
