@@ -16,80 +16,43 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
 from pycrdt import Map, Text
+from screenshot_kit import (
+    CHROMIUM,
+    EXAMPLE,
+    FLAGS,
+    LAPTOP,
+    ROOT,
+    dismiss_toasts,
+    serving,
+    settle,
+    target_folder,
+)
 from screenshots_followup import shoot_followup
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "shared_schema" / "examples" / "insurance_claim.json"
 NORDIC_CONTENT = Path(__file__).resolve().parent / "screenshot_content.json"
 # The browser's language for each screenshot language (the board follows navigator.languages).
 LOCALES = {"sv": "sv-SE", "da": "da-DK"}
 # Who steers the localized workshops.
 FACILITATORS = {"sv": ("Karin Ek", "Kundupplevelse"), "da": ("Mette Holm", "Kundeoplevelse")}
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-LAPTOP = {"width": 1366, "height": 768}
 SMALL_LAPTOP = {"width": 1280, "height": 720}
 PHASES = ["lobby", "discovery", "pain_points", "solution_rating", "action_plan"]
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_up(base: str) -> None:
-    for _ in range(200):
-        try:
-            if httpx.get(base + "/healthz").status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("the server did not start")
-
-
-def settle(page: Page) -> None:
-    page.wait_for_selector('[data-testid="status"][data-status="synced"]')
-    page.wait_for_timeout(700)  # let the fit, the fonts and the transitions finish
-
-
 def main() -> int:
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    target.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as folder:
-        store = f"sqlite:///{Path(folder) / 'board.db'}"
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "journeyboard", "serve", "--port", str(port), "--store", store],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_up(base)
-            shoot_all(base, target)
-            for language in LOCALES:
-                shoot_language(base, target, language)
-            shoot_journeys(base, target)
-            shoot_followup(base, target)
-        finally:
-            server.terminate()
-            server.wait(10)
+    target = target_folder()
+    with serving() as base:
+        shoot_all(base, target)
+        for language in LOCALES:
+            shoot_language(base, target, language)
+        shoot_journeys(base, target)
+        shoot_followup(base, target)
     for path in sorted(target.glob("*.png")):
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
@@ -338,14 +301,6 @@ def shoot_language(base: str, target: Path, language: str) -> None:
         dismiss_toasts(fay)
         fay.screenshot(path=str(target / f"{language}-solution_rating.png"))
         browser.close()
-
-
-def dismiss_toasts(page: Page) -> None:
-    closes = page.locator('[data-testid="toast-close"]')
-    for _ in range(10):  # each click takes one toast away
-        if closes.count() == 0:
-            return
-        closes.first.click()
 
 
 if __name__ == "__main__":

@@ -15,12 +15,16 @@ from typing import Any
 
 import httpx
 from playwright.sync_api import Page, sync_playwright
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "shared_schema" / "examples" / "insurance_claim.json"
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-LAPTOP = {"width": 1366, "height": 768}
+from screenshot_kit import (
+    CHROMIUM,
+    EXAMPLE,
+    FLAGS,
+    LAPTOP,
+    dismiss_toasts,
+    serving,
+    settle,
+    target_folder,
+)
 
 # The follow-up's ratings, (effort, impact) by each of three raters, per solution text.
 SECOND = {
@@ -35,13 +39,8 @@ RATERS = (("Mikko Laine", "Customer Service"), ("Sara Lind", "IT"), ("Olli Koski
 
 
 def _settle(page: Page) -> None:
-    page.wait_for_selector('[data-testid="status"][data-status="synced"]')
-    page.wait_for_timeout(700)  # let the fit, the fonts and the transitions finish
-    closes = page.locator('[data-testid="toast-close"]')
-    for _ in range(10):
-        if closes.count() == 0:
-            break
-        closes.first.click()
+    settle(page)
+    dismiss_toasts(page)
 
 
 def shoot_followup(base: str, target: Path) -> None:
@@ -120,32 +119,8 @@ def shoot_followup(base: str, target: Path) -> None:
 
 def main() -> int:
     """Only these two screenshots, with a server of their own (screenshots.py makes them all)."""
-    import os
-    import subprocess
-    import sys
-    import tempfile
-
-    from screenshots import free_port, wait_until_up
-
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    target.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory() as folder:
-        store = f"sqlite:///{Path(folder) / 'board.db'}"
-        env = {**os.environ, "PYTHONPATH": str(ROOT / "server")}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "journeyboard", "serve", "--port", str(port), "--store", store],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until_up(base)
-            shoot_followup(base, target)
-        finally:
-            server.terminate()
-            server.wait(10)
+    with serving() as base:
+        shoot_followup(base, target_folder())
     return 0
 
 

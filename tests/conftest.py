@@ -123,6 +123,16 @@ class ServerProcess:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    def command(self, board_id: str, token: str, /, **body: Any) -> dict[str, Any]:
+        """A command on the board as the holder of `token`; it must succeed (a 200)."""
+        response = httpx.post(
+            f"{self.http}/api/boards/{board_id}/commands",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
     def board_of(self, token: str) -> str:
         import base64
         import json

@@ -6,54 +6,23 @@ the action plan. Needs the client built (`cd client && npm run build`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from browsing import BROWSER_MARKS, LAPTOP
+from browsing import BROWSER_MARKS
 from browsing import browser as browser
+from browsing import open_board as open_page
 from conftest import ServerProcess
+from inspired_board import EXPORT, HOSTILE, SAFE
 from waiting import wait_until_sync
 
 pytestmark = BROWSER_MARKS
 
-HOSTILE = "javascript:alert(document.cookie)"
-SAFE = "https://example.org/cases/claims"
-
-EXPORT: dict[str, Any] = {
-    "schema": "journeyboard/export",
-    "version": 1,
-    "board": {"title": "Inspired claim"},
-    "stages": [{"id": "st", "name": "Claim", "pos": "a"}],
-    "cards": [
-        {"id": "p1", "kind": "pain", "stage": "st", "pos": "a", "text": "Slow form"},
-        {"id": "s1", "kind": "solution", "stage": "st", "pos": "b", "text": "Prefill",
-         "pain": "p1", "status": "done"},
-        {"id": "i1", "kind": "inspiration", "stage": "st", "pos": "c", "text": "Bank X",
-         "source": HOSTILE},
-        {"id": "i2", "kind": "inspiration", "stage": "st", "pos": "d", "text": "Airline Y",
-         "source": SAFE},
-    ],
-}  # fmt: skip
-
 
 def open_board(browser: Browser, server: ServerProcess, board_id: str, token: str) -> Page:
-    context = browser.new_context(viewport=LAPTOP)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{server.http}/b/{board_id}#token={token}")
+    page = open_page(browser, server, board_id, token)
     expect(page.get_by_test_id("status")).to_have_attribute("data-status", "synced")
     return page
-
-
-def command(server: ServerProcess, board_id: str, token: str, **body: Any) -> None:
-    response = httpx.post(
-        f"{server.http}/api/boards/{board_id}/commands",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
 
 
 def card(card_id: str) -> str:
@@ -66,7 +35,7 @@ def test_sources_are_links_only_for_http_and_the_plan_takes_the_effect(
     server = make_server()
     board = server.create_board("Inspired claim", **{"import": EXPORT})
     board_id, tokens = board["id"], board["tokens"]
-    command(server, board_id, tokens["facilitator"], type="set_phase", phase="action_plan")
+    server.command(board_id, tokens["facilitator"], type="set_phase", phase="action_plan")
     page = open_board(browser, server, board_id, tokens["facilitator"])
 
     expect(page.locator('[data-testid="lane-label"][data-kind="inspiration"]')).to_be_visible()
@@ -109,6 +78,6 @@ def test_the_inspiration_lane_shows_once_a_follow_up_runs(
     expect(page.locator('[data-testid="lane-label"][data-kind="solution"]')).to_be_visible()
     lane = page.locator('[data-testid="lane-label"][data-kind="inspiration"]')
     expect(lane).to_have_count(0)
-    command(server, board_id, tokens["facilitator"], type="set_phase", phase="action_plan")
-    command(server, board_id, tokens["facilitator"], type="start_follow_up", phase="discovery")
+    server.command(board_id, tokens["facilitator"], type="set_phase", phase="action_plan")
+    server.command(board_id, tokens["facilitator"], type="start_follow_up", phase="discovery")
     expect(lane).to_be_visible()

@@ -12,27 +12,7 @@ from typing import Any
 import httpx
 
 from conftest import ServerProcess
-
-HOSTILE = "javascript:alert(document.cookie)"
-SAFE = "https://example.org/cases/claims"
-FORMULA = '=HYPERLINK("http://evil.example","x")'
-
-EXPORT: dict[str, Any] = {
-    "schema": "journeyboard/export",
-    "version": 1,
-    "board": {"title": "Inspired claim"},
-    "stages": [{"id": "st", "name": "Claim", "pos": "a"}],
-    "cards": [
-        {"id": "s1", "kind": "solution", "stage": "st", "pos": "b", "text": "Prefill",
-         "status": "done", "effect": "Calls halved"},
-        {"id": "i1", "kind": "inspiration", "stage": "st", "pos": "c", "text": "Bank X",
-         "source": HOSTILE},
-        {"id": "i2", "kind": "inspiration", "stage": "st", "pos": "d", "text": "Airline Y",
-         "source": SAFE},
-        {"id": "i3", "kind": "inspiration", "stage": "st", "pos": "e", "text": "Shop Z",
-         "source": FORMULA},
-    ],
-}  # fmt: skip
+from inspired_board import EXPORT, FORMULA, HOSTILE, SAFE
 
 
 def exported(server: ServerProcess, board: dict[str, Any], fmt: str) -> httpx.Response:
@@ -76,15 +56,6 @@ def test_the_json_export_imports_back_with_sources_and_effects(server: ServerPro
     assert cards["i3"]["source"] == FORMULA and cards["s1"]["effect"] == "Calls halved"
 
 
-def command(server: ServerProcess, board: dict[str, Any], **body: Any) -> None:
-    response = httpx.post(
-        f"{server.http}/api/boards/{board['id']}/commands",
-        json=body,
-        headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"},
-    )
-    assert response.status_code == 200, response.text
-
-
 def test_the_workshop_report_compares_the_metrics_of_solutions_done(
     server: ServerProcess,
 ) -> None:
@@ -106,11 +77,12 @@ def test_the_workshop_report_compares_the_metrics_of_solutions_done(
         headers={"Authorization": f"Bearer {board['tokens']['facilitator']}"},
     )
     assert added.status_code == 201, added.text
+    lead = board["tokens"]["facilitator"]
     metric = {"type": "set_metric", "card": "t1", "metric": "nps"}
-    command(server, board, **metric, value=12, date="2020-01-01")
-    command(server, board, type="set_phase", phase="action_plan")
-    command(server, board, type="start_follow_up", phase="discovery")
-    command(server, board, **metric, value=31, date="2099-01-01")
+    server.command(board["id"], lead, **metric, value=12, date="2020-01-01")
+    server.command(board["id"], lead, type="set_phase", phase="action_plan")
+    server.command(board["id"], lead, type="start_follow_up", phase="discovery")
+    server.command(board["id"], lead, **metric, value=31, date="2099-01-01")
     for scope in ("", "?scope=journey"):
         text = exported(server, board, f"md{scope}").text
         flat = " ".join(text.split())

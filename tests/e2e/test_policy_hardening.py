@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from pycrdt import Map
@@ -23,16 +22,6 @@ from redisserver import RedisServer, cards, connected, nodes
 from redisserver import redis as redis  # the fixture
 from test_browser import open_page
 from ysync import YClient, synced_client
-
-
-def command(server: ServerProcess, board_id: str, token: str, **body: Any) -> dict[str, Any]:
-    response = httpx.post(
-        f"{server.http}/api/boards/{board_id}/commands",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 def session(client: YClient) -> dict[str, Any]:
@@ -66,7 +55,7 @@ async def test_a_lock_set_through_one_node_holds_for_a_participant_on_another(
     ):
         await ann_on_b.change(lambda d: d.get("cards", type=Map).__setitem__("before", 1))
         await watcher_on_a.wait_until(lambda: "before" in cards(watcher_on_a))
-        command(a, bid, lead, type="lock", locked=True)
+        a.command(bid, lead, type="lock", locked=True)
         # B has applied the lock to its session document (what B's clients are shown).
         await session_on_b.wait_until(lambda: session(session_on_b).get("locked") is True)
         await ann_on_b.change(lambda d: d.get("cards", type=Map).__setitem__("during", 2))
@@ -102,8 +91,8 @@ async def test_a_promotion_through_one_node_holds_on_another(
         await announce(ann_on_b, client_id, 1, {"cursor": 1})
         await watcher_on_a.wait_until(lambda: user_of(watcher_on_a, client_id) is not None)
         assert user_of(watcher_on_a, client_id)["role"] == "participant"
-        command(a, bid, lead, type="lock", locked=True)
-        command(a, bid, lead, type="promote", participant=ann["participant_id"])
+        a.command(bid, lead, type="lock", locked=True)
+        a.command(bid, lead, type="promote", participant=ann["participant_id"])
         await session_on_b.wait_until(
             lambda: role_in_session(session_on_b, ann["participant_id"]) == "facilitator"
         )
@@ -154,8 +143,8 @@ def test_the_page_tells_a_removed_person_they_cannot_join_again(
         expect(pat.get_by_test_id("join-form")).to_have_count(0)
         people = server.get_board(board["id"], board["tokens"]["viewer"])["session"]["participants"]
         (pat_id,) = people
-        command(server, board["id"], board["tokens"]["facilitator"], type="remove",
-                participant=pat_id)  # fmt: skip
+        server.command(board["id"], board["tokens"]["facilitator"], type="remove",
+                       participant=pat_id)  # fmt: skip
         pat.reload()  # the remembered personal token is refused: the page says why
         expect(pat.get_by_role("alert")).to_contain_text(removed)
         # Forgetting the token does not help: this browser's id is barred.

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from pycrdt import Doc, Map, Text, merge_updates
+from pycrdt import merge_updates
 
 from conftest import ServerProcess
 from journeyboard.stores.sqlite import SQLiteStore
@@ -26,6 +26,7 @@ from journeyboard.sync.updates import apply_tolerantly, check_stored, yjs_refusa
 from journeyboard.sync.yupdate import parse_update
 from journeyboard.workshop import documents
 from nodeclient import ROOT, NodeClient, require_node
+from stored_updates import card_updates
 from ysync import YClient
 
 DOC_TYPE_ENTRY = bytes.fromhex("01012a00270105636172647302786109" + "00")
@@ -89,21 +90,6 @@ async def test_a_crafted_update_is_refused_and_every_browser_keeps_the_board(
     assert await fresh_joiner_cards(server, board) == CARDS | {"c4": "after"}
 
 
-def honest_board() -> list[bytes]:
-    """Three cards written by pycrdt, one update each, as a server stores them."""
-    doc: Doc[Any] = Doc(client_id=4242)
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    cards = doc.get("cards", type=Map)
-    for key, text in CARDS.items():
-        with doc.transaction():
-            card: Map[Any] = Map()
-            cards[key] = card
-            card["kind"] = "pain"
-            card["text"] = Text(text)
-    return updates
-
-
 def yjs_reads(updates: list[bytes]) -> dict[str, Any]:
     """Apply stored updates with the stock yjs, in order, and read the cards back."""
     script = (
@@ -122,7 +108,7 @@ def yjs_reads(updates: list[bytes]) -> dict[str, Any]:
 
 
 def test_a_stored_update_yjs_cannot_read_is_repaired_in_process() -> None:
-    honest = honest_board()
+    honest = card_updates(CARDS, kind="pain")
     # The crafted entry inside a snapshot: compaction folded it in with the honest cards.
     snapshot, _ = apply_tolerantly([*honest, DOC_TYPE_ENTRY])
     folded = snapshot.get_update()

@@ -1,4 +1,5 @@
-"""Boards for the chart and poster tests, built in-process from the shipped example export."""
+"""Boards for the chart and poster tests, built in-process from the shipped example export, and
+the poster's check that its labels stay apart."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from journeyboard.exports import poster
+from journeyboard.exports.measure import Box
 from journeyboard.workshop.boardview import BoardView, build_view
 
 EXAMPLE = (
@@ -87,3 +90,19 @@ def crowded_export() -> dict[str, Any]:
 
 def crowded_view() -> BoardView:
     return view_of(crowded_export(), "crowded")
+
+
+def assert_poster_labels_apart(view: BoardView) -> None:
+    """On A0 and on A1, no two of the poster's text boxes overlap and none leaves the sheet."""
+    for sheet in ("A0", "A1"):
+        _, layout = poster.poster_drawing(view, sheet)
+        frame = Box(0, 0, *layout.viewbox)
+        boxes = layout.boxes
+        assert all(b.box.inside(frame) for b in boxes), sheet
+        clashes = [
+            (a.lines, b.lines)
+            for i, a in enumerate(boxes)
+            for b in boxes[i + 1 :]
+            if a.box.overlaps(b.box)
+        ]
+        assert not clashes, sheet

@@ -12,12 +12,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from chart_boards import crowded_view, example_view
+from chart_boards import assert_poster_labels_apart, crowded_view, example_view
 from PIL import Image
 from pypdf import PdfReader
 
 from journeyboard.exports import heat, poster
-from journeyboard.exports.measure import Box
 from journeyboard.exports.render import render
 from journeyboard.workshop.boardview import BoardView, latest_measured
 
@@ -139,18 +138,7 @@ def test_the_poster_colours_touchpoints_and_writes_their_latest_values() -> None
 def test_the_poster_keeps_its_labels_apart_with_the_heat_map() -> None:
     view = crowded_view()
     view.measured = latest_measured(SERIES)
-    for sheet in ("A0", "A1"):
-        _, layout = poster.poster_drawing(view, sheet)
-        frame = Box(0, 0, *layout.viewbox)
-        boxes = layout.boxes
-        assert all(b.box.inside(frame) for b in boxes)
-        clashes = [
-            (a.lines, b.lines)
-            for i, a in enumerate(boxes)
-            for b in boxes[i + 1 :]
-            if a.box.overlaps(b.box)
-        ]
-        assert not clashes
+    assert_poster_labels_apart(view)
 
 
 def test_the_poster_pdf_shows_the_scale_in_its_pixels(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pycrdt import Doc, Map, Text
+from pycrdt import Map
 
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.stores.sqlite import SQLiteStore
@@ -22,6 +22,7 @@ from journeyboard.sync.room import Room
 from journeyboard.sync.room_options import RoomOptions
 from journeyboard.sync.seals import make_seal, open_seal, seal_key
 from journeyboard.sync.updates import LoadCheck, apply_tolerantly, check_stored, yjs_refusal
+from stored_updates import card_updates
 from sync.fakes import RecordingBus
 
 KEY = seal_key("a node's secret")
@@ -30,18 +31,10 @@ DOC_TYPE_ENTRY = bytes.fromhex("01012a00270105636172647302786109" + "00")
 read (as in tests/e2e/test_yjs_readable.py)."""
 
 
-def board(texts: dict[str, str], client_id: int = 4242) -> list[bytes]:
-    """Cards written by pycrdt, one update each, as a server stores them."""
-    doc: Doc[Any] = Doc(client_id=client_id)
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    cards = doc.get("cards", type=Map)
-    for key, text in texts.items():
-        with doc.transaction():
-            card: Map[Any] = Map()
-            cards[key] = card
-            card["text"] = Text(text)
-    return updates
+async def store_cards(store: MemoryStore, texts: dict[str, str]) -> None:
+    """The cards (id -> text) stored as the parts of "doc", one update each."""
+    for update in card_updates(texts):
+        await store.append_update("doc", update)
 
 
 def snapshot(updates: list[bytes]) -> bytes:
@@ -76,14 +69,14 @@ async def load(store: Any, key: bytes | None = KEY, name: str = "doc") -> Room:
 
 
 def test_a_seal_vouches_for_the_parts_it_was_made_over_and_no_others() -> None:
-    parts = board({"a": "first", "b": "second 🙂"})
+    parts = card_updates({"a": "first", "b": "second 🙂"})
     pairs = check_stored(parts).pairs
     assert pairs  # the emoji's surrogate pair
     seal = make_seal(KEY, "doc", parts, pairs)
     opened = open_seal(KEY, "doc", seal, parts)
     assert opened is not None and opened.parts == 2 and opened.pairs == pairs
     # The first stored parts, with more after them: it vouches for those.
-    more = board({"c": "third"}, client_id=7)
+    more = card_updates({"c": "third"}, client_id=7)
     assert (sealed := open_seal(KEY, "doc", seal, [*parts, *more])) and sealed.parts == 2
     # Not for other bytes, another document, another key, fewer parts, or garbage.
     assert open_seal(KEY, "doc", seal, [parts[0], parts[1][:-1] + b"\x01"]) is None
@@ -98,14 +91,14 @@ def test_a_seal_vouches_for_the_parts_it_was_made_over_and_no_others() -> None:
 def test_a_seal_made_under_another_checker_version_vouches_for_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    parts = board({"a": "first"})
+    parts = card_updates({"a": "first"})
     seal = make_seal(KEY, "doc", parts, {})
     monkeypatch.setattr(seals, "CHECK_VERSION", seals.CHECK_VERSION + 1)
     assert open_seal(KEY, "doc", seal, parts) is None
 
 
 def test_a_forged_seal_body_fails_its_mac() -> None:
-    parts = board({"a": "first"})
+    parts = card_updates({"a": "first"})
     seal = make_seal(KEY, "doc", parts, {})
     forged = seal.replace(b'\\"parts\\":1', b'\\"parts\\":2')
     assert forged != seal
@@ -120,8 +113,7 @@ async def test_a_clean_load_seals_and_the_next_load_reads_only_what_came_after(
 ) -> None:
     spy = Spy(monkeypatch)
     async with MemoryStore() as store:
-        for update in board({"a": "first", "b": "second 🙂"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first", "b": "second 🙂"})
         first = await load(store)
         assert spy.calls == [2] and first.stats.stored_updates_repaired == 0
         assert await store.load_seal("doc") is not None
@@ -130,7 +122,7 @@ async def test_a_clean_load_seals_and_the_next_load_reads_only_what_came_after(
         assert spy.calls == [0] and texts(again) == texts(first)
         assert again.screening.pairs == first.screening.pairs  # the pairs come from the seal
         # An update after the sealed parts: only it is read, and the seal then covers it too.
-        await store.append_update("doc", board({"c": "third"}, client_id=7)[0])
+        await store.append_update("doc", card_updates({"c": "third"}, client_id=7)[0])
         spy.calls.clear()
         third = await load(store)
         assert spy.calls == [1] and texts(third) == {**texts(first), "c": "third"}
@@ -142,8 +134,7 @@ async def test_a_clean_load_seals_and_the_next_load_reads_only_what_came_after(
 async def test_without_a_key_every_load_reads_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
     async with MemoryStore() as store:
-        for update in board({"a": "first"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first"})
         await load(store, key=None)
         await load(store, key=None)
         assert spy.calls == [1, 1] and await store.load_seal("doc") is None
@@ -152,7 +143,7 @@ async def test_without_a_key_every_load_reads_everything(monkeypatch: pytest.Mon
 async def test_a_sealed_snapshot_tampered_with_in_the_file_is_read_and_repaired(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    honest = board({"a": "first", "b": "second"})
+    honest = card_updates({"a": "first", "b": "second"})
     path = tmp_path / "seal.db"
     async with SQLiteStore(path) as store:
         for update in honest:
@@ -176,7 +167,7 @@ async def test_a_sealed_snapshot_tampered_with_in_the_file_is_read_and_repaired(
 
 
 async def test_a_seal_forged_with_another_key_over_unreadable_bytes_is_ignored() -> None:
-    honest = board({"a": "first"})
+    honest = card_updates({"a": "first"})
     async with MemoryStore() as store:
         for update in [*honest, DOC_TYPE_ENTRY]:
             await store.append_update("doc", update)
@@ -191,8 +182,7 @@ async def test_a_part_after_the_sealed_ones_that_needs_a_repair_is_repaired(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with MemoryStore() as store:
-        for update in board({"a": "first"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first"})
         await load(store)
         await store.append_update("doc", DOC_TYPE_ENTRY)
         spy = Spy(monkeypatch)
@@ -205,8 +195,7 @@ async def test_a_compaction_by_the_manager_seals_the_new_snapshot(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with MemoryStore() as store:
-        for update in board({"a": "first", "b": "second"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first", "b": "second"})
         options = RoomOptions(presence_tick=0.0, seal_key=KEY)
         async with RoomManager(store, RecordingBus(), options) as manager:
             await manager.compact("doc")
@@ -229,8 +218,7 @@ async def test_a_store_that_keeps_no_seals_is_never_asked_to_and_never_costs_a_c
 ) -> None:
     spy = Spy(monkeypatch)
     async with SealessStore() as store:
-        for update in board({"a": "first", "b": "second"}):
-            await store.append_update("doc", update)
+        await store_cards(store, {"a": "first", "b": "second"})
         options = RoomOptions(presence_tick=0.0, seal_key=KEY)
         async with RoomManager(store, RecordingBus(), options) as manager:
             spy.calls.clear()  # the manager's warm-up checks a tiny document

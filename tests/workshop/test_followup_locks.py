@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
+import pytest
 from pycrdt import Doc, Map
 
 from journeyboard.settings import Settings
@@ -51,7 +52,27 @@ class Spy:
         wired.boards.change_session = change_session  # type: ignore[method-assign]
 
 
-async def workshop_of_three(wired: Services) -> tuple[Identity, str, list[str]]:
+@pytest.fixture
+async def wired() -> AsyncIterator[Services]:
+    """The services over a memory store and the single-node bus, rooms open."""
+    services = Services.build(Settings(store_url="memory://", secret=SECRET), MemoryStore())
+    await services.rooms.__aenter__()
+    yield services
+    await services.rooms.close()
+
+
+class Workshop(NamedTuple):
+    lead: Identity
+    """Lea, the facilitator, joined on the root journey."""
+    token: str
+    """Lea's token."""
+    ids: list[str]
+    """The root journey, then two persona journeys."""
+    links: dict[str, str]
+    """The root's link tokens, by role."""
+
+
+async def workshop_of_three(wired: Services) -> Workshop:
     boards = wired.boards
     created = await boards.create("Onboarding", template=None, persona="", scope="")
     root = created.board.id
@@ -61,105 +82,78 @@ async def workshop_of_three(wired: Services) -> tuple[Identity, str, list[str]]:
     added = [
         (await journeys.add_journey(boards, lead, {"relation": "persona"})).id for _ in range(2)
     ]
-    return lead, token, [root, *added]
+    return Workshop(lead, token, [root, *added], dict(created.tokens))
 
 
-async def test_a_follow_up_takes_every_journeys_lock_in_one_order() -> None:
-    store = MemoryStore()
-    wired = Services.build(Settings(store_url="memory://", secret=SECRET), store)
-    await wired.rooms.__aenter__()
-    try:
-        _, token, ids = await workshop_of_three(wired)
-        root = ids[0]
-        # Started from a persona journey: its own lock is not taken first.
-        other = await wired.boards.authenticate(ids[2], token)
-        await wired.commands.run(other, {"type": "set_phase", "phase": "action_plan"}, "x")
-        spy = Spy(wired)
-        done = await wired.commands.run(
-            other, {"type": "start_follow_up", "phase": "discovery"}, "x"
+async def test_a_follow_up_takes_every_journeys_lock_in_one_order(wired: Services) -> None:
+    _, token, ids, _ = await workshop_of_three(wired)
+    root = ids[0]
+    # Started from a persona journey: its own lock is not taken first.
+    other = await wired.boards.authenticate(ids[2], token)
+    await wired.commands.run(other, {"type": "set_phase", "phase": "action_plan"}, "x")
+    spy = Spy(wired)
+    done = await wired.commands.run(other, {"type": "start_follow_up", "phase": "discovery"}, "x")
+    assert sorted(done["result"]["journeys"]) == sorted(ids)
+    assert spy.taken == [journeys_key(root), *sorted(ids[1:]), root]
+    assert spy.unlocked_writes == []
+    for journey in ids:
+        number = await wired.boards.read_session(
+            journey, lambda doc: doc.get("session", type=Map).get("number")
         )
-        assert sorted(done["result"]["journeys"]) == sorted(ids)
-        assert spy.taken == [journeys_key(root), *sorted(ids[1:]), root]
-        assert spy.unlocked_writes == []
-        for journey in ids:
-            number = await wired.boards.read_session(
-                journey, lambda doc: doc.get("session", type=Map).get("number")
-            )
-            assert number == 2
-    finally:
-        await wired.rooms.close()
+        assert number == 2
 
 
-async def test_a_follow_up_waits_for_a_command_on_another_journey() -> None:
+async def test_a_follow_up_waits_for_a_command_on_another_journey(wired: Services) -> None:
     """While another journey's lock is held (a command running there), the follow-up writes
     nothing to that journey; it goes on once the lock is free."""
-    store = MemoryStore()
-    wired = Services.build(Settings(store_url="memory://", secret=SECRET), store)
-    await wired.rooms.__aenter__()
-    try:
-        lead, _, ids = await workshop_of_three(wired)
-        await wired.commands.run(lead, {"type": "set_phase", "phase": "action_plan"}, "x")
-        spy = Spy(wired)
-        busy = asyncio.Event()
-        release = asyncio.Event()
+    lead, _, ids, _ = await workshop_of_three(wired)
+    await wired.commands.run(lead, {"type": "set_phase", "phase": "action_plan"}, "x")
+    spy = Spy(wired)
+    busy = asyncio.Event()
+    release = asyncio.Event()
 
-        async def other_command() -> None:
-            async with wired.rooms.bus.board_lock(ids[1]):
-                busy.set()
-                await release.wait()
+    async def other_command() -> None:
+        async with wired.rooms.bus.board_lock(ids[1]):
+            busy.set()
+            await release.wait()
 
-        holder = asyncio.create_task(other_command())
-        await busy.wait()
-        follow_up = asyncio.create_task(
-            wired.commands.run(lead, {"type": "start_follow_up", "phase": "discovery"}, "x")
+    holder = asyncio.create_task(other_command())
+    await busy.wait()
+    follow_up = asyncio.create_task(
+        wired.commands.run(lead, {"type": "start_follow_up", "phase": "discovery"}, "x")
+    )
+    # Let the follow-up run as far as it can (the memory store answers at once): it stops
+    # at the held lock, having written nothing.
+    for _ in range(200):
+        await asyncio.sleep(0)
+    assert not follow_up.done()
+    assert journeys_key(ids[0]) in spy.taken and spy.taken.count(ids[1]) == 1  # the holder
+    numbers = [
+        await wired.boards.read_session(
+            journey, lambda doc: doc.get("session", type=Map).get("number", 1)
         )
-        # Let the follow-up run as far as it can (the memory store answers at once): it stops
-        # at the held lock, having written nothing.
-        for _ in range(200):
-            await asyncio.sleep(0)
-        assert not follow_up.done()
-        assert journeys_key(ids[0]) in spy.taken and spy.taken.count(ids[1]) == 1  # the holder
-        numbers = [
-            await wired.boards.read_session(
-                journey, lambda doc: doc.get("session", type=Map).get("number", 1)
-            )
-            for journey in ids
-        ]
-        assert numbers == [1, 1, 1]
-        release.set()
-        await holder
-        await follow_up
-        assert spy.unlocked_writes == []
-        assert lock_order(ids[0], ids) == [*sorted(ids[1:]), ids[0]]
-    finally:
-        await wired.rooms.close()
+        for journey in ids
+    ]
+    assert numbers == [1, 1, 1]
+    release.set()
+    await holder
+    await follow_up
+    assert spy.unlocked_writes == []
+    assert lock_order(ids[0], ids) == [*sorted(ids[1:]), ids[0]]
 
 
-async def test_remove_and_promote_hold_every_journeys_lock() -> None:
-    store = MemoryStore()
-    wired = Services.build(Settings(store_url="memory://", secret=SECRET), store)
-    await wired.rooms.__aenter__()
-    try:
-        boards = wired.boards
-        created = await boards.create("Onboarding", template=None, persona="", scope="")
-        root = created.board.id
-        link = await boards.authenticate(root, created.tokens["facilitator"])
-        _, token = await boards.join(link, "Lea", "CX", address="10.0.0.1")
-        lead = await boards.authenticate(root, token)
-        ids = [root] + [
-            (await journeys.add_journey(boards, lead, {"relation": "persona"})).id for _ in range(2)
-        ]
-        people = []
-        for name in ("Ann", "Bo"):
-            joining = await boards.authenticate(root, created.tokens["participant"])
-            person, _ = await boards.join(joining, name, "Ops", address="10.0.0.2")
-            people.append(person.id)
-        other = await boards.authenticate(ids[2], token)
-        spy = Spy(wired)
-        await wired.commands.run(other, {"type": "promote", "participant": people[0]}, "x")
-        await wired.commands.run(other, {"type": "remove", "participant": people[1]}, "x")
-        expected = [journeys_key(root), *sorted(ids[1:]), root]
-        assert spy.taken == expected * 2
-        assert spy.unlocked_writes == []
-    finally:
-        await wired.rooms.close()
+async def test_remove_and_promote_hold_every_journeys_lock(wired: Services) -> None:
+    _, token, ids, links = await workshop_of_three(wired)
+    root, boards = ids[0], wired.boards
+    people = []
+    for name in ("Ann", "Bo"):
+        joining = await boards.authenticate(root, links["participant"])
+        person, _ = await boards.join(joining, name, "Ops", address="10.0.0.2")
+        people.append(person.id)
+    other = await boards.authenticate(ids[2], token)
+    spy = Spy(wired)
+    await wired.commands.run(other, {"type": "promote", "participant": people[0]}, "x")
+    await wired.commands.run(other, {"type": "remove", "participant": people[1]}, "x")
+    expected = [journeys_key(root), *sorted(ids[1:]), root]
+    assert spy.taken == expected * 2
+    assert spy.unlocked_writes == []
