@@ -450,6 +450,35 @@ async def export(request: Request) -> Response:
     )
 
 
+async def _rendered(
+    request: Request,
+    job: str,
+    args: tuple[Any, ...],
+    *,
+    inline: bool,
+    over_budget: ApiError,
+    lane: str | None = None,
+) -> Rendered:
+    """Run export job `job` (a function of `jobs`) on the event loop when `inline` (a small
+    read), else in a worker with the export budget, cancelled when the client goes away; a
+    `lane` leaves one worker to imports and reads."""
+    app = services(request)
+    if inline:
+        result: Rendered = getattr(jobs, job)(*args)
+        return result
+    async with watching(request) as gone:
+        rendered: Rendered = await app.workers.run(
+            job,
+            args,
+            export_budget(app.settings),
+            over_budget=over_budget,
+            cancel_when=gone,
+            lane=lane,
+            lane_limit=max(1, app.settings.limits.worker_processes - 1),
+        )
+        return rendered
+
+
 async def journey_json(request: Request, board_id: str) -> dict[str, Any]:
     """One journey's board export as JSON (in a worker when the journey is large)."""
     app = services(request)
@@ -460,19 +489,15 @@ async def journey_json(request: Request, board_id: str) -> dict[str, Any]:
         board_id, content, session, "json", server_now_ms(), options,
         limits.max_export_text_bytes,
     )  # fmt: skip
-    if len(content) + len(session) <= limits.inline_read_bytes:
-        rendered: Rendered = jobs.export_board(*args)
-    else:
-        async with watching(request) as gone:
-            rendered = await app.workers.run(
-                "export_board",
-                args,
-                export_budget(app.settings),
-                over_budget=ApiError(
-                    413, "export_too_large", "this workshop is too large to export at once"
-                ),
-                cancel_when=gone,
-            )
+    rendered = await _rendered(
+        request,
+        "export_board",
+        args,
+        inline=len(content) + len(session) <= limits.inline_read_bytes,
+        over_budget=ApiError(
+            413, "export_too_large", "this workshop is too large to export at once"
+        ),
+    )
     value = json.loads(rendered.page(1))
     assert isinstance(value, dict)
     return value
@@ -554,24 +579,19 @@ async def workshop_report(
             )
         app.rendering.add(key)
     try:
-        if fmt != "pdf" and size <= limits.inline_read_bytes:
-            rendered: Rendered = jobs.export_workshop(*args)
-        else:
-            async with watching(request) as gone:
-                rendered = await app.workers.run(
-                    "export_workshop",
-                    args,
-                    export_budget(app.settings),
-                    over_budget=ApiError(
-                        413,
-                        "export_too_large",
-                        "this workshop's report needs more than the server's budget; export "
-                        "each journey with ?scope=journey instead",
-                    ),
-                    cancel_when=gone,
-                    lane="pdf" if fmt == "pdf" else None,
-                    lane_limit=max(1, limits.worker_processes - 1),
-                )
+        rendered = await _rendered(
+            request,
+            "export_workshop",
+            args,
+            inline=fmt != "pdf" and size <= limits.inline_read_bytes,
+            over_budget=ApiError(
+                413,
+                "export_too_large",
+                "this workshop's report needs more than the server's budget; export "
+                "each journey with ?scope=journey instead",
+            ),
+            lane="pdf" if fmt == "pdf" else None,
+        )
     finally:
         app.rendering.discard(key)
     inline = fmt == "html" and "download" not in query
