@@ -10,7 +10,9 @@ to the quarantine, and one that waits for clocks the log lacks is handed back to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -19,13 +21,27 @@ from pycrdt import Doc
 from journeyboard.sync.ports import StoreError, UpdateLog
 from journeyboard.sync.seals import make_seal, open_seal
 from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import LoadCheck, Pairs, apply_tolerantly, check_stored
+from journeyboard.sync.updates import (
+    LoadCheck,
+    Pairs,
+    apply_tolerantly,
+    check_stored,
+    try_apply,
+)
 from journeyboard.sync.yupdate import ParsedUpdate
 
 log = logging.getLogger(__name__)
 
 CHECK_INLINE_BYTES: Final = 64 * 1024
 """Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
+
+APPLY_STORED_WITHIN: Final = 0.05
+"""Seconds after its opening by which a room applies a stored snapshot it answered fresh pages
+from (`Room.settle`), if no socket joined and nothing read the document sooner."""
+
+DEFER_BYTES: Final = 64 * 1024
+"""A sealed snapshot from which a room may answer fresh pages before applying it (`restore`'s
+`defer`): applying a smaller one costs well under a millisecond, not worth a second path."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +58,11 @@ class Restored:
     sealed_parts: int = 0
     """Stored parts a valid seal vouched for, applied without being read again
     (`sync/seals.py`)."""
+    unapplied: bytes | None = None
+    """With `defer`: the one stored part, sealed, that `doc` (still empty) does not hold yet;
+    the room applies it later (`Room._apply_stored`)."""
+    state: bytes | None = None
+    """The state vector `doc` has once `unapplied` is applied, as the seal recorded it."""
 
 
 async def restore(
@@ -51,13 +72,22 @@ async def restore(
     stored: list[bytes],
     key: bytes | None = None,
     seal: bytes | None = None,
+    *,
+    defer: bool = False,
 ) -> Restored:
     """Build the document `name` from the updates `stored` in its log (see the module).
 
     With the node's seal `key`, a `seal` that vouches for the first stored parts spares
     reading them again; after a clean check of parts no seal covered, a new seal is stored.
+    With `defer`, a log that is one stored part, sealed with its state vector, is not applied
+    here: `Restored.unapplied` is that part and `doc` an empty document to apply it to.
     """
     sealed = None if key is None or seal is None else open_seal(key, name, seal, stored)
+    deferred = defer and len(stored) == 1 and len(stored[0]) >= DEFER_BYTES
+    if deferred and sealed is not None and sealed.parts == 1 and sealed.state is not None:
+        pairs = {client: set(clocks) for client, clocks in sealed.pairs.items()}
+        doc: Doc[Any] = Doc()
+        return Restored(doc, list(stored), [], pairs, 1, stored[0], sealed.state)
     check: LoadCheck | None = None
     if sealed is not None:
         after = stored[sealed.parts :]
@@ -90,9 +120,90 @@ async def restore(
     applied = [update for index, update in enumerate(updates) if index not in left_out]
     sealed_parts = 0 if sealed is None else sealed.parts
     clean = not check.repairs and not check.appended and not skipped and not waiting
-    if key is not None and clean and stored and len(stored) > sealed_parts:
-        await _save_seal(name, update_log, make_seal(key, name, stored, pairs))
+    unstated = sealed is not None and sealed.state is None
+    if key is not None and clean and stored and (len(stored) > sealed_parts or unstated):
+        seal_made = make_seal(key, name, stored, pairs, doc.get_state())
+        await _save_seal(name, update_log, seal_made)
     return Restored(doc, applied, [updates[index] for index in waiting], pairs, sealed_parts)
+
+
+class Unapplied:
+    """A room's stored snapshot not applied yet: one part, sealed (`restore`'s `defer`), that
+    fresh pages are answered from while the room has not applied it (`Room.load`)."""
+
+    __slots__ = ("done", "failure", "scheduled", "state", "update")
+
+    def __init__(self) -> None:
+        self.update: bytes | None = None
+        """The stored snapshot the room's document does not hold yet."""
+        self.state = b""
+        """The state vector the document has once `update` is applied (the seal's)."""
+        self.done = asyncio.Event()
+        """Set once nothing waits to be applied (or the room closed)."""
+        self.failure: tuple[bytes, str] | None = None
+        """The snapshot that did not apply after all, and why (`set_aside` moves it)."""
+        self.scheduled = False
+        """Whether the room has scheduled its apply already."""
+
+    @property
+    def pending(self) -> bool:
+        """Something is still to apply, or its failure to handle: the opener runs
+        `Room.settle`."""
+        return self.update is not None or self.failure is not None
+
+    def start(self, update: bytes | None, state: bytes | None) -> None:
+        """What `restore` left unapplied (nothing: the document holds all it stored)."""
+        if update is None or state is None:
+            self.done.set()
+        else:
+            self.update, self.state = update, state
+
+    def state_for(self, doc: Doc[Any], apply: Callable[[], None]) -> bytes:
+        """The state vector to send a socket joining the room: the seal's while the snapshot
+        is unapplied, and then `apply` is scheduled, to run once this socket's waiting sync
+        step 1 (delivered right after it joins) and those of the crowd admitted in the same
+        turn of the loop are answered."""
+        if self.update is None:
+            return doc.get_state()
+        if not self.scheduled:
+            self.scheduled = True
+            asyncio.get_running_loop().call_soon(apply)
+        return self.state
+
+    def apply(self, doc: Doc[Any]) -> bool:
+        """Apply the snapshot to `doc` (empty till now); True if it failed (a panic may have
+        left `doc` half-changed: the caller replaces it). Its seal vouches that it applies."""
+        update, self.update = self.update, None
+        if update is None:
+            return False
+        self.done.set()
+        error = try_apply(doc, update)
+        if error is None:
+            return False
+        self.failure = (update, f"{type(error).__name__}: {error}")
+        return True
+
+    async def settle(self, apply: Callable[[], None]) -> None:
+        """Wait `APPLY_STORED_WITHIN` for the room to apply the snapshot, then `apply` it."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.done.wait(), APPLY_STORED_WITHIN)
+        apply()
+
+    async def set_aside(self, name: str, update_log: UpdateLog, stats: RoomStats) -> bool:
+        """Quarantine the snapshot if it did not apply, as `restore` does; True if it did not."""
+        failure, self.failure = self.failure, None
+        if failure is None:
+            return False
+        update, reason = failure
+        stats.quarantined_updates += 1
+        log.error(
+            "%s: its sealed snapshot (%d bytes) cannot be applied; moved to quarantine: %s",
+            name,
+            len(update),
+            reason,
+        )
+        await update_log.quarantine(name, update, reason)
+        return True
 
 
 async def _save_seal(name: str, update_log: UpdateLog, seal: bytes) -> None:
@@ -138,10 +249,10 @@ def _seal_if_clean(name: str, key: bytes, stored: list[bytes]) -> bytes | None:
     if check.repairs or check.appended or len(check.updates) != len(stored):
         return None
     waiting: list[int] = []
-    _, skipped = apply_tolerantly(check.updates, waiting, check.parsed)
+    doc, skipped = apply_tolerantly(check.updates, waiting, check.parsed)
     if skipped or waiting:
         return None
-    return make_seal(key, name, stored, check.pairs)
+    return make_seal(key, name, stored, check.pairs, doc.get_state())
 
 
 async def seal_stored(name: str, update_log: UpdateLog, key: bytes) -> None:
@@ -153,7 +264,7 @@ async def seal_stored(name: str, update_log: UpdateLog, key: bytes) -> None:
     seal = await update_log.load_seal(name)
     if seal is not None:
         sealed = open_seal(key, name, seal, stored)
-        if sealed is not None and sealed.parts == len(stored):
+        if sealed is not None and sealed.parts == len(stored) and sealed.state is not None:
             return
     made = await asyncio.to_thread(_seal_if_clean, name, key, stored)
     if made is not None:

@@ -24,6 +24,7 @@ from pycrdt import Doc, Map, Text
 
 from journeyboard.sync import protocol
 from journeyboard.sync.bindings import bindings_name
+from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.loading import seal_stored
 from journeyboard.sync.ports import Bus, UpdateLog
@@ -163,9 +164,20 @@ class RoomManager:
                 self.bus.unfollow(name)
                 raise
             self._rooms[name] = room
+            if room.unapplied.pending:
+                self.tasks.spawn(self._settle(room), f"settle {name}")
             return room
         finally:
             self._loading.pop(name, None)
+
+    async def _settle(self, room: Room) -> None:
+        """Apply the stored snapshot a room answered fresh pages from, if nothing did within
+        `APPLY_STORED_WITHIN`; should it not apply after all (its seal vouched that it does),
+        quarantine it as a load does and close the room, so that its sockets come back to the
+        document as stored."""
+        await room.unapplied.settle(room.apply_stored)
+        if await room.unapplied.set_aside(room.name, self.update_log, self.stats):
+            room.close(CLOSE.TRY_AGAIN_LATER.code, "document reloading")
 
     def _rebuilt(self, room: Room) -> None:
         self.hooks.on_rebuild(room)

@@ -33,7 +33,7 @@ from journeyboard.sync.connection import Connection
 from journeyboard.sync.errors import SyncError
 from journeyboard.sync.fanout import CONTROL_FLOW, Fanout, Outgoing
 from journeyboard.sync.journal import Journal
-from journeyboard.sync.loading import restore
+from journeyboard.sync.loading import Unapplied, restore
 from journeyboard.sync.ports import Bus, Channel, Position, RoomPolicy, UpdateLog
 from journeyboard.sync.presence import Presence
 from journeyboard.sync.protocol import (
@@ -109,7 +109,9 @@ class Room:
         self.clients_may_write = clients_may_write
         self.size = 0
         """Bytes of updates behind the document (stored size before compaction)."""
-        self.doc: Doc[Any] = Doc()
+        self._doc: Doc[Any] = Doc()
+        self.unapplied = Unapplied()
+        """A stored snapshot `_doc` does not hold yet (`load`, `sync/loading.py`)."""
         self.connections: set[Connection] = set()
         self.stats = stats or RoomStats()
         self.ready = asyncio.Event()
@@ -158,6 +160,13 @@ class Room:
         return self._state
 
     @property
+    def doc(self) -> Doc[Any]:
+        """The document; a stored snapshot not applied yet (`load`) is applied first."""
+        if self.unapplied.update is not None:
+            self.apply_stored()
+        return self._doc
+
+    @property
     def version(self) -> int:
         """Moves with every change to the document (local, remote, or a rebuild)."""
         return self._version
@@ -183,8 +192,12 @@ class Room:
             self.bindings.load(stored_bindings.updates)
         else:
             loaded, stored_seal = await asyncio.gather(self._log.load(self.name), seal)
-        restored = await restore(self.name, self._log, self.stats, loaded.updates, key, stored_seal)
-        self.doc = restored.doc
+        defer = self.options.answers_from_store(self.name)
+        restored = await restore(
+            self.name, self._log, self.stats, loaded.updates, key, stored_seal, defer=defer
+        )
+        self._doc = restored.doc
+        self.unapplied.start(restored.unapplied, restored.state)  # answered from, not applied
         self.screening.pairs = restored.pairs
         waiting = restored.waiting
         for update in waiting:  # stored, but waiting for clocks the log lacks
@@ -197,7 +210,7 @@ class Room:
             # A compacted document is one stored snapshot, and a joiner with nothing (a fresh
             # page) needs exactly that: the first crowd after a restart skips the encoding.
             self._step2 = (self._version, EMPTY_STATE, protocol.encode_sync_step2(good[0]))
-        self.bindings.writers[self.doc.client_id] = SERVER_WRITER
+        self.bindings.writers[self._doc.client_id] = SERVER_WRITER
         # Nothing applied here waits in yrs: what waits for clocks the log lacks is held
         # (`waiting`), so `Screening.pending_ends` starts empty (`held_beyond` over a 10 MB snapshot
         # costs 0.3 s on the event loop, for nothing).
@@ -216,6 +229,7 @@ class Room:
         if self._closed is None:
             self._closed = error or RoomClosed(reason)
             self._enter(RoomState.CLOSING)
+        self.unapplied.done.set()
         self.fanout.close(lambda: RoomClosed(reason))
         self.presence.close()
         for conn in list(self.connections):
@@ -259,10 +273,23 @@ class Room:
                 return conn
             _grant(conn, self.policy)
         self.connections.add(conn)
-        conn.send(protocol.encode_sync_step1(self.doc.get_state()))
+        conn.send(
+            protocol.encode_sync_step1(self.unapplied.state_for(self._doc, self.apply_stored))
+        )
         if self.presence:
             conn.send(self.presence.snapshot())
         return conn
+
+    def apply_stored(self) -> None:
+        """Apply the stored snapshot `load` left unapplied (`Unapplied.apply`); should it
+        fail after all, the document is empty again (the manager quarantines the snapshot
+        and closes the room: `Unapplied.set_aside`)."""
+        if self._closed is None and self.unapplied.apply(self._doc):
+            self._doc = Doc()
+            self.bindings.writers[self._doc.client_id] = SERVER_WRITER
+            self.journal.start([])
+            self.size, self.log_entries, self._step2 = 0, 0, None
+            self._version += 1
 
     def apply_policy(self, policy: RoomPolicy) -> None:
         """Put the workshop rules in force for every socket here and every later one."""
@@ -317,6 +344,7 @@ class Room:
         cached = self._step2
         if cached is not None and cached[0] == self._version and cached[1] == state_vector:
             frame = cached[2]
+            self.stats.stored_answers += self.unapplied.update is not None
         else:
             try:
                 update = self.doc.get_update(state_vector)
@@ -465,7 +493,7 @@ class Room:
         rules follow the session document) gets `on_rebuild` to observe the new one.
         """
         doc = self.journal.rebuild(Origin.SERVER)
-        self.doc = doc
+        self._doc = doc
         self.bindings.writers[doc.client_id] = SERVER_WRITER
         self._version += 1
         self._step2 = None

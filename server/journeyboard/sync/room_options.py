@@ -35,6 +35,10 @@ class RoomOptions:
     """A socket that was sent nothing for this long gets a keepalive frame."""
     server_only: Callable[[str], bool] = _no_document
     """Names the documents only the server writes (no client may, and no lock applies)."""
+    answers_from_store: Callable[[str], bool] = _no_document
+    """Names the documents whose rooms may answer a fresh page from their stored, sealed
+    snapshot before applying it (`Room.load`): a board's content document, not the small
+    session, drafts and private documents."""
     seal_key: bytes | None = None
     """The key of the seals over stored parts that passed the load-time check
     (`sync/seals.py`, derived from the node's secret); None: every load reads every part."""

@@ -49,6 +49,9 @@ class Sealed:
 
     parts: int
     pairs: Pairs
+    state: bytes | None = None
+    """The state vector of a document built from those parts, when the seal records it (a
+    room may then answer a fresh page from the stored bytes before it applies them)."""
 
 
 def _digest(parts: Sequence[bytes]) -> str:
@@ -58,19 +61,27 @@ def _digest(parts: Sequence[bytes]) -> str:
     return chain.hexdigest()
 
 
-def _body(name: str, parts: int, digest: str, pairs: Pairs) -> bytes:
+def _body(name: str, parts: int, digest: str, pairs: Pairs, state: bytes | None) -> bytes:
     listed = {str(client): sorted(clocks) for client, clocks in sorted(pairs.items())}
-    return json.dumps(
-        {"v": CHECK_VERSION, "doc": name, "parts": parts, "digest": digest, "pairs": listed},
-        sort_keys=True,
-        separators=(",", ":"),
-    ).encode("utf-8")
+    fields: dict[str, object] = {
+        "v": CHECK_VERSION,
+        "doc": name,
+        "parts": parts,
+        "digest": digest,
+        "pairs": listed,
+    }
+    if state is not None:
+        fields["state"] = state.hex()
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def make_seal(key: bytes, name: str, parts: Sequence[bytes], pairs: Pairs) -> bytes:
+def make_seal(
+    key: bytes, name: str, parts: Sequence[bytes], pairs: Pairs, state: bytes | None = None
+) -> bytes:
     """A seal over `parts`, the first stored updates of document `name`, which passed the
-    load-time check cleanly with these surrogate pairs."""
-    body = _body(name, len(parts), _digest(parts), pairs)
+    load-time check cleanly with these surrogate pairs; `state`, the state vector of a
+    document built from exactly these parts, is recorded with it when given."""
+    body = _body(name, len(parts), _digest(parts), pairs, state)
     mac = hmac.new(key, body, hashlib.sha256).hexdigest()
     return json.dumps({"body": body.decode("utf-8"), "mac": mac}).encode("utf-8")
 
@@ -97,6 +108,8 @@ def open_seal(key: bytes, name: str, seal: bytes, stored: Sequence[bytes]) -> Se
         if not hmac.compare_digest(_digest(stored[:parts]), str(fields["digest"])):
             return None
         pairs: Pairs = {int(client): set(clocks) for client, clocks in fields["pairs"].items()}
+        state = fields.get("state")
+        recorded = None if state is None else bytes.fromhex(state)
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):
         return None
-    return Sealed(parts, pairs)
+    return Sealed(parts, pairs, recorded)

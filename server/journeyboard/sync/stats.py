@@ -63,6 +63,8 @@ class RoomStats:
     held_updates: int = 0
     """Updates held back until the clocks they wait for arrived (`waits_for_missing`)."""
     rebuilt_documents: int = 0
+    stored_answers: int = 0
+    """Fresh pages answered from a stored, sealed snapshot before their room applied it."""
     """Times a room rebuilt its document after an update failed half-way through."""
     store_latency: Histogram = field(
         default_factory=lambda: Histogram(

@@ -136,6 +136,7 @@ def room_options(settings: Settings) -> RoomOptions:
         grace_seconds=settings.grace_seconds,
         keepalive_seconds=settings.keepalive_seconds,
         server_only=documents.is_server_only,
+        answers_from_store=documents.is_content,
         seal_key=seal_key(settings.secret),
     )
 

@@ -63,6 +63,11 @@ def drafts_name(board_id: str) -> str:
     return board_id + DRAFTS_SUFFIX
 
 
+def is_content(name: str) -> bool:
+    """A board's content document (not its session, drafts or private documents)."""
+    return board_of(name) == name
+
+
 def is_server_only(name: str) -> bool:
     """Documents no client writes: the session document and the drafts document."""
     return name.endswith(SESSION_SUFFIX) or name.endswith(DRAFTS_SUFFIX)
