@@ -14,6 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "client" / "tools" / "yclient.mjs"
+LINE_LIMIT = 16 * 1024 * 1024
+"""The longest line a client may print (a dump of a big board is one line)."""
 
 
 def require_node() -> str:
@@ -36,6 +38,7 @@ class NodeClient:
         process = await asyncio.create_subprocess_exec(
             require_node(), str(SCRIPT), server_url, room, token,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=LINE_LIMIT,
         )  # fmt: skip
         return cls(process)
 

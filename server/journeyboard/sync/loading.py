@@ -131,7 +131,7 @@ class Unapplied:
     """A room's stored snapshot not applied yet: one part, sealed (`restore`'s `defer`), that
     fresh pages are answered from while the room has not applied it (`Room.load`)."""
 
-    __slots__ = ("done", "failure", "scheduled", "state", "update")
+    __slots__ = ("asking", "done", "failure", "scheduled", "state", "update")
 
     def __init__(self) -> None:
         self.update: bytes | None = None
@@ -144,6 +144,10 @@ class Unapplied:
         """The snapshot that did not apply after all, and why (`set_aside` moves it)."""
         self.scheduled = False
         """Whether the room has scheduled its apply already."""
+        self.asking: set[object] = set()
+        """The sockets that joined while the snapshot was unapplied and were not answered yet:
+        fresh pages ask (sync step 1) as they open, and the snapshot is applied once they
+        have their answer (or by `APPLY_STORED_WITHIN`)."""
 
     @property
     def pending(self) -> bool:
@@ -158,17 +162,24 @@ class Unapplied:
         else:
             self.update, self.state = update, state
 
-    def state_for(self, doc: Doc[Any], apply: Callable[[], None]) -> bytes:
+    def state_for(self, doc: Doc[Any], joiner: object) -> bytes:
         """The state vector to send a socket joining the room: the seal's while the snapshot
-        is unapplied, and then `apply` is scheduled, to run once this socket's waiting sync
-        step 1 (delivered right after it joins) and those of the crowd admitted in the same
-        turn of the loop are answered."""
+        is unapplied (the joiner is then waited for: `answered`)."""
         if self.update is None:
             return doc.get_state()
-        if not self.scheduled:
+        self.asking.add(joiner)
+        return self.state
+
+    def answered(self, joiner: object, apply: Callable[[], None]) -> None:
+        """A socket's sync step 1 was answered (or it left): once none that joined while the
+        snapshot was unapplied waits for its answer, `apply` is scheduled (soon, not now, so
+        that the crowd whose questions are being handed over in this turn is answered too)."""
+        if self.update is None:
+            return
+        self.asking.discard(joiner)
+        if not self.asking and not self.scheduled:
             self.scheduled = True
             asyncio.get_running_loop().call_soon(apply)
-        return self.state
 
     def apply(self, doc: Doc[Any]) -> bool:
         """Apply the snapshot to `doc` (empty till now); True if it failed (a panic may have

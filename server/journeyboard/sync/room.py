@@ -273,9 +273,7 @@ class Room:
                 return conn
             _grant(conn, self.policy)
         self.connections.add(conn)
-        conn.send(
-            protocol.encode_sync_step1(self.unapplied.state_for(self._doc, self.apply_stored))
-        )
+        conn.send(protocol.encode_sync_step1(self.unapplied.state_for(self._doc, conn)))
         if self.presence:
             conn.send(self.presence.snapshot())
         return conn
@@ -305,6 +303,7 @@ class Room:
         """Remove a socket and tell the others that its presence is gone."""
         self.connections.discard(conn)
         self.presence.left(conn)
+        self.unapplied.answered(conn, self.apply_stored)
 
     def receive(self, conn: Connection, frame: bytes) -> None:
         """Handle one frame from a socket; raise ProtocolError when it is malformed."""
@@ -353,6 +352,7 @@ class Room:
             frame = protocol.encode_sync_step2(update)
             self._step2 = (self._version, state_vector, frame)
         self.fanout.emit(Outgoing(self._applied, frame, conn))
+        self.unapplied.answered(conn, self.apply_stored)
 
     # updates ------------------------------------------------------------------------------
 

@@ -97,6 +97,11 @@ class ServerCollector(Collector):
             value=stats.rebuilt_documents,
         )
         yield CounterMetricFamily(
+            "journeyboard_stored_answers",
+            "Fresh pages answered from a stored, sealed snapshot before their room applied it",
+            value=stats.stored_answers,
+        )
+        yield CounterMetricFamily(
             "journeyboard_coalesced_updates",
             "Updates sent out merged with others because one store commit released them together",
             value=stats.coalesced_updates,
