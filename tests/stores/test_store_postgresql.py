@@ -21,7 +21,14 @@ from pycrdt import Doc, Map
 from conftest import ServerProcess, free_port
 from journeyboard.stores import BoardRecord, PersonRecord, StoreError, open_store
 from journeyboard.stores.postgresql import SCHEMA_VERSION, PostgreSQLStore
+from journeyboard.sync import loading
+from journeyboard.sync.room import Room
+from journeyboard.sync.room_options import RoomOptions
+from journeyboard.sync.seals import open_seal, seal_key
+from journeyboard.sync.updates import LoadCheck, check_stored
 from pg import PostgresServer
+from stored_updates import card_updates
+from sync.fakes import RecordingBus
 from waiting import turns, wait_for_value, wait_until
 from ysync import synced_client
 
@@ -436,3 +443,36 @@ async def test_journeyboard_serves_a_board_on_postgresql_and_keeps_it_across_sig
     server.start()
     stored = server.get_board(board["id"], board["tokens"]["viewer"])["content"]["cards"]
     assert set(stored) == expected
+
+
+async def test_seals_are_kept_and_spare_another_nodes_load_the_check(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = seal_key("the cluster's secret")
+    checked: list[int] = []
+
+    def counted(updates: list[bytes]) -> LoadCheck:
+        checked.append(len(updates))
+        return check_stored(updates)
+
+    monkeypatch.setattr(loading, "check_stored", counted)
+    options = RoomOptions(presence_tick=0.0, seal_key=key)
+    async with PostgreSQLStore(pg_url) as one, PostgreSQLStore(pg_url) as other:
+        assert one.keeps_seals and await one.load_seal("doc") is None
+        await one.save_seal("scratch", b"first")
+        await other.save_seal("scratch", b"second")  # replaced, whichever node writes
+        assert await one.load_seal("scratch") == b"second"
+        for update in card_updates({"a": "first", "b": "second 🙂"}):
+            await one.append_update("doc", update)
+        await one.compact_document("doc")
+        first = Room("doc", one, RecordingBus(), options)
+        await first.load()  # checks the snapshot, then seals it
+        assert checked == [1]
+        seal = await other.load_seal("doc")
+        stored = await other.load_document("doc")
+        assert seal is not None and (opened := open_seal(key, "doc", seal, stored))
+        assert opened.parts == 1 and opened.state == first.doc.get_state()
+        again = Room("doc", other, RecordingBus(), options)
+        await again.load()  # the other node reads nothing again
+        assert checked == [1, 0]
+        assert again.doc.get_state() == first.doc.get_state()

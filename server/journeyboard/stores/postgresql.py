@@ -117,6 +117,13 @@ MIGRATIONS: tuple[str, ...] = (
         data JSONB NOT NULL
     );
     """,
+    # 4: seals over stored parts that passed the load-time check (sync/seals.py, issue #30).
+    """
+    CREATE TABLE seals (
+        doc TEXT PRIMARY KEY,
+        data BYTEA NOT NULL
+    );
+    """,
 )
 """The schema, one step per entry; the database records how many it has (schema_version)."""
 
@@ -496,6 +503,25 @@ class PostgreSQLStore(Store):
             await conn.execute(
                 "UPDATE documents SET snapshot = NULL WHERE name = %s AND snapshot = %s",
                 (name, update),
+            )
+
+    keeps_seals = True
+    """Every node shares the secret the seals are keyed with, so one node's seal spares the
+    others' loads too; a seal vouches for the bytes it digests, so a compaction or quarantine
+    by another node meanwhile only makes it vouch for nothing (`seals.open_seal`)."""
+
+    async def load_seal(self, name: str) -> bytes | None:
+        async with self._connection() as conn:
+            cur = await conn.execute("SELECT data FROM seals WHERE doc = %s", (name,))
+            row = await cur.fetchone()
+        return None if row is None else bytes(row[0])
+
+    async def save_seal(self, name: str, seal: bytes) -> None:
+        async with self._connection() as conn:
+            await conn.execute(
+                "INSERT INTO seals (doc, data) VALUES (%s, %s)"
+                " ON CONFLICT (doc) DO UPDATE SET data = excluded.data",
+                (name, seal),
             )
 
     async def quarantined(self, name: str) -> list[tuple[bytes, str]]:
