@@ -37,7 +37,8 @@ CHECK_INLINE_BYTES: Final = 64 * 1024
 
 APPLY_STORED_WITHIN: Final = 0.05
 """Seconds after its opening by which a room applies a stored snapshot it answered fresh pages
-from (`Room.settle`), if no socket joined and nothing read the document sooner."""
+from (`RoomManager._settle`), if its joiners' questions and uses of the document did not
+apply it sooner."""
 
 DEFER_BYTES: Final = 64 * 1024
 """A sealed snapshot from which a room may answer fresh pages before applying it (`restore`'s
@@ -60,7 +61,7 @@ class Restored:
     (`sync/seals.py`)."""
     unapplied: bytes | None = None
     """With `defer`: the one stored part, sealed, that `doc` (still empty) does not hold yet;
-    the room applies it later (`Room._apply_stored`)."""
+    the room applies it later (`Room.apply_stored`)."""
     state: bytes | None = None
     """The state vector `doc` has once `unapplied` is applied, as the seal recorded it."""
 
@@ -151,8 +152,8 @@ class Unapplied:
 
     @property
     def pending(self) -> bool:
-        """Something is still to apply, or its failure to handle: the opener runs
-        `Room.settle`."""
+        """Something is still to apply, or its failure to handle: the manager that opened the
+        room runs `RoomManager._settle`."""
         return self.update is not None or self.failure is not None
 
     def start(self, update: bytes | None, state: bytes | None) -> None:
@@ -187,6 +188,7 @@ class Unapplied:
         update, self.update = self.update, None
         if update is None:
             return False
+        self.asking.clear()
         self.done.set()
         error = try_apply(doc, update)
         if error is None:
