@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 CHECK_INLINE_BYTES: Final = 64 * 1024
 """Stored bytes from which loading checks them in a worker thread (about 150 ns a byte)."""
 
-APPLY_STORED_WITHIN: Final = 0.05
+APPLY_STORED_WITHIN: Final = 1.0
 """Seconds after its opening by which a room applies a stored snapshot it answered fresh pages
 from (`RoomManager._settle`), if its joiners' questions and uses of the document did not
 apply it sooner."""
