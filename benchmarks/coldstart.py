@@ -582,6 +582,18 @@ def instrument(events_path: Path) -> None:
         note("answer_step1", started, doc=self.name)
 
     room._answer_step1 = timed_answer
+    apply_stored = getattr(room, "apply_stored", None)  # a tree that answers from stored bytes
+
+    if apply_stored is not None:
+
+        def timed_apply_stored(self: rooms.Room) -> None:
+            pending = self.unapplied.update is not None
+            started = time.perf_counter()
+            apply_stored(self)
+            if pending:
+                note("apply_stored", started, doc=self.name)
+
+        room.apply_stored = timed_apply_stored
     admit = gate.start
 
     async def timed_admit(self: SocketGate, request: Any, channel: Any) -> Any:
@@ -675,6 +687,7 @@ def inside(store: str, board: dict[str, Any], joiners: int, folder: Path) -> dic
         "session_open": offset(first("open_room", session_name(board["id"]))),
         "content_open": offset(first("open_room", content)),
         "first_answer_step1": offset(answers[0]) if answers else None,
+        "content_apply_stored": offset(first("apply_stored", content)),
         "answers_after_first_ms": round(sum(e["ms"] for e in answers[1:]), 2),
         "answers": len(answers),
         "admits": len(admits),
@@ -942,6 +955,10 @@ INSIDE_LABELS = (
     ("content_apply", "… … `apply_tolerantly`"),
     ("session_open", "… opening the session room (`on_open`)"),
     ("first_answer_step1", "the first `_answer_step1` (encodes the step 2)"),
+    (
+        "content_apply_stored",
+        "applying the stored snapshot the joiners were answered from (`Room.apply_stored`)",
+    ),
 )
 
 
