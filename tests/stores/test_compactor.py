@@ -3,6 +3,7 @@ is replaced when it dies, the thread when it cannot run, and a deadline."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -84,5 +85,22 @@ async def test_a_proof_past_its_deadline_is_refused_and_the_next_one_works() -> 
         assert compactor.overdue == 1 and compactor.fallbacks == 0
         compactor.deadline_seconds = 60
         assert await compactor.prove(updates, collect_garbage=False) is not None
+    finally:
+        await compactor.close()
+
+
+async def test_a_proof_nobody_waits_for_is_stopped_and_the_next_one_works() -> None:
+    updates = _updates(100)
+    compactor = Compactor()
+    try:
+        await compactor.prove(updates, collect_garbage=False)
+        first = compactor.pid
+        waiting = asyncio.ensure_future(compactor.prove(updates, collect_garbage=False))
+        await asyncio.sleep(0)  # the proof is on its way to the child
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        assert await compactor.prove(updates, collect_garbage=False) == verified_merge(updates)
+        assert compactor.pid is not None and compactor.pid != first
     finally:
         await compactor.close()

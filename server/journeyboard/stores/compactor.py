@@ -114,6 +114,7 @@ class Compactor:
             done, _ = await asyncio.wait({call}, timeout=self.deadline_seconds)
         except asyncio.CancelledError:
             self._kill()  # nobody waits for this proof: stop it
+            call.add_done_callback(lambda ended: ended.cancelled() or ended.exception())
             raise
         if not done:
             self.overdue += 1
