@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CARD_LAYOUT, entryFrom, estimateCardsHeight, linesOf } from './cellMounting';
+import { CARD_LAYOUT, cardsWithin, entryFrom, estimateCardsHeight, linesOf } from './cellMounting';
 
 describe('linesOf', () => {
   it('counts each paragraph as at least one line', () => {
@@ -45,5 +45,28 @@ describe('entryFrom', () => {
     expect(entryFrom(4 | 16)).toBe('last');
     expect(entryFrom(2)).toBe('first');
     expect(entryFrom(null)).toBe('first');
+  });
+});
+
+describe('cardsWithin', () => {
+  const one = CARD_LAYOUT.cardChrome + CARD_LAYOUT.lineHeight + CARD_LAYOUT.gap;
+  const texts = ['a', 'b', 'c', 'd', 'e'];
+
+  it('mounts the cards that fill the budget, the last one cut by its edge included', () => {
+    expect(cardsWithin(texts, 200, false, 2 * one)).toBe(2);
+    expect(cardsWithin(texts, 200, false, 2 * one + 1)).toBe(3);
+  });
+
+  it('mounts at least one card, and all of them for an infinite budget', () => {
+    expect(cardsWithin(texts, 200, false, 0)).toBe(1);
+    expect(cardsWithin(texts, 200, false, -50)).toBe(1);
+    expect(cardsWithin(texts, 200, false, Infinity)).toBe(5);
+    expect(cardsWithin(texts, 200, false, 100 * one)).toBe(5);
+  });
+
+  it('counts long texts and chips by their own heights', () => {
+    const long = ['word '.repeat(60), 'a', 'b'];
+    expect(cardsWithin(long, 184, false, 2 * one)).toBe(1);
+    expect(cardsWithin(texts, 184, true, 3 * (CARD_LAYOUT.chipHeight + CARD_LAYOUT.chipGap))).toBe(3);
   });
 });

@@ -1,14 +1,16 @@
-// Which stage × lane cells mount their cards (issue #30, item 2: paint the first screen's cards
-// first, do not mount what nobody can see). A cell mounts its cards once it comes within a
-// margin of the map's viewport, and stays mounted; until then it reserves the height its cards
-// are estimated to take, so the rows, the scrollbars and the emotion curve do not jump.
+// Which cards of a stage × lane cell are mounted (issue #30, item 2: paint the first screen's
+// cards first, do not mount what nobody can see). A cell of a large board mounts its cards a
+// screenful at a time, as the place of the next ones comes within a margin of the map's
+// viewport, and keeps what it mounted; the cards not mounted yet are one placeholder that
+// reserves the height they are estimated to take, so the rows, the scrollbars and the emotion
+// curve do not jump.
 
 /** Boards with at most this many cards mount every cell at once, as before. */
 export const EAGER_CARDS = 150;
 
 /**
- * The margin around the map's viewport within which a cell mounts (IntersectionObserver's
- * rootMargin): half a screen beyond each edge, so a scroll by a page finds its cards mounted.
+ * The margin around the map's viewport within which cards mount (IntersectionObserver's
+ * rootMargin): half a screen beyond each edge, so a scroll by half a page finds them mounted.
  */
 export const MOUNT_MARGIN = '50% 50% 50% 50%';
 
@@ -47,6 +49,30 @@ export function estimateCardsHeight(texts: readonly string[], columnWidth: numbe
   let height = (texts.length - 1) * CARD_LAYOUT.gap;
   for (const text of texts) height += CARD_LAYOUT.cardChrome + linesOf(text, perLine) * CARD_LAYOUT.lineHeight;
   return Math.round(height);
+}
+
+/** A card's estimated height alone (the gap after it included, except in a cell of one). */
+function cardHeight(text: string, perLine: number, chips: boolean): number {
+  if (chips) return CARD_LAYOUT.chipHeight + CARD_LAYOUT.chipGap;
+  return CARD_LAYOUT.cardChrome + linesOf(text, perLine) * CARD_LAYOUT.lineHeight + CARD_LAYOUT.gap;
+}
+
+/**
+ * How many of `texts` (a cell's cards not mounted yet, in order) to mount so that they fill
+ * `budget` CSS px at zoom 1 (from the placeholder's top to the edge of what should be
+ * mounted): at least one, so every report makes progress, and all for an infinite budget.
+ */
+export function cardsWithin(texts: readonly string[], columnWidth: number, chips: boolean, budget: number): number {
+  if (budget === Infinity) return texts.length;
+  const perLine = Math.max(8, Math.floor((columnWidth - CARD_LAYOUT.horizontalInset) / CARD_LAYOUT.charWidth));
+  let used = 0;
+  let count = 0;
+  for (const text of texts) {
+    if (count > 0 && used >= budget) break;
+    used += cardHeight(text, perLine, chips);
+    count += 1;
+  }
+  return count;
 }
 
 /** Where keyboard focus entering a not yet mounted cell goes once its cards are in. */
