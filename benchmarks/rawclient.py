@@ -45,26 +45,31 @@ class RawSocket(asyncio.Protocol):
                 self.opened.set_exception(ConnectionError(status.decode(errors="replace")))
                 return
             self.opened.set_result(None)
-        while len(buffer) >= 2:
-            opcode, size = buffer[0] & 0x0F, buffer[1] & 0x7F
-            start = 2
-            if size == 126:
-                if len(buffer) < 4:
-                    return
-                size, start = struct.unpack_from("!H", buffer, 2)[0], 4
-            elif size == 127:
-                if len(buffer) < 10:
-                    return
-                size, start = struct.unpack_from("!Q", buffer, 2)[0], 10
-            if len(buffer) < start + size:
-                return
-            if opcode == 0x2:
-                with memoryview(buffer) as view, view[start : start + size] as payload:
-                    self.on_frame(payload)  # a view, not a copy: the callback must not keep it
-            elif opcode == 0x8 and not self.closed.done():
-                code = struct.unpack_from("!H", buffer, start)[0] if size >= 2 else None
-                self.closed.set_result(code)
-            del buffer[: start + size]
+        # Frames are read at an offset and the buffer trimmed once per read: deleting each
+        # frame from the front would move the rest of the buffer once per frame.
+        at, end = 0, len(buffer)
+        with memoryview(buffer) as view:
+            while end - at >= 2:
+                opcode, size = buffer[at] & 0x0F, buffer[at + 1] & 0x7F
+                start = at + 2
+                if size == 126:
+                    if end - at < 4:
+                        break
+                    size, start = struct.unpack_from("!H", buffer, at + 2)[0], at + 4
+                elif size == 127:
+                    if end - at < 10:
+                        break
+                    size, start = struct.unpack_from("!Q", buffer, at + 2)[0], at + 10
+                if end < start + size:
+                    break
+                if opcode == 0x2:
+                    with view[start : start + size] as payload:
+                        self.on_frame(payload)  # a view, not a copy: the callback must not keep it
+                elif opcode == 0x8 and not self.closed.done():
+                    code = struct.unpack_from("!H", buffer, start)[0] if size >= 2 else None
+                    self.closed.set_result(code)
+                at = start + size
+        del buffer[:at]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if not self.opened.done():

@@ -762,15 +762,72 @@ STARTERS: dict[str, Callable[[Path], Target]] = {
 }
 
 
+@dataclass(frozen=True)
+class Pinning:
+    """Which core the servers run on and which the generator runs on (issue #30, item 1).
+
+    Unpinned, a server and the generator share both cores, and a server can borrow the
+    generator's core (or the generator the server's): the count is then of the machine, not
+    of one server on one core. Pinned, every server under test starts with its affinity set to
+    `server` (its threads, worker processes and Node's thread pool inherit it), and the
+    generator moves to `generator` once they are up.
+    """
+
+    server: int
+    generator: int
+
+
+def parse_pinning(text: str) -> Pinning | None:
+    """`--pin SERVER,GENERATOR` (core numbers), or `none`."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        server, generator = (int(part) for part in text.split(","))
+    except ValueError:
+        raise SystemExit(
+            f"--pin takes two core numbers, SERVER,GENERATOR, or none: {text!r}"
+        ) from None
+    allowed = os.sched_getaffinity(0)
+    if server == generator or not {server, generator} <= allowed:
+        raise SystemExit(f"--pin {text}: two different cores of {sorted(allowed)}")
+    return Pinning(server, generator)
+
+
+def affinity_of(pid: int) -> set[int]:
+    """The cores any thread of `pid`, or of a process it started, may run on."""
+    cores: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        cores |= os.sched_getaffinity(int(task.name))
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid:
+            cores |= affinity_of(int(stat.parent.name))
+    return cores
+
+
 @contextmanager
-def running(names: list[str], folder: Path) -> Iterator[list[Target]]:
+def running(
+    names: list[str], folder: Path, pinning: Pinning | None = None
+) -> Iterator[list[Target]]:
+    everywhere = os.sched_getaffinity(0)
     with ExitStack() as stack:
+        stack.callback(os.sched_setaffinity, 0, everywhere)
+        if pinning is not None:  # what starts now inherits the server's core
+            os.sched_setaffinity(0, {pinning.server})
         targets = []
         for name in names:
             (folder / name).mkdir()
             target = STARTERS[name](folder / name)
             stack.callback(stop, target.process)
             targets.append(target)
+        if pinning is not None:
+            os.sched_setaffinity(0, {pinning.generator})
+            for target in targets:
+                if affinity_of(target.pid) != {pinning.server}:
+                    raise SystemExit(f"{target.name} is not pinned to core {pinning.server}")
         yield targets
 
 
@@ -785,7 +842,10 @@ def measure(target: Target, boards: int, load: Load, duration: float) -> dict[st
 def run(args: argparse.Namespace, load: Load) -> tuple[dict[str, Any], dict[str, str]]:
     """Step W for every server, interleaved; stop a server once it fails a W in every run."""
     raw: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    with tempfile.TemporaryDirectory() as tmp, running(args.servers, Path(tmp)) as targets:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        running(args.servers, Path(tmp), args.pin) as targets,
+    ):
         versions = {target.name: target.version for target in targets}
         ports = [target.port for target in targets if target.name in (OURS, RELAYING)]
         pids = [target.pid for target in targets]
@@ -864,6 +924,16 @@ def ratio_cells(raw: dict[str, Any], boards: str, key: str) -> str:
     return f"{value} ({ours:g} against {peer[0]} {peer[1]:g}{ceiling})"
 
 
+def pinned_sentence(pin: dict[str, int] | None) -> str:
+    if pin is None:
+        return "The servers and the generator share the cores (not pinned)."
+    return (
+        f"Pinned: each server under test on core {pin['server']} (its threads and child "
+        f"processes inherit the affinity; checked in /proc before the first run), the "
+        f"generator on core {pin['generator']}."
+    )
+
+
 def report(raw: dict[str, Any], facts: dict[str, Any], args: dict[str, Any], command: str) -> str:
     names = [name for name in SERVERS if name in raw]
     steps = sorted({boards for name in names for boards in raw[name]}, key=int)
@@ -893,8 +963,8 @@ def report(raw: dict[str, Any], facts: dict[str, Any], args: dict[str, Any], com
         "",
         f"- Machine: {facts['cores']} cores, {facts['arch']}, Python {facts['python']}, "
         f"Node {facts['node']}, pycrdt {facts['pycrdt']} in the generator; load average "
-        f"{' / '.join(str(x) for x in facts['load_average_before'])} before the run. The "
-        "servers and the generator share the cores.",
+        f"{' / '.join(str(x) for x in facts['load_average_before'])} before the run. "
+        + pinned_sentence(args.get("pin")),
         *(f"- {name}: {facts['versions'][name]}." for name in names),
         f"- journeyboard runs with its durable SQLite store on and `{' '.join(JOURNEYBOARD_ARGS)}`"
         " (the benchmark creates boards faster than an office does; every limit the sockets "
@@ -1059,6 +1129,12 @@ def main(argv: list[str] | None = None, prog: str = "python benchmarks/workshop.
     parser.add_argument("--paste-every", type=float, default=60.0, help="seconds")
     parser.add_argument("--note", default="", help="a paragraph printed with the figures")
     parser.add_argument(
+        "--pin",
+        default="0,1" if len(os.sched_getaffinity(0)) >= 2 else "none",
+        help="SERVER,GENERATOR: the core each server under test runs on, and the generator's "
+        "(default 0,1); `none` lets them share every core",
+    )
+    parser.add_argument(
         "--smoke", action="store_true", help="W=1,2, 5 s, 1 run; prints (writes only --out)"
     )
     parser.add_argument("--out", default=None, help="default: docs/BENCHMARKS.md")
@@ -1080,6 +1156,7 @@ def main(argv: list[str] | None = None, prog: str = "python benchmarks/workshop.
     if args.smoke:
         args.runs, args.duration, args.boards = 1, 5.0, "1,2"
     args.boards = [int(w) for w in str(args.boards).split(",") if w.strip()]
+    args.pin = parse_pinning(args.pin)
     args.servers = [name.strip() for name in args.servers.split(",") if name.strip()]
     for name in args.servers:
         if name not in SERVERS:
@@ -1100,6 +1177,7 @@ def main(argv: list[str] | None = None, prog: str = "python benchmarks/workshop.
         "duration": args.duration,
         "boards": args.boards,
         "load": asdict(load),
+        "pin": None if args.pin is None else asdict(args.pin),
     }
     if args.note:
         settings["note"] = args.note
