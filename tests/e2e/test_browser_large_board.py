@@ -84,8 +84,8 @@ def test_the_first_screen_mounts_and_scrolling_brings_the_rest(
     expect(placeholder).to_have_attribute("data-count", str(PER_CELL))
     box = placeholder.bounding_box()
     assert box is not None and box["height"] > PER_CELL * 40 * 0.5, box
-    # No axe violation with placeholders on the page.
-    assert axe_violations(page) == []
+    # No axe violation of any impact with placeholders on the page.
+    assert axe_violations(page, every_impact=True) == []
 
     # Scrolling to the last lane mounts its cards.
     page.get_by_test_id("map-scroll").evaluate("(el) => el.scrollTo(0, el.scrollHeight)")
