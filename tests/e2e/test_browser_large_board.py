@@ -82,6 +82,7 @@ def test_the_first_screen_mounts_and_scrolling_brings_the_rest(
     waiting = page.locator('[data-testid="cell"][data-kind="backstage"][data-stage="s0"]')
     placeholder = waiting.get_by_test_id("waiting-cards")
     expect(placeholder).to_have_attribute("data-count", str(PER_CELL))
+    expect(placeholder).to_have_attribute("aria-label", f"Show {PER_CELL} more cards")
     box = placeholder.bounding_box()
     assert box is not None and box["height"] > PER_CELL * 40 * 0.5, box
     # No axe violation of any impact with placeholders on the page.
