@@ -24,10 +24,17 @@ PROCESS_FIXTURES = frozenset(
 )
 """Fixtures that start a process (a journeyboard server, PostgreSQL, Redis)."""
 PROCESS_FILES = frozenset(
-    {"test_pdf.py", "test_deploy.py", "test_yjs_differential.py", "test_worker_pool.py"}
+    {
+        "test_pdf.py",
+        "test_deploy.py",
+        "test_yjs_differential.py",
+        "test_worker_pool.py",
+        "test_compactor.py",
+    }
 )
 """Files whose tests start processes themselves: Chromium and poppler, docker-compose, Node's
-yjs, the worker pool's workers."""
+yjs, the worker pool's workers, the compaction proof's child. (A store that compacts starts
+that child too, in any test; these are the files about it.)"""
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -25,10 +25,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "server" / "journeyboard"
 LAYERS = ["sync", "stores", "cluster", "workshop", "exports", "web", "cli"]
 """Lowest first."""
 
-LEAVES = {"schema", "tasks", "i18n", "collation", "__init__"}
+LEAVES = {"schema", "tasks", "processes", "i18n", "collation", "__init__"}
 """Modules at the package's root that import nothing of the package: every layer may use them
-(`tasks` is the owned-task facility, `Background`, below every layer; `i18n` the catalogues and
-`collation` ICU's sort order, which exports and the workshop's templates both use)."""
+(`tasks` is the owned-task facility, `Background`, below every layer; `processes` the child
+interpreters that answer frames, which the export workers and the compaction proof both use;
+`i18n` the catalogues and `collation` ICU's sort order, which exports and the workshop's
+templates both use)."""
 
 PLACED = {"settings": "web", "offline": "cli", "cli": "cli", "__main__": "cli"}
 """The other root modules, and the layer each belongs to."""

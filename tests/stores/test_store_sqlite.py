@@ -11,6 +11,7 @@ from pycrdt import Doc, Map
 
 from journeyboard.stores import BoardRecord, PersonRecord, open_store
 from journeyboard.stores.sqlite import SQLiteStore
+from stores.compactors import dies_before_answering
 from waiting import wait_until
 
 
@@ -110,4 +111,36 @@ async def test_closing_commits_what_was_queued_for_every_caller(tmp_path: Path) 
     assert all(future.done() and future.exception() is None for future in futures)
     await first
     async with SQLiteStore(tmp_path / "s.db") as again:
+        assert _read(await again.load_document("doc")) == expected
+
+
+async def test_compaction_keeps_the_log_through_a_killed_or_late_proof(tmp_path: Path) -> None:
+    updates, expected = _updates(300)
+    path = tmp_path / "s.db"
+    async with SQLiteStore(path, compact_after=10**9) as store:
+        await asyncio.gather(*(store.append_update("doc", u) for u in updates[:100]))
+        await store.compact_document("doc")
+        compactor = store._compactor
+        assert compactor is not None and compactor._child is not None
+        # Killed during the proof: the proof runs on the thread instead, nothing is lost.
+        dies_before_answering(compactor._child)
+        await asyncio.gather(*(store.append_update("doc", u) for u in updates[100:200]))
+        await store.compact_document("doc")
+        assert compactor.fallbacks == 1
+        assert _log_length(path, "doc") == 0
+        # Over its deadline: refused, the log stays as it was.
+        compactor.deadline_seconds = 0
+        compactor._kill()
+        await asyncio.gather(*(store.append_update("doc", u) for u in updates[200:250]))
+        await store.compact_document("doc")
+        assert store.compactions_refused == 1
+        assert _log_length(path, "doc") == 50
+        # And the next compaction works, in a fresh child.
+        compactor.deadline_seconds = 60
+        await asyncio.gather(*(store.append_update("doc", u) for u in updates[250:]))
+        await store.compact_document("doc")
+        assert _log_length(path, "doc") == 0
+        assert compactor.pid is not None
+        assert _read(await store.load_document("doc")) == expected
+    async with SQLiteStore(path) as again:
         assert _read(await again.load_document("doc")) == expected

@@ -134,6 +134,24 @@ async def test_updates_released_by_one_commit_go_out_as_one_merged_frame() -> No
         assert cards(writer.doc) == expected
 
 
+async def test_a_long_release_is_merged_in_frames_of_at_most_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """yrs's merge grows faster than the updates it merges: a backlog goes out in pieces."""
+    monkeypatch.setattr("journeyboard.sync.fanout.MERGE_LIMIT", 4)
+    room, store, _ = await open_room()
+    _, ca = join(room)
+    watcher, _ = join(room, can_write=False)
+    writer = Writer()
+    for i in range(10):
+        room.receive(ca, writer.frame(f"c{i}", i))
+    await turns()
+    await store.commit()
+    await room.flush()
+    assert len(watcher.frames) == 3  # 4 + 4 + 2
+    assert cards(watcher.doc()) == {f"c{i}": i for i in range(10)}
+
+
 async def test_one_senders_merged_frame_skips_the_sender() -> None:
     room, store, _ = await open_room()
     a, ca = join(room)

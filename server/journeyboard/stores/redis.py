@@ -37,11 +37,11 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from journeyboard.stores.base import LogStreams, Store
+from journeyboard.stores.compactor import Compactor
 from journeyboard.stores.group_commit import Append, GroupCommit
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.stores.redis_repair import OpenDocuments, RedisRepair
 from journeyboard.sync.ports import HealthCounter, LoadedDocument, StoreError
-from journeyboard.sync.updates import verified_merge
 from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,8 @@ class RedisStore(Store):
         self._node = self.node_id.encode()
         self._redis: aioredis.Redis | None = None
         self._writer = GroupCommit(self._commit, what="Redis append")
+        self._compactor: Compactor | None = None
+        """Where compactions prove their snapshot: a process of its own (`stores/compactor.py`)."""
         self._background = Background("the Redis store")
         """The writer, the repair and compactions: owned from `start` to `close`."""
         self._log_lengths: dict[str, int] = {}
@@ -147,6 +149,7 @@ class RedisStore(Store):
         self._load = self._redis.register_script(LOAD_SCRIPT)
         self._compact = self._redis.register_script(COMPACT_SCRIPT)
         self._writer = GroupCommit(self._commit, what="Redis append")
+        self._compactor = Compactor()
         # Redis's client can swallow a cancellation while it waits: closing waits 2 s at most.
         self._background = Background("the Redis store", stop_seconds=2)
         await self._background.__aenter__()
@@ -161,6 +164,9 @@ class RedisStore(Store):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._writing.wait(), 10)
         await self._background.__aexit__(None, None, None)  # the repair, compactions
+        if self._compactor is not None:
+            await self._compactor.close()
+            self._compactor = None
         await self._redis.aclose()
         self._redis = None
 
@@ -258,7 +264,9 @@ class RedisStore(Store):
                 if not entries:
                     return
                 parts = ([data] if data else []) + [f[b"u"] for _, f in _pairs(entries)]
-                merged = verified_merge(parts, collect_garbage=self.compaction(name))
+                if self._compactor is None:
+                    raise StoreError("the store is closed")
+                merged = await self._compactor.prove(parts, collect_garbage=self.compaction(name))
                 if merged is None:
                     self.compactions_refused += 1
                     log.error("compaction of %s refused; its stream is kept", name)

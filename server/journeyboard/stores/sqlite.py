@@ -31,9 +31,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from journeyboard.stores.base import Store
+from journeyboard.stores.compactor import Compactor
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
-from journeyboard.sync.updates import verified_merge
 from journeyboard.tasks import Background, Job
 
 log = logging.getLogger(__name__)
@@ -343,8 +343,9 @@ class SQLiteStore(Store):
         self.compact_after = compact_after
         self._writer_thread: _Thread | None = None
         self._reader_thread: _Thread | None = None
-        self._compactor_thread: _Thread | None = None
-        """Where compactions prove their snapshot (`verified_merge`), off the writer's queue."""
+        self._compactor: Compactor | None = None
+        """Where compactions prove their snapshot (`verified_merge`): a process of its own,
+        off the writer's queue and off the server's GIL."""
         self._compactions: dict[str, Job[bool]] = {}
         """The compaction running for each document (at most one each)."""
         self._background = Background("the SQLite store")
@@ -376,7 +377,7 @@ class SQLiteStore(Store):
             make_private(self.path)
             self._writer_thread = _Thread("sqlite-writer")
             self._reader_thread = _Thread("sqlite-reader")
-            self._compactor_thread = _Thread("sqlite-compactor")
+            self._compactor = Compactor()
             self._background = Background("the SQLite store")
             await self._background.__aenter__()
             self._writer = await self._writer_thread.call(self._open_writer)
@@ -413,9 +414,9 @@ class SQLiteStore(Store):
             self._reader = None
         await writer_thread.stop()
         await reader_thread.stop()
-        if self._compactor_thread is not None:
-            await self._compactor_thread.stop()
-            self._compactor_thread = None
+        if self._compactor is not None:
+            await self._compactor.close()
+            self._compactor = None
         await self._background.__aexit__(None, None, None)
         self._writer_thread = self._reader_thread = None
         if self._lock is not None:
@@ -531,10 +532,10 @@ class SQLiteStore(Store):
     def append_update(self, name: str, update: bytes) -> asyncio.Future[int]:
         committed = self._submit(_insert_update(name, update))
         length = self._log_lengths.get(name, 0) + 1
-        if length >= self.compact_after:
+        # While one runs, the count goes on: `_compacted` starts the next one at its end.
+        if length >= self.compact_after and name not in self._compactions:
             length = 0
-            if name not in self._compactions:  # else the next one takes these entries too
-                self._start_compaction(name)
+            self._start_compaction(name)
         self._log_lengths[name] = length
         return committed
 
@@ -555,6 +556,15 @@ class SQLiteStore(Store):
             log.error("background compaction failed: %s", outcome.exception())
         elif outcome.result() is False:
             self.compactions_refused += 1
+        elif (
+            self._log_lengths.get(name, 0) >= self.compact_after
+            and not self._closing
+            and self._background.running
+        ):
+            # The log grew past `compact_after` while this one ran (its proof is off the
+            # writer, so appends went on): take those entries now, not a whole round later.
+            self._log_lengths[name] = 0
+            self._start_compaction(name)
 
     async def _compact(self, name: str) -> bool:
         """Replace a document's snapshot and log by one proven snapshot; False when the proof
@@ -563,19 +573,17 @@ class SQLiteStore(Store):
         Only its first and last steps are on the writer's queue: reading the log there (so
         it covers every append queued before) and installing the snapshot, which checks that
         what was read is still there. The proof (`verified_merge`: applying, merging and
-        reading the whole document, tens of milliseconds for a large board) runs on a
-        thread of its own, so appends queued meanwhile commit without waiting for it
-        (issue #30: with the proof on the writer, every compaction of a busy board held each
-        update's commit, and its fan-out, for its whole duration).
+        reading the whole document, tens of milliseconds for a large board) runs in the
+        compactor's process, so appends queued meanwhile commit without waiting for it, and
+        neither the writer nor the event loop waits for the GIL meanwhile (issue #30: with
+        the proof on the writer, every compaction of a busy board held each update's commit,
+        and its fan-out, for its whole duration; on a thread, it still held the GIL).
         """
         read: _CompactionRead = await self._submit(_compaction_read(name), closing_too=True)
         if not read.ids:
             return True
-        assert self._compactor_thread is not None
-        collect = self.compaction(name)
-        snapshot = await self._compactor_thread.call(
-            lambda: verified_merge(read.parts, collect_garbage=collect)
-        )
+        assert self._compactor is not None
+        snapshot = await self._compactor.prove(read.parts, collect_garbage=self.compaction(name))
         if snapshot is None:
             log.error(
                 "compaction of %s refused; its log of %d entries is kept", name, len(read.ids)

@@ -27,6 +27,12 @@ from journeyboard.sync.updates import try_apply
 CONTROL_FLOW: Final = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 """What a `except BaseException` around yrs (which panics on odd input) lets through."""
 
+MERGE_LIMIT: Final = 256
+"""The most broadcasts merged into one frame. yrs's merge grows faster than the number of
+updates (a few us each up to a few hundred, 50 us each at 3,000), so a backlog of thousands
+released by one commit goes out as several merges of a millisecond each, not one merge that
+holds the event loop for a hundred (issue #30, sustained writing)."""
+
 
 @dataclass(slots=True)
 class Outgoing:
@@ -132,7 +138,12 @@ class Fanout:
             item = queue.popleft()
             if item.update and queue and queue[0].seq <= committed and queue[0].update:
                 batch = [item]
-                while queue and queue[0].seq <= committed and queue[0].update:
+                while (
+                    queue
+                    and queue[0].seq <= committed
+                    and queue[0].update
+                    and len(batch) < MERGE_LIMIT
+                ):
                     batch.append(queue.popleft())
                 updates += len(batch)
                 merged = self._coalesce(batch)

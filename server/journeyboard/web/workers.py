@@ -2,8 +2,8 @@
 
 Imports of a board, PDF exports and reads of a large board each take from a second to a
 minute of CPU. They run in a small pool of warm worker processes, each a fresh interpreter
-(`python -c ...`, like multiprocessing's spawn, without its resource tracker) that talks to
-the server over its stdin and stdout:
+(`processes.ChildProcess`, which the stores' compaction proof uses too) that talks to the
+server over its stdin and stdout:
 
 - a job is a function of `jobs.JOBS` and its arguments (picklable), sent as one frame (an
   8-byte length and a pickle); the answer comes back the same way;
@@ -27,34 +27,30 @@ import asyncio
 import collections
 import concurrent.futures
 import contextlib
-import ctypes
 import hashlib
 import logging
-import os
 import pickle
 import resource
-import signal
-import struct
-import subprocess
-import sys
 from collections.abc import Coroutine, Hashable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from journeyboard.processes import (
+    ChildGone,
+    ChildProcess,
+    child_pipes,
+    cpu_used,
+    read_frame,
+    rss_bytes,
+    write_frame,
+)
 from journeyboard.tasks import Background
 from journeyboard.workshop.errors import ApiError
 
 log = logging.getLogger(__name__)
 
-HEADER = struct.Struct("!Q")
-"""A frame's length, before its pickle."""
-
 RETIRE_RSS_BYTES = 512 * 1024 * 1024
 """A worker whose resident memory grew past this after a job is replaced (fragmentation)."""
-
-NICE = 10
-"""How much lower the workers' priority is than the server's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,71 +77,25 @@ class WorkerGone(Exception):
 # The worker process ------------------------------------------------------------------------
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when the server dies (no orphan keeps rendering)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-
-
-def _cpu_used() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:  # pragma: no cover - not Linux
-        return 0
-
-
-def _read_frame(stream: IO[bytes]) -> bytes | None:
-    head = stream.read(HEADER.size)
-    if len(head) < HEADER.size:
-        return None
-    (length,) = HEADER.unpack(head)
-    body = stream.read(length)
-    return body if len(body) == length else None
-
-
-def _write_frame(stream: IO[bytes], body: bytes) -> None:
-    stream.write(HEADER.pack(len(body)))
-    stream.write(body)
-    stream.flush()
-
-
-def child_main(memory_bytes: int) -> None:
+def child_main(memory_bytes: str) -> None:
     """The worker's loop: read a job, run it under its CPU budget, answer; until stdin ends."""
-    _die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server; it stops us
-    with contextlib.suppress(OSError):
-        os.nice(NICE)
-    # The frames use the original stdout; anything a library prints goes to stderr instead.
-    requests = os.fdopen(os.dup(0), "rb")
-    answers = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    with contextlib.suppress(ValueError, OSError):
-        # SIGXCPU (over the CPU budget) would otherwise dump a core of a large process.
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if memory_bytes > 0:
+    requests, answers = child_pipes()
+    memory = int(memory_bytes)
+    if memory > 0:
         _, memory_hard = resource.getrlimit(resource.RLIMIT_AS)
         if memory_hard != resource.RLIM_INFINITY:
-            memory_bytes = min(memory_bytes, memory_hard)
+            memory = min(memory, memory_hard)
         with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_hard))
+            resource.setrlimit(resource.RLIMIT_AS, (memory, memory_hard))
     from journeyboard.web.jobs import JOBS
 
     _, hard = resource.getrlimit(resource.RLIMIT_CPU)
     while True:
-        frame = _read_frame(requests)
+        frame = read_frame(requests)
         if frame is None:
             return
         name, args, cpu_seconds = pickle.loads(frame)
-        soft = int(_cpu_used() + cpu_seconds) + 1
+        soft = int(cpu_used() + cpu_seconds) + 1
         if hard != resource.RLIM_INFINITY:
             soft = min(soft, hard)
         resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
@@ -158,83 +108,50 @@ def child_main(memory_bytes: int) -> None:
         except Exception as exc:  # a bug: the server logs it and answers 500
             reply = ("error", f"{type(exc).__name__}: {exc}")
         try:
-            body = pickle.dumps((reply, _rss_bytes()), protocol=pickle.HIGHEST_PROTOCOL)
+            body = pickle.dumps((reply, rss_bytes()), protocol=pickle.HIGHEST_PROTOCOL)
         except MemoryError:
-            body = pickle.dumps((("over_budget", "memory"), _rss_bytes()))
-        _write_frame(answers, body)
+            body = pickle.dumps((("over_budget", "memory"), rss_bytes()))
+        write_frame(answers, body)
 
 
 # The server's side ------------------------------------------------------------------------
 
 
 class Worker:
-    """One worker process and its pipes; `call` blocks, so it runs in a thread."""
+    """One worker process (`processes.ChildProcess`) and what it did; `call` blocks, so it
+    runs in a thread."""
 
     def __init__(self, memory_bytes: int) -> None:
-        package_root = str(Path(__file__).resolve().parents[2])
-        code = (
-            "import sys; sys.path.insert(0, sys.argv[1]); "
-            "from journeyboard.web.workers import child_main; child_main(int(sys.argv[2]))"
-        )
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", code, package_root, str(memory_bytes)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            close_fds=True,
-        )
+        self.child = ChildProcess("journeyboard.web.workers", "child_main", str(memory_bytes))
+        self.process = self.child.process
         self.jobs = 0
         self.rss = 0
-        self.killed = False
 
     @property
     def pid(self) -> int:
-        return self.process.pid
+        return self.child.pid
+
+    @property
+    def killed(self) -> bool:
+        return self.child.killed
 
     def call(self, name: str, args: tuple[Any, ...], cpu_seconds: float) -> tuple[Any, ...]:
         """Run one job and return its reply; raise WorkerGone if the worker died meanwhile."""
-        assert self.process.stdin is not None and self.process.stdout is not None
         self.jobs += 1
+        frame = pickle.dumps((name, args, cpu_seconds), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            frame = pickle.dumps((name, args, cpu_seconds), protocol=pickle.HIGHEST_PROTOCOL)
-            _write_frame(self.process.stdin, frame)
-            body = _read_frame(self.process.stdout)
-        except (OSError, ValueError):
-            body = None
-        if body is None:
-            self.kill()
-            raise WorkerGone(self.describe_exit())
+            body = self.child.call(frame)
+        except ChildGone as gone:
+            raise WorkerGone(str(gone)) from None
         reply, self.rss = pickle.loads(body)
         assert isinstance(reply, tuple)
         return reply
 
-    def describe_exit(self) -> str:
-        try:
-            code = self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - kill() was sent
-            return "did not exit"
-        if code == -signal.SIGXCPU:
-            return "cpu"
-        if self.killed:
-            return "killed"
-        return f"exit {code}"
-
     def kill(self) -> None:
-        self.killed = True
-        with contextlib.suppress(ProcessLookupError):
-            self.process.kill()
+        self.child.kill()
 
     def close(self) -> None:
-        """End an idle worker: closing its stdin ends its loop; kill it if it lingers."""
-        with contextlib.suppress(OSError):
-            if self.process.stdin is not None:
-                self.process.stdin.close()
-        try:
-            self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            self.process.wait(timeout=5)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        self.child.close()
 
 
 class WorkerPool:
