@@ -1,7 +1,8 @@
 // Instruments a board page for benchmarks/browser.py (added as an init script, before the app).
 // Times are performance.now() of this page; `epoch` adds performance.timeOrigin.
-// It relies only on [data-testid="card"][data-card-id] and on a card's text being in the DOM,
-// as a text node or as the value of a textarea inside the card.
+// It relies only on [data-testid="card"][data-card-id], on a card's text being in the DOM,
+// as a text node or as the value of a textarea inside the card, and on the map's
+// data-first-screen="mounted" once a large board's first screen of cards is in the DOM.
 (() => {
   const now = () => performance.now();
   const state = {
@@ -9,14 +10,17 @@
     firstCard: null,
     allCards: null,
     painted: null,
+    mounted: null,
     messages: { count: 0, lastStart: null },
     /** The first large socket message (the board's sync): when it arrived and was handled. */
     sync: null,
     watch: null,
   };
 
-  // First render: count the cards at every frame until all are there, then note when that
-  // frame has been laid out and painted (a task posted from requestAnimationFrame runs after).
+  // First render: count the cards at every frame until all are there, or until the map says
+  // the cards of its first screen are mounted (a large board mounts the rest as they scroll
+  // into view: client/src/ui/cellMounter.ts), then note when that frame has been laid out and
+  // painted (a task posted from requestAnimationFrame runs after).
   const afterFrame = (done) => {
     const channel = new MessageChannel();
     channel.port1.onmessage = () => done(now());
@@ -25,8 +29,10 @@
   const poll = () => {
     const count = document.querySelectorAll('[data-testid="card"]').length;
     if (count > 0 && state.firstCard === null) state.firstCard = now();
-    if (state.expected > 0 && count >= state.expected) {
+    const firstScreen = count > 0 && document.querySelector('[data-first-screen="mounted"]') !== null;
+    if (state.expected > 0 && (count >= state.expected || firstScreen)) {
       state.allCards = now();
+      state.mounted = count;
       afterFrame((t) => (state.painted = t));
       return;
     }
@@ -115,6 +121,7 @@
         firstCard: state.firstCard,
         allCards: state.allCards,
         painted: state.painted,
+        mounted: state.mounted,
         domContentLoaded: navigation?.domContentLoadedEventEnd ?? null,
         sync: state.sync,
       };

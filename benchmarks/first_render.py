@@ -7,9 +7,11 @@ Each CHECKOUT (a worktree with its client built: `cd client && npx vite build`) 
 `journeyboard serve` (SQLite, PYTHONPATH=CHECKOUT/server, so its own server and static files)
 and its own seeded board (benchmarks/seed.py). Then, `--runs` times, one fresh browser context
 per checkout in turn (A B C A B C ...) opens its board as benchmarks/browser.py's render does
-and notes the painted time and the renderer's main-thread CPU time up to it (Chromium's
-`Performance.getMetrics` ThreadTime: time spent waiting for a core, on a shared machine, does
-not count). `--profile DIR` also writes a CPU profile of each load (open in Chrome DevTools).
+and notes the painted time (of every card, or of the first screen's cards where the client
+mounts the rest as they scroll into view), how many cards were mounted then, and the
+renderer's main-thread CPU time up to it (Chromium's `Performance.getMetrics` ThreadTime: time
+spent waiting for a core, on a shared machine, does not count). `--profile DIR` also writes a
+CPU profile of each load (open in Chrome DevTools).
 """
 
 from __future__ import annotations
@@ -63,7 +65,11 @@ async def load(
         await asyncio.to_thread(profile.write_text, json.dumps(stopped["profile"]), "utf-8")
     timings = browser.render_figures(await page.evaluate("() => window.__bench.render()"))
     await context.close()
-    return {"painted_s": timings["painted_s"], "cpu_s": round(metrics["ThreadTime"], 3)}
+    return {
+        "painted_s": timings["painted_s"],
+        "cpu_s": round(metrics["ThreadTime"], 3),
+        "cards_mounted": timings["cards_mounted"],
+    }
 
 
 async def measure(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:

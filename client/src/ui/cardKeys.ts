@@ -4,6 +4,7 @@ import type { Card, Column } from '../state/content';
 import { t, type MessageKey } from '../i18n/i18n.svelte';
 import { laneTitle } from '../i18n/terms';
 import { keyboardMove, laneMove, type Direction, type Move } from '../state/moves';
+import { cellMounter } from './cellMounter';
 
 const KEYS: Readonly<Record<string, Direction>> = {
   ArrowUp: 'up',
@@ -42,9 +43,12 @@ export function arrowMove(event: Keys, columns: readonly Column[], card: Card): 
   return { move: keyboardMove(columns, card, direction), what: t(MOVED[direction]) };
 }
 
-/** Focus the card `id` wherever it is rendered now. */
+/** Focus the card `id` wherever it is rendered now, mounting its cell if it is not yet. */
 export function focusCard(id: string): void {
-  document.querySelector<HTMLElement>(`[data-card-id="${CSS.escape(id)}"]`)?.focus();
+  const selector = `[data-card-id="${CSS.escape(id)}"]`;
+  let card = document.querySelector<HTMLElement>(selector);
+  if (card === null && cellMounter.mountCard(id)) card = document.querySelector<HTMLElement>(selector);
+  card?.focus();
 }
 
 /** Where focus goes when the card `root` disappears: the next card, the previous one, or "+". */
