@@ -13,6 +13,9 @@ measured against the build before it in the same run:
   into /tmp/main, then `--baseline /tmp/main/server`).
 - The servers run in turn (this tree, each baseline, the reference), `--runs` times; each
   figure is printed with its median and spread over the runs (`spreads.py`).
+- `--writers 200 --rate 1 --duration 10` is compare.py's "fanout_1x200" scenario (one room of
+  200 clients, each sending one small update a second): the same measurement, so the fan-out
+  can be rerun alone against a baseline too.
 - `--profile OUT.prof` runs this tree's server under cProfile (event loop thread only) and
   writes the profile when the run ends (`python -m pstats OUT.prof`).
 """
