@@ -62,8 +62,31 @@ class Target:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """A server's CPU seconds: its own, its ended children's, and its live descendants' (the
+    store's compaction process, export workers: work a server moved out of its process is
+    still its work)."""
+    ticks = 0
+    stats = _process_stats()
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        fields = stats.get(current)
+        if fields is None:
+            continue
+        ticks += sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
+        pending.extend(child for child, other in stats.items() if int(other[1]) == current)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _process_stats() -> dict[int, list[str]]:
+    """The fields after the command of every process's /proc/PID/stat (state, ppid, ...)."""
+    stats = {}
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            stats[int(path.parent.name)] = path.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+    return stats
 
 
 def rss_bytes(pid: int) -> int:

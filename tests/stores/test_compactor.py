@@ -8,10 +8,10 @@ import os
 
 import pytest
 
+from compactors import dies_before_answering
 from journeyboard.stores.compactor import Compactor, decode_parts, encode_parts
 from journeyboard.sync.updates import verified_merge
 from stored_updates import card_updates
-from stores.compactors import dies_before_answering
 
 
 def _updates(count: int) -> list[bytes]:

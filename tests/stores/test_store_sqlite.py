@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pycrdt import Doc, Map
 
+from compactors import dies_before_answering
 from journeyboard.stores import BoardRecord, PersonRecord, open_store
 from journeyboard.stores.sqlite import SQLiteStore
-from stores.compactors import dies_before_answering
 from waiting import wait_until
 
 
