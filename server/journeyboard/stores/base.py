@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, Self
 
+from journeyboard.stores.compactor import Compactor
 from journeyboard.stores.records import (
     ROLES,
     BoardRecord,
@@ -105,6 +107,25 @@ class Store(UpdateLog, BoardRecords, ABC):
         self.compaction: CompactionPolicy = keep_deleted
         """Which documents' snapshots drop deleted content: the workshop's rule, set by whoever
         wires the node (`web.services.Services.build`); until then, none."""
+        self._compactor: Compactor | None = None
+        """Where compactions prove their snapshot: a process of its own
+        (`stores/compactor.py`), from `_open_compactor` (the store's start) to
+        `_close_compactor` (its close)."""
+
+    def _open_compactor(self) -> None:
+        self._compactor = Compactor()
+
+    async def _close_compactor(self) -> None:
+        compactor, self._compactor = self._compactor, None
+        if compactor is not None:
+            await compactor.close()
+
+    async def _prove(self, name: str, parts: Sequence[bytes]) -> bytes | None:
+        """A compaction's snapshot of `parts` proven (`verified_merge`, in the compactor's
+        process, under the document's garbage-collection rule), or None when refused."""
+        if self._compactor is None:
+            raise StoreError("the store is closed")
+        return await self._compactor.prove(parts, collect_garbage=self.compaction(name))
 
     def shared_log(self) -> SharedLog | None:
         """The log as every node that shares this store reads it (the nodes then need a bus,

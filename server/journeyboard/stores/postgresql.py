@@ -36,7 +36,6 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from journeyboard.stores.base import SharedLog, Store
-from journeyboard.stores.compactor import Compactor
 from journeyboard.stores.group_commit import Append, GroupCommit
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import KeyedLocks, LoadedDocument, StoreError
@@ -194,8 +193,6 @@ class PostgreSQLStore(Store):
         self._background = Background("the PostgreSQL store")
         """The writer and compactions: owned from `start` to `close`."""
         self._compacting: set[str] = set()
-        self._compactor: Compactor | None = None
-        """Where compactions prove their snapshot: a process of its own (`stores/compactor.py`)."""
         self._retry_compaction_at: dict[str, int] = {}
         """The head a document's log must reach before its refused compaction is retried."""
         self._closing_lock = asyncio.Lock()
@@ -230,7 +227,7 @@ class PostgreSQLStore(Store):
         # Board locks each hold a connection for a whole command: leave some for reads.
         self._lock_slots = asyncio.Semaphore(max(1, self.pool_size - 2))
         self._writer = GroupCommit(self._commit, what="PostgreSQL commit")
-        self._compactor = Compactor()
+        self._open_compactor()
         self._background = Background("the PostgreSQL store")
         await self._background.__aenter__()
         self._writing = self._background.start(self._writer.run, "postgresql-writer")
@@ -298,9 +295,7 @@ class PostgreSQLStore(Store):
             self._writer.close()
             await self._writing.wait()  # it commits what is queued, then ends
         await self._background.__aexit__(None, None, None)  # compactions
-        if self._compactor is not None:
-            await self._compactor.close()
-            self._compactor = None
+        await self._close_compactor()
         for pool in (self._pool, self._writer_pool):
             if pool is not None:
                 await pool.close()
@@ -483,9 +478,7 @@ class PostgreSQLStore(Store):
             parts = ([bytes(row[0])] if row[0] is not None else []) + [
                 bytes(data) for _, data in entries
             ]
-            if self._compactor is None:
-                raise StoreError("the store is closed")
-            snapshot = await self._compactor.prove(parts, collect_garbage=self.compaction(name))
+            snapshot = await self._prove(name, parts)
             if snapshot is None:
                 log.error(
                     "compaction of %s refused; its log of %d entries is kept", name, len(entries)

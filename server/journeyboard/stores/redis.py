@@ -37,7 +37,6 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from journeyboard.stores.base import LogStreams, Store
-from journeyboard.stores.compactor import Compactor
 from journeyboard.stores.group_commit import Append, GroupCommit
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.stores.redis_repair import OpenDocuments, RedisRepair
@@ -105,8 +104,6 @@ class RedisStore(Store):
         self._node = self.node_id.encode()
         self._redis: aioredis.Redis | None = None
         self._writer = GroupCommit(self._commit, what="Redis append")
-        self._compactor: Compactor | None = None
-        """Where compactions prove their snapshot: a process of its own (`stores/compactor.py`)."""
         self._background = Background("the Redis store")
         """The writer, the repair and compactions: owned from `start` to `close`."""
         self._log_lengths: dict[str, int] = {}
@@ -149,7 +146,7 @@ class RedisStore(Store):
         self._load = self._redis.register_script(LOAD_SCRIPT)
         self._compact = self._redis.register_script(COMPACT_SCRIPT)
         self._writer = GroupCommit(self._commit, what="Redis append")
-        self._compactor = Compactor()
+        self._open_compactor()
         # Redis's client can swallow a cancellation while it waits: closing waits 2 s at most.
         self._background = Background("the Redis store", stop_seconds=2)
         await self._background.__aenter__()
@@ -164,9 +161,7 @@ class RedisStore(Store):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._writing.wait(), 10)
         await self._background.__aexit__(None, None, None)  # the repair, compactions
-        if self._compactor is not None:
-            await self._compactor.close()
-            self._compactor = None
+        await self._close_compactor()
         await self._redis.aclose()
         self._redis = None
 
@@ -264,9 +259,7 @@ class RedisStore(Store):
                 if not entries:
                     return
                 parts = ([data] if data else []) + [f[b"u"] for _, f in _pairs(entries)]
-                if self._compactor is None:
-                    raise StoreError("the store is closed")
-                merged = await self._compactor.prove(parts, collect_garbage=self.compaction(name))
+                merged = await self._prove(name, parts)
                 if merged is None:
                     self.compactions_refused += 1
                     log.error("compaction of %s refused; its stream is kept", name)

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from journeyboard.stores.base import Store
-from journeyboard.stores.compactor import Compactor
 from journeyboard.stores.records import BoardRecord, Mark, MetricsRecord, PersonRecord, Picture
 from journeyboard.sync.ports import StoreError
 from journeyboard.tasks import Background, Job
@@ -343,9 +342,6 @@ class SQLiteStore(Store):
         self.compact_after = compact_after
         self._writer_thread: _Thread | None = None
         self._reader_thread: _Thread | None = None
-        self._compactor: Compactor | None = None
-        """Where compactions prove their snapshot (`verified_merge`): a process of its own,
-        off the writer's queue and off the server's GIL."""
         self._compactions: dict[str, Job[bool]] = {}
         """The compaction running for each document (at most one each)."""
         self._background = Background("the SQLite store")
@@ -377,7 +373,7 @@ class SQLiteStore(Store):
             make_private(self.path)
             self._writer_thread = _Thread("sqlite-writer")
             self._reader_thread = _Thread("sqlite-reader")
-            self._compactor = Compactor()
+            self._open_compactor()
             self._background = Background("the SQLite store")
             await self._background.__aenter__()
             self._writer = await self._writer_thread.call(self._open_writer)
@@ -414,9 +410,7 @@ class SQLiteStore(Store):
             self._reader = None
         await writer_thread.stop()
         await reader_thread.stop()
-        if self._compactor is not None:
-            await self._compactor.close()
-            self._compactor = None
+        await self._close_compactor()
         await self._background.__aexit__(None, None, None)
         self._writer_thread = self._reader_thread = None
         if self._lock is not None:
@@ -582,8 +576,7 @@ class SQLiteStore(Store):
         read: _CompactionRead = await self._submit(_compaction_read(name), closing_too=True)
         if not read.ids:
             return True
-        assert self._compactor is not None
-        snapshot = await self._compactor.prove(read.parts, collect_garbage=self.compaction(name))
+        snapshot = await self._prove(name, read.parts)
         if snapshot is None:
             log.error(
                 "compaction of %s refused; its log of %d entries is kept", name, len(read.ids)
