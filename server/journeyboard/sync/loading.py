@@ -105,7 +105,13 @@ async def restore(
         check = await _check(stored)
     updates, parsed, pairs = await _checked(name, update_log, stats, stored, check)
     waiting: list[int] = []
-    doc, skipped = apply_tolerantly(updates, waiting, parsed)
+    large = sum(len(update) for update in updates) > CHECK_INLINE_BYTES
+    if large:
+        # In pieces (`updates.apply_in_pieces`), so that this thread hands the GIL back to
+        # the event loop between them: a 10 MB board otherwise stops the node for a second.
+        doc, skipped = await asyncio.to_thread(apply_tolerantly, updates, waiting, parsed)
+    else:
+        doc, skipped = apply_tolerantly(updates, waiting, parsed)
     for bad in skipped:
         stats.quarantined_updates += 1
         log.error(
@@ -123,7 +129,11 @@ async def restore(
     clean = not check.repairs and not check.appended and not skipped and not waiting
     unstated = sealed is not None and sealed.state is None
     if key is not None and clean and stored and (len(stored) > sealed_parts or unstated):
-        seal_made = make_seal(key, name, stored, pairs, doc.get_state())
+        state = doc.get_state()
+        if large:  # hashing megabytes: hashlib lets the loop run meanwhile
+            seal_made = await asyncio.to_thread(make_seal, key, name, stored, pairs, state)
+        else:
+            seal_made = make_seal(key, name, stored, pairs, state)
         await _save_seal(name, update_log, seal_made)
     return Restored(doc, applied, [updates[index] for index in waiting], pairs, sealed_parts)
 

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from pycrdt import Doc, merge_updates
 
+from journeyboard.sync import splitting
 from journeyboard.sync.protocol import read_var_uint, write_var_uint
 from journeyboard.sync.yupdate import (
     ID,
@@ -206,7 +208,7 @@ def apply_tolerantly(
                     if this is not None and waits_for_missing(this, known):
                         waiting.append(index)
                         continue
-                error = try_apply(doc, update)
+                error = apply_in_pieces(doc, update, parsed[index] if parsed else None)
                 if error is not None:
                     failed = Skipped(index, update, f"{type(error).__name__}: {error}")
                     break
@@ -220,6 +222,38 @@ def apply_tolerantly(
             return doc, skipped
         skipped.append(failed)
         left_out.add(failed.index)
+
+
+def apply_in_pieces(
+    doc: Doc[Any], update: bytes, parsed: ParsedUpdate | None, size: int = splitting.PIECE_BYTES
+) -> BaseException | None:
+    """`try_apply` of an update read as `parsed`; a large one as the pieces
+    `splitting.cut` makes of it, so that no single call into yrs holds the GIL for long.
+
+    Each client's runs go in clock order, a run once the document holds what it refers to
+    (`waits_for_missing`: yrs would keep it pending); runs whose references cross go
+    together, and the delete set last. The document ends as the whole update would leave it.
+    """
+    if parsed is None or not splitting.worth_cutting(update, parsed, size):
+        return try_apply(doc, update)
+    runs = [deque(run) for run in splitting.cut(update, parsed, size)]
+    while runs:
+        moved = False
+        for run in runs:
+            while run and not waits_for_missing(run[0].parsed, state_vector(doc)):
+                error = try_apply(doc, splitting.encode(update, [[run.popleft()]]))
+                if error is not None:
+                    return error
+                moved = True
+        runs = [run for run in runs if run]
+        if runs and not moved:
+            error = try_apply(doc, splitting.encode(update, [list(run) for run in runs]))
+            if error is not None:
+                return error
+            break
+    if not parsed.delete_set:
+        return None
+    return try_apply(doc, splitting.deletes(update, parsed))
 
 
 def _parse_as_yrs(update: bytes) -> ParsedUpdate | None:
@@ -246,7 +280,7 @@ def _release(
                 continue
             waiting.remove(index)
             progress = True
-            error = try_apply(doc, updates[index])
+            error = apply_in_pieces(doc, updates[index], this)
             if error is not None:
                 return Skipped(index, updates[index], f"{type(error).__name__}: {error}")
     return None

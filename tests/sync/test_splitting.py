@@ -1,0 +1,114 @@
+"""A large update applied in pieces (`updates.apply_in_pieces`, `splitting`) leaves the
+document exactly as the whole update does: several clients, references that cross between
+them, deletes, and pieces down to one struct."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pycrdt import Doc, Map, Text
+
+from journeyboard.sync import splitting
+from journeyboard.sync.updates import apply_in_pieces, same_document, state_vector
+from journeyboard.sync.yupdate import read_as_yrs
+
+Edit = tuple[int, str, int, int]
+"""(client, what, where, how much): an edit one of the writers makes."""
+
+
+def written(edits: list[Edit]) -> bytes:
+    """One update holding what three writers wrote, each seeing the others' work as it came
+    (so their items refer to each other's), with deletes among them."""
+    docs: list[Doc[Any]] = [Doc(client_id=1000 + n) for n in range(3)]
+    for doc in docs:
+        doc["text"] = Text()
+        doc["cards"] = Map()
+    for number, (who, what, where, size) in enumerate(edits):
+        doc = docs[who]
+        text = doc.get("text", type=Text)
+        if what == "type":
+            text.insert(min(where, len(text)), f"w{who}e{number}" * size)
+        elif what == "delete" and len(text):
+            start = min(where, len(text) - 1)
+            del text[start : min(len(text), start + size)]
+        else:
+            doc.get("cards", type=Map)[f"card{where % 7}"] = f"{who}:{number}" * size
+        update = doc.get_update(docs[(who + 1) % 3].get_state())
+        docs[(who + 1) % 3].apply_update(update)
+    merged = Doc()
+    for doc in docs:
+        merged.apply_update(doc.get_update())
+    return merged.get_update()
+
+
+def whole(update: bytes) -> Doc[Any]:
+    doc: Doc[Any] = Doc()
+    doc.apply_update(update)
+    return doc
+
+
+def in_pieces(update: bytes, size: int) -> Doc[Any]:
+    doc: Doc[Any] = Doc()
+    assert apply_in_pieces(doc, update, read_as_yrs(update), size) is None
+    return doc
+
+
+edits = st.lists(
+    st.tuples(
+        st.integers(0, 2),
+        st.sampled_from(["type", "delete", "card"]),
+        st.integers(0, 60),
+        st.integers(1, 4),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(edits, st.sampled_from([1, 16, 64, 300]))
+def test_pieces_leave_the_document_the_whole_update_leaves(edits: list[Edit], size: int) -> None:
+    update = written(edits)
+    assert same_document(in_pieces(update, size), whole(update))
+
+
+def test_an_update_is_cut_into_runs_of_each_client_and_applies_in_them() -> None:
+    update = written([(n % 3, "type", n, 3) for n in range(30)] + [(0, "delete", 5, 20)])
+    parsed = read_as_yrs(update)
+    runs = splitting.cut(update, parsed, 40)
+    assert len(runs) == 3  # one list of pieces per client
+    assert sum(len(run) for run in runs) > 6
+    for run in runs:  # each piece one client's consecutive structs, in clock order
+        clocks = [piece.entry.clock for piece in run]
+        assert clocks == sorted(clocks)
+        for before, after in itertools.pairwise(run):
+            assert before.entry.end_clock == after.entry.clock
+    assert same_document(in_pieces(update, 40), whole(update))
+
+
+def test_runs_whose_references_cross_apply_together() -> None:
+    # A writes "a", B writes after it, A writes after B's: A's two items are one run of A,
+    # which needs B's item, which needs A's first. Neither run can go first.
+    a: Doc[Any] = Doc(client_id=1)
+    b: Doc[Any] = Doc(client_id=2)
+    a["text"] = text_a = Text()
+    b["text"] = text_b = Text()
+    text_a.insert(0, "a")
+    b.apply_update(a.get_update())
+    text_b.insert(1, "b")
+    a.apply_update(b.get_update(a.get_state()))
+    text_a.insert(2, "c")
+    update = a.get_update()
+    size = len(update) - 1  # cut, but A's items in one piece, B's in another
+    assert [len(run) for run in splitting.cut(update, read_as_yrs(update), size)] == [1, 1]
+    doc = in_pieces(update, size)
+    assert str(doc.get("text", type=Text)) == "abc"
+    assert state_vector(doc) == state_vector(a)
+
+
+def test_a_small_update_is_applied_whole() -> None:
+    update = written([(0, "type", 0, 1)])
+    assert not splitting.worth_cutting(update, read_as_yrs(update))
