@@ -97,7 +97,10 @@ class ServerProcess:
             except httpx.HTTPError:
                 return False
 
-        wait_until_sync(healthy, 20, "the server's /healthz")
+        try:
+            wait_until_sync(healthy, 20, "the server's /healthz")
+        except AssertionError as exc:  # say what the server was doing meanwhile
+            raise AssertionError(f"{exc}; its log ends:\n{log_path.read_text()[-4000:]}") from None
         return self
 
     def kill(self, sig: int = signal.SIGKILL) -> int:
