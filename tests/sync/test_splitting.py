@@ -38,7 +38,7 @@ def written(edits: list[Edit]) -> bytes:
             doc.get("cards", type=Map)[f"card{where % 7}"] = f"{who}:{number}" * size
         update = doc.get_update(docs[(who + 1) % 3].get_state())
         docs[(who + 1) % 3].apply_update(update)
-    merged = Doc()
+    merged: Doc[Any] = Doc()
     for doc in docs:
         merged.apply_update(doc.get_update())
     return merged.get_update()
