@@ -7,12 +7,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pycrdt import Doc, Map, Text
 
 from journeyboard.sync import splitting
-from journeyboard.sync.updates import apply_in_pieces, same_document, state_vector
+from journeyboard.sync.updates import apply_cut, apply_in_pieces, same_document, state_vector
 from journeyboard.sync.yupdate import read_as_yrs
 
 Edit = tuple[int, str, int, int]
@@ -52,7 +53,11 @@ def whole(update: bytes) -> Doc[Any]:
 
 def in_pieces(update: bytes, size: int) -> Doc[Any]:
     doc: Doc[Any] = Doc()
-    assert apply_in_pieces(doc, update, read_as_yrs(update), size) is None
+    error, cut = apply_in_pieces(doc, update, read_as_yrs(update), size)
+    assert error is None and cut is not None
+    again: Doc[Any] = Doc()  # as a seal recorded it, without reading the update
+    assert apply_cut(again, update, splitting.Cut.from_json(cut.to_json(), len(update))) is None
+    assert same_document(again, doc)
     return doc
 
 
@@ -72,13 +77,14 @@ edits = st.lists(
 @given(edits, st.sampled_from([1, 16, 64, 300]))
 def test_pieces_leave_the_document_the_whole_update_leaves(edits: list[Edit], size: int) -> None:
     update = written(edits)
-    assert same_document(in_pieces(update, size), whole(update))
+    if len(update) > size:
+        assert same_document(in_pieces(update, size), whole(update))
 
 
 def test_an_update_is_cut_into_runs_of_each_client_and_applies_in_them() -> None:
     update = written([(n % 3, "type", n, 3) for n in range(30)] + [(0, "delete", 5, 20)])
     parsed = read_as_yrs(update)
-    runs = splitting.cut(update, parsed, 40)
+    runs = splitting.cut(parsed, 40)
     assert len(runs) == 3  # one list of pieces per client
     assert sum(len(run) for run in runs) > 6
     for run in runs:  # each piece one client's consecutive structs, in clock order
@@ -103,7 +109,7 @@ def test_runs_whose_references_cross_apply_together() -> None:
     text_a.insert(2, "c")
     update = a.get_update()
     size = len(update) - 1  # cut, but A's items in one piece, B's in another
-    assert [len(run) for run in splitting.cut(update, read_as_yrs(update), size)] == [1, 1]
+    assert [len(run) for run in splitting.cut(read_as_yrs(update), size)] == [1, 1]
     doc = in_pieces(update, size)
     assert str(doc.get("text", type=Text)) == "abc"
     assert state_vector(doc) == state_vector(a)
@@ -112,3 +118,17 @@ def test_runs_whose_references_cross_apply_together() -> None:
 def test_a_small_update_is_applied_whole() -> None:
     update = written([(0, "type", 0, 1)])
     assert not splitting.worth_cutting(update, read_as_yrs(update))
+
+
+def test_a_cut_that_does_not_fit_its_update_is_refused() -> None:
+    update = written([(n % 3, "type", n, 3) for n in range(12)])
+    _, cut = apply_in_pieces(Doc(), update, read_as_yrs(update), 20)
+    assert cut is not None
+    recorded = cut.to_json()
+    assert splitting.Cut.from_json(recorded, len(update)) == cut
+    beyond = {**recorded, "steps": [[[1, 0, 1, 0, len(update) + 1]]]}
+    empty = {**recorded, "steps": [[]]}
+    negative = {**recorded, "steps": [[[1, -1, 1, 0, 2]]]}
+    for bad in (beyond, empty, negative, {**recorded, "deletes": len(update) + 5}):
+        with pytest.raises(ValueError):
+            splitting.Cut.from_json(bad, len(update))

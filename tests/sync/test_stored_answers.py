@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pycrdt import Doc
 
 from journeyboard.stores.memory import MemoryStore
-from journeyboard.sync import protocol
+from journeyboard.sync import loading, protocol, splitting, updates
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.loading import DEFER_BYTES
 from journeyboard.sync.manager import RoomManager
@@ -191,3 +192,33 @@ async def test_a_sealed_snapshot_that_does_not_apply_is_quarantined_and_the_room
             [(moved, _reason)] = await store.quarantined(NAME)
             assert moved == garbage and await store.load_document(NAME) == []
             manager.release(NAME)
+
+
+async def test_a_sealed_snapshot_too_large_to_apply_later_applies_in_the_load_as_its_seal_cut_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Applied later, a snapshot is applied on the event loop at once; past DEFER_MAX_BYTES
+    # the load applies it instead, in its thread, in the pieces the seal recorded.
+    monkeypatch.setattr(splitting, "PIECE_BYTES", 8 * 1024)
+    monkeypatch.setattr(loading, "DEFER_MAX_BYTES", DEFER_BYTES)
+    async with MemoryStore() as store:
+        snapshot = await stored_snapshot(store)
+        sealed = open_seal(KEY, NAME, await store.load_seal(NAME) or b"", [snapshot])
+        assert sealed is not None and sealed.cuts is not None
+        assert len(sealed.cuts[0].steps) > 5  # a piece is at most about 8 KiB
+        checked: list[int] = []
+        cut: list[splitting.Cut] = []
+        read = loading.check_stored
+        monkeypatch.setattr(
+            loading, "check_stored", lambda parts: checked.append(len(parts)) or read(parts)
+        )
+        by_cut = updates.apply_cut
+        monkeypatch.setattr(
+            updates,
+            "apply_cut",
+            lambda doc, update, how: cut.append(how) or by_cut(doc, update, how),
+        )
+        room = await load(store, options())
+        assert room.unapplied.update is None  # applied, not left for later
+        assert cut == [sealed.cuts[0]] and checked == [0]  # as the seal cut it, not read again
+        assert cards(room.doc) == cards(built([snapshot]))

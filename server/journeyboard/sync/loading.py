@@ -22,6 +22,7 @@ from journeyboard.sync.ports import StoreError, UpdateLog
 from journeyboard.sync.seals import make_seal, open_seal
 from journeyboard.sync.stats import RoomStats
 from journeyboard.sync.updates import (
+    Cuts,
     LoadCheck,
     Pairs,
     apply_tolerantly,
@@ -43,6 +44,12 @@ apply it sooner."""
 DEFER_BYTES: Final = 64 * 1024
 """A sealed snapshot from which a room may answer fresh pages before applying it (`restore`'s
 `defer`): applying a smaller one costs well under a millisecond, not worth a second path."""
+
+DEFER_MAX_BYTES: Final = 1024 * 1024
+"""The largest sealed snapshot a room answers fresh pages from before applying it. Applied
+later, it is applied on the event loop, at about 50 ms a MB on a slow core, and the node
+stops meanwhile; a larger one is applied during the load, in pieces, in the load's thread
+(`updates.apply_in_pieces`, `Sealed.cuts`), and the node goes on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +91,7 @@ async def restore(
     here: `Restored.unapplied` is that part and `doc` an empty document to apply it to.
     """
     sealed = None if key is None or seal is None else open_seal(key, name, seal, stored)
-    deferred = defer and len(stored) == 1 and len(stored[0]) >= DEFER_BYTES
+    deferred = defer and len(stored) == 1 and DEFER_BYTES <= len(stored[0]) <= DEFER_MAX_BYTES
     if deferred and sealed is not None and sealed.parts == 1 and sealed.state is not None:
         pairs = {client: set(clocks) for client, clocks in sealed.pairs.items()}
         doc: Doc[Any] = Doc()
@@ -105,13 +112,14 @@ async def restore(
         check = await _check(stored)
     updates, parsed, pairs = await _checked(name, update_log, stats, stored, check)
     waiting: list[int] = []
+    cuts: Cuts = dict(sealed.cuts or {}) if sealed is not None else {}
     large = sum(len(update) for update in updates) > CHECK_INLINE_BYTES
     if large:
         # In pieces (`updates.apply_in_pieces`), so that this thread hands the GIL back to
         # the event loop between them: a 10 MB board otherwise stops the node for a second.
-        doc, skipped = await asyncio.to_thread(apply_tolerantly, updates, waiting, parsed)
+        doc, skipped = await asyncio.to_thread(apply_tolerantly, updates, waiting, parsed, cuts)
     else:
-        doc, skipped = apply_tolerantly(updates, waiting, parsed)
+        doc, skipped = apply_tolerantly(updates, waiting, parsed, cuts)
     for bad in skipped:
         stats.quarantined_updates += 1
         log.error(
@@ -131,9 +139,9 @@ async def restore(
     if key is not None and clean and stored and (len(stored) > sealed_parts or unstated):
         state = doc.get_state()
         if large:  # hashing megabytes: hashlib lets the loop run meanwhile
-            seal_made = await asyncio.to_thread(make_seal, key, name, stored, pairs, state)
+            seal_made = await asyncio.to_thread(make_seal, key, name, stored, pairs, state, cuts)
         else:
-            seal_made = make_seal(key, name, stored, pairs, state)
+            seal_made = make_seal(key, name, stored, pairs, state, cuts)
         await _save_seal(name, update_log, seal_made)
     return Restored(doc, applied, [updates[index] for index in waiting], pairs, sealed_parts)
 
@@ -272,10 +280,11 @@ def _seal_if_clean(name: str, key: bytes, stored: list[bytes]) -> bytes | None:
     if check.repairs or check.appended or len(check.updates) != len(stored):
         return None
     waiting: list[int] = []
-    doc, skipped = apply_tolerantly(check.updates, waiting, check.parsed)
+    cuts: Cuts = {}
+    doc, skipped = apply_tolerantly(check.updates, waiting, check.parsed, cuts)
     if skipped or waiting:
         return None
-    return make_seal(key, name, stored, check.pairs, doc.get_state())
+    return make_seal(key, name, stored, check.pairs, doc.get_state(), cuts)
 
 
 async def seal_stored(name: str, update_log: UpdateLog, key: bytes) -> None:

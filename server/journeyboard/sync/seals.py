@@ -28,7 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from journeyboard.sync.updates import Pairs
+from journeyboard.sync.splitting import Cut
+from journeyboard.sync.updates import Cuts, Pairs
 
 CHECK_VERSION: Final = 1
 """The rules of `yupdate.parse_update` and `updates.check_stored` a seal vouches for. Bump it
@@ -52,6 +53,9 @@ class Sealed:
     state: bytes | None = None
     """The state vector of a document built from those parts, when the seal records it (a
     room may then answer a fresh page from the stored bytes before it applies them)."""
+    cuts: Cuts | None = None
+    """How the large ones among those parts applied in pieces (`updates.apply_in_pieces`),
+    by index, so that they apply so again without being read."""
 
 
 def _digest(parts: Sequence[bytes]) -> str:
@@ -61,7 +65,9 @@ def _digest(parts: Sequence[bytes]) -> str:
     return chain.hexdigest()
 
 
-def _body(name: str, parts: int, digest: str, pairs: Pairs, state: bytes | None) -> bytes:
+def _body(
+    name: str, parts: int, digest: str, pairs: Pairs, state: bytes | None, cuts: Cuts
+) -> bytes:
     listed = {str(client): sorted(clocks) for client, clocks in sorted(pairs.items())}
     fields: dict[str, object] = {
         "v": CHECK_VERSION,
@@ -72,16 +78,25 @@ def _body(name: str, parts: int, digest: str, pairs: Pairs, state: bytes | None)
     }
     if state is not None:
         fields["state"] = state.hex()
+    if cuts:
+        fields["cuts"] = {str(index): cut.to_json() for index, cut in sorted(cuts.items())}
     return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
 def make_seal(
-    key: bytes, name: str, parts: Sequence[bytes], pairs: Pairs, state: bytes | None = None
+    key: bytes,
+    name: str,
+    parts: Sequence[bytes],
+    pairs: Pairs,
+    state: bytes | None = None,
+    cuts: Cuts | None = None,
 ) -> bytes:
     """A seal over `parts`, the first stored updates of document `name`, which passed the
     load-time check cleanly with these surrogate pairs; `state`, the state vector of a
-    document built from exactly these parts, is recorded with it when given."""
-    body = _body(name, len(parts), _digest(parts), pairs, state)
+    document built from exactly these parts, and `cuts`, how they applied in pieces, are
+    recorded with it when given."""
+    kept = {index: cut for index, cut in (cuts or {}).items() if index < len(parts)}
+    body = _body(name, len(parts), _digest(parts), pairs, state, kept)
     mac = hmac.new(key, body, hashlib.sha256).hexdigest()
     return json.dumps({"body": body.decode("utf-8"), "mac": mac}).encode("utf-8")
 
@@ -110,6 +125,11 @@ def open_seal(key: bytes, name: str, seal: bytes, stored: Sequence[bytes]) -> Se
         pairs: Pairs = {int(client): set(clocks) for client, clocks in fields["pairs"].items()}
         state = fields.get("state")
         recorded = None if state is None else bytes.fromhex(state)
+        cuts: Cuts = {}
+        for index, cut in fields.get("cuts", {}).items():
+            if not 0 <= int(index) < parts:
+                return None
+            cuts[int(index)] = Cut.from_json(cut, len(stored[int(index)]))
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):
         return None
-    return Sealed(parts, pairs, recorded)
+    return Sealed(parts, pairs, recorded, cuts)

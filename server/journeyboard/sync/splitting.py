@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final, NamedTuple
 
 from journeyboard.sync.protocol import MAX_VAR_UINT, write_var_uint
 from journeyboard.sync.yupdate import ClientStructs, ParsedUpdate
@@ -28,19 +28,68 @@ PIECE_BYTES: Final = 256 * 1024
 _NO_DELETES: Final = b"\x00"
 
 
-@dataclass(frozen=True, slots=True)
-class Piece:
-    """A run of one client's consecutive structs of an update, as an update of its own."""
+class Run(NamedTuple):
+    """One client's consecutive structs of an update: `number` of them from `clock`, in the
+    update's bytes from `start` to `end`."""
 
-    entry: ClientStructs
-    """The run, as the update's reader would have read it."""
+    client: int
+    clock: int
+    number: int
     start: int
     end: int
-    """Its bytes in the update it was cut from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A run of about `PIECE_BYTES`, with the structs as the update's reader read them."""
+
+    entry: ClientStructs
 
     @property
     def parsed(self) -> ParsedUpdate:
         return ParsedUpdate((self.entry,), (), 0)
+
+    @property
+    def run(self) -> Run:
+        structs = self.entry.structs
+        return Run(
+            self.entry.client, self.entry.clock, len(structs), structs[0].start, structs[-1].end
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """How an update was applied in pieces: each step an update of its runs (`encode`), in
+    order, then its delete set (`deletes`) from its offset, unless it has none. A seal
+    records it (`seals.py`), so that a part it vouches for, not read again, is cut too."""
+
+    steps: tuple[tuple[Run, ...], ...]
+    deletes: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "steps": [[list(run) for run in step] for step in self.steps],
+            "deletes": self.deletes,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, length: int) -> Cut:
+        """The cut a seal recorded for an update of `length` bytes; ValueError if it does
+        not describe one (the seal is then not used)."""
+        steps = tuple(tuple(Run(*map(_count, run)) for run in step) for step in data["steps"])
+        deletes = data["deletes"]
+        for step in steps:
+            if not step or any(not run.start < run.end <= length for run in step):
+                raise ValueError("a cut's run lies outside its update")
+        if deletes is not None and not 0 < _count(deletes) <= length:
+            raise ValueError("a cut's delete set lies outside its update")
+        return cls(steps, deletes)
+
+
+def _count(value: Any) -> int:
+    if type(value) is not int or not 0 <= value <= MAX_VAR_UINT:
+        raise ValueError(f"not a count: {value!r}")
+    return value
 
 
 def worth_cutting(update: bytes, parsed: ParsedUpdate, size: int = PIECE_BYTES) -> bool:
@@ -51,9 +100,9 @@ def worth_cutting(update: bytes, parsed: ParsedUpdate, size: int = PIECE_BYTES) 
     )
 
 
-def cut(update: bytes, parsed: ParsedUpdate, size: int = PIECE_BYTES) -> list[list[Piece]]:
-    """Each client's structs in `update` (read as `parsed`) as runs of about `size` bytes,
-    client by client, in clock order."""
+def cut(parsed: ParsedUpdate, size: int = PIECE_BYTES) -> list[list[Piece]]:
+    """Each client's structs in an update (read as `parsed`) as pieces of about `size`
+    bytes, client by client, in clock order."""
     runs: list[list[Piece]] = []
     for entry in parsed.clients:
         structs = entry.structs
@@ -65,27 +114,31 @@ def cut(update: bytes, parsed: ParsedUpdate, size: int = PIECE_BYTES) -> list[li
             while last + 1 < len(structs) and structs[last + 1].end - start <= size:
                 last += 1
             run = structs[first : last + 1]
-            pieces.append(Piece(ClientStructs(entry.client, run[0].clock, run), start, run[-1].end))
+            pieces.append(Piece(ClientStructs(entry.client, run[0].clock, run)))
             first = last + 1
         if pieces:
             runs.append(pieces)
     return runs
 
 
-def encode(update: bytes, runs: Sequence[Sequence[Piece]]) -> bytes:
-    """An update of the structs of these runs (each one client's consecutive pieces, each
-    client once) with an empty delete set."""
+def joined(pieces: Sequence[Piece]) -> Run:
+    """One client's consecutive pieces as one run."""
+    first, last = pieces[0].run, pieces[-1].run
+    return Run(first.client, first.clock, sum(p.run.number for p in pieces), first.start, last.end)
+
+
+def encode(update: bytes, runs: Sequence[Run]) -> bytes:
+    """An update of these runs of `update` (each client at most once) with no delete set."""
     out = bytearray(write_var_uint(len(runs)))
     for run in runs:
-        first, last = run[0], run[-1]
-        out += write_var_uint(sum(len(piece.entry.structs) for piece in run))
-        out += write_var_uint(first.entry.client)
-        out += write_var_uint(first.entry.clock)
-        out += update[first.start : last.end]
+        out += write_var_uint(run.number)
+        out += write_var_uint(run.client)
+        out += write_var_uint(run.clock)
+        out += update[run.start : run.end]
     out += _NO_DELETES
     return bytes(out)
 
 
-def deletes(update: bytes, parsed: ParsedUpdate) -> bytes:
-    """An update of `update`'s delete set alone."""
-    return _NO_DELETES + update[parsed.delete_set_start :]
+def deletes(update: bytes, start: int) -> bytes:
+    """An update of `update`'s delete set alone, which begins at `start`."""
+    return _NO_DELETES + update[start:]

@@ -176,6 +176,7 @@ def apply_tolerantly(
     updates: Sequence[bytes],
     held: list[int] | None = None,
     parsed: Sequence[ParsedUpdate | None] | None = None,
+    cuts: Cuts | None = None,
 ) -> tuple[Doc[Any], list[Skipped]]:
     """Build a document from stored updates, leaving out the ones that fail to apply.
 
@@ -187,6 +188,9 @@ def apply_tolerantly(
     waiting at the end are added to `held`, unapplied (a room keeps them waiting). `parsed`
     gives the updates as read already (`check_stored` reads them; a 10 MB board takes
     seconds of pure Python to read, so it is read once, and off the event loop).
+
+    A large update is applied in pieces (`apply_in_pieces`); `cuts` holds how, by index:
+    given for updates not read again (a seal recorded them), and filled in for the others.
     """
     skipped: list[Skipped] = []
     left_out: set[int] = set()
@@ -194,12 +198,17 @@ def apply_tolerantly(
         parsed = []
     elif parsed is None:
         parsed = [_parse_as_yrs(update) for update in updates]
+    given = dict(cuts or {})
     while True:
         doc: Doc[Any] = Doc()
         failed: Skipped | None = None
         waiting: list[int] = []
+        if cuts is not None:
+            cuts.clear()
+            cuts.update(given)
+        part = _Parts(updates, parsed, cuts)
         with doc.transaction():
-            for index, update in enumerate(updates):
+            for index in range(len(updates)):
                 if index in left_out:
                     continue
                 if held is not None:
@@ -208,12 +217,11 @@ def apply_tolerantly(
                     if this is not None and waits_for_missing(this, known):
                         waiting.append(index)
                         continue
-                error = apply_in_pieces(doc, update, parsed[index] if parsed else None)
-                if error is not None:
-                    failed = Skipped(index, update, f"{type(error).__name__}: {error}")
+                failed = part.apply(doc, index)
+                if failed is not None:
                     break
                 if waiting:
-                    failed = _release(doc, updates, parsed, waiting)
+                    failed = _release(doc, part, parsed, waiting)
                     if failed is not None:
                         break
         if failed is None:
@@ -224,36 +232,81 @@ def apply_tolerantly(
         left_out.add(failed.index)
 
 
-def apply_in_pieces(
-    doc: Doc[Any], update: bytes, parsed: ParsedUpdate | None, size: int = splitting.PIECE_BYTES
-) -> BaseException | None:
-    """`try_apply` of an update read as `parsed`; a large one as the pieces
-    `splitting.cut` makes of it, so that no single call into yrs holds the GIL for long.
+Cuts = dict[int, splitting.Cut]
+"""How the large updates of a log were applied in pieces, by their index in it."""
 
-    Each client's runs go in clock order, a run once the document holds what it refers to
-    (`waits_for_missing`: yrs would keep it pending); runs whose references cross go
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """The updates `apply_tolerantly` applies, as read, and how the large ones were cut."""
+
+    updates: Sequence[bytes]
+    parsed: Sequence[ParsedUpdate | None]
+    cuts: Cuts | None
+
+    def apply(self, doc: Doc[Any], index: int) -> Skipped | None:
+        """Apply update `index`: as it was cut before, if it was, else in pieces if large."""
+        update = self.updates[index]
+        known = None if self.cuts is None else self.cuts.get(index)
+        if known is not None:
+            error = apply_cut(doc, update, known)
+        else:
+            this = self.parsed[index] if self.parsed else None
+            error, cut = apply_in_pieces(doc, update, this)
+            if cut is not None and self.cuts is not None:
+                self.cuts[index] = cut
+        if error is None:
+            return None
+        return Skipped(index, update, f"{type(error).__name__}: {error}")
+
+
+def apply_in_pieces(
+    doc: Doc[Any], update: bytes, parsed: ParsedUpdate | None, size: int | None = None
+) -> tuple[BaseException | None, splitting.Cut | None]:
+    """`try_apply` of an update read as `parsed`; a large one as the pieces
+    `splitting.cut` makes of it, so that no single call into yrs holds the GIL for long, and
+    then how it was cut (None: applied whole).
+
+    Each client's pieces go in clock order, a piece once the document holds what it refers
+    to (`waits_for_missing`: yrs would keep it pending); pieces whose references cross go
     together, and the delete set last. The document ends as the whole update would leave it.
     """
+    size = size or splitting.PIECE_BYTES
     if parsed is None or not splitting.worth_cutting(update, parsed, size):
-        return try_apply(doc, update)
-    runs = [deque(run) for run in splitting.cut(update, parsed, size)]
-    while runs:
+        return try_apply(doc, update), None
+    steps: list[tuple[splitting.Run, ...]] = []
+    pending = [deque(pieces) for pieces in splitting.cut(parsed, size)]
+    while pending:
         moved = False
-        for run in runs:
-            while run and not waits_for_missing(run[0].parsed, state_vector(doc)):
-                error = try_apply(doc, splitting.encode(update, [[run.popleft()]]))
+        for pieces in pending:
+            while pieces and not waits_for_missing(pieces[0].parsed, state_vector(doc)):
+                steps.append((pieces.popleft().run,))
+                error = try_apply(doc, splitting.encode(update, steps[-1]))
                 if error is not None:
-                    return error
+                    return error, None
                 moved = True
-        runs = [run for run in runs if run]
-        if runs and not moved:
-            error = try_apply(doc, splitting.encode(update, [list(run) for run in runs]))
+        pending = [pieces for pieces in pending if pieces]
+        if pending and not moved:
+            steps.append(tuple(splitting.joined(list(pieces)) for pieces in pending))
+            error = try_apply(doc, splitting.encode(update, steps[-1]))
             if error is not None:
-                return error
+                return error, None
             break
-    if not parsed.delete_set:
-        return None
-    return try_apply(doc, splitting.deletes(update, parsed))
+    cut = splitting.Cut(tuple(steps), parsed.delete_set_start if parsed.delete_set else None)
+    if cut.deletes is not None:
+        error = try_apply(doc, splitting.deletes(update, cut.deletes))
+        if error is not None:
+            return error, None
+    return None, cut
+
+
+def apply_cut(doc: Doc[Any], update: bytes, cut: splitting.Cut) -> BaseException | None:
+    """Apply an update as it was cut before (`apply_in_pieces`), without reading it."""
+    for step in cut.steps:
+        error = try_apply(doc, splitting.encode(update, step))
+        if error is not None:
+            return error
+    return None if cut.deletes is None else try_apply(doc, splitting.deletes(update, cut.deletes))
 
 
 def _parse_as_yrs(update: bytes) -> ParsedUpdate | None:
@@ -264,10 +317,7 @@ def _parse_as_yrs(update: bytes) -> ParsedUpdate | None:
 
 
 def _release(
-    doc: Doc[Any],
-    updates: Sequence[bytes],
-    parsed: Sequence[ParsedUpdate | None],
-    waiting: list[int],
+    doc: Doc[Any], part: _Parts, parsed: Sequence[ParsedUpdate | None], waiting: list[int]
 ) -> Skipped | None:
     """Apply the waiting updates whose clocks have arrived, until none is left to apply."""
     progress = True
@@ -280,9 +330,9 @@ def _release(
                 continue
             waiting.remove(index)
             progress = True
-            error = apply_in_pieces(doc, updates[index], this)
-            if error is not None:
-                return Skipped(index, updates[index], f"{type(error).__name__}: {error}")
+            failed = part.apply(doc, index)
+            if failed is not None:
+                return failed
     return None
 
 
