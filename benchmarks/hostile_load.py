@@ -1,7 +1,8 @@
 """Heavy work against one node: a bystander's round trip while large imports and PDFs run.
 
     PYTHONPATH=server python benchmarks/hostile_load.py [--seconds 30] [--imports 4]
-        [--pdfs 2] [--import-cards 20000] [--pdf-cards 2000] [--limit NAME=VALUE ...]
+        [--pdfs 2] [--cold-reads 0] [--import-cards 20000] [--pdf-cards 2000]
+        [--limit NAME=VALUE ...]
 
 Hardening round two (issue #23, findings 2, 4 and 11). One journeyboard node on a fresh
 SQLite file, and:
@@ -12,7 +13,11 @@ SQLite file, and:
   `--import-cards` cards of 40 small fields (the finding's 9.3 MB body at 20,000) again and
   again;
 - `--pdfs` clients, each asking for the PDF report of its own `--pdf-cards`-card board (cards
-  with workshop-like text) again and again.
+  with workshop-like text) again and again;
+- `--cold-reads` clients, each reading its own board of `--import-cards` cards as JSON
+  (`GET /api/boards/{id}`) again and again, each time after the board's room has closed
+  (the server runs with `--grace 1`, a client waits 2 s between reads): every read is a cold
+  load of a large stored log (issue #30: such a load once stopped the node for a second).
 
 The load runs in a separate process (threads with blocking HTTP), so that it does not share
 the bystander's event loop. `--limit` is passed to the server; the script raises the import
@@ -95,7 +100,9 @@ def pdf_board_body(cards: int, seed: int = 2) -> bytes:
 # -- the server -----------------------------------------------------------------------------
 
 
-def start_server(store: str, limits: list[str], pythonpath: str | None) -> tuple[Any, int]:
+def start_server(
+    store: str, limits: list[str], pythonpath: str | None, extra: tuple[str, ...] = ()
+) -> tuple[Any, int]:
     port = free_port()
     env = {**os.environ, "JOURNEYBOARD_SECRET": SECRET}
     if pythonpath:
@@ -103,7 +110,7 @@ def start_server(store: str, limits: list[str], pythonpath: str | None) -> tuple
     args = [arg for limit in limits for arg in ("--limit", limit)]
     process = subprocess.Popen(
         [sys.executable, "-m", "journeyboard", "serve", "--port", str(port), "--store", store,
-         "--log-level", "warning", *args],
+         "--log-level", "warning", *args, *extra],
         env=env,
     )  # fmt: skip
     wait_http(f"http://127.0.0.1:{port}/healthz")
@@ -183,8 +190,32 @@ def _loop_requests(
                 time.sleep(1.0)  # a refused client waits a little, as Retry-After asks
 
 
+def _loop_cold_reads(
+    url: str, auth: dict[str, str], until: float, results: list[tuple[int, float]], lock: Any
+) -> None:
+    with httpx.Client(timeout=600) as http:
+        while time.monotonic() < until:
+            started = time.monotonic()
+            try:
+                status = http.get(url, headers=auth).status_code
+            except httpx.HTTPError:
+                status = 0
+            with lock:
+                results.append((status, time.monotonic() - started))
+            time.sleep(COLD_PAUSE)  # the room closes after its grace: the next read is cold
+
+
+COLD_PAUSE = 2.0
+"""Seconds a cold reader waits between reads (the server's grace is 1 s)."""
+
+
 def load(
-    port: int, seconds: float, imports: int, body: bytes, pdf_boards: list[dict[str, Any]]
+    port: int,
+    seconds: float,
+    imports: int,
+    body: bytes,
+    pdf_boards: list[dict[str, Any]],
+    cold_boards: list[dict[str, Any]],
 ) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     until = time.monotonic() + seconds
@@ -218,11 +249,18 @@ def load(
                 ),
             )
         )
+    read: list[tuple[int, float]] = []
+    for board in cold_boards:
+        auth = {"authorization": f"Bearer {board['tokens']['viewer']}"}
+        url = f"{base}/api/boards/{board['id']}"
+        threads.append(
+            threading.Thread(target=_loop_cold_reads, args=(url, auth, until, read, lock))
+        )
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return {"imports": summary(imported), "pdfs": summary(rendered)}
+    return {"imports": summary(imported), "pdfs": summary(rendered), "cold_reads": summary(read)}
 
 
 def summary(results: list[tuple[int, float]]) -> dict[str, Any]:
@@ -332,7 +370,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         ]
     with tempfile.TemporaryDirectory() as directory:
         store = f"sqlite:///{Path(directory) / 'bench.db'}"
-        process, port = start_server(store, limits, args.pythonpath)
+        extra = ("--grace", "1") if args.cold_reads else ()
+        process, port = start_server(store, limits, args.pythonpath, extra)
         try:
             base = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(timeout=600) as http:
@@ -346,7 +385,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     )  # fmt: skip
                     assert answer.status_code == 201, answer.text
                     pdf_boards.append(answer.json())
-            body = import_body(args.import_cards)
+                body = import_body(args.import_cards)
+                cold_boards = []
+                for _ in range(args.cold_reads):
+                    answer = await http.post(
+                        f"{base}/api/boards", content=body,
+                        headers={"content-type": "application/json"},
+                    )  # fmt: skip
+                    assert answer.status_code == 201, answer.text
+                    cold_boards.append(answer.json())
+                await asyncio.sleep(COLD_PAUSE)  # their rooms close: the first reads are cold
             url = f"ws://127.0.0.1:{port}/ws/{board['id']}?token={board['tokens']['participant']}"
             stop = asyncio.Event()
             probe = asyncio.create_task(bystander(url, stop))
@@ -360,7 +408,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             queue = context.Queue()
             child = context.Process(
                 target=_load_in_child,
-                args=(queue, port, args.seconds, args.imports, body, pdf_boards),
+                args=(queue, port, args.seconds, args.imports, body, pdf_boards, cold_boards),
             )
             started = time.monotonic()
             child.start()
@@ -386,6 +434,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": args.seconds,
             "imports": args.imports,
             "pdfs": args.pdfs,
+            "cold_reads": args.cold_reads,
             "import_cards": args.import_cards,
             "import_body_bytes": len(body),
             "pdf_cards": args.pdf_cards,
@@ -416,6 +465,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--imports", type=int, default=4)
     parser.add_argument("--pdfs", type=int, default=2)
+    parser.add_argument("--cold-reads", type=int, default=0)
     parser.add_argument("--import-cards", type=int, default=20_000)
     parser.add_argument("--pdf-cards", type=int, default=2_000)
     parser.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE")
