@@ -8,6 +8,7 @@ sealed ones that needs a repair) is read, and refused or repaired, as before.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,39 @@ async def test_a_store_that_keeps_no_seals_is_never_asked_to_and_never_costs_a_c
         await load(store)
         await load(store)
         assert spy.calls == [1, 1] and await store.load_seal("doc") is None
+
+
+class Sealing(MemoryStore):
+    """A store that records what it was asked to seal (`UpdateLog.seal_parts`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[int] = []
+
+    async def seal_parts(self, name: str, parts: Sequence[bytes], key: bytes) -> bytes | None:
+        self.asked.append(len(parts))
+        return await super().seal_parts(name, parts, key)
+
+
+async def test_a_large_log_no_seal_covers_is_sealed_by_the_store_and_not_read_in_the_server(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(loading, "SEAL_AWAY_BYTES", 1024)
+    cards = {f"c{i}": "a card's text " * 5 for i in range(40)}
+    async with Sealing() as store:
+        await store_cards(store, cards)
+        spy = Spy(monkeypatch)
+        room = await load(store)
+        assert store.asked == [40] and spy.calls == [0]  # sealed by the store, not read here
+        assert texts(room) == cards
+        seal = await store.load_seal("doc")
+        stored = await store.load_document("doc")
+        assert seal is not None and (opened := open_seal(KEY, "doc", seal, stored))
+        assert opened.parts == 40
+        # A log that needs a repair gets no seal from the store: the load reads it all.
+        await store.append_update("doc", DOC_TYPE_ENTRY)
+        await store.save_seal("doc", b"")
+        spy.calls.clear()
+        room = await load(store)
+        assert store.asked == [40, 41] and spy.calls == [41]
+        assert room.stats.stored_updates_repaired == 1 and texts(room) == cards

@@ -127,6 +127,12 @@ class Store(UpdateLog, BoardRecords, ABC):
             raise StoreError("the store is closed")
         return await self._compactor.prove(parts, collect_garbage=self.compaction(name))
 
+    async def seal_parts(self, name: str, parts: Sequence[bytes], key: bytes) -> bytes | None:
+        """`UpdateLog.seal_parts`, in the compactor's process while the store is open."""
+        if self._compactor is None:
+            return await super().seal_parts(name, parts, key)
+        return await self._compactor.seal(name, key, parts)
+
     def shared_log(self) -> SharedLog | None:
         """The log as every node that shares this store reads it (the nodes then need a bus,
         `--bus redis://…`, to hear of each other's commits); None when one node owns it."""

@@ -1,4 +1,5 @@
-"""The compaction proof in a process of its own, so that it holds none of the server's GIL.
+"""The compaction proof, and the check behind a seal, in a process of their own, so that they
+hold none of the server's GIL.
 
 A compaction proves its snapshot with `verified_merge` (apply the parts, merge them, read the
 merge back): tens of milliseconds of CPU for a large board, a hundred on the sustained-writing
@@ -16,6 +17,11 @@ interpreter instead (`processes.ChildProcess`, which the export workers use too)
 - when the child cannot start, or dies during a proof (killed, crashed), that proof runs on the
   compactor's thread as it did before, logged once; the next proof tries a fresh child.
 
+A seal (`Compactor.seal`, `seals.seal_if_clean`) goes the same way: the stored parts in, the
+seal out, or None when they need a repair. Its check reads every byte in pure Python (seconds
+for a 10 MB board); on a thread of the server, a bystander's round trip waited for the GIL
+behind it (hundreds of milliseconds, `benchmarks/hostile_load.py --cold-reads`).
+
 This module imports only `sync` (the proof) and the package's root leaves, like every store.
 """
 
@@ -30,6 +36,7 @@ from collections.abc import Sequence
 
 from journeyboard.processes import ChildGone, ChildProcess, child_pipes, read_frame, write_frame
 from journeyboard.sync.ports import StoreError
+from journeyboard.sync.seals import seal_if_clean
 from journeyboard.sync.updates import verified_merge
 
 log = logging.getLogger(__name__)
@@ -45,18 +52,24 @@ _REFUSED = b"r"
 _FAILED = b"f"
 
 
-def encode_parts(parts: Sequence[bytes], collect_garbage: bool) -> bytes:
-    """A request: the garbage-collection flag, then each part with its length."""
-    pieces = [b"\x01" if collect_garbage else b"\x00"]
+# A request's first byte.
+_PROVE = b"\x00"
+_PROVE_COLLECTING = b"\x01"  # the proof collects garbage
+_SEAL = b"\x02"
+
+
+def encode_parts(kind: bytes, parts: Sequence[bytes]) -> bytes:
+    """A request: its kind, then each part with its length (for a seal, the document's name
+    and the seal key come first, as parts)."""
+    pieces = [kind]
     for part in parts:
         pieces.append(_LENGTH.pack(len(part)))
         pieces.append(part)
     return b"".join(pieces)
 
 
-def decode_parts(request: bytes) -> tuple[list[bytes], bool]:
+def decode_parts(request: bytes) -> tuple[bytes, list[bytes]]:
     view = memoryview(request)
-    collect_garbage = view[0] == 1
     parts: list[bytes] = []
     at = 1
     while at < len(view):
@@ -64,22 +77,30 @@ def decode_parts(request: bytes) -> tuple[list[bytes], bool]:
         at += _LENGTH.size
         parts.append(bytes(view[at : at + length]))
         at += length
-    return parts, collect_garbage
+    return bytes(view[:1]), parts
+
+
+def answer_to(request: bytes) -> bytes:
+    """What the child answers a request: the proven snapshot or the seal, a refusal, or a
+    failure (a bug: the store logs it, and the log stays)."""
+    kind, parts = decode_parts(request)
+    try:
+        if kind == _SEAL:
+            name, key, *stored = parts
+            made = seal_if_clean(name.decode(), key, stored)
+        else:
+            made = verified_merge(parts, collect_garbage=kind == _PROVE_COLLECTING)
+    except Exception as exc:
+        return _FAILED + f"{type(exc).__name__}: {exc}".encode()
+    return _REFUSED if made is None else _PROVEN + made
 
 
 def child_main() -> None:
-    """The child's loop: read parts, prove, answer; until stdin ends."""
+    """The child's loop: read a request, answer it; until stdin ends."""
     requests, answers = child_pipes()
     logging.basicConfig(format="compactor %(process)d: %(levelname)s %(name)s: %(message)s")
     while (request := read_frame(requests)) is not None:
-        parts, collect_garbage = decode_parts(request)
-        try:
-            snapshot = verified_merge(parts, collect_garbage=collect_garbage)
-        except Exception as exc:  # a bug: the store logs it, and the log stays
-            answer = _FAILED + f"{type(exc).__name__}: {exc}".encode()
-        else:
-            answer = _REFUSED if snapshot is None else _PROVEN + snapshot
-        write_frame(answers, answer)
+        write_frame(answers, answer_to(request))
 
 
 class Compactor:
@@ -107,13 +128,21 @@ class Compactor:
     async def prove(self, parts: Sequence[bytes], *, collect_garbage: bool) -> bytes | None:
         """`verified_merge(parts, collect_garbage=...)`, run in the child: the proven
         snapshot, or None when it was refused (or ran past the deadline)."""
+        kind = _PROVE_COLLECTING if collect_garbage else _PROVE
+        return await self._run(encode_parts(kind, parts), "compaction proof")
+
+    async def seal(self, name: str, key: bytes, parts: Sequence[bytes]) -> bytes | None:
+        """`seals.seal_if_clean(name, key, parts)`, run in the child: the seal, or None when
+        the parts need a repair (or the check ran past the deadline)."""
+        return await self._run(encode_parts(_SEAL, [name.encode(), key, *parts]), "seal check")
+
+    async def _run(self, request: bytes, what: str) -> bytes | None:
         loop = asyncio.get_running_loop()
-        request = encode_parts(parts, collect_garbage)
         call = loop.run_in_executor(self._thread, self._in_child, request)
         try:
             done, _ = await asyncio.wait({call}, timeout=self.deadline_seconds)
         except asyncio.CancelledError:
-            self._kill()  # nobody waits for this proof: stop it
+            self._kill()  # nobody waits for this answer: stop it
             call.add_done_callback(lambda ended: ended.cancelled() or ended.exception())
             raise
         if not done:
@@ -122,8 +151,9 @@ class Compactor:
             with contextlib.suppress(Exception):
                 await call
             log.error(
-                "compaction proof over its %gs deadline; its process was killed and the log "
-                "is kept",
+                "%s over its %gs deadline; its process was killed (a compaction keeps its "
+                "log, a seal is not made)",
+                what,
                 self.deadline_seconds,
             )
             return None
@@ -132,19 +162,16 @@ class Compactor:
         except (ChildGone, OSError) as gone:
             self.fallbacks += 1
             (log.debug if self._told_fallback else log.warning)(
-                "the compaction process is unavailable (%s); proving on a thread instead", gone
+                "the compaction process is unavailable (%s); working on a thread instead", gone
             )
             self._told_fallback = True
-            return await loop.run_in_executor(
-                self._thread,
-                lambda: verified_merge(parts, collect_garbage=collect_garbage),
-            )
+            answer = await loop.run_in_executor(self._thread, answer_to, request)
         kind, body = answer[:1], answer[1:]
         if kind == _PROVEN:
             return body
         if kind == _REFUSED:
             return None
-        raise StoreError(f"the compaction proof failed: {body.decode(errors='replace')}")
+        raise StoreError(f"the {what} failed: {body.decode(errors='replace')}")
 
     def _in_child(self, request: bytes) -> bytes:
         """On the thread: send the request to the child (started if need be), wait for it."""

@@ -45,6 +45,11 @@ DEFER_BYTES: Final = 64 * 1024
 """A sealed snapshot from which a room may answer fresh pages before applying it (`restore`'s
 `defer`): applying a smaller one costs well under a millisecond, not worth a second path."""
 
+SEAL_AWAY_BYTES: Final = 512 * 1024
+"""Stored bytes, none sealed, from which a load has the store seal them first
+(`UpdateLog.seal_parts`, away from the server's GIL) and then applies them as sealed;
+below, they are checked in a thread (a few hundred milliseconds at most)."""
+
 DEFER_MAX_BYTES: Final = 1024 * 1024
 """The largest sealed snapshot a room answers fresh pages from before applying it. Applied
 later, it is applied on the event loop, at about 50 ms a MB on a slow core, and the node
@@ -91,6 +96,13 @@ async def restore(
     here: `Restored.unapplied` is that part and `doc` an empty document to apply it to.
     """
     sealed = None if key is None or seal is None else open_seal(key, name, seal, stored)
+    if key is not None and sealed is None and sum(map(len, stored)) > SEAL_AWAY_BYTES:
+        # Checked here, it would be read in a thread that takes the GIL from the event loop
+        # for seconds: the store checks and seals it in its compactor's process instead.
+        made = await update_log.seal_parts(name, stored, key)
+        if made is not None:
+            sealed = open_seal(key, name, made, stored)
+            await _save_seal(name, update_log, made)
     deferred = defer and len(stored) == 1 and DEFER_BYTES <= len(stored[0]) <= DEFER_MAX_BYTES
     if deferred and sealed is not None and sealed.parts == 1 and sealed.state is not None:
         pairs = {client: set(clocks) for client, clocks in sealed.pairs.items()}
@@ -273,23 +285,10 @@ async def _checked(
     return check.updates, check.parsed, check.pairs
 
 
-def _seal_if_clean(name: str, key: bytes, stored: list[bytes]) -> bytes | None:
-    """A seal over `stored` when every part passes the load-time check and applies, in
-    order, to an empty document without waiting; None otherwise (a load then repairs)."""
-    check = check_stored(stored)
-    if check.repairs or check.appended or len(check.updates) != len(stored):
-        return None
-    waiting: list[int] = []
-    cuts: Cuts = {}
-    doc, skipped = apply_tolerantly(check.updates, waiting, check.parsed, cuts)
-    if skipped or waiting:
-        return None
-    return make_seal(key, name, stored, check.pairs, doc.get_state(), cuts)
-
-
 async def seal_stored(name: str, update_log: UpdateLog, key: bytes) -> None:
     """Check what the log holds now (after a compaction) and seal it, so that the next cold
-    load need not read it again. The check runs in a worker thread."""
+    load need not read it again. The check runs away from the event loop
+    (`UpdateLog.seal_parts`: in the store's compactor process)."""
     stored = (await update_log.load(name)).updates
     if not stored:
         return
@@ -298,6 +297,6 @@ async def seal_stored(name: str, update_log: UpdateLog, key: bytes) -> None:
         sealed = open_seal(key, name, seal, stored)
         if sealed is not None and sealed.parts == len(stored) and sealed.state is not None:
             return
-    made = await asyncio.to_thread(_seal_if_clean, name, key, stored)
+    made = await update_log.seal_parts(name, stored, key)
     if made is not None:
         await _save_seal(name, update_log, made)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from abc import abstractmethod
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -108,6 +108,15 @@ class UpdateLog(Protocol):
     async def save_seal(self, name: str, seal: bytes) -> None:
         """Keep the document's seal (replacing the one before); a store may drop it."""
         return None
+
+    async def seal_parts(self, name: str, parts: Sequence[bytes], key: bytes) -> bytes | None:
+        """A seal over `parts` if they pass the load-time check cleanly, else None
+        (`seals.seal_if_clean`): seconds of pure Python for a large board, which a thread
+        of the server would run with the GIL in slices, so a store with a compactor process
+        runs it there. Here, the fallback: a thread."""
+        from journeyboard.sync.seals import seal_if_clean  # ports stays a leaf module
+
+        return await asyncio.to_thread(seal_if_clean, name, key, parts)
 
 
 class Follower(Protocol):

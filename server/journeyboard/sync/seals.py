@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from journeyboard.sync.splitting import Cut
-from journeyboard.sync.updates import Cuts, Pairs
+from journeyboard.sync.updates import Cuts, Pairs, apply_tolerantly, check_stored
 
 CHECK_VERSION: Final = 1
 """The rules of `yupdate.parse_update` and `updates.check_stored` a seal vouches for. Bump it
@@ -133,3 +133,20 @@ def open_seal(key: bytes, name: str, seal: bytes, stored: Sequence[bytes]) -> Se
     except (ValueError, KeyError, TypeError, AttributeError, UnicodeError):
         return None
     return Sealed(parts, pairs, recorded, cuts)
+
+
+def seal_if_clean(name: str, key: bytes, stored: Sequence[bytes]) -> bytes | None:
+    """A seal over `stored` when every part passes the load-time check and applies, in
+    order, to an empty document without waiting; None otherwise (a load then repairs).
+
+    Seconds of pure Python for a large board (`check_stored`): a store runs it in its
+    compactor's process (`UpdateLog.seal_parts`), never on the event loop."""
+    check = check_stored(stored)
+    if check.repairs or check.appended or len(check.updates) != len(stored):
+        return None
+    waiting: list[int] = []
+    cuts: Cuts = {}
+    doc, skipped = apply_tolerantly(check.updates, waiting, check.parsed, cuts)
+    if skipped or waiting:
+        return None
+    return make_seal(key, name, stored, check.pairs, doc.get_state(), cuts)
