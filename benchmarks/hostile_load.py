@@ -27,8 +27,8 @@ rate and the storage quota by default (`imports_per_address_per_minute=100000`,
 `--pythonpath` runs another checkout's server (e.g. the commit before the workers), without
 the new limits.
 
-Prints one JSON object: the bystander's round trips (count, p50, p99, max, and the seconds
-spent above 100 ms), what the load got (answers by status, seconds per answer), and the
+Prints one JSON object: the bystander's round trips (count, p50, p99, max, and the trips and
+seconds above 100 ms), what the load got (answers by status, seconds per answer), and the
 server's CPU and peak RSS with its workers'.
 """
 
@@ -448,6 +448,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "p99_ms": round(percentile(ms, 0.99), 1),
             "max_ms": round(max(ms), 1),
             "seconds_above_100ms": round(sum(t for t in during if t > 0.1), 1),
+            "trips_above_100ms": sum(1 for t in during if t > 0.1),
             "quiet_p50_ms": round(statistics.median(quiet) * 1000, 1),
         },
         "load": load_result,
