@@ -376,24 +376,19 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             base = f"http://127.0.0.1:{port}"
             async with httpx.AsyncClient(timeout=600) as http:
                 board = (await http.post(f"{base}/api/boards", json={"title": "bystander"})).json()
-                pdf_body = pdf_board_body(args.pdf_cards)
-                pdf_boards = []
-                for _ in range(args.pdfs):
-                    answer = await http.post(
-                        f"{base}/api/boards", content=pdf_body,
-                        headers={"content-type": "application/json"},
-                    )  # fmt: skip
-                    assert answer.status_code == 201, answer.text
-                    pdf_boards.append(answer.json())
-                body = import_body(args.import_cards)
-                cold_boards = []
-                for _ in range(args.cold_reads):
+
+                async def imported(body: bytes) -> dict[str, Any]:
                     answer = await http.post(
                         f"{base}/api/boards", content=body,
                         headers={"content-type": "application/json"},
                     )  # fmt: skip
                     assert answer.status_code == 201, answer.text
-                    cold_boards.append(answer.json())
+                    return dict(answer.json())
+
+                pdf_body = pdf_board_body(args.pdf_cards)
+                pdf_boards = [await imported(pdf_body) for _ in range(args.pdfs)]
+                body = import_body(args.import_cards)
+                cold_boards = [await imported(body) for _ in range(args.cold_reads)]
                 await asyncio.sleep(COLD_PAUSE)  # their rooms close: the first reads are cold
             url = f"ws://127.0.0.1:{port}/ws/{board['id']}?token={board['tokens']['participant']}"
             stop = asyncio.Event()
