@@ -19,6 +19,7 @@ from journeyboard.stores.memory import MemoryStore
 from journeyboard.stores.sqlite import SQLiteStore
 from journeyboard.sync import loading, seals
 from journeyboard.sync.manager import RoomManager
+from journeyboard.sync.ports import StoreError
 from journeyboard.sync.room import Room
 from journeyboard.sync.room_options import RoomOptions
 from journeyboard.sync.seals import make_seal, open_seal, seal_key
@@ -264,3 +265,22 @@ async def test_a_large_log_no_seal_covers_is_sealed_by_the_store_and_not_read_in
         room = await load(store)
         assert store.asked == [40, 41] and spy.calls == [41]
         assert room.stats.stored_updates_repaired == 1 and texts(room) == cards
+
+
+class FailingSealer(MemoryStore):
+    async def seal_parts(self, name: str, parts: Sequence[bytes], key: bytes) -> bytes | None:
+        raise StoreError("the compactor's process failed")
+
+
+async def test_a_store_that_fails_to_seal_costs_the_load_a_check_and_nothing_else(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(loading, "SEAL_AWAY_BYTES", 1024)
+    cards = {f"c{i}": "a card's text " * 5 for i in range(40)}
+    async with FailingSealer() as store:
+        await store_cards(store, cards)
+        spy = Spy(monkeypatch)
+        room = await load(store)
+        assert spy.calls == [40] and texts(room) == cards  # read here instead
+        assert "were not sealed" in caplog.text
+        assert await store.load_seal("doc") is not None  # and sealed by the load, as before
