@@ -182,3 +182,44 @@ async def _stored_keys(store: RedisStore, name: str) -> set[str]:
 @pytest.fixture(autouse=True)
 def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOURNEYBOARD_REDIS_CHECK_SECONDS", "0.5")
+
+
+@pytest.mark.parametrize("swallowed_as", [TimeoutError, None])
+async def test_the_repair_loop_ends_with_its_store_when_redis_py_swallows_the_cancel(
+    redis: RedisServer, swallowed_as: type[Exception] | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """redis-py can turn a cancellation that arrives on the socket into a TimeoutError (an
+    OSError the loop retries), or drop it. The loop then must still end when its store closes:
+    one that outlived `cli.reachable`'s open-and-close kept `asyncio.run` waiting on it, and a
+    node from ever serving."""
+    store = RedisStore(redis.url)
+    await store.start()
+    store.repair.interval = 0.01
+    entered = asyncio.Event()
+    swallowing = True
+
+    async def check_that_swallows() -> None:
+        entered.set()
+        try:
+            await asyncio.sleep(3600)  # waits on Redis
+        except asyncio.CancelledError:
+            if not swallowing:
+                raise
+            if swallowed_as is not None:
+                raise swallowed_as("Timeout reading from socket") from None
+
+    store.repair.check = check_that_swallows  # type: ignore[method-assign]
+    await asyncio.wait_for(entered.wait(), 5)
+    await asyncio.wait_for(store.close(), 5)
+
+    others = {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+    try:
+        _, left = await asyncio.wait(others, timeout=5) if others else (set(), set())
+        assert not left, f"still running after the store closed: {left}"
+        assert "did not stop" not in caplog.text
+        assert "retrying" not in caplog.text
+    finally:  # a failure must not hang the test's loop on the task it left behind
+        swallowing = False
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)

@@ -103,6 +103,7 @@ class RedisStore(Store):
         self.node_id = secrets.token_hex(8)
         self._node = self.node_id.encode()
         self._redis: aioredis.Redis | None = None
+        self._closing = False
         self._writer = GroupCommit(self._commit, what="Redis append")
         self._background = Background("the Redis store")
         """The writer, the repair and compactions: owned from `start` to `close`."""
@@ -138,6 +139,7 @@ class RedisStore(Store):
     # lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
+        self._closing = False
         self._redis = connect(self.url)
         try:
             await self._redis.ping()
@@ -153,9 +155,15 @@ class RedisStore(Store):
         self._writing = self._background.start(self._writer.run, "redis-writer")
         self._background.start(self.repair.run, "redis-repair")
 
+    @property
+    def closing(self) -> bool:
+        """Whether the store is closing or closed (its repair loop then ends)."""
+        return self._closing or self._redis is None
+
     async def close(self) -> None:
         if self._redis is None:
             return
+        self._closing = True
         self._writer.close()
         if self._writing is not None:
             with contextlib.suppress(TimeoutError):

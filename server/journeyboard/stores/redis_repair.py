@@ -206,16 +206,28 @@ class RedisRepair:
         """The open documents (none until a bus tails this store's streams)."""
 
     async def run(self) -> None:
-        while True:
+        """Check every `interval` until the store closes.
+
+        redis-py can swallow a cancellation that arrives while it waits on the socket (as a
+        TimeoutError, an OSError here, or not at all), so the loop does not rely on being
+        cancelled: it ends once the store is closing, and re-raises a cancellation that its
+        task still has pending. A loop that outlived its store once kept a server from ever
+        starting (`cli.reachable` opens and closes the store first)."""
+        while not self.store.closing:
             try:
                 await self.check()
                 if self._failing:
                     log.info("Redis checks work again")
                 self._failing = False
             except (RedisError, StoreError, OSError) as exc:
+                if self.store.closing:
+                    return
                 if not self._failing:
                     log.warning("checking Redis for lost writes failed: %s; retrying", exc)
                 self._failing = True
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError  # one redis-py swallowed on the way
             await asyncio.sleep(self.interval)
 
     async def check(self) -> None:
