@@ -34,6 +34,17 @@ STOP_SECONDS = 5.0
 (a client library that swallows a cancellation must not hang the server's shutdown)."""
 
 
+def raise_if_cancelling() -> None:
+    """Re-raise a cancellation that a client library swallowed on the way.
+
+    redis-py and psycopg can turn a cancellation that reaches them mid-read into an error of
+    their own (a TimeoutError, an OSError) or drop it; a loop that retries on those errors
+    calls this in its handler, so that it ends with its task rather than retrying forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class Job(Generic[T]):
     """An owned one-shot task: its name, its outcome, and a way to stop it.
 

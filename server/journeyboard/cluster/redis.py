@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 
 from journeyboard.stores.redis import connect, parse_url
 from journeyboard.sync.ports import ControlHandler, Follower, HealthCounter, Position, StoreError
-from journeyboard.tasks import Background
+from journeyboard.tasks import Background, raise_if_cancelling
 
 log = logging.getLogger(__name__)
 
@@ -311,6 +311,7 @@ class RedisBus(Generic[F]):
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
+                raise_if_cancelling()
                 if not self._bus_lost:
                     log.warning("the bus is unreachable (%s); retrying", exc)
                 self._bus_lost = True
@@ -378,6 +379,7 @@ class RedisBus(Generic[F]):
                     await pipe.execute()
                 self.stats.published += updates
             except (RedisError, OSError) as exc:
+                raise_if_cancelling()
                 self.stats.publish_failures += updates
                 log.warning("the bus dropped %d messages: %s", len(batch), exc)
                 await asyncio.sleep(0.05)
@@ -408,6 +410,7 @@ class RedisBus(Generic[F]):
             except asyncio.CancelledError:
                 raise
             except (RedisError, OSError) as exc:
+                raise_if_cancelling()
                 log.debug("presence channel lost: %s; reconnecting", exc)
                 await asyncio.sleep(0.5)
 
@@ -435,6 +438,7 @@ class RedisBus(Generic[F]):
                         for followed in self._follows.values():
                             followed.follower.drop_node(peer)
             except (RedisError, OSError) as exc:
+                raise_if_cancelling()
                 log.debug("heartbeat failed: %s", exc)
             await asyncio.sleep(HEARTBEAT_SECONDS)
 

@@ -48,6 +48,7 @@ from redis.exceptions import RedisError
 from journeyboard.stores.records import BoardRecord, PersonRecord
 from journeyboard.sync.ports import HealthCounter, StoreError
 from journeyboard.sync.protocol import EMPTY_UPDATE
+from journeyboard.tasks import raise_if_cancelling
 
 if TYPE_CHECKING:
     from journeyboard.stores.redis import RedisStore
@@ -225,9 +226,7 @@ class RedisRepair:
                 if not self._failing:
                     log.warning("checking Redis for lost writes failed: %s; retrying", exc)
                 self._failing = True
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
-                raise asyncio.CancelledError  # one redis-py swallowed on the way
+            raise_if_cancelling()
             await asyncio.sleep(self.interval)
 
     async def check(self) -> None:
