@@ -243,14 +243,21 @@ class Sealing(MemoryStore):
         return await super().seal_parts(name, parts, key)
 
 
+async def a_large_unsealed_log(
+    store: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> tuple[dict[str, str], Spy]:
+    """40 cards in 40 updates, past a lowered SEAL_AWAY_BYTES, and a spy on the server's reads."""
+    monkeypatch.setattr(loading, "SEAL_AWAY_BYTES", 1024)
+    cards = {f"c{i}": "a card's text " * 5 for i in range(40)}
+    await store_cards(store, cards)
+    return cards, Spy(monkeypatch)
+
+
 async def test_a_large_log_no_seal_covers_is_sealed_by_the_store_and_not_read_in_the_server(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(loading, "SEAL_AWAY_BYTES", 1024)
-    cards = {f"c{i}": "a card's text " * 5 for i in range(40)}
     async with Sealing() as store:
-        await store_cards(store, cards)
-        spy = Spy(monkeypatch)
+        cards, spy = await a_large_unsealed_log(store, monkeypatch)
         room = await load(store)
         assert store.asked == [40] and spy.calls == [0]  # sealed by the store, not read here
         assert texts(room) == cards
@@ -275,11 +282,8 @@ class FailingSealer(MemoryStore):
 async def test_a_store_that_fails_to_seal_costs_the_load_a_check_and_nothing_else(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(loading, "SEAL_AWAY_BYTES", 1024)
-    cards = {f"c{i}": "a card's text " * 5 for i in range(40)}
     async with FailingSealer() as store:
-        await store_cards(store, cards)
-        spy = Spy(monkeypatch)
+        cards, spy = await a_large_unsealed_log(store, monkeypatch)
         room = await load(store)
         assert spy.calls == [40] and texts(room) == cards  # read here instead
         assert "were not sealed" in caplog.text
