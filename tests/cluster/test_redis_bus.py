@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from journeyboard.cluster import NodeBus, open_bus
+from journeyboard.cluster.redis import RedisBus
 from journeyboard.stores.redis import RedisStore
 from redisserver import RedisServer
 from redisserver import redis as redis  # the fixture
@@ -198,3 +199,45 @@ async def test_a_loop_that_fails_once_is_restarted_and_the_node_keeps_serving(
             await one.append_update("doc", b"%d" % i)
         await until(lambda: follower.updates == [b"0", b"1", b"2"] and len(controls) == 1)
         assert "loop bus-tail failed" in caplog.text
+
+
+async def test_the_bus_closes_when_redis_py_turns_its_cancel_into_a_timeout(
+    redis: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """redis-py can raise a TimeoutError (an OSError the tail retries on) for the cancel that
+    reaches it mid-read. The tail still ends when the bus closes, and nothing is left behind
+    for `asyncio.run` to wait on forever."""
+    swallowing = True
+    reading = asyncio.Event()
+    async with RedisStore(redis.url) as store:
+        bus = open_bus(store, None)
+        await bus.__aenter__()
+        assert isinstance(bus, RedisBus)
+        client = bus.redis
+
+        async def xread_that_swallows(*args: Any, **kwargs: Any) -> Any:
+            reading.set()
+            try:
+                await asyncio.Event().wait()  # blocks as XREAD BLOCK does
+            except asyncio.CancelledError:
+                if not swallowing:
+                    raise
+                raise TimeoutError("Timeout reading from socket") from None
+
+        client.xread = xread_that_swallows  # type: ignore[method-assign]
+        bus.follow("doc", Recorder(), 0)
+        await asyncio.wait_for(reading.wait(), 5)
+        before = asyncio.all_tasks()
+        await asyncio.wait_for(bus.__aexit__(None, None, None), 10)
+        left = {
+            t for t in asyncio.all_tasks() - {asyncio.current_task()} if t.get_name() == "bus-tail"
+        }
+        try:
+            assert not left, f"the tail outlived its bus: {left}"
+            assert "did not stop" not in caplog.text
+            assert any(t.get_name() == "bus-tail" for t in before)
+        finally:
+            swallowing = False
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)

@@ -34,6 +34,7 @@ from redis.exceptions import RedisError
 from journeyboard.cluster.redis import Followed, RedisBus
 from journeyboard.stores.base import LogStreams, SharedLog
 from journeyboard.sync.ports import Follower, Position, StoreError
+from journeyboard.tasks import raise_if_cancelling
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ class SharedLogFeed:
             try:
                 heads = await self.store.heads(list(follows))
             except StoreError as exc:
+                raise_if_cancelling()  # psycopg may have turned the bus's cancel into one
                 log.warning("checking the store's heads: %s", exc)
                 continue
             for name, head in heads.items():

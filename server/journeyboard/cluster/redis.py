@@ -290,7 +290,9 @@ class RedisBus(Generic[F]):
     async def _tail(self) -> None:
         backoff = 0.05
         wake_id = b"$"
-        while True:
+        # Each loop ends when the bus closes, not only when cancelled: redis-py can swallow
+        # a cancel (see tasks.raise_if_cancelling).
+        while self._background.running:
             try:
                 unplaced = [n for n, f in self._follows.items() if f.stream_id is None]
                 if unplaced:
@@ -361,7 +363,7 @@ class RedisBus(Generic[F]):
         self._control = handler
 
     async def _publish_loop(self) -> None:
-        while True:
+        while self._background.running:
             if not self._outbox:
                 self._outbox_wake.clear()
                 await self._outbox_wake.wait()
@@ -387,7 +389,7 @@ class RedisBus(Generic[F]):
     async def _listen(self) -> None:
         node_length = len(self._node)
         presence_prefix = self.key("presence", "")
-        while True:
+        while self._background.running:
             try:
                 # Closed on the way out (a cancel included): an unclosed pubsub leaves its
                 # connection to be found by the garbage collector.
@@ -428,7 +430,7 @@ class RedisBus(Generic[F]):
 
     async def _heartbeat(self) -> None:
         key = self.key("node", self.node_id)
-        while True:
+        while self._background.running:
             try:
                 await self.redis.set(key, b"1", px=NODE_TTL_MS)
                 for peer in list(self._peers):
