@@ -115,3 +115,13 @@ def test_stores_benchmark_smoke(
 def _process(server: ServerProcess) -> Any:
     assert server.process is not None
     return server.process
+
+
+def test_presence_stamp_benchmark_smoke() -> None:
+    import subprocess
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "presence_stamp.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--runs", "1"], capture_output=True, text=True, check=True
+    )
+    assert "| this tree |" in done.stdout and "µs a stamp" in done.stdout
