@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from cancels import SwallowedRead
 from journeyboard.tasks import Background, raise_if_cancelling
 from waiting import wait_until
 
@@ -230,34 +231,23 @@ async def test_settle_waits_for_the_jobs_and_the_jobs_they_start_not_for_the_loo
 async def test_a_retrying_loop_ends_when_a_library_turns_its_cancel_into_an_error() -> None:
     """redis-py can raise a TimeoutError (an OSError) for a cancel that reaches it mid-read; a
     loop that retries on OSError still ends, because its handler asks whether it is cancelling."""
-    reading = asyncio.Event()
+    read = SwallowedRead(TimeoutError)
     retries = 0
-    swallowing = True
-
-    async def read_swallowing_the_cancel() -> None:
-        reading.set()
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            if swallowing:
-                raise TimeoutError("Timeout reading from socket") from None
-            raise
 
     async def retrying_loop() -> None:
         nonlocal retries
         while True:
             try:
-                await read_swallowing_the_cancel()
+                await read.read()
             except OSError:
                 raise_if_cancelling()
                 retries += 1
             await asyncio.sleep(0)
 
     task = asyncio.create_task(retrying_loop())
-    await asyncio.wait_for(reading.wait(), 5)
+    await asyncio.wait_for(read.entered.wait(), 5)
     task.cancel()
     done, _ = await asyncio.wait({task}, timeout=5)
-    swallowing = False  # a failure must not leave the test's loop a task it cannot stop
-    task.cancel()
+    await read.release([task])  # a failure must not leave the test's loop a task it cannot stop
     assert task in done and task.cancelled()
     assert retries == 0

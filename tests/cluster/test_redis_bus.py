@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from cancels import SwallowedRead
 from journeyboard.cluster import NodeBus, open_bus
 from journeyboard.cluster.redis import RedisBus
 from journeyboard.stores.redis import RedisStore
@@ -207,26 +208,14 @@ async def test_the_bus_closes_when_redis_py_turns_its_cancel_into_a_timeout(
     """redis-py can raise a TimeoutError (an OSError the tail retries on) for the cancel that
     reaches it mid-read. The tail still ends when the bus closes, and nothing is left behind
     for `asyncio.run` to wait on forever."""
-    swallowing = True
-    reading = asyncio.Event()
+    read = SwallowedRead(TimeoutError)
     async with RedisStore(redis.url) as store:
         bus = open_bus(store, None)
         await bus.__aenter__()
         assert isinstance(bus, RedisBus)
-        client = bus.redis
-
-        async def xread_that_swallows(*args: Any, **kwargs: Any) -> Any:
-            reading.set()
-            try:
-                await asyncio.Event().wait()  # blocks as XREAD BLOCK does
-            except asyncio.CancelledError:
-                if not swallowing:
-                    raise
-                raise TimeoutError("Timeout reading from socket") from None
-
-        client.xread = xread_that_swallows  # type: ignore[method-assign]
+        bus.redis.xread = read.read  # type: ignore[method-assign]  # as XREAD BLOCK waits
         bus.follow("doc", Recorder(), 0)
-        await asyncio.wait_for(reading.wait(), 5)
+        await asyncio.wait_for(read.entered.wait(), 5)
         before = asyncio.all_tasks()
         await asyncio.wait_for(bus.__aexit__(None, None, None), 10)
         left = {
@@ -237,7 +226,4 @@ async def test_the_bus_closes_when_redis_py_turns_its_cancel_into_a_timeout(
             assert "did not stop" not in caplog.text
             assert any(t.get_name() == "bus-tail" for t in before)
         finally:
-            swallowing = False
-            for task in left:
-                task.cancel()
-            await asyncio.gather(*left, return_exceptions=True)
+            await read.release(left)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from pycrdt import Doc, Map
 
+from cancels import SwallowedRead
 from conftest import ServerProcess
 from journeyboard.cluster import open_bus
 from journeyboard.stores.redis import RedisStore
@@ -195,21 +196,9 @@ async def test_the_repair_loop_ends_with_its_store_when_redis_py_swallows_the_ca
     store = RedisStore(redis.url)
     await store.start()
     store.repair.interval = 0.01
-    entered = asyncio.Event()
-    swallowing = True
-
-    async def check_that_swallows() -> None:
-        entered.set()
-        try:
-            await asyncio.sleep(3600)  # waits on Redis
-        except asyncio.CancelledError:
-            if not swallowing:
-                raise
-            if swallowed_as is not None:
-                raise swallowed_as("Timeout reading from socket") from None
-
-    store.repair.check = check_that_swallows  # type: ignore[method-assign]
-    await asyncio.wait_for(entered.wait(), 5)
+    read = SwallowedRead(swallowed_as)
+    store.repair.check = read.read  # type: ignore[method-assign]  # waits on Redis
+    await asyncio.wait_for(read.entered.wait(), 5)
     await asyncio.wait_for(store.close(), 5)
 
     others = {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
@@ -219,7 +208,4 @@ async def test_the_repair_loop_ends_with_its_store_when_redis_py_swallows_the_ca
         assert "did not stop" not in caplog.text
         assert "retrying" not in caplog.text
     finally:  # a failure must not hang the test's loop on the task it left behind
-        swallowing = False
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        await read.release(others)

@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from journeyboard.sync.connection import Connection
 from journeyboard.sync.presence import stamp
+from journeyboard.sync.protocol import ProtocolError
+from sync.fakes import FakeChannel
 
 PRESENCE = {"name": "Åsa Lindqvist", "color": "#2f4858", "role": "participant", "id": "p_1"}
 
@@ -38,6 +42,11 @@ def unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+def stamped_by(state: str, presence: dict[str, Any]) -> str:
+    """`state` as the room relays it from a socket with this presence."""
+    return stamp(state, Connection(FakeChannel(), True, presence=presence).presence_json())
+
+
 def expected(state: str, presence: dict[str, Any]) -> dict[str, Any]:
     value = json.loads(state)
     value = value if isinstance(value, dict) else {}
@@ -60,7 +69,7 @@ def test_a_stamped_state_reads_as_the_state_with_the_server_s_user(
     space: str,
 ) -> None:
     state = space + json.dumps(value, ensure_ascii=ascii_only, separators=separators) + space
-    stamped = stamp(state, presence)
+    stamped = stamped_by(state, presence)
     assert json.loads(stamped, object_pairs_hook=unique_members) == expected(state, presence)
 
 
@@ -70,22 +79,32 @@ def test_a_user_field_the_client_wrote_is_replaced_once_whichever_way_it_is_spel
         '{"cursor":null,"\\u0075ser":{"name":"Forged"}}',  # the same key, escaped
         '{"view":{"user":"nested"}}',
     ):
-        stamped = stamp(state, PRESENCE)
+        stamped = stamped_by(state, PRESENCE)
         assert json.loads(stamped, object_pairs_hook=unique_members) == expected(state, PRESENCE)
 
 
 def test_states_that_are_not_objects_and_empty_objects_get_the_user_alone() -> None:
     for state in ("{}", "{ }", " {\n} ", "[1, 2]", "5", '"text"', "true"):
-        assert json.loads(stamp(state, PRESENCE)) == {"user": PRESENCE}
+        assert json.loads(stamped_by(state, PRESENCE)) == {"user": PRESENCE}
 
 
 def test_a_presence_changed_in_place_is_written_anew() -> None:
     presence = dict(PRESENCE)
-    assert json.loads(stamp('{"cursor":null}', presence))["user"]["name"] == "Åsa Lindqvist"
+    conn = Connection(FakeChannel(), True, presence=presence)
+    assert json.loads(stamp('{"cursor":null}', conn.presence_json()))["user"]["name"] == (
+        "Åsa Lindqvist"
+    )
     presence["name"] = "Åsa L."
-    assert json.loads(stamp('{"cursor":null}', presence))["user"]["name"] == "Åsa L."
+    assert json.loads(stamp('{"cursor":null}', conn.presence_json()))["user"]["name"] == "Åsa L."
+
+
+def test_a_presence_that_is_not_json_is_a_protocol_error() -> None:
+    conn = Connection(FakeChannel(), True, presence={"name": float("nan")})
+    with pytest.raises(ProtocolError):
+        conn.presence_json()
 
 
 def test_without_a_presence_the_state_is_left_as_it_came() -> None:
     state = '{"cursor": {"x": 1}, "user": {"name": "Mine"}}'
+    assert Connection(FakeChannel(), True).presence_json() is None
     assert stamp(state, None) is state

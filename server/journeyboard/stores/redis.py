@@ -103,7 +103,6 @@ class RedisStore(Store):
         self.node_id = secrets.token_hex(8)
         self._node = self.node_id.encode()
         self._redis: aioredis.Redis | None = None
-        self._closing = False
         self._writer = GroupCommit(self._commit, what="Redis append")
         self._background = Background("the Redis store")
         """The writer, the repair and compactions: owned from `start` to `close`."""
@@ -139,7 +138,6 @@ class RedisStore(Store):
     # lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        self._closing = False
         self._redis = connect(self.url)
         try:
             await self._redis.ping()
@@ -157,13 +155,13 @@ class RedisStore(Store):
 
     @property
     def closing(self) -> bool:
-        """Whether the store is closing or closed (its repair loop then ends)."""
-        return self._closing or self._redis is None
+        """Whether the store is closing or closed: its tasks are being stopped (the repair
+        loop then ends, even if redis-py swallowed its cancel)."""
+        return not self._background.running
 
     async def close(self) -> None:
         if self._redis is None:
             return
-        self._closing = True
         self._writer.close()
         if self._writing is not None:
             with contextlib.suppress(TimeoutError):

@@ -138,7 +138,7 @@ class Presence:
                     self._drop(entry.client_id)
                     relayed.append(entry)
             elif known is None or entry.clock > known[0]:
-                state = stamp(entry.state, conn.presence)
+                state = stamp(entry.state, conn.presence_json())
                 self._set(entry.client_id, entry.clock, state)
                 relayed.append(AwarenessEntry(entry.client_id, entry.clock, state))
         if relayed:
@@ -313,26 +313,8 @@ class Presence:
             self.announce(gone, publish=False)
 
 
-JSON_SPACE: Final = " \t\n\r"
+_JSON_SPACE: Final = " \t\n\r"
 """What JSON counts as white space (`str.strip` alone strips more)."""
-
-_USER_JSON: dict[int, tuple[dict[str, Any], str]] = {}
-"""The stamp's "user" value as JSON, by the presence it was written from (compared again on
-every use: a presence may change in place, and an id may be reused)."""
-
-
-def _user_json(presence: dict[str, Any]) -> str:
-    known = _USER_JSON.get(id(presence))
-    if known is not None and known[0] == presence:
-        return known[1]
-    try:
-        written = json.dumps(presence, separators=(",", ":"), allow_nan=False)
-    except ValueError as exc:  # the server's own presence: a bug, not a client's fault
-        raise ProtocolError("presence is not JSON") from exc
-    if len(_USER_JSON) >= 4096:
-        _USER_JSON.clear()
-    _USER_JSON[id(presence)] = (dict(presence), written)
-    return written
 
 
 def person_of(presence: dict[str, Any] | None) -> str | None:
@@ -366,8 +348,9 @@ def _role_in(state: str) -> str | None:
     return role_of(_stamped_user(state))
 
 
-def stamp(state: str, presence: dict[str, Any] | None) -> str:
-    """Overwrite the "user" field of an awareness state with what the server knows.
+def stamp(state: str, user: str | None) -> str:
+    """Overwrite the "user" field of an awareness state with what the server knows: `user`,
+    the socket's presence as JSON (`Connection.presence_json`).
 
     The state has parsed already (`protocol.decode_awareness_update`). A state the app sends
     (a cursor, a view, what is being edited) has no "user" field: the stamp is then written
@@ -375,19 +358,17 @@ def stamp(state: str, presence: dict[str, Any] | None) -> str:
     tenth of the server's CPU with cursors moving at 10 Hz (benchmarks/profile.py
     --scenario workshop_8). Any other state is parsed, changed and written out.
     """
-    if presence is None:
+    if user is None:
         return state
-    text = state.strip(JSON_SPACE)
+    text = state.strip(_JSON_SPACE)
     if text[:1] == "{" and '"user"' not in text and "\\" not in text:
         # No backslash: no escaped key can spell "user" either. A JSON object's text ends with
         # its closing brace.
-        inside = text[1:-1].strip(JSON_SPACE)
-        return f'{text[:-1]}{"," if inside else ""}"user":{_user_json(presence)}}}'
+        inside = text[1:-1].strip(_JSON_SPACE)
+        return f'{text[:-1]}{"," if inside else ""}"user":{user}}}'
     value = json.loads(state)
     if not isinstance(value, dict):
         value = {}
-    value["user"] = presence
-    try:  # the state passed `protocol.parse_state`: no NaN or Infinity to write back
-        return json.dumps(value, separators=(",", ":"), allow_nan=False)
-    except ValueError as exc:
-        raise ProtocolError("awareness state is not JSON") from exc
+    value["user"] = json.loads(user)
+    # Both parsed as JSON already, without NaN or Infinity: this writes them back as they were.
+    return json.dumps(value, separators=(",", ":"), allow_nan=False)
