@@ -48,13 +48,13 @@ PRINT_CSS: Final = Path(__file__).with_name("templates") / "print.css"
 
 def report_pdf(view: BoardView, now_ms: int) -> bytes:
     """The workshop summary as an A4 PDF: cover, map, curve, pains, matrix, plan, left open."""
-    return _write_pdf(with_print_stylesheet(report.report_html(view, now_ms)), "")
+    return _write_pdf(with_print_stylesheet(report.report_html(view, now_ms, paper=True)), "")
 
 
 def workshop_pdf(journeys: Sequence[tuple[BoardView, report.JourneyPlace]], now_ms: int) -> bytes:
     """The summary of a workshop of several journeys as an A4 PDF: the portfolio's comparison,
     then a chapter per journey."""
-    return _write_pdf(with_print_stylesheet(report.workshop_html(journeys, now_ms)), "")
+    return _write_pdf(with_print_stylesheet(report.workshop_html(journeys, now_ms, paper=True)), "")
 
 
 def with_print_stylesheet(html: str) -> str:

@@ -749,11 +749,21 @@ def page_css() -> Markup:
     )
 
 
-def report_html(view: BoardView, now_ms: int, *, stylesheets: Sequence[str] = STYLESHEETS) -> str:
-    """The report as one self-contained HTML page (also well-formed XML)."""
+def report_html(
+    view: BoardView,
+    now_ms: int,
+    *,
+    stylesheets: Sequence[str] = STYLESHEETS,
+    paper: bool = False,
+) -> str:
+    """The report as one self-contained HTML page (also well-formed XML). `paper`: the markup
+    the PDF is laid out from, which looks the same with fewer boxes (chapter.html.j2)."""
     page = html_environment().get_template("report.html.j2")
     return page.render(
-        report=build_report(view, now_ms), css=_stylesheets(stylesheets), page_css=page_css()
+        report=build_report(view, now_ms),
+        css=_stylesheets(stylesheets),
+        page_css=page_css(),
+        paper=paper,
     )
 
 
@@ -851,12 +861,17 @@ def workshop_html(
     now_ms: int,
     *,
     stylesheets: Sequence[str] = STYLESHEETS,
+    paper: bool = False,
 ) -> str:
     """The report of a workshop of several journeys as one HTML page: the portfolio's
-    comparison, then each journey's summary as a chapter (the root's first)."""
+    comparison, then each journey's summary as a chapter (the root's first). `paper`: as for
+    `report_html`."""
     page = html_environment().get_template("workshop.html.j2")
     return page.render(
-        css=_stylesheets(stylesheets), page_css=page_css(), **_workshop_context(journeys, now_ms)
+        css=_stylesheets(stylesheets),
+        page_css=page_css(),
+        paper=paper,
+        **_workshop_context(journeys, now_ms),
     )
 
 
