@@ -243,3 +243,53 @@ def test_the_printed_map_marks_its_column_start_and_length_in_the_html() -> None
     html = report.report_html(example_view(), NOW_MS)
     assert '<section class="map">' in html or '<section class="map long">' in html
     assert html.count("column-start") <= 1
+
+
+def plan_board(owner: str = "") -> BoardView:
+    """Two solutions, neither rated, decided or answering a pain; the first owned by `owner`."""
+    cards = {
+        "s1": {"kind": "solution", "stage": "s", "pos": "a", "text": "Call back the same day",
+               "owner": owner},
+        "s2": {"kind": "solution", "stage": "s", "pos": "b", "text": "One claims handler"},
+    }  # fmt: skip
+    return view_of(cards)
+
+
+def plan_headings(html: str) -> list[str]:
+    root = ET.fromstring(html)
+    plan = next(s for s in root.iter(XHTML + "section") if s.get("class") == "plan")
+    return ["".join(th.itertext()) for th in plan.iter(XHTML + "th")]
+
+
+def test_the_plan_leaves_out_the_columns_no_solution_has_anything_in() -> None:
+    html = report.report_html(plan_board(), NOW_MS)
+    assert plan_headings(html) == ["#", "Solution", "Progress"]
+    assert (
+        "Columns not shown, as every solution is blank in them: Owner, Due, Decision, Answers, "
+        "Quadrant, Effort (1 to 5), Impact (1 to 5) and Raters." in html
+    )
+    # One owner is enough to keep its column, with a dash for the solution without one.
+    owned = report.report_html(plan_board("Claims"), NOW_MS)
+    assert plan_headings(owned) == ["#", "Solution", "Owner", "Progress"]
+    assert "Owner," not in owned.split("every solution is blank in them:")[1].split(".")[0]
+    # The example's plan is filled in: every column is shown and nothing is said of it.
+    full = report.report_html(example_view(), NOW_MS)
+    assert len(plan_headings(full)) == 11 and "every solution is blank" not in full
+    # Markdown is for further use: it keeps every column.
+    assert "| Owner | Due |" in report.report_markdown(plan_board(), NOW_MS)
+
+
+def test_the_paper_markup_says_the_same_with_fewer_boxes() -> None:
+    """The PDF's markup (`paper`): each list item starts with its bullet as text, card text is
+    not wrapped in a span; the text is the HTML export's, bullets aside."""
+    view = example_view()
+    screen = ET.fromstring(report.report_html(view, NOW_MS))
+    paper = ET.fromstring(report.report_html(view, NOW_MS, paper=True))
+    assert not [n for n in paper.iter(XHTML + "span") if n.get("class") == "text"]
+    items = list(paper.iter(XHTML + "li"))
+    assert items and all((li.text or "").startswith("•\u00a0") for li in items)
+    lists = list(paper.iter(XHTML + "ul"))
+    assert lists and all(ul.get("class") == "bullets" for ul in lists)
+    assert not [ul for ul in screen.iter(XHTML + "ul") if ul.get("class") == "bullets"]
+    said = "".join(text_outside_charts(paper)).replace("•\u00a0", "")
+    assert said == "".join(text_outside_charts(screen))

@@ -134,6 +134,60 @@ class Solution:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanColumn:
+    """A column of the action plan after the solution's text: the `Solution` field it shows,
+    its heading (translated) and its cells' class."""
+
+    field: str
+    heading: str
+    css: str = ""
+
+
+PLAN_COLUMNS: Final = (
+    ("owner", N_("Owner"), ""),
+    ("due", N_("Due"), "date"),
+    ("decision", N_("Decision"), ""),
+    ("progress", N_("Progress"), ""),
+    ("answers", N_("Answers"), ""),
+    ("quadrant", N_("Quadrant"), ""),
+    ("effort", N_("Effort (1 to 5)"), "number"),
+    ("impact", N_("Impact (1 to 5)"), "number"),
+    ("raters", N_("Raters"), "number"),
+)
+"""The action plan's columns after the solution's text, in order."""
+
+PLAN_WIDE: Final = (26, 8, 70)
+"""The solution column's width in % of a long plan (print.css): 26, and 8 more for each
+column left out, at most 70."""
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Which of the action plan's columns say something: a column in which no solution has a
+    value (an owner, a due date, a rating, ...) is left out and named in a note, so that a plan
+    not yet made is not a page of dashes."""
+
+    columns: tuple[PlanColumn, ...]
+    left_out: str  # "Owner, Due and Raters", or ""
+    wide: int  # the solution column's width in %, when columns were left out (0: print.css's)
+
+
+def _plan(solutions: Sequence[Solution]) -> Plan:
+    shown: list[PlanColumn] = []
+    left_out: list[str] = []
+    unrated = _("not rated")
+    for field, heading, css in PLAN_COLUMNS:
+        nothing = unrated if field == "quadrant" else "—"
+        if any(getattr(solution, field) != nothing for solution in solutions):
+            shown.append(PlanColumn(field, _(heading), css))
+        else:
+            left_out.append(_(heading))
+    start, step, most = PLAN_WIDE
+    wide = min(most, start + step * len(left_out)) if left_out else 0
+    return Plan(tuple(shown), _and(left_out), wide)
+
+
+@dataclass(frozen=True, slots=True)
 class Moved:
     """A solution rated in the earlier session and in this one (the follow-up workshop)."""
 
@@ -194,6 +248,7 @@ class Report:
     ratings_revealed: bool
     matrix_chart: Markup | None
     solutions: tuple[Solution, ...]
+    plan: Plan
     left_open: tuple[str, ...]
     summary: Summary
     reviewers: tuple[Reviewer, ...] = ()
@@ -567,6 +622,20 @@ def build_report(view: BoardView, now_ms: int) -> Report:
                 unplaced=view.unplaced.name,
             )
         )
+    plan_rows = tuple(
+        Solution(
+            solution_ref[c.id],
+            c.id,
+            c.text,
+            c.get_text("owner") or "—",
+            day_title(c.due) or "—",
+            _decision_cell(c),
+            _progress(c),
+            pain_ref.get(c.get_text("pain"), "—"),
+            *_rating_cells(c),
+        )
+        for c in solutions
+    )
     return Report(
         title=view.title or _("Customer journey workshop"),
         language=i18n.current(),
@@ -607,20 +676,8 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         )
         if view.ratings_revealed
         else None,
-        solutions=tuple(
-            Solution(
-                solution_ref[c.id],
-                c.id,
-                c.text,
-                c.get_text("owner") or "—",
-                day_title(c.due) or "—",
-                _decision_cell(c),
-                _progress(c),
-                pain_ref.get(c.get_text("pain"), "—"),
-                *_rating_cells(c),
-            )
-            for c in solutions
-        ),
+        solutions=plan_rows,
+        plan=_plan(plan_rows),
         left_open=tuple(left_open),
         summary=_summary(view, pains, solutions),
         reviewers=_reviewers(solutions, solution_ref),
