@@ -124,7 +124,10 @@ def restated_by_yrs(update: bytes, parsed: ParsedUpdate) -> bytes:
 
     `_round_trip_reason` compares yrs's encoding with this. When they are equal, the encoding
     is made of the bytes the parse has read and a Skip struct, read with the same client ids
-    and clocks, so yjs reads it as it read the update, and it is not parsed a second time."""
+    and clocks, so yjs reads it as it read the update, and it is not parsed a second time.
+    That holds while `yupdate._read_struct` reads a struct from its bytes, its client id and
+    its clock alone; a parser that also looked at the structs before it would have to drop
+    this (docs/DECISIONS.md, "The round trip does not parse yrs's encoding again")."""
     out = [write_var_uint(len(parsed.clients))]
     for block in parsed.clients:
         structs = block.structs
