@@ -325,3 +325,20 @@ def test_a_report_fetches_nothing(tmp_path: Path) -> None:
     html = f'<html><head></head><body><p>x</p><img src="file://{secret}"></body></html>'
     body = pdf._write_pdf(html, "")
     assert not PdfReader(io.BytesIO(body)).pages[0].images
+
+
+def test_a_workshop_of_journeys_prints_every_chapter_with_its_bullets(view: BoardView) -> None:
+    """`workshop_pdf` lays out the paper markup too: each journey's cards, bullet first."""
+    from journeyboard.exports.report import JourneyPlace
+
+    variant = example_view()
+    variant.title = "Young driver's claim"
+    journeys = [
+        (view, JourneyPlace("root", "", "", "")),
+        (variant, JourneyPlace("persona", view.title, "", "Young driver")),
+    ]
+    reader = PdfReader(io.BytesIO(pdf.workshop_pdf(journeys, NOW_MS)))
+    text = " ".join(page_texts(reader))
+    assert "Young driver's claim" in text and view.title in text
+    card = next(c for c in view.cards if c.kind == "touchpoint")
+    assert text.count(f"• {flat(card.text)}") >= 2  # once in each chapter's map

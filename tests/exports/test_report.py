@@ -293,3 +293,34 @@ def test_the_paper_markup_says_the_same_with_fewer_boxes() -> None:
     assert not [ul for ul in screen.iter(XHTML + "ul") if ul.get("class") == "bullets"]
     said = "".join(text_outside_charts(paper)).replace("•\u00a0", "")
     assert said == "".join(text_outside_charts(screen))
+
+
+def test_the_plan_says_ratings_were_not_revealed_instead_of_blank() -> None:
+    """Ratings not revealed: their four columns are left out with that note, never called
+    blank; the columns that are blank are named as such."""
+    cards = {
+        "s1": {"kind": "solution", "stage": "s", "pos": "a", "text": "Call back", "owner": "CS"},
+    }  # fmt: skip
+    view = view_of(
+        cards, session={"phase": "action_plan", "revealed": {"votes": True, "ratings": False}}
+    )
+    html = report.report_html(view, NOW_MS)
+    assert plan_headings(html) == ["#", "Solution", "Owner", "Progress"]
+    plan = html.split('<section class="plan">')[1].split("</section>")[0]
+    assert "Ratings were not revealed." in plan
+    assert "blank in them: Due, Decision and Answers." in plan
+
+
+def test_a_workshop_of_journeys_prints_from_the_paper_markup() -> None:
+    """The workshop's report (several journeys) passes `paper` to every chapter."""
+    place = report.JourneyPlace("root", "", "", "")
+    journeys = [(example_view(), place), (plan_board("Claims"), report.JourneyPlace(
+        "persona", "Insurance claim", "", "Young driver"))]  # fmt: skip
+    paper = ET.fromstring(report.workshop_html(journeys, NOW_MS, paper=True))
+    screen = ET.fromstring(report.workshop_html(journeys, NOW_MS))
+    assert not [n for n in paper.iter(XHTML + "span") if n.get("class") == "text"]
+    assert [n for n in screen.iter(XHTML + "span") if n.get("class") == "text"]
+    items = list(paper.iter(XHTML + "li"))
+    assert items and all((li.text or "").startswith("•\u00a0") for li in items)
+    said = "".join(text_outside_charts(paper)).replace("•\u00a0", "")
+    assert said == "".join(text_outside_charts(screen))

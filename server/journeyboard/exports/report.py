@@ -156,35 +156,45 @@ PLAN_COLUMNS: Final = (
 )
 """The action plan's columns after the solution's text, in order."""
 
+RATING_FIELDS: Final = frozenset({"quadrant", "effort", "impact", "raters"})
+"""The plan's columns that come from the ratings, left out while they are not revealed."""
+
 PLAN_WIDE: Final = (26, 8, 70)
-"""The solution column's width in % of a long plan (print.css): 26, and 8 more for each
-column left out, at most 70."""
+"""The solution column's width in %, when columns are left out: 26, and 8 more for each
+column left out, at most 70 (an inline style, on paper and on screen alike)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Which of the action plan's columns say something: a column in which no solution has a
-    value (an owner, a due date, a rating, ...) is left out and named in a note, so that a plan
-    not yet made is not a page of dashes."""
+    """Which of the action plan's columns say something. A column in which no solution has a
+    value (an owner, a due date, a decision, ...) is left out and named in a note, so that a
+    plan not yet made is not a page of dashes; the ratings' columns are left out while the
+    ratings are not revealed, and the note says that instead."""
 
     columns: tuple[PlanColumn, ...]
     left_out: str  # "Owner, Due and Raters", or ""
+    ratings_hidden: bool
     wide: int  # the solution column's width in %, when columns were left out (0: print.css's)
 
 
-def _plan(solutions: Sequence[Solution]) -> Plan:
+def _plan(solutions: Sequence[Solution], ratings_revealed: bool) -> Plan:
     shown: list[PlanColumn] = []
-    left_out: list[str] = []
+    blank: list[str] = []
+    hidden = 0
     unrated = _("not rated")
     for field, heading, css in PLAN_COLUMNS:
+        if field in RATING_FIELDS and not ratings_revealed:
+            hidden += 1
+            continue
         nothing = unrated if field == "quadrant" else "—"
         if any(getattr(solution, field) != nothing for solution in solutions):
             shown.append(PlanColumn(field, _(heading), css))
         else:
-            left_out.append(_(heading))
+            blank.append(_(heading))
     start, step, most = PLAN_WIDE
-    wide = min(most, start + step * len(left_out)) if left_out else 0
-    return Plan(tuple(shown), _and(left_out), wide)
+    left_out = len(blank) + hidden
+    wide = min(most, start + step * left_out) if left_out else 0
+    return Plan(tuple(shown), _and(blank), hidden > 0, wide)
 
 
 @dataclass(frozen=True, slots=True)
@@ -677,7 +687,7 @@ def build_report(view: BoardView, now_ms: int) -> Report:
         if view.ratings_revealed
         else None,
         solutions=plan_rows,
-        plan=_plan(plan_rows),
+        plan=_plan(plan_rows, view.ratings_revealed),
         left_open=tuple(left_open),
         summary=_summary(view, pains, solutions),
         reviewers=_reviewers(solutions, solution_ref),

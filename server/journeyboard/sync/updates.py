@@ -33,6 +33,7 @@ from journeyboard.sync import splitting
 from journeyboard.sync.protocol import read_var_uint, write_var_uint
 from journeyboard.sync.yupdate import (
     ID,
+    SKIP_REF,
     MalformedUpdate,
     ParsedUpdate,
     Repair,
@@ -113,10 +114,6 @@ def screen_update(update: bytes) -> Screened:
     return Screened(_round_trip_reason(update, parsed), parsed)
 
 
-SKIP_INFO: Final = 10
-"""The info byte of a Skip struct, as yjs and yrs write it."""
-
-
 def restated_by_yrs(update: bytes, parsed: ParsedUpdate) -> bytes:
     """The bytes yrs encodes for a fresh document that applied `update` (parsed as `parsed`)
     when it keeps every struct as it came: each client's structs behind a Skip struct from
@@ -126,7 +123,8 @@ def restated_by_yrs(update: bytes, parsed: ParsedUpdate) -> bytes:
     is made of the bytes the parse has read and a Skip struct, read with the same client ids
     and clocks, so yjs reads it as it read the update, and it is not parsed a second time.
     That holds while `yupdate._read_struct` reads a struct from its bytes, its client id and
-    its clock alone; a parser that also looked at the structs before it would have to drop
+    its clock alone, and `yupdate._read_update` checks nothing across a client's structs (a
+    rule such as "no Skip first" would break it); a parser that did either would have to drop
     this (docs/DECISIONS.md, "The round trip does not parse yrs's encoding again")."""
     out = [write_var_uint(len(parsed.clients))]
     for block in parsed.clients:
@@ -138,7 +136,7 @@ def restated_by_yrs(update: bytes, parsed: ParsedUpdate) -> bytes:
                 write_var_uint(len(structs) + 1),
                 write_var_uint(block.client),
                 b"\x00",
-                bytes((SKIP_INFO,)),
+                bytes((SKIP_REF,)),  # a Skip's info byte is its ref alone
                 write_var_uint(block.clock),
             )
         else:

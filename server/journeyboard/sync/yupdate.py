@@ -428,7 +428,8 @@ def _read_item(reader: _Reader, info: int, client: int, clock: int, start: int) 
 
 def _read_struct(reader: _Reader, client: int, clock: int) -> Struct:
     """One struct, read from its bytes, its client id and its clock alone: the round trip's
-    shortcut (`updates.restated_by_yrs`) relies on that."""
+    shortcut (`updates.restated_by_yrs`) relies on that, and on `_read_update` checking
+    nothing across a client's structs."""
     start = reader.pos
     info = reader.uint8()
     ref = info & (BITS5 if reader.strict else 0x0F)
