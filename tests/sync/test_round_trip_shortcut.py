@@ -6,19 +6,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pycrdt import Array, Doc, Map, Text, merge_updates
 
 from journeyboard.sync import updates
 from journeyboard.sync.updates import restated_by_yrs, screen_update, yjs_refusal
-from journeyboard.sync.yupdate import StructKind, parse_update
+from journeyboard.sync.yupdate import MalformedUpdate, ParsedUpdate, StructKind, parse_update
 
 
 def yrs_encoding(update: bytes) -> bytes:
     probe: Doc[Any] = Doc()
     probe.apply_update(update)
     return probe.get_update()
+
+
+def parsed_or_none(update: bytes) -> ParsedUpdate | None:
+    """The update as yjs reads it, or None when yjs would not: pycrdt writes such updates too
+    (an index inside a multi-byte character makes an item whose right origin is its own id),
+    and the screening refuses them at its first parse, before any round trip."""
+    try:
+        return parse_update(update)
+    except MalformedUpdate:
+        return None
 
 
 def full_check(update: bytes) -> str | None:
@@ -71,11 +81,13 @@ def edit_updates(client: int, script: list[Edit]) -> list[bytes]:
 @given(edits, st.integers(min_value=1, max_value=2**53 - 1))
 def test_the_shortcut_agrees_with_the_full_check(script: list[Edit], client: int) -> None:
     for update in edit_updates(client, script):
-        parsed = parse_update(update)
+        parsed = parsed_or_none(update)
+        if parsed is None:
+            continue  # refused by the first parse, before any round trip
         encoded = yrs_encoding(update)
         if encoded == restated_by_yrs(update, parsed):
             assert yjs_refusal(encoded) is None  # what the second parse would have said
-        assert screen_update(update).reason == full_check(update) is None
+        assert screen_update(update).reason == full_check(update)
 
 
 def test_the_shortcut_applies_to_new_cards_past_clock_0() -> None:
@@ -89,6 +101,7 @@ def test_the_shortcut_applies_to_new_cards_past_clock_0() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(edits, edits)
+@example([("card", 0, "")], [("card", 2, ""), ("text", 2, "0\x80"), ("text", 2, "")])
 def test_restated_bytes_always_parse_as_the_update_did(
     first: list[Edit], second: list[Edit]
 ) -> None:
@@ -98,7 +111,9 @@ def test_restated_bytes_always_parse_as_the_update_did(
     ours = edit_updates(21, first)
     theirs = edit_updates(5, second)
     for update in [*ours, *theirs, merge_updates(ours[-1], theirs[-1]), merge_updates(*ours)]:
-        parsed = parse_update(update)
+        parsed = parsed_or_none(update)
+        if parsed is None:
+            continue
         restated = parse_update(restated_by_yrs(update, parsed))
         for block, again in zip(parsed.clients, restated.clients, strict=True):
             assert again.client == block.client and again.clock == 0
