@@ -1,6 +1,6 @@
 """How long the PDF report takes, as a warm export worker renders it.
 
-    python benchmarks/report_pdf.py [--runs 3] [--boards example,short,long]
+    python benchmarks/report_pdf.py [--runs 3] [--boards example,short,long,planned]
         [--baseline DIR ...] [--profile OUT.prof]
 
 Times `jobs.export_board(..., "pdf", ...)`, the function a worker process runs for
@@ -9,7 +9,10 @@ hands the worker). Three boards:
 
 - `example`: the shipped example (shared_schema/examples/insurance_claim.json, 45 cards);
 - `short`: 2,000 cards of one or two sentences (`hostile_load.pdf_board_body`);
-- `long`: 2,000 cards of 300 characters each.
+- `long`: 2,000 cards of 300 characters each;
+- `planned`: the `short` board with its action plan filled in (every solution answers a pain,
+  has an owner, a due date and a status, is rated and approved), so that the plan prints every
+  column.
 
 Each tree (this one, then each `--baseline DIR`, DIR being the folder that holds the
 `journeyboard` package) renders in a fresh process of its own, as a worker does: the first
@@ -30,9 +33,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-BOARDS = ("example", "short", "long")
+BOARDS = ("example", "short", "long", "planned")
 NOW_MS = 1_790_000_000_000
 LONG_TEXT = (
     "The customer calls the claims line, waits on hold, explains the accident again to a new "
@@ -57,6 +61,8 @@ def board_body(board: str, version: int) -> bytes:
         body = json.loads(pdf_board_body(2000))
         body["import"]["cards"][0]["text"] += f" (v{version})"
         return json.dumps(body).encode()
+    if board == "planned":
+        return json.dumps(planned_body(version)).encode()
     stages = [{"id": f"s{n}", "name": f"Stage {n}", "pos": f"a{n}"} for n in range(8)]
     items = [
         {"id": f"c{i:06d}", "kind": KINDS[i % 8], "stage": f"s{i % 8}", "pos": f"a{i:06d}",
@@ -66,6 +72,42 @@ def board_body(board: str, version: int) -> bytes:
     export = {"schema": "journeyboard/export", "version": 1, "board": {"title": "long"},
               "stages": stages, "cards": items}  # fmt: skip
     return json.dumps({"title": "long", "import": export}).encode()
+
+
+def planned_body(version: int) -> dict[str, Any]:
+    """The `short` board with its action plan filled in: every solution answers a pain, has an
+    owner, a due date and a status, is rated (revealed) and approved, so that the report
+    prints every column of the plan."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    from hostile_load import pdf_board_body
+
+    body = json.loads(pdf_board_body(2000))
+    export = body["import"]
+    export["cards"][0]["text"] += f" (v{version})"
+    cards = export["cards"]
+    pains = [card["id"] for card in cards if card["kind"] == "pain"]
+    ratings: dict[str, Any] = {}
+    decisions: dict[str, Any] = {}
+    facilitator = {"name": "Anna Virtanen", "department": "Claims", "role": "facilitator"}
+    for index, card in enumerate(c for c in cards if c["kind"] == "solution"):
+        card.update(
+            pain=pains[index % len(pains)],
+            owner=("Claims", "Digital team", "Finance", "Customer Service")[index % 4],
+            status=("open", "doing", "done")[index % 3],
+            due=f"2027-{1 + index % 12:02d}-{1 + index % 28:02d}",
+        )
+        ratings[card["id"]] = {
+            "effort": 1 + index % 5, "impact": 1 + (index * 3) % 5, "n": 4,
+            "effort_spread": 0.5, "impact_spread": 0.4,
+            "quadrant": ("quick_win", "big_bet", "fill_in", "money_pit")[index % 4],
+        }  # fmt: skip
+        decisions[card["id"]] = [
+            {**facilitator, "decision": "approve", "comment": "", "at_ms": NOW_MS - 86_400_000}
+        ]
+    export["participants"] = [facilitator]
+    export["results"] = {"votes": {}, "ratings": ratings, "decisions": decisions}
+    export.setdefault("settings", {})
+    return {"title": "planned", "import": export}
 
 
 def worker(profile: str | None) -> None:
