@@ -106,7 +106,6 @@ def planned_body(version: int) -> dict[str, Any]:
         ]
     export["participants"] = [facilitator]
     export["results"] = {"votes": {}, "ratings": ratings, "decisions": decisions}
-    export.setdefault("settings", {})
     return {"title": "planned", "import": export}
 
 

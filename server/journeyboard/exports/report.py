@@ -172,29 +172,29 @@ class Plan:
     ratings are not revealed, and the note says that instead."""
 
     columns: tuple[PlanColumn, ...]
-    left_out: str  # "Owner, Due and Raters", or ""
-    ratings_hidden: bool
-    wide: int  # the solution column's width in %, when columns were left out (0: print.css's)
+    left_out: str  # the blank ones: "Owner, Due and Raters", or ""
+
+    @property
+    def wide(self) -> int:
+        """The solution column's width in %, when columns were left out (0: print.css's)."""
+        start, step, most = PLAN_WIDE
+        left_out = len(PLAN_COLUMNS) - len(self.columns)
+        return min(most, start + step * left_out) if left_out else 0
 
 
 def _plan(solutions: Sequence[Solution], ratings_revealed: bool) -> Plan:
     shown: list[PlanColumn] = []
     blank: list[str] = []
-    hidden = 0
     unrated = _("not rated")
     for field, heading, css in PLAN_COLUMNS:
         if field in RATING_FIELDS and not ratings_revealed:
-            hidden += 1
-            continue
+            continue  # the template says the ratings were not revealed
         nothing = unrated if field == "quadrant" else "—"
         if any(getattr(solution, field) != nothing for solution in solutions):
             shown.append(PlanColumn(field, _(heading), css))
         else:
             blank.append(_(heading))
-    start, step, most = PLAN_WIDE
-    left_out = len(blank) + hidden
-    wide = min(most, start + step * left_out) if left_out else 0
-    return Plan(tuple(shown), _and(blank), hidden > 0, wide)
+    return Plan(tuple(shown), _and(blank))
 
 
 @dataclass(frozen=True, slots=True)
