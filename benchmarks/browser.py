@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from pycrdt import Doc, Map, Text
 
 from journeyboard.sync.protocol import (
@@ -84,6 +85,15 @@ CHROMIUM_ARGS = [  # as tests/e2e/test_browser.py launches it
 VIEWPORT = {"width": 1366, "height": 768}
 STATIC_INDEX = ROOT / "server" / "journeyboard" / "static" / "index.html"
 PROBE = (HERE / "browser_probe.js").read_text(encoding="utf-8")
+PAGE_STATE = """() => ({
+  cards: document.querySelectorAll('[data-testid="card"]').length,
+  firstScreen: document.querySelector('[data-first-screen]')?.dataset.firstScreen ?? null,
+  testids: [...new Set(
+    [...document.querySelectorAll('[data-testid]')].map((e) => e.dataset.testid)
+  )].slice(0, 30),
+  visibility: document.visibilityState,
+  probe: window.__bench === undefined ? 'missing' : 'present',
+})"""
 
 GOAL_RENDER_S = 1.0
 GOAL_EDIT_P95_MS = 16.0
@@ -169,13 +179,60 @@ async def new_page(browser: Browser) -> tuple[BrowserContext, Page]:
     return context, page
 
 
+class PageTrouble:
+    """What went wrong in a page while it loaded: console errors, failed or refused requests,
+    socket closes. Codes, statuses, URLs without tokens and the app's console errors; never
+    the board's text."""
+
+    def __init__(self, page: Page) -> None:
+        self.events: list[str] = []
+        page.on("pageerror", lambda error: self._add(f"page error: {error.name}"))
+        page.on("console", lambda message: self._console(message.type, message.text))
+        page.on("requestfailed", lambda request: self._add(f"failed: {_path(request.url)}"))
+        page.on("response", lambda response: self._response(response.status, response.url))
+        page.on("websocket", self._socket)
+
+    def _add(self, event: str) -> None:
+        if len(self.events) < 40:
+            self.events.append(event)
+
+    def _console(self, kind: str, text: str) -> None:
+        if kind == "error":  # the app's own messages; a URL in one loses its tokens
+            self._add(f"console error: {_path(text)[:160]}")
+
+    def _response(self, status: int, url: str) -> None:
+        if status >= 400:
+            self._add(f"HTTP {status}: {_path(url)}")
+
+    def _socket(self, socket: Any) -> None:
+        path = _path(socket.url)
+        self._add(f"socket opened: {path}")
+        socket.on("close", lambda _socket: self._add(f"socket closed: {path}"))
+
+
+def _path(url: str) -> str:
+    """A URL without its query and fragment (where the tokens are)."""
+    return url.split("#", 1)[0].split("?", 1)[0]
+
+
 async def open_board(
     browser: Browser, port: int, board: Board, role: str
 ) -> tuple[BrowserContext, Page, dict[str, float]]:
-    """A fresh context (empty cache and storage) showing the board, and the render's timings."""
+    """A fresh context (empty cache and storage) showing the board, and the render's timings.
+
+    When the board does not render in time, the error says what the page saw (the number of
+    cards in the DOM, the page's state, errors and refused requests) instead of a bare timeout.
+    """
     context, page = await new_page(browser)
+    trouble = PageTrouble(page)
     await page.goto(page_url(port, board, role), wait_until="commit")
-    await page.wait_for_function("() => window.__bench.render() !== null", polling=100)
+    try:
+        await page.wait_for_function("() => window.__bench.render() !== null", polling=100)
+    except PlaywrightTimeoutError as error:
+        seen = await page.evaluate(PAGE_STATE)
+        raise RuntimeError(
+            f"the {board.cards}-card board did not render: {seen}; {trouble.events}"
+        ) from error
     timings: dict[str, float] = await page.evaluate("() => window.__bench.render()")
     await page.evaluate("() => window.__bench.settle(20, 25, 10000)")
     return context, page, timings
