@@ -66,8 +66,9 @@ def test_the_report_shows_decisions_with_who_and_when_and_by_reviewer() -> None:
     )
     assert plan["Pre-fill the form"].progress == "doing"
     assert plan["SMS updates"].decision == "—" and plan["SMS updates"].progress == "open"
-    assert built.summary.disputed == ("Pre-fill the form",)
-    assert built.summary.rejected == ("Daily batches",) and built.summary.approved == ()
+    assert built.summary.disputed == report.Listed(("Pre-fill the form",))
+    assert built.summary.rejected == report.Listed(("Daily batches",))
+    assert not built.summary.approved
     reviewers = {r.name: r for r in built.reviewers}
     assert list(reviewers) == ["Rita (Finance)", "Sven"]
     rita = reviewers["Rita (Finance)"].decisions

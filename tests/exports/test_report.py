@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 
@@ -215,8 +216,57 @@ def test_page_one_opens_with_the_conclusions_by_their_text() -> None:
     for text in (report.report_html(view, NOW_MS), report.report_markdown(view, NOW_MS)):
         summary_part = text[text.index("Summary") : text.index("Who took part")]
         assert pains[0].text in summary_part
-        for solution in summary.quick_wins + summary.big_bets + summary.approved:
+        for solution in summary.quick_wins.shown + summary.big_bets.shown + summary.approved.shown:
             assert solution in summary_part
+        assert "more" not in summary_part  # the example's lists are short: no "and N more"
+
+
+def many_solutions_view(count: int) -> BoardView:
+    """`count` quick wins, each approved, of rising impact (the last the most)."""
+    cards: dict[str, dict[str, Any]] = {}
+    ratings: dict[str, Any] = {}
+    decisions: dict[str, Any] = {}
+    for n in range(count):
+        cards[f"s{n:03d}"] = {"kind": "solution", "stage": "s", "pos": f"a{n:03d}",
+                              "text": f"Solution number {n}"}  # fmt: skip
+        ratings[f"s{n:03d}"] = {"effort": 1.5, "impact": 3.0 + n / count, "n": 3,
+                                "effort_spread": 0.0, "impact_spread": 0.0,
+                                "quadrant": "quick_win"}  # fmt: skip
+        decisions[f"s{n:03d}"] = [{"person": "r1", "name": "Rita", "department": "",
+                                   "role": "reviewer", "decision": "approve", "comment": "",
+                                   "at_ms": NOW_MS}]  # fmt: skip
+    return view_of(cards, ratings=ratings, decisions=decisions)
+
+
+def test_page_one_names_the_first_few_of_each_list_and_how_many_more() -> None:
+    """A summary of a big board names `SUMMARY_SHOWN` quick wins (the most impact first) and
+    approvals (in the plan's order), and says how many more there are; the plan has them all."""
+    shown = report.SUMMARY_SHOWN
+    view = many_solutions_view(shown + 7)
+    built = report.build_report(view, NOW_MS)
+    summary = built.summary
+    strongest = [f"Solution number {n}" for n in range(shown + 6, 6, -1)]
+    assert summary.quick_wins == report.Listed(tuple(strongest), 7)
+    first = tuple(solution.text for solution in built.solutions[:shown])
+    assert summary.approved == report.Listed(first, 7)
+    html = report.report_html(view, NOW_MS)
+    root = ET.fromstring(html)
+    page_one = next(s for s in root.iter(XHTML + "section") if s.get("class") == "summary")
+    said = "".join(page_one.itertext())
+    assert "…and 7 more quick wins (see the action plan)" in said
+    assert "…and 7 more approved solutions (see the action plan)" in said
+    assert "Solution number 0" not in said.split("Quick wins and big bets")[1].split("Decisions")[0]
+    assert said.count("Solution number") == 2 * shown
+    plan = next(s for s in root.iter(XHTML + "section") if s.get("class") == "plan")
+    assert "".join(plan.itertext()).count("Solution number") == shown + 7
+    md = report.report_markdown(view, NOW_MS)
+    summary_md = md[md.index("Summary") : md.index("Who took part")]
+    assert "- …and 7 more quick wins (see the action plan)" in summary_md
+    assert summary_md.count("Solution number") == 2 * shown
+    # One more than shown says "1 more" in the singular; exactly as many says nothing.
+    one_more = report.report_html(many_solutions_view(shown + 1), NOW_MS)
+    assert "…and 1 more quick win (see the action plan)" in one_more
+    assert "more quick win" not in report.report_html(many_solutions_view(shown), NOW_MS)
 
 
 def _stage(title: str, cards: int, chars: int = 30) -> report.StageSection:

@@ -207,17 +207,38 @@ class Moved:
     decided: str  # the standing decisions, as the plan shows them
 
 
+SUMMARY_SHOWN: Final = 5
+"""Page 1 names at most this many solutions of each kind (quick wins, big bets, approved,
+rejected, disputed) and says how many more there are: it is a summary, and the action plan
+lists them all. A 2,000-card board with its plan filled in had 250 solutions under "Summary"."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """The first `SUMMARY_SHOWN` texts of one of the summary's lists, and how many more."""
+
+    shown: tuple[str, ...] = ()
+    more: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.shown)
+
+
+def _listed(texts: Sequence[str]) -> Listed:
+    return Listed(tuple(texts[:SUMMARY_SHOWN]), max(0, len(texts) - SUMMARY_SHOWN))
+
+
 @dataclass(frozen=True, slots=True)
 class Summary:
     """Page 1's conclusions, by their text (the sections after it give the details)."""
 
     curve_chart: Markup  # the emotion curve, small
     top_pains: tuple[str, ...]  # "Slow claim form (5 votes)", the three most voted
-    quick_wins: tuple[str, ...]
-    big_bets: tuple[str, ...]
-    approved: tuple[str, ...]  # every standing decision approves
-    rejected: tuple[str, ...]  # every standing decision rejects
-    disputed: tuple[str, ...] = ()  # the deciders disagree
+    quick_wins: Listed  # the most impact first
+    big_bets: Listed  # the most impact first
+    approved: Listed  # every standing decision approves (in the plan's order)
+    rejected: Listed  # every standing decision rejects
+    disputed: Listed = Listed()  # the deciders disagree
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,10 +295,16 @@ class Report:
 def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) -> Summary:
     voted = [c for c in pains if c.votes > 0] if view.votes_revealed else []
 
-    def in_quadrant(name: str) -> tuple[str, ...]:
-        return tuple(
-            c.text for c in solutions if c.rating is not None and c.rating.quadrant == name
-        )
+    def in_quadrant(name: str) -> Listed:
+        if not view.ratings_revealed:
+            return Listed()
+        rated = [(c, c.rating) for c in solutions if c.rating is not None]
+        placed = [(c, r) for c, r in rated if r.quadrant == name]
+        placed.sort(key=lambda pair: (-pair[1].impact, pair[1].effort))  # stable: plan order
+        return _listed([c.text for c, _rating in placed])
+
+    def decided(outcome: str) -> Listed:
+        return _listed([c.text for c in solutions if c.outcome == outcome])
 
     return Summary(
         curve_chart=Markup(charts.to_string(charts.emotion_curve(view, 520, 150))),
@@ -285,11 +312,11 @@ def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) 
             ngettext("%(text)s (%(num)s vote)", "%(text)s (%(num)s votes)", c.votes, text=c.text)
             for c in voted[:3]
         ),
-        quick_wins=in_quadrant("quick_win") if view.ratings_revealed else (),
-        big_bets=in_quadrant("big_bet") if view.ratings_revealed else (),
-        approved=tuple(c.text for c in solutions if c.outcome == "approved"),
-        rejected=tuple(c.text for c in solutions if c.outcome == "rejected"),
-        disputed=tuple(c.text for c in solutions if c.outcome == "disputed"),
+        quick_wins=in_quadrant("quick_win"),
+        big_bets=in_quadrant("big_bet"),
+        approved=decided("approved"),
+        rejected=decided("rejected"),
+        disputed=decided("disputed"),
     )
 
 
