@@ -110,7 +110,16 @@ def test_keepalive_is_an_empty_update() -> None:
 
 @pytest.mark.parametrize(
     "state",
-    ['{"x":NaN}', '{"x":Infinity}', '{"x":-Infinity}', '{"x":1e999}', "NaN", '[1,{"y":[-1e400]}]'],
+    [
+        '{"x":NaN}',
+        '{"x":Infinity}',
+        '{"x":-Infinity}',
+        '{"x":1e999}',
+        "NaN",
+        '[1,{"y":[-1e400]}]',
+        '\ufeff{"x":1}',  # a byte-order mark: JSON.parse throws on it, as json.loads does
+        '{"x":1} {}',
+    ],
 )
 def test_presence_with_nan_or_infinity_is_malformed(state: str) -> None:
     """A browser's JSON.parse throws on these (or the server would write them back as bare

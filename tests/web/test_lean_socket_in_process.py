@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
@@ -209,3 +211,103 @@ async def test_a_paused_transport_is_closing_at_once_then_closed_with_4408(node:
     assert transport.close_code() is None  # from the next turn of the loop
     await wait_until(lambda: transport.close_code() == 4408, timeout=2)
     assert transport.reading  # reads on, so that the peer may answer the close frame
+
+
+# -- whole binary frames go around websockets' parser (`_whole_binary_frame`) ---------------
+
+
+def client_frame(payload: bytes, opcode: int = 2, fin: bool = True, mask: bytes = b"") -> bytes:
+    """A client frame with a real mask key (random unless given), its payload masked."""
+    key = mask or os.urandom(4)
+    head = header(len(payload), opcode, fin)[:-4]
+    masked = bytes(byte ^ key[i % 4] for i, byte in enumerate(payload))
+    return head + key + masked
+
+
+def recording(monkeypatch: pytest.MonkeyPatch, node: Node) -> list[bytes | None]:
+    """The messages each socket of `node` hands on, in order (instead of to its session)."""
+    received: list[bytes | None] = []
+    monkeypatch.setattr(node.cls, "_on_message", lambda self, data: received.append(data))
+    return received
+
+
+MESSAGES = st.lists(
+    st.one_of(
+        st.binary(max_size=300).map(lambda b: ("binary", b)),
+        st.sampled_from([0, 125, 126, 127, 65_535, 65_536]).map(lambda n: ("binary", b"\x07" * n)),
+        st.binary(max_size=40).map(lambda b: ("ping", b)),
+        st.lists(st.binary(max_size=50), min_size=2, max_size=4).map(lambda p: ("fragments", p)),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(messages=MESSAGES, cuts=st.lists(st.integers(min_value=1, max_value=70_000), max_size=8))
+async def test_messages_arrive_whole_and_in_order_however_the_reads_cut_them(
+    messages: list[tuple[str, Any]], cuts: list[int]
+) -> None:
+    """Binary messages, pings and fragmented messages, masked, cut into reads anywhere: each
+    message is handed on whole, unmasked and in order, and each ping is answered."""
+    limits = Limits(buffered_bytes_total=64 * BIG, buffered_bytes_per_address=32 * BIG)
+    built, rooms = await build(limits)
+    try:
+        node = Node(built)
+        with pytest.MonkeyPatch.context() as patch:
+            received = recording(patch, node)
+            protocol, transport = await node.open("participant")
+            stream, expected, pings = b"", [], 0
+            for kind, value in messages:
+                if kind == "binary":
+                    stream += client_frame(value)
+                    expected.append(value)
+                elif kind == "ping":
+                    stream += client_frame(value, opcode=0x9)
+                    pings += 1
+                else:
+                    last = len(value) - 1
+                    stream += b"".join(
+                        client_frame(part, opcode=2 if i == 0 else 0, fin=i == last)
+                        for i, part in enumerate(value)
+                    )
+                    expected.append(b"".join(value))
+            bounds = sorted({cut for cut in cuts if cut < len(stream)})
+            for start, stop in zip([0, *bounds], [*bounds, len(stream)], strict=True):
+                protocol.data_received(stream[start:stop])
+            assert received == expected
+            assert protocol.state is SocketState.OPEN and transport.close_code() is None
+            assert [opcode for opcode, _ in transport.frames()].count(0xA) == pings
+            assert built.gate.buffered.held == 0  # every message gave back what it held
+    finally:
+        await rooms.close()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        header(3, opcode=2)[:1] + b"\x03" + b"\x01\x00\x01",  # unmasked
+        bytes((0xC2,)) + client_frame(b"\x00\x01\x00")[1:],  # a reserved bit (RSV1) set
+    ],
+    ids=["unmasked", "reserved-bit"],
+)
+async def test_a_binary_frame_websockets_would_fail_still_fails_the_connection(
+    node: Node, monkeypatch: pytest.MonkeyPatch, bad: bytes
+) -> None:
+    received = recording(monkeypatch, node)
+    protocol, transport = await node.open("participant")
+    protocol.data_received(client_frame(b"first") + bad + client_frame(b"after"))
+    assert received == [b"first"]
+    assert transport.close_code() == 1002 and protocol.state is SocketState.CLOSING
+
+
+async def test_a_binary_frame_inside_a_fragmented_message_fails_the_connection(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new message before the last one's fragments ended: websockets fails it, the fast
+    path does not deliver it."""
+    received = recording(monkeypatch, node)
+    protocol, transport = await node.open("participant")
+    protocol.data_received(client_frame(b"part", fin=False))
+    protocol.data_received(client_frame(b"a new message"))
+    assert received == [] and transport.close_code() == 1002

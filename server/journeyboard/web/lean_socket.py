@@ -42,6 +42,11 @@ from websockets.http11 import Request
 from websockets.protocol import Protocol, State
 from websockets.server import ServerProtocol
 
+try:  # websockets' C unmasking, as its own parser uses; its pure-Python one if not built
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover
+    from websockets.utils import apply_mask
+
 from journeyboard.sync.close_codes import CLOSE
 from journeyboard.sync.errors import SyncError
 from journeyboard.web.admission import SocketGate, SocketRequest, SocketTarget
@@ -305,6 +310,11 @@ class LeanSyncProtocol(asyncio.Protocol):
                 remaining -= take
                 pos += take
                 continue
+            if not head and not kept and pos < end:
+                whole = self._whole_binary_frame(data, pos)
+                if whole:
+                    pos += whole
+                    continue
             size = _header_size(head)
             if len(head) < size:
                 if pos >= end:
@@ -320,6 +330,44 @@ class LeanSyncProtocol(asyncio.Protocol):
             head.clear()
         self._remaining = remaining
         return b"".join(kept)
+
+    def _whole_binary_frame(self, data: bytes, pos: int) -> int:
+        """Deliver the frame at `pos` without websockets' parser, if it is the common message:
+        whole in `data`, final, binary, masked, with no reserved bit set and no fragmented
+        message under way. Returns its length in bytes, or 0 to leave it to websockets.
+
+        `_admit_frames` asks this only at a frame boundary and only before it keeps anything
+        of the read for websockets, so messages are delivered in the order they came, and
+        websockets' parser is at a frame boundary whenever it is fed: it never sees these
+        frames. What it alone can judge (control frames, text, fragments, reserved bits, an
+        unmasked client frame) still goes to it.
+        """
+        end = len(data)
+        if data[pos] != 0x82 or pos + 2 > end or self._fragments is not None:
+            return 0
+        second = data[pos + 1]
+        if not second & 0x80:
+            return 0  # unmasked: websockets fails the connection, as RFC 6455 asks
+        length = second & 0x7F
+        start = pos + 6
+        if length == 126:
+            if pos + 4 > end:
+                return 0
+            length = int.from_bytes(data[pos + 2 : pos + 4], "big")
+            start = pos + 8
+        elif length == 127:
+            if pos + 10 > end:
+                return 0
+            length = int.from_bytes(data[pos + 2 : pos + 10], "big")
+            start = pos + 14
+        stop = start + length
+        if stop > end:
+            return 0
+        if self._admit_frame(0x82, length):
+            payload = apply_mask(data[start:stop], data[start - 4 : start])
+            self._release()
+            self._on_message(payload)
+        return stop - pos
 
     def _admit_frame(self, first: int, length: int) -> bool:
         """May a frame of `length` bytes, whose first header byte is `first`, be buffered?"""

@@ -28,10 +28,13 @@ class SocketState(enum.Enum):
     CLOSED = "closed"
     """The connection is gone (or the session ended): the last state."""
 
-    @property
-    def closing(self) -> bool:
-        """Closing or closed: nothing more is sent to or taken from the peer."""
-        return self is SocketState.CLOSING or self is SocketState.CLOSED
+    closing: bool
+    """Closing or closed: nothing more is sent to or taken from the peer. An attribute of each
+    state, set once: every frame sent asks it, and a property on an enum costs a lookup of the
+    class's members each time."""
+
+    def __init__(self, value: str) -> None:
+        self.closing = value in ("closing", "closed")
 
     def to(self, new: SocketState) -> SocketState:
         """`new`, if the table allows the move from this state; `IllegalTransition` if not."""
