@@ -229,7 +229,10 @@ async def open_board(
     try:
         await page.wait_for_function("() => window.__bench.render() !== null", polling=100)
     except PlaywrightTimeoutError as error:
-        seen = await page.evaluate(PAGE_STATE)
+        try:
+            seen: object = await page.evaluate(PAGE_STATE)
+        except Exception as unreadable:  # the page crashed or closed: say so
+            seen = f"the page could not be read ({type(unreadable).__name__})"
         raise RuntimeError(
             f"the {board.cards}-card board did not render: {seen}; {trouble.events}"
         ) from error

@@ -8,14 +8,16 @@ environment to the servers it starts. In a `journeyboard serve` process (and now
 this module writes to `$JOURNEYBOARD_STALLS/stalls-<pid>.log`:
 
 - `gc`: every collection of the oldest generation, and any collection over 5 ms, with its
-  duration and the number of objects the collector tracks;
+  duration and how many objects it freed;
 - `stall`: each time the event loop has not run a 4 ms heartbeat for 25 ms, the stack of
   every other thread at that moment (a watchdog thread samples them). A loop thread whose top
   frame is `run_until_complete` was not running Python at all: in uvloop's own loop, waiting
   for the GIL, or not scheduled by the operating system.
 
-The steal time of the machine's cores is in /proc/stat (the eighth number of each `cpu`
-line, in hundredths of a second); benchmarks/workshop.py does not read it.
+The watchdog wakes every 3 ms and takes the GIL to look: it costs the server a little, which
+is one more reason this module gives no figure. The steal time of the machine's cores is in
+/proc/stat (the eighth number of each `cpu` line, in hundredths of a second);
+benchmarks/workshop.py does not read it.
 """
 
 from __future__ import annotations
@@ -45,10 +47,10 @@ if "serve" in sys.argv and os.environ.get("JOURNEYBOARD_STALLS"):
             _gc_started[0] = time.perf_counter()
             return
         ms = (time.perf_counter() - _gc_started[0]) * 1000
-        if ms > 5 or info["generation"] == 2:
+        if ms > 5 or info["generation"] == 2:  # counting the heap here would lengthen it
             _log.write(
                 f"{time.time():.3f} gc generation {info['generation']} {ms:.1f} ms, "
-                f"{len(gc.get_objects())} objects tracked\n"
+                f"{info['collected']} collected\n"
             )
 
     def _watch(loop_thread: int) -> None:

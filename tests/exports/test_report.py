@@ -218,7 +218,7 @@ def test_page_one_opens_with_the_conclusions_by_their_text() -> None:
         assert pains[0].text in summary_part
         for solution in summary.quick_wins.shown + summary.big_bets.shown + summary.approved.shown:
             assert solution in summary_part
-        assert "more" not in summary_part  # the example's lists are short: no "and N more"
+        assert "…and" not in summary_part  # the example's lists are short: no "and N more"
 
 
 def many_solutions_view(count: int) -> BoardView:
@@ -267,6 +267,25 @@ def test_page_one_names_the_first_few_of_each_list_and_how_many_more() -> None:
     one_more = report.report_html(many_solutions_view(shown + 1), NOW_MS)
     assert "…and 1 more quick win (see the action plan)" in one_more
     assert "more quick win" not in report.report_html(many_solutions_view(shown), NOW_MS)
+
+
+def test_quick_wins_of_equal_impact_come_with_the_least_effort_first() -> None:
+    """Ties in impact go to the lower effort; the rest keeps the plan's order."""
+    cards = {
+        f"s{n}": {"kind": "solution", "stage": "s", "pos": f"a{n}", "text": f"Solution {n}"}
+        for n in range(3)
+    }
+    placed = {
+        "s0": {"effort": 2.5, "impact": 4.0},
+        "s1": {"effort": 1.0, "impact": 4.0},
+        "s2": {"effort": 1.5, "impact": 4.5},
+    }
+    rated = {
+        key: {**value, "n": 3, "effort_spread": 0.0, "impact_spread": 0.0, "quadrant": "quick_win"}
+        for key, value in placed.items()
+    }
+    summary = report.build_report(view_of(cards, ratings=rated), NOW_MS).summary
+    assert summary.quick_wins.shown == ("Solution 2", "Solution 1", "Solution 0")
 
 
 def _stage(title: str, cards: int, chars: int = 30) -> report.StageSection:

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from uvicorn.config import Config
 from uvicorn.server import ServerState
+from websockets.server import ServerProtocol
 
 from journeyboard.sync.limits import Limits
 from journeyboard.web.lean_socket import LeanSyncProtocol, lean_protocol
@@ -311,3 +312,37 @@ async def test_a_binary_frame_inside_a_fragmented_message_fails_the_connection(
     protocol.data_received(client_frame(b"part", fin=False))
     protocol.data_received(client_frame(b"a new message"))
     assert received == [] and transport.close_code() == 1002
+
+
+async def test_plain_binary_messages_never_reach_websockets_parser(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The point of the fast path: a read of whole binary frames is not parsed by websockets;
+    a ping is, with what follows it in its read. Empty messages hold no budget."""
+    received = recording(monkeypatch, node)
+    protocol, transport = await node.open("participant")
+    parsed: list[bytes] = []
+    parse = ServerProtocol.receive_data
+    monkeypatch.setattr(
+        ServerProtocol, "receive_data", lambda ws, data: (parsed.append(data), parse(ws, data))
+    )
+    protocol.data_received(client_frame(b"") + client_frame(b"one") + client_frame(b"x" * 300))
+    assert received == [b"", b"one", b"x" * 300] and parsed == []
+    assert node.gate.gate.buffered.addresses == 0
+    ping, after = client_frame(b"p", opcode=0x9), client_frame(b"two")
+    protocol.data_received(ping + after)
+    assert received[-1] == b"two" and parsed == [ping + after]
+    assert transport.frames()[-1] == (0xA, b"p")
+
+
+async def test_a_message_before_a_refused_frame_in_the_same_read_is_delivered(
+    node: Node, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A whole message that came before an oversized one is handed on, as it would be had the
+    two come in separate reads; then the socket closes with 4413."""
+    received = recording(monkeypatch, node)
+    protocol, transport = await node.open("viewer")
+    limit = node.gate.gate.limits.max_read_only_message_bytes
+    protocol.data_received(client_frame(b"first") + header(limit + 1) + b"\x00" * 100)
+    assert received == [b"first"]
+    assert transport.close_code() == 4413 and protocol.state is SocketState.CLOSING

@@ -178,8 +178,15 @@ class MessageBudget:
         self.held = 0
         self._by_address: dict[str, int] = {}
 
+    @property
+    def addresses(self) -> int:
+        """How many addresses hold bytes now."""
+        return len(self._by_address)
+
     def hold(self, address: str, size: int) -> bool:
         """Hold `size` bytes for a message; False (nothing held) if a large one does not fit."""
+        if size == 0:
+            return True  # an empty message holds nothing, and leaves its address unrecorded
         mine = self._by_address.get(address, 0)
         if size > self.small and (self.held + size > self.total or mine + size > self.per_address):
             return False

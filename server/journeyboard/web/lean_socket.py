@@ -184,6 +184,9 @@ class LeanSyncProtocol(asyncio.Protocol):
         self.loop = _loop or asyncio.get_running_loop()
         self.connections: set[Any] = server_state.connections
         self.transport: asyncio.Transport | None = None
+        # websockets' own limit stands behind ours: `_admit_frame` refuses a message over the
+        # session's limit first (`ws_max_size` is `Limits.transport_max_bytes`, four times it),
+        # and it alone guards the frames `_whole_binary_frame` takes around websockets' parser.
         self.ws = ServerProtocol(max_size=config.ws_max_size, logger=_ws_log)
         self.session: SyncSession | None = None
         self._state = SocketState.HANDSHAKE
