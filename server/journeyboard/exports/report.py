@@ -298,10 +298,13 @@ def _summary(view: BoardView, pains: Sequence[Card], solutions: Sequence[Card]) 
     def in_quadrant(name: str) -> Listed:
         if not view.ratings_revealed:
             return Listed()
-        rated = [(c, c.rating) for c in solutions if c.rating is not None]
-        placed = [(c, r) for c, r in rated if r.quadrant == name]
-        placed.sort(key=lambda pair: (-pair[1].impact, pair[1].effort))  # stable: plan order
-        return _listed([c.text for c, _rating in placed])
+        placed = [
+            (-c.rating.impact, c.rating.effort, c.text)
+            for c in solutions
+            if c.rating is not None and c.rating.quadrant == name
+        ]
+        placed.sort(key=lambda entry: entry[:2])  # stable: ties keep the plan's order
+        return _listed([text for _impact, _effort, text in placed])
 
     def decided(outcome: str) -> Listed:
         return _listed([c.text for c in solutions if c.outcome == outcome])

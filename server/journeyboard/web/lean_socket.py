@@ -345,26 +345,17 @@ class LeanSyncProtocol(asyncio.Protocol):
         frames. What it alone can judge (control frames, text, fragments, reserved bits, an
         unmasked client frame) still goes to it.
         """
-        end = len(data)
-        if data[pos] != 0x82 or pos + 2 > end or self._fragments is not None:
+        if data[pos] != 0x82 or self._fragments is not None:
             return 0
-        second = data[pos + 1]
-        if not second & 0x80:
+        head = data[pos : pos + MAX_HEADER]
+        if len(head) < 2 or not head[1] & 0x80:
             return 0  # unmasked: websockets fails the connection, as RFC 6455 asks
-        length = second & 0x7F
-        start = pos + 6
-        if length == 126:
-            if pos + 4 > end:
-                return 0
-            length = int.from_bytes(data[pos + 2 : pos + 4], "big")
-            start = pos + 8
-        elif length == 127:
-            if pos + 10 > end:
-                return 0
-            length = int.from_bytes(data[pos + 2 : pos + 10], "big")
-            start = pos + 14
-        stop = start + length
-        if stop > end:
+        size = _header_size(head)
+        if len(head) < size:
+            return 0
+        length = _payload_length(head)
+        start, stop = pos + size, pos + size + length
+        if stop > len(data):
             return 0
         if self._admit_frame(0x82, length):
             payload = apply_mask(data[start:stop], data[start - 4 : start])
@@ -586,7 +577,11 @@ class LeanSyncProtocol(asyncio.Protocol):
             session.end()
 
 
-def _header_size(head: bytearray) -> int:
+MAX_HEADER = 14
+"""The longest header of a client frame: 2 bytes, 8 of extended length, 4 of mask key."""
+
+
+def _header_size(head: bytes | bytearray) -> int:
     """How long a client frame's header is, from what has arrived of it (2 at least)."""
     if len(head) < 2:
         return 2
@@ -596,7 +591,7 @@ def _header_size(head: bytearray) -> int:
     return 2 + extended + (4 if second & 0x80 else 0)
 
 
-def _payload_length(head: bytearray) -> int:
+def _payload_length(head: bytes | bytearray) -> int:
     length = head[1] & 0x7F
     if length == 126:
         return int(struct.unpack_from("!H", head, 2)[0])
