@@ -19,7 +19,7 @@ from pycrdt import Map
 from conftest import ServerProcess
 from redisserver import RedisServer, cards, connected, nodes
 from redisserver import redis as redis  # the fixture
-from waiting import wait_until
+from waiting import wait_for_value, wait_until
 from ysync import YClient, synced_client
 
 
@@ -167,9 +167,23 @@ async def test_a_late_node_catches_up_exactly_while_another_compacts(
     (a,) = nodes(make_server, redis, 1, compact_after="40")
     board = a.create_board()
     url = a.url(board["id"], board["tokens"]["participant"])
+
+    async def redis_cli(*args: str) -> str:
+        return (await asyncio.to_thread(redis.cli, *args)).strip()
+
     async with synced_client(url) as writer:
         for i in range(300):
             await writer.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"c{i}", i))
+            if i == 100:
+                # The first compaction starts the compactor's process, which takes seconds on
+                # a loaded machine: let it land, so that the ones after it (every 40 appends)
+                # run while the late node catches up.
+                await wait_for_value(
+                    lambda: redis_cli("HGET", f"jb:doc:{board['id']}:snap", "through"),
+                    bool,
+                    timeout=30,
+                    what="the first snapshot's end",
+                )
             if i == 150:
                 (late,) = nodes(make_server, redis, 1, compact_after="40")
                 reader = await connected(late.url(board["id"], board["tokens"]["viewer"]))
@@ -182,7 +196,13 @@ async def test_a_late_node_catches_up_exactly_while_another_compacts(
             ) from None
         assert cards(reader) == cards(writer)
         await reader.close()
-    assert int(redis.cli("XLEN", f"jb:doc:{board['id']}:log").strip()) < 300  # compacted
+    # Compacted: the stream is trimmed to the end of the snapshot before last.
+    await wait_for_value(
+        lambda: redis_cli("XLEN", f"jb:doc:{board['id']}:log"),
+        lambda n: int(n) < 300,
+        timeout=30,
+        what="the log's length",
+    )
 
 
 async def test_sigkill_of_a_node_under_load_loses_nothing(

@@ -199,9 +199,13 @@ class RedisStore(Store):
     def _count(self, name: str) -> None:
         """Count an acknowledged append; compact after `compact_after` of them. Counted once
         Redis holds them, so that the compaction reads at least that many entries."""
-        length = self._log_lengths.get(name, 0) + 1
-        self._log_lengths[name] = length
-        if length >= self.compact_after and name not in self._compacting:
+        self._log_lengths[name] = self._log_lengths.get(name, 0) + 1
+        self._compact_if_due(name)
+
+    def _compact_if_due(self, name: str) -> None:
+        """Start a compaction once `compact_after` appends came since the last one started
+        (and none is running: one that came due meanwhile starts when it ends)."""
+        if self._log_lengths.get(name, 0) >= self.compact_after and name not in self._compacting:
             self._log_lengths[name] = 0
             self._compacting.add(name)
             self._background.start(  # logs its own failure
@@ -253,6 +257,11 @@ class RedisStore(Store):
             log.warning("compaction of %s skipped: %s", name, exc)
         finally:
             self._compacting.discard(name)
+        if not self.closing:
+            # Appends that came while it ran start the next one now, not at the next append:
+            # the stream is trimmed to the snapshot before last, so a document that went
+            # quiet meanwhile would keep its whole log until someone writes again.
+            self._compact_if_due(name)
 
     async def compact_document(self, name: str) -> None:
         lease = self._key("doc", name, "lease")
