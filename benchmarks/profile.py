@@ -1,6 +1,6 @@
 """Where journeyboard's server spends its CPU in a benchmark scenario.
 
-    python benchmarks/profile.py [--scenario fanout_1x200|fanout_20x10|join|workshop_8]
+    python benchmarks/profile.py [--scenario fanout_1x200|fanout_20x10|join|workshop_4|workshop_8]
         [--duration 10]
         [--tool py-spy|perf] [--out docs/PROFILE.md]
 
@@ -103,6 +103,7 @@ def run_scenario(scenario: str, target: Target, duration: float) -> dict[str, An
         "fanout_1x200": lambda: fanout(target, 1, 200, duration),
         "fanout_20x10": lambda: fanout(target, 20, 10, duration),
         "join": lambda: join(target, 2000, 20),
+        "workshop_4": lambda: workshop_load(target, 4, duration),
         "workshop_8": lambda: workshop_load(target, 8, duration),
     }
     return scenarios[scenario]()
@@ -133,7 +134,8 @@ def table(header: tuple[str, str], rows: Rows, more: tuple[str, Rows] | None = N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenario", default="fanout_1x200",
-                        choices=["fanout_1x200", "fanout_20x10", "join", "workshop_8"])  # fmt: skip
+                        choices=["fanout_1x200", "fanout_20x10", "join", "workshop_4",
+                                 "workshop_8"])  # fmt: skip
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--tool", default="py-spy", choices=["py-spy", "perf"])
     parser.add_argument("--top", type=int, default=15)

@@ -105,6 +105,8 @@ def write_var_uint(value: int) -> bytes:
 
 def read_var_uint(data: bytes, pos: int) -> tuple[int, int]:
     """Read a var-uint at `pos`; return (value, position after it)."""
+    if pos < len(data) and (byte := data[pos]) < 0x80:
+        return byte, pos + 1  # one byte: most of them (message types, lengths, clocks)
     value = 0
     shift = 0
     end = len(data)
@@ -140,8 +142,12 @@ def write_var_string(text: str) -> bytes:
 
 def read_var_string(data: bytes, pos: int) -> tuple[str, int]:
     raw, pos = read_var_bytes(data, pos)
+    return _text(raw), pos
+
+
+def _text(raw: bytes) -> str:
     try:
-        return raw.decode("utf-8"), pos
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ProtocolError("string is not UTF-8") from exc
 
@@ -252,11 +258,10 @@ def decode_awareness_update(
     for _ in range(count):
         client_id, pos = read_var_uint(payload, pos)
         clock, pos = read_var_uint(payload, pos)
-        if max_state_bytes is not None:
-            raw, _ = read_var_bytes(payload, pos)
-            if len(raw) > max_state_bytes:
-                raise AwarenessTooLarge(f"awareness state of {len(raw)} bytes")
-        state, pos = read_var_string(payload, pos)
+        raw, pos = read_var_bytes(payload, pos)
+        if max_state_bytes is not None and len(raw) > max_state_bytes:
+            raise AwarenessTooLarge(f"awareness state of {len(raw)} bytes")
+        state = _text(raw)
         try:
             parse_state(state)
         except ValueError as exc:
