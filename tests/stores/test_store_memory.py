@@ -10,20 +10,12 @@ from pycrdt import Doc, Map
 
 from journeyboard.stores import BoardRecord, PersonRecord, StoreError
 from journeyboard.stores.memory import MemoryStore
-
-
-def _updates(count: int) -> list[bytes]:
-    doc: Doc[Any] = Doc()
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    for i in range(count):
-        doc.get("cards", type=Map)[f"c{i}"] = i
-    return updates
+from stored_updates import numbered_updates
 
 
 async def test_appends_wait_for_commit_and_get_sequence_numbers_per_document() -> None:
     store = MemoryStore(auto_commit=False)
-    u = _updates(3)
+    u, _ = numbered_updates(3)
     first, second = store.append_update("a", u[0]), store.append_update("a", u[1])
     other = store.append_update("b", u[2])
     await asyncio.sleep(0)
@@ -40,7 +32,7 @@ async def test_appends_wait_for_commit_and_get_sequence_numbers_per_document() -
 
 async def test_failed_appends_never_reach_the_log() -> None:
     store = MemoryStore(auto_commit=False)
-    future = store.append_update("a", _updates(1)[0])
+    future = store.append_update("a", numbered_updates(1)[0][0])
     assert store.fail() == 1
     with pytest.raises(StoreError):
         await future
@@ -50,7 +42,7 @@ async def test_failed_appends_never_reach_the_log() -> None:
 
 async def test_auto_commit_groups_one_loop_turn() -> None:
     store = MemoryStore()
-    futures = [store.append_update("a", u) for u in _updates(5)]
+    futures = [store.append_update("a", u) for u in numbered_updates(5)[0]]
     assert store.pending == 5
     assert await asyncio.gather(*futures) == [1, 2, 3, 4, 5]
     assert store.pending == 0
@@ -58,7 +50,7 @@ async def test_auto_commit_groups_one_loop_turn() -> None:
 
 async def test_compaction_keeps_the_document_and_the_sequence() -> None:
     store = MemoryStore()
-    u = _updates(4)
+    u, _ = numbered_updates(4)
     for update in u[:3]:
         await store.append_update("a", update)
     await store.compact_document("a")
@@ -72,7 +64,7 @@ async def test_compaction_keeps_the_document_and_the_sequence() -> None:
 
 async def test_quarantine_moves_an_update_aside() -> None:
     store = MemoryStore()
-    good, bad = _updates(1)[0], b"\x01\x02\x03"
+    good, bad = numbered_updates(1)[0][0], b"\x01\x02\x03"
     await store.append_update("a", good)
     await store.append_update("a", bad)
     await store.quarantine("a", bad, "broken")

@@ -16,7 +16,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from pycrdt import Doc, Map
+from pycrdt import Map
 
 from conftest import ServerProcess, free_port
 from journeyboard.stores import BoardRecord, PersonRecord, StoreError, open_store
@@ -27,29 +27,12 @@ from journeyboard.sync.room_options import RoomOptions
 from journeyboard.sync.seals import open_seal, seal_key
 from journeyboard.sync.updates import LoadCheck, check_stored
 from pg import PostgresServer
-from stored_updates import card_updates
+from stored_updates import card_updates, cards_of, numbered_updates
 from sync.fakes import RecordingBus
 from waiting import turns, wait_for_value, wait_until
 from ysync import synced_client
 
 SERVER = Path(__file__).resolve().parents[2] / "server"
-
-
-def _updates(count: int) -> tuple[list[bytes], dict[str, int]]:
-    doc = Doc()
-    cards = doc.get("cards", type=Map)
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    for i in range(count):
-        cards[f"c{i}"] = i
-    return updates, {f"c{i}": i for i in range(count)}
-
-
-def _read(updates: list[bytes]) -> dict[str, object]:
-    doc = Doc()
-    for update in updates:
-        doc.apply_update(update)
-    return dict(doc.get("cards", type=Map).to_py() or {})
 
 
 async def _rows(url: str, doc: str) -> list[tuple[int, bytes]]:
@@ -61,17 +44,17 @@ async def _rows(url: str, doc: str) -> list[tuple[int, bytes]]:
 
 
 async def test_appends_commit_with_gap_free_numbers_and_reload(pg_url: str) -> None:
-    updates, expected = _updates(300)
+    updates, expected = numbered_updates(300)
     async with PostgreSQLStore(pg_url) as store:
         seqs = await asyncio.gather(*(store.append_update("doc", u) for u in updates))
         assert seqs == list(range(1, 301))
         assert await store.append_update("other", updates[0]) == 1
     async with open_store(pg_url.replace("postgresql://", "postgres://")) as store:
-        assert _read(await store.load_document("doc")) == expected
+        assert cards_of(await store.load_document("doc")) == expected
 
 
 async def test_compaction_merges_and_trims_in_one_step(pg_url: str) -> None:
-    updates, expected = _updates(120)
+    updates, expected = numbered_updates(120)
     async with PostgreSQLStore(pg_url, compact_after=10**9) as store:
         await asyncio.gather(*(store.append_update("doc", u) for u in updates[:100]))
         await store.compact_document("doc")
@@ -80,21 +63,21 @@ async def test_compaction_merges_and_trims_in_one_step(pg_url: str) -> None:
         assert seqs == list(range(101, 121))  # numbering goes on across a compaction
         loaded = await store.load_document("doc")
         assert len(loaded) == 1 + 20  # the snapshot, then the newer log
-        assert _read(loaded) == expected
+        assert cards_of(loaded) == expected
         assert store.compactions_refused == 0
 
 
 async def test_automatic_compaction_keeps_every_update(pg_url: str) -> None:
-    updates, expected = _updates(250)
+    updates, expected = numbered_updates(250)
     async with PostgreSQLStore(pg_url, compact_after=50) as store:
         for update in updates:
             await store.append_update("doc", update)
         await wait_for_value(lambda: store.log_length("doc"), lambda n: n < 50, what="the log")
-        assert _read(await store.load_document("doc")) == expected
+        assert cards_of(await store.load_document("doc")) == expected
 
 
 async def test_a_refused_compaction_keeps_the_log(pg_url: str) -> None:
-    updates, _ = _updates(3)
+    updates, _ = numbered_updates(3)
     async with PostgreSQLStore(pg_url, compact_after=10**9) as store:
         for update in [*updates, b"\xff\xff\xff"]:  # the last one does not apply
             await store.append_update("doc", update)
@@ -104,7 +87,7 @@ async def test_a_refused_compaction_keeps_the_log(pg_url: str) -> None:
 
 
 async def test_quarantine_moves_an_update_aside_for_good(pg_url: str) -> None:
-    updates, _ = _updates(3)
+    updates, _ = numbered_updates(3)
     async with PostgreSQLStore(pg_url) as store:
         for update in updates:
             await store.append_update("doc", update)
@@ -151,7 +134,7 @@ async def test_board_people_and_mark_records(pg_url: str) -> None:
 
 
 async def test_read_since_and_heads_before_and_after_compaction(pg_url: str) -> None:
-    updates, expected = _updates(15)
+    updates, expected = numbered_updates(15)
     async with PostgreSQLStore(pg_url, compact_after=10**9) as store:
         assert await store.read_since("doc", 0) == ([], 0)
         for update in updates[:10]:
@@ -176,10 +159,10 @@ async def test_read_since_and_heads_before_and_after_compaction(pg_url: str) -> 
         # Rows up to 10 are gone: a follower at 3 gets the snapshot, then everything after it.
         behind, head = await store.read_since("doc", 3)
         assert head == 15 and len(behind) == 1 + 5 and behind[1:] == updates[10:]
-        assert _read(updates[:3] + behind) == expected
+        assert cards_of(updates[:3] + behind) == expected
         document = await store.load("doc")
         loaded, head = document.updates, document.position
-        assert head == 15 and _read(loaded) == expected
+        assert head == 15 and cards_of(loaded) == expected
 
 
 _NODE = """
@@ -312,7 +295,7 @@ async def test_a_bug_in_a_commit_fails_its_batch_and_the_writer_goes_on(pg_url: 
 
 
 async def test_close_commits_what_was_queued(pg_url: str) -> None:
-    updates, expected = _updates(200)
+    updates, expected = numbered_updates(200)
     store = PostgreSQLStore(pg_url)
     await store.start()
     futures = [store.append_update("doc", u) for u in updates]
@@ -321,7 +304,7 @@ async def test_close_commits_what_was_queued(pg_url: str) -> None:
     with pytest.raises(StoreError, match="closed"):
         store.append_update("doc", updates[0])
     async with PostgreSQLStore(pg_url) as again:
-        assert _read(await again.load_document("doc")) == expected
+        assert cards_of(await again.load_document("doc")) == expected
 
 
 async def test_nodes_starting_together_migrate_once(pg_url: str) -> None:

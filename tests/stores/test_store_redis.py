@@ -6,29 +6,12 @@ import asyncio
 from collections.abc import Sequence
 
 import pytest
-from pycrdt import Doc, Map
 
 from journeyboard.stores.redis import RedisStore
 from redisserver import RedisServer
 from redisserver import redis as redis  # the fixture
+from stored_updates import cards_of, numbered_updates
 from waiting import wait_for_value
-
-
-def _updates(count: int) -> list[bytes]:
-    doc = Doc()
-    cards = doc.get("cards", type=Map)
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    for i in range(count):
-        cards[f"c{i}"] = i
-    return updates
-
-
-def _read(updates: list[bytes]) -> dict[str, object]:
-    doc = Doc()
-    for update in updates:
-        doc.apply_update(update)
-    return dict(doc.get("cards", type=Map).to_py() or {})
 
 
 async def test_a_compaction_due_while_one_ran_starts_when_it_ends(
@@ -38,7 +21,7 @@ async def test_a_compaction_due_while_one_ran_starts_when_it_ends(
     machine) start the next compaction as soon as it ends, not at the next append: the stream
     is trimmed to the snapshot before last, so a document that went quiet would otherwise keep
     its whole log."""
-    updates = _updates(30)
+    updates, expected = numbered_updates(30)
     async with RedisStore(redis.url, compact_after=10) as store:
         proving = asyncio.Event()
         release = asyncio.Event()
@@ -64,4 +47,4 @@ async def test_a_compaction_due_while_one_ran_starts_when_it_ends(
         # The first compaction covers the first 10 and trims nothing; the one that was due
         # covers all 30 and trims the stream to the first's last entry (kept: MINID).
         await wait_for_value(stream_length, lambda n: n == 21, timeout=10, what="the log")
-        assert _read(await store.load_document("doc")) == {f"c{i}": i for i in range(30)}
+        assert cards_of(await store.load_document("doc")) == expected

@@ -7,22 +7,11 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from pycrdt import Doc, Map
-
 from compactors import dies_before_answering
 from journeyboard.stores import BoardRecord, PersonRecord, open_store
 from journeyboard.stores.sqlite import SQLiteStore
+from stored_updates import cards_of, numbered_updates
 from waiting import wait_until
-
-
-def _updates(count: int) -> tuple[list[bytes], dict[str, int]]:
-    doc = Doc()
-    cards = doc.get("cards", type=Map)
-    updates: list[bytes] = []
-    doc.observe(lambda event: updates.append(event.update))
-    for i in range(count):
-        cards[f"c{i}"] = i
-    return updates, {f"c{i}": i for i in range(count)}
 
 
 def _log_length(path: Path, name: str) -> int:
@@ -32,24 +21,17 @@ def _log_length(path: Path, name: str) -> int:
         return int(count)
 
 
-def _read(updates: list[bytes]) -> dict[str, object]:
-    doc = Doc()
-    for update in updates:
-        doc.apply_update(update)
-    return dict(doc.get("cards", type=Map).to_py() or {})
-
-
 async def test_appends_commit_and_reload(tmp_path: Path) -> None:
-    updates, expected = _updates(300)
+    updates, expected = numbered_updates(300)
     async with SQLiteStore(tmp_path / "s.db") as store:
         futures = [store.append_update("doc", u) for u in updates]
         await asyncio.gather(*futures)
     async with SQLiteStore(tmp_path / "s.db") as store:
-        assert _read(await store.load_document("doc")) == expected
+        assert cards_of(await store.load_document("doc")) == expected
 
 
 async def test_compaction_merges_and_trims_in_one_step(tmp_path: Path) -> None:
-    updates, expected = _updates(120)
+    updates, expected = numbered_updates(120)
     async with SQLiteStore(tmp_path / "s.db", compact_after=10**9) as store:
         await asyncio.gather(*(store.append_update("doc", u) for u in updates[:100]))
         await store.compact_document("doc")
@@ -57,16 +39,16 @@ async def test_compaction_merges_and_trims_in_one_step(tmp_path: Path) -> None:
         await asyncio.gather(*(store.append_update("doc", u) for u in updates[100:]))
         loaded = await store.load_document("doc")
         assert len(loaded) == 1 + 20  # the snapshot, then the newer log
-        assert _read(loaded) == expected
+        assert cards_of(loaded) == expected
 
 
 async def test_automatic_compaction_keeps_every_update(tmp_path: Path) -> None:
-    updates, expected = _updates(250)
+    updates, expected = numbered_updates(250)
     async with SQLiteStore(tmp_path / "s.db", compact_after=50) as store:
         for update in updates:
             await store.append_update("doc", update)
         await wait_until(lambda: _log_length(tmp_path / "s.db", "doc") < 100, timeout=10)
-        assert _read(await store.load_document("doc")) == expected
+        assert cards_of(await store.load_document("doc")) == expected
 
 
 async def test_board_and_people_records(tmp_path: Path) -> None:
@@ -88,20 +70,20 @@ async def test_board_and_people_records(tmp_path: Path) -> None:
 
 
 async def test_close_flushes_queued_writes(tmp_path: Path) -> None:
-    updates, expected = _updates(200)
+    updates, expected = numbered_updates(200)
     store = SQLiteStore(tmp_path / "s.db")
     await store.start()
     futures = [store.append_update("doc", u) for u in updates]
     await store.close()
     assert all(f.done() and f.exception() is None for f in futures)
     async with SQLiteStore(tmp_path / "s.db") as again:
-        assert _read(await again.load_document("doc")) == expected
+        assert cards_of(await again.load_document("doc")) == expected
 
 
 async def test_closing_commits_what_was_queued_for_every_caller(tmp_path: Path) -> None:
     """Two closes at once (a shutdown and a test teardown, say) both return only after the
     queued updates are committed; neither leaves early."""
-    updates, expected = _updates(50)
+    updates, expected = numbered_updates(50)
     store = SQLiteStore(tmp_path / "s.db")
     await store.start()
     futures = [store.append_update("doc", u) for u in updates]
@@ -111,11 +93,11 @@ async def test_closing_commits_what_was_queued_for_every_caller(tmp_path: Path) 
     assert all(future.done() and future.exception() is None for future in futures)
     await first
     async with SQLiteStore(tmp_path / "s.db") as again:
-        assert _read(await again.load_document("doc")) == expected
+        assert cards_of(await again.load_document("doc")) == expected
 
 
 async def test_compaction_keeps_the_log_through_a_killed_or_late_proof(tmp_path: Path) -> None:
-    updates, expected = _updates(300)
+    updates, expected = numbered_updates(300)
     path = tmp_path / "s.db"
     async with SQLiteStore(path, compact_after=10**9) as store:
         await asyncio.gather(*(store.append_update("doc", u) for u in updates[:100]))
@@ -141,6 +123,6 @@ async def test_compaction_keeps_the_log_through_a_killed_or_late_proof(tmp_path:
         await store.compact_document("doc")
         assert _log_length(path, "doc") == 0
         assert compactor.pid is not None
-        assert _read(await store.load_document("doc")) == expected
+        assert cards_of(await store.load_document("doc")) == expected
     async with SQLiteStore(path) as again:
-        assert _read(await again.load_document("doc")) == expected
+        assert cards_of(await again.load_document("doc")) == expected
