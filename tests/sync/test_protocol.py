@@ -40,6 +40,16 @@ def test_var_uint_limits() -> None:
         protocol.read_var_uint(b"\xff" * 9, 0)
     with pytest.raises(ProtocolError):
         protocol.read_var_uint(b"\x80\x80", 0)
+    for data, pos in ((b"", 0), (b"\x05", 1)):  # nothing left to read
+        with pytest.raises(ProtocolError, match="truncated"):
+            protocol.read_var_uint(data, pos)
+
+
+def test_var_uint_reads_at_its_position() -> None:
+    """One byte at `pos` (the short way), several bytes, and a non-canonical zero."""
+    assert protocol.read_var_uint(b"\xff\x05\x07", 1) == (5, 2)
+    assert protocol.read_var_uint(b"\x00\xac\x02", 1) == (300, 3)
+    assert protocol.read_var_uint(b"\x80\x00", 0) == (0, 2)
 
 
 @given(st.binary(max_size=300))
@@ -102,6 +112,31 @@ def test_awareness_with_bad_json_is_refused() -> None:
     payload += protocol.write_var_string("{not json")
     with pytest.raises(ProtocolError):
         protocol.decode_awareness_update(payload)
+
+
+def _one_state(raw: bytes) -> bytes:
+    return (
+        protocol.write_var_uint(1)
+        + protocol.write_var_uint(5)
+        + protocol.write_var_uint(1)
+        + (protocol.write_var_bytes(raw))
+    )
+
+
+def test_awareness_state_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(ProtocolError, match="not UTF-8"):
+        protocol.decode_awareness_update(_one_state(b'{"x":"\xff"}'))
+
+
+def test_awareness_state_over_the_cap_is_refused_before_it_is_read() -> None:
+    state = b'{"x":"' + b"a" * 100 + b'"}'
+    assert protocol.decode_awareness_update(_one_state(state), len(state))[0].state == (
+        state.decode()
+    )
+    with pytest.raises(protocol.AwarenessTooLarge):
+        protocol.decode_awareness_update(_one_state(state), len(state) - 1)
+    with pytest.raises(protocol.AwarenessTooLarge):  # over the cap: not parsed at all
+        protocol.decode_awareness_update(_one_state(b"\xff" * 200), 100)
 
 
 def test_keepalive_is_an_empty_update() -> None:
