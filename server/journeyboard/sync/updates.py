@@ -121,7 +121,8 @@ def restated_by_yrs(update: bytes, parsed: ParsedUpdate) -> bytes:
 
     `_round_trip_reason` compares yrs's encoding with this. When they are equal, the encoding
     is made of the bytes the parse has read and a Skip struct, read with the same client ids
-    and clocks, so yjs reads it as it read the update, and it is not parsed a second time.
+    and clocks, so yjs reads it as it read the update, and it is not parsed a second time; and
+    yrs has just applied those bytes (the Skip is its own), so it is not applied again either.
     That holds while `yupdate._read_struct` reads a struct from its bytes, its client id and
     its clock alone, and `yupdate._read_update` checks nothing across a client's structs (a
     rule such as "no Skip first" would break it); a parser that did either would have to drop
@@ -158,9 +159,6 @@ def _round_trip_reason(update: bytes, parsed: ParsedUpdate | None = None) -> str
         if _is_control_flow(exc):
             raise
         return f"does not encode: {type(exc).__name__}: {exc}"
-    error = try_apply(Doc(), encoded)
-    if error is not None:
-        return f"does not decode after encoding: {type(error).__name__}: {error}"
     # Typing, the common update, is kept pending in the probe and encodes as two bytes: the
     # length tells, without building the restated form.
     if (
@@ -168,7 +166,12 @@ def _round_trip_reason(update: bytes, parsed: ParsedUpdate | None = None) -> str
         and len(encoded) >= len(update)
         and encoded == restated_by_yrs(update, parsed)
     ):
-        return None  # what yjs has read already, behind a Skip (`restated_by_yrs`)
+        # What yjs has read already, and what yrs has just applied, behind a Skip
+        # (`restated_by_yrs`): neither needs to read it again.
+        return None
+    error = try_apply(Doc(), encoded)
+    if error is not None:
+        return f"does not decode after encoding: {type(error).__name__}: {error}"
     refusal = yjs_refusal(encoded)
     if refusal is not None:  # yrs read it differently from yjs
         return f"its encoding: {refusal}"
