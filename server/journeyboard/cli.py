@@ -73,11 +73,11 @@ class Server(uvicorn.Server):
 def freeze_startup_heap() -> None:
     """Leave what the node holds once it has started out of every later garbage collection.
 
-    The modules, the app and the services are some 60,000 objects that live as long as the
+    The modules, the app and the services are some 56,000 objects that live as long as the
     process. The collector's oldest generation walks all of them each time it runs, which
-    pauses the event loop: 28-30 ms with 24 workshops (600 sockets) open, against 4-6 ms once
-    they are frozen (benchmarks/stalls, docs/BENCHMARKS.md "ninth pass"). It runs once, before
-    the first client, after one collection of what starting left behind.
+    pauses the event loop: 24-29 ms with 24 workshops (600 sockets) open, against 4.5-4.6 ms
+    once they are frozen (benchmarks/stalls, docs/BENCHMARKS.md "ninth pass"). It runs once,
+    before the first client, after one collection of what starting left behind.
     """
     gc.collect()
     gc.freeze()
