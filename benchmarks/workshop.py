@@ -35,13 +35,18 @@ A server stops stepping once it failed at a W in every run. A W is held when, in
 of the runs, content p99 ≤ 50 ms and cursor p99 ≤ 100 ms, and no run lost content or a
 cursor's final state. Writes the "Workshops" section of docs/BENCHMARKS.md between its
 markers (benchmarks/sections.py), with the raw results inside it; `--rerender` rewrites it
-from them.
+from them. Each run's raw result holds `machine_steal_ms`, the time the host took the
+machine's cores away during the load, and `generator_lag_p99_ms` and `generator_lag_max_ms`,
+how late the generator's own loop ran (`LoopLag`): both are in the latencies, and neither is
+the server's. The generator freezes its heap for the collector during each run's load (its
+own collections would pause its loop for tens of milliseconds at W=28 and over).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import importlib.metadata
 import json
 import os
@@ -471,6 +476,26 @@ class Workshop:
                 repeat(partial(peer.send, keepalive, prefix), at + random.random() * 15, 15.0)
 
 
+class LoopLag:
+    """How late the generator's own loop runs a callback due every `every` seconds: a receiver
+    reads its frames no sooner than its loop gets to them, so this lateness is inside every
+    latency the run measures (the server's share is the rest)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, every: float = 0.005) -> None:
+        self.loop = loop
+        self.every = every
+        self.late_ms: list[float] = []
+
+    def start(self, at: float, until: float) -> None:
+        def tick(due: float) -> None:
+            now = self.loop.time()
+            self.late_ms.append((now - due) * 1000)
+            if now < until:
+                self.loop.call_at(max(due + self.every, now), tick, max(due + self.every, now))
+
+        self.loop.call_at(at, tick, at)
+
+
 def paste_times(board: int, boards: int, duration: float, every: float) -> list[float]:
     """When board `board` pastes: staggered over the boards, then every `every` seconds.
 
@@ -529,12 +554,22 @@ async def workshops(
             peer.seen.clear()
     await asyncio.sleep(0.5)
     cpu_before, usage_before = cpu_seconds(pid), resource.getrusage(resource.RUSAGE_SELF)
+    steal_before = steal_seconds()
+    # The generator's own oldest-generation collections paused its loop for 27-52 ms at W=28
+    # to 32, inside every latency it measured, whichever server ran; with what it holds
+    # frozen before the load, 7-9 ms. Unfrozen after the run, so that runs do not pile up.
+    gc.collect()
+    gc.freeze()
     started, at = time.perf_counter(), loop.time() + 0.05
+    lag = LoopLag(loop)
+    lag.start(at, at + duration)
     for board in boards:
         board.start(loop, at, at + duration)
     await asyncio.sleep(at - loop.time() + duration + GRACE)
     elapsed = time.perf_counter() - started
     cpu_used = cpu_seconds(pid) - cpu_before
+    stolen = steal_seconds() - steal_before
+    gc.unfreeze()
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
     rss_after = rss_bytes(pid)
     closed_early = sum(peer.sock is not None and peer.sock.closed.done() for peer in live)
@@ -549,10 +584,21 @@ async def workshops(
              - usage_before.ru_stime) / elapsed, 2),
         "rss_before_mb": round(rss_before / 2**20, 1),
         "rss_after_mb": round(rss_after / 2**20, 1),
+        "machine_steal_ms": round(stolen * 1000),
+        "generator_lag_p99_ms": round(percentile(lag.late_ms, 0.99), 2),
+        "generator_lag_max_ms": round(max(lag.late_ms, default=float("nan")), 2),
         "connect_errors": connect_errors + len(jobs) - len(live),
         "closed_early": closed_early,
         "setup_missing": setup_missing,
     })  # fmt: skip
+
+
+def steal_seconds() -> float:
+    """The time the host gave this machine's cores to others (every core, /proc/stat's steal):
+    a run that failed with steal in it may not be the server's doing."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        fields = stat.readline().split()
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK") if len(fields) > 8 else 0.0
 
 
 def summarize(
