@@ -491,7 +491,8 @@ class LoopLag:
             now = self.loop.time()
             self.late_ms.append((now - due) * 1000)
             if now < until:
-                self.loop.call_at(max(due + self.every, now), tick, max(due + self.every, now))
+                following = max(due + self.every, now)
+                self.loop.call_at(following, tick, following)
 
         self.loop.call_at(at, tick, at)
 
@@ -560,16 +561,18 @@ async def workshops(
     # frozen before the load, 7-9 ms. Unfrozen after the run, so that runs do not pile up.
     gc.collect()
     gc.freeze()
-    started, at = time.perf_counter(), loop.time() + 0.05
-    lag = LoopLag(loop)
-    lag.start(at, at + duration)
-    for board in boards:
-        board.start(loop, at, at + duration)
-    await asyncio.sleep(at - loop.time() + duration + GRACE)
-    elapsed = time.perf_counter() - started
-    cpu_used = cpu_seconds(pid) - cpu_before
-    stolen = steal_seconds() - steal_before
-    gc.unfreeze()
+    try:
+        started, at = time.perf_counter(), loop.time() + 0.05
+        lag = LoopLag(loop)
+        lag.start(at, at + duration)
+        for board in boards:
+            board.start(loop, at, at + duration)
+        await asyncio.sleep(at - loop.time() + duration + GRACE)
+        elapsed = time.perf_counter() - started
+        cpu_used = cpu_seconds(pid) - cpu_before
+        stolen = steal_seconds() - steal_before
+    finally:
+        gc.unfreeze()
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
     rss_after = rss_bytes(pid)
     closed_early = sum(peer.sock is not None and peer.sock.closed.done() for peer in live)
