@@ -16,6 +16,8 @@ from conftest import ServerProcess
 
 # The issue's promise: the status changes within a second of the browser going offline.
 OFFLINE_NOTICED_MS = 2_000
+ACK_TIMEOUT_MS = 10_000
+"""client/src/sync/acks.ts: an unanswered question after this long means a dead socket."""
 
 pytestmark = BROWSER_MARKS
 
@@ -113,7 +115,10 @@ def test_offline_edits_are_kept_and_sent_when_back(
     # Back online: the edit reaches the viewer, the banner and the notice go, status is synced.
     fay_context.set_offline(False)
     expect(viewer_text).to_have_text("Calls the hotline twice")
-    expect(status).to_have_attribute("data-status", "synced")
+    # A question about saved edits that crossed the offline moment may never be answered; the
+    # client then reconnects after ACK_TIMEOUT_MS (client/src/sync/acks.ts) and asks again.
+    # Under a loaded suite that happened once (the edit had reached the viewer): allow for it.
+    expect(status).to_have_attribute("data-status", "synced", timeout=ACK_TIMEOUT_MS + 5_000)
     expect(banner).to_have_count(0)
     expect(fay.get_by_test_id("notice")).to_have_count(0)
     # Nothing was lost on the server either: a fresh page reads the edit.
