@@ -409,6 +409,34 @@ async def test_a_server_restart_under_load_loses_nothing_it_confirmed(
     assert len(rows) <= len(told) + failed  # a failed append may have committed, no more
 
 
+@pytest.mark.slow
+async def test_reads_work_again_within_seconds_of_the_end_of_an_outage(
+    own_postgres: PostgresServer,
+) -> None:
+    """While PostgreSQL is down the pool's reconnect attempts back off (about 1, 2, 4, 8 s
+    apart): once it is back, the readiness probe and board loads must not wait out the next
+    doubled delay. Down for 8 s (the attempts near 0, 1, 3 and 7 s have failed, the next is
+    due near 15 s), a read works again within 4 s of the server's return."""
+    url = own_postgres.create_database()
+    async with PostgreSQLStore(url) as store:
+        await store.ping()
+        await asyncio.to_thread(own_postgres.kill)
+        down_since = time.monotonic()
+        while time.monotonic() - down_since < 8:  # asked all along, as a readiness probe does
+            with pytest.raises(StoreError):
+                await store.ping()
+        await asyncio.to_thread(own_postgres.start)
+
+        async def read_works() -> bool:
+            try:
+                await store.ping()
+            except StoreError:
+                return False
+            return True
+
+        await wait_for_value(read_works, bool, timeout=4, what="a read once PostgreSQL is back")
+
+
 async def test_journeyboard_serves_a_board_on_postgresql_and_keeps_it_across_sigkill(
     make_server: Any, pg_url: str
 ) -> None:

@@ -52,6 +52,11 @@ POOL_SIZE = 10
 CONNECT_TIMEOUT_SECONDS = 5
 """How long connecting (and waiting for a pooled connection) may take before StoreError."""
 
+RECONNECT_SECONDS = 4
+"""How long the pool keeps retrying a lost connection on its own. Its retries back off (1, 2,
+4, 8 s... apart), so a longer chain would leave reads failing for many seconds after PostgreSQL
+is back; after this it gives up, and the next read or probe starts a fresh chain at once."""
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: documents with their log and snapshot, quarantine, boards, people, marks.
     """
@@ -249,6 +254,7 @@ class PostgreSQLStore(Store):
             # statement that needed it.
             check=AsyncConnectionPool.check_connection,
             timeout=CONNECT_TIMEOUT_SECONDS,
+            reconnect_timeout=RECONNECT_SECONDS,
             name="journeyboard",
         )
 
