@@ -196,6 +196,22 @@ async function run(cmd) {
       });
       return { ok: 'text' };
     }
+    case 'paste': {
+      // One transaction per card, all in one turn of the event loop: the provider sends
+      // them back to back, as a paste made card by card does.
+      const count = cmd['count'];
+      if (typeof count !== 'number') throw new Error('"count" is required');
+      const prefix = stringArg(cmd, 'prefix');
+      for (let i = 0; i < count; i += 1) {
+        doc.transact(() => {
+          const card = new Y.Map();
+          doc.getMap('cards').set(`${prefix}${i}`, card);
+          card.set('kind', 'note');
+          card.set('text', new Y.Text(`idea ${i}`));
+        });
+      }
+      return { ok: 'paste' };
+    }
     case 'wait': {
       const timeout = cmd['timeout_ms'];
       const expected = cmd['value'] ?? null;

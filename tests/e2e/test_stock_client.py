@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from pycrdt import Map
 
 from conftest import ServerProcess
@@ -70,3 +71,42 @@ async def test_stock_provider_sees_a_refusal_and_stops(
         assert not any(m.get("event") == "synced" for m in node.messages)
     finally:
         await node.quit()
+
+
+async def test_a_burst_from_the_stock_provider_goes_in_merged_and_every_client_reads_it(
+    server: ServerProcess, board: dict[str, Any]
+) -> None:
+    """A hundred transactions in one turn of Node's loop reach the server back to back; the
+    updates of each read go into the room merged (`Room.receive_updates`). What the server
+    relayed and stored is read by the stock client: the one watching, and one that joins
+    afterwards and gets the board from the room."""
+    token = board["tokens"]["participant"]
+    expected = {f"burst{i}": {"kind": "note", "text": f"idea {i}"} for i in range(100)}
+    paster = await NodeClient.start(server.ws, board["id"], token)
+    watcher = await NodeClient.start(server.ws, board["id"], token)
+    late: NodeClient | None = None
+    try:
+        for client in (paster, watcher):
+            await client.next(lambda m: m.get("event") == "synced")
+        assert (await paster.command("paste", prefix="burst", count=100))["ok"] == "paste"
+        waited = await watcher.command(
+            "wait", map="cards", key="burst99", value=expected["burst99"], timeout_ms=5000
+        )
+        assert waited.get("ok") == "wait", waited
+        late = await NodeClient.start(server.ws, board["id"], token)
+        await late.next(lambda m: m.get("event") == "synced")
+        for client in (watcher, late):
+            dumped = (await client.command("dump", maps=["cards"]))["state"]["cards"]
+            assert {key: dumped.get(key) for key in expected} == expected
+    finally:
+        for client in (paster, watcher, late):
+            if client is not None:
+                await client.quit()
+    assert merged_updates(server) >= 2  # at least one read carried two or more
+
+
+def merged_updates(server: ServerProcess) -> float:
+    for line in httpx.get(f"{server.http}/metrics").text.splitlines():
+        if line.startswith("journeyboard_merged_updates_total "):
+            return float(line.split()[-1])
+    raise AssertionError("journeyboard_merged_updates_total is not on /metrics")

@@ -228,7 +228,8 @@ async def test_metrics_count_sockets_updates_and_latencies(
         assert metrics["journeyboard_updates_in_total"] >= 5
         # updates released together go out merged: fewer frames and fan-outs than updates
         assert metrics["journeyboard_frames_out_total"] >= 1
-        assert metrics["journeyboard_store_write_seconds_count"] >= 5
+        # one per stored update: updates that came in one read are stored merged, as one
+        assert metrics["journeyboard_store_write_seconds_count"] >= 1
         assert metrics["journeyboard_fanout_seconds_count"] >= 1
         for histogram in ("journeyboard_store_write_seconds", "journeyboard_fanout_seconds"):
             count = metrics[f"{histogram}_count"]

@@ -18,13 +18,17 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pycrdt import Doc
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 from websockets.server import ServerProtocol
 
+from journeyboard.sync import protocol as sync_protocol
 from journeyboard.sync.limits import Limits
+from journeyboard.sync.protocol import SyncStep2, SyncUpdate
 from journeyboard.web.lean_socket import LeanSyncProtocol, lean_protocol
 from journeyboard.web.socket_state import SocketState
+from sync.fakes import Writer, cards
 from waiting import wait_until
 from web.test_socket_gate import Gate, build
 
@@ -346,3 +350,43 @@ async def test_a_message_before_a_refused_frame_in_the_same_read_is_delivered(
     protocol.data_received(client_frame(b"first") + header(limit + 1) + b"\x00" * 100)
     assert received == [b"first"]
     assert transport.close_code() == 4413 and protocol.state is SocketState.CLOSING
+
+
+async def test_the_updates_of_one_read_reach_the_room_as_one_and_before_what_follows(
+    node: Node,
+) -> None:
+    """Thirty updates and a sync step 1 in one read: the updates go into the room as one
+    merged update, and the step 1 after them is answered with a document that holds them."""
+    paster, transport = await node.open("participant")
+    _, watcher = await node.open("participant")
+    [room] = [room for room in node.gate.rooms.rooms.values() if len(room.connections) == 2]
+    writer = Writer()
+    frames = [writer.frame(f"pasted{i}", i) for i in range(30)]
+    ask = sync_protocol.encode_sync_step1(Doc().get_state())
+    answered = len(transport.frames())
+    paster.data_received(b"".join(client_frame(frame) for frame in [*frames, ask]))
+    assert room.stats.merged_updates == 30
+
+    def answer() -> Doc[Any] | None:
+        for _, payload in transport.frames()[answered:]:
+            message = sync_protocol.decode_message(payload)
+            if isinstance(message, SyncStep2):
+                doc: Doc[Any] = Doc()
+                doc.apply_update(message.update)
+                return doc
+        return None
+
+    doc = await wait_until(answer, timeout=5, what="the answer to the step 1")
+    expected = {f"pasted{i}": i for i in range(30)}
+    assert {key: cards(doc).get(key) for key in expected} == expected
+
+    def broadcast() -> list[bytes]:
+        return [
+            message.update
+            for _, payload in watcher.frames()
+            if isinstance(message := sync_protocol.decode_message(payload), SyncUpdate)
+            and b"pasted0" in message.update
+        ]
+
+    [merged] = await wait_until(broadcast, timeout=5, what="the paste at the other socket")
+    assert all(f"pasted{i}".encode() in merged for i in range(30))  # one frame for all thirty

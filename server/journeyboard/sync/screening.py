@@ -39,6 +39,7 @@ from journeyboard.sync.protocol import ProtocolError
 from journeyboard.sync.stats import RoomStats
 from journeyboard.sync.updates import (
     Pairs,
+    Screened,
     add_pairs,
     is_malformed,
     overlap,
@@ -132,10 +133,18 @@ class Screening:
             self._decoded = (state, clocks)
         return clocks
 
-    def check(self, update: bytes, origin: Connection | None, state: bytes) -> Passed:
+    def check(
+        self,
+        update: bytes,
+        origin: Connection | None,
+        state: bytes,
+        screened: Screened | None = None,
+    ) -> Passed:
         """Screen an update from `origin` (None: the server) against a document whose state
-        vector is `state`; raise `ProtocolError`, `UnreadableUpdate` or `ForeignClaim`."""
-        screened = screen_update(update)
+        vector is `state`; raise `ProtocolError`, `UnreadableUpdate` or `ForeignClaim`.
+        `screened`: `screen_update(update)`, when the caller has it already."""
+        if screened is None:
+            screened = screen_update(update)
         reason = screened.reason
         if reason is not None or screened.parsed is None:
             self._stats.unreadable_updates += 1

@@ -277,7 +277,15 @@ class LeanSyncProtocol(asyncio.Protocol):
             data = bytes(http[end + 4 :])
             if not data or self.state is not SocketState.ADMITTING:  # not narrowed
                 return
-        self._receive(self._admit_frames(data))
+        session = self.session
+        if session is None:
+            self._receive(self._admit_frames(data))
+            return
+        session.gather()  # the updates of one read reach the room together
+        try:
+            self._receive(self._admit_frames(data))
+        finally:
+            session.flush()
 
     def _receive(self, data: bytes) -> None:
         ws = self.ws
@@ -553,8 +561,12 @@ class LeanSyncProtocol(asyncio.Protocol):
             self._enter(SocketState.OPEN)
             self.session = session
             pending, self._pending = self._pending, []
-            for data in pending:
-                session.receive(data)
+            session.gather()
+            try:
+                for data in pending:
+                    session.receive(data)
+            finally:
+                session.flush()
         finally:
             if self.transport is not None and not self._close_due():
                 self.transport.resume_reading()  # a closing socket reads the peer's close frame

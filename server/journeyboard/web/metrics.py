@@ -106,6 +106,11 @@ class ServerCollector(Collector):
             "Updates sent out merged with others because one store commit released them together",
             value=stats.coalesced_updates,
         )
+        yield CounterMetricFamily(
+            "journeyboard_merged_updates",
+            "Updates that came from one socket in one read and went into the room as one",
+            value=stats.merged_updates,
+        )
         refused = CounterMetricFamily(
             "journeyboard_refused_sockets", "Sockets refused or closed, by cause", labels=["cause"]
         )

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+SYNC_UPDATE_PREFIX = bytes((protocol.MESSAGE_SYNC, protocol.SYNC_UPDATE))
+"""How a sync update message starts (as every Yjs client writes it): the ones `gather` keeps."""
+
 STAMP_ALLOWANCE = 1024
 """What the server's stamp (the "user" field) may add to a presence state that a client echoes."""
 
@@ -48,6 +51,8 @@ class SyncSession:
     """One admitted socket in its room: the limits on what it sends, and leaving the room."""
 
     __slots__ = (
+        "_gathered",
+        "_gathering",
         "_held_awareness",
         "_timer",
         "conn",
@@ -86,20 +91,58 @@ class SyncSession:
         self._held_awareness: dict[int, AwarenessEntry] = {}
         """The newest presence entry per client id that came faster than the rate allows."""
         self._timer: asyncio.TimerHandle | None = None
+        self._gathering = False
+        self._gathered: list[bytes] = []
+        """Sync updates received since `gather`, for the room together (`flush`)."""
         self.state = SocketState.OPEN
         """OPEN from admission until `end`, then CLOSED (socket_state.py)."""
+
+    def gather(self) -> None:
+        """Keep the sync updates `receive` gets from now on until `flush`. The transport
+        brackets each read with the two, so updates that came together reach the room
+        together (`Room.receive_updates`). Anything else the socket sends, a refusal, and
+        `end` hand the gathered updates on first, so the room sees every message in order."""
+        self._gathering = True
+
+    def flush(self) -> None:
+        """Hand the updates gathered since `gather` to the room, and stop gathering."""
+        self._gathering = False
+        self._deliver_gathered()
+
+    def _deliver_gathered(self) -> None:
+        gathered = self._gathered
+        if not gathered:
+            return
+        self._gathered = []
+        if len(gathered) == 1:
+            self._deliver(gathered[0])
+            return
+        self._into_room(self.room.receive_updates, gathered)
+        if self.writes_drafts:
+            self.gate.on_draft_change(self.room.name)
 
     def receive(self, data: bytes | None) -> None:
         """Handle one whole message (None: a text message); a bad one closes the socket."""
         if self.state.closing or self.conn.channel.closing:
             return
+        refusal: tuple[CloseCode, str, object] | None = None
         if data is None:
-            self._refuse(CLOSE.MALFORMED, "text frames are not supported")
+            refusal = (CLOSE.MALFORMED, "text frames are not supported", "")
         elif len(data) > self.max_message_bytes:
-            self._refuse(CLOSE.TOO_LARGE, "message too large", len(data))
+            refusal = (CLOSE.TOO_LARGE, "message too large", len(data))
         elif not self.messages.take() or not self.volume.take(len(data)):
-            self._refuse(CLOSE.RATE_LIMITED, "too many messages")
+            refusal = (CLOSE.RATE_LIMITED, "too many messages", "")
+        elif self._gathering and data[:2] == SYNC_UPDATE_PREFIX:
+            self._gathered.append(data)
+            return
+        if self._gathered:
+            self._deliver_gathered()  # they came first
+            if self.conn.channel.closing:
+                return
+        if refusal is not None:
+            self._refuse(*refusal)
         else:
+            assert data is not None  # (a refusal otherwise)
             try:
                 kind, sub = protocol.message_kind(data)
             except SyncError as error:
@@ -245,6 +288,8 @@ class SyncSession:
         """Leave the room (the socket is gone or closing); safe to call more than once."""
         if self.state is SocketState.CLOSED:
             return
+        self._gathering = False
+        self._deliver_gathered()  # they came before the socket went
         self.state = self.state.to(SocketState.CLOSED)
         if self._timer is not None:
             self._timer.cancel()
