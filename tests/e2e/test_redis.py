@@ -171,9 +171,12 @@ async def test_a_late_node_catches_up_exactly_while_another_compacts(
     async def redis_cli(*args: str) -> str:
         return (await asyncio.to_thread(redis.cli, *args)).strip()
 
-    async with synced_client(url) as writer:
+    async with synced_client(url) as writer, synced_client(url) as observer:
         for i in range(300):
             await writer.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"c{i}", i))
+            # Seen before the next one is sent, so each change is an append of its own (the
+            # updates of one read go in merged) and the compactions come every 40 changes.
+            await observer.wait_until(lambda i=i: f"c{i}" in cards(observer))
             if i == 100:
                 # The first compaction starts the compactor's process, which takes seconds on
                 # a loaded machine: let it land, so that the ones after it (every 40 appends)
@@ -243,9 +246,15 @@ async def test_redis_restart_mid_session_converges_without_loss_or_duplicates(
     a, b = nodes(make_server, redis, 2)
     board = a.create_board(template="blank")
     token = board["tokens"]["participant"]
-    async with synced_client(a.url(board["id"], token)) as writer:
+    async with (
+        synced_client(a.url(board["id"], token)) as writer,
+        synced_client(a.url(board["id"], board["tokens"]["viewer"])) as observer,
+    ):
         for i in range(100):
             await writer.change(lambda d, i=i: d.get("cards", type=Map).__setitem__(f"r{i}", i))
+            # Seen before the next one is sent: each is an entry of its own in the stream (the
+            # updates of one read go in merged), which the count below relies on.
+            await observer.wait_until(lambda i=i: f"r{i}" in cards(observer))
         # appendfsync everysec: the last one is in the AOF's file (a SIGKILL keeps what was
         # written; the machine does not go down)
         await wait_until(lambda: aof_holds(redis, b"r99"), 10, "the AOF")
