@@ -390,3 +390,17 @@ async def test_the_updates_of_one_read_reach_the_room_as_one_and_before_what_fol
 
     [merged] = await wait_until(broadcast, timeout=5, what="the paste at the other socket")
     assert all(f"pasted{i}".encode() in merged for i in range(30))  # one frame for all thirty
+
+
+async def test_updates_before_a_close_frame_in_the_same_read_still_go_in(node: Node) -> None:
+    """The session ends inside the read (the close frame); the updates that came before it
+    were gathered, and go into the room before the socket leaves it."""
+    paster, _ = await node.open("participant")
+    [room] = [room for room in node.gate.rooms.rooms.values() if room.connections]
+    writer = Writer()
+    frames = [writer.frame(f"last{i}", i) for i in range(5)]
+    goodbye = client_frame(struct.pack("!H", 1000), opcode=0x8)
+    paster.data_received(b"".join(client_frame(frame) for frame in frames) + goodbye)
+    assert paster.state is SocketState.CLOSING and paster.session is None
+    assert {f"last{i}": i for i in range(5)}.items() <= cards(room.doc).items()
+    assert room.stats.merged_updates == 5

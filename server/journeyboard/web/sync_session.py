@@ -288,9 +288,9 @@ class SyncSession:
         """Leave the room (the socket is gone or closing); safe to call more than once."""
         if self.state is SocketState.CLOSED:
             return
+        self.state = self.state.to(SocketState.CLOSED)  # (first: this runs once)
         self._gathering = False
         self._deliver_gathered()  # they came before the socket went
-        self.state = self.state.to(SocketState.CLOSED)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
