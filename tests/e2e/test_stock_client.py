@@ -77,7 +77,7 @@ async def test_a_burst_from_the_stock_provider_goes_in_merged_and_every_client_r
     server: ServerProcess, board: dict[str, Any]
 ) -> None:
     """A hundred transactions in one turn of Node's loop reach the server back to back; the
-    updates of each read go into the room merged (`Room.receive_updates`). What the server
+    updates of each read go into the room merged (`sync/batches.py`). What the server
     relayed and stored is read by the stock client: the one watching, and one that joins
     afterwards and gets the board from the room."""
     token = board["tokens"]["participant"]

@@ -1,4 +1,4 @@
-"""Updates that came from one socket together (`Room.receive_updates`), in process: they go
+"""Updates that came from one socket together (`sync/batches.py`), in process: they go
 into the room as one merged update, screened as any update is, and when one of them is
 refused they are taken one by one, so the refusal falls where it would have. The transport's
 side (one read, one batch, in order with the socket's other messages) is in
@@ -17,6 +17,7 @@ from pycrdt import Doc, Map
 
 from journeyboard.stores.memory import MemoryStore
 from journeyboard.sync import protocol
+from journeyboard.sync.batches import receive_together
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.protocol import ProtocolError
 from journeyboard.sync.room import Room
@@ -52,7 +53,7 @@ async def test_updates_that_came_together_go_in_as_one_commit_and_one_frame() ->
     frames = [writer.frame(f"card{i}", f"idea {i}") for i in range(50)]
     before = len(await stored(store))
 
-    room.receive_updates(paster, frames)
+    receive_together(room, paster, frames)
 
     assert len(cards(room.doc)) == 50 and store.pending == 1
     assert other.frames == []  # nothing is shown before the commit
@@ -79,7 +80,7 @@ async def test_one_refused_update_among_them_falls_where_it_would_have() -> None
     bad = protocol.encode_sync_update(b"\x01\x02\xff\xff")
     after = writer.frame("c", 3)
     with pytest.raises(ProtocolError):
-        room.receive_updates(conn, [*good, bad, after])
+        receive_together(room, conn, [*good, bad, after])
     assert cards(room.doc) == {"a": 1, "b": 2}
     assert room.stats.merged_updates == 0
 
@@ -88,7 +89,7 @@ async def test_a_read_only_socket_has_each_of_them_dropped() -> None:
     room = await open_room(MemoryStore())
     _, viewer = join(room, can_write=False)
     writer = Writer()
-    room.receive_updates(viewer, [writer.frame("a", 1), writer.frame("b", 2)])
+    receive_together(room, viewer, [writer.frame("a", 1), writer.frame("b", 2)])
     assert cards(room.doc) == {} and room.stats.refused_writes == 2
 
 
@@ -99,8 +100,8 @@ async def test_empty_updates_among_them_are_left_out() -> None:
     writer = Writer()
     empty = protocol.encode_sync_update(protocol.EMPTY_UPDATE)
     before = len(await stored(store))
-    room.receive_updates(conn, [empty, writer.frame("a", 1), empty])  # one update: as it is
-    room.receive_updates(conn, [writer.frame("b", 2), empty, writer.frame("c", 3)])
+    receive_together(room, conn, [empty, writer.frame("a", 1), empty])  # one update: as it is
+    receive_together(room, conn, [writer.frame("b", 2), empty, writer.frame("c", 3)])
     await asyncio.sleep(0)
     assert cards(room.doc) == {"a": 1, "b": 2, "c": 3}
     assert len(await stored(store)) == before + 2 and room.stats.merged_updates == 3
@@ -149,7 +150,7 @@ def test_taken_together_or_one_by_one_the_room_ends_the_same(
         for frame in frames:
             one.receive(one_conn, frame)
         for start, stop in zip([0, *bounds], [*bounds, len(frames)], strict=True):
-            together.receive_updates(together_conn, frames[start:stop])
+            receive_together(together, together_conn, frames[start:stop])
         for _ in range(5):  # the commits, and the fan-out each releases
             await asyncio.sleep(0)
         expected = cards(one.doc)

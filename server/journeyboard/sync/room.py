@@ -55,7 +55,7 @@ from journeyboard.sync.room_state import (
 )
 from journeyboard.sync.screening import Held, Screening, UnreadableUpdate
 from journeyboard.sync.stats import RoomStats
-from journeyboard.sync.updates import Screened, new_structs_refusal, screen_update
+from journeyboard.sync.updates import new_structs_refusal
 from journeyboard.sync.yupdate import read_as_yrs
 
 log = logging.getLogger(__name__)
@@ -336,65 +336,6 @@ class Room:
         elif isinstance(message, AuthMessage):
             pass  # clients never send auth messages that mean anything to us
 
-    def receive_updates(self, conn: Connection, frames: list[bytes]) -> None:
-        """Handle sync update messages that came from one socket together (in one read).
-
-        When there are several, they go in as one update: yrs merges them, and the merge is
-        screened, applied, committed and sent on as one (a paste of 50 cards pays one
-        screening, one commit and one frame per socket instead of 50). Only what is
-        screened is ever stored, so the merge is held to every check a single update is.
-        If the merge fails, or the screening refuses it for its own structure, they go in one
-        by one as `receive` takes them: the refused one raises after those before it applied.
-        A merge the screening passes that the room then refuses (past the document's size
-        limit, a claim on another writer's clocks, half an emoji, an apply that fails) is
-        refused as one update: the socket closes, as it would have for the update that made
-        it, and the updates before that one in the same read are not kept either (a client
-        sends them again when it reconnects).
-        """
-        if self._closed is not None:
-            raise RoomClosed(str(self._closed))
-        if conn not in self.connections:
-            return  # a socket the room closed (barred): nothing it sends counts
-        merged = self._merge(conn, frames)
-        if merged is None:
-            for frame in frames:
-                self.receive(conn, frame)
-            return
-        update, screened = merged
-        self._accept(update, None, conn, screened)
-        self.stats.updates_in += len(frames) - 1  # `_accept` counted the merge once
-        self.stats.merged_updates += len(frames)
-
-    def _merge(self, conn: Connection, frames: list[bytes]) -> tuple[bytes, Screened] | None:
-        """The updates of `frames` merged and screened, or None: take them one by one (fewer
-        than two updates, a read-only socket, a frame that is not a sync update, a merge yrs
-        cannot make, or one the screening refuses for its structure). Empty updates are left
-        out, as `receive` skips them."""
-        if len(frames) < 2 or not conn.can_write:
-            return None
-        updates: list[bytes] = []
-        for frame in frames:
-            try:
-                message = protocol.decode_message(frame)
-            except SyncError:
-                return None
-            if not isinstance(message, SyncUpdate):
-                return None
-            if message.update != protocol.EMPTY_UPDATE:
-                updates.append(message.update)
-        if len(updates) < 2:
-            return None
-        try:
-            update = merge_updates(*updates)
-        except CONTROL_FLOW:
-            raise
-        except BaseException:  # pycrdt raises ValueError, or a Rust panic on odd input
-            return None
-        screened = screen_update(update)
-        if screened.reason is not None or screened.parsed is None:
-            return None
-        return update, screened
-
     def _answer_step1(self, conn: Connection, state_vector: bytes) -> None:
         """Send what the client lacks. Clients that join together mostly send the same state
         vector (a fresh page sends the empty one), so the last answer is kept until the
@@ -415,15 +356,8 @@ class Room:
 
     # updates ------------------------------------------------------------------------------
 
-    def _accept(
-        self,
-        update: bytes,
-        frame: bytes | None,
-        origin: Connection | None,
-        screened: Screened | None = None,
-    ) -> int:
-        """Apply an update, queue it for the store, and queue its fan-out behind the commit
-        (`screened`: `screen_update(update)`, when the caller has it).
+    def _accept(self, update: bytes, frame: bytes | None, origin: Connection | None) -> int:
+        """Apply an update, queue it for the store, and queue its fan-out behind the commit.
 
         While the room is locked, an update from a socket that may not bypass the lock is
         still applied in full (dropping part of a writer's updates would strand it), and then
@@ -434,7 +368,7 @@ class Room:
         limit = self.options.max_document_bytes
         if self.size + len(update) > limit:
             raise DocumentTooLarge(f"{self.name} would exceed {limit} bytes")
-        passed = self.screening.check(update, origin, self.doc.get_state(), screened)
+        passed = self.screening.check(update, origin, self.doc.get_state())
         if passed.waits:
             self.screening.hold(Held(update, frame, origin, passed.parsed, False))
             return self._applied

@@ -121,6 +121,8 @@ class Screening:
         self.held_bytes = 0
         self._decoded: tuple[bytes, dict[int, int]] = (b"", {})
         """The last state vector decoded (as bytes), and its clocks."""
+        self._last_screened: tuple[bytes, Screened] | None = None
+        """The last update `screen` screened, and its verdict."""
 
     def clocks(self, state: bytes) -> dict[int, int]:
         """A state vector (`Doc.get_state()`) as client id -> clock, decoded once per state
@@ -133,18 +135,20 @@ class Screening:
             self._decoded = (state, clocks)
         return clocks
 
-    def check(
-        self,
-        update: bytes,
-        origin: Connection | None,
-        state: bytes,
-        screened: Screened | None = None,
-    ) -> Passed:
+    def screen(self, update: bytes) -> Screened:
+        """`screen_update(update)`, remembering the last verdict: an update screened before it
+        is handed to the room (a merge, `sync/batches.py`) is not screened twice."""
+        last = self._last_screened
+        if last is not None and last[0] == update:
+            return last[1]
+        screened = screen_update(update)
+        self._last_screened = (update, screened)
+        return screened
+
+    def check(self, update: bytes, origin: Connection | None, state: bytes) -> Passed:
         """Screen an update from `origin` (None: the server) against a document whose state
-        vector is `state`; raise `ProtocolError`, `UnreadableUpdate` or `ForeignClaim`.
-        `screened`: `screen_update(update)`, when the caller has it already."""
-        if screened is None:
-            screened = screen_update(update)
+        vector is `state`; raise `ProtocolError`, `UnreadableUpdate` or `ForeignClaim`."""
+        screened = self.screen(update)
         reason = screened.reason
         if reason is not None or screened.parsed is None:
             self._stats.unreadable_updates += 1

@@ -52,7 +52,7 @@ class RoomStats:
     coalesced_updates: int = 0
     """Updates that went out merged with others (released by one commit)."""
     merged_updates: int = 0
-    """Updates from one socket's read that went into the room as one (`Room.receive_updates`)."""
+    """Updates from one socket's read that went into the room as one (`sync/batches.py`)."""
     unreadable_updates: int = 0
     """Updates refused before storing because they do not round-trip, or failed to apply."""
     refused_claims: int = 0

@@ -14,11 +14,13 @@ of a waiting one: a socket holds at most one of each, however many it sends.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
 from journeyboard.sync import protocol
+from journeyboard.sync.batches import receive_together
 from journeyboard.sync.close_codes import CLOSE, CloseCode
 from journeyboard.sync.connection import Connection
 from journeyboard.sync.errors import SyncError
@@ -100,7 +102,7 @@ class SyncSession:
     def gather(self) -> None:
         """Keep the sync updates `receive` gets from now on until `flush`. The transport
         brackets each read with the two, so updates that came together reach the room
-        together (`Room.receive_updates`). Anything else the socket sends, a refusal, and
+        together (`sync/batches.py`). Anything else the socket sends, a refusal, and
         `end` hand the gathered updates on first, so the room sees every message in order."""
         self._gathering = True
 
@@ -117,7 +119,7 @@ class SyncSession:
         if len(gathered) == 1:
             self._deliver(gathered[0])
             return
-        self._into_room(self.room.receive_updates, gathered)
+        self._into_room(functools.partial(receive_together, self.room), gathered)
         if self.writes_drafts:
             self.gate.on_draft_change(self.room.name)
 
