@@ -134,7 +134,7 @@ class SyncSession:
             refusal = (CLOSE.TOO_LARGE, "message too large", len(data))
         elif not self.messages.take() or not self.volume.take(len(data)):
             refusal = (CLOSE.RATE_LIMITED, "too many messages", "")
-        elif self._gathering and data[:2] == SYNC_UPDATE_PREFIX:
+        elif self._gathering and data.startswith(SYNC_UPDATE_PREFIX):
             self._gathered.append(data)
             return
         if self._gathered:
